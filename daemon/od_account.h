@@ -1,0 +1,111 @@
+/*
+ * od_account: the account and event documents that upstream systems put on
+ * <prefix>:inbox (docs/protocol.md), validated once at intake.
+ *
+ * A document that fails validation is never dropped: the caller writes it to
+ * <prefix>:rejected with the reason this module gives ("debtor.phone: not
+ * E.164", "body: 70000 bytes is over the 65536 byte limit").
+ */
+#ifndef OD_ACCOUNT_H
+#define OD_ACCOUNT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+/* The channel kinds a policy step names; a gateway serves one kind. */
+enum od_channel_kind {
+	OD_CH_SMS = 0,
+	OD_CH_EMAIL,
+	OD_CH_WHATSAPP,
+	OD_CH_MAX
+};
+
+const char	*od_channel_kind_name(int kind);		/* "sms", "email", "whatsapp" */
+int		 od_channel_kind_parse(const char *s);		/* kind, or -1 */
+
+struct od_account {
+	json_t		*doc;		/* the whole document, owned; strings below borrow from it */
+	const char	*id;
+	/* debtor */
+	const char	*name;
+	const char	*phone;		/* E.164 or NULL */
+	const char	*email;		/* or NULL */
+	const char	*whatsapp;	/* E.164 or NULL */
+	const char	*locale;	/* BCP 47, e.g. "es-PE"; never NULL after parse ("es-PE" when absent? no: the config default is applied by the caller when NULL) */
+	const char	*timezone;	/* IANA or NULL */
+	const char	*country;	/* ISO 3166-1 alpha-2 */
+	/* debt */
+	const char	*amount;	/* decimal string as given, e.g. "1234.50" */
+	int64_t		 amount_minor;	/* in the currency's minor units: 123450 */
+	int		 minor_digits;	/* the currency's exponent: PEN 2, CLP 0 */
+	const char	*currency;	/* ISO 4217 */
+	const char	*due_date;	/* "YYYY-MM-DD" */
+	int		 due_y, due_m, due_d;
+	const char	*product;	/* or NULL */
+	const char	*policy;	/* or NULL: the policies' segment rules choose */
+	int		 consent[OD_CH_MAX];	/* 1 when the debtor consented to the kind */
+	const json_t	*attributes;	/* borrowed from doc, an object or NULL */
+};
+
+/*
+ * Parses and validates an account document of len bytes (not necessarily
+ * NUL-terminated).  max_len is the size limit (0: no limit).  On failure
+ * returns -1 with a one-line reason in reason ("field: what is wrong").
+ * On success a must be cleared with od_account_clear.
+ */
+int	od_account_parse(const char *buf, size_t len, size_t max_len,
+	    struct od_account *a, char *reason, size_t rlen);
+/* Same, from a parsed document (takes a reference of its own). */
+int	od_account_from_json(json_t *doc, struct od_account *a, char *reason, size_t rlen);
+void	od_account_clear(struct od_account *a);
+
+/*
+ * The debtor's time zone: a->timezone, else derived from the phone's country
+ * code where that is unambiguous (+51 Peru, +57 Colombia, +56 Chile
+ * mainland), else NULL (the caller blocks with reason timezone_unknown).
+ */
+const char *od_account_timezone(const struct od_account *a);
+
+enum od_event_type {
+	OD_EV_INVALID = 0,
+	OD_EV_PAYMENT,		/* amount, optional "full": true */
+	OD_EV_CLOSE,
+	OD_EV_OPT_OUT,		/* channel: "sms" | "email" | "whatsapp" | "all" */
+	OD_EV_OPT_IN,		/* channel, as opt_out */
+	OD_EV_DISPUTE,		/* hold until dispute_resolved */
+	OD_EV_DISPUTE_RESOLVED,
+	OD_EV_PROMISE,		/* "promise_to_pay", until: "YYYY-MM-DD" */
+	OD_EV_CEASE,		/* cease communication: stops outreach for good */
+};
+
+struct od_event {
+	json_t			*doc;		/* owned */
+	const char		*account_id;
+	enum od_event_type	 type;
+	const char		*type_name;	/* as written */
+	const char		*amount;	/* PAYMENT: decimal string */
+	int			 full;		/* PAYMENT: says it settles the debt */
+	int			 channel;	/* OPT_OUT/OPT_IN: kind, or -1 for all */
+	const char		*until;		/* PROMISE: "YYYY-MM-DD" */
+};
+
+int	od_event_parse(const char *buf, size_t len, size_t max_len,
+	    struct od_event *ev, char *reason, size_t rlen);
+void	od_event_clear(struct od_event *ev);
+const char *od_event_type_name(enum od_event_type t);	/* "payment", "promise_to_pay", ... */
+
+/*
+ * Decimal money strings: "1234.5", "1234.50", "0.99"; no sign, no exponent,
+ * at most digits fractional digits.  Sets *minor (1234.5 with 2 digits ->
+ * 123450).  Returns 0 or -1.
+ */
+int	od_money_parse(const char *s, int digits, int64_t *minor);
+/* The ISO 4217 exponent of code (2 for PEN, 0 for CLP), or -1 when unknown. */
+int	od_currency_digits(const char *code);
+int	od_country_valid(const char *code);	/* ISO 3166-1 alpha-2: 1 or 0 */
+int	od_phone_valid(const char *s);		/* E.164: 1 or 0 */
+int	od_email_valid(const char *s);		/* 1 or 0 */
+int	od_locale_valid(const char *s);		/* BCP 47 language[-region]: 1 or 0 */
+
+#endif /* OD_ACCOUNT_H */

@@ -1,0 +1,130 @@
+#include "od_buf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+od_buf_init(struct od_buf *b)
+{
+	memset(b, 0, sizeof(*b));
+}
+
+void
+od_buf_free(struct od_buf *b)
+{
+	if (b == NULL)
+		return;
+	free(b->data);
+	memset(b, 0, sizeof(*b));
+}
+
+void
+od_buf_reset(struct od_buf *b)
+{
+	b->len = 0;
+	b->oom = 0;
+	if (b->data)
+		b->data[0] = '\0';
+}
+
+static int
+buf_reserve(struct od_buf *b, size_t extra)
+{
+	char	*nd;
+	size_t	 ncap;
+
+	if (b->oom)
+		return -1;
+	if (b->len + extra + 1 <= b->cap)
+		return 0;
+	ncap = b->cap ? b->cap : 256;
+	while (ncap < b->len + extra + 1)
+		ncap *= 2;
+	if ((nd = realloc(b->data, ncap)) == NULL) {
+		b->oom = 1;
+		return -1;
+	}
+	b->data = nd;
+	b->cap = ncap;
+	return 0;
+}
+
+int
+od_buf_append(struct od_buf *b, const void *p, size_t n)
+{
+	if (buf_reserve(b, n) == -1)
+		return -1;
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int
+od_buf_puts(struct od_buf *b, const char *s)
+{
+	return od_buf_append(b, s, strlen(s));
+}
+
+int
+od_buf_putc(struct od_buf *b, char c)
+{
+	return od_buf_append(b, &c, 1);
+}
+
+int
+od_buf_printf(struct od_buf *b, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || buf_reserve(b, (size_t)n) == -1)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+int
+od_buf_json_string(struct od_buf *b, const char *s)
+{
+	const unsigned char	*p;
+	char			 esc[8];
+
+	od_buf_putc(b, '"');
+	for (p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"':	od_buf_append(b, "\\\"", 2); break;
+		case '\\':	od_buf_append(b, "\\\\", 2); break;
+		case '\n':	od_buf_append(b, "\\n", 2); break;
+		case '\r':	od_buf_append(b, "\\r", 2); break;
+		case '\t':	od_buf_append(b, "\\t", 2); break;
+		default:
+			if (*p < 0x20) {
+				snprintf(esc, sizeof(esc), "\\u%04x", *p);
+				od_buf_puts(b, esc);
+			} else
+				od_buf_putc(b, (char)*p);
+		}
+	}
+	return od_buf_putc(b, '"');
+}
+
+char *
+od_buf_steal(struct od_buf *b)
+{
+	char	*d = b->data;
+
+	if (d == NULL)
+		d = calloc(1, 1);
+	memset(b, 0, sizeof(*b));
+	return d;
+}

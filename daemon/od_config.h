@@ -1,0 +1,91 @@
+/*
+ * od_config: the daemon's configuration (config/outreachd.yaml).
+ *
+ * Options are declared in one table (name, type, default, bounds) and
+ * validated in one place; unknown keys are errors.  What differs between
+ * machines can be overridden: command line over environment over file.
+ *
+ *   redis		OUTREACHD_REDIS		--redis URL
+ *   prefix		OUTREACHD_PREFIX	--prefix P
+ *   policy_dir		OUTREACHD_POLICY_DIR
+ *   template_dir	OUTREACHD_TEMPLATE_DIR
+ *   plugin_dir		OUTREACHD_PLUGIN_DIR
+ *   state_dir		OUTREACHD_STATE_DIR
+ *
+ * String values may also name the environment: "${OUTBOX_DIR:-/var/lib/x}".
+ * Relative directories are taken from the config file's own directory.
+ */
+#ifndef OD_CONFIG_H
+#define OD_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "od_account.h"
+#include "od_error.h"
+
+struct od_setting {
+	char	*key;
+	char	*value;		/* environment expanded */
+	int	 line, col;
+};
+
+struct od_gateway_conf {
+	char			*name;		/* the key under gateways: */
+	char			*plugin;	/* "outbox", "sms-twilio", ... */
+	struct od_setting	*settings;	/* every other key, as strings */
+	size_t			 nsettings;
+	char			*file;
+	int			 line, col;
+};
+
+struct od_config {
+	char		*file;			/* path it was read from */
+	char		*redis_url;		/* redis://host:port[/db] or unix:/path */
+	char		*prefix;		/* key prefix, default "outreach" */
+	char		*consumer;		/* consumer name; default host-pid */
+	char		*policy_dir;
+	char		*template_dir;
+	char		*plugin_dir;
+	char		*state_dir;
+	char		*default_locale;	/* when an account has none: "es-PE" */
+	json_t		*company;		/* free-form map handed to templates as company.* */
+	int		 log_level;		/* OD_LOG_* */
+
+	/* limits: */
+	size_t		 max_body;		/* bytes of one inbox body, default 65536 */
+	int		 intake_batch;		/* inbox entries read at once, default 256 */
+	int		 claim_batch;		/* due actions claimed at once, default 256 */
+	int		 max_inflight;		/* actions claimed and not completed, default 1024 */
+	int64_t		 lease_ms;		/* how long a claim holds, default 60s */
+	int64_t		 reclaim_interval_ms;	/* expired-lease sweep, default 5s */
+	int		 history_len;		/* attempts kept per account, default 500 */
+	long		 attempts_maxlen;	/* approximate cap of <prefix>:attempts, default 10,000,000 */
+	int		 resend_unknown;	/* send again after an unknown outcome, default false */
+	int		 max_retries;		/* retryable failures of one step before it fails, default 5 */
+	int64_t		 retry_base_ms;		/* back-off base, default 30s */
+	int64_t		 retry_max_ms;		/* back-off cap, default 1h */
+
+	struct od_gateway_conf	*gateways;
+	size_t			 ngateways;
+	int			 channel_gateway[OD_CH_MAX];	/* index into gateways, or -1 */
+};
+
+struct od_config_overrides {
+	const char	*redis_url;	/* --redis */
+	const char	*prefix;	/* --prefix */
+};
+
+/* Reads path, applies environment then overrides.  0, or -1 with every error in errs. */
+int	od_config_load(const char *path, const struct od_config_overrides *ov,
+	    struct od_config *cfg, struct od_errors *errs);
+void	od_config_clear(struct od_config *cfg);
+
+const struct od_gateway_conf *od_config_gateway(const struct od_config *cfg, const char *name);
+const char *od_gateway_setting(const struct od_gateway_conf *gw, const char *key);
+
+/* The default config path: $OUTREACHD_CONFIG, else /etc/outreachd/outreachd.yaml. */
+const char *od_config_default_path(void);
+
+#endif /* OD_CONFIG_H */

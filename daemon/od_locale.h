@@ -1,0 +1,26 @@
+/*
+ * od_locale: money and dates written the way the debtor's locale writes them.
+ *
+ *   es-PE  S/ 1,234.50    1 de diciembre de 2026
+ *   es-CO  $ 1.234,50     1 de diciembre de 2026
+ *   es-MX  $1,234.50      1 de diciembre de 2026
+ *   es-CL  $1.234         1 de diciembre de 2026
+ *   en     S/ 1,234.50    December 1, 2026     (the symbol follows the currency)
+ */
+#ifndef OD_LOCALE_H
+#define OD_LOCALE_H
+
+#include <stdint.h>
+
+#include "od_buf.h"
+
+/* Formats amount (a decimal string) in currency for locale.  0, or -1 on a bad amount. */
+int	od_locale_money(const char *locale, const char *currency, const char *amount,
+	    struct od_buf *out);
+/* Formats minor units the same way. */
+int	od_locale_money_minor(const char *locale, const char *currency, int64_t minor,
+	    struct od_buf *out);
+/* Formats an ISO date "YYYY-MM-DD" as a long date.  0, or -1 on a bad date. */
+int	od_locale_date(const char *locale, const char *iso_date, struct od_buf *out);
+
+#endif /* OD_LOCALE_H */

@@ -1,0 +1,62 @@
+/*
+ * od_plan: when each step of a policy falls due for an account, which step
+ * to act on now, and the variables a template sees.  Pure functions of the
+ * account, the policy and the clock: the daemon, `outreachctl preview` and
+ * `outreachctl simulate` all plan with them.
+ *
+ * A whole-day offset ("-3d", "0d", "+7d") puts a step at the policy's
+ * send_at (default 09:00) on that local day in the debtor's time zone; an
+ * offset with hours ("+1d12h", "36h") counts from the due date's local
+ * midnight.
+ */
+#ifndef OD_PLAN_H
+#define OD_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "od_account.h"
+#include "od_policy.h"
+
+/* When step i is due, UTC ms.  -1 when the debtor's time zone is unknown. */
+int	od_plan_step_time(const struct od_account *a, const struct od_policy *p, size_t i,
+	    int64_t *due_ms);
+
+/*
+ * The step to act on at now, starting from the first step not yet done
+ * (from).  A step whose successor is also due by now is superseded and
+ * skipped (a reminder before the due date is no use after it); *skipped
+ * counts those.  Returns the index with *due_ms set (which may be in the
+ * past: act now), -1 when no step is left, -2 when the time zone is unknown.
+ */
+int	od_plan_next(const struct od_account *a, const struct od_policy *p, size_t from,
+	    int64_t now_ms, int64_t *due_ms, size_t *skipped);
+
+/* Days past due on the debtor's local date at now (negative before it). */
+int	od_plan_days_past_due(const struct od_account *a, int64_t now_ms);
+
+/*
+ * The template context (a new reference), with:
+ *   account_id, today
+ *   debtor.{name, first_name, phone, email, whatsapp, locale, country, timezone}
+ *   debt.{amount, outstanding, paid, currency, due_date, product, days_past_due}
+ *   offer.{installments, installment_amount, discount_percent, discount_amount,
+ *          discounted_amount, deadline, payment_url}      (when the policy has an offer)
+ *   step.{name, stage}, policy.{name}
+ *   company.*     (from the configuration)
+ *   attributes.*  (the account's own)
+ * Amounts are decimal strings in the debt's currency ("1234.50"); dates are
+ * ISO dates ("2026-12-01"); the money and date filters format them.
+ * paid_minor is what payments have covered so far.
+ */
+json_t	*od_plan_context(const struct od_account *a, const struct od_policy *p,
+	    const struct od_step *s, int64_t paid_minor, const json_t *company, int64_t now_ms);
+
+/*
+ * Does od_plan_context provide this path for some account?  1 or 0
+ * (attributes.* and company.* always 1: they are free-form).
+ */
+int	od_plan_context_has(const char *path);
+
+#endif /* OD_PLAN_H */

@@ -1,0 +1,111 @@
+/*
+ * od_template: message templates (templates/<locale>/<name>.yaml), written
+ * by operations teams, rendered per channel in the debtor's locale.
+ *
+ * Syntax (docs/templates.md):
+ *   {{ debtor.name }}                 a variable by dotted path
+ *   {{ debt.amount | money }}         S/ 1,234.50 in es-PE (currency from debt.currency)
+ *   {{ debt.due_date | date }}        1 de diciembre de 2026 in es-PE
+ *   {{ x | upper }} {{ x | lower }}
+ *   {{#if offer.installments}} ... {{else}} ... {{/if}}   (nested allowed)
+ *   {{#unless x}} ... {{/unless}}
+ * A variable that is missing (or null) at render time is an error: the
+ * message is never sent with a hole in it.  In an email's HTML part every
+ * variable is HTML-escaped; in SMS and text parts it is written raw.
+ */
+#ifndef OD_TEMPLATE_H
+#define OD_TEMPLATE_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "od_account.h"
+#include "od_buf.h"
+#include "od_error.h"
+
+struct od_template;	/* one compiled text */
+
+enum od_escape { OD_ESC_NONE = 0, OD_ESC_HTML };
+
+/*
+ * Compiles src, which stands at file:line:col (for error positions: an error
+ * at the n-th line of src is reported at line + n - 1).  NULL with errors in
+ * errs.
+ */
+struct od_template *od_template_compile(const char *src, const char *file, int line, int col,
+	    struct od_errors *errs);
+void	od_template_free(struct od_template *t);
+
+/* Calls fn for every variable a template uses, with its position. */
+void	od_template_foreach_var(const struct od_template *t,
+	    void (*fn)(void *arg, const char *path, const char *file, int line, int col),
+	    void *arg);
+
+/*
+ * Renders t with ctx (a JSON object) in locale.  Appends to out.  Returns 0,
+ * or -1 with a reason in err ("missing variable 'debtor.name'").
+ */
+int	od_template_render(const struct od_template *t, const json_t *ctx, const char *locale,
+	    enum od_escape esc, struct od_buf *out, char *err, size_t errlen);
+
+/* One template name in one locale: its text for each channel. */
+struct od_message_tmpl {
+	char			*name;		/* "reminder_soft" */
+	char			*locale;	/* "es-PE" */
+	char			*file;
+	struct od_template	*sms;
+	struct od_template	*email_subject;
+	struct od_template	*email_text;
+	struct od_template	*email_html;
+	char			*wa_name;	/* the approved WhatsApp template's name */
+	char			*wa_language;	/* its language code, "es" */
+	struct od_template	**wa_params;	/* body parameters, in order */
+	size_t			 wa_nparams;
+	struct od_template	*wa_text;	/* what the approved template says, for preview and outbox */
+};
+
+struct od_template_set {
+	struct od_message_tmpl	*v;
+	size_t			 n;
+	char			*dir;
+};
+
+/* Loads dir/<locale>/<name>.yaml for every locale folder.  0, or -1 with errors. */
+int	od_template_set_load(const char *dir, struct od_template_set *set, struct od_errors *errs);
+void	od_template_set_free(struct od_template_set *set);
+
+/*
+ * Finds name for locale, falling back from "es-PE" to "es" to any "es-*",
+ * then to fallback_locale the same way.  NULL when none has it.
+ */
+const struct od_message_tmpl *od_template_set_find(const struct od_template_set *set,
+	    const char *name, const char *locale, const char *fallback_locale);
+
+/* Does the template have a text for this channel kind?  1 or 0. */
+int	od_message_tmpl_has(const struct od_message_tmpl *m, int kind);
+
+/* What a channel sends, rendered. */
+struct od_rendered {
+	int	 kind;		/* OD_CH_* */
+	char	*text;		/* SMS text, email text part, WhatsApp preview text */
+	char	*subject;	/* email */
+	char	*html;		/* email */
+	char	*wa_name;	/* WhatsApp approved template */
+	char	*wa_language;
+	char	**wa_params;
+	size_t	 wa_nparams;
+};
+
+int	od_template_render_message(const struct od_message_tmpl *m, int kind, const json_t *ctx,
+	    const char *locale, struct od_rendered *out, char *err, size_t errlen);
+void	od_rendered_clear(struct od_rendered *r);
+
+/*
+ * Validation: every variable that every template uses must be one the
+ * context provides (od_plan_context's names; attributes.* cannot be known in
+ * advance and is only checked at render time).  Adds an error at the
+ * variable's position for each unknown name.
+ */
+int	od_template_set_check_vars(const struct od_template_set *set, struct od_errors *errs);
+
+#endif /* OD_TEMPLATE_H */

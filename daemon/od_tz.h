@@ -1,0 +1,44 @@
+/*
+ * od_tz: IANA time zones read from the system's TZif files
+ * (/usr/share/zoneinfo, or $OUTREACHD_ZONEINFO), with the POSIX TZ footer
+ * for instants past the last transition.  Never falls back to UTC or to the
+ * server's zone: an unknown name is an error.
+ *
+ * Zones are loaded once and cached for the life of the process (there are a
+ * few hundred at most, so the cache is bounded by the tz database, not by the
+ * number of accounts).  Lookups do no I/O after the first.
+ */
+#ifndef OD_TZ_H
+#define OD_TZ_H
+
+#include <stdint.h>
+
+struct od_tz;
+
+struct od_local {
+	int	year, month, day;	/* month 1..12, day 1..31 */
+	int	hour, min, sec;
+	int	wday;			/* 0 = Sunday */
+	int	utcoff;			/* seconds east of UTC */
+	int	isdst;
+};
+
+/* Returns the zone, loading it on first use; NULL when the name is unknown or unsafe. */
+const struct od_tz *od_tz_get(const char *name);
+int		 od_tz_valid(const char *name);		/* 1 or 0 */
+const char	*od_tz_name(const struct od_tz *tz);
+
+/* UTC seconds to local civil time. */
+void		 od_tz_to_local(const struct od_tz *tz, int64_t utc, struct od_local *out);
+int		 od_tz_offset(const struct od_tz *tz, int64_t utc);	/* seconds east */
+
+/*
+ * Local civil time to UTC seconds.  A wall time that does not exist (the
+ * spring-forward gap) maps to the first instant after the gap; one that
+ * exists twice (fall back) maps to the earlier instant.
+ */
+int64_t		 od_tz_from_local(const struct od_tz *tz, int y, int mo, int d, int h, int mi, int s);
+
+void		 od_tz_cache_free(void);
+
+#endif /* OD_TZ_H */
