@@ -1,0 +1,10 @@
+# Turns each Lua script of DIR into a C array: cmake -DOUT=file.c -DDIR=daemon/lua -P embed.cmake
+file(GLOB SRCS ${DIR}/*.lua)
+list(SORT SRCS)
+file(WRITE ${OUT} "/* Generated from the Lua scripts of daemon/lua by cmake/embed.cmake: do not edit. */\n#include <stddef.h>\n")
+foreach(src ${SRCS})
+  get_filename_component(name ${src} NAME_WE)
+  file(READ ${src} hex HEX)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," arr "${hex}")
+  file(APPEND ${OUT} "const char od_lua_${name}[] = {${arr} 0x00};\n")
+endforeach()

@@ -1,0 +1,497 @@
+#include "od_queue.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <event2/event.h>
+#include <hiredis/async.h>
+#include <hiredis/adapters/libevent.h>
+
+#include "od_log.h"
+
+extern const char od_lua_lib[], od_lua_intake[], od_lua_event[], od_lua_claim[],
+    od_lua_begin[], od_lua_complete[], od_lua_reclaim[];
+
+static const char *const queue_script_body[OD_SCRIPT_MAX] = {
+	[OD_SCRIPT_INTAKE] = od_lua_intake,
+	[OD_SCRIPT_EVENT] = od_lua_event,
+	[OD_SCRIPT_CLAIM] = od_lua_claim,
+	[OD_SCRIPT_BEGIN] = od_lua_begin,
+	[OD_SCRIPT_COMPLETE] = od_lua_complete,
+	[OD_SCRIPT_RECLAIM] = od_lua_reclaim,
+};
+
+static char	*queue_script_full[OD_SCRIPT_MAX];	/* prelude + body, built once */
+
+struct queue_conn {
+	struct od_queue		*q;
+	redisAsyncContext	*ac;
+	int			 up;
+	const char		*name;
+};
+
+struct od_queue {
+	struct event_base	*base;
+	char			 host[256];
+	int			 port, db, is_unix;
+	struct od_keys		 keys;
+	char			 sha[OD_SCRIPT_MAX][41];
+	struct queue_conn	 main, inbox;
+	struct event		*reconnect_ev;
+	int			 backoff_ms;
+	int			 freeing;
+};
+
+/* A script call kept until its reply, so that NOSCRIPT can be answered with the body. */
+struct queue_call {
+	struct od_queue	*q;
+	od_queue_cb	*cb;
+	void		*arg;
+	enum od_script	 script;
+	int		 argc;
+	char		**argv;
+	size_t		*argvlen;
+};
+
+const char *
+od_queue_script_source(enum od_script s)
+{
+	size_t	a, b;
+
+	if (s >= OD_SCRIPT_MAX)
+		return NULL;
+	if (queue_script_full[s] == NULL) {
+		a = strlen(od_lua_lib);
+		b = strlen(queue_script_body[s]);
+		if ((queue_script_full[s] = malloc(a + b + 2)) == NULL)
+			return NULL;
+		memcpy(queue_script_full[s], od_lua_lib, a);
+		queue_script_full[s][a] = '\n';
+		memcpy(queue_script_full[s] + a + 1, queue_script_body[s], b + 1);
+	}
+	return queue_script_full[s];
+}
+
+void
+od_keys_init(struct od_keys *k, const char *prefix)
+{
+	snprintf(k->inbox, sizeof(k->inbox), "%s:inbox", prefix);
+	snprintf(k->rejected, sizeof(k->rejected), "%s:rejected", prefix);
+	snprintf(k->accounts, sizeof(k->accounts), "%s:accounts", prefix);
+	snprintf(k->state, sizeof(k->state), "%s:state", prefix);
+	snprintf(k->due, sizeof(k->due), "%s:due", prefix);
+	snprintf(k->inflight, sizeof(k->inflight), "%s:inflight", prefix);
+	snprintf(k->lease, sizeof(k->lease), "%s:lease", prefix);
+	snprintf(k->attempts, sizeof(k->attempts), "%s:attempts", prefix);
+	snprintf(k->hist_prefix, sizeof(k->hist_prefix), "%s:hist:", prefix);
+}
+
+const char *
+od_keys_hist(const struct od_keys *k, const char *id, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s", k->hist_prefix, id);
+	return buf;
+}
+
+int
+od_queue_parse_url(const char *url, char *host, size_t hostlen, int *port, int *db, int *is_unix)
+{
+	const char	*p, *slash, *colon, *q;
+	char		*end;
+	long		 v;
+
+	*port = 6379;
+	*db = 0;
+	*is_unix = 0;
+	if (strncmp(url, "unix:", 5) == 0) {
+		*is_unix = 1;
+		p = url + 5;
+		q = strchr(p, '?');
+		if ((size_t)(q ? q - p : (long)strlen(p)) >= hostlen || (q ? q == p : *p == '\0'))
+			return -1;
+		snprintf(host, hostlen, "%.*s", (int)(q ? q - p : (long)strlen(p)), p);
+		if (q != NULL) {
+			if (strncmp(q, "?db=", 4) != 0)
+				return -1;
+			v = strtol(q + 4, &end, 10);
+			if (*end != '\0' || v < 0 || v > 1000)
+				return -1;
+			*db = (int)v;
+		}
+		return 0;
+	}
+	if (strncmp(url, "redis://", 8) != 0)
+		return -1;
+	p = url + 8;
+	if ((q = strchr(p, '@')) != NULL)	/* credentials are not supported: refuse */
+		return -1;
+	slash = strchr(p, '/');
+	colon = strchr(p, ':');
+	if (colon != NULL && slash != NULL && colon > slash)
+		colon = NULL;
+	q = colon ? colon : (slash ? slash : p + strlen(p));
+	if (q == p || (size_t)(q - p) >= hostlen)
+		return -1;
+	snprintf(host, hostlen, "%.*s", (int)(q - p), p);
+	if (colon != NULL) {
+		v = strtol(colon + 1, &end, 10);
+		if (end == colon + 1 || v <= 0 || v > 65535 || (*end != '\0' && *end != '/'))
+			return -1;
+		*port = (int)v;
+	}
+	if (slash != NULL && slash[1] != '\0') {
+		v = strtol(slash + 1, &end, 10);
+		if (*end != '\0' || v < 0 || v > 1000)
+			return -1;
+		*db = (int)v;
+	}
+	return 0;
+}
+
+redisContext *
+od_queue_connect_sync(const char *url, char *err, size_t errlen)
+{
+	redisContext	*c;
+	redisReply	*r;
+	struct timeval	 tv = { 5, 0 };
+	char		 host[256];
+	int		 port, db, is_unix;
+
+	if (od_queue_parse_url(url, host, sizeof(host), &port, &db, &is_unix) == -1) {
+		snprintf(err, errlen, "bad Redis URL '%s' (want redis://host:port[/db] or unix:/path)", url);
+		return NULL;
+	}
+	c = is_unix ? redisConnectUnixWithTimeout(host, tv) : redisConnectWithTimeout(host, port, tv);
+	if (c == NULL || c->err) {
+		snprintf(err, errlen, "cannot connect to Redis at %s: %s", url,
+		    c ? c->errstr : "out of memory");
+		redisFree(c);
+		return NULL;
+	}
+	if (db != 0) {
+		r = redisCommand(c, "SELECT %d", db);
+		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+			snprintf(err, errlen, "SELECT %d: %s", db, r ? r->str : c->errstr);
+			freeReplyObject(r);
+			redisFree(c);
+			return NULL;
+		}
+		freeReplyObject(r);
+	}
+	return c;
+}
+
+static void queue_connect_async(struct od_queue *q, struct queue_conn *c);
+
+static void
+queue_reconnect_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct od_queue	*q = arg;
+
+	(void)fd;
+	(void)what;
+	if (q->main.ac == NULL)
+		queue_connect_async(q, &q->main);
+	if (q->inbox.ac == NULL)
+		queue_connect_async(q, &q->inbox);
+}
+
+static void
+queue_schedule_reconnect(struct od_queue *q)
+{
+	struct timeval	tv;
+
+	if (q->freeing || evtimer_pending(q->reconnect_ev, NULL))
+		return;
+	q->backoff_ms = q->backoff_ms ? q->backoff_ms * 2 : 100;
+	if (q->backoff_ms > 5000)
+		q->backoff_ms = 5000;
+	tv.tv_sec = q->backoff_ms / 1000;
+	tv.tv_usec = (q->backoff_ms % 1000) * 1000;
+	evtimer_add(q->reconnect_ev, &tv);
+}
+
+static void
+queue_on_connect(const redisAsyncContext *ac, int status)
+{
+	struct queue_conn	*c = ac->data;
+
+	if (status != REDIS_OK) {
+		od_log_err("queue", "%s connection to Redis failed: %s", c->name, ac->errstr);
+		c->ac = NULL;	/* hiredis frees it */
+		queue_schedule_reconnect(c->q);
+		return;
+	}
+	c->up = 1;
+	c->q->backoff_ms = 0;
+	od_log_info("queue", "%s connection to Redis up", c->name);
+}
+
+static void
+queue_on_disconnect(const redisAsyncContext *ac, int status)
+{
+	struct queue_conn	*c = ac->data;
+
+	c->up = 0;
+	c->ac = NULL;
+	if (status != REDIS_OK && !c->q->freeing) {
+		od_log_err("queue", "%s connection to Redis lost: %s", c->name, ac->errstr);
+		queue_schedule_reconnect(c->q);
+	}
+}
+
+static void
+queue_connect_async(struct od_queue *q, struct queue_conn *c)
+{
+	redisAsyncContext	*ac;
+	char			 db[16];
+
+	ac = q->is_unix ? redisAsyncConnectUnix(q->host) : redisAsyncConnect(q->host, q->port);
+	if (ac == NULL || ac->err) {
+		od_log_err("queue", "%s connection: %s", c->name, ac ? ac->errstr : "out of memory");
+		if (ac)
+			redisAsyncFree(ac);
+		queue_schedule_reconnect(q);
+		return;
+	}
+	ac->data = c;
+	c->ac = ac;
+	redisLibeventAttach(ac, q->base);
+	redisAsyncSetConnectCallback(ac, queue_on_connect);
+	redisAsyncSetDisconnectCallback(ac, queue_on_disconnect);
+	if (q->db != 0) {
+		snprintf(db, sizeof(db), "%d", q->db);
+		redisAsyncCommand(ac, NULL, NULL, "SELECT %s", db);
+	}
+}
+
+struct od_queue *
+od_queue_new(struct event_base *base, const char *url, const char *prefix, char *err, size_t errlen)
+{
+	struct od_queue	*q;
+	redisContext	*c;
+	redisReply	*r;
+	int		 i;
+
+	if ((q = calloc(1, sizeof(*q))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	q->base = base;
+	od_keys_init(&q->keys, prefix);
+	if (od_queue_parse_url(url, q->host, sizeof(q->host), &q->port, &q->db, &q->is_unix) == -1) {
+		snprintf(err, errlen, "bad Redis URL '%s' (want redis://host:port[/db] or unix:/path)", url);
+		free(q);
+		return NULL;
+	}
+	if ((c = od_queue_connect_sync(url, err, errlen)) == NULL) {
+		free(q);
+		return NULL;
+	}
+	for (i = 0; i < OD_SCRIPT_MAX; i++) {
+		r = redisCommand(c, "SCRIPT LOAD %s", od_queue_script_source(i));
+		if (r == NULL || r->type != REDIS_REPLY_STRING || r->len != 40) {
+			snprintf(err, errlen, "loading script %d: %s", i,
+			    r ? (r->str ? r->str : "unexpected reply") : c->errstr);
+			freeReplyObject(r);
+			redisFree(c);
+			free(q);
+			return NULL;
+		}
+		memcpy(q->sha[i], r->str, 40);
+		q->sha[i][40] = '\0';
+		freeReplyObject(r);
+	}
+	r = redisCommand(c, "XGROUP CREATE %s outreachd 0 MKSTREAM", q->keys.inbox);
+	if (r == NULL || (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "BUSYGROUP", 9) != 0)) {
+		snprintf(err, errlen, "creating the inbox group: %s", r ? r->str : c->errstr);
+		freeReplyObject(r);
+		redisFree(c);
+		free(q);
+		return NULL;
+	}
+	freeReplyObject(r);
+	redisFree(c);
+
+	q->reconnect_ev = evtimer_new(base, queue_reconnect_cb, q);
+	q->main.q = q->inbox.q = q;
+	q->main.name = "command";
+	q->inbox.name = "inbox";
+	queue_connect_async(q, &q->main);
+	queue_connect_async(q, &q->inbox);
+	return q;
+}
+
+void
+od_queue_free(struct od_queue *q)
+{
+	if (q == NULL)
+		return;
+	q->freeing = 1;
+	if (q->main.ac)
+		redisAsyncFree(q->main.ac);
+	if (q->inbox.ac)
+		redisAsyncFree(q->inbox.ac);
+	if (q->reconnect_ev)
+		event_free(q->reconnect_ev);
+	free(q);
+}
+
+const struct od_keys *
+od_queue_keys(const struct od_queue *q)
+{
+	return &q->keys;
+}
+
+int
+od_queue_ready(const struct od_queue *q)
+{
+	return q->main.up && q->inbox.up;
+}
+
+struct queue_plain {
+	od_queue_cb	*cb;
+	void		*arg;
+};
+
+static void
+queue_plain_cb(redisAsyncContext *ac, void *r, void *privdata)
+{
+	struct queue_plain	*p = privdata;
+
+	(void)ac;
+	if (p->cb)
+		p->cb(r, p->arg);
+	free(p);
+}
+
+static int
+queue_send(struct queue_conn *c, od_queue_cb *cb, void *arg, int argc, const char **argv,
+    const size_t *argvlen)
+{
+	struct queue_plain	*p;
+
+	if (c->ac == NULL || !c->up)
+		return -1;
+	if ((p = malloc(sizeof(*p))) == NULL)
+		return -1;
+	p->cb = cb;
+	p->arg = arg;
+	if (redisAsyncCommandArgv(c->ac, queue_plain_cb, p, argc, argv, argvlen) != REDIS_OK) {
+		free(p);
+		return -1;
+	}
+	return 0;
+}
+
+int
+od_queue_command(struct od_queue *q, od_queue_cb *cb, void *arg, int argc,
+    const char **argv, const size_t *argvlen)
+{
+	return queue_send(&q->main, cb, arg, argc, argv, argvlen);
+}
+
+int
+od_queue_command_inbox(struct od_queue *q, od_queue_cb *cb, void *arg, int argc,
+    const char **argv, const size_t *argvlen)
+{
+	return queue_send(&q->inbox, cb, arg, argc, argv, argvlen);
+}
+
+static void
+queue_call_free(struct queue_call *call)
+{
+	int	i;
+
+	for (i = 0; i < call->argc; i++)
+		free(call->argv[i]);
+	free(call->argv);
+	free(call->argvlen);
+	free(call);
+}
+
+static void
+queue_script_cb(redisAsyncContext *ac, void *r, void *privdata)
+{
+	struct queue_call	*call = privdata;
+	redisReply		*reply = r;
+
+	(void)ac;
+	if (reply != NULL && reply->type == REDIS_REPLY_ERROR &&
+	    strncmp(reply->str, "NOSCRIPT", 8) == 0 && call->q->main.ac != NULL) {
+		/* Redis lost its script cache: send the body this once (EVAL caches it). */
+		free(call->argv[0]);
+		free(call->argv[1]);
+		call->argv[0] = strdup("EVAL");
+		call->argvlen[0] = 4;
+		call->argv[1] = strdup(od_queue_script_source(call->script));
+		call->argvlen[1] = strlen(call->argv[1]);
+		if (redisAsyncCommandArgv(call->q->main.ac, queue_script_cb, call, call->argc,
+		    (const char **)call->argv, call->argvlen) == REDIS_OK)
+			return;
+		reply = NULL;
+	}
+	if (reply != NULL && reply->type == REDIS_REPLY_ERROR)
+		od_log_err("queue", "script %d: %s", (int)call->script, reply->str);
+	if (call->cb)
+		call->cb(reply, call->arg);
+	queue_call_free(call);
+}
+
+int
+od_queue_script(struct od_queue *q, enum od_script s, od_queue_cb *cb, void *arg,
+    int nkeys, const char **keys, int nargs, const char **args, const size_t *arglens)
+{
+	struct queue_call	*call;
+	char			 nk[16];
+	int			 i, n;
+
+	if (q->main.ac == NULL || !q->main.up)
+		return -1;
+	if ((call = calloc(1, sizeof(*call))) == NULL)
+		return -1;
+	call->q = q;
+	call->cb = cb;
+	call->arg = arg;
+	call->script = s;
+	call->argc = 3 + nkeys + nargs;
+	call->argv = calloc((size_t)call->argc, sizeof(*call->argv));
+	call->argvlen = calloc((size_t)call->argc, sizeof(*call->argvlen));
+	if (call->argv == NULL || call->argvlen == NULL) {
+		call->argc = 0;
+		queue_call_free(call);
+		return -1;
+	}
+	snprintf(nk, sizeof(nk), "%d", nkeys);
+	n = 0;
+	call->argv[n] = strdup("EVALSHA");
+	call->argvlen[n++] = 7;
+	call->argv[n] = strdup(q->sha[s]);
+	call->argvlen[n++] = 40;
+	call->argv[n] = strdup(nk);
+	call->argvlen[n++] = strlen(nk);
+	for (i = 0; i < nkeys; i++, n++) {
+		call->argv[n] = strdup(keys[i]);
+		call->argvlen[n] = strlen(keys[i]);
+	}
+	for (i = 0; i < nargs; i++, n++) {
+		size_t len = arglens ? arglens[i] : strlen(args[i]);
+		if ((call->argv[n] = malloc(len + 1)) != NULL) {
+			memcpy(call->argv[n], args[i], len);
+			call->argv[n][len] = '\0';
+		}
+		call->argvlen[n] = len;
+	}
+	for (i = 0; i < call->argc; i++)
+		if (call->argv[i] == NULL) {
+			queue_call_free(call);
+			return -1;
+		}
+	if (redisAsyncCommandArgv(q->main.ac, queue_script_cb, call, call->argc,
+	    (const char **)call->argv, call->argvlen) != REDIS_OK) {
+		queue_call_free(call);
+		return -1;
+	}
+	return 0;
+}

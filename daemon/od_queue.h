@@ -1,0 +1,75 @@
+/*
+ * od_queue: the Redis side of outreachd, on the event loop.
+ *
+ * Two async connections through hiredis' libevent adapter: one for
+ * commands and scripts, one for the blocking read of the inbox (a blocking
+ * XREADGROUP would hold every command queued behind it on a shared
+ * connection).  Scripts are loaded once at start-up (the only blocking
+ * step) and called by SHA; a NOSCRIPT reply (Redis restarted) re-sends the
+ * body.  A dropped connection is re-made with back-off; commands issued
+ * meanwhile fail at once with a NULL reply.
+ */
+#ifndef OD_QUEUE_H
+#define OD_QUEUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <hiredis/hiredis.h>
+
+struct event_base;
+struct od_queue;
+
+enum od_script {
+	OD_SCRIPT_INTAKE = 0,
+	OD_SCRIPT_EVENT,
+	OD_SCRIPT_CLAIM,
+	OD_SCRIPT_BEGIN,
+	OD_SCRIPT_COMPLETE,
+	OD_SCRIPT_RECLAIM,
+	OD_SCRIPT_MAX
+};
+
+/* The keys, "<prefix>:<name>". */
+struct od_keys {
+	char	inbox[128], rejected[128], accounts[128], state[128], due[128];
+	char	inflight[128], lease[128], attempts[128], hist_prefix[128];
+};
+
+void	od_keys_init(struct od_keys *k, const char *prefix);
+/* "<prefix>:hist:<id>" into buf. */
+const char *od_keys_hist(const struct od_keys *k, const char *id, char *buf, size_t len);
+
+/* reply is borrowed for the call (NULL when the connection failed). */
+typedef void	od_queue_cb(redisReply *reply, void *arg);
+
+/*
+ * Connects (blocking, at start-up): checks the server, loads the scripts,
+ * creates the inbox's consumer group.  Then attaches the async connections
+ * to base.  NULL with err set on failure.
+ */
+struct od_queue *od_queue_new(struct event_base *base, const char *url, const char *prefix,
+	    char *err, size_t errlen);
+void	od_queue_free(struct od_queue *q);
+const struct od_keys *od_queue_keys(const struct od_queue *q);
+int	od_queue_ready(const struct od_queue *q);	/* both connections up */
+
+/* A command, as argv (binary safe).  0, or -1 (cb is then not called). */
+int	od_queue_command(struct od_queue *q, od_queue_cb *cb, void *arg, int argc,
+	    const char **argv, const size_t *argvlen);
+/* The same on the inbox connection (for the blocking read). */
+int	od_queue_command_inbox(struct od_queue *q, od_queue_cb *cb, void *arg, int argc,
+	    const char **argv, const size_t *argvlen);
+/* A script, with nkeys keys then args. */
+int	od_queue_script(struct od_queue *q, enum od_script s, od_queue_cb *cb, void *arg,
+	    int nkeys, const char **keys, int nargs, const char **args, const size_t *arglens);
+
+/* The script's source (with the shared prelude), for outreachctl and tests. */
+const char *od_queue_script_source(enum od_script s);
+
+/* Parses redis://host:port[/db] or unix:/path[?db=N]; 0 or -1. */
+int	od_queue_parse_url(const char *url, char *host, size_t hostlen, int *port, int *db,
+	    int *is_unix);
+/* A blocking connection for tools (outreachctl, tests).  NULL with err set. */
+redisContext *od_queue_connect_sync(const char *url, char *err, size_t errlen);
+
+#endif /* OD_QUEUE_H */
