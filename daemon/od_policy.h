@@ -1,5 +1,5 @@
 /*
- * od_policy: escalation policies (policy/*.yaml), written by operations
+ * od_policy: escalation policies (policy/<name>.yaml), written by operations
  * teams.  A policy says which accounts it takes (segment rules) and the
  * ordered steps it sends them: when (an offset from the due date), at which
  * stage, over which channels (in order of preference; the next one is the

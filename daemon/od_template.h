@@ -102,10 +102,12 @@ void	od_rendered_clear(struct od_rendered *r);
 
 /*
  * Validation: every variable that every template uses must be one the
- * context provides (od_plan_context's names; attributes.* cannot be known in
- * advance and is only checked at render time).  Adds an error at the
- * variable's position for each unknown name.
+ * context provides: known(path) says (the daemon passes od_plan_context_has;
+ * attributes.* cannot be known in advance and is only checked at render
+ * time).  Adds an error at the variable's position for each unknown name;
+ * returns their number.
  */
-int	od_template_set_check_vars(const struct od_template_set *set, struct od_errors *errs);
+int	od_template_set_check_vars(const struct od_template_set *set,
+	    int (*known)(const char *path), struct od_errors *errs);
 
 #endif /* OD_TEMPLATE_H */

@@ -94,6 +94,8 @@ yaml_read_node(struct yaml_reader *r, yaml_event_t *ev, int depth)
 		memcpy(n->str, ev->data.scalar.value, n->len);
 		n->str[n->len] = '\0';
 		n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+		n->block = ev->data.scalar.style == YAML_LITERAL_SCALAR_STYLE ||
+		    ev->data.scalar.style == YAML_FOLDED_SCALAR_STYLE;
 		return n;
 	case YAML_ALIAS_EVENT:
 		od_errors_add(r->errs, r->file, (int)ev->start_mark.line + 1,

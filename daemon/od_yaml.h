@@ -25,7 +25,8 @@ struct od_yaml {
 	int			  col;		/* 1-based */
 	char			 *str;		/* SCALAR: the text, NUL-terminated */
 	size_t			  len;		/* SCALAR: its length */
-	int			  quoted;	/* SCALAR: was written in quotes */
+	int			  quoted;	/* SCALAR: was written in quotes (or as a block) */
+	int			  block;	/* SCALAR: a literal | or folded > block: its text starts on the next line */
 	struct od_yaml		**items;	/* SEQ: values; MAP: key, value, key, value ... */
 	size_t			  nitems;	/* SEQ: values; MAP: 2 * pairs */
 };

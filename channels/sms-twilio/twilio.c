@@ -1,0 +1,401 @@
+/*
+ * sms-twilio: SMS through Twilio Programmable Messaging.
+ *
+ * POST {base_url}/2010-04-01/Accounts/{account_sid}/Messages.json, HTTP Basic
+ * auth (account_sid:auth_token), form-encoded To, From and/or
+ * MessagingServiceSid, Body, StatusCallback, ValidityPeriod; the reply is
+ * JSON.  Facts: ../shared/reference/providers.md ("Twilio Programmable
+ * Messaging"); the request is the one ../shared/contracts/twilio_send.yaml
+ * (CreateMessage) accepts.
+ *
+ * Settings: base_url (default https://api.twilio.com), account_sid,
+ * auth_token (secret), from and/or messaging_service_sid, status_callback
+ * (optional base URL: StatusCallback = <base>?attempt=<attempt_id>),
+ * validity_period (optional, 1-36000 s).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "od_channel.h"
+
+#define TWILIO_BODY_MAX		1600	/* providers.md: Body <= 1600 chars */
+#define TWILIO_VALIDITY_MAX	36000	/* providers.md: ValidityPeriod 1-36000 s */
+
+struct twilio {
+	const struct od_channel_host	*host;
+	void				*host_ctx;
+	char				*url;		/* .../Messages.json */
+	char				*sid;
+	char				*token;
+	char				*from;
+	char				*service;
+	char				*status_callback;
+	long				 validity;
+};
+
+static void
+twilio_fini(void *ctx)
+{
+	struct twilio *t = ctx;
+
+	if (t == NULL)
+		return;
+	free(t->url);
+	free(t->sid);
+	free(t->token);
+	free(t->from);
+	free(t->service);
+	free(t->status_callback);
+	free(t);
+}
+
+/* Twilio SIDs: two letters and 32 hex digits (twilio_send.yaml patterns). */
+static int
+twilio_sid_ok(const char *s, const char *prefix)
+{
+	size_t	i;
+
+	if (strlen(s) != 34 || strncmp(s, prefix, 2) != 0)
+		return 0;
+	for (i = 2; i < 34; i++)
+		if (strchr("0123456789abcdefABCDEF", s[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+static int
+twilio_dup(char **dst, const char *s, char *err, size_t errlen)
+{
+	if (s == NULL)
+		return 0;
+	if ((*dst = strdup(s)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+twilio_init(const struct od_channel_host *host, void *host_ctx, void **ctx, char *err,
+    size_t errlen)
+{
+	struct twilio	*t;
+	const char	*base, *sid, *token, *from, *service, *cb, *validity;
+	char		*end;
+	size_t		 blen;
+
+	if (host->abi_version != OD_CHANNEL_ABI_VERSION || host->size < sizeof(*host)) {
+		snprintf(err, errlen, "host ABI %u, plugin ABI %u", host->abi_version,
+		    OD_CHANNEL_ABI_VERSION);
+		return -1;
+	}
+	if ((base = host->setting(host_ctx, "base_url")) == NULL)
+		base = "https://api.twilio.com";
+	sid = host->setting(host_ctx, "account_sid");
+	token = host->secret(host_ctx, "auth_token");
+	from = host->setting(host_ctx, "from");
+	service = host->setting(host_ctx, "messaging_service_sid");
+	cb = host->setting(host_ctx, "status_callback");
+	validity = host->setting(host_ctx, "validity_period");
+
+	if (strncmp(base, "https://", 8) != 0 && strncmp(base, "http://", 7) != 0) {
+		snprintf(err, errlen, "base_url must be an http:// or https:// URL");
+		return -1;
+	}
+	if (sid == NULL || *sid == '\0') {
+		snprintf(err, errlen, "setting account_sid is missing");
+		return -1;
+	}
+	if (!twilio_sid_ok(sid, "AC")) {
+		snprintf(err, errlen, "account_sid must be AC followed by 32 hex digits");
+		return -1;
+	}
+	if (token == NULL || *token == '\0') {
+		snprintf(err, errlen, "secret auth_token is missing (set auth_token_file or "
+		    "auth_token_env)");
+		return -1;
+	}
+	if ((from == NULL || *from == '\0') && (service == NULL || *service == '\0')) {
+		snprintf(err, errlen, "setting from or messaging_service_sid is missing");
+		return -1;
+	}
+	if (service != NULL && *service != '\0' && !twilio_sid_ok(service, "MG")) {
+		snprintf(err, errlen, "messaging_service_sid must be MG followed by 32 hex digits");
+		return -1;
+	}
+	if (cb != NULL && strncmp(cb, "https://", 8) != 0 && strncmp(cb, "http://", 7) != 0) {
+		snprintf(err, errlen, "status_callback must be an http:// or https:// URL");
+		return -1;
+	}
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	t->host = host;
+	t->host_ctx = host_ctx;
+	if (validity != NULL) {
+		t->validity = strtol(validity, &end, 10);
+		if (*validity == '\0' || *end != '\0' || t->validity < 1 ||
+		    t->validity > TWILIO_VALIDITY_MAX) {
+			snprintf(err, errlen, "validity_period must be 1 to %d seconds",
+			    TWILIO_VALIDITY_MAX);
+			twilio_fini(t);
+			return -1;
+		}
+	}
+	blen = strlen(base);
+	while (blen > 0 && base[blen - 1] == '/')
+		blen--;
+	if (asprintf(&t->url, "%.*s/2010-04-01/Accounts/%s/Messages.json", (int)blen, base,
+	    sid) < 0) {
+		t->url = NULL;
+		snprintf(err, errlen, "out of memory");
+		twilio_fini(t);
+		return -1;
+	}
+	if (twilio_dup(&t->sid, sid, err, errlen) == -1 ||
+	    twilio_dup(&t->token, token, err, errlen) == -1 ||
+	    (from != NULL && *from != '\0' && twilio_dup(&t->from, from, err, errlen) == -1) ||
+	    (service != NULL && *service != '\0' &&
+	     twilio_dup(&t->service, service, err, errlen) == -1) ||
+	    twilio_dup(&t->status_callback, cb, err, errlen) == -1) {
+		twilio_fini(t);
+		return -1;
+	}
+	*ctx = t;
+	return 0;
+}
+
+/* Characters (code points) of a UTF-8 string. */
+static size_t
+twilio_chars(const char *s)
+{
+	size_t	n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+/* "+" and 1 to 15 digits. */
+static int
+twilio_e164(const char *s)
+{
+	size_t	n = 0;
+
+	if (s == NULL || *s++ != '+')
+		return 0;
+	for (; *s; s++, n++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return n >= 1 && n <= 15;
+}
+
+static void
+twilio_field(const struct od_channel_host *h, void *b, const char *name, const char *value)
+{
+	h->buf_printf(b, "%s%s=", h->buf_data(b, NULL)[0] ? "&" : "", name);
+	h->buf_urlencode(b, value);
+}
+
+static int
+twilio_build(void *ctx, const struct od_channel_message *m, struct od_channel_request *req,
+    char *err, size_t errlen)
+{
+	struct twilio			*t = ctx;
+	const struct od_channel_host	*h = t->host;
+	void				*b, *cb = NULL;
+	const char			*data;
+	size_t				 len, n;
+	int				 rc = -1;
+
+	if (m->kind != OD_KIND_SMS) {
+		snprintf(err, errlen, "sms-twilio sends SMS only (kind %d)", m->kind);
+		return -1;
+	}
+	if (!twilio_e164(m->to)) {
+		snprintf(err, errlen, "to is not an E.164 phone number");
+		return -1;
+	}
+	if (m->text == NULL || *m->text == '\0') {
+		snprintf(err, errlen, "the SMS text is empty");
+		return -1;
+	}
+	if ((n = twilio_chars(m->text)) > TWILIO_BODY_MAX) {
+		snprintf(err, errlen, "the SMS text is %zu characters; Twilio accepts at most %d",
+		    n, TWILIO_BODY_MAX);
+		return -1;
+	}
+	if ((b = h->buf_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	h->buf_append(b, "", 0);
+	twilio_field(h, b, "To", m->to);
+	if (t->from != NULL)
+		twilio_field(h, b, "From", t->from);
+	if (t->service != NULL)
+		twilio_field(h, b, "MessagingServiceSid", t->service);
+	twilio_field(h, b, "Body", m->text);
+	if (t->status_callback != NULL && m->attempt_id != NULL) {
+		if ((cb = h->buf_new()) == NULL)
+			goto oom;
+		h->buf_printf(cb, "%s%cattempt=", t->status_callback,
+		    strchr(t->status_callback, '?') != NULL ? '&' : '?');
+		h->buf_urlencode(cb, m->attempt_id);
+		twilio_field(h, b, "StatusCallback", h->buf_data(cb, NULL));
+	} else if (m->callback_url != NULL) {
+		twilio_field(h, b, "StatusCallback", m->callback_url);
+	}
+	if (t->validity > 0)
+		h->buf_printf(b, "&ValidityPeriod=%ld", t->validity);
+
+	data = h->buf_data(b, &len);
+	if (h->req_url(req->req, t->url) == -1 ||
+	    h->req_method(req->req, "POST") == -1 ||
+	    h->req_header(req->req, "Accept: application/json") == -1 ||
+	    h->req_header(req->req, "Content-Type: application/x-www-form-urlencoded") == -1 ||
+	    h->req_basic_auth(req->req, t->sid, t->token) == -1 ||
+	    h->req_body(req->req, data, len) == -1)
+		goto oom;
+	rc = 0;
+	goto out;
+oom:
+	snprintf(err, errlen, "out of memory");
+out:
+	if (cb != NULL)
+		h->buf_free(cb);
+	h->buf_free(b);
+	return rc;
+}
+
+/* Retry-After in seconds (the delta-seconds form), in ms; 0 when absent or a date. */
+static long
+twilio_retry_after(const char *v)
+{
+	char	*end;
+	long	 s;
+
+	if (v == NULL)
+		return 0;
+	while (*v == ' ')
+		v++;
+	s = strtol(v, &end, 10);
+	if (end == v || s < 0 || s > 86400)
+		return 0;
+	while (*end == ' ')
+		end++;
+	return *end == '\0' ? s * 1000 : 0;
+}
+
+static void
+twilio_result(struct od_channel_result *res, enum od_outcome o, unsigned flags,
+    const char *what, json_int_t code, const char *message, long status)
+{
+	res->outcome = o;
+	res->flags |= flags;
+	if (code != 0) {
+		snprintf(res->code, sizeof(res->code), "%lld", (long long)code);
+		snprintf(res->reason, sizeof(res->reason), "twilio %lld: %s%s%s",
+		    (long long)code, what, message ? ": " : "", message ? message : "");
+	} else {
+		snprintf(res->reason, sizeof(res->reason), "twilio HTTP %ld: %s%s%s", status,
+		    what, message ? ": " : "", message ? message : "");
+	}
+}
+
+static void
+twilio_classify(void *ctx, const struct od_channel_message *m,
+    const struct od_channel_reply *reply, struct od_channel_result *res)
+{
+	struct twilio	*t = ctx;
+	json_t		*root = NULL, *v;
+	json_error_t	 jerr;
+	json_int_t	 code = 0;
+	const char	*message = NULL, *sid = NULL;
+	long		 st = reply->status;
+
+	(void)m;
+	if (reply->body != NULL && reply->body_len > 0)
+		root = json_loadb(reply->body, reply->body_len, 0, &jerr);
+	if (json_is_object(root)) {
+		if (json_is_integer(v = json_object_get(root, "code")))
+			code = json_integer_value(v);
+		if (json_is_string(v = json_object_get(root, "message")))
+			message = json_string_value(v);
+		if (json_is_string(v = json_object_get(root, "sid")))
+			sid = json_string_value(v);
+	}
+
+	if (st >= 200 && st < 300) {
+		if (sid != NULL && *sid != '\0') {
+			res->outcome = OD_OUTCOME_ACCEPTED;
+			snprintf(res->provider_id, sizeof(res->provider_id), "%s", sid);
+		} else {
+			/* Twilio took the POST; without a sid we cannot know what it did. */
+			twilio_result(res, OD_OUTCOME_UNKNOWN, 0,
+			    root ? "2xx reply without a message sid" : "2xx reply that is not JSON",
+			    0, NULL, st);
+		}
+	} else if (st == 429 || code == 20429) {
+		/* providers.md: not processed, safe to retry after back-off. */
+		twilio_result(res, OD_OUTCOME_RETRYABLE, 0, "too many requests", code, message, st);
+		res->retry_after_ms = twilio_retry_after(reply->retry_after);
+	} else if (code == 21611 || code == 30001) {
+		/* providers.md: queue overflow, slow down. */
+		twilio_result(res, OD_OUTCOME_RETRYABLE, 0, "queue overflow, slow down", code,
+		    message, st);
+		res->retry_after_ms = twilio_retry_after(reply->retry_after);
+	} else if (code == 21610) {
+		/* providers.md: recipient replied STOP; permanent until START. */
+		twilio_result(res, OD_OUTCOME_PERMANENT, OD_RESULT_OPT_OUT,
+		    "recipient opted out (STOP)", code, message, st);
+	} else if (code == 21211 || code == 30006) {
+		/* Invalid number / landline: this channel will never reach them. */
+		twilio_result(res, OD_OUTCOME_PERMANENT, OD_RESULT_FALLBACK,
+		    code == 21211 ? "invalid To number" : "landline or unreachable carrier",
+		    code, message, st);
+	} else if (code == 30005 || code == 30007) {
+		twilio_result(res, OD_OUTCOME_PERMANENT, 0,
+		    code == 30005 ? "unknown destination" : "carrier filtering", code, message,
+		    st);
+	} else if (code == 30003) {
+		twilio_result(res, OD_OUTCOME_RETRYABLE, 0, "unreachable handset", code, message,
+		    st);
+	} else if (st == 401 || st == 403) {
+		twilio_result(res, OD_OUTCOME_PERMANENT, OD_RESULT_CONFIG,
+		    "credentials refused", code, message, st);
+		t->host->log(t->host_ctx, OD_CH_LOG_ERR, "credentials refused (HTTP %ld, code %s): "
+		    "check account_sid and auth_token", st, res->code[0] ? res->code : "none");
+	} else if (st >= 400 && st < 500) {
+		twilio_result(res, OD_OUTCOME_PERMANENT, 0, "request refused", code, message, st);
+	} else {
+		/* 5xx (and anything else): POSTs are not idempotent at Twilio. */
+		twilio_result(res, OD_OUTCOME_UNKNOWN, 0, "the message may or may not have been sent",
+		    code, message, st);
+	}
+	json_decref(root);
+}
+
+static const struct od_channel_plugin twilio_plugin = {
+	.abi_version = OD_CHANNEL_ABI_VERSION,
+	.size = sizeof(struct od_channel_plugin),
+	.name = "sms-twilio",
+	.description = "SMS through Twilio Programmable Messaging (REST, 2010-04-01)",
+	.transport = OD_TRANSPORT_HTTP,
+	.kinds = 1u << OD_KIND_SMS,
+	.init = twilio_init,
+	.fini = twilio_fini,
+	.build = twilio_build,
+	.classify = twilio_classify,
+};
+
+__attribute__((visibility("default"))) const struct od_channel_plugin *
+od_channel_plugin_entry(void)
+{
+	return &twilio_plugin;
+}

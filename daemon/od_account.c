@@ -1,0 +1,794 @@
+/*
+ * od_account: account and event documents, validated once at intake.
+ *
+ * Every rejection is one line that starts with the field it is about
+ * ("debtor.phone: not E.164"); "body:" when it is about the document as a
+ * whole.  Optional fields may also be given as JSON null, which reads as
+ * absent.  Unknown fields are rejected at every level but attributes.
+ */
+#include "od_account.h"
+#include "od_time.h"
+#include "od_tz.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define NAME_MAX_BYTES		200
+#define EMAIL_MAX_BYTES		254
+#define PRODUCT_MAX_BYTES	128
+#define REFERENCE_MAX_BYTES	256
+
+/* ISO 3166-1 alpha-2, the 249 officially assigned codes (as tzdata's iso3166.tab). */
+static const char countries[] =
+    "ADAEAFAGAIALAMAOAQARASATAUAWAXAZBABBBDBEBFBGBHBIBJBLBMBNBOBQBRBSBTBVBWBYBZ"
+    "CACCCDCFCGCHCICKCLCMCNCOCRCUCVCWCXCYCZDEDJDKDMDODZECEEEGEHERESETFIFJFKFMFOFR"
+    "GAGBGDGEGFGGGHGIGLGMGNGPGQGRGSGTGUGWGYHKHMHNHRHTHUIDIEILIMINIOIQIRISITJEJMJO"
+    "JPKEKGKHKIKMKNKPKRKWKYKZLALBLCLILKLRLSLTLULVLYMAMCMDMEMFMGMHMKMLMMMNMOMPMQMR"
+    "MSMTMUMVMWMXMYMZNANCNENFNGNINLNONPNRNUNZOMPAPEPFPGPHPKPLPMPNPRPSPTPWPYQARERO"
+    "RSRURWSASBSCSDSESGSHSISJSKSLSMSNSOSRSSSTSVSXSYSZTCTDTFTGTHTJTKTLTMTNTOTRTTTV"
+    "TWTZUAUGUMUSUYUZVAVCVEVGVIVNVUWFWSYEYTZAZMZW";
+
+/*
+ * ISO 4217 List One, active codes with their minor-unit exponents (funds and
+ * units of account included: CLF, COU, UYI, ...; precious metals, XDR and
+ * test codes excluded, as a debt is never owed in them).  ANG and XCG both
+ * listed while Curaçao and Sint Maarten change over.
+ */
+static const char currencies[] =
+    "AED2AFN2ALL2AMD2ANG2AOA2ARS2AUD2AWG2AZN2BAM2BBD2BDT2BGN2BHD3BIF0BMD2BND2"
+    "BOB2BOV2BRL2BSD2BTN2BWP2BYN2BZD2CAD2CDF2CHE2CHF2CHW2CLF4CLP0CNY2COP2COU2"
+    "CRC2CUP2CVE2CZK2DJF0DKK2DOP2DZD2EGP2ERN2ETB2EUR2FJD2FKP2GBP2GEL2GHS2GIP2"
+    "GMD2GNF0GTQ2GYD2HKD2HNL2HTG2HUF2IDR2ILS2INR2IQD3IRR2ISK0JMD2JOD3JPY0KES2"
+    "KGS2KHR2KMF0KPW2KRW0KWD3KYD2KZT2LAK2LBP2LKR2LRD2LSL2LYD3MAD2MDL2MGA2MKD2"
+    "MMK2MNT2MOP2MRU2MUR2MVR2MWK2MXN2MXV2MYR2MZN2NAD2NGN2NIO2NOK2NPR2NZD2OMR3"
+    "PAB2PEN2PGK2PHP2PKR2PLN2PYG0QAR2RON2RSD2RUB2RWF0SAR2SBD2SCR2SDG2SEK2SGD2"
+    "SHP2SLE2SOS2SRD2SSP2STN2SVC2SYP2SZL2THB2TJS2TMT2TND3TOP2TRY2TTD2TWD2TZS2"
+    "UAH2UGX0USD2USN2UYI0UYU2UYW4UZS2VED2VES2VND0VUV0WST2XAF0XCD2XCG2XOF0XPF0"
+    "YER2ZAR2ZMW2ZWG2";
+
+static const char *const kind_names[OD_CH_MAX] = { "sms", "email", "whatsapp" };
+
+const char *
+od_channel_kind_name(int kind)
+{
+	return kind >= 0 && kind < OD_CH_MAX ? kind_names[kind] : "unknown";
+}
+
+int
+od_channel_kind_parse(const char *s)
+{
+	for (int i = 0; s != NULL && i < OD_CH_MAX; i++)
+		if (strcmp(s, kind_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+int
+od_country_valid(const char *code)
+{
+	if (code == NULL || strlen(code) != 2 || code[0] < 'A' || code[0] > 'Z' ||
+	    code[1] < 'A' || code[1] > 'Z')
+		return 0;
+	for (const char *p = countries; *p != '\0'; p += 2)
+		if (p[0] == code[0] && p[1] == code[1])
+			return 1;
+	return 0;
+}
+
+int
+od_currency_digits(const char *code)
+{
+	if (code == NULL || strlen(code) != 3)
+		return -1;
+	for (const char *p = currencies; *p != '\0'; p += 4)
+		if (memcmp(p, code, 3) == 0)
+			return p[3] - '0';
+	return -1;
+}
+
+int
+od_phone_valid(const char *s)
+{
+	size_t n = 0;
+
+	if (s == NULL || *s++ != '+' || *s == '0')
+		return 0;
+	for (; *s != '\0'; s++, n++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return n >= 8 && n <= 15;
+}
+
+static int
+atext(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	    strchr("!#$%&'*+/=?^_`{|}~-", c) != NULL || c >= 0x80;
+}
+
+/*
+ * A sane addr-spec: dot-atom local part (1..64) @ a domain of two or more
+ * labels (letters, digits, hyphens inside, or UTF-8), 254 bytes at most.
+ * No quoted local parts, no address literals, no spaces or controls.
+ */
+int
+od_email_valid(const char *s)
+{
+	const char *at, *p, *label;
+	size_t len;
+
+	if (s == NULL || (len = strlen(s)) > EMAIL_MAX_BYTES)
+		return 0;
+	if ((at = strchr(s, '@')) == NULL || strchr(at + 1, '@') != NULL)
+		return 0;
+	if (at == s || at - s > 64 || s[0] == '.' || at[-1] == '.')
+		return 0;
+	for (p = s; p < at; p++)
+		if (*p == '\0' || (*p == '.' ? p[1] == '.' : !atext((unsigned char)*p)))
+			return 0;
+	label = at + 1;
+	p = label;
+	for (int nlabels = 1;; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '.' || c == '\0') {
+			if (p == label || p - label > 63 || label[0] == '-' || p[-1] == '-')
+				return 0;
+			if (c == '\0')
+				return nlabels >= 2;
+			nlabels++;
+			label = p + 1;
+		} else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c >= 0x80))
+			return 0;
+	}
+}
+
+/* language (2-3 lower-case letters), optionally -REGION (2 upper-case letters or 3 digits). */
+int
+od_locale_valid(const char *s)
+{
+	size_t n = 0;
+
+	if (s == NULL)
+		return 0;
+	while (s[n] >= 'a' && s[n] <= 'z')
+		n++;
+	if (n < 2 || n > 3)
+		return 0;
+	s += n;
+	if (*s == '\0')
+		return 1;
+	if (*s++ != '-')
+		return 0;
+	if (s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z' && s[2] == '\0')
+		return 1;
+	return s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9' &&
+	    s[2] >= '0' && s[2] <= '9' && s[3] == '\0';
+}
+
+int
+od_money_parse(const char *s, int digits, int64_t *minor)
+{
+	int64_t v = 0;
+	int frac = 0;
+
+	if (s == NULL || digits < 0 || digits > 9 || *s < '0' || *s > '9')
+		return -1;
+	if (s[0] == '0' && s[1] >= '0' && s[1] <= '9')
+		return -1;		/* no leading zeros */
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (v > (INT64_MAX / 10 - 9) / 1000000000)
+			return -1;	/* leaves room for 9 fractional digits */
+		v = v * 10 + (*s - '0');
+	}
+	if (*s == '.') {
+		s++;
+		if (*s < '0' || *s > '9')
+			return -1;
+		for (; *s >= '0' && *s <= '9'; s++, frac++) {
+			if (frac == digits)
+				return -1;
+			v = v * 10 + (*s - '0');
+		}
+	}
+	if (*s != '\0')
+		return -1;
+	for (; frac < digits; frac++)
+		v *= 10;
+	*minor = v;
+	return 0;
+}
+
+/* --- validation helpers -------------------------------------------------- */
+
+static int
+fail(char *reason, size_t rlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int
+fail(char *reason, size_t rlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (reason != NULL && rlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(reason, rlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* A field name fit to quote in a one-line reason: controls become '?', 40 bytes at most. */
+static const char *
+quote_name(const char *s, char *buf, size_t len)
+{
+	size_t i = 0;
+
+	for (; *s != '\0' && i + 4 < len && i < 40; s++)
+		buf[i++] = (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s;
+	if (*s != '\0') {
+		while (i > 0 && ((unsigned char)buf[i - 1] & 0xc0) == 0x80)
+			i--;		/* never cut a UTF-8 sequence */
+		if (i > 0 && (unsigned char)buf[i - 1] >= 0xc0)
+			i--;
+		memcpy(buf + i, "...", 3);
+		i += 3;
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
+/* The first key of obj not in allowed (NULL-terminated), or NULL. */
+static const char *
+unknown_key(const json_t *obj, const char *const *allowed)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)obj, key, v) {
+		const char *const *a;
+
+		(void)v;
+		for (a = allowed; *a != NULL; a++)
+			if (strcmp(*a, key) == 0)
+				break;
+		if (*a == NULL)
+			return key;
+	}
+	return NULL;
+}
+
+static int
+fail_unknown(char *reason, size_t rlen, const char *where, const char *key)
+{
+	char q[64];
+
+	return fail(reason, rlen, "%s: unknown field '%s'", where, quote_name(key, q, sizeof(q)));
+}
+
+/* An optional member: NULL when absent or null. */
+static json_t *
+member(const json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	return json_is_null(v) ? NULL : v;
+}
+
+/*
+ * A string member.  Returns 0 with *out set (NULL when absent and optional),
+ * or -1 with the reason.
+ */
+static int
+get_string(const json_t *obj, const char *key, const char *path, int required,
+    const char **out, char *reason, size_t rlen)
+{
+	json_t *v = member(obj, key);
+
+	*out = NULL;
+	if (v == NULL)
+		return required ? fail(reason, rlen, "%s: required", path) : 0;
+	if (!json_is_string(v))
+		return fail(reason, rlen, "%s: must be a string", path);
+	*out = json_string_value(v);
+	return 0;
+}
+
+static int
+id_valid(const char *s, size_t max, const char *extra)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > max)
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		    (*s >= '0' && *s <= '9') || strchr(extra, *s) != NULL))
+			return 0;
+	return 1;
+}
+
+static int
+check_account_id(const json_t *doc, const char **out, char *reason, size_t rlen)
+{
+	if (get_string(doc, "account_id", "account_id", 1, out, reason, rlen) < 0)
+		return -1;
+	if (!id_valid(*out, 128, "_.:@-"))
+		return fail(reason, rlen,
+		    "account_id: must be 1 to 128 characters of A-Z a-z 0-9 _ . : @ -");
+	return 0;
+}
+
+/* A money member: a decimal string, never a JSON number. */
+static int
+get_amount(const json_t *obj, const char *key, const char *path, const char **out,
+    char *reason, size_t rlen)
+{
+	json_t *v = member(obj, key);
+	int64_t minor;
+
+	*out = NULL;
+	if (v == NULL)
+		return fail(reason, rlen, "%s: required", path);
+	if (json_is_number(v))
+		return fail(reason, rlen,
+		    "%s: must be a decimal string such as \"1234.50\", not a number", path);
+	if (!json_is_string(v))
+		return fail(reason, rlen, "%s: must be a decimal string such as \"1234.50\"", path);
+	*out = json_string_value(v);
+	if (od_money_parse(*out, 9, &minor) < 0)
+		return fail(reason, rlen, "%s: not a decimal amount such as \"1234.50\"", path);
+	if (minor == 0)
+		return fail(reason, rlen, "%s: must be greater than zero", path);
+	return 0;
+}
+
+static int
+check_utf8(const char *buf, size_t len, char *reason, size_t rlen)
+{
+	const unsigned char *p = (const unsigned char *)buf;
+
+	for (size_t i = 0; i < len;) {
+		unsigned char c = p[i];
+		size_t n;
+		uint32_t cp;
+
+		if (c == 0)
+			return fail(reason, rlen, "body: holds a NUL byte (byte %zu)", i + 1);
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else
+			goto bad;
+		if (len - i <= n)
+			goto bad;
+		for (size_t k = 1; k <= n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				goto bad;
+			cp = cp << 6 | (p[i + k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			goto bad;
+		i += n + 1;
+		continue;
+bad:
+		return fail(reason, rlen, "body: not valid UTF-8 (byte %zu)", i + 1);
+	}
+	return 0;
+}
+
+/* Size limit, UTF-8, JSON, an object.  Returns the document or NULL. */
+static json_t *
+load_body(const char *buf, size_t len, size_t max_len, char *reason, size_t rlen)
+{
+	json_error_t jerr;
+	json_t *doc;
+
+	if (max_len > 0 && len > max_len) {
+		fail(reason, rlen, "body: %zu bytes is over the %zu byte limit", len, max_len);
+		return NULL;
+	}
+	if (check_utf8(buf, len, reason, rlen) < 0)
+		return NULL;
+	{
+		size_t i = 0;
+
+		while (i < len && strchr(" \t\r\n", buf[i]) != NULL)
+			i++;
+		if (i == len) {
+			fail(reason, rlen, "body: empty");
+			return NULL;
+		}
+	}
+	doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+	if (doc == NULL) {
+		fail(reason, rlen, "body: invalid JSON at line %d, column %d: %s",
+		    jerr.line, jerr.column, jerr.text);
+		return NULL;
+	}
+	if (!json_is_object(doc)) {
+		json_decref(doc);
+		fail(reason, rlen, "body: must be a JSON object");
+		return NULL;
+	}
+	return doc;
+}
+
+/* --- accounts ------------------------------------------------------------ */
+
+static const char *const top_keys[] = {
+	"account_id", "debtor", "debt", "policy", "consent", "attributes", NULL
+};
+static const char *const debtor_keys[] = {
+	"name", "phone", "email", "whatsapp", "locale", "timezone", "country", NULL
+};
+static const char *const debt_keys[] = {
+	"amount", "currency", "due_date", "product", NULL
+};
+
+static int
+check_debtor(const json_t *d, struct od_account *a, char *reason, size_t rlen)
+{
+	const char *k;
+
+	if ((k = unknown_key(d, debtor_keys)) != NULL)
+		return fail_unknown(reason, rlen, "debtor", k);
+	if (get_string(d, "name", "debtor.name", 1, &a->name, reason, rlen) < 0)
+		return -1;
+	if (strlen(a->name) > NAME_MAX_BYTES)
+		return fail(reason, rlen, "debtor.name: %zu bytes is over the %d byte limit",
+		    strlen(a->name), NAME_MAX_BYTES);
+	if (strspn(a->name, " \t") == strlen(a->name))
+		return fail(reason, rlen, "debtor.name: must not be empty");
+	for (const char *p = a->name; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return fail(reason, rlen, "debtor.name: must not hold control characters");
+	if (get_string(d, "phone", "debtor.phone", 0, &a->phone, reason, rlen) < 0)
+		return -1;
+	if (a->phone != NULL && !od_phone_valid(a->phone))
+		return fail(reason, rlen, "debtor.phone: not E.164");
+	if (get_string(d, "email", "debtor.email", 0, &a->email, reason, rlen) < 0)
+		return -1;
+	if (a->email != NULL && strlen(a->email) > EMAIL_MAX_BYTES)
+		return fail(reason, rlen, "debtor.email: %zu bytes is over the %d byte limit",
+		    strlen(a->email), EMAIL_MAX_BYTES);
+	if (a->email != NULL && !od_email_valid(a->email))
+		return fail(reason, rlen, "debtor.email: not a valid address");
+	if (get_string(d, "whatsapp", "debtor.whatsapp", 0, &a->whatsapp, reason, rlen) < 0)
+		return -1;
+	if (a->whatsapp != NULL && !od_phone_valid(a->whatsapp))
+		return fail(reason, rlen, "debtor.whatsapp: not E.164");
+	if (a->phone == NULL && a->email == NULL && a->whatsapp == NULL)
+		return fail(reason, rlen, "debtor: no phone, email or whatsapp to contact");
+	if (get_string(d, "locale", "debtor.locale", 0, &a->locale, reason, rlen) < 0)
+		return -1;
+	if (a->locale != NULL && !od_locale_valid(a->locale))
+		return fail(reason, rlen,
+		    "debtor.locale: not a BCP 47 language[-REGION] tag such as es or es-PE");
+	if (get_string(d, "timezone", "debtor.timezone", 0, &a->timezone, reason, rlen) < 0)
+		return -1;
+	if (a->timezone != NULL && !od_tz_valid(a->timezone))
+		return fail(reason, rlen, "debtor.timezone: not a known IANA time zone");
+	if (get_string(d, "country", "debtor.country", 1, &a->country, reason, rlen) < 0)
+		return -1;
+	if (!od_country_valid(a->country))
+		return fail(reason, rlen, "debtor.country: not an ISO 3166-1 alpha-2 code");
+	return 0;
+}
+
+static int
+check_debt(const json_t *d, struct od_account *a, char *reason, size_t rlen)
+{
+	const char *k;
+
+	if ((k = unknown_key(d, debt_keys)) != NULL)
+		return fail_unknown(reason, rlen, "debt", k);
+	if (get_amount(d, "amount", "debt.amount", &a->amount, reason, rlen) < 0)
+		return -1;
+	if (get_string(d, "currency", "debt.currency", 1, &a->currency, reason, rlen) < 0)
+		return -1;
+	if ((a->minor_digits = od_currency_digits(a->currency)) < 0)
+		return fail(reason, rlen, "debt.currency: not an active ISO 4217 code");
+	if (od_money_parse(a->amount, a->minor_digits, &a->amount_minor) < 0) {
+		if (a->minor_digits == 0)
+			return fail(reason, rlen, "debt.amount: %s has no decimal places",
+			    a->currency);
+		return fail(reason, rlen, "debt.amount: %s allows at most %d decimal places",
+		    a->currency, a->minor_digits);
+	}
+	if (get_string(d, "due_date", "debt.due_date", 1, &a->due_date, reason, rlen) < 0)
+		return -1;
+	if (od_date_parse(a->due_date, &a->due_y, &a->due_m, &a->due_d) < 0)
+		return fail(reason, rlen, "debt.due_date: not a date YYYY-MM-DD");
+	if (get_string(d, "product", "debt.product", 0, &a->product, reason, rlen) < 0)
+		return -1;
+	if (a->product != NULL && (a->product[0] == '\0' || strlen(a->product) > PRODUCT_MAX_BYTES))
+		return fail(reason, rlen, "debt.product: must be 1 to %d bytes", PRODUCT_MAX_BYTES);
+	return 0;
+}
+
+static int
+check_consent(const json_t *c, struct od_account *a, char *reason, size_t rlen)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)c, key, v) {
+		int kind = od_channel_kind_parse(key);
+
+		if (kind < 0)
+			return fail_unknown(reason, rlen, "consent", key);
+		if (!json_is_boolean(v))
+			return fail(reason, rlen, "consent.%s: must be true or false", key);
+		a->consent[kind] = json_is_true(v);
+	}
+	return 0;
+}
+
+static int
+account_check(json_t *doc, struct od_account *a, char *reason, size_t rlen)
+{
+	const json_t *v;
+	const char *k;
+
+	if ((k = unknown_key(doc, top_keys)) != NULL)
+		return fail_unknown(reason, rlen, "body", k);
+	if (check_account_id(doc, &a->id, reason, rlen) < 0)
+		return -1;
+	if ((v = member(doc, "debtor")) == NULL)
+		return fail(reason, rlen, "debtor: required");
+	if (!json_is_object(v))
+		return fail(reason, rlen, "debtor: must be an object");
+	if (check_debtor(v, a, reason, rlen) < 0)
+		return -1;
+	if ((v = member(doc, "debt")) == NULL)
+		return fail(reason, rlen, "debt: required");
+	if (!json_is_object(v))
+		return fail(reason, rlen, "debt: must be an object");
+	if (check_debt(v, a, reason, rlen) < 0)
+		return -1;
+	if (get_string(doc, "policy", "policy", 0, &a->policy, reason, rlen) < 0)
+		return -1;
+	if (a->policy != NULL && !id_valid(a->policy, 64, "_.-"))
+		return fail(reason, rlen, "policy: must be 1 to 64 characters of A-Z a-z 0-9 _ . -");
+	if ((v = member(doc, "consent")) != NULL) {
+		if (!json_is_object(v))
+			return fail(reason, rlen, "consent: must be an object");
+		if (check_consent(v, a, reason, rlen) < 0)
+			return -1;
+	}
+	if ((v = member(doc, "attributes")) != NULL) {
+		if (!json_is_object(v))
+			return fail(reason, rlen, "attributes: must be an object");
+		a->attributes = v;
+	}
+	return 0;
+}
+
+int
+od_account_from_json(json_t *doc, struct od_account *a, char *reason, size_t rlen)
+{
+	memset(a, 0, sizeof(*a));
+	if (!json_is_object(doc))
+		return fail(reason, rlen, "body: must be a JSON object");
+	if (account_check(doc, a, reason, rlen) < 0) {
+		memset(a, 0, sizeof(*a));
+		return -1;
+	}
+	a->doc = json_incref(doc);
+	return 0;
+}
+
+int
+od_account_parse(const char *buf, size_t len, size_t max_len, struct od_account *a,
+    char *reason, size_t rlen)
+{
+	json_t *doc;
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	if ((doc = load_body(buf, len, max_len, reason, rlen)) == NULL)
+		return -1;
+	rc = od_account_from_json(doc, a, reason, rlen);
+	json_decref(doc);
+	return rc;
+}
+
+void
+od_account_clear(struct od_account *a)
+{
+	if (a == NULL)
+		return;
+	json_decref(a->doc);
+	memset(a, 0, sizeof(*a));
+}
+
+/*
+ * Country calling codes that name one zone (contact-rules.md: Peru
+ * America/Lima, Colombia America/Bogota, Chile America/Santiago for the
+ * mainland).  Codes with several zones (+1, +52, +55, ...) name none.
+ */
+static const char *
+zone_of_number(const char *e164)
+{
+	static const struct { const char *cc, *zone; } map[] = {
+		{ "+51", "America/Lima" },
+		{ "+57", "America/Bogota" },
+		{ "+56", "America/Santiago" },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strncmp(e164, map[i].cc, 3) == 0)
+			return map[i].zone;
+	return NULL;
+}
+
+/*
+ * The debtor's zone: as given, else the one zone every number on the account
+ * points to.  A phone and a WhatsApp number in different (or unmapped)
+ * countries leave it unknown: better blocked than sent at 03:00.
+ */
+const char *
+od_account_timezone(const struct od_account *a)
+{
+	const char *zp = NULL, *zw = NULL;
+
+	if (a->timezone != NULL)
+		return a->timezone;
+	if (a->phone != NULL && (zp = zone_of_number(a->phone)) == NULL)
+		return NULL;
+	if (a->whatsapp != NULL && (zw = zone_of_number(a->whatsapp)) == NULL)
+		return NULL;
+	if (zp != NULL && zw != NULL && strcmp(zp, zw) != 0)
+		return NULL;
+	return zp != NULL ? zp : zw;
+}
+
+/* --- events -------------------------------------------------------------- */
+
+static const struct {
+	enum od_event_type	 type;
+	const char		*name;
+	const char		*field;		/* the one type-specific field, or NULL */
+} event_types[] = {
+	{ OD_EV_PAYMENT, "payment", "amount" },
+	{ OD_EV_CLOSE, "close", NULL },
+	{ OD_EV_OPT_OUT, "opt_out", "channel" },
+	{ OD_EV_OPT_IN, "opt_in", "channel" },
+	{ OD_EV_DISPUTE, "dispute", NULL },
+	{ OD_EV_DISPUTE_RESOLVED, "dispute_resolved", NULL },
+	{ OD_EV_PROMISE, "promise_to_pay", "until" },
+	{ OD_EV_CEASE, "cease", NULL },
+};
+
+const char *
+od_event_type_name(enum od_event_type t)
+{
+	for (size_t i = 0; i < sizeof(event_types) / sizeof(event_types[0]); i++)
+		if (event_types[i].type == t)
+			return event_types[i].name;
+	return "invalid";
+}
+
+static int
+event_check(const json_t *doc, struct od_event *ev, char *reason, size_t rlen)
+{
+	static const char *const common[] = { "account_id", "type", "at", "reference", NULL };
+	const char *key, *field = NULL, *s;
+	json_t *v;
+	size_t i;
+	int64_t ms;
+
+	if (check_account_id(doc, &ev->account_id, reason, rlen) < 0)
+		return -1;
+	if (get_string(doc, "type", "type", 1, &ev->type_name, reason, rlen) < 0)
+		return -1;
+	for (i = 0; i < sizeof(event_types) / sizeof(event_types[0]); i++)
+		if (strcmp(event_types[i].name, ev->type_name) == 0)
+			break;
+	if (i == sizeof(event_types) / sizeof(event_types[0])) {
+		char q[64];
+
+		return fail(reason, rlen, "type: unknown event type '%s'",
+		    quote_name(ev->type_name, q, sizeof(q)));
+	}
+	ev->type = event_types[i].type;
+	field = event_types[i].field;
+	json_object_foreach((json_t *)doc, key, v) {
+		const char *const *c;
+
+		(void)v;
+		for (c = common; *c != NULL; c++)
+			if (strcmp(*c, key) == 0)
+				break;
+		if (*c != NULL || (field != NULL && strcmp(field, key) == 0) ||
+		    (ev->type == OD_EV_PAYMENT && strcmp(key, "full") == 0))
+			continue;
+		{
+			char q[64];
+
+			return fail(reason, rlen, "body: unknown field '%s' for a %s event",
+			    quote_name(key, q, sizeof(q)), ev->type_name);
+		}
+	}
+	ev->channel = -1;
+	switch (ev->type) {
+	case OD_EV_PAYMENT:
+		if (get_amount(doc, "amount", "amount", &ev->amount, reason, rlen) < 0)
+			return -1;
+		if ((v = member(doc, "full")) != NULL) {
+			if (!json_is_boolean(v))
+				return fail(reason, rlen, "full: must be true or false");
+			ev->full = json_is_true(v);
+		}
+		break;
+	case OD_EV_OPT_OUT:
+	case OD_EV_OPT_IN:
+		if (get_string(doc, "channel", "channel", 1, &s, reason, rlen) < 0)
+			return -1;
+		if (strcmp(s, "all") != 0 && (ev->channel = od_channel_kind_parse(s)) < 0)
+			return fail(reason, rlen, "channel: must be sms, email, whatsapp or all");
+		break;
+	case OD_EV_PROMISE: {
+		int y, m, d;
+
+		if (get_string(doc, "until", "until", 1, &ev->until, reason, rlen) < 0)
+			return -1;
+		if (od_date_parse(ev->until, &y, &m, &d) < 0)
+			return fail(reason, rlen, "until: not a date YYYY-MM-DD");
+		break;
+	}
+	default:
+		break;
+	}
+	if (get_string(doc, "at", "at", 0, &s, reason, rlen) < 0)
+		return -1;
+	if (s != NULL && od_time_parse_iso(s, &ms) < 0)
+		return fail(reason, rlen,
+		    "at: not an ISO 8601 time such as \"2026-12-02T10:00:00Z\"");
+	if (get_string(doc, "reference", "reference", 0, &s, reason, rlen) < 0)
+		return -1;
+	if (s != NULL && strlen(s) > REFERENCE_MAX_BYTES)
+		return fail(reason, rlen, "reference: %zu bytes is over the %d byte limit",
+		    strlen(s), REFERENCE_MAX_BYTES);
+	return 0;
+}
+
+int
+od_event_parse(const char *buf, size_t len, size_t max_len, struct od_event *ev,
+    char *reason, size_t rlen)
+{
+	json_t *doc;
+
+	memset(ev, 0, sizeof(*ev));
+	if ((doc = load_body(buf, len, max_len, reason, rlen)) == NULL)
+		return -1;
+	if (event_check(doc, ev, reason, rlen) < 0) {
+		json_decref(doc);
+		memset(ev, 0, sizeof(*ev));
+		return -1;
+	}
+	ev->doc = doc;
+	return 0;
+}
+
+void
+od_event_clear(struct od_event *ev)
+{
+	if (ev == NULL)
+		return;
+	json_decref(ev->doc);
+	memset(ev, 0, sizeof(*ev));
+}

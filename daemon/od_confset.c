@@ -1,0 +1,110 @@
+#include "od_confset.h"
+
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "od_plan.h"
+
+const char *
+od_confset_rules_dir(const struct od_config *cfg, char *buf, size_t len)
+{
+	char	tmp[1024];
+
+	snprintf(tmp, sizeof(tmp), "%s", cfg->file ? cfg->file : ".");
+	snprintf(buf, len, "%s", dirname(tmp));
+	return buf;
+}
+
+/* Every step's template must exist for every channel of the step, and every channel must have a gateway. */
+static void
+confset_check_steps(struct od_confset *set, struct od_errors *errs)
+{
+	const struct od_policy		*p;
+	const struct od_step		*s;
+	const struct od_message_tmpl	*m;
+	size_t				 i, j, k, t;
+	int				 found, kind;
+
+	for (i = 0; i < set->policies.n; i++) {
+		p = &set->policies.v[i];
+		for (j = 0; j < p->nsteps; j++) {
+			s = &p->steps[j];
+			for (k = 0; k < s->nchannels; k++) {
+				kind = s->channels[k];
+				if (set->cfg.channel_gateway[kind] < 0)
+					od_errors_add(errs, p->file, s->line, s->col,
+					    "step '%s': no gateway serves %s (see 'channels:' in %s)",
+					    s->name, od_channel_kind_name(kind), set->cfg.file);
+			}
+			found = 0;
+			for (t = 0; t < set->templates.n; t++) {
+				m = &set->templates.v[t];
+				if (strcmp(m->name, s->template) != 0)
+					continue;
+				found = 1;
+				for (k = 0; k < s->nchannels; k++)
+					if (!od_message_tmpl_has(m, s->channels[k]))
+						od_errors_add(errs, p->file, s->line, s->col,
+						    "step '%s': template '%s' has no %s text in %s (%s)",
+						    s->name, s->template,
+						    od_channel_kind_name(s->channels[k]), m->locale, m->file);
+			}
+			if (!found)
+				od_errors_add(errs, p->file, s->line, s->col,
+				    "step '%s': no template '%s' in any locale under %s", s->name,
+				    s->template, set->templates.dir ? set->templates.dir : "templates");
+			else if (od_template_set_find(&set->templates, s->template,
+			    set->cfg.default_locale, NULL) == NULL)
+				od_errors_add(errs, p->file, s->line, s->col,
+				    "step '%s': template '%s' is missing in the default locale %s",
+				    s->name, s->template, set->cfg.default_locale);
+		}
+		if (p->jurisdiction != NULL && set->rules != NULL &&
+		    od_rules_preset(set->rules, p->jurisdiction) == NULL)
+			od_errors_add(errs, p->file, p->line, p->col,
+			    "policy '%s': no contact-rules preset for jurisdiction %s", p->name,
+			    p->jurisdiction);
+	}
+}
+
+int
+od_confset_load(const char *config_path, const struct od_config_overrides *ov, int flags,
+    struct od_confset *set, struct od_errors *errs)
+{
+	char	dir[1024];
+	size_t	before = errs->count;
+
+	memset(set, 0, sizeof(*set));
+	if (od_config_load(config_path, ov, &set->cfg, errs) == -1)
+		return -1;
+	od_policy_load_dir(set->cfg.policy_dir, &set->policies, errs);
+	od_template_set_load(set->cfg.template_dir, &set->templates, errs);
+	od_template_set_check_vars(&set->templates, od_plan_context_has, errs);
+	od_rules_load(od_confset_rules_dir(&set->cfg, dir, sizeof(dir)), &set->rules, errs);
+	if (errs->count == before)
+		confset_check_steps(set, errs);
+	if (errs->count == before && (flags & OD_CONFSET_GATEWAYS)) {
+		od_gateways_load(&set->cfg, &set->gateways, errs);
+		set->has_gateways = 1;
+	}
+	if (errs->count != before) {
+		od_confset_free(set);
+		return -1;
+	}
+	return 0;
+}
+
+void
+od_confset_free(struct od_confset *set)
+{
+	if (set == NULL)
+		return;
+	od_gateways_free(&set->gateways);
+	od_rules_free(set->rules);
+	od_template_set_free(&set->templates);
+	od_policy_set_free(&set->policies);
+	od_config_clear(&set->cfg);
+	memset(set, 0, sizeof(*set));
+}

@@ -1,0 +1,37 @@
+/*
+ * od_confset: everything an operator edits, loaded and cross-checked as one
+ * set: the configuration, the policies, the templates, the contact rules and
+ * (for the daemon) the gateways.  Every error of every file is collected as
+ * "file:line:col: message" before the set is refused; a running daemon
+ * swaps in a new set only when it loaded whole.
+ */
+#ifndef OD_CONFSET_H
+#define OD_CONFSET_H
+
+#include "od_config.h"
+#include "od_error.h"
+#include "od_plugin.h"
+#include "od_policy.h"
+#include "od_rules.h"
+#include "od_template.h"
+
+struct od_confset {
+	struct od_config	 cfg;
+	struct od_policy_set	 policies;
+	struct od_template_set	 templates;
+	struct od_rules		*rules;
+	struct od_gateways	 gateways;
+	int			 has_gateways;
+};
+
+#define OD_CONFSET_GATEWAYS	0x01	/* load and initialise the gateway plugins */
+
+/* 0, or -1 with every error in errs (warnings too). */
+int	od_confset_load(const char *config_path, const struct od_config_overrides *ov,
+	    int flags, struct od_confset *set, struct od_errors *errs);
+void	od_confset_free(struct od_confset *set);
+
+/* The rules directory: where the config file is (jurisdictions/, holidays/). */
+const char *od_confset_rules_dir(const struct od_config *cfg, char *buf, size_t len);
+
+#endif /* OD_CONFSET_H */

@@ -1,0 +1,169 @@
+#include "od_daemon.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <event2/event.h>
+
+#include "od_log.h"
+#include "od_time.h"
+#include "od_tz.h"
+
+static void
+daemon_claim_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	od_dispatch_kick(arg);
+}
+
+static void
+daemon_reclaim_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct od_daemon	*d = arg;
+
+	(void)fd;
+	(void)what;
+	od_dispatch_reclaim(d);
+	if (d->exit_after_idle && d->inflight == 0 && !d->claiming && d->stats.claimed > 0) {
+		/* --once: stop when nothing is due any more (demo, tests) */
+		if (d->next_due_ms == 0 || (int64_t)d->next_due_ms > od_now_ms() + 1000) {
+			od_log_info("daemon", "nothing more is due: exiting (--once)");
+			event_base_loopexit(d->base, NULL);
+		}
+	}
+}
+
+static void
+daemon_ready_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct od_daemon	*d = arg;
+	struct timeval		 tv = { 0, 20000 };
+
+	(void)fd;
+	(void)what;
+	if (!od_queue_ready(d->q)) {
+		evtimer_add(d->ready_ev, &tv);
+		return;
+	}
+	od_log_info("daemon", "ready: consumer %s, %zu policies, %zu templates, %zu gateways",
+	    d->consumer, d->set.policies.n, d->set.templates.n, d->set.gateways.n);
+	od_intake_start(d);
+	od_dispatch_reclaim(d);
+	od_dispatch_kick(d);
+}
+
+static void
+daemon_stop_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct od_daemon	*d = arg;
+	struct timeval		 tv = { 0, 100000 };
+
+	(void)what;
+	if (!d->stopping) {
+		od_log_info("daemon", "signal %d: stopping (%d actions in flight)", (int)sig, d->inflight);
+		d->stopping = 1;
+	}
+	if (d->inflight == 0)
+		event_base_loopexit(d->base, NULL);
+	else	/* let in-flight sends complete; their leases cover the rest */
+		event_base_loopexit(d->base, &tv);
+}
+
+int
+od_daemon_init(struct od_daemon *d, const char *config_path, const struct od_config_overrides *ov,
+    char *err, size_t errlen)
+{
+	struct od_errors	errs;
+	struct timeval		tv;
+	char			host[64];
+	static const int	sigs[] = { SIGTERM, SIGINT };
+	size_t			i;
+
+	memset(d, 0, sizeof(*d));
+	d->config_path = config_path;
+	if (ov)
+		d->overrides = *ov;
+	od_errors_init(&errs);
+	if (od_confset_load(config_path, ov, OD_CONFSET_GATEWAYS, &d->set, &errs) == -1) {
+		od_errors_print(&errs, stderr);
+		snprintf(err, errlen, "%zu error(s) in the configuration; not started", errs.count);
+		od_errors_clear(&errs);
+		return -1;
+	}
+	for (i = 0; i < errs.nwarns; i++)
+		od_log_warn("config", "%s", errs.warns[i]);
+	od_errors_clear(&errs);
+	od_log_set_level(d->set.cfg.log_level);
+	if (d->set.cfg.consumer != NULL && d->set.cfg.consumer[0] != '\0')
+		snprintf(d->consumer, sizeof(d->consumer), "%s", d->set.cfg.consumer);
+	else {
+		if (gethostname(host, sizeof(host)) == -1)
+			snprintf(host, sizeof(host), "localhost");
+		host[sizeof(host) - 1] = '\0';
+		snprintf(d->consumer, sizeof(d->consumer), "%s-%ld", host, (long)getpid());
+	}
+	signal(SIGPIPE, SIG_IGN);
+	srandom((unsigned)(getpid() ^ time(NULL)));
+	if ((d->base = event_base_new()) == NULL) {
+		snprintf(err, errlen, "cannot create the event loop");
+		return -1;
+	}
+	d->q = od_queue_new(d->base, d->set.cfg.redis_url, d->set.cfg.prefix, err, errlen);
+	if (d->q == NULL)
+		return -1;
+	d->claim_ev = evtimer_new(d->base, daemon_claim_cb, d);
+	d->reclaim_ev = event_new(d->base, -1, EV_PERSIST, daemon_reclaim_cb, d);
+	d->ready_ev = evtimer_new(d->base, daemon_ready_cb, d);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		d->sig_ev[i] = evsignal_new(d->base, sigs[i], daemon_stop_cb, d);
+		event_add(d->sig_ev[i], NULL);
+	}
+	tv.tv_sec = d->set.cfg.reclaim_interval_ms / 1000;
+	tv.tv_usec = (d->set.cfg.reclaim_interval_ms % 1000) * 1000;
+	event_add(d->reclaim_ev, &tv);
+	tv.tv_sec = 0;
+	tv.tv_usec = 0;
+	evtimer_add(d->ready_ev, &tv);
+	return 0;
+}
+
+int
+od_daemon_run(struct od_daemon *d)
+{
+	event_base_dispatch(d->base);
+	od_log_info("daemon", "stopped: %llu claimed, %llu sent, %llu failed, %llu retried, "
+	    "%llu suppressed, %llu unknown, %llu rejected; %d left to their leases",
+	    (unsigned long long)d->stats.claimed, (unsigned long long)d->stats.sent,
+	    (unsigned long long)d->stats.failed, (unsigned long long)d->stats.retried,
+	    (unsigned long long)d->stats.suppressed, (unsigned long long)d->stats.unknown,
+	    (unsigned long long)d->stats.rejected, d->inflight);
+	return 0;
+}
+
+void
+od_daemon_free(struct od_daemon *d)
+{
+	size_t	i;
+
+	if (d == NULL)
+		return;
+	od_queue_free(d->q);
+	if (d->claim_ev)
+		event_free(d->claim_ev);
+	if (d->reclaim_ev)
+		event_free(d->reclaim_ev);
+	if (d->ready_ev)
+		event_free(d->ready_ev);
+	if (d->intake_ev)
+		event_free(d->intake_ev);
+	for (i = 0; i < sizeof(d->sig_ev) / sizeof(d->sig_ev[0]); i++)
+		if (d->sig_ev[i])
+			event_free(d->sig_ev[i]);
+	if (d->base)
+		event_base_free(d->base);
+	od_confset_free(&d->set);
+	od_tz_cache_free();
+}

@@ -1,0 +1,65 @@
+/*
+ * od_daemon: the running daemon: one libevent base, the Redis queue, the
+ * loaded configuration set, intake of the inbox and dispatch of due actions.
+ *
+ * Intake (od_intake.c) reads the inbox through the consumer group, validates
+ * each entry, stores accounts and applies events in scripts, and writes what
+ * it cannot accept to <prefix>:rejected with the reason.  Dispatch
+ * (od_dispatch.c) claims due actions in batches under a lease, checks them,
+ * renders and sends them, and completes each in one script that records the
+ * attempts and plans the account's next step.
+ */
+#ifndef OD_DAEMON_H
+#define OD_DAEMON_H
+
+#include <stdint.h>
+
+#include "od_confset.h"
+#include "od_queue.h"
+
+struct event_base;
+struct event;
+
+struct od_stats {
+	uint64_t	intake_accounts, intake_events, rejected;
+	uint64_t	claimed, sent, failed, retried, suppressed, unknown, lost;
+};
+
+struct od_daemon {
+	struct event_base	*base;
+	struct od_confset	 set;
+	const char		*config_path;
+	struct od_config_overrides overrides;
+	struct od_queue		*q;
+	char			 consumer[160];
+
+	struct event		*claim_ev;	/* wakes at the next due time */
+	struct event		*intake_ev;	/* restarts the inbox read after an error */
+	struct event		*reclaim_ev;	/* sweeps expired leases */
+	struct event		*ready_ev;	/* waits for Redis at start-up */
+	struct event		*sig_ev[4];
+
+	int			 inflight;	/* actions claimed and not completed */
+	int			 claiming;	/* a claim is on its way */
+	int			 reading;	/* an inbox read is on its way */
+	int			 reclaiming;
+	int			 stopping;
+	int			 intake_pending_read;	/* first read: our own pending entries */
+	uint64_t		 next_due_ms;	/* from the last claim */
+	struct od_stats		 stats;
+	int			 exit_after_idle;	/* --drain: exit once nothing is due (tests, demo) */
+};
+
+int	od_daemon_init(struct od_daemon *d, const char *config_path,
+	    const struct od_config_overrides *ov, char *err, size_t errlen);
+int	od_daemon_run(struct od_daemon *d);
+void	od_daemon_free(struct od_daemon *d);
+
+/* intake */
+void	od_intake_start(struct od_daemon *d);
+
+/* dispatch */
+void	od_dispatch_kick(struct od_daemon *d);		/* claim now if there is room */
+void	od_dispatch_reclaim(struct od_daemon *d);	/* one sweep of expired leases */
+
+#endif /* OD_DAEMON_H */

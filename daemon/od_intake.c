@@ -1,0 +1,441 @@
+/*
+ * Intake: the inbox, read through the consumer group "outreachd".
+ *
+ * Every entry ends in exactly one place: an account stored and planned, an
+ * event applied, or <prefix>:rejected with its reason and the original body.
+ * Entries are acknowledged only once what they caused is in Redis; a daemon
+ * that dies first leaves them pending, and reads them again on start-up.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <event2/event.h>
+
+#include "od_account.h"
+#include "od_buf.h"
+#include "od_daemon.h"
+#include "od_log.h"
+#include "od_plan.h"
+#include "od_time.h"
+
+/* What one read of the inbox turned into, until the scripts answer. */
+struct intake_batch {
+	struct od_daemon	*d;
+	char			**ack_ids;	/* entry ids to XACK */
+	size_t			  nack;
+	const char		**args;		/* the intake script's ARGV */
+	size_t			 *arglens;
+	size_t			  nargs;
+	char			**owned;	/* strings args point into */
+	size_t			  nowned;
+	int			  accounts;
+	int			  waiting;	/* replies still to come */
+	int			  kick;		/* something is due now */
+};
+
+static void	intake_read(struct od_daemon *d);
+
+static char *
+batch_own(struct intake_batch *b, const char *s, size_t len)
+{
+	char	*c;
+
+	if ((c = malloc(len + 1)) == NULL)
+		return NULL;
+	memcpy(c, s, len);
+	c[len] = '\0';
+	b->owned[b->nowned++] = c;
+	return c;
+}
+
+static void
+batch_arg(struct intake_batch *b, const char *s, size_t len)
+{
+	b->args[b->nargs] = s;
+	b->arglens[b->nargs++] = len;
+}
+
+static void
+batch_free(struct intake_batch *b)
+{
+	size_t	i;
+
+	for (i = 0; i < b->nowned; i++)
+		free(b->owned[i]);
+	free(b->owned);
+	free(b->args);
+	free(b->arglens);
+	free(b->ack_ids);
+	free(b);
+}
+
+static void
+batch_ack(struct intake_batch *b)
+{
+	struct od_daemon	*d = b->d;
+	const struct od_keys	*k = od_queue_keys(d->q);
+	const char		**argv;
+	size_t			 *lens, i, n = 0;
+
+	if (b->nack == 0)
+		return;
+	argv = calloc(b->nack + 3, sizeof(*argv));
+	lens = calloc(b->nack + 3, sizeof(*lens));
+	if (argv == NULL || lens == NULL) {
+		free(argv);
+		free(lens);
+		return;
+	}
+	argv[n] = "XACK"; lens[n++] = 4;
+	argv[n] = k->inbox; lens[n++] = strlen(k->inbox);
+	argv[n] = "outreachd"; lens[n++] = 9;
+	for (i = 0; i < b->nack; i++) {
+		argv[n] = b->ack_ids[i];
+		lens[n++] = strlen(b->ack_ids[i]);
+	}
+	od_queue_command(d->q, NULL, NULL, (int)n, argv, lens);
+	free(argv);
+	free(lens);
+}
+
+static void
+batch_done(struct intake_batch *b)
+{
+	if (--b->waiting > 0)
+		return;
+	batch_ack(b);
+	if (b->kick)
+		od_dispatch_kick(b->d);
+	batch_free(b);
+}
+
+static void
+intake_script_cb(redisReply *r, void *arg)
+{
+	struct intake_batch	*b = arg;
+
+	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+		/* Not acknowledged: the entries stay pending and are read again. */
+		od_log_err("intake", "storing %d accounts failed: %s; they stay pending",
+		    b->accounts, r ? r->str : "connection lost");
+		b->nack = 0;
+	} else
+		b->d->stats.intake_accounts += (uint64_t)b->accounts;
+	batch_done(b);
+}
+
+static void
+intake_reject(struct od_daemon *d, const char *entry, const char *kind, const char *body,
+    size_t bodylen, const char *reason)
+{
+	const struct od_keys	*k = od_queue_keys(d->q);
+	const char		*argv[11];
+	size_t			 lens[11];
+	int			 n = 0;
+
+	argv[n] = "XADD"; lens[n] = 4; n++;
+	argv[n] = k->rejected; lens[n] = strlen(k->rejected); n++;
+	argv[n] = "*"; lens[n] = 1; n++;
+	argv[n] = "reason"; lens[n] = 6; n++;
+	argv[n] = reason; lens[n] = strlen(reason); n++;
+	argv[n] = "kind"; lens[n] = 4; n++;
+	argv[n] = kind ? kind : ""; lens[n] = strlen(argv[n]); n++;
+	argv[n] = "body"; lens[n] = 4; n++;
+	argv[n] = body ? body : ""; lens[n] = body ? bodylen : 0; n++;
+	argv[n] = "entry"; lens[n] = 5; n++;
+	argv[n] = entry; lens[n] = strlen(entry); n++;
+	od_queue_command(d->q, NULL, NULL, n, argv, lens);
+	d->stats.rejected++;
+	od_log_info("intake", "rejected entry %s: %s", entry, reason);
+}
+
+struct intake_event {
+	struct intake_batch	*b;
+	struct od_daemon	*d;
+	char			 entry[64];
+	char			*body;
+	size_t			 bodylen;
+};
+
+static void
+intake_event_cb(redisReply *r, void *arg)
+{
+	struct intake_event	*ev = arg;
+	char			 reason[256];
+
+	if (r != NULL && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS) &&
+	    strcmp(r->str, "unknown_account") == 0) {
+		snprintf(reason, sizeof(reason), "account_id: no such account (enqueue the account first)");
+		intake_reject(ev->d, ev->entry, "event", ev->body, ev->bodylen, reason);
+	} else if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+		od_log_err("intake", "event %s failed: %s", ev->entry, r ? r->str : "connection lost");
+	} else
+		ev->d->stats.intake_events++;
+	free(ev->body);
+	batch_done(ev->b);
+	free(ev);
+}
+
+static void
+intake_event(struct intake_batch *b, const char *entry, const char *body, size_t len)
+{
+	struct od_daemon	*d = b->d;
+	const struct od_keys	*k = od_queue_keys(d->q);
+	struct od_event		 e;
+	struct intake_event	*ev;
+	char			 reason[512], now[32];
+	const char		*keys[3], *args[8];
+
+	if (od_event_parse(body, len, d->set.cfg.max_body, &e, reason, sizeof(reason)) == -1) {
+		intake_reject(d, entry, "event", body, len, reason);
+		return;
+	}
+	if ((ev = calloc(1, sizeof(*ev))) == NULL || (ev->body = malloc(len + 1)) == NULL) {
+		free(ev);
+		od_event_clear(&e);
+		return;
+	}
+	memcpy(ev->body, body, len);
+	ev->body[len] = '\0';
+	ev->bodylen = len;
+	ev->b = b;
+	ev->d = d;
+	snprintf(ev->entry, sizeof(ev->entry), "%s", entry);
+	snprintf(now, sizeof(now), "%lld", (long long)od_now_ms());
+	keys[0] = k->state;
+	keys[1] = k->due;
+	keys[2] = k->inflight;
+	args[0] = now;
+	args[1] = e.account_id;
+	args[2] = od_event_type_name(e.type);
+	args[3] = (e.type == OD_EV_OPT_OUT || e.type == OD_EV_OPT_IN) ?
+	    (e.channel < 0 ? "all" : od_channel_kind_name(e.channel)) : "";
+	args[4] = e.amount ? e.amount : "0";
+	args[5] = e.full ? "1" : "0";
+	args[6] = e.until ? e.until : "";
+	args[7] = entry;
+	b->waiting++;
+	if (od_queue_script(d->q, OD_SCRIPT_EVENT, intake_event_cb, ev, 3, keys, 8, args, NULL) == -1) {
+		b->waiting--;
+		b->nack = 0;	/* leave the batch pending */
+		free(ev->body);
+		free(ev);
+	}
+	od_event_clear(&e);
+}
+
+static void
+intake_account(struct intake_batch *b, const char *entry, const char *body, size_t len,
+    int64_t now)
+{
+	struct od_daemon	*d = b->d;
+	struct od_account	 a;
+	const struct od_policy	*p;
+	char			 reason[512], num[3][32];
+	int64_t			 due = now;
+	size_t			 skipped;
+	int			 i;
+
+	if (od_account_parse(body, len, d->set.cfg.max_body, &a, reason, sizeof(reason)) == -1) {
+		intake_reject(d, entry, "account", body, len, reason);
+		return;
+	}
+	if (a.policy != NULL) {
+		if ((p = od_policy_find(&d->set.policies, a.policy)) == NULL) {
+			snprintf(reason, sizeof(reason), "policy: no policy named '%s' is loaded", a.policy);
+			intake_reject(d, entry, "account", body, len, reason);
+			od_account_clear(&a);
+			return;
+		}
+	} else if ((p = od_policy_select(&d->set.policies, &a, now)) == NULL) {
+		snprintf(reason, sizeof(reason), "policy: no policy's segment takes this account "
+		    "(country %s, %s %s, due %s); name one in 'policy'", a.country, a.currency,
+		    a.amount, a.due_date);
+		intake_reject(d, entry, "account", body, len, reason);
+		od_account_clear(&a);
+		return;
+	}
+	i = od_plan_next(&a, p, 0, now, &due, &skipped);
+	if (i < 0 || due < now)
+		due = now;
+	snprintf(num[0], sizeof(num[0]), "%lld", (long long)due);
+	snprintf(num[1], sizeof(num[1]), "%lld", (long long)a.amount_minor);
+	snprintf(num[2], sizeof(num[2]), "%d", a.minor_digits);
+	batch_arg(b, batch_own(b, a.id, strlen(a.id)), strlen(a.id));
+	batch_arg(b, batch_own(b, body, len), len);
+	batch_arg(b, batch_own(b, p->name, strlen(p->name)), strlen(p->name));
+	batch_arg(b, batch_own(b, a.due_date, strlen(a.due_date)), strlen(a.due_date));
+	for (i = 0; i < 3; i++)
+		batch_arg(b, batch_own(b, num[i], strlen(num[i])), strlen(num[i]));
+	b->accounts++;
+	if (due <= now)
+		b->kick = 1;
+	od_account_clear(&a);
+}
+
+static const redisReply *
+reply_field(const redisReply *fields, const char *name)
+{
+	size_t	i;
+
+	if (fields == NULL || fields->type != REDIS_REPLY_ARRAY)
+		return NULL;
+	for (i = 0; i + 1 < fields->elements; i += 2)
+		if (fields->element[i]->type == REDIS_REPLY_STRING &&
+		    strcmp(fields->element[i]->str, name) == 0 &&
+		    fields->element[i + 1]->type == REDIS_REPLY_STRING)
+			return fields->element[i + 1];
+	return NULL;
+}
+
+static void
+intake_process(struct od_daemon *d, const redisReply *entries)
+{
+	const struct od_keys	*k = od_queue_keys(d->q);
+	struct intake_batch	*b;
+	const redisReply	*e, *kind, *body;
+	const char		*keys[4];
+	char			 now_s[32];
+	int64_t			 now = od_now_ms();
+	size_t			 i, n = entries->elements;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return;
+	b->d = d;
+	b->ack_ids = calloc(n, sizeof(*b->ack_ids));
+	b->args = calloc(1 + 7 * n, sizeof(*b->args));
+	b->arglens = calloc(1 + 7 * n, sizeof(*b->arglens));
+	b->owned = calloc(1 + 8 * n, sizeof(*b->owned));
+	if (!b->ack_ids || !b->args || !b->arglens || !b->owned) {
+		batch_free(b);
+		return;
+	}
+	snprintf(now_s, sizeof(now_s), "%lld", (long long)now);
+	batch_arg(b, batch_own(b, now_s, strlen(now_s)), strlen(now_s));
+	b->waiting = 1;		/* held until every entry is sent */
+	for (i = 0; i < n; i++) {
+		e = entries->element[i];
+		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+		    e->element[0]->type != REDIS_REPLY_STRING)
+			continue;
+		b->ack_ids[b->nack++] = batch_own(b, e->element[0]->str, e->element[0]->len);
+		if (e->element[1]->type != REDIS_REPLY_ARRAY)
+			continue;	/* deleted from the stream meanwhile: nothing to keep */
+		kind = reply_field(e->element[1], "kind");
+		body = reply_field(e->element[1], "body");
+		if (kind == NULL || body == NULL) {
+			intake_reject(d, e->element[0]->str, kind ? kind->str : "",
+			    body ? body->str : "", body ? body->len : 0,
+			    "entry: fields 'kind' (account or event) and 'body' are required");
+		} else if (strcmp(kind->str, "account") == 0)
+			intake_account(b, e->element[0]->str, body->str, body->len, now);
+		else if (strcmp(kind->str, "event") == 0)
+			intake_event(b, e->element[0]->str, body->str, body->len);
+		else
+			intake_reject(d, e->element[0]->str, kind->str, body->str, body->len,
+			    "kind: must be 'account' or 'event'");
+	}
+	if (b->accounts > 0) {
+		keys[0] = k->accounts;
+		keys[1] = k->state;
+		keys[2] = k->due;
+		keys[3] = k->inflight;
+		b->waiting++;
+		if (od_queue_script(d->q, OD_SCRIPT_INTAKE, intake_script_cb, b, 4, keys,
+		    (int)b->nargs, b->args, b->arglens) == -1) {
+			b->waiting--;
+			b->nack = 0;
+		}
+	}
+	batch_done(b);
+}
+
+static void
+intake_read_cb(redisReply *r, void *arg)
+{
+	struct od_daemon	*d = arg;
+	const redisReply	*entries = NULL;
+	struct timeval		 tv = { 1, 0 };
+
+	d->reading = 0;
+	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+		if (r != NULL)
+			od_log_err("intake", "reading the inbox: %s", r->str);
+		if (r != NULL && strncmp(r->str, "NOGROUP", 7) == 0) {
+			const char *argv[] = { "XGROUP", "CREATE", od_queue_keys(d->q)->inbox,
+			    "outreachd", "0", "MKSTREAM" };
+			od_queue_command(d->q, NULL, NULL, 6, argv, NULL);
+		}
+		if (!d->stopping)
+			evtimer_add(d->intake_ev, &tv);
+		return;
+	}
+	if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
+	    r->element[0]->type == REDIS_REPLY_ARRAY && r->element[0]->elements == 2)
+		entries = r->element[0]->element[1];
+	if (entries != NULL && entries->type == REDIS_REPLY_ARRAY && entries->elements > 0)
+		intake_process(d, entries);
+	/*
+	 * Our own pending entries (left by a crash) are read once, at start-up;
+	 * then new ones.  Reading pending entries again would return those whose
+	 * acknowledgement is still on its way.
+	 */
+	d->intake_pending_read = 0;
+	if (!d->stopping)
+		intake_read(d);
+}
+
+static void
+intake_read(struct od_daemon *d)
+{
+	const char	*argv[10];
+	char		 count[16];
+	int		 n = 0;
+
+	if (d->reading || d->stopping)
+		return;
+	snprintf(count, sizeof(count), "%d", d->intake_pending_read ?
+	    d->set.cfg.intake_batch * 64 : d->set.cfg.intake_batch);
+	argv[n++] = "XREADGROUP";
+	argv[n++] = "GROUP";
+	argv[n++] = "outreachd";
+	argv[n++] = d->consumer;
+	argv[n++] = "COUNT";
+	argv[n++] = count;
+	if (!d->intake_pending_read) {
+		argv[n++] = "BLOCK";
+		argv[n++] = "1000";
+	}
+	argv[n++] = "STREAMS";
+	argv[n++] = od_queue_keys(d->q)->inbox;
+	{
+		const char *all[12];
+		int i;
+		for (i = 0; i < n; i++)
+			all[i] = argv[i];
+		all[n] = d->intake_pending_read ? "0" : ">";
+		if (od_queue_command_inbox(d->q, intake_read_cb, d, n + 1, all, NULL) == 0)
+			d->reading = 1;
+	}
+	if (!d->reading) {
+		struct timeval tv = { 1, 0 };
+		evtimer_add(d->intake_ev, &tv);
+	}
+}
+
+static void
+intake_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	intake_read(arg);
+}
+
+void
+od_intake_start(struct od_daemon *d)
+{
+	if (d->intake_ev == NULL)
+		d->intake_ev = evtimer_new(d->base, intake_timer_cb, d);
+	d->intake_pending_read = 1;
+	intake_read(d);
+}

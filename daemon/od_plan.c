@@ -1,0 +1,310 @@
+/*
+ * od_plan: step times, the step to act on, and the template context.
+ *
+ * All of it is a pure function of the account, the policy and now: no I/O
+ * but the first load of a zone file.
+ */
+#include "od_plan.h"
+#include "od_time.h"
+#include "od_tz.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#define DAY_MS	(86400 * (int64_t)1000)
+
+static int64_t
+floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+static const struct od_tz *
+account_tz(const struct od_account *a)
+{
+	const char *name = od_account_timezone(a);
+
+	return name != NULL ? od_tz_get(name) : NULL;
+}
+
+int
+od_plan_step_time(const struct od_account *a, const struct od_policy *p, size_t i,
+    int64_t *due_ms)
+{
+	const struct od_tz *tz = account_tz(a);
+	const struct od_step *s;
+	int64_t due_day;
+
+	if (tz == NULL || i >= p->nsteps)
+		return -1;
+	s = &p->steps[i];
+	due_day = od_days_from_civil(a->due_y, a->due_m, a->due_d);
+	if (s->day_offset) {
+		int y, m, d;
+
+		od_civil_from_days(due_day + floor_div(s->offset_ms, DAY_MS), &y, &m, &d);
+		*due_ms = od_tz_from_local(tz, y, m, d, p->send_at_min / 60, p->send_at_min % 60,
+		    0) * 1000;
+	} else {
+		*due_ms = od_tz_from_local(tz, a->due_y, a->due_m, a->due_d, 0, 0, 0) * 1000 +
+		    s->offset_ms;
+	}
+	return 0;
+}
+
+int
+od_plan_next(const struct od_account *a, const struct od_policy *p, size_t from,
+    int64_t now_ms, int64_t *due_ms, size_t *skipped)
+{
+	int64_t t, next;
+
+	if (skipped != NULL)
+		*skipped = 0;
+	if (from >= p->nsteps)
+		return -1;
+	if (od_plan_step_time(a, p, from, &t) < 0)
+		return -2;
+	for (size_t i = from; i < p->nsteps; i++) {
+		if (i + 1 < p->nsteps) {
+			if (od_plan_step_time(a, p, i + 1, &next) < 0)
+				return -2;
+			if (next <= now_ms) {
+				/* Its successor is due too: this one is superseded. */
+				if (skipped != NULL)
+					(*skipped)++;
+				t = next;
+				continue;
+			}
+		}
+		*due_ms = t;
+		return (int)i;
+	}
+	return -1;
+}
+
+/* The debtor's local date at now, as days since the epoch (UTC when the zone is unknown). */
+static int64_t
+local_day(const struct od_account *a, int64_t now_ms)
+{
+	const struct od_tz *tz = account_tz(a);
+	int64_t secs = floor_div(now_ms, 1000);
+
+	if (tz != NULL)
+		secs += od_tz_offset(tz, secs);
+	return floor_div(secs, 86400);
+}
+
+int
+od_plan_days_past_due(const struct od_account *a, int64_t now_ms)
+{
+	return (int)(local_day(a, now_ms) - od_days_from_civil(a->due_y, a->due_m, a->due_d));
+}
+
+/* Minor units as a decimal string with the currency's digits: 123450, 2 -> "1234.50". */
+static const char *
+money_str(int64_t v, int digits, char *buf, size_t len)
+{
+	int64_t scale = 1;
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	for (int i = 0; i < digits; i++)
+		scale *= 10;
+	if (digits == 0)
+		snprintf(buf, len, "%s%" PRIu64, v < 0 ? "-" : "", u);
+	else
+		snprintf(buf, len, "%s%" PRIu64 ".%0*" PRIu64, v < 0 ? "-" : "",
+		    u / (uint64_t)scale, digits, u % (uint64_t)scale);
+	return buf;
+}
+
+static const char *
+day_str(int64_t days, char *buf, size_t len)
+{
+	int y, m, d;
+
+	od_civil_from_days(days, &y, &m, &d);
+	snprintf(buf, len, "%04d-%02d-%02d", y, m, d);
+	return buf;
+}
+
+/* The stage names of docs/policies.md (od_policy owns the parser). */
+static const char *
+stage_str(enum od_stage s)
+{
+	switch (s) {
+	case OD_STAGE_REMINDER:	return "reminder";
+	case OD_STAGE_NOTICE:	return "notice";
+	case OD_STAGE_OFFER:	return "offer";
+	case OD_STAGE_FINAL:	return "final";
+	default:		return "invalid";
+	}
+}
+
+static void
+set_str(json_t *obj, const char *key, const char *v)
+{
+	if (v != NULL)
+		json_object_set_new(obj, key, json_string(v));
+}
+
+/* tmpl with every "{{account_id}}" replaced by the percent-encoded id (RFC 3986). */
+static json_t *
+payment_url(const char *tmpl, const char *id)
+{
+	static const char mark[] = "{{account_id}}";
+	char enc[3 * 128 + 1], *q = enc;
+	char out[2048];
+	size_t n = 0;
+
+	for (const char *p = id; *p != '\0' && q < enc + sizeof(enc) - 3; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.' || c == '_' || c == '~')
+			*q++ = (char)c;
+		else
+			q += sprintf(q, "%%%02X", c);
+	}
+	*q = '\0';
+	while (*tmpl != '\0') {
+		const char *piece = tmpl;
+		size_t plen = 1;
+
+		if (strncmp(tmpl, mark, sizeof(mark) - 1) == 0) {
+			piece = enc;
+			plen = strlen(enc);
+			tmpl += sizeof(mark) - 1;
+		} else
+			tmpl++;
+		if (n + plen >= sizeof(out))
+			break;
+		memcpy(out + n, piece, plen);
+		n += plen;
+	}
+	out[n] = '\0';
+	return json_string(out);
+}
+
+static json_t *
+offer_context(const struct od_account *a, const struct od_policy *p, int64_t outstanding,
+    int64_t today, const json_t *company)
+{
+	const struct od_offer *o = &p->offer;
+	json_t *offer = json_object();
+	const char *cu;
+	char buf[64];
+
+	if (o->installments > 0) {
+		int64_t n = o->installments;
+
+		json_object_set_new(offer, "installments", json_integer(n));
+		json_object_set_new(offer, "installment_amount",
+		    json_string(money_str((outstanding + n - 1) / n, a->minor_digits, buf,
+		    sizeof(buf))));
+	}
+	if (o->discount_percent > 0) {
+		int64_t pct = o->discount_percent;
+		/* outstanding * pct / 100, half up, without overflowing */
+		int64_t disc = outstanding / 100 * pct + (outstanding % 100 * pct + 50) / 100;
+
+		json_object_set_new(offer, "discount_percent", json_integer(pct));
+		json_object_set_new(offer, "discount_amount",
+		    json_string(money_str(disc, a->minor_digits, buf, sizeof(buf))));
+		json_object_set_new(offer, "discounted_amount",
+		    json_string(money_str(outstanding - disc, a->minor_digits, buf, sizeof(buf))));
+	}
+	json_object_set_new(offer, "deadline",
+	    json_string(day_str(today + o->valid_days, buf, sizeof(buf))));
+	if (o->payment_url != NULL)
+		json_object_set_new(offer, "payment_url", payment_url(o->payment_url, a->id));
+	else if ((cu = json_string_value(json_object_get(company, "payment_url"))) != NULL)
+		json_object_set_new(offer, "payment_url", json_string(cu));
+	return offer;
+}
+
+json_t *
+od_plan_context(const struct od_account *a, const struct od_policy *p, const struct od_step *s,
+    int64_t paid_minor, const json_t *company, int64_t now_ms)
+{
+	json_t *ctx = json_object(), *debtor = json_object(), *debt = json_object(), *o;
+	int64_t today = local_day(a, now_ms);
+	int64_t outstanding = a->amount_minor - paid_minor;
+	char buf[64];
+	size_t n;
+
+	if (outstanding < 0)
+		outstanding = 0;
+	set_str(ctx, "account_id", a->id);
+	set_str(ctx, "today", day_str(today, buf, sizeof(buf)));
+
+	set_str(debtor, "name", a->name);
+	n = strcspn(a->name + strspn(a->name, " \t"), " \t");
+	json_object_set_new(debtor, "first_name",
+	    json_stringn(a->name + strspn(a->name, " \t"), n));
+	set_str(debtor, "phone", a->phone);
+	set_str(debtor, "email", a->email);
+	set_str(debtor, "whatsapp", a->whatsapp);
+	set_str(debtor, "locale", a->locale);
+	set_str(debtor, "country", a->country);
+	set_str(debtor, "timezone", od_account_timezone(a));
+	json_object_set_new(ctx, "debtor", debtor);
+
+	set_str(debt, "amount", money_str(a->amount_minor, a->minor_digits, buf, sizeof(buf)));
+	set_str(debt, "outstanding", money_str(outstanding, a->minor_digits, buf, sizeof(buf)));
+	set_str(debt, "paid", money_str(paid_minor, a->minor_digits, buf, sizeof(buf)));
+	set_str(debt, "currency", a->currency);
+	set_str(debt, "due_date", a->due_date);
+	set_str(debt, "product", a->product);
+	json_object_set_new(debt, "days_past_due",
+	    json_integer(today - od_days_from_civil(a->due_y, a->due_m, a->due_d)));
+	json_object_set_new(ctx, "debt", debt);
+
+	if (p != NULL && (p->offer.installments > 0 || p->offer.discount_percent > 0))
+		json_object_set_new(ctx, "offer", offer_context(a, p, outstanding, today, company));
+	if (s != NULL) {
+		o = json_object();
+		set_str(o, "name", s->name);
+		set_str(o, "stage", stage_str(s->stage));
+		json_object_set_new(ctx, "step", o);
+	}
+	if (p != NULL) {
+		o = json_object();
+		set_str(o, "name", p->name);
+		json_object_set_new(ctx, "policy", o);
+	}
+	json_object_set_new(ctx, "company",
+	    json_is_object(company) ? json_deep_copy(company) : json_object());
+	json_object_set_new(ctx, "attributes",
+	    a->attributes != NULL ? json_deep_copy(a->attributes) : json_object());
+	return ctx;
+}
+
+int
+od_plan_context_has(const char *path)
+{
+	static const char *const paths[] = {
+		"account_id", "today",
+		"debtor.name", "debtor.first_name", "debtor.phone", "debtor.email",
+		"debtor.whatsapp", "debtor.locale", "debtor.country", "debtor.timezone",
+		"debt.amount", "debt.outstanding", "debt.paid", "debt.currency",
+		"debt.due_date", "debt.product", "debt.days_past_due",
+		"offer.installments", "offer.installment_amount", "offer.discount_percent",
+		"offer.discount_amount", "offer.discounted_amount", "offer.deadline",
+		"offer.payment_url",
+		"step.name", "step.stage", "policy.name",
+		NULL
+	};
+
+	if (path == NULL)
+		return 0;
+	if ((strncmp(path, "attributes.", 11) == 0 && path[11] != '\0') ||
+	    (strncmp(path, "company.", 8) == 0 && path[8] != '\0'))
+		return 1;
+	for (const char *const *p = paths; *p != NULL; p++)
+		if (strcmp(*p, path) == 0)
+			return 1;
+	return 0;
+}

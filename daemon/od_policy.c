@@ -1,0 +1,949 @@
+/*
+ * od_policy: policy/<name>.yaml, one policy a file.
+ *
+ * Loading checks the syntax and the meaning of each policy (names, stages,
+ * channels, durations, step order, segment rules) and collects every error
+ * at its node; a file with any error is refused, and so is the directory.
+ * Whether the templates a step names exist is checked elsewhere.
+ */
+#include "od_policy.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "od_plan.h"
+#include "od_time.h"
+#include "od_yaml.h"
+
+#define DAY_MS	86400000LL
+
+static const char *const stage_names[] = { "invalid", "reminder", "notice", "offer", "final" };
+
+const char *
+od_stage_name(enum od_stage s)
+{
+	return (int)s >= 0 && (size_t)s < sizeof(stage_names) / sizeof(stage_names[0]) ?
+	    stage_names[s] : "invalid";
+}
+
+enum od_stage
+od_stage_parse(const char *s)
+{
+	size_t	i;
+
+	for (i = 1; s != NULL && i < sizeof(stage_names) / sizeof(stage_names[0]); i++)
+		if (strcmp(s, stage_names[i]) == 0)
+			return (enum od_stage)i;
+	return OD_STAGE_INVALID;
+}
+
+/* [a-z0-9_-]+, at most 64: names of policies, steps and templates. */
+static int
+policy_name_valid(const char *s)
+{
+	size_t	n = strlen(s), i;
+
+	if (n == 0 || n > 64)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) &&
+		    s[i] != '_' && s[i] != '-')
+			return 0;
+	return 1;
+}
+
+/* The text of a scalar, or NULL with an error naming what. */
+static const char *
+policy_scalar(const struct od_yaml *n, const char *what, struct od_errors *errs)
+{
+	if (n->type == OD_YAML_SCALAR)
+		return n->str;
+	od_yaml_error(errs, n, "%s: expected a single value, found %s", what,
+	    od_yaml_type_name(n->type));
+	return NULL;
+}
+
+static int
+policy_int(const struct od_yaml *n, const char *what, long min, long max, int *out,
+    struct od_errors *errs)
+{
+	const char	*s;
+	char		*end;
+	long		 v;
+
+	if ((s = policy_scalar(n, what, errs)) == NULL)
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (s[0] == '\0' || *end != '\0' || errno != 0) {
+		od_yaml_error(errs, n, "%s: expected an integer, found '%s'", what, s);
+		return -1;
+	}
+	if (v < min || v > max) {
+		od_yaml_error(errs, n, "%s: %ld is out of range (%ld to %ld)", what, v, min, max);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+/* "HH:MM" to minutes after midnight, or -1. */
+static int
+policy_hhmm(const char *s)
+{
+	if (strlen(s) != 5 || !isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]) ||
+	    s[2] != ':' || !isdigit((unsigned char)s[3]) || !isdigit((unsigned char)s[4]))
+		return -1;
+	int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
+	return h < 24 && m < 60 ? h * 60 + m : -1;
+}
+
+/* A decimal amount as written in a segment: digits, optionally '.' and 1..6 digits. */
+static int
+policy_decimal_valid(const char *s)
+{
+	size_t	i = 0, ip, fp = 0;
+
+	while (isdigit((unsigned char)s[i]))
+		i++;
+	ip = i;
+	if (s[i] == '.') {
+		for (i++; isdigit((unsigned char)s[i]); i++)
+			fp++;
+		if (fp == 0)
+			return 0;
+	}
+	return s[i] == '\0' && ip > 0 && ip <= 15 && fp <= 6;
+}
+
+static int
+policy_frac_digits(const char *s)
+{
+	const char	*dot = strchr(s, '.');
+
+	return dot ? (int)strlen(dot + 1) : 0;
+}
+
+/*
+ * Compares an amount in minor units of digits against a decimal bound,
+ * exactly: both are scaled to the finer of the two.  -1, 0, 1, or -2 when
+ * they cannot be compared.
+ */
+static int
+policy_amount_cmp(int64_t minor, int digits, const char *bound)
+{
+	int	frac = policy_frac_digits(bound), d = frac > digits ? frac : digits, i;
+	int64_t	b;
+
+	if (digits < 0 || od_money_parse(bound, d, &b) == -1)
+		return -2;
+	for (i = digits; i < d; i++) {
+		if (minor > INT64_MAX / 10 || minor < INT64_MIN / 10)
+			return -2;
+		minor *= 10;
+	}
+	return minor < b ? -1 : minor > b;
+}
+
+/* A number as written, when the scalar is a plain (unquoted) number. */
+static int
+policy_number(const struct od_yaml *n, double *out)
+{
+	char	*end;
+	double	 v;
+
+	if (n->type != OD_YAML_SCALAR || n->quoted || n->len == 0)
+		return 0;
+	errno = 0;
+	v = strtod(n->str, &end);
+	if (*end != '\0' || errno != 0 || !isfinite(v) || isspace((unsigned char)n->str[0]))
+		return 0;
+	*out = v;
+	return 1;
+}
+
+/* A list of strings; each checked by valid (may be NULL) with msg. */
+static void
+policy_strlist(const struct od_yaml *n, const char *what, int (*valid)(const char *),
+    const char *msg, char ***out, size_t *nout, struct od_errors *errs)
+{
+	size_t	i;
+
+	if (n->type != OD_YAML_SEQ) {
+		od_yaml_error(errs, n, "%s: expected a list, found %s", what,
+		    od_yaml_type_name(n->type));
+		return;
+	}
+	if (n->nitems == 0) {
+		od_yaml_error(errs, n, "%s: an empty list matches nothing", what);
+		return;
+	}
+	if ((*out = calloc(n->nitems, sizeof(**out))) == NULL)
+		return;
+	for (i = 0; i < n->nitems; i++) {
+		const char *s = policy_scalar(n->items[i], what, errs);
+		if (s == NULL)
+			continue;
+		if ((valid != NULL && !valid(s)) || s[0] == '\0') {
+			od_yaml_error(errs, n->items[i], "%s: '%s' %s", what, s, msg);
+			continue;
+		}
+		(*out)[(*nout)++] = strdup(s);
+	}
+}
+
+static int
+policy_currency_valid(const char *s)
+{
+	return od_currency_digits(s) >= 0;
+}
+
+static void
+policy_read_range(const struct od_yaml *n, const char *what, int is_amount,
+    struct od_segment *seg, struct od_errors *errs)
+{
+	static const char *const keys[] = { "min", "max", NULL };
+	const struct od_yaml	*b[2];
+	char			 name[64];
+	int			 i, ok[2] = { 0, 0 };
+
+	if (n->type != OD_YAML_MAP) {
+		od_yaml_error(errs, n, "%s: expected a mapping with min and/or max, found %s",
+		    what, od_yaml_type_name(n->type));
+		return;
+	}
+	od_yaml_check_keys(n, keys, what, errs);
+	for (i = 0; i < 2; i++) {
+		const char *s;
+		if ((b[i] = od_yaml_get(n, keys[i])) == NULL)
+			continue;
+		snprintf(name, sizeof(name), "%s.%s", what, keys[i]);
+		if (!is_amount) {
+			int *v = i == 0 ? &seg->dpd_min : &seg->dpd_max;
+			if (policy_int(b[i], name, -36500, 36500, v, errs) == 0)
+				ok[i] = 1;
+			continue;
+		}
+		if ((s = policy_scalar(b[i], name, errs)) == NULL)
+			continue;
+		if (!policy_decimal_valid(s)) {
+			od_yaml_error(errs, b[i], "%s: '%s' is not a decimal amount such as \"50.00\"",
+			    name, s);
+			continue;
+		}
+		*(i == 0 ? &seg->amount_min : &seg->amount_max) = strdup(s);
+		ok[i] = 1;
+	}
+	if (is_amount) {
+		seg->has_amount_min = ok[0];
+		seg->has_amount_max = ok[1];
+		if (ok[0] && ok[1]) {
+			int d = policy_frac_digits(seg->amount_min);
+			int64_t lo;
+			if (od_money_parse(seg->amount_min, d, &lo) == 0 &&
+			    policy_amount_cmp(lo, d, seg->amount_max) == 1)
+				od_yaml_error(errs, n, "%s: min %s is greater than max %s", what,
+				    seg->amount_min, seg->amount_max);
+		}
+	} else {
+		seg->has_dpd_min = ok[0];
+		seg->has_dpd_max = ok[1];
+		if (ok[0] && ok[1] && seg->dpd_min > seg->dpd_max)
+			od_yaml_error(errs, n, "%s: min %d is greater than max %d", what,
+			    seg->dpd_min, seg->dpd_max);
+	}
+}
+
+static const struct { const char *text; enum od_cmp_op op; } policy_ops[] = {
+	{ "==", OD_OP_EQ }, { "!=", OD_OP_NE }, { "<", OD_OP_LT }, { "<=", OD_OP_LE },
+	{ ">", OD_OP_GT }, { ">=", OD_OP_GE }, { "in", OD_OP_IN },
+};
+
+static void
+policy_read_attr(const struct od_yaml *n, size_t idx, struct od_attr_cond *c,
+    struct od_errors *errs)
+{
+	static const char *const keys[] = { "name", "op", "value", NULL };
+	const struct od_yaml	*k, *o, *v;
+	const char		*s;
+	char			 what[64], name[80];
+	size_t			 i;
+
+	snprintf(what, sizeof(what), "segment.attributes[%zu]", idx);
+	if (n->type != OD_YAML_MAP) {
+		od_yaml_error(errs, n, "%s: expected a mapping {name, op, value}, found %s", what,
+		    od_yaml_type_name(n->type));
+		return;
+	}
+	od_yaml_check_keys(n, keys, what, errs);
+	for (i = 0; keys[i] != NULL; i++)
+		if (od_yaml_get(n, keys[i]) == NULL)
+			od_yaml_error(errs, n, "missing required key '%s' in %s", keys[i], what);
+	if ((k = od_yaml_get(n, "name")) != NULL) {
+		snprintf(name, sizeof(name), "%s.name", what);
+		if ((s = policy_scalar(k, name, errs)) != NULL) {
+			if (s[0] == '\0')
+				od_yaml_error(errs, k, "%s: must not be empty", name);
+			else
+				c->attr = strdup(s);
+		}
+	}
+	if ((o = od_yaml_get(n, "op")) != NULL) {
+		snprintf(name, sizeof(name), "%s.op", what);
+		if ((s = policy_scalar(o, name, errs)) != NULL) {
+			for (i = 0; i < sizeof(policy_ops) / sizeof(policy_ops[0]); i++)
+				if (strcmp(s, policy_ops[i].text) == 0)
+					c->op = policy_ops[i].op;
+			if (c->op == 0)
+				od_yaml_error(errs, o, "%s: unknown operator '%s' "
+				    "(==, !=, <, <=, >, >=, in)", name, s);
+		}
+	}
+	if ((v = od_yaml_get(n, "value")) == NULL || c->op == 0)
+		return;
+	snprintf(name, sizeof(name), "%s.value", what);
+	if (c->op == OD_OP_IN) {
+		if (v->type != OD_YAML_SEQ) {
+			od_yaml_error(errs, v, "%s: 'in' needs a list of values, found %s", name,
+			    od_yaml_type_name(v->type));
+			return;
+		}
+		if ((c->list = calloc(v->nitems + 1, sizeof(*c->list))) == NULL)
+			return;
+		for (i = 0; i < v->nitems; i++)
+			if ((s = policy_scalar(v->items[i], name, errs)) != NULL)
+				c->list[c->nlist++] = strdup(s);
+		return;
+	}
+	if ((s = policy_scalar(v, name, errs)) == NULL)
+		return;
+	c->is_number = policy_number(v, &c->num);
+	c->str = strdup(s);
+}
+
+static void
+policy_read_segment(const struct od_yaml *n, struct od_segment *seg, struct od_errors *errs)
+{
+	static const char *const keys[] = { "countries", "currencies", "products", "amount",
+		"days_past_due", "attributes", NULL };
+	const struct od_yaml	*v;
+	size_t			 i;
+
+	if (n->type != OD_YAML_MAP) {
+		od_yaml_error(errs, n, "segment: expected a mapping, found %s",
+		    od_yaml_type_name(n->type));
+		return;
+	}
+	od_yaml_check_keys(n, keys, "segment", errs);
+	if ((v = od_yaml_get(n, "countries")) != NULL)
+		policy_strlist(v, "segment.countries", od_country_valid,
+		    "is not an ISO 3166-1 country code such as PE", &seg->countries,
+		    &seg->ncountries, errs);
+	if ((v = od_yaml_get(n, "currencies")) != NULL)
+		policy_strlist(v, "segment.currencies", policy_currency_valid,
+		    "is not an ISO 4217 currency code such as PEN", &seg->currencies,
+		    &seg->ncurrencies, errs);
+	if ((v = od_yaml_get(n, "products")) != NULL)
+		policy_strlist(v, "segment.products", NULL, "must not be empty", &seg->products,
+		    &seg->nproducts, errs);
+	if ((v = od_yaml_get(n, "amount")) != NULL)
+		policy_read_range(v, "segment.amount", 1, seg, errs);
+	if ((v = od_yaml_get(n, "days_past_due")) != NULL)
+		policy_read_range(v, "segment.days_past_due", 0, seg, errs);
+	if ((v = od_yaml_get(n, "attributes")) != NULL) {
+		if (v->type != OD_YAML_SEQ) {
+			od_yaml_error(errs, v, "segment.attributes: expected a list, found %s",
+			    od_yaml_type_name(v->type));
+			return;
+		}
+		if ((seg->attrs = calloc(v->nitems + 1, sizeof(*seg->attrs))) == NULL)
+			return;
+		for (i = 0; i < v->nitems; i++)
+			policy_read_attr(v->items[i], i, &seg->attrs[seg->nattrs++], errs);
+	}
+}
+
+static void
+policy_read_offer(const struct od_yaml *n, struct od_offer *o, struct od_errors *errs)
+{
+	static const char *const keys[] = { "installments", "discount_percent", "valid_days",
+		"payment_url", NULL };
+	const struct od_yaml	*v;
+	const char		*s;
+
+	if (n->type != OD_YAML_MAP) {
+		od_yaml_error(errs, n, "offer: expected a mapping, found %s",
+		    od_yaml_type_name(n->type));
+		return;
+	}
+	od_yaml_check_keys(n, keys, "offer", errs);
+	if ((v = od_yaml_get(n, "installments")) != NULL)
+		policy_int(v, "offer.installments", 0, 60, &o->installments, errs);
+	if ((v = od_yaml_get(n, "discount_percent")) != NULL)
+		policy_int(v, "offer.discount_percent", 0, 100, &o->discount_percent, errs);
+	if ((v = od_yaml_get(n, "valid_days")) != NULL)
+		policy_int(v, "offer.valid_days", 0, 365, &o->valid_days, errs);
+	if ((v = od_yaml_get(n, "payment_url")) != NULL &&
+	    (s = policy_scalar(v, "offer.payment_url", errs)) != NULL) {
+		if (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0)
+			od_yaml_error(errs, v, "offer.payment_url: '%s' is not an http(s) URL", s);
+		else
+			o->payment_url = strdup(s);
+	}
+}
+
+/* "-3d", "0d", "+7d": a whole number of days, sent at send_at. */
+static int
+policy_whole_days(const char *s)
+{
+	size_t	i = (s[0] == '+' || s[0] == '-') ? 1 : 0, start = i;
+
+	while (isdigit((unsigned char)s[i]))
+		i++;
+	return i > start && s[i] == 'd' && s[i + 1] == '\0';
+}
+
+static void
+policy_read_channels(const struct od_yaml *n, struct od_step *st, struct od_errors *errs)
+{
+	size_t	i, j;
+	int	kind;
+
+	if (n->type != OD_YAML_SEQ || n->nitems == 0) {
+		od_yaml_error(errs, n, "channels: expected a list of sms, email, whatsapp, found %s",
+		    n->type == OD_YAML_SEQ ? "an empty list" : od_yaml_type_name(n->type));
+		return;
+	}
+	for (i = 0; i < n->nitems; i++) {
+		const char *s = policy_scalar(n->items[i], "channels", errs);
+		if (s == NULL)
+			continue;
+		if ((kind = od_channel_kind_parse(s)) < 0) {
+			od_yaml_error(errs, n->items[i],
+			    "channels: unknown channel '%s' (sms, email, whatsapp)", s);
+			continue;
+		}
+		for (j = 0; j < st->nchannels; j++)
+			if (st->channels[j] == kind)
+				break;
+		if (j < st->nchannels) {
+			od_yaml_error(errs, n->items[i], "channels: '%s' is listed twice", s);
+			continue;
+		}
+		st->channels[st->nchannels++] = kind;
+	}
+}
+
+/* One step; *ok is 1 when its time could be read (for the order check). */
+static void
+policy_read_step(const struct od_yaml *n, size_t idx, struct od_step *st,
+    const struct od_yaml **stage_node, int *ok, struct od_errors *errs)
+{
+	static const char *const keys[] = { "name", "at", "stage", "channels", "template", NULL };
+	const struct od_yaml	*v;
+	const char		*s;
+	char			 what[96];
+	size_t			 i;
+
+	st->line = n->line;
+	st->col = n->col;
+	*ok = 0;
+	*stage_node = NULL;
+	if (n->type != OD_YAML_MAP) {
+		od_yaml_error(errs, n, "steps[%zu]: expected a mapping, found %s", idx,
+		    od_yaml_type_name(n->type));
+		return;
+	}
+	v = od_yaml_get(n, "name");
+	if (v != NULL && v->type == OD_YAML_SCALAR)
+		snprintf(what, sizeof(what), "step '%s'", v->str);
+	else
+		snprintf(what, sizeof(what), "steps[%zu]", idx);
+	od_yaml_check_keys(n, keys, what, errs);
+	for (i = 0; keys[i] != NULL; i++)
+		if (od_yaml_get(n, keys[i]) == NULL)
+			od_yaml_error(errs, n, "missing required key '%s' in %s", keys[i], what);
+	if (v != NULL && (s = policy_scalar(v, "name", errs)) != NULL) {
+		if (!policy_name_valid(s))
+			od_yaml_error(errs, v, "name: '%s' must be 1 to 64 characters of a-z 0-9 _ -",
+			    s);
+		else
+			st->name = strdup(s);
+	}
+	if ((v = od_yaml_get(n, "at")) != NULL && (s = policy_scalar(v, "at", errs)) != NULL) {
+		if (od_duration_parse(s, &st->offset_ms) == -1)
+			od_yaml_error(errs, v, "at: '%s' is not a duration such as -3d, 0d, +5d or "
+			    "+1d12h", s);
+		else {
+			st->day_offset = policy_whole_days(s);
+			*ok = 1;
+		}
+	}
+	if ((v = od_yaml_get(n, "stage")) != NULL && (s = policy_scalar(v, "stage", errs)) != NULL) {
+		if ((st->stage = od_stage_parse(s)) == OD_STAGE_INVALID)
+			od_yaml_error(errs, v, "stage: unknown stage '%s' (reminder, notice, offer, "
+			    "final)", s);
+		else
+			*stage_node = v;
+	}
+	if ((v = od_yaml_get(n, "channels")) != NULL)
+		policy_read_channels(v, st, errs);
+	if ((v = od_yaml_get(n, "template")) != NULL &&
+	    (s = policy_scalar(v, "template", errs)) != NULL) {
+		if (!policy_name_valid(s))
+			od_yaml_error(errs, v, "template: '%s' must be 1 to 64 characters of "
+			    "a-z 0-9 _ -", s);
+		else
+			st->template = strdup(s);
+	}
+}
+
+static void
+policy_read_steps(const struct od_yaml *n, struct od_policy *p, struct od_errors *errs)
+{
+	const struct od_yaml	*stage_node, *nv;
+	const struct od_step	*last = NULL;
+	enum od_stage		 top = OD_STAGE_INVALID;
+	const char		*top_step = NULL;
+	int64_t			 last_at = 0, at;
+	size_t			 i, j;
+	int			 ok;
+
+	if (n->type != OD_YAML_SEQ || n->nitems == 0) {
+		od_yaml_error(errs, n, "steps: a policy needs a list of at least one step, found %s",
+		    n->type == OD_YAML_SEQ ? "an empty list" : od_yaml_type_name(n->type));
+		return;
+	}
+	if ((p->steps = calloc(n->nitems, sizeof(*p->steps))) == NULL)
+		return;
+	for (i = 0; i < n->nitems; i++) {
+		struct od_step *st = &p->steps[p->nsteps++];
+
+		policy_read_step(n->items[i], i, st, &stage_node, &ok, errs);
+		if (st->name != NULL) {
+			for (j = 0; j < i; j++)
+				if (p->steps[j].name && strcmp(p->steps[j].name, st->name) == 0)
+					break;
+			if (j < i) {
+				nv = od_yaml_get(n->items[i], "name");
+				od_yaml_error(errs, nv, "duplicate step name '%s' (first at line %d)",
+				    st->name, p->steps[j].line);
+			}
+		}
+		if (ok) {
+			/* Compare the times they are sent: whole days go at send_at. */
+			at = st->offset_ms + (st->day_offset ? p->send_at_min * 60000LL : 0);
+			if (last != NULL && at < last_at)
+				od_yaml_error(errs, n->items[i], "step '%s' comes before the step above "
+				    "it ('%s'); steps must be in time order",
+				    st->name ? st->name : "?", last->name ? last->name : "?");
+			last = st;
+			last_at = at;
+		}
+		if (stage_node != NULL) {
+			if (st->stage < top)
+				od_yaml_error(errs, stage_node, "stage: '%s' after '%s' (step '%s'); "
+				    "stages must not go back (reminder, notice, offer, final)",
+				    od_stage_name(st->stage), od_stage_name(top),
+				    top_step ? top_step : "?");
+			else {
+				top = st->stage;
+				top_step = st->name;
+			}
+		}
+		if (st->stage == OD_STAGE_OFFER && p->offer.installments == 0 &&
+		    p->offer.discount_percent == 0 && st->name != NULL)
+			od_yaml_warn(errs, n->items[i], "step '%s' is at stage offer but the policy "
+			    "offers no instalments or discount", st->name);
+	}
+}
+
+static void
+policy_free_one(struct od_policy *p)
+{
+	size_t	i, j;
+
+	free(p->name);
+	free(p->description);
+	free(p->file);
+	free(p->jurisdiction);
+	free(p->segment.amount_min);
+	free(p->segment.amount_max);
+	for (i = 0; i < p->segment.nproducts; i++)
+		free(p->segment.products[i]);
+	free(p->segment.products);
+	for (i = 0; i < p->segment.ncountries; i++)
+		free(p->segment.countries[i]);
+	free(p->segment.countries);
+	for (i = 0; i < p->segment.ncurrencies; i++)
+		free(p->segment.currencies[i]);
+	free(p->segment.currencies);
+	for (i = 0; i < p->segment.nattrs; i++) {
+		struct od_attr_cond *c = &p->segment.attrs[i];
+		free(c->attr);
+		free(c->str);
+		for (j = 0; j < c->nlist; j++)
+			free(c->list[j]);
+		free(c->list);
+	}
+	free(p->segment.attrs);
+	free(p->offer.payment_url);
+	for (i = 0; i < p->nsteps; i++) {
+		free(p->steps[i].name);
+		free(p->steps[i].template);
+	}
+	free(p->steps);
+	memset(p, 0, sizeof(*p));
+}
+
+static const struct od_policy *
+policy_find_in(const struct od_policy_set *set, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; set != NULL && i < set->n; i++)
+		if (strcmp(set->v[i].name, name) == 0)
+			return &set->v[i];
+	return NULL;
+}
+
+/* Reads path into p; the names in sets a and b are taken. */
+static void
+policy_read(const struct od_yaml *root, struct od_policy *p, const struct od_policy_set *a,
+    const struct od_policy_set *b, struct od_errors *errs)
+{
+	static const char *const keys[] = { "name", "description", "priority", "jurisdiction",
+		"send_at", "transliterate", "segment", "offer", "steps", NULL };
+	static const char *const required[] = { "name", "steps", NULL };
+	const struct od_policy	*other;
+	const struct od_yaml	*v;
+	const char		*s;
+	size_t			 i;
+
+	p->line = root->line;
+	p->col = root->col;
+	p->send_at_min = 9 * 60;
+	if (root->type != OD_YAML_MAP) {
+		od_yaml_error(errs, root, "a policy must be a mapping, found %s",
+		    od_yaml_type_name(root->type));
+		return;
+	}
+	od_yaml_check_keys(root, keys, "policy", errs);
+	for (i = 0; required[i] != NULL; i++)
+		if (od_yaml_get(root, required[i]) == NULL)
+			od_yaml_error(errs, root, "missing required key '%s' in policy", required[i]);
+	if ((v = od_yaml_get(root, "name")) != NULL && (s = policy_scalar(v, "name", errs)) != NULL) {
+		p->line = v->line;
+		p->col = v->col;
+		if (!policy_name_valid(s))
+			od_yaml_error(errs, v, "name: '%s' must be 1 to 64 characters of a-z 0-9 _ -",
+			    s);
+		else if ((other = policy_find_in(a, s)) != NULL ||
+		    (other = policy_find_in(b, s)) != NULL)
+			od_yaml_error(errs, v, "policy '%s' is already defined at %s:%d:%d", s,
+			    other->file, other->line, other->col);
+		else
+			p->name = strdup(s);
+	}
+	if ((v = od_yaml_get(root, "description")) != NULL &&
+	    (s = policy_scalar(v, "description", errs)) != NULL)
+		p->description = strdup(s);
+	if ((v = od_yaml_get(root, "priority")) != NULL)
+		policy_int(v, "priority", -1000, 1000, &p->priority, errs);
+	if ((v = od_yaml_get(root, "jurisdiction")) != NULL &&
+	    (s = policy_scalar(v, "jurisdiction", errs)) != NULL) {
+		if (!od_country_valid(s))
+			od_yaml_error(errs, v, "jurisdiction: '%s' is not an ISO 3166-1 country code "
+			    "such as PE", s);
+		else
+			p->jurisdiction = strdup(s);
+	}
+	if ((v = od_yaml_get(root, "send_at")) != NULL &&
+	    (s = policy_scalar(v, "send_at", errs)) != NULL) {
+		if ((p->send_at_min = policy_hhmm(s)) < 0) {
+			od_yaml_error(errs, v, "send_at: '%s' is not a time of day HH:MM", s);
+			p->send_at_min = 9 * 60;
+		}
+	}
+	if ((v = od_yaml_get(root, "transliterate")) != NULL)
+		od_yaml_bool(v, &p->transliterate, errs);
+	if ((v = od_yaml_get(root, "segment")) != NULL)
+		policy_read_segment(v, &p->segment, errs);
+	if ((v = od_yaml_get(root, "offer")) != NULL)
+		policy_read_offer(v, &p->offer, errs);
+	if ((v = od_yaml_get(root, "steps")) != NULL)
+		policy_read_steps(v, p, errs);
+}
+
+static int
+policy_cmp(const void *x, const void *y)
+{
+	const struct od_policy	*a = x, *b = y;
+
+	if (a->priority != b->priority)
+		return a->priority > b->priority ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
+static int
+policy_append(struct od_policy_set *set, struct od_policy *p, size_t n)
+{
+	struct od_policy	*v;
+
+	if (n == 0)
+		return 0;
+	if ((v = realloc(set->v, (set->n + n) * sizeof(*v))) == NULL)
+		return -1;
+	memcpy(v + set->n, p, n * sizeof(*v));
+	set->v = v;
+	set->n += n;
+	qsort(set->v, set->n, sizeof(*set->v), policy_cmp);
+	return 0;
+}
+
+/* Loads path into tmp (appending); names in set are also taken.  0 or -1. */
+static int
+policy_load_into(const char *path, struct od_policy_set *tmp, const struct od_policy_set *set,
+    struct od_errors *errs)
+{
+	struct od_yaml_doc	 doc;
+	struct od_errors	 local;
+	struct od_policy	 p;
+	int			 rc = 0;
+
+	od_errors_init(&local);
+	memset(&p, 0, sizeof(p));
+	if (od_yaml_load_file(path, &doc, &local) == -1) {
+		od_errors_move(errs, &local);
+		return -1;
+	}
+	if (doc.root == NULL)
+		od_errors_add(&local, path, 1, 1, "empty policy file");
+	else {
+		p.file = strdup(path);
+		policy_read(doc.root, &p, tmp, set, &local);
+	}
+	od_yaml_doc_free(&doc);
+	if (local.count > 0 || policy_append(tmp, &p, 1) == -1) {
+		policy_free_one(&p);
+		rc = -1;
+	}
+	od_errors_move(errs, &local);
+	return rc;
+}
+
+int
+od_policy_load_file(const char *path, struct od_policy_set *set, struct od_errors *errs)
+{
+	return policy_load_into(path, set, NULL, errs);
+}
+
+static int
+policy_name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+od_policy_load_dir(const char *dir, struct od_policy_set *set, struct od_errors *errs)
+{
+	struct od_policy_set	 tmp = { NULL, 0 };
+	struct dirent		*de;
+	DIR			*d;
+	char			**names = NULL, **nn, *path;
+	size_t			 n = 0, i, len;
+	int			 rc = 0;
+
+	if ((d = opendir(dir)) == NULL) {
+		od_errors_add(errs, dir, 1, 1, "cannot open policy directory: %s", strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (de->d_name[0] == '.' || len < 6 || strcmp(de->d_name + len - 5, ".yaml") != 0)
+			continue;
+		if ((nn = realloc(names, (n + 1) * sizeof(*names))) == NULL)
+			break;
+		names = nn;
+		if ((names[n] = strdup(de->d_name)) != NULL)
+			n++;
+	}
+	closedir(d);
+	if (n == 0) {
+		od_errors_add(errs, dir, 1, 1, "no policy files (*.yaml) in the policy directory");
+		free(names);
+		return -1;
+	}
+	qsort(names, n, sizeof(*names), policy_name_cmp);
+	for (i = 0; i < n; i++) {
+		len = strlen(dir);
+		while (len > 1 && dir[len - 1] == '/')
+			len--;
+		if (asprintf(&path, "%.*s/%s", (int)len, dir, names[i]) < 0)
+			path = NULL;
+		if (path == NULL || policy_load_into(path, &tmp, set, errs) == -1)
+			rc = -1;
+		free(path);
+		free(names[i]);
+	}
+	free(names);
+	if (rc == 0 && policy_append(set, tmp.v, tmp.n) == 0) {
+		free(tmp.v);
+		return 0;
+	}
+	od_policy_set_free(&tmp);
+	return -1;
+}
+
+void
+od_policy_set_free(struct od_policy_set *set)
+{
+	size_t	i;
+
+	if (set == NULL)
+		return;
+	for (i = 0; i < set->n; i++)
+		policy_free_one(&set->v[i]);
+	free(set->v);
+	set->v = NULL;
+	set->n = 0;
+}
+
+const struct od_policy *
+od_policy_find(const struct od_policy_set *set, const char *name)
+{
+	return name != NULL ? policy_find_in(set, name) : NULL;
+}
+
+static int
+policy_in_list(char *const *list, size_t n, const char *s, int nocase)
+{
+	size_t	i;
+
+	for (i = 0; s != NULL && i < n; i++)
+		if ((nocase ? strcasecmp(list[i], s) : strcmp(list[i], s)) == 0)
+			return 1;
+	return 0;
+}
+
+/* The attribute as text when it is a string or a boolean, else NULL. */
+static const char *
+policy_attr_text(const json_t *v)
+{
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_boolean(v))
+		return json_is_true(v) ? "true" : "false";
+	return NULL;
+}
+
+static int
+policy_cmp_holds(enum od_cmp_op op, int cmp)
+{
+	switch (op) {
+	case OD_OP_EQ:	return cmp == 0;
+	case OD_OP_NE:	return cmp != 0;
+	case OD_OP_LT:	return cmp < 0;
+	case OD_OP_LE:	return cmp <= 0;
+	case OD_OP_GT:	return cmp > 0;
+	case OD_OP_GE:	return cmp >= 0;
+	case OD_OP_IN:	return 0;
+	}
+	return 0;
+}
+
+/* Numbers compare as numbers, strings as strings; a missing or mismatched attribute fails. */
+static int
+policy_attr_holds(const struct od_attr_cond *c, const json_t *attrs)
+{
+	const json_t	*v = json_is_object(attrs) ? json_object_get(attrs, c->attr) : NULL;
+	const char	*s;
+	char		*end;
+	double		 x, y;
+	size_t		 i;
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (c->op == OD_OP_IN) {
+		for (i = 0; i < c->nlist; i++) {
+			if (json_is_number(v)) {
+				y = strtod(c->list[i], &end);
+				if (*end == '\0' && end != c->list[i] && y == json_number_value(v))
+					return 1;
+			} else if ((s = policy_attr_text(v)) != NULL && strcmp(s, c->list[i]) == 0)
+				return 1;
+		}
+		return 0;
+	}
+	if (c->is_number) {
+		if (!json_is_number(v))
+			return 0;
+		x = json_number_value(v);
+		return policy_cmp_holds(c->op, x < c->num ? -1 : x > c->num);
+	}
+	if ((s = policy_attr_text(v)) == NULL)
+		return 0;
+	return policy_cmp_holds(c->op, strcmp(s, c->str));
+}
+
+int
+od_policy_matches(const struct od_policy *p, const struct od_account *a, int64_t now_ms)
+{
+	const struct od_segment	*seg = &p->segment;
+	size_t			 i;
+	int			 c, dpd;
+
+	if (seg->ncountries > 0 && !policy_in_list(seg->countries, seg->ncountries, a->country, 1))
+		return 0;
+	if (seg->ncurrencies > 0 &&
+	    !policy_in_list(seg->currencies, seg->ncurrencies, a->currency, 1))
+		return 0;
+	if (seg->nproducts > 0 && !policy_in_list(seg->products, seg->nproducts, a->product, 0))
+		return 0;
+	if (seg->has_amount_min &&
+	    ((c = policy_amount_cmp(a->amount_minor, a->minor_digits, seg->amount_min)) == -2 ||
+	    c < 0))
+		return 0;
+	if (seg->has_amount_max &&
+	    ((c = policy_amount_cmp(a->amount_minor, a->minor_digits, seg->amount_max)) == -2 ||
+	    c > 0))
+		return 0;
+	if (seg->has_dpd_min || seg->has_dpd_max) {
+		dpd = od_plan_days_past_due(a, now_ms);
+		if ((seg->has_dpd_min && dpd < seg->dpd_min) ||
+		    (seg->has_dpd_max && dpd > seg->dpd_max))
+			return 0;
+	}
+	for (i = 0; i < seg->nattrs; i++)
+		if (!policy_attr_holds(&seg->attrs[i], a->attributes))
+			return 0;
+	return 1;
+}
+
+const struct od_policy *
+od_policy_select(const struct od_policy_set *set, const struct od_account *a, int64_t now_ms)
+{
+	size_t	i;
+
+	for (i = 0; set != NULL && i < set->n; i++)
+		if (od_policy_matches(&set->v[i], a, now_ms))
+			return &set->v[i];
+	return NULL;
+}
+
+int
+od_policy_step_index(const struct od_policy *p, const char *step)
+{
+	size_t	i;
+
+	for (i = 0; p != NULL && step != NULL && i < p->nsteps; i++)
+		if (p->steps[i].name != NULL && strcmp(p->steps[i].name, step) == 0)
+			return (int)i;
+	return -1;
+}

@@ -1,0 +1,143 @@
+/*
+ * od_rules: the contact rules checked at the moment of sending (and by the
+ * simulator): per jurisdiction, the hours a debtor may be contacted on each
+ * weekday, the public holidays, and the caps on how often.  Everything is
+ * evaluated in the DEBTOR's IANA time zone, never in UTC or the server's.
+ *
+ * The rules are data (docs/contact-rules.md): config/jurisdictions/<CC>.yaml
+ * holds one preset per country, citing its law, and config/holidays/<CC>.yaml
+ * the country's public holidays.  A policy may only tighten its preset
+ * (od_rules_tighten).
+ */
+#ifndef OD_RULES_H
+#define OD_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "od_account.h"
+#include "od_error.h"
+#include "od_yaml.h"
+
+#define OD_RULES_MAX_SPANS	8	/* windows on one weekday */
+
+/* Minutes after local midnight, end exclusive: 07:00-20:00 is {420, 1200}. */
+struct od_rules_span {
+	int	start, end;		/* 0 <= start < end <= 1440 */
+};
+
+/*
+ * The rules of a preset, and of a policy's tightening of it.  A cap of 0 is
+ * no cap.  Contacts are counted across every channel and policy of the
+ * account, whatever the kind being sent (except the per-channel caps).
+ */
+struct od_rules_limits {
+	struct od_rules_span	 win[7][OD_RULES_MAX_SPANS];	/* [wday], 0 = Sunday; sorted, disjoint */
+	int			 nwin[7];	/* 0: no contact that weekday */
+	int			 holidays;	/* 1: no contact on the country's public holidays */
+	int			 per_day;	/* contacts on one local calendar day */
+	int			 per_week;	/* contacts in the rolling 7 * 24 h */
+	int			 per_channel_per_day[OD_CH_MAX];
+	int			 per_channel_per_week[OD_CH_MAX];
+	int			 channels_per_week;	/* distinct kinds in the rolling 7 * 24 h */
+	int64_t			 min_spacing_ms;	/* from the latest contact, any kind */
+};
+
+struct od_rules_preset {
+	char			 jurisdiction[3];	/* "PE"; also the holidays' country */
+	char			*name;		/* "Peru" */
+	char			*law;		/* short citation for messages: "Ley 29571 art. 62" */
+	char			*caps_basis;	/* what the caps rest on (caps.basis, else law) */
+	char		       **sources;	/* references, for docs */
+	size_t			 nsources;
+	char		       **timezones;	/* zones where the country is unambiguous */
+	size_t			 ntimezones;
+	struct od_rules_limits	 lim;
+	const char		*file;		/* where it was read */
+	int			 line, col;
+};
+
+struct od_rules;
+
+/*
+ * Reads every dir/jurisdictions/<CC>.yaml and dir/holidays/<CC>.yaml (the
+ * file name is the country).  Every problem is collected as
+ * "file:line:col: message" (unknown keys are errors); on any error returns
+ * -1 and *out is NULL.  Free with od_rules_free (NULL-safe).
+ */
+int	od_rules_load(const char *dir, struct od_rules **out, struct od_errors *errs);
+void	od_rules_free(struct od_rules *r);
+
+/* The preset of a jurisdiction ("PE", case-insensitive), or NULL if unknown. */
+const struct od_rules_preset *od_rules_preset(const struct od_rules *r, const char *jurisdiction);
+/* The presets in jurisdiction order, for listing: index i < count, or NULL. */
+size_t	od_rules_preset_count(const struct od_rules *r);
+const struct od_rules_preset *od_rules_preset_at(const struct od_rules *r, size_t i);
+
+/*
+ * The name of country's public holiday on that date ("Fiestas Patrias"), or
+ * NULL when it is none or the country has no holidays file.
+ */
+const char *od_rules_holiday(const struct od_rules *r, const char *country, int y, int m, int d);
+
+/*
+ * A policy's "rules:" mapping applied to base: the same keys as a preset's
+ * windows, holidays and caps, each optional.  A policy may only tighten:
+ * where a value loosens the preset, a warning naming the rule and the law is
+ * added ("policy rules: window mon 06:00-21:00 is wider than PE's
+ * 07:00-20:00 (Ley 29571 art. 62)") and the preset's value is kept.  node may
+ * be NULL (out is base).  Wrong types and unknown keys are errors: returns -1.
+ * out borrows base's strings: it lives as long as the rules base came from.
+ */
+int	od_rules_tighten(const struct od_rules_preset *base, const struct od_yaml *node,
+	    struct od_rules_preset *out, struct od_errors *errs);
+
+/* Why a send is held back.  The zero value is "allowed". */
+enum od_block {
+	OD_BLOCK_NONE = 0,
+	OD_BLOCK_WINDOW,
+	OD_BLOCK_HOLIDAY,
+	OD_BLOCK_CAP,
+	OD_BLOCK_SPACING,
+	OD_BLOCK_TIMEZONE_UNKNOWN,
+	OD_BLOCK_NO_PRESET,
+};
+
+/* "none", "window", "holiday", "cap", "spacing", "timezone_unknown", "no_preset". */
+const char *od_block_name(enum od_block b);
+
+/* One earlier send to the account (any channel, any policy). */
+struct od_contact {
+	int64_t	at_ms;
+	int	kind;		/* enum od_channel_kind */
+};
+
+struct od_verdict {
+	enum od_block	block;
+	/*
+	 * The earliest instant >= now at which every rule allows this send
+	 * (now itself when allowed); -1 when none within 400 days, or when the
+	 * time zone or the preset is unknown.
+	 */
+	int64_t		next_ms;
+	char		detail[160];	/* for people: "20:00 on fri is outside PE's window 07:00-20:00" */
+};
+
+/*
+ * May a message of kind go now to a debtor in timezone (IANA, or NULL when
+ * unknown) under preset p (NULL: no preset)?  recent holds the account's
+ * sends of the last 8 days (or more), any order.  per_day counts the sends on
+ * the same local day, per_week those in the 7 * 24 h before, min_spacing
+ * runs from the latest.  The first blocking reason in the order holiday,
+ * window, spacing, cap is reported.  Returns 0 when allowed now, 1 when
+ * blocked, -1 when out is NULL, recent is NULL with nrecent > 0, or kind is
+ * not a channel kind.
+ */
+int	od_rules_check(const struct od_rules *r, const struct od_rules_preset *p,
+	    const char *timezone, int kind, const struct od_contact *recent, size_t nrecent,
+	    int64_t now_ms, struct od_verdict *out);
+
+/* "07:00-20:00", "07:00-12:00, 14:00-20:00" or "none": the windows of wday (0 = Sunday). */
+void	od_rules_format_day(const struct od_rules_limits *l, int wday, char *buf, size_t len);
+
+#endif /* OD_RULES_H */

@@ -1,0 +1,803 @@
+/*
+ * od_template: the template syntax (docs/templates.md): compiling a text to a
+ * small tree, and rendering it against a JSON context.  Template sets (the
+ * files under templates/<locale>/) are in od_tmplset.c.
+ */
+#include "od_template.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "od_locale.h"
+
+#define TMPL_MAX_FILTERS	8
+#define TMPL_MAX_DEPTH		32
+#define TMPL_MAX_PATH		256
+
+enum tmpl_node_type {
+	TN_TEXT = 1,
+	TN_VAR,
+	TN_IF,
+	TN_UNLESS,
+};
+
+enum tmpl_filter {
+	TF_MONEY = 1,
+	TF_DATE,
+	TF_UPPER,
+	TF_LOWER,
+};
+
+static const struct {
+	const char		*name;
+	enum tmpl_filter	 f;
+} tmpl_filters[] = {
+	{ "money", TF_MONEY },
+	{ "date", TF_DATE },
+	{ "upper", TF_UPPER },
+	{ "lower", TF_LOWER },
+};
+
+struct tmpl_node;
+
+struct tmpl_list {
+	struct tmpl_node	*v;
+	size_t			 n;
+	size_t			 cap;
+};
+
+struct tmpl_node {
+	enum tmpl_node_type	 type;
+	char			*s;		/* TEXT: the text; others: the variable's path */
+	size_t			 len;
+	int			 filters[TMPL_MAX_FILTERS];
+	int			 nfilters;
+	int			 line;		/* of the "{{", in the file */
+	int			 col;
+	struct tmpl_list	 body;		/* IF/UNLESS */
+	struct tmpl_list	 alt;		/* IF/UNLESS: after {{else}} */
+	int			 has_else;
+};
+
+struct od_template {
+	char			*file;
+	struct tmpl_list	 root;
+};
+
+/* Compiler state. */
+struct tmpl_comp {
+	const char		*src;
+	const char		*file;
+	int			 line0;
+	int			 col0;
+	struct od_errors	*errs;
+	int			 nerr;
+	/* where src[at] stands, in src's own 1-based coordinates */
+	size_t			 at;
+	int			 line;
+	int			 col;
+	struct tmpl_node	*open[TMPL_MAX_DEPTH];
+	int			 depth;
+	struct tmpl_list	*cur;
+	int			 oom;
+};
+
+static void
+tmpl_list_free(struct tmpl_list *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].s);
+		tmpl_list_free(&l->v[i].body);
+		tmpl_list_free(&l->v[i].alt);
+	}
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+void
+od_template_free(struct od_template *t)
+{
+	if (t == NULL)
+		return;
+	tmpl_list_free(&t->root);
+	free(t->file);
+	free(t);
+}
+
+static struct tmpl_node *
+tmpl_list_push(struct tmpl_comp *c, enum tmpl_node_type type)
+{
+	struct tmpl_list	*l = c->cur;
+	struct tmpl_node	*v;
+
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 8;
+		if ((v = realloc(l->v, ncap * sizeof(*v))) == NULL) {
+			c->oom = 1;
+			return NULL;
+		}
+		l->v = v;
+		l->cap = ncap;
+	}
+	v = &l->v[l->n++];
+	memset(v, 0, sizeof(*v));
+	v->type = type;
+	return v;
+}
+
+/* Moves the position to src[to] (to >= at), counting UTF-8 characters as columns. */
+static void
+tmpl_advance(struct tmpl_comp *c, size_t to)
+{
+	for (; c->at < to; c->at++) {
+		unsigned char ch = (unsigned char)c->src[c->at];
+		if (ch == '\n') {
+			c->line++;
+			c->col = 1;
+		} else if ((ch & 0xC0) != 0x80) {
+			c->col++;
+		}
+	}
+}
+
+/* Adds an error at line:col of the file. */
+static void
+tmpl_error(struct tmpl_comp *c, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+tmpl_error(struct tmpl_comp *c, int line, int col, const char *fmt, ...)
+{
+	char	msg[512];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	od_errors_add(c->errs, c->file, line, col, "%s", msg);
+	c->nerr++;
+}
+
+static int
+tmpl_is_space(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+}
+
+/* Copies s[0..n) with surrounding white space removed. */
+static char *
+tmpl_trimdup(const char *s, size_t n)
+{
+	char	*r;
+
+	while (n > 0 && tmpl_is_space(*s)) {
+		s++;
+		n--;
+	}
+	while (n > 0 && tmpl_is_space(s[n - 1]))
+		n--;
+	if ((r = malloc(n + 1)) == NULL)
+		return NULL;
+	memcpy(r, s, n);
+	r[n] = '\0';
+	return r;
+}
+
+/* letters, digits and '_', in non-empty parts joined by '.' */
+static int
+tmpl_path_valid(const char *p)
+{
+	int	seglen = 0;
+
+	if (*p == '\0' || strlen(p) >= TMPL_MAX_PATH)
+		return 0;
+	for (; *p != '\0'; p++) {
+		if (*p == '.') {
+			if (seglen == 0)
+				return 0;
+			seglen = 0;
+		} else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '_') {
+			seglen++;
+		} else {
+			return 0;
+		}
+	}
+	return seglen > 0;
+}
+
+static void
+tmpl_emit_text(struct tmpl_comp *c, size_t from, size_t to)
+{
+	struct tmpl_node	*n;
+
+	if (to <= from)
+		return;
+	if ((n = tmpl_list_push(c, TN_TEXT)) == NULL)
+		return;
+	if ((n->s = malloc(to - from + 1)) == NULL) {
+		c->oom = 1;
+		return;
+	}
+	memcpy(n->s, c->src + from, to - from);
+	n->s[to - from] = '\0';
+	n->len = to - from;
+}
+
+static void
+tmpl_open_block(struct tmpl_comp *c, const char *word, const char *rest, int line, int col)
+{
+	struct tmpl_node	*n;
+	enum tmpl_node_type	 type;
+
+	if (strcmp(word, "if") == 0) {
+		type = TN_IF;
+	} else if (strcmp(word, "unless") == 0) {
+		type = TN_UNLESS;
+	} else {
+		tmpl_error(c, line, col, "unknown block '#%s'", word);
+		return;
+	}
+	if (*rest == '\0') {
+		tmpl_error(c, line, col, "'{{#%s}}' needs a variable", word);
+		return;
+	}
+	if (!tmpl_path_valid(rest)) {
+		tmpl_error(c, line, col, "bad variable name '%s'", rest);
+		return;
+	}
+	if (c->depth == TMPL_MAX_DEPTH) {
+		tmpl_error(c, line, col, "blocks are nested too deep");
+		return;
+	}
+	if ((n = tmpl_list_push(c, type)) == NULL || (n->s = strdup(rest)) == NULL) {
+		c->oom = 1;
+		return;
+	}
+	n->line = line;
+	n->col = col;
+	c->open[c->depth++] = n;
+	c->cur = &n->body;
+}
+
+static const char *
+tmpl_block_word(const struct tmpl_node *n)
+{
+	return n->type == TN_IF ? "if" : "unless";
+}
+
+static void
+tmpl_reset_cur(struct tmpl_comp *c, struct tmpl_list *root)
+{
+	struct tmpl_node	*top;
+
+	if (c->depth == 0) {
+		c->cur = root;
+		return;
+	}
+	top = c->open[c->depth - 1];
+	c->cur = top->has_else ? &top->alt : &top->body;
+}
+
+static void
+tmpl_else(struct tmpl_comp *c, int line, int col)
+{
+	struct tmpl_node	*top;
+
+	if (c->depth == 0) {
+		tmpl_error(c, line, col, "'{{else}}' outside '{{#if}}' or '{{#unless}}'");
+		return;
+	}
+	top = c->open[c->depth - 1];
+	if (top->has_else) {
+		tmpl_error(c, line, col, "a second '{{else}}' in '{{#%s}}' opened at %d:%d",
+		    tmpl_block_word(top), top->line, top->col);
+		return;
+	}
+	top->has_else = 1;
+	c->cur = &top->alt;
+}
+
+static void
+tmpl_close_block(struct tmpl_comp *c, const char *word, struct tmpl_list *root,
+    int line, int col)
+{
+	struct tmpl_node	*top;
+
+	if (strcmp(word, "if") != 0 && strcmp(word, "unless") != 0) {
+		tmpl_error(c, line, col, "unknown block end '{{/%s}}'", word);
+		return;
+	}
+	if (c->depth == 0) {
+		tmpl_error(c, line, col, "'{{/%s}}' without '{{#%s}}'", word, word);
+		return;
+	}
+	top = c->open[c->depth - 1];
+	if (strcmp(word, tmpl_block_word(top)) != 0)
+		tmpl_error(c, line, col, "'{{/%s}}' closes '{{#%s}}' opened at %d:%d",
+		    word, tmpl_block_word(top), top->line, top->col);
+	c->depth--;
+	tmpl_reset_cur(c, root);
+}
+
+static void
+tmpl_variable(struct tmpl_comp *c, const char *expr, int line, int col)
+{
+	struct tmpl_node	*n;
+	const char		*bar, *p;
+	char			*path, *fname;
+	int			 filters[TMPL_MAX_FILTERS], nf = 0, ok = 1;
+	size_t			 i;
+
+	bar = strchr(expr, '|');
+	if ((path = tmpl_trimdup(expr, bar ? (size_t)(bar - expr) : strlen(expr))) == NULL) {
+		c->oom = 1;
+		return;
+	}
+	if (*path == '\0') {
+		tmpl_error(c, line, col, "empty variable");
+		ok = 0;
+	} else if (!tmpl_path_valid(path)) {
+		tmpl_error(c, line, col, "bad variable name '%s'", path);
+		ok = 0;
+	}
+	for (p = bar; p != NULL; p = bar) {
+		p++;
+		bar = strchr(p, '|');
+		if ((fname = tmpl_trimdup(p, bar ? (size_t)(bar - p) : strlen(p))) == NULL) {
+			c->oom = 1;
+			break;
+		}
+		for (i = 0; i < sizeof(tmpl_filters) / sizeof(tmpl_filters[0]); i++)
+			if (strcmp(fname, tmpl_filters[i].name) == 0)
+				break;
+		if (*fname == '\0') {
+			tmpl_error(c, line, col, "empty filter");
+			ok = 0;
+		} else if (i == sizeof(tmpl_filters) / sizeof(tmpl_filters[0])) {
+			tmpl_error(c, line, col, "unknown filter '%s'", fname);
+			ok = 0;
+		} else if (nf == TMPL_MAX_FILTERS) {
+			tmpl_error(c, line, col, "more than %d filters", TMPL_MAX_FILTERS);
+			ok = 0;
+		} else {
+			filters[nf++] = (int)tmpl_filters[i].f;
+		}
+		free(fname);
+	}
+	if (!ok || c->oom || (n = tmpl_list_push(c, TN_VAR)) == NULL) {
+		free(path);
+		return;
+	}
+	n->s = path;
+	n->line = line;
+	n->col = col;
+	memcpy(n->filters, filters, sizeof(filters[0]) * (size_t)nf);
+	n->nfilters = nf;
+}
+
+/* Handles the tag whose text (between the braces, trimmed) is tag. */
+static void
+tmpl_tag(struct tmpl_comp *c, const char *tag, struct tmpl_list *root, int line, int col)
+{
+	char		 word[32];
+	const char	*rest;
+	size_t		 wl;
+
+	if (tag[0] == '#' || tag[0] == '/') {
+		for (rest = tag + 1; *rest == ' ' || *rest == '\t'; rest++)
+			;
+		for (wl = 0; rest[wl] != '\0' && !tmpl_is_space(rest[wl]); wl++)
+			;
+		if (wl >= sizeof(word))
+			wl = sizeof(word) - 1;
+		memcpy(word, rest, wl);
+		word[wl] = '\0';
+		for (rest += wl; tmpl_is_space(*rest); rest++)
+			;
+		if (tag[0] == '#') {
+			tmpl_open_block(c, word, rest, line, col);
+		} else if (*rest != '\0') {
+			tmpl_error(c, line, col, "'{{/%s}}' takes no variable", word);
+		} else {
+			tmpl_close_block(c, word, root, line, col);
+		}
+	} else if (strcmp(tag, "else") == 0) {
+		tmpl_else(c, line, col);
+	} else {
+		tmpl_variable(c, tag, line, col);
+	}
+}
+
+struct od_template *
+od_template_compile(const char *src, const char *file, int line, int col,
+    struct od_errors *errs)
+{
+	struct tmpl_comp	 c;
+	struct od_template	*t;
+	const char		*p, *q;
+	size_t			 pos = 0, start, end, ls, re, text_end, next;
+	int			 tl, tc, block;
+	char			*tag;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	if (file != NULL && (t->file = strdup(file)) == NULL) {
+		free(t);
+		return NULL;
+	}
+	memset(&c, 0, sizeof(c));
+	c.src = src != NULL ? src : "";
+	c.file = file;
+	c.line0 = line;
+	c.col0 = col;
+	c.errs = errs;
+	c.line = 1;
+	c.col = 1;
+	c.cur = &t->root;
+	for (;;) {
+		if ((p = strstr(c.src + pos, "{{")) == NULL) {
+			tmpl_emit_text(&c, pos, strlen(c.src));
+			break;
+		}
+		start = (size_t)(p - c.src);
+		tmpl_advance(&c, start);
+		/* Every line of src is taken to start at column col (an indented block). */
+		tl = c.line0 + c.line - 1;
+		tc = c.col0 + c.col - 1;
+		if ((q = strstr(p + 2, "}}")) == NULL) {
+			tmpl_error(&c, tl, tc, "unclosed '{{'");
+			break;
+		}
+		end = (size_t)(q - c.src) + 2;
+		if ((tag = tmpl_trimdup(p + 2, (size_t)(q - p - 2))) == NULL) {
+			c.oom = 1;
+			break;
+		}
+		block = tag[0] == '#' || tag[0] == '/' || strcmp(tag, "else") == 0;
+		text_end = start;
+		next = end;
+		if (block) {
+			/* A block tag alone on its line takes the line with it. */
+			for (ls = start; ls > pos && (c.src[ls - 1] == ' ' || c.src[ls - 1] == '\t'); ls--)
+				;
+			for (re = end; c.src[re] == ' ' || c.src[re] == '\t' || c.src[re] == '\r'; re++)
+				;
+			if ((ls == 0 || c.src[ls - 1] == '\n') && (c.src[re] == '\n' || c.src[re] == '\0')) {
+				text_end = ls;
+				next = c.src[re] == '\n' ? re + 1 : re;
+			}
+		}
+		tmpl_emit_text(&c, pos, text_end);
+		if (*tag == '\0')
+			tmpl_error(&c, tl, tc, "empty variable");
+		else
+			tmpl_tag(&c, tag, &t->root, tl, tc);
+		free(tag);
+		if (c.oom)
+			break;
+		pos = next;
+	}
+	while (c.depth > 0) {
+		struct tmpl_node *n = c.open[--c.depth];
+		tmpl_error(&c, n->line, n->col, "'{{#%s}}' is not closed", tmpl_block_word(n));
+	}
+	if (c.oom) {
+		od_errors_add(errs, file, line, col, "out of memory");
+		c.nerr++;
+	}
+	if (c.nerr > 0) {
+		od_template_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+static void
+tmpl_foreach_list(const struct od_template *t, const struct tmpl_list *l,
+    void (*fn)(void *, const char *, const char *, int, int), void *arg)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++) {
+		const struct tmpl_node *n = &l->v[i];
+		if (n->type == TN_TEXT)
+			continue;
+		fn(arg, n->s, t->file, n->line, n->col);
+		tmpl_foreach_list(t, &n->body, fn, arg);
+		tmpl_foreach_list(t, &n->alt, fn, arg);
+	}
+}
+
+void
+od_template_foreach_var(const struct od_template *t,
+    void (*fn)(void *arg, const char *path, const char *file, int line, int col),
+    void *arg)
+{
+	if (t != NULL)
+		tmpl_foreach_list(t, &t->root, fn, arg);
+}
+
+/* Rendering. */
+
+struct tmpl_render {
+	const json_t	*ctx;
+	const char	*locale;
+	enum od_escape	 esc;
+	char		*err;
+	size_t		 errlen;
+};
+
+static const json_t *
+tmpl_lookup(const json_t *ctx, const char *path)
+{
+	char		 seg[TMPL_MAX_PATH];
+	const char	*dot;
+	size_t		 n;
+
+	while (ctx != NULL) {
+		if (!json_is_object(ctx))
+			return NULL;
+		dot = strchr(path, '.');
+		n = dot ? (size_t)(dot - path) : strlen(path);
+		if (n >= sizeof(seg))
+			return NULL;
+		memcpy(seg, path, n);
+		seg[n] = '\0';
+		ctx = json_object_get(ctx, seg);
+		if (dot == NULL)
+			break;
+		path = dot + 1;
+	}
+	return json_is_null(ctx) ? NULL : ctx;
+}
+
+static int
+tmpl_truthy(const json_t *v)
+{
+	switch (v == NULL ? JSON_NULL : json_typeof(v)) {
+	case JSON_STRING:
+		return json_string_length(v) > 0;
+	case JSON_INTEGER:
+		return json_integer_value(v) != 0;
+	case JSON_REAL:
+		return json_real_value(v) != 0.0;
+	case JSON_TRUE:
+		return 1;
+	case JSON_OBJECT:
+		return json_object_size(v) > 0;
+	case JSON_ARRAY:
+		return json_array_size(v) > 0;
+	default:
+		return 0;
+	}
+}
+
+/* Writes v as text into b; -1 when v is not a value. */
+static int
+tmpl_value_text(struct tmpl_render *r, const char *path, const json_t *v, struct od_buf *b)
+{
+	const char	*what;
+	double		 d;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		od_buf_append(b, json_string_value(v), json_string_length(v));
+		return 0;
+	case JSON_INTEGER:
+		od_buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return 0;
+	case JSON_REAL:
+		d = json_real_value(v);
+		if (d > -1e15 && d < 1e15 && (double)(long long)d == d)
+			od_buf_printf(b, "%lld", (long long)d);
+		else
+			od_buf_printf(b, "%.15g", d);
+		return 0;
+	case JSON_OBJECT:
+		what = "an object";
+		break;
+	case JSON_ARRAY:
+		what = "a list";
+		break;
+	default:
+		what = "a boolean";
+		break;
+	}
+	snprintf(r->err, r->errlen, "variable '%s' is %s, not text", path, what);
+	return -1;
+}
+
+/* Upper or lower case, ASCII and the Latin-1 letters (á <-> Á, ÿ <-> Ÿ). */
+static void
+tmpl_case(struct od_buf *b, int upper)
+{
+	unsigned char	*s = (unsigned char *)b->data;
+	struct od_buf	 o;
+	size_t		 i;
+
+	if (b->len == 0)
+		return;
+	od_buf_init(&o);
+	for (i = 0; i < b->len; i++) {
+		unsigned char ch = s[i];
+		if (ch < 0x80) {
+			if (upper && ch >= 'a' && ch <= 'z')
+				ch = (unsigned char)(ch - 32);
+			else if (!upper && ch >= 'A' && ch <= 'Z')
+				ch = (unsigned char)(ch + 32);
+			od_buf_putc(&o, (char)ch);
+		} else if (ch == 0xC3 && i + 1 < b->len) {
+			unsigned char c2 = s[++i];
+			if (upper && c2 == 0xBF) {		/* ÿ -> Ÿ U+0178 */
+				od_buf_append(&o, "\xc5\xb8", 2);
+				continue;
+			}
+			if (upper && c2 >= 0xA0 && c2 <= 0xBE && c2 != 0xB7)
+				c2 = (unsigned char)(c2 - 0x20);
+			else if (!upper && c2 >= 0x80 && c2 <= 0x9E && c2 != 0x97)
+				c2 = (unsigned char)(c2 + 0x20);
+			od_buf_putc(&o, (char)ch);
+			od_buf_putc(&o, (char)c2);
+		} else if (!upper && ch == 0xC5 && i + 1 < b->len && s[i + 1] == 0xB8) {
+			od_buf_append(&o, "\xc3\xbf", 2);
+			i++;
+		} else {
+			od_buf_putc(&o, (char)ch);
+		}
+	}
+	od_buf_reset(b);
+	od_buf_append(b, o.data, o.len);
+	od_buf_free(&o);
+}
+
+static int
+tmpl_filter(struct tmpl_render *r, int f, struct od_buf *b)
+{
+	struct od_buf	 o;
+	const json_t	*cur;
+	const char	*in = b->len ? b->data : "";
+	int		 rc = 0;
+
+	od_buf_init(&o);
+	switch (f) {
+	case TF_MONEY:
+		cur = tmpl_lookup(r->ctx, "debt.currency");
+		if (!json_is_string(cur)) {
+			snprintf(r->err, r->errlen, "money: missing variable 'debt.currency'");
+			return -1;
+		}
+		if (od_locale_money(r->locale, json_string_value(cur), in, &o) == -1) {
+			od_buf_reset(&o);
+			if (od_locale_money(r->locale, json_string_value(cur), "0", &o) == -1)
+				snprintf(r->err, r->errlen, "money: unknown currency '%s'",
+				    json_string_value(cur));
+			else
+				snprintf(r->err, r->errlen, "money: '%s' is not an amount", in);
+			rc = -1;
+		}
+		break;
+	case TF_DATE:
+		if (od_locale_date(r->locale, in, &o) == -1) {
+			snprintf(r->err, r->errlen, "date: '%s' is not a date", in);
+			rc = -1;
+		}
+		break;
+	case TF_UPPER:
+	case TF_LOWER:
+		tmpl_case(b, f == TF_UPPER);
+		return 0;
+	}
+	if (rc == 0) {
+		od_buf_reset(b);
+		od_buf_append(b, o.len ? o.data : "", o.len);
+	}
+	od_buf_free(&o);
+	return rc;
+}
+
+static void
+tmpl_put_escaped(struct od_buf *out, const char *s, size_t n, enum od_escape esc)
+{
+	size_t	i;
+
+	if (esc != OD_ESC_HTML) {
+		od_buf_append(out, s, n);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		switch (s[i]) {
+		case '&': od_buf_puts(out, "&amp;"); break;
+		case '<': od_buf_puts(out, "&lt;"); break;
+		case '>': od_buf_puts(out, "&gt;"); break;
+		case '"': od_buf_puts(out, "&quot;"); break;
+		case '\'': od_buf_puts(out, "&#39;"); break;
+		default: od_buf_putc(out, s[i]); break;
+		}
+	}
+}
+
+static int
+tmpl_render_list(struct tmpl_render *r, const struct tmpl_list *l, struct od_buf *out)
+{
+	struct od_buf	 b;
+	const json_t	*v;
+	size_t		 i;
+	int		 k, truth;
+
+	for (i = 0; i < l->n; i++) {
+		const struct tmpl_node *n = &l->v[i];
+		switch (n->type) {
+		case TN_TEXT:
+			od_buf_append(out, n->s, n->len);
+			break;
+		case TN_VAR:
+			if ((v = tmpl_lookup(r->ctx, n->s)) == NULL) {
+				snprintf(r->err, r->errlen, "missing variable '%s'", n->s);
+				return -1;
+			}
+			od_buf_init(&b);
+			if (tmpl_value_text(r, n->s, v, &b) == -1) {
+				od_buf_free(&b);
+				return -1;
+			}
+			for (k = 0; k < n->nfilters; k++)
+				if (tmpl_filter(r, n->filters[k], &b) == -1) {
+					od_buf_free(&b);
+					return -1;
+				}
+			tmpl_put_escaped(out, b.len ? b.data : "", b.len, r->esc);
+			od_buf_free(&b);
+			break;
+		case TN_IF:
+		case TN_UNLESS:
+			truth = tmpl_truthy(tmpl_lookup(r->ctx, n->s));
+			if (n->type == TN_UNLESS)
+				truth = !truth;
+			if (tmpl_render_list(r, truth ? &n->body : &n->alt, out) == -1)
+				return -1;
+			break;
+		}
+	}
+	return 0;
+}
+
+int
+od_template_render(const struct od_template *t, const json_t *ctx, const char *locale,
+    enum od_escape esc, struct od_buf *out, char *err, size_t errlen)
+{
+	struct tmpl_render	r;
+	char			dummy[8];
+	size_t			len0 = out->len;
+
+	if (err == NULL || errlen == 0) {
+		err = dummy;
+		errlen = sizeof(dummy);
+	}
+	err[0] = '\0';
+	if (t == NULL) {
+		snprintf(err, errlen, "no template");
+		return -1;
+	}
+	r.ctx = ctx;
+	r.locale = locale;
+	r.esc = esc;
+	r.err = err;
+	r.errlen = errlen;
+	if (tmpl_render_list(&r, &t->root, out) == -1 || out->oom) {
+		if (out->oom)
+			snprintf(err, errlen, "out of memory");
+		out->len = len0;
+		if (out->data != NULL)
+			out->data[len0] = '\0';
+		return -1;
+	}
+	/* An empty result still reads as "" to the caller. */
+	if (out->data == NULL)
+		od_buf_append(out, "", 0);
+	return out->oom ? -1 : 0;
+}
