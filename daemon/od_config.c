@@ -638,6 +638,7 @@ od_config_load(const char *path, const struct od_config_overrides *ov,
 	}
 	cfg_defaults(cfg, dir, errs);
 	if (od_yaml_load_file(path, &doc, errs) == -1) {
+		od_yaml_doc_free(&doc);
 		free(dir);
 		od_config_clear(cfg);
 		return -1;

@@ -27,13 +27,20 @@ daemon_reclaim_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	od_dispatch_reclaim(d);
-	if (d->exit_after_idle && d->inflight == 0 && !d->claiming && d->stats.claimed > 0) {
-		/* --once: stop when nothing is due any more (demo, tests) */
-		if (d->next_due_ms == 0 || (int64_t)d->next_due_ms > od_now_ms() + 1000) {
-			od_log_info("daemon", "nothing more is due: exiting (--once)");
-			event_base_loopexit(d->base, NULL);
-		}
-	}
+	od_daemon_check_idle(d);
+}
+
+void
+od_daemon_check_idle(struct od_daemon *d)
+{
+	if (!d->exit_after_idle || d->stopping || d->inflight > 0 || d->claiming ||
+	    d->intake_batches > 0 || !d->intake_empty)
+		return;
+	if (d->next_due_ms != 0 && (int64_t)d->next_due_ms <= od_now_ms() + 1000)
+		return;
+	od_log_info("daemon", "inbox drained and nothing due: exiting (--once)");
+	d->stopping = 1;
+	event_base_loopexit(d->base, NULL);
 }
 
 static void

@@ -47,12 +47,16 @@ struct od_daemon {
 	int			 intake_pending_read;	/* first read: our own pending entries */
 	uint64_t		 next_due_ms;	/* from the last claim */
 	struct od_stats		 stats;
-	int			 exit_after_idle;	/* --drain: exit once nothing is due (tests, demo) */
+	int			 exit_after_idle;	/* --once: exit once nothing is due (demo, batch runs) */
+	int			 intake_batches;	/* inbox batches whose scripts have not answered */
+	int			 intake_empty;		/* the last inbox read found nothing */
 };
 
 int	od_daemon_init(struct od_daemon *d, const char *config_path,
 	    const struct od_config_overrides *ov, char *err, size_t errlen);
 int	od_daemon_run(struct od_daemon *d);
+/* With --once: stops the loop when the inbox is drained and nothing is due or in flight. */
+void	od_daemon_check_idle(struct od_daemon *d);
 void	od_daemon_free(struct od_daemon *d);
 
 /* intake */

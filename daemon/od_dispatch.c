@@ -52,6 +52,8 @@ struct action {
 	char			 coding[8];
 	int			 segments;
 	json_t			*rec;		/* its record */
+	struct od_channel_result res;		/* its outcome, while a simulated latency runs */
+	struct event		*delay_ev;
 };
 
 static void	action_try(struct action *a);
@@ -60,6 +62,8 @@ static void	action_finish(struct action *a);
 static void
 action_free(struct action *a)
 {
+	if (a->delay_ev)
+		event_free(a->delay_ev);
 	od_rendered_clear(&a->r);
 	json_decref(a->rec);
 	json_decref(a->records);
@@ -394,6 +398,16 @@ action_result(struct action *a, const struct od_channel_result *res)
 }
 
 static void
+action_delay_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct action	*a = arg;
+
+	(void)fd;
+	(void)what;
+	action_result(a, &a->res);
+}
+
+static void
 action_send(struct action *a)
 {
 	struct od_channel_message	msg;
@@ -420,6 +434,14 @@ action_send(struct action *a)
 	if (res.outcome == OD_OUTCOME_INVALID) {
 		res.outcome = OD_OUTCOME_UNKNOWN;
 		snprintf(res.reason, sizeof(res.reason), "the plugin gave no outcome");
+	}
+	if (a->gw->file_delay_ms > 0 && a->gw->plugin->transport == OD_TRANSPORT_FILE) {
+		struct timeval tv = { a->gw->file_delay_ms / 1000, (a->gw->file_delay_ms % 1000) * 1000 };
+		a->res = res;
+		if (a->delay_ev == NULL)
+			a->delay_ev = evtimer_new(a->d->base, action_delay_cb, a);
+		if (a->delay_ev != NULL && evtimer_add(a->delay_ev, &tv) == 0)
+			return;
 	}
 	action_result(a, &res);
 }
@@ -518,6 +540,7 @@ action_complete_cb(redisReply *r, void *arg)
 	a->d->inflight--;
 	od_dispatch_kick(a->d);
 	action_free(a);
+	od_daemon_check_idle(a->d);
 }
 
 static void
@@ -739,6 +762,9 @@ dispatch_claim_cb(redisReply *r, void *arg)
 	}
 	if (d->stopping)
 		return;
+	d->next_due_ms = next_due < 0 ? 0 : (uint64_t)next_due;
+	if (n == 0)
+		od_daemon_check_idle(d);
 	/* Sleep until the next due action (at most a second: other daemons add work too). */
 	wait = 1000;
 	if (n > 0 && (next_due >= 0 && next_due <= od_now_ms()))
@@ -747,7 +773,6 @@ dispatch_claim_cb(redisReply *r, void *arg)
 		wait = next_due - od_now_ms();
 	if (wait < 0)
 		wait = 0;
-	d->next_due_ms = next_due < 0 ? 0 : (uint64_t)next_due;
 	evtimer_del(d->claim_ev);
 	if (wait == 0 && d->inflight < d->set.cfg.max_inflight) {
 		od_dispatch_kick(d);

@@ -104,6 +104,7 @@ batch_done(struct intake_batch *b)
 	if (--b->waiting > 0)
 		return;
 	batch_ack(b);
+	b->d->intake_batches--;
 	if (b->kick)
 		od_dispatch_kick(b->d);
 	batch_free(b);
@@ -313,6 +314,7 @@ intake_process(struct od_daemon *d, const redisReply *entries)
 	snprintf(now_s, sizeof(now_s), "%lld", (long long)now);
 	batch_arg(b, batch_own(b, now_s, strlen(now_s)), strlen(now_s));
 	b->waiting = 1;		/* held until every entry is sent */
+	d->intake_batches++;
 	for (i = 0; i < n; i++) {
 		e = entries->element[i];
 		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
@@ -373,8 +375,14 @@ intake_read_cb(redisReply *r, void *arg)
 	if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
 	    r->element[0]->type == REDIS_REPLY_ARRAY && r->element[0]->elements == 2)
 		entries = r->element[0]->element[1];
-	if (entries != NULL && entries->type == REDIS_REPLY_ARRAY && entries->elements > 0)
+	d->intake_empty = !(entries != NULL && entries->type == REDIS_REPLY_ARRAY &&
+	    entries->elements > 0);
+	if (!d->intake_empty)
 		intake_process(d, entries);
+	else if (!d->intake_pending_read) {
+		od_dispatch_kick(d);
+		od_daemon_check_idle(d);
+	}
 	/*
 	 * Our own pending entries (left by a crash) are read once, at start-up;
 	 * then new ones.  Reading pending entries again would return those whose

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "od_log.h"
+#include "od_time.h"
 
 void
 od_request_init(struct od_request *r)
@@ -438,6 +439,13 @@ od_gateways_load(const struct od_config *cfg, struct od_gateways *gws, struct od
 				continue;
 			}
 			gw->file_dir = strdup(dir);
+			/* A rehearsal may give the outbox a gateway's latency ("delay: 200ms"). */
+			if ((dir = od_gateway_setting(gc, "delay")) != NULL &&
+			    (od_duration_parse(dir, &gw->file_delay_ms) == -1 || gw->file_delay_ms < 0)) {
+				od_errors_add(errs, gc->file, gc->line, gc->col,
+				    "gateway '%s': delay '%s' is not a duration (e.g. 200ms)", gc->name, dir);
+				rc = -1;
+			}
 		}
 	}
 	return rc;

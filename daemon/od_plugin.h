@@ -10,6 +10,7 @@
 #define OD_PLUGIN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "od_buf.h"
 #include "od_channel.h"
@@ -43,6 +44,7 @@ struct od_gateway {
 	char				*file_dir;	/* FILE transport: where lines go */
 	int				 file_fd;	/* FILE transport: the open file, or -1 */
 	char				 file_name[256];
+	int64_t				 file_delay_ms;	/* FILE transport: simulated gateway latency ("delay:") */
 	char				*secret_cache[8];	/* values read by host->secret, freed with the gateway */
 	size_t				 nsecrets;
 };

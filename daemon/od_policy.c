@@ -158,7 +158,8 @@ policy_number(const struct od_yaml *n, double *out)
 	char	*end;
 	double	 v;
 
-	if (n->type != OD_YAML_SCALAR || n->quoted || n->len == 0)
+	if (n->type != OD_YAML_SCALAR || n->quoted || n->len == 0 ||
+	    n->str[strspn(n->str, "0123456789+-.eE")] != '\0')
 		return 0;
 	errno = 0;
 	v = strtod(n->str, &end);
@@ -720,6 +721,7 @@ policy_load_into(const char *path, struct od_policy_set *tmp, const struct od_po
 	od_errors_init(&local);
 	memset(&p, 0, sizeof(p));
 	if (od_yaml_load_file(path, &doc, &local) == -1) {
+		od_yaml_doc_free(&doc);
 		od_errors_move(errs, &local);
 		return -1;
 	}

@@ -536,3 +536,25 @@ od_test_read_file(const char *relpath, size_t *len)
 	fclose(f);
 	return d;
 }
+
+int
+od_test_classify(const struct od_channel_plugin *p, void *ctx,
+    const struct od_channel_message *m, const char *fixture, long status,
+    const char *retry_after, struct od_channel_result *res)
+{
+	struct od_channel_reply	 reply;
+	size_t			 len = 0;
+	char			*body;
+
+	if ((body = od_test_read_file(fixture, &len)) == NULL)
+		return -1;
+	memset(&reply, 0, sizeof(reply));
+	memset(res, 0, sizeof(*res));
+	reply.status = status;
+	reply.body = body;
+	reply.body_len = len;
+	reply.retry_after = retry_after;
+	p->classify(ctx, m, &reply, res);
+	free(body);
+	return 0;
+}

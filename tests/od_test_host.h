@@ -81,4 +81,13 @@ const struct od_channel_plugin *od_test_plugin_open(const char *name, void **dl,
 /* Reads a fixture under OD_TEST_DATA; malloc'd and NUL-terminated, or NULL. */
 char	*od_test_read_file(const char *relpath, size_t *len);
 
+/*
+ * Hands the canned reply tests/data/<fixture> with status (and a Retry-After
+ * header, or NULL) to p->classify; res is zeroed first.  0, or -1 when the
+ * fixture cannot be read.
+ */
+int	od_test_classify(const struct od_channel_plugin *p, void *ctx,
+	    const struct od_channel_message *m, const char *fixture, long status,
+	    const char *retry_after, struct od_channel_result *res);
+
 #endif /* OD_TEST_HOST_H */

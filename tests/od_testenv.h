@@ -1,8 +1,76 @@
 /*
- * od_testenv: what the tests share: fixture paths, a real redis-server on a
- * free loopback port, processes started and stopped by PID.
+ * od_testenv: what the integration tests share: a real redis-server on a
+ * free loopback port, the daemon started with a config written for the test,
+ * processes stopped by PID, and small readers for what a user would look at
+ * (the outbox, the attempts, the rejected stream).
  */
 #ifndef OD_TESTENV_H
 #define OD_TESTENV_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+
+struct od_test_redis {
+	pid_t	pid;
+	int	port;
+	char	url[64];
+	char	dir[256];
+};
+
+struct od_test_env {
+	char			 dir[256];	/* a fresh temporary directory */
+	char			 config[300];	/* dir/outreachd.yaml */
+	char			 outbox[300];	/* dir/outbox */
+	struct od_test_redis	 redis;
+	redisContext		*rc;		/* a client on that redis */
+};
+
+int	od_test_free_port(void);
+/* A private temporary directory under $TMPDIR: "/tmp/od-<tag>-XXXXXX". */
+int	od_test_tmpdir(const char *tag, char *out, size_t len);
+int	od_test_redis_start(struct od_test_redis *r, const char *dir);
+void	od_test_redis_stop(struct od_test_redis *r);
+
+/*
+ * Makes dir, starts redis, writes dir/outreachd.yaml: the repo's policies and
+ * templates and rules, the build's plugins, an outbox gateway in dir/outbox
+ * for every channel, and the limits given as YAML lines in extra_limits
+ * (e.g. "  lease: 2s\n"), plus extra gateway settings for the outbox in
+ * outbox_extra (e.g. "    delay: 300ms\n").  Returns 0 or -1.
+ */
+int	od_test_env_start(struct od_test_env *e, const char *tag, const char *extra_limits,
+	    const char *outbox_extra);
+void	od_test_env_stop(struct od_test_env *e);	/* stops redis, removes dir */
+
+/*
+ * Starts build/bin/outreachd on the env's config and redis with more
+ * arguments (NULL-terminated), its stderr to dir/<log>.  Returns the pid.
+ */
+pid_t	od_test_daemon_start(const struct od_test_env *e, const char *log, const char *const *args);
+/* Sends sig and waits up to timeout_ms; SIGKILL after that.  Returns the exit status or -1. */
+int	od_test_process_stop(pid_t pid, int sig, int timeout_ms);
+int	od_test_process_wait(pid_t pid, int timeout_ms);	/* exit status, or -1 on timeout */
+
+/* XADD <prefix>:inbox * kind KIND body BODY. */
+int	od_test_enqueue(const struct od_test_env *e, const char *kind, const char *body);
+/* Polls a Redis integer command (e.g. "XLEN outreach:attempts") until it reaches want. */
+long long od_test_wait_int(const struct od_test_env *e, long long want, int timeout_ms,
+	    const char *fmt, ...);
+long long od_test_int(const struct od_test_env *e, const char *fmt, ...);
+
+/* Every JSON line of dir/outbox/<file> (an array, new reference; empty when none). */
+json_t	*od_test_outbox(const struct od_test_env *e, const char *file);
+/* LRANGE <prefix>:hist:<id>: the account's attempt records (array, new reference). */
+json_t	*od_test_history(const struct od_test_env *e, const char *account_id);
+/* XRANGE <prefix>:rejected: [{reason, kind, body, entry}] (array, new reference). */
+json_t	*od_test_rejected(const struct od_test_env *e);
+/* The text of a file, or NULL. */
+char	*od_test_read_file(const char *path);
+
+/* An account document for tests, as JSON text (caller frees). */
+char	*od_test_account(const char *id, const char *due_date, const char *amount,
+	    const char *consent_json);
 
 #endif /* OD_TESTENV_H */

@@ -360,11 +360,15 @@ test_unset_env_var(void **state)
 }
 
 static void
-test_missing_file(void **state)
+test_unreadable_file(void **state)
 {
 	(void)state;
 	expect_errors(CONF("no-such-file.yaml"), NULL, 1,
 	    CONF("no-such-file.yaml") ":1:1: cannot open: No such file or directory");
+	/* An unclosed quote: libyaml reports where the stream ran out. */
+	expect_errors(CONF("broken_syntax.yaml"), NULL, 1,
+	    CONF("broken_syntax.yaml") ":3:1: YAML syntax error: found unexpected end of stream "
+	    "while scanning a quoted scalar");
 }
 
 static void
@@ -392,7 +396,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_missing_plugin, clean_env, clean_env),
 		cmocka_unit_test_setup_teardown(test_inline_secret, clean_env, clean_env),
 		cmocka_unit_test_setup_teardown(test_unset_env_var, clean_env, clean_env),
-		cmocka_unit_test_setup_teardown(test_missing_file, clean_env, clean_env),
+		cmocka_unit_test_setup_teardown(test_unreadable_file, clean_env, clean_env),
 		cmocka_unit_test_setup_teardown(test_default_path, clean_env, clean_env),
 	};
 
