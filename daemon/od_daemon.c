@@ -27,6 +27,7 @@ daemon_reclaim_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	od_dispatch_reclaim(d);
+	od_intake_sweep(d);
 	od_daemon_check_idle(d);
 }
 

@@ -43,6 +43,7 @@ struct od_daemon {
 	int			 claiming;	/* a claim is on its way */
 	int			 reading;	/* an inbox read is on its way */
 	int			 reclaiming;
+	int			 sweeping;	/* an XAUTOCLAIM of the inbox is on its way */
 	int			 stopping;
 	int			 intake_pending_read;	/* first read: our own pending entries */
 	uint64_t		 next_due_ms;	/* from the last claim */
@@ -61,6 +62,7 @@ void	od_daemon_free(struct od_daemon *d);
 
 /* intake */
 void	od_intake_start(struct od_daemon *d);
+void	od_intake_sweep(struct od_daemon *d);		/* takes over a dead consumer's entries */
 
 /* dispatch */
 void	od_dispatch_kick(struct od_daemon *d);		/* claim now if there is room */

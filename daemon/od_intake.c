@@ -439,6 +439,44 @@ intake_timer_cb(evutil_socket_t fd, short what, void *arg)
 	intake_read(arg);
 }
 
+static void
+intake_sweep_cb(redisReply *r, void *arg)
+{
+	struct od_daemon	*d = arg;
+
+	d->sweeping = 0;
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 2)
+		return;
+	if (r->element[1]->type == REDIS_REPLY_ARRAY && r->element[1]->elements > 0) {
+		od_log_info("intake", "took over %zu inbox entries left pending by a stopped daemon",
+		    r->element[1]->elements);
+		intake_process(d, r->element[1]);
+	}
+}
+
+void
+od_intake_sweep(struct od_daemon *d)
+{
+	char		 idle[32], count[16];
+	const char	*argv[9];
+
+	if (d->sweeping || d->stopping || !od_queue_ready(d->q))
+		return;
+	/* Entries another consumer read and never acknowledged for a lease's time: it died. */
+	snprintf(idle, sizeof(idle), "%lld", (long long)d->set.cfg.lease_ms);
+	snprintf(count, sizeof(count), "%d", d->set.cfg.intake_batch);
+	argv[0] = "XAUTOCLAIM";
+	argv[1] = od_queue_keys(d->q)->inbox;
+	argv[2] = "outreachd";
+	argv[3] = d->consumer;
+	argv[4] = idle;
+	argv[5] = "0-0";
+	argv[6] = "COUNT";
+	argv[7] = count;
+	if (od_queue_command(d->q, intake_sweep_cb, d, 8, argv, NULL) == 0)
+		d->sweeping = 1;
+}
+
 void
 od_intake_start(struct od_daemon *d)
 {

@@ -242,14 +242,11 @@ tmpl_open_block(struct tmpl_comp *c, const char *word, const char *rest, int lin
 		tmpl_error(c, line, col, "unknown block '#%s'", word);
 		return;
 	}
-	if (*rest == '\0') {
+	/* A bad condition still opens the block, so that its end matches. */
+	if (*rest == '\0')
 		tmpl_error(c, line, col, "'{{#%s}}' needs a variable", word);
-		return;
-	}
-	if (!tmpl_path_valid(rest)) {
+	else if (!tmpl_path_valid(rest))
 		tmpl_error(c, line, col, "bad variable name '%s'", rest);
-		return;
-	}
 	if (c->depth == TMPL_MAX_DEPTH) {
 		tmpl_error(c, line, col, "blocks are nested too deep");
 		return;
@@ -401,9 +398,9 @@ tmpl_tag(struct tmpl_comp *c, const char *tag, struct tmpl_list *root, int line,
 			;
 		if (tag[0] == '#') {
 			tmpl_open_block(c, word, rest, line, col);
-		} else if (*rest != '\0') {
-			tmpl_error(c, line, col, "'{{/%s}}' takes no variable", word);
 		} else {
+			if (*rest != '\0')
+				tmpl_error(c, line, col, "'{{/%s}}' takes no variable", word);
 			tmpl_close_block(c, word, root, line, col);
 		}
 	} else if (strcmp(tag, "else") == 0) {

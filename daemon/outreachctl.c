@@ -17,6 +17,7 @@
 
 #include "od_config.h"
 #include "od_error.h"
+#include "od_time.h"
 
 #define CTL_DEFAULT_REDIS	"redis://127.0.0.1:6379"
 #define CTL_DEFAULT_PREFIX	"outreach"
@@ -96,6 +97,9 @@ ctl_print_usage(FILE *out)
 	    "                 without a config: $OUTREACHD_REDIS or %s)\n"
 	    "  --prefix P     key prefix (default \"%s\")\n"
 	    "  --help         this text\n"
+	    "\n"
+	    "environment: OUTREACHD_CONFIG, OUTREACHD_REDIS, OUTREACHD_PREFIX,\n"
+	    "OUTREACHD_CLOCK_OFFSET (\"due now\" as a daemon run with that offset sees it)\n"
 	    "\n"
 	    "exit status: 0 done, 1 failed or bad input, 2 usage error\n",
 	    "help", "help [COMMAND]: usage of a command",
@@ -310,6 +314,8 @@ main(int argc, char **argv)
 	};
 	const struct ctl_command	*k;
 	struct ctl			 c;
+	const char			*env;
+	int64_t				 off;
 	int				 ch, rc, i;
 
 	memset(&c, 0, sizeof(c));
@@ -339,6 +345,15 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	/* "due now" as the daemon sees it when it runs ahead for a rehearsal */
+	if ((env = getenv("OUTREACHD_CLOCK_OFFSET")) != NULL && *env != '\0') {
+		if (od_duration_parse(env, &off) == -1) {
+			ctl_errx(&c, "OUTREACHD_CLOCK_OFFSET: \"%s\" is not a duration "
+			    "such as 36h or -2d", env);
+			return CTL_EXIT_USAGE;
+		}
+		od_clock_set_offset_ms(off);
+	}
 	if (argc < 1)
 		return ctl_usage_error(&c, NULL, "no command given");
 	if (strcmp(argv[0], "help") == 0)

@@ -284,16 +284,37 @@ smtp_display_name(const struct od_channel_host *h, void *b, const char *name)
 	h->buf_append(b, "\"", 1);
 }
 
+/* Columns on the last line of b so far. */
+static size_t
+smtp_column(const struct od_channel_host *h, void *b)
+{
+	size_t		 len, i;
+	const char	*d = h->buf_data(b, &len);
+
+	for (i = len; i > 0; i--)
+		if (d[i - 1] == '\n')
+			break;
+	return len - i;
+}
+
+/* Appends " <value>", folded before it (CRLF SP) when the line would pass 78 columns. */
+static void
+smtp_angle(const struct od_channel_host *h, void *b, const char *value)
+{
+	h->buf_printf(b, "%s<%s>\r\n", smtp_column(h, b) + 3 + strlen(value) > 78 ? "\r\n " : " ",
+	    value);
+}
+
 static void
 smtp_mailbox(const struct od_channel_host *h, void *b, const char *field, const char *name,
     const char *addr)
 {
-	h->buf_printf(b, "%s: ", field);
 	if (name != NULL && *name != '\0') {
+		h->buf_printf(b, "%s: ", field);
 		smtp_display_name(h, b, name);
-		h->buf_printf(b, " <%s>\r\n", addr);
+		smtp_angle(h, b, addr);
 	} else
-		h->buf_printf(b, "%s\r\n", addr);
+		h->buf_printf(b, "%s: %s\r\n", field, addr);
 }
 
 /* Quoted-printable (RFC 2045 6.7) with CRLF line breaks, whatever the input's. */
@@ -473,7 +494,7 @@ smtp_build(void *ctx, const struct od_channel_message *m, struct od_channel_requ
 {
 	struct smtp			*s = ctx;
 	const struct od_channel_host	*h = s->host;
-	void				*b;
+	void				*b, *u;
 	char				 boundary[40];
 	const char			*data;
 	size_t				 len;
@@ -509,9 +530,13 @@ smtp_build(void *ctx, const struct od_channel_message *m, struct od_channel_requ
 	h->buf_printf(b, "\r\nMIME-Version: 1.0\r\n");
 	if (s->unsubscribe != NULL) {
 		/* RFC 8058: both headers, the URI in angle brackets. */
-		h->buf_printf(b, "List-Unsubscribe: <");
-		smtp_unsubscribe(s, m, b);
-		h->buf_printf(b, ">\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
+		if ((u = h->buf_new()) == NULL)
+			goto oom;
+		smtp_unsubscribe(s, m, u);
+		h->buf_printf(b, "List-Unsubscribe:");
+		smtp_angle(h, b, h->buf_data(u, NULL));
+		h->buf_free(u);
+		h->buf_printf(b, "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
 	}
 	if (multi) {
 		h->buf_printf(b, "Content-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n",
@@ -528,16 +553,17 @@ smtp_build(void *ctx, const struct od_channel_message *m, struct od_channel_requ
 	    h->req_mail_from(req->req, s->from) == -1 ||
 	    h->req_mail_rcpt(req->req, m->to) == -1 ||
 	    (s->user != NULL && h->req_basic_auth(req->req, s->user, s->password) == -1) ||
-	    h->req_body(req->req, data, len) == -1) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
+	    h->req_body(req->req, data, len) == -1)
+		goto oom;
 	if (req->curl != NULL && curl_easy_setopt(req->curl, CURLOPT_USE_SSL,
 	    (long)(s->starttls ? CURLUSESSL_ALL : CURLUSESSL_NONE)) != CURLE_OK) {
 		snprintf(err, errlen, "libcurl refused CURLOPT_USE_SSL");
 		goto out;
 	}
 	rc = 0;
+	goto out;
+oom:
+	snprintf(err, errlen, "out of memory");
 out:
 	h->buf_free(b);
 	return rc;

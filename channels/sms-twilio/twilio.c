@@ -323,11 +323,11 @@ twilio_classify(void *ctx, const struct od_channel_message *m,
 	if (reply->body != NULL && reply->body_len > 0)
 		root = json_loadb(reply->body, reply->body_len, 0, &jerr);
 	if (json_is_object(root)) {
-		if (json_is_integer(v = json_object_get(root, "code")))
+		if ((v = json_object_get(root, "code")) != NULL && json_is_integer(v))
 			code = json_integer_value(v);
-		if (json_is_string(v = json_object_get(root, "message")))
+		if ((v = json_object_get(root, "message")) != NULL && json_is_string(v))
 			message = json_string_value(v);
-		if (json_is_string(v = json_object_get(root, "sid")))
+		if ((v = json_object_get(root, "sid")) != NULL && json_is_string(v))
 			sid = json_string_value(v);
 	}
 

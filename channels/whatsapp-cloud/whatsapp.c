@@ -233,14 +233,15 @@ whatsapp_classify(void *ctx, const struct od_channel_message *m,
 	if (reply->body != NULL && reply->body_len > 0)
 		root = json_loadb(reply->body, reply->body_len, 0, &jerr);
 	if (json_is_object(root)) {
-		if (json_is_object(e = json_object_get(root, "error"))) {
-			if (json_is_integer(v = json_object_get(e, "code")))
+		e = json_object_get(root, "error");
+		if (json_is_object(e)) {
+			if ((v = json_object_get(e, "code")) != NULL && json_is_integer(v))
 				code = json_integer_value(v);
-			if (json_is_string(v = json_object_get(e, "message")))
+			if ((v = json_object_get(e, "message")) != NULL && json_is_string(v))
 				message = json_string_value(v);
 		}
 		v = json_array_get(json_object_get(root, "messages"), 0);
-		if (json_is_string(v = json_object_get(v, "id")))
+		if ((v = json_object_get(v, "id")) != NULL && json_is_string(v))
 			id = json_string_value(v);
 	}
 

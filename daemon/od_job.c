@@ -1,0 +1,470 @@
+/*
+ * od_job: one due action of one account, decided without I/O.
+ *
+ * Given the account, its state and the clock, a job works out what happens:
+ * nothing (paid, closed, wait for the step's time), a hold (dispute,
+ * promise), a suppression by the contact rules until the next instant they
+ * allow, or a message to send on the first channel of the step that the
+ * debtor can and may receive.  After a send, the outcome decides whether the
+ * step is done, retried later, or falls back to the next channel.  Every
+ * step of the way is an attempt record.
+ *
+ * The daemon (od_dispatch.c) wraps a job with Redis and the gateways;
+ * `outreachctl simulate` runs the very same jobs on a virtual clock.
+ */
+#include "od_job.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "od_log.h"
+#include "od_plan.h"
+#include "od_sms.h"
+#include "od_time.h"
+#include "od_tz.h"
+
+void
+od_job_clear(struct od_job *j)
+{
+	if (j == NULL)
+		return;
+	od_rendered_clear(&j->r);
+	json_decref(j->records);
+	json_decref(j->state);
+	if (j->acct_ok)
+		od_account_clear(&j->acct);
+	free(j->id);
+	memset(j, 0, sizeof(*j));
+}
+
+static const char *
+state_str(const struct od_job *j, const char *key)
+{
+	return json_string_value(json_object_get(j->state, key));
+}
+
+static long long
+state_int(const struct od_job *j, const char *key)
+{
+	json_t	*v = json_object_get(j->state, key);
+
+	return json_is_number(v) ? (long long)json_number_value(v) : 0;
+}
+
+/* A new attempt record, added to the action's list. */
+json_t *
+od_job_record(struct od_job *j, int kind, const char *status, const char *reason)
+{
+	char	 ts[32];
+	json_t	*r;
+
+	od_time_format_iso(od_now_ms(), ts, sizeof(ts));
+	r = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s}",
+	    "ts", ts, "account_id", j->id, "action_id", j->action_id,
+	    "policy", j->policy ? j->policy->name : (state_str(j, "policy") ? state_str(j, "policy") : ""),
+	    "step", j->st ? j->st->name : "", "stage", j->st ? od_stage_name(j->st->stage) : "",
+	    "step_index", j->step, "status", status);
+	if (r == NULL)
+		return NULL;
+	if (kind >= 0)
+		json_object_set_new(r, "channel", json_string(od_channel_kind_name(kind)));
+	if (reason != NULL && reason[0] != '\0')
+		json_object_set_new(r, "reason", json_string(reason));
+	json_array_append(j->records, r);
+	json_decref(r);	/* the array holds it */
+	return r;
+}
+
+/* Where the step after the current one falls, for completion. */
+static void
+job_plan_after(struct od_job *j)
+{
+	int64_t	due;
+	size_t	skipped;
+	int	i;
+
+	j->next_step = j->step + 1;
+	j->next_due = -1;
+	if (j->policy == NULL)
+		return;
+	i = od_plan_next(&j->acct, j->policy, (size_t)j->step + 1, j->now, &due, &skipped);
+	if (i >= 0)
+		j->next_due = due < j->now ? j->now : due;
+}
+
+const char *
+od_job_address(const struct od_job *j, int kind)
+{
+	switch (kind) {
+	case OD_CH_SMS:		return j->acct.phone;
+	case OD_CH_EMAIL:	return j->acct.email;
+	case OD_CH_WHATSAPP:	return j->acct.whatsapp;
+	default:		return NULL;
+	}
+}
+
+static int
+job_opted_out(const struct od_job *j, int kind)
+{
+	json_t	*o = json_object_get(j->state, "optout");
+
+	return json_is_true(json_object_get(o, "all")) ||
+	    json_is_true(json_object_get(o, od_channel_kind_name(kind)));
+}
+
+/* The contact rules at this instant: 0 allowed, 1 held back (action finished). */
+static int
+job_rules(struct od_job *j, int kind)
+{
+	struct od_contact	 recent[64];
+	struct od_verdict	 v;
+	const struct od_rules_preset *p;
+	const char		*jur, *tz, *k;
+	json_t			*arr, *c;
+	size_t			 i, n = 0;
+	char			 reason[200];
+
+	jur = j->policy->jurisdiction ? j->policy->jurisdiction : j->acct.country;
+	p = j->set->rules ? od_rules_preset(j->set->rules, jur) : NULL;
+	tz = od_account_timezone(&j->acct);
+	arr = json_object_get(j->state, "recent");
+	json_array_foreach(arr, i, c) {
+		if (n == sizeof(recent) / sizeof(recent[0]))
+			break;
+		k = json_string_value(json_array_get(c, 1));
+		recent[n].at_ms = (int64_t)json_number_value(json_array_get(c, 0));
+		recent[n].kind = k ? od_channel_kind_parse(k) : -1;
+		n++;
+	}
+	memset(&v, 0, sizeof(v));
+	if (od_rules_check(j->set->rules, p, tz, kind, recent, n, j->now, &v) <= 0)
+		return 0;
+	snprintf(reason, sizeof(reason), "%s", od_block_name(v.block));
+	json_object_set_new(od_job_record(j, kind, "suppressed", reason), "detail",
+	    json_string(v.detail));
+	j->next_step = j->step;
+	j->next_due = v.next_ms;	/* -1: never within reach: dropped, with its reason */
+	return 1;
+}
+
+static void
+job_render(struct od_job *j, const struct od_message_tmpl *m, char *err, size_t errlen, int *rc)
+{
+	json_t			*ctx;
+	struct od_sms_info	 info;
+	struct od_buf		 tl;
+	int64_t			 paid = state_int(j, "paid_minor");
+
+	*rc = -1;
+	ctx = od_plan_context(&j->acct, j->policy, j->st, paid, j->set->cfg.company, j->now);
+	if (ctx == NULL) {
+		snprintf(err, errlen, "cannot build the template context");
+		return;
+	}
+	*rc = od_template_render_message(m, j->kind, ctx, j->acct.locale ? j->acct.locale :
+	    j->set->cfg.default_locale, &j->r, err, errlen);
+	json_decref(ctx);
+	if (*rc == -1 || j->kind != OD_CH_SMS || j->r.text == NULL)
+		return;
+	if (j->policy->transliterate) {
+		od_buf_init(&tl);
+		if (od_sms_transliterate(j->r.text, &tl) == 0 && tl.data != NULL) {
+			free(j->r.text);
+			j->r.text = od_buf_steal(&tl);
+		}
+		od_buf_free(&tl);
+	}
+	if (od_sms_analyze(j->r.text, &info) == 0) {
+		snprintf(j->coding, sizeof(j->coding), "%s", od_sms_encoding_name(info.encoding));
+		j->segments = (int)info.segments;
+	}
+}
+
+/* Tries the step's channels from j->ci on; ends in a send, a hold, or completion. */
+enum od_job_next
+od_job_try(struct od_job *j)
+{
+	const struct od_message_tmpl	*m;
+	const char			*locale;
+	char				 err[512];
+	int				 gwi, rc;
+
+	for (; j->ci < (int)j->st->nchannels; j->ci++, j->tries = 0) {
+		j->kind = j->st->channels[j->ci];
+		gwi = j->set->cfg.channel_gateway[j->kind];
+		if (gwi < 0 || (size_t)gwi >= j->set->cfg.ngateways) {
+			od_job_record(j, j->kind, "failed", "no gateway is configured for this channel");
+			continue;
+		}
+		j->gw_name = j->set->cfg.gateways[gwi].name;
+		j->gw = j->set->has_gateways ? &j->set->gateways.v[gwi] : NULL;
+		if (job_opted_out(j, j->kind)) {
+			od_job_record(j, j->kind, "suppressed", "opt_out");
+			continue;
+		}
+		if (!j->acct.consent[j->kind]) {
+			od_job_record(j, j->kind, "suppressed", "consent");
+			continue;
+		}
+		if (od_job_address(j, j->kind) == NULL) {
+			od_job_record(j, j->kind, "suppressed", "no_address");
+			continue;
+		}
+		if (job_rules(j, j->kind))
+			return OD_JOB_FINISH;
+		locale = j->acct.locale ? j->acct.locale : j->set->cfg.default_locale;
+		m = od_template_set_find(&j->set->templates, j->st->template, locale,
+		    j->set->cfg.default_locale);
+		if (m == NULL || !od_message_tmpl_has(m, j->kind)) {
+			snprintf(err, sizeof(err), "template '%s' has no %s text for %s",
+			    j->st->template, od_channel_kind_name(j->kind), locale);
+			od_job_record(j, j->kind, "failed", err);
+			continue;
+		}
+		od_rendered_clear(&j->r);
+		j->coding[0] = '\0';
+		j->segments = 0;
+		job_render(j, m, err, sizeof(err), &rc);
+		if (rc == -1) {
+			char reason[600];
+			snprintf(reason, sizeof(reason), "template '%s' (%s): %s", m->name, m->locale, err);
+			od_job_record(j, j->kind, "failed", reason);
+			continue;
+		}
+		return OD_JOB_SEND;
+	}
+	/* Every channel of the step is spent: the step is over, with its records. */
+	job_plan_after(j);
+	j->ci = 0;
+	j->tries = 0;
+	return OD_JOB_FINISH;
+}
+
+void
+od_job_message(struct od_job *j, struct od_channel_message *msg)
+{
+	memset(msg, 0, sizeof(*msg));
+	msg->action_id = j->action_id;
+	msg->attempt_id = j->attempt_id;
+	msg->account_id = j->id;
+	msg->kind = j->kind;
+	msg->to = od_job_address(j, j->kind);
+	msg->name = j->acct.name;
+	msg->locale = j->acct.locale ? j->acct.locale : j->set->cfg.default_locale;
+	msg->text = j->r.text;
+	msg->subject = j->r.subject;
+	msg->html = j->r.html;
+	msg->wa_name = j->r.wa_name;
+	msg->wa_language = j->r.wa_language;
+	msg->wa_params = (const char *const *)j->r.wa_params;
+	msg->wa_nparams = j->r.wa_nparams;
+	msg->sms_coding = j->coding[0] ? j->coding : NULL;
+	msg->sms_segments = j->segments;
+	msg->policy = j->policy->name;
+	msg->step = j->st->name;
+	msg->stage = od_stage_name(j->st->stage);
+}
+
+static int64_t
+job_backoff(const struct od_job *j, long retry_after_ms)
+{
+	const struct od_config	*c = &j->set->cfg;
+	int64_t			 cap = c->retry_base_ms, delay;
+	int			 i;
+
+	for (i = 1; i < j->tries && cap < c->retry_max_ms; i++)
+		cap *= 2;
+	if (cap > c->retry_max_ms)
+		cap = c->retry_max_ms;
+	delay = cap > 0 ? (int64_t)(random() % cap) : 0;	/* full jitter */
+	if (retry_after_ms > delay)
+		delay = retry_after_ms;
+	return delay;
+}
+
+json_t *
+od_job_attempt(struct od_job *j)
+{
+	char	 ts[32];
+	json_t	*r;
+
+	j->seq++;
+	snprintf(j->attempt_id, sizeof(j->attempt_id), "%s#%d", j->action_id, j->seq);
+	r = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s}",
+	    "ts", od_time_format_iso(od_now_ms(), ts, sizeof(ts)), "account_id", j->id,
+	    "action_id", j->action_id, "attempt_id", j->attempt_id, "policy", j->policy->name,
+	    "step", j->st->name, "stage", od_stage_name(j->st->stage), "step_index", j->step,
+	    "channel", od_channel_kind_name(j->kind), "gateway", j->gw_name ? j->gw_name : "",
+	    "status", "sending");
+	if (r != NULL && j->coding[0]) {
+		json_object_set_new(r, "encoding", json_string(j->coding));
+		json_object_set_new(r, "segments", json_integer(j->segments));
+	}
+	return r;
+}
+
+enum od_job_next
+od_job_outcome(struct od_job *j, const struct od_channel_result *res, json_t *r)
+{
+	char	 reason[400];
+
+	json_object_set_new(r, "ts", json_string(od_time_format_iso(od_now_ms(), reason, sizeof(reason))));
+	if (res->provider_id[0])
+		json_object_set_new(r, "provider_id", json_string(res->provider_id));
+	if (res->code[0])
+		json_object_set_new(r, "code", json_string(res->code));
+	if (res->reason[0])
+		json_object_set_new(r, "reason", json_string(res->reason));
+	if (res->flags & OD_RESULT_CONFIG)
+		od_log_err("dispatch", "gateway %s reports a configuration error: %s (code %s); "
+		    "not retried", j->gw_name, res->reason, res->code[0] ? res->code : "-");
+	json_incref(r);		/* the records take a reference of their own */
+	switch (res->outcome) {
+	case OD_OUTCOME_ACCEPTED:
+		json_object_set_new(r, "status", json_string("sent"));
+		json_array_append_new(j->records, r);
+		j->contact = od_channel_kind_name(j->kind);
+		job_plan_after(j);
+		j->ci = 0;
+		j->tries = 0;
+		return OD_JOB_FINISH;
+	case OD_OUTCOME_RETRYABLE:
+		j->tries++;
+		if (j->tries <= j->set->cfg.max_retries && !(res->flags & OD_RESULT_CONFIG)) {
+			json_object_set_new(r, "status", json_string("retry"));
+			json_array_append_new(j->records, r);
+			j->next_step = j->step;
+			j->next_due = j->now + job_backoff(j, res->retry_after_ms);
+			return OD_JOB_FINISH;
+		}
+		snprintf(reason, sizeof(reason), "gave up after %d tries: %s", j->tries,
+		    res->reason[0] ? res->reason : "retryable failure");
+		json_object_set_new(r, "reason", json_string(reason));
+		/* FALLTHROUGH */
+	case OD_OUTCOME_PERMANENT:
+	default:
+		json_object_set_new(r, "status", json_string("failed"));
+		json_array_append_new(j->records, r);
+		if (res->flags & OD_RESULT_OPT_OUT)
+			j->optout = od_channel_kind_name(j->kind);
+		j->ci++;
+		j->tries = 0;
+		return od_job_try(j);
+	case OD_OUTCOME_UNKNOWN:
+		/* It may have reached the debtor: never sent blindly again. */
+		json_object_set_new(r, "status", json_string("unknown"));
+		json_array_append_new(j->records, r);
+		j->contact = od_channel_kind_name(j->kind);
+		job_plan_after(j);
+		j->ci = 0;
+		j->tries = 0;
+		return OD_JOB_FINISH;
+	}
+}
+
+/* Works out what a claimed action is: nothing to do, a wait, a hold, or a step to send. */
+enum od_job_next
+od_job_start(struct od_job *j, const struct od_confset *set, const char *id,
+    const char *acct_json, size_t acct_len, const char *state_json, size_t state_len,
+    int64_t now)
+{
+	const struct od_tz	*tz;
+	struct od_local		 lt;
+	json_error_t		 jerr;
+	char			 reason[512];
+	const char		*status, *pname, *until, *tzname;
+	int64_t			 due;
+	size_t			 skipped;
+	int			 i;
+
+	memset(j, 0, sizeof(*j));
+	j->set = set;
+	j->id = strdup(id);
+	j->records = json_array();
+	j->next_step = -1;
+	j->next_due = -1;
+	j->contact = "";
+	j->optout = "";
+	j->now = now;
+	snprintf(j->action_id, sizeof(j->action_id), "%s", j->id);
+	j->state = json_loadb(state_json, state_len, 0, &jerr);
+	if (j->state == NULL || !json_is_object(j->state)) {
+		json_decref(j->state);
+		j->state = json_object();
+		od_job_record(j, -1, "failed", "state: unreadable; re-enqueue the account");
+		return OD_JOB_FINISH;
+	}
+	j->seq = (int)state_int(j, "seq");
+	status = state_str(j, "status");
+	if (status == NULL || strcmp(status, "active") != 0) {
+		return OD_JOB_FINISH;	/* paid, closed or ceased: nothing more to send */
+	}
+	if (od_account_parse(acct_json, acct_len, 0, &j->acct, reason, sizeof(reason)) == -1) {
+		od_job_record(j, -1, "failed", reason);
+		return OD_JOB_FINISH;
+	}
+	j->acct_ok = 1;
+	pname = state_str(j, "policy");
+	if (pname == NULL || (j->policy = od_policy_find(&j->set->policies, pname)) == NULL) {
+		snprintf(reason, sizeof(reason), "policy '%s' is not loaded; re-enqueue the account",
+		    pname ? pname : "");
+		od_job_record(j, -1, "failed", reason);
+		return OD_JOB_FINISH;
+	}
+	tzname = od_account_timezone(&j->acct);
+	tz = tzname ? od_tz_get(tzname) : NULL;
+	if (tz != NULL) {
+		od_tz_to_local(tz, j->now / 1000, &lt);
+		snprintf(j->today, sizeof(j->today), "%04d-%02d-%02d", lt.year, lt.month, lt.day);
+	} else {
+		od_time_format_iso(j->now, j->today, sizeof(j->today));
+		j->today[10] = '\0';
+	}
+	j->step = (int)state_int(j, "next");
+	i = od_plan_next(&j->acct, j->policy, (size_t)j->step, j->now, &due, &skipped);
+	if (i == -1) {
+		j->next_step = (int)j->policy->nsteps;
+		return OD_JOB_FINISH;
+	}
+	if (i == -2) {
+		od_job_record(j, -1, "suppressed", "timezone_unknown");
+		return OD_JOB_FINISH;
+	}
+	if (i != j->step) {
+		j->ci = 0;
+		j->tries = 0;
+	} else {
+		j->ci = (int)state_int(j, "fb");
+		j->tries = (int)state_int(j, "tries");
+	}
+	j->step = i;
+	j->st = &j->policy->steps[i];
+	snprintf(j->action_id, sizeof(j->action_id), "%s:%s:%s", j->id,
+	    state_str(j, "cycle") ? state_str(j, "cycle") : j->acct.due_date, j->st->name);
+	if (due > j->now) {
+		j->next_step = j->step;
+		j->next_due = due;
+		return OD_JOB_FINISH;
+	}
+	/* Holds: a dispute waits for its resolution; a promise to pay, for its date. */
+	if (json_is_true(json_object_get(json_object_get(j->state, "hold"), "dispute"))) {
+		od_job_record(j, -1, "suppressed", "hold");
+		j->next_step = j->step;
+		return OD_JOB_FINISH;
+	}
+	until = json_string_value(json_object_get(json_object_get(j->state, "hold"), "promise_until"));
+	if (until != NULL && strcmp(until, j->today) >= 0) {
+		int y, m, dd;
+		json_object_set_new(od_job_record(j, -1, "suppressed", "hold"), "detail",
+		    json_sprintf("promise to pay until %s", until));
+		j->next_step = j->step;
+		if (tz != NULL && od_date_parse(until, &y, &m, &dd) == 0) {
+			od_civil_from_days(od_days_from_civil(y, m, dd) + 1, &y, &m, &dd);
+			j->next_due = od_tz_from_local(tz, y, m, dd, j->policy->send_at_min / 60,
+			    j->policy->send_at_min % 60, 0) * 1000;
+		}
+		return OD_JOB_FINISH;
+	}
+	return od_job_try(j);
+}

@@ -1,0 +1,72 @@
+/*
+ * od_job: one due action of one account, decided without I/O (see od_job.c).
+ */
+#ifndef OD_JOB_H
+#define OD_JOB_H
+
+#include <stdint.h>
+#include <jansson.h>
+
+#include "od_account.h"
+#include "od_channel.h"
+#include "od_confset.h"
+#include "od_template.h"
+
+enum od_job_next {
+	OD_JOB_INVALID = 0,
+	OD_JOB_FINISH,		/* complete with the records and next_step/next_due */
+	OD_JOB_SEND,		/* send j->r on j->kind through j->gw, then od_job_outcome */
+};
+
+struct od_job {
+	const struct od_confset	*set;		/* borrowed */
+	char			*id;		/* account id */
+	json_t			*state;		/* the account's state, owned */
+	struct od_account	 acct;
+	int			 acct_ok;
+	int64_t			 now;
+	const struct od_policy	*policy;
+	const struct od_step	*st;
+	int			 step;		/* index of st */
+	int			 ci;		/* the channel of the step being tried */
+	int			 tries;		/* retryable failures of this channel so far */
+	int			 seq;		/* attempts numbered so far */
+	char			 today[16];	/* the debtor's local date */
+	char			 action_id[400];	/* "<account>:<cycle>:<step>" */
+	json_t			*records;	/* attempt records to write at completion */
+	/* completion: */
+	int			 next_step;	/* -1: unchanged */
+	int64_t			 next_due;	/* -1: nothing scheduled */
+	const char		*contact;	/* the kind that reached the debtor, or "" */
+	const char		*optout;	/* a kind the provider says the debtor left, or "" */
+	/* the send (OD_JOB_SEND): */
+	int			 kind;
+	const char		*gw_name;
+	struct od_gateway	*gw;		/* NULL when the set has no gateways (simulate) */
+	struct od_rendered	 r;
+	char			 attempt_id[420];	/* "<action_id>#<seq>" */
+	char			 coding[8];	/* SMS: "gsm7" or "ucs2" */
+	int			 segments;
+};
+
+/* Decides a claimed action.  j is cleared first; clear it with od_job_clear. */
+enum od_job_next od_job_start(struct od_job *j, const struct od_confset *set, const char *id,
+	    const char *acct_json, size_t acct_len, const char *state_json, size_t state_len,
+	    int64_t now);
+/* Tries the step's channels from j->ci on. */
+enum od_job_next od_job_try(struct od_job *j);
+/*
+ * Numbers the attempt about to be sent and returns its 'sending' record (a
+ * new reference, not yet in j->records; od_job_outcome adds it).
+ */
+json_t	*od_job_attempt(struct od_job *j);
+/* Takes a send's outcome; r is that attempt's record (the job's records hold it). */
+enum od_job_next od_job_outcome(struct od_job *j, const struct od_channel_result *res, json_t *r);
+/* The message for the channel plugin (borrows from j). */
+void	od_job_message(struct od_job *j, struct od_channel_message *msg);
+/* A new record appended to j->records (borrowed reference). */
+json_t	*od_job_record(struct od_job *j, int kind, const char *status, const char *reason);
+const char *od_job_address(const struct od_job *j, int kind);
+void	od_job_clear(struct od_job *j);
+
+#endif /* OD_JOB_H */

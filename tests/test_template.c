@@ -1,0 +1,911 @@
+/*
+ * test_template: the template syntax, its errors at file:line:col, rendering,
+ * template sets with their fallback, and the templates we ship.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "od_template.h"
+
+#define SET_DIR		OD_TEST_DATA "/template/set"
+#define SHIPPED_DIR	OD_SOURCE_DIR "/templates"
+
+/* Helpers. */
+
+static json_t *
+ctx_parse(const char *text)
+{
+	json_error_t	 e;
+	json_t		*j = json_loads(text, 0, &e);
+
+	if (j == NULL)
+		fail_msg("bad test JSON: %s", e.text);
+	return j;
+}
+
+/* Compiling src must fail with exactly the errors in want (NULL-terminated). */
+static void
+expect_compile_errors(const char *src, int line, int col, const char *const *want)
+{
+	struct od_errors	 errs;
+	struct od_template	*t;
+	size_t			 i, n;
+
+	od_errors_init(&errs);
+	t = od_template_compile(src, "t.txt", line, col, &errs);
+	for (n = 0; want[n] != NULL; n++)
+		;
+	if (t != NULL)
+		fail_msg("'%s' compiled", src);
+	for (i = 0; i < errs.count && i < n; i++)
+		assert_string_equal(errs.msgs[i], want[i]);
+	if (errs.count != n)
+		fail_msg("'%s': %zu errors, want %zu (first: %s)", src, errs.count, n,
+		    errs.count ? errs.msgs[0] : "none");
+	od_errors_clear(&errs);
+}
+
+static void
+expect_error(const char *src, const char *want)
+{
+	const char *const	v[] = { want, NULL };
+
+	expect_compile_errors(src, 1, 1, v);
+}
+
+/* Renders src with ctx (JSON text) in locale. */
+static void
+expect_render(const char *src, const char *ctxtext, const char *locale, enum od_escape esc,
+    const char *want)
+{
+	struct od_errors	 errs;
+	struct od_template	*t;
+	struct od_buf		 out;
+	json_t			*ctx = ctx_parse(ctxtext);
+	char			 err[256];
+
+	od_errors_init(&errs);
+	if ((t = od_template_compile(src, "t.txt", 1, 1, &errs)) == NULL)
+		fail_msg("'%s': %s", src, errs.count ? errs.msgs[0] : "?");
+	od_buf_init(&out);
+	if (od_template_render(t, ctx, locale, esc, &out, err, sizeof(err)) != 0)
+		fail_msg("'%s': %s", src, err);
+	assert_string_equal(out.data, want);
+	od_buf_free(&out);
+	od_template_free(t);
+	json_decref(ctx);
+	od_errors_clear(&errs);
+}
+
+static void
+expect_render_error(const char *src, const char *ctxtext, const char *want)
+{
+	struct od_errors	 errs;
+	struct od_template	*t;
+	struct od_buf		 out;
+	json_t			*ctx = ctx_parse(ctxtext);
+	char			 err[256];
+
+	od_errors_init(&errs);
+	if ((t = od_template_compile(src, "t.txt", 1, 1, &errs)) == NULL)
+		fail_msg("'%s': %s", src, errs.count ? errs.msgs[0] : "?");
+	od_buf_init(&out);
+	od_buf_puts(&out, "kept|");
+	if (od_template_render(t, ctx, "es-PE", OD_ESC_NONE, &out, err, sizeof(err)) != -1)
+		fail_msg("'%s' rendered: %s", src, out.data);
+	assert_string_equal(err, want);
+	/* what was in out before stays, and nothing half-rendered is left */
+	assert_string_equal(out.data, "kept|");
+	od_buf_free(&out);
+	od_template_free(t);
+	json_decref(ctx);
+	od_errors_clear(&errs);
+}
+
+/* Compile errors. */
+
+static void
+test_compile_errors(void **state)
+{
+	(void)state;
+	expect_error("Hola {{ debtor.name", "t.txt:1:6: unclosed '{{'");
+	expect_error("{{ debtor.name | shout }}", "t.txt:1:1: unknown filter 'shout'");
+	expect_error("{{ debtor.name | money | }}", "t.txt:1:1: empty filter");
+	expect_error("a {{ }} b", "t.txt:1:3: empty variable");
+	expect_error("a {{}} b", "t.txt:1:3: empty variable");
+	expect_error("{{ | money }}", "t.txt:1:1: empty variable");
+	expect_error("{{ debtor name }}", "t.txt:1:1: bad variable name 'debtor name'");
+	expect_error("{{ debtor..name }}", "t.txt:1:1: bad variable name 'debtor..name'");
+	expect_error("{{ .name }}", "t.txt:1:1: bad variable name '.name'");
+	expect_error("{{ debtor. }}", "t.txt:1:1: bad variable name 'debtor.'");
+	expect_error("{{ d\xc3\xa9""bt }}", "t.txt:1:1: bad variable name 'd\xc3\xa9""bt'");
+	expect_error("{{ debt-amount }}", "t.txt:1:1: bad variable name 'debt-amount'");
+	expect_error("{{#if}}x{{/if}}", "t.txt:1:1: '{{#if}}' needs a variable");
+	expect_error("{{#if a b}}x{{/if}}", "t.txt:1:1: bad variable name 'a b'");
+	expect_error("{{#each items}}x", "t.txt:1:1: unknown block '#each'");
+	expect_error("x {{/if}}", "t.txt:1:3: '{{/if}}' without '{{#if}}'");
+	expect_error("x {{/unless}}", "t.txt:1:3: '{{/unless}}' without '{{#unless}}'");
+	expect_error("{{/each}}", "t.txt:1:1: unknown block end '{{/each}}'");
+	expect_error("{{#if a}}x{{/if a}}", "t.txt:1:11: '{{/if}}' takes no variable");
+	expect_error("x {{else}} y", "t.txt:1:3: '{{else}}' outside '{{#if}}' or '{{#unless}}'");
+	expect_error("ab {{#if a}}x", "t.txt:1:4: '{{#if}}' is not closed");
+	expect_error("{{#if a}}x{{/unless}}",
+	    "t.txt:1:11: '{{/unless}}' closes '{{#if}}' opened at 1:1");
+	expect_error("{{#unless a}}x{{else}}y{{else}}z{{/unless}}",
+	    "t.txt:1:24: a second '{{else}}' in '{{#unless}}' opened at 1:1");
+}
+
+static void
+test_compile_error_positions(void **state)
+{
+	static const char *const multi[] = {
+		"t.txt:11:7: unknown filter 'nope'",
+		"t.txt:13:3: empty variable",
+		"t.txt:12:3: '{{#if}}' is not closed",
+		NULL,
+	};
+	static const char *const utf8[] = {
+		/* "Señor " is six characters, whatever its bytes */
+		"t.txt:1:7: unknown filter 'y'",
+		NULL,
+	};
+	static const char *const quoted[] = {
+		/* the text of a quoted YAML scalar at 4:9 starts at 4:10 */
+		"t.txt:4:15: unclosed '{{'",
+		NULL,
+	};
+
+	(void)state;
+	/* Every line of the source is taken to start at the given column. */
+	expect_compile_errors("Hello\nbye {{ x | nope }}\n{{#if a}}\n{{}}", 10, 3, multi);
+	expect_compile_errors("Se\xc3\xb1or {{ x | y }}", 1, 1, utf8);
+	expect_compile_errors("Hola {{ x", 4, 10, quoted);
+}
+
+static void
+count_var(void *arg, const char *path, const char *file, int line, int col)
+{
+	char	*out = arg;
+	char	 one[128];
+
+	snprintf(one, sizeof(one), "%s@%s:%d:%d;", path, file, line, col);
+	strcat(out, one);
+}
+
+static void
+test_foreach_var(void **state)
+{
+	struct od_errors	 errs;
+	struct od_template	*t;
+	char			 seen[1024] = "";
+
+	(void)state;
+	od_errors_init(&errs);
+	t = od_template_compile("Hi {{ debtor.first_name }},\n{{#if offer.installments}}"
+	    "{{offer.installments}}{{else}}{{ debt.amount | money }}{{/if}}", "x.yaml", 5, 3,
+	    &errs);
+	assert_non_null(t);
+	od_template_foreach_var(t, count_var, seen);
+	assert_string_equal(seen, "debtor.first_name@x.yaml:5:6;offer.installments@x.yaml:6:3;"
+	    "offer.installments@x.yaml:6:29;debt.amount@x.yaml:6:59;");
+	od_template_free(t);
+	od_template_foreach_var(NULL, count_var, seen);
+	od_errors_clear(&errs);
+}
+
+/* Rendering. */
+
+static const char *const ctx_basic =
+    "{\"debtor\": {\"name\": \"Ana Quispe\", \"first_name\": \"Ana\", \"nick\": null,"
+    " \"vip\": true, \"tags\": [\"a\"]},"
+    " \"debt\": {\"outstanding\": \"1234.5\", \"currency\": \"PEN\", \"due_date\": \"2026-12-01\","
+    "  \"days_past_due\": 10, \"ratio\": 3.0, \"rate\": 12.5, \"bad\": \"abc\", \"when\": \"31/12\"},"
+    " \"offer\": {}}";
+
+static void
+test_render_variables(void **state)
+{
+	(void)state;
+	expect_render("Hola {{debtor.first_name}}, {{ debtor.name }}.", ctx_basic, "es-PE",
+	    OD_ESC_NONE, "Hola Ana, Ana Quispe.");
+	expect_render("{{ debt.days_past_due }} d\xc3\xad""as", ctx_basic, "es-PE", OD_ESC_NONE,
+	    "10 d\xc3\xad""as");
+	expect_render("{{ debt.ratio }} / {{ debt.rate }}", ctx_basic, "es-PE", OD_ESC_NONE,
+	    "3 / 12.5");
+	expect_render("no tags at all", ctx_basic, "es-PE", OD_ESC_NONE, "no tags at all");
+	expect_render("", ctx_basic, "es-PE", OD_ESC_NONE, "");
+	expect_render("{ not a tag } {{\n\tdebtor.first_name\n}}", ctx_basic, "es-PE", OD_ESC_NONE,
+	    "{ not a tag } Ana");
+}
+
+static void
+test_render_filters(void **state)
+{
+	const char	*co = "{\"debt\": {\"outstanding\": \"1234.5\", \"currency\": \"COP\"}}";
+	const char	*cl = "{\"debt\": {\"outstanding\": 1234, \"currency\": \"CLP\"}}";
+
+	(void)state;
+	expect_render("{{ debt.outstanding | money }}", ctx_basic, "es-PE", OD_ESC_NONE,
+	    "S/ 1,234.50");
+	expect_render("{{ debt.outstanding|money }}", co, "es-CO", OD_ESC_NONE, "$ 1.234,50");
+	expect_render("{{ debt.outstanding | money }}", cl, "es-CL", OD_ESC_NONE, "$1.234");
+	expect_render("{{ debt.outstanding | money }}", ctx_basic, "en", OD_ESC_NONE,
+	    "S/ 1,234.50");
+	expect_render("{{ debt.due_date | date }}", ctx_basic, "es-PE", OD_ESC_NONE,
+	    "1 de diciembre de 2026");
+	expect_render("{{ debt.due_date | date }}", ctx_basic, "es-CL", OD_ESC_NONE,
+	    "1 de diciembre de 2026");
+	expect_render("{{ debt.due_date | date }}", ctx_basic, "en", OD_ESC_NONE,
+	    "December 1, 2026");
+	/* filters chain left to right */
+	expect_render("{{ debt.due_date | date | upper }}", ctx_basic, "es-PE", OD_ESC_NONE,
+	    "1 DE DICIEMBRE DE 2026");
+	expect_render("{{ debt.due_date | date | upper | lower }}", ctx_basic, "en",
+	    OD_ESC_NONE, "december 1, 2026");
+	/* UTF-8: the Latin-1 letters change case too */
+	expect_render("{{ n | upper }}", "{\"n\": \"Jos\xc3\xa9 \xc3\xb1""and\xc3\xba \xc3\xbc y \xc3\xbf\"}",
+	    "es-PE", OD_ESC_NONE, "JOS\xc3\x89 \xc3\x91""AND\xc3\x9a \xc3\x9c Y \xc5\xb8");
+	expect_render("{{ n | lower }}", "{\"n\": \"\xc3\x81\xc3\x89\xc3\x8d\xc3\x93\xc3\x9a \xc3\x91 \xc3\x97 \xc5\xb8 ABC\"}",
+	    "es-PE", OD_ESC_NONE, "\xc3\xa1\xc3\xa9\xc3\xad\xc3\xb3\xc3\xba \xc3\xb1 \xc3\x97 \xc3\xbf abc");
+}
+
+static void
+test_render_conditions(void **state)
+{
+	static const struct {
+		const char	*value;
+		const char	*want;
+	} truth[] = {
+		{ "\"\"", "no" }, { "\"x\"", "yes" }, { "\"0\"", "yes" },
+		{ "0", "no" }, { "3", "yes" }, { "0.0", "no" }, { "0.5", "yes" },
+		{ "true", "yes" }, { "false", "no" }, { "null", "no" },
+		{ "[]", "no" }, { "[1]", "yes" }, { "{}", "no" }, { "{\"a\": 1}", "yes" },
+	};
+	char	ctx[128];
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < sizeof(truth) / sizeof(truth[0]); i++) {
+		snprintf(ctx, sizeof(ctx), "{\"x\": %s}", truth[i].value);
+		expect_render("{{#if x}}yes{{else}}no{{/if}}", ctx, "es-PE", OD_ESC_NONE,
+		    truth[i].want);
+		expect_render("{{#unless x}}no{{else}}yes{{/unless}}", ctx, "es-PE", OD_ESC_NONE,
+		    truth[i].want);
+	}
+	/* a variable that is not there is false; one inside a false branch is never looked up */
+	expect_render("a{{#if offer.installments}} {{ offer.installment_amount | money }}{{/if}}b",
+	    ctx_basic, "es-PE", OD_ESC_NONE, "ab");
+	expect_render("{{#unless offer.x}}none{{/unless}}", ctx_basic, "es-PE", OD_ESC_NONE, "none");
+	/* nesting */
+	expect_render("{{#if debtor.vip}}[{{#if debt.days_past_due}}late {{debt.days_past_due}}"
+	    "{{#unless debtor.nick}}, no nick{{/unless}}{{else}}on time{{/if}}]{{/if}}",
+	    ctx_basic, "es-PE", OD_ESC_NONE, "[late 10, no nick]");
+	/* a block tag alone on its line takes the line with it; inline ones do not */
+	expect_render("a\n  {{#if debtor.vip}}\nb\n{{else}}\nc\n  {{/if}}  \nd {{#if x}}e{{/if}}\n",
+	    ctx_basic, "es-PE", OD_ESC_NONE, "a\nb\nd \n");
+	expect_render("{{#if debtor.vip}}\r\nyes\r\n{{/if}}\r\n", ctx_basic, "es-PE", OD_ESC_NONE,
+	    "yes\r\n");
+}
+
+static void
+test_render_errors(void **state)
+{
+	(void)state;
+	expect_render_error("Hola {{ debtor.surname }}", ctx_basic,
+	    "missing variable 'debtor.surname'");
+	expect_render_error("Hola {{ debtor.nick }}", ctx_basic, "missing variable 'debtor.nick'");
+	expect_render_error("{{ debtor.name.first }}", ctx_basic,
+	    "missing variable 'debtor.name.first'");
+	expect_render_error("{{ a }}{{#if debtor.vip}}{{ nope.x }}{{/if}}",
+	    "{\"a\": \"x\", \"debtor\": {\"vip\": true}}",
+	    "missing variable 'nope.x'");
+	expect_render_error("{{ debtor.vip }}", ctx_basic,
+	    "variable 'debtor.vip' is a boolean, not text");
+	expect_render_error("{{ debtor }}", ctx_basic, "variable 'debtor' is an object, not text");
+	expect_render_error("{{ debtor.tags }}", ctx_basic,
+	    "variable 'debtor.tags' is a list, not text");
+	expect_render_error("{{ debt.bad | money }}", ctx_basic, "money: 'abc' is not an amount");
+	expect_render_error("{{ debt.due_date | money }}", ctx_basic,
+	    "money: '2026-12-01' is not an amount");
+	expect_render_error("{{ a | money }}", "{\"a\": \"1\"}",
+	    "money: missing variable 'debt.currency'");
+	expect_render_error("{{ a | money }}", "{\"a\": \"1\", \"debt\": {\"currency\": \"XAU\"}}",
+	    "money: unknown currency 'XAU'");
+	expect_render_error("{{ debt.when | date }}", ctx_basic, "date: '31/12' is not a date");
+}
+
+static void
+test_render_html_escaping(void **state)
+{
+	const char	*ctx = "{\"debtor\": {\"name\": \"Ana <b>&</b> \\\"O'Neil\\\"\"}}";
+
+	(void)state;
+	expect_render("<p>Hola {{ debtor.name }}</p>", ctx, "es-PE", OD_ESC_HTML,
+	    "<p>Hola Ana &lt;b&gt;&amp;&lt;/b&gt; &quot;O&#39;Neil&quot;</p>");
+	expect_render("<p>Hola {{ debtor.name }}</p>", ctx, "es-PE", OD_ESC_NONE,
+	    "<p>Hola Ana <b>&</b> \"O'Neil\"</p>");
+}
+
+/* Template sets. */
+
+static void
+test_set_bad_file(void **state)
+{
+	struct od_template_set	set;
+	struct od_errors	errs;
+	const char		*f = OD_TEST_DATA "/template/bad/es-PE/broken.yaml";
+	char			want[6][256];
+	size_t			i;
+
+	(void)state;
+	snprintf(want[0], sizeof(want[0]), "%s:17:3: unknown key 'colour' in whatsapp", f);
+	snprintf(want[1], sizeof(want[1]), "%s:2:12: unknown filter 'shout'", f);
+	/* inside the | block: the file's own lines and columns */
+	snprintf(want[2], sizeof(want[2]), "%s:9:17: bad variable name 'debt..x'", f);
+	snprintf(want[3], sizeof(want[3]), "%s:10:5: '{{#if}}' is not closed", f);
+	snprintf(want[4], sizeof(want[4]), "%s:12:13: empty variable", f);
+	od_errors_init(&errs);
+	assert_int_equal(od_template_set_load(OD_TEST_DATA "/template/bad", &set, &errs), -1);
+	for (i = 0; i < errs.count; i++)
+		printf("  %s\n", errs.msgs[i]);
+	assert_int_equal(errs.count, 5);
+	/* order: the file's keys as checked, then sms, email, whatsapp */
+	assert_string_equal(errs.msgs[0], want[1]);
+	assert_string_equal(errs.msgs[1], want[2]);
+	assert_string_equal(errs.msgs[2], want[3]);
+	assert_string_equal(errs.msgs[3], want[4]);
+	assert_string_equal(errs.msgs[4], want[0]);
+	assert_int_equal(set.n, 0);
+	od_template_set_free(&set);
+	od_template_set_free(&set);
+	od_errors_clear(&errs);
+}
+
+static void
+test_set_folded_block(void **state)
+{
+	struct od_template_set	set;
+	struct od_errors	errs;
+	char			want[256];
+
+	(void)state;
+	snprintf(want, sizeof(want), "%s:5:5: unknown filter 'loud'",
+	    OD_TEST_DATA "/template/folded/en/note.yaml");
+	od_errors_init(&errs);
+	assert_int_equal(od_template_set_load(OD_TEST_DATA "/template/folded", &set, &errs), -1);
+	assert_int_equal(errs.count, 1);
+	assert_string_equal(errs.msgs[0], want);
+	od_errors_clear(&errs);
+}
+
+static void
+test_set_bad_locale_and_dir(void **state)
+{
+	struct od_template_set	set;
+	struct od_errors	errs;
+
+	(void)state;
+	od_errors_init(&errs);
+	assert_int_equal(od_template_set_load(OD_TEST_DATA "/template/badlocale", &set, &errs), -1);
+	assert_int_equal(errs.count, 1);
+	assert_string_equal(errs.msgs[0], OD_TEST_DATA "/template/badlocale/es_PE:1:1: "
+	    "'es_PE' is not a locale (BCP 47 language[-region], as es-PE or en)");
+	od_errors_clear(&errs);
+	assert_int_equal(od_template_set_load(OD_TEST_DATA "/template/none", &set, &errs), -1);
+	assert_int_equal(errs.count, 1);
+	assert_string_equal(errs.msgs[0], OD_TEST_DATA "/template/none:1:1: "
+	    "cannot read the template folder: No such file or directory");
+	od_errors_clear(&errs);
+}
+
+static void
+expect_found(const struct od_template_set *set, const char *name, const char *locale,
+    const char *fallback, const char *want_locale)
+{
+	const struct od_message_tmpl	*m = od_template_set_find(set, name, locale, fallback);
+
+	if (want_locale == NULL) {
+		if (m != NULL)
+			fail_msg("%s for %s found in %s", name, locale, m->locale);
+		return;
+	}
+	if (m == NULL)
+		fail_msg("%s for %s (fallback %s) not found", name, locale, fallback);
+	assert_string_equal(m->name, name);
+	assert_string_equal(m->locale, want_locale);
+}
+
+static void
+test_set_load_and_find(void **state)
+{
+	struct od_template_set	set;
+	struct od_errors	errs;
+
+	(void)state;
+	od_errors_init(&errs);
+	assert_int_equal(od_template_set_load(SET_DIR, &set, &errs), 0);
+	assert_int_equal(errs.count, 0);
+	assert_int_equal(set.n, 6);
+	assert_string_equal(set.dir, SET_DIR);
+	expect_found(&set, "greet", "es-PE", "en", "es-PE");
+	expect_found(&set, "greet", "es-pe", "en", "es-PE");
+	expect_found(&set, "greet", "es-CO", "en", "es");	/* the language alone */
+	expect_found(&set, "only_es", "es-PE", "en", "es");
+	expect_found(&set, "only_mx", "es-PE", "en", "es-MX");	/* any es-* */
+	expect_found(&set, "only_en", "es-PE", "en", "en");	/* the fallback */
+	expect_found(&set, "greet", "pt-BR", "en-US", "en");	/* the fallback's language */
+	expect_found(&set, "greet", "fr", NULL, NULL);
+	expect_found(&set, "greet", NULL, "es-PE", "es-PE");
+	expect_found(&set, "nope", "es-PE", "en", NULL);
+	od_template_set_free(&set);
+	od_errors_clear(&errs);
+}
+
+static void
+test_set_render_message(void **state)
+{
+	struct od_template_set		 set;
+	struct od_errors		 errs;
+	struct od_rendered		 r;
+	const struct od_message_tmpl	*m;
+	json_t				*ctx;
+	char				 err[256];
+
+	(void)state;
+	ctx = ctx_parse("{\"debtor\": {\"name\": \"Ana <b>&</b>\", \"first_name\": \"Ana\"},"
+	    " \"debt\": {\"outstanding\": \"1500\", \"currency\": \"PEN\"}}");
+	od_errors_init(&errs);
+	assert_int_equal(od_template_set_load(SET_DIR, &set, &errs), 0);
+
+	m = od_template_set_find(&set, "greet", "es-PE", "en");
+	assert_int_equal(od_message_tmpl_has(m, OD_CH_SMS), 1);
+	assert_int_equal(od_message_tmpl_has(m, OD_CH_EMAIL), 1);
+	assert_int_equal(od_message_tmpl_has(m, OD_CH_WHATSAPP), 0);
+	assert_int_equal(od_template_render_message(m, OD_CH_SMS, ctx, "es-PE", &r, err,
+	    sizeof(err)), 0);
+	assert_int_equal(r.kind, OD_CH_SMS);
+	assert_string_equal(r.text, "es-PE: Hola Ana, debe S/ 1,500.00");
+	assert_null(r.subject);
+	od_rendered_clear(&r);
+	/* the debtor's locale formats, even when the text comes from another */
+	assert_int_equal(od_template_render_message(m, OD_CH_SMS, ctx, "es-CO", &r, err,
+	    sizeof(err)), 0);
+	assert_string_equal(r.text, "es-PE: Hola Ana, debe 1.500,00 PEN");
+	od_rendered_clear(&r);
+	/* HTML is escaped in the html part only */
+	assert_int_equal(od_template_render_message(m, OD_CH_EMAIL, ctx, NULL, &r, err,
+	    sizeof(err)), 0);
+	assert_string_equal(r.subject, "Saldo de Ana <b>&</b>");
+	assert_string_equal(r.text, "Hola Ana <b>&</b>");
+	assert_string_equal(r.html, "<p>Hola Ana &lt;b&gt;&amp;&lt;/b&gt;</p>");
+	od_rendered_clear(&r);
+	assert_int_equal(od_template_render_message(m, OD_CH_WHATSAPP, ctx, NULL, &r, err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "es-PE/greet has no whatsapp text");
+	od_rendered_clear(&r);
+
+	m = od_template_set_find(&set, "greet", "en", NULL);
+	assert_int_equal(od_template_render_message(m, OD_CH_WHATSAPP, ctx, "en", &r, err,
+	    sizeof(err)), 0);
+	assert_string_equal(r.wa_name, "greet");
+	assert_string_equal(r.wa_language, "en");
+	assert_int_equal(r.wa_nparams, 2);
+	assert_string_equal(r.wa_params[0], "Ana");
+	assert_string_equal(r.wa_params[1], "S/ 1,500.00");
+	assert_string_equal(r.text, "Hi Ana, you owe S/ 1,500.00");
+	od_rendered_clear(&r);
+	od_rendered_clear(&r);
+
+	/* a render error names the template and the part */
+	json_object_del(json_object_get(ctx, "debtor"), "first_name");
+	assert_int_equal(od_template_render_message(m, OD_CH_WHATSAPP, ctx, "en", &r, err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "en/greet whatsapp.params[0]: missing variable 'debtor.first_name'");
+	assert_null(r.wa_params);
+	assert_null(r.wa_name);
+
+	od_template_set_free(&set);
+	od_errors_clear(&errs);
+	json_decref(ctx);
+}
+
+/* What the plan's context provides (od_plan.h), for check_vars. */
+static int
+known_var(const char *path)
+{
+	static const char *const names[] = {
+		"account_id", "today",
+		"debtor.name", "debtor.first_name", "debtor.phone", "debtor.email",
+		"debtor.whatsapp", "debtor.locale", "debtor.country", "debtor.timezone",
+		"debt.amount", "debt.outstanding", "debt.paid", "debt.currency", "debt.due_date",
+		"debt.product", "debt.days_past_due",
+		"offer.installments", "offer.installment_amount", "offer.discount_percent",
+		"offer.discount_amount", "offer.discounted_amount", "offer.deadline",
+		"offer.payment_url",
+		"step.name", "step.stage", "policy.name",
+		"company.name", "company.phone", "company.email", "company.hours",
+		"company.payment_url",
+		NULL,
+	};
+	size_t	i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (strcmp(names[i], path) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+test_set_check_vars(void **state)
+{
+	struct od_template_set	set;
+	struct od_errors	errs;
+
+	(void)state;
+	od_errors_init(&errs);
+	assert_int_equal(od_template_set_load(SET_DIR, &set, &errs), 0);
+	/* attributes.* is checked at render time only */
+	assert_int_equal(od_template_set_check_vars(&set, known_var, &errs), 1);
+	assert_int_equal(errs.count, 1);
+	assert_string_equal(errs.msgs[0], SET_DIR "/en/only_en.yaml:1:39: "
+	    "unknown variable 'debtor.nickname'");
+	od_template_set_free(&set);
+	od_errors_clear(&errs);
+}
+
+/* The templates we ship. */
+
+static const char *const shipped_names[] = {
+	"reminder_upcoming", "reminder_due", "notice_overdue", "notice_firm", "offer_plan",
+	"final_notice",
+};
+
+static const char *const ctx_sample =
+    "{\"account_id\": \"A-1001\", \"today\": \"2026-11-28\","
+    " \"debtor\": {\"name\": \"Ana Mar\xc3\xad""a Quispe\", \"first_name\": \"Ana\","
+    "  \"phone\": \"+51987654321\", \"email\": \"ana@example.pe\", \"whatsapp\": \"+51987654321\","
+    "  \"locale\": \"es-PE\", \"country\": \"PE\", \"timezone\": \"America/Lima\"},"
+    " \"debt\": {\"amount\": \"2500.00\", \"outstanding\": \"1234.50\", \"paid\": \"1265.50\","
+    "  \"currency\": \"PEN\", \"due_date\": \"2026-12-01\", \"product\": \"Pr\xc3\xa9stamo personal\","
+    "  \"days_past_due\": 10},"
+    " \"offer\": {\"installments\": 6, \"installment_amount\": \"205.75\","
+    "  \"discount_percent\": 20, \"discount_amount\": \"246.90\", \"discounted_amount\": \"987.60\","
+    "  \"deadline\": \"2026-12-15\", \"payment_url\": \"https://pagos.example.pe/o/A-1001\"},"
+    " \"step\": {\"name\": \"d10\", \"stage\": \"notice\"}, \"policy\": {\"name\": \"retail\"},"
+    " \"company\": {\"name\": \"Caja Andina\", \"phone\": \"01 615 0000\","
+    "  \"email\": \"cobranzas@example.pe\", \"hours\": \"lunes a viernes, 8:00 a 18:00\","
+    "  \"payment_url\": \"https://pagos.example.pe\"},"
+    " \"attributes\": {}}";
+
+static void
+load_shipped(struct od_template_set *set)
+{
+	struct od_errors	errs;
+	size_t			i;
+
+	od_errors_init(&errs);
+	if (od_template_set_load(SHIPPED_DIR, set, &errs) != 0) {
+		for (i = 0; i < errs.count; i++)
+			printf("  %s\n", errs.msgs[i]);
+		fail_msg("the shipped templates do not load");
+	}
+	assert_int_equal(errs.nwarns, 0);
+	od_errors_clear(&errs);
+}
+
+/* Renders every channel; appends every text to all (when not NULL). */
+static void
+render_all(const struct od_message_tmpl *m, const json_t *ctx, const char *locale,
+    struct od_buf *all)
+{
+	struct od_rendered	r;
+	char			err[256];
+	int			kind;
+	size_t			i;
+
+	for (kind = OD_CH_SMS; kind < OD_CH_MAX; kind++) {
+		if (!od_message_tmpl_has(m, kind))
+			fail_msg("%s/%s has no %d", m->locale, m->name, kind);
+		if (od_template_render_message(m, kind, ctx, locale, &r, err, sizeof(err)) != 0)
+			fail_msg("%s", err);
+		assert_non_null(r.text);
+		assert_true(strstr(r.text, "{{") == NULL);
+		if (kind == OD_CH_EMAIL) {
+			assert_non_null(r.subject);
+			assert_non_null(r.html);
+			/* the company's contact is in every email */
+			assert_non_null(strstr(r.text, "01 615 0000"));
+			assert_non_null(strstr(r.html, "01 615 0000"));
+			assert_non_null(strstr(r.text, "Caja Andina"));
+		}
+		if (kind == OD_CH_WHATSAPP) {
+			assert_true(r.wa_nparams > 0);
+			for (i = 0; i < r.wa_nparams; i++) {
+				assert_true(r.wa_params[i][0] != '\0');
+				assert_null(strchr(r.wa_params[i], '\n'));
+			}
+		}
+		if (kind == OD_CH_SMS) {
+			assert_non_null(strstr(r.text, "Caja Andina"));
+			assert_non_null(strstr(r.text, "01 615 0000"));
+		}
+		if (all != NULL) {
+			od_buf_puts(all, r.text);
+			od_buf_putc(all, '\n');
+			if (r.subject)
+				od_buf_printf(all, "%s\n%s\n", r.subject, r.html);
+			for (i = 0; i < r.wa_nparams; i++)
+				od_buf_printf(all, "%s\n", r.wa_params[i]);
+		}
+		od_rendered_clear(&r);
+	}
+}
+
+/* An SMS fits in two GSM-7 segments when it is GSM-7 and at most 306 characters. */
+static void
+assert_sms_gsm7(const struct od_message_tmpl *m, const json_t *ctx)
+{
+	static const char *const gsm_extra[] = {
+		"\xc3\xb1", "\xc3\x91", "\xc3\xa9", "\xc3\x89", "\xc3\xbc", "\xc3\x9c", "\xc2\xbf",
+		"\xc2\xa1", NULL,
+	};
+	struct od_rendered	 r;
+	char			 err[256];
+	const unsigned char	*p;
+	size_t			 chars = 0, i;
+
+	assert_int_equal(od_template_render_message(m, OD_CH_SMS, ctx, NULL, &r, err,
+	    sizeof(err)), 0);
+	for (p = (const unsigned char *)r.text; *p != '\0'; chars++) {
+		if (*p >= 0x20 && *p < 0x7f && !strchr("`^{}[]~\\|", *p)) {
+			p++;
+			continue;
+		}
+		for (i = 0; gsm_extra[i] != NULL; i++)
+			if (strncmp((const char *)p, gsm_extra[i], 2) == 0)
+				break;
+		if (gsm_extra[i] == NULL)
+			fail_msg("%s/%s sms: not GSM-7 at '%s'", m->locale, m->name, (const char *)p);
+		p += 2;
+	}
+	if (chars > 306)
+		fail_msg("%s/%s sms: %zu characters: %s", m->locale, m->name, chars, r.text);
+	od_rendered_clear(&r);
+}
+
+static void
+test_shipped_render(void **state)
+{
+	static const char *const locales[] = { "es-PE", "en" };
+	static const char *const offers[] = {
+		NULL,
+		"{\"installments\": 6, \"installment_amount\": \"205.75\"}",
+		"{\"discount_percent\": 20, \"discounted_amount\": \"987.60\", \"deadline\": \"2026-12-15\"}",
+	};
+	struct od_template_set		 set;
+	const struct od_message_tmpl	*m;
+	json_t				*ctx, *trimmed;
+	size_t				 i, j, k;
+
+	(void)state;
+	load_shipped(&set);
+	assert_int_equal(set.n, 12);
+	ctx = ctx_parse(ctx_sample);
+	for (i = 0; i < 2; i++) {
+		for (j = 0; j < sizeof(shipped_names) / sizeof(shipped_names[0]); j++) {
+			m = od_template_set_find(&set, shipped_names[j], locales[i], NULL);
+			assert_non_null(m);
+			assert_string_equal(m->locale, locales[i]);
+			for (k = 0; k < sizeof(offers) / sizeof(offers[0]); k++) {
+				trimmed = json_deep_copy(ctx);
+				if (offers[k] != NULL)
+					json_object_set_new(trimmed, "offer", ctx_parse(offers[k]));
+				render_all(m, trimmed, locales[i], NULL);
+				assert_sms_gsm7(m, trimmed);
+				json_decref(trimmed);
+			}
+			/* the bare minimum: no offer, no product, no company extras */
+			trimmed = json_deep_copy(ctx);
+			json_object_del(json_object_get(trimmed, "debt"), "product");
+			json_object_del(json_object_get(trimmed, "company"), "email");
+			json_object_del(json_object_get(trimmed, "company"), "hours");
+			json_object_del(json_object_get(trimmed, "company"), "payment_url");
+			if (strcmp(shipped_names[j], "offer_plan") != 0)
+				json_object_del(trimmed, "offer");
+			render_all(m, trimmed, locales[i], NULL);
+			json_decref(trimmed);
+		}
+	}
+	json_decref(ctx);
+	od_template_set_free(&set);
+}
+
+static void
+test_shipped_exact_texts(void **state)
+{
+	struct od_template_set		 set;
+	const struct od_message_tmpl	*m;
+	struct od_rendered		 r;
+	json_t				*ctx;
+	char				 err[256];
+
+	(void)state;
+	load_shipped(&set);
+	ctx = ctx_parse(ctx_sample);
+	m = od_template_set_find(&set, "reminder_upcoming", "es-PE", "en");
+	assert_int_equal(od_template_render_message(m, OD_CH_SMS, ctx, "es-PE", &r, err,
+	    sizeof(err)), 0);
+	assert_string_equal(r.text, "Caja Andina: Hola Ana, le recordamos que su pago de "
+	    "S/ 1,234.50 vence el 1 de diciembre de 2026. Pague en https://pagos.example.pe "
+	    "o consulte al 01 615 0000.");
+	od_rendered_clear(&r);
+	assert_int_equal(od_template_render_message(m, OD_CH_WHATSAPP, ctx, "es-PE", &r, err,
+	    sizeof(err)), 0);
+	assert_string_equal(r.wa_name, "payment_reminder_upcoming");
+	assert_string_equal(r.wa_language, "es");
+	assert_int_equal(r.wa_nparams, 5);
+	assert_string_equal(r.wa_params[2], "1 de diciembre de 2026");
+	od_rendered_clear(&r);
+
+	/* the same account, read in English; the symbol follows the currency */
+	m = od_template_set_find(&set, "reminder_upcoming", "en-GB", "es-PE");
+	assert_string_equal(m->locale, "en");
+	assert_int_equal(od_template_render_message(m, OD_CH_EMAIL, ctx, "en-GB", &r, err,
+	    sizeof(err)), 0);
+	assert_string_equal(r.subject, "Reminder: your payment of S/ 1,234.50 is due on "
+	    "December 1, 2026");
+	assert_string_equal(r.text,
+	    "Dear Ana Mar\xc3\xad""a Quispe,\n"
+	    "\n"
+	    "This is a friendly reminder that your payment of S/ 1,234.50 (Pr\xc3\xa9stamo personal) "
+	    "is due on December 1, 2026.\n"
+	    "You can pay online at https://pagos.example.pe.\n"
+	    "\n"
+	    "If you have already paid, thank you, and please disregard this message.\n"
+	    "\n"
+	    "If you have any questions, call us at 01 615 0000 or write to cobranzas@example.pe "
+	    "(lunes a viernes, 8:00 a 18:00).\n"
+	    "\n"
+	    "Kind regards,\n"
+	    "Caja Andina\n");
+	od_rendered_clear(&r);
+
+	/* the offer reads well with either alternative, or both */
+	m = od_template_set_find(&set, "offer_plan", "es-PE", NULL);
+	assert_int_equal(od_template_render_message(m, OD_CH_SMS, ctx, NULL, &r, err,
+	    sizeof(err)), 0);
+	assert_string_equal(r.text, "Caja Andina: Ana, tenemos una propuesta para su deuda de "
+	    "S/ 1,234.50: pagar en 6 cuotas de S/ 205.75 o pagar solo S/ 987.60 hasta el "
+	    "15 de diciembre de 2026 (20% de descuento). Acepte en "
+	    "https://pagos.example.pe/o/A-1001 o llame al 01 615 0000.");
+	od_rendered_clear(&r);
+	json_object_set_new(ctx, "offer", ctx_parse("{\"installments\": 6, "
+	    "\"installment_amount\": \"205.75\"}"));
+	assert_int_equal(od_template_render_message(m, OD_CH_SMS, ctx, NULL, &r, err,
+	    sizeof(err)), 0);
+	assert_string_equal(r.text, "Caja Andina: Ana, tenemos una propuesta para su deuda de "
+	    "S/ 1,234.50: pagar en 6 cuotas de S/ 205.75. Llame al 01 615 0000.");
+	od_rendered_clear(&r);
+	json_object_set_new(ctx, "offer", ctx_parse("{\"discount_percent\": 20, "
+	    "\"discounted_amount\": \"987.60\", \"deadline\": \"2026-12-15\"}"));
+	assert_int_equal(od_template_render_message(m, OD_CH_EMAIL, ctx, NULL, &r, err,
+	    sizeof(err)), 0);
+	assert_non_null(strstr(r.text, "(Pr\xc3\xa9stamo personal):\n\n"
+	    "- Pagar solo S/ 987.60 (20% de descuento) hasta el 15 de diciembre de 2026.\n\n"
+	    "Para aceptar, ll\xc3\xa1menos al 01 615 0000.\n\n"));
+	od_rendered_clear(&r);
+
+	json_decref(ctx);
+	od_template_set_free(&set);
+}
+
+static void
+test_shipped_es_pe_wording(void **state)
+{
+	/* Ley 29571 art. 62: nothing that reads like court papers, no third parties. */
+	static const char *const forbidden[] = {
+		"demanda", "embargo", "orden judicial", "juzgado", "notificaci\xc3\xb3n judicial",
+		"notificacion judicial", "judicial", "juez", "abogado", "familia", "empleador",
+		"centro de trabajo",
+		NULL,
+	};
+	struct od_template_set		 set;
+	const struct od_message_tmpl	*m;
+	struct od_buf			 all;
+	json_t				*ctx;
+	size_t				 j, i;
+	char				*p;
+
+	(void)state;
+	load_shipped(&set);
+	ctx = ctx_parse(ctx_sample);
+	od_buf_init(&all);
+	for (j = 0; j < sizeof(shipped_names) / sizeof(shipped_names[0]); j++) {
+		m = od_template_set_find(&set, shipped_names[j], "es-PE", NULL);
+		render_all(m, ctx, "es-PE", &all);
+	}
+	for (p = all.data; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p + 32);
+	for (i = 0; forbidden[i] != NULL; i++)
+		if (strstr(all.data, forbidden[i]) != NULL)
+			fail_msg("es-PE templates say '%s'", forbidden[i]);
+	/* usted, never tú */
+	assert_null(strstr(all.data, " tu "));
+	assert_null(strstr(all.data, " tienes "));
+	assert_non_null(strstr(all.data, "empresa de cobranza"));
+	od_buf_free(&all);
+	json_decref(ctx);
+	od_template_set_free(&set);
+}
+
+static void
+collect_path(void *arg, const char *path, const char *file, int line, int col)
+{
+	(void)file;
+	(void)line;
+	(void)col;
+	strcat(arg, path);
+	strcat(arg, " ");
+}
+
+static void
+test_shipped_check(void **state)
+{
+	struct od_template_set	set;
+	struct od_errors	errs;
+	char			params[4096], text[4096];
+	size_t			i, k;
+
+	(void)state;
+	load_shipped(&set);
+	od_errors_init(&errs);
+	assert_int_equal(od_template_set_check_vars(&set, known_var, &errs), 0);
+	assert_int_equal(errs.count, 0);
+	/* the WhatsApp preview uses the parameters' variables, in their order */
+	for (i = 0; i < set.n; i++) {
+		params[0] = text[0] = '\0';
+		for (k = 0; k < set.v[i].wa_nparams; k++)
+			od_template_foreach_var(set.v[i].wa_params[k], collect_path, params);
+		od_template_foreach_var(set.v[i].wa_text, collect_path, text);
+		if (strcmp(params, text) != 0)
+			fail_msg("%s/%s: params use %s, text uses %s", set.v[i].locale,
+			    set.v[i].name, params, text);
+	}
+	od_errors_clear(&errs);
+	od_template_set_free(&set);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_compile_errors),
+		cmocka_unit_test(test_compile_error_positions),
+		cmocka_unit_test(test_foreach_var),
+		cmocka_unit_test(test_render_variables),
+		cmocka_unit_test(test_render_filters),
+		cmocka_unit_test(test_render_conditions),
+		cmocka_unit_test(test_render_errors),
+		cmocka_unit_test(test_render_html_escaping),
+		cmocka_unit_test(test_set_bad_file),
+		cmocka_unit_test(test_set_folded_block),
+		cmocka_unit_test(test_set_bad_locale_and_dir),
+		cmocka_unit_test(test_set_load_and_find),
+		cmocka_unit_test(test_set_render_message),
+		cmocka_unit_test(test_set_check_vars),
+		cmocka_unit_test(test_shipped_render),
+		cmocka_unit_test(test_shipped_exact_texts),
+		cmocka_unit_test(test_shipped_es_pe_wording),
+		cmocka_unit_test(test_shipped_check),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,348 @@
+/*
+ * test_whatsapp: the whatsapp-cloud plugin, loaded from its .so: the
+ * template message it builds (parsed with jansson, field by field, as
+ * whatsapp_send.yaml's TemplateMessage requires) and the classification of
+ * Meta's replies (tests/data/gateways/whatsapp/).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "od_test_host.h"
+
+#define TOKEN	"EAAGm0PX4ZCpsBAKZBZCtest0token"
+
+struct fx {
+	void				*dl;
+	const struct od_channel_plugin	*p;
+	struct od_test_host		 host;
+	struct od_test_req		 req;
+	void				*ctx;
+	char				 err[256];
+};
+
+static const char *const params[] = { "María", "S/ 1,250.00", "15/03/2025" };
+
+static const struct od_channel_message base_msg = {
+	.action_id = "acc-9:2:offer",
+	.attempt_id = "acc-9:2:offer#1",
+	.account_id = "acc-9",
+	.kind = OD_KIND_WHATSAPP,
+	.to = "+51987654321",
+	.text = "Hola María, tiene una oferta de pago por S/ 1,250.00 hasta el 15/03/2025.",
+	.wa_name = "oferta_pago",
+	.wa_language = "es_PE",
+	.wa_params = params,
+	.wa_nparams = 3,
+};
+
+static int
+setup(void **state)
+{
+	struct fx	*f = calloc(1, sizeof(*f));
+
+	f->p = od_test_plugin_open("whatsapp-cloud", &f->dl, f->err, sizeof(f->err));
+	if (f->p == NULL) {
+		fprintf(stderr, "%s\n", f->err);
+		free(f);
+		return -1;
+	}
+	od_test_host_init(&f->host);
+	od_test_req_init(&f->req);
+	od_test_host_set(&f->host, "phone_number_id", "106540352242922");
+	od_test_host_secret(&f->host, "access_token", TOKEN);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	if (f->ctx != NULL)
+		f->p->fini(f->ctx);
+	od_test_req_clear(&f->req);
+	od_test_host_clear(&f->host);
+	dlclose(f->dl);
+	free(f);
+	return 0;
+}
+
+static int
+init(struct fx *f)
+{
+	return f->p->init(od_test_host_table(), &f->host, &f->ctx, f->err, sizeof(f->err));
+}
+
+static int
+build(struct fx *f, const struct od_channel_message *m)
+{
+	struct od_channel_request r = { .req = &f->req };
+
+	od_test_req_clear(&f->req);
+	return f->p->build(f->ctx, m, &r, f->err, sizeof(f->err));
+}
+
+static const char *
+jstr(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	assert_true(json_is_string(v));
+	return json_string_value(v);
+}
+
+static void
+test_abi(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(f->p->abi_version, OD_CHANNEL_ABI_VERSION);
+	assert_int_equal(f->p->size, sizeof(struct od_channel_plugin));
+	assert_string_equal(f->p->name, "whatsapp-cloud");
+	assert_int_equal(f->p->transport, OD_TRANSPORT_HTTP);
+	assert_int_equal(f->p->kinds, 1u << OD_KIND_WHATSAPP);
+	assert_null(dlsym(f->dl, "whatsapp_classify"));
+}
+
+static void
+test_init_errors(void **state)
+{
+	struct fx *f = *state;
+
+	od_test_host_set(&f->host, "phone_number_id", NULL);
+	assert_int_equal(init(f), -1);
+	assert_string_equal(f->err, "setting phone_number_id is missing");
+	od_test_host_set(&f->host, "phone_number_id", "+51 1 6150000");
+	assert_int_equal(init(f), -1);
+	assert_string_equal(f->err, "phone_number_id must be the numeric ID Meta gives the number");
+	od_test_host_set(&f->host, "phone_number_id", "106540352242922");
+	od_test_host_secret(&f->host, "access_token", NULL);
+	assert_int_equal(init(f), -1);
+	assert_string_equal(f->err,
+	    "secret access_token is missing (set access_token_file or access_token_env)");
+	od_test_host_secret(&f->host, "access_token", "abc\r\nX-Evil: 1");
+	assert_int_equal(init(f), -1);
+	assert_string_equal(f->err, "access_token contains spaces or control characters");
+	od_test_host_secret(&f->host, "access_token", TOKEN);
+	od_test_host_set(&f->host, "api_version", "23");
+	assert_int_equal(init(f), -1);
+	assert_string_equal(f->err, "api_version must look like v23.0");
+	assert_null(f->ctx);
+}
+
+static void
+test_build_template(void **state)
+{
+	struct fx	*f = *state;
+	json_t		*root, *tpl, *lang, *comps, *comp, *ps, *p;
+	json_error_t	 jerr;
+	size_t		 i;
+
+	assert_int_equal(init(f), 0);
+	assert_int_equal(build(f, &base_msg), 0);
+	assert_string_equal(f->req.url,
+	    "https://graph.facebook.com/v23.0/106540352242922/messages");
+	assert_string_equal(f->req.method, "POST");
+	assert_string_equal(od_test_req_header(&f->req, "Authorization"), "Bearer " TOKEN);
+	assert_string_equal(od_test_req_header(&f->req, "Content-Type"), "application/json");
+	assert_null(f->req.user);
+
+	root = json_loadb(f->req.body.data, f->req.body.len, JSON_REJECT_DUPLICATES, &jerr);
+	assert_non_null(root);
+	assert_int_equal(json_object_size(root), 5);
+	assert_string_equal(jstr(root, "messaging_product"), "whatsapp");
+	assert_string_equal(jstr(root, "recipient_type"), "individual");
+	assert_string_equal(jstr(root, "to"), "51987654321");	/* digits, no '+' */
+	assert_string_equal(jstr(root, "type"), "template");
+	tpl = json_object_get(root, "template");
+	assert_int_equal(json_object_size(tpl), 3);
+	assert_string_equal(jstr(tpl, "name"), "oferta_pago");
+	lang = json_object_get(tpl, "language");
+	assert_int_equal(json_object_size(lang), 2);
+	assert_string_equal(jstr(lang, "policy"), "deterministic");
+	assert_string_equal(jstr(lang, "code"), "es_PE");
+	comps = json_object_get(tpl, "components");
+	assert_int_equal(json_array_size(comps), 1);
+	comp = json_array_get(comps, 0);
+	assert_string_equal(jstr(comp, "type"), "body");
+	ps = json_object_get(comp, "parameters");
+	assert_int_equal(json_array_size(ps), 3);
+	for (i = 0; i < 3; i++) {
+		p = json_array_get(ps, i);
+		assert_int_equal(json_object_size(p), 2);
+		assert_string_equal(jstr(p, "type"), "text");
+		assert_string_equal(jstr(p, "text"), params[i]);
+	}
+	json_decref(root);
+}
+
+static void
+test_build_no_params_and_escaping(void **state)
+{
+	struct fx			*f = *state;
+	struct od_channel_message	 m = base_msg;
+	static const char *const	 odd[] = { "Ana \"La\" Quispe \\ <b>", "línea1\nlínea2" };
+	json_t				*root, *tpl, *ps;
+	json_error_t			 jerr;
+
+	od_test_host_set(&f->host, "base_url", "http://127.0.0.1:4010/");
+	od_test_host_set(&f->host, "api_version", "v21.0");
+	assert_int_equal(init(f), 0);
+	m.wa_params = NULL;
+	m.wa_nparams = 0;
+	m.wa_language = "es";
+	assert_int_equal(build(f, &m), 0);
+	assert_string_equal(f->req.url, "http://127.0.0.1:4010/v21.0/106540352242922/messages");
+	root = json_loadb(f->req.body.data, f->req.body.len, 0, &jerr);
+	assert_non_null(root);
+	tpl = json_object_get(root, "template");
+	/* No parameters: no components at all. */
+	assert_null(json_object_get(tpl, "components"));
+	assert_int_equal(json_object_size(tpl), 2);
+	json_decref(root);
+
+	m.wa_params = odd;
+	m.wa_nparams = 2;
+	assert_int_equal(build(f, &m), 0);
+	root = json_loadb(f->req.body.data, f->req.body.len, 0, &jerr);
+	assert_non_null(root);
+	ps = json_object_get(json_array_get(json_object_get(json_object_get(root, "template"),
+	    "components"), 0), "parameters");
+	assert_string_equal(jstr(json_array_get(ps, 0), "text"), odd[0]);
+	assert_string_equal(jstr(json_array_get(ps, 1), "text"), odd[1]);
+	json_decref(root);
+}
+
+static void
+test_build_refusals(void **state)
+{
+	struct fx			*f = *state;
+	struct od_channel_message	 m = base_msg;
+	static const char *const	 empty[] = { "María", "" };
+
+	assert_int_equal(init(f), 0);
+	m.to = "ana@example.pe";
+	assert_int_equal(build(f, &m), -1);
+	assert_string_equal(f->err, "to is not an E.164 phone number");
+	m = base_msg;
+	m.wa_name = NULL;
+	assert_int_equal(build(f, &m), -1);
+	assert_string_equal(f->err, "no WhatsApp template name for this step");
+	m = base_msg;
+	m.wa_language = "";
+	assert_int_equal(build(f, &m), -1);
+	assert_string_equal(f->err, "no WhatsApp template language for this step");
+	m = base_msg;
+	m.wa_params = empty;
+	m.wa_nparams = 2;
+	assert_int_equal(build(f, &m), -1);
+	assert_string_equal(f->err, "WhatsApp template parameter 2 is empty");
+	m = base_msg;
+	m.kind = OD_KIND_SMS;
+	assert_int_equal(build(f, &m), -1);
+	assert_string_equal(f->err, "whatsapp-cloud sends WhatsApp only (kind 0)");
+}
+
+struct expect {
+	const char	*fixture;
+	long		 status;
+	const char	*retry_after;
+	enum od_outcome	 outcome;
+	unsigned	 flags;
+	long		 retry_ms;
+	const char	*code;
+	const char	*reason;
+	const char	*provider_id;
+};
+
+static const struct expect wa_cases[] = {
+	{ "200_accepted.json", 200, NULL, OD_OUTCOME_ACCEPTED, 0, 0, "", "",
+	    "wamid.HBgLNTE5ODc2NTQzMjEVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA" },
+	{ "200_no_messages.json", 200, NULL, OD_OUTCOME_UNKNOWN, 0, 0, "",
+	    "whatsapp HTTP 200: 2xx reply without messages[0].id", "" },
+	{ "400_131047.json", 400, NULL, OD_OUTCOME_PERMANENT, OD_RESULT_FALLBACK, 0, "131047",
+	    "whatsapp 131047: outside the customer-service window: (#131047) Re-engagement "
+	    "message", "" },
+	{ "400_131026.json", 400, NULL, OD_OUTCOME_PERMANENT, OD_RESULT_FALLBACK, 0, "131026",
+	    "whatsapp 131026: undeliverable: (#131026) Message Undeliverable", "" },
+	{ "429_130429.json", 429, "60", OD_OUTCOME_RETRYABLE, 0, 60000, "130429",
+	    "whatsapp 130429: throughput limit: (#130429) Rate limit hit", "" },
+	{ "400_131056.json", 400, NULL, OD_OUTCOME_RETRYABLE, 0, 0, "131056",
+	    "whatsapp 131056: pair rate limit: (#131056) (Business Account, Consumer Account) "
+	    "pair rate limit hit", "" },
+	{ "400_132000.json", 400, NULL, OD_OUTCOME_PERMANENT, OD_RESULT_CONFIG, 0, "132000",
+	    "whatsapp 132000: template parameter count mismatch: (#132000) Number of "
+	    "parameters does not match the expected number of params", "" },
+	{ "404_132001.json", 404, NULL, OD_OUTCOME_PERMANENT, OD_RESULT_CONFIG, 0, "132001",
+	    "whatsapp 132001: template not found: (#132001) Template name does not exist in "
+	    "the translation", "" },
+	{ "500_131000.json", 500, NULL, OD_OUTCOME_RETRYABLE, 0, 0, "131000",
+	    "whatsapp 131000: generic error: (#131000) Something went wrong", "" },
+	{ "401_190.json", 401, NULL, OD_OUTCOME_PERMANENT, OD_RESULT_CONFIG, 0, "190",
+	    "whatsapp 190: access token refused: Error validating access token: Session has "
+	    "expired on Tuesday, 04-Mar-25 10:00:00 PST. The current time is Tuesday, "
+	    "04-Mar-25 11:12:13 PST.", "" },
+	{ "400_100.json", 400, NULL, OD_OUTCOME_PERMANENT, 0, 0, "100",
+	    "whatsapp 100: request refused: (#100) Invalid parameter", "" },
+	{ "500_1.json", 500, NULL, OD_OUTCOME_UNKNOWN, 0, 0, "1",
+	    "whatsapp 1: the message may or may not have been sent: An unknown error occurred",
+	    "" },
+};
+
+static void
+test_classify(void **state)
+{
+	struct fx		*f = *state;
+	struct od_channel_result res;
+	char			 path[256];
+	size_t			 i;
+
+	assert_int_equal(init(f), 0);
+	for (i = 0; i < sizeof(wa_cases) / sizeof(wa_cases[0]); i++) {
+		const struct expect *e = &wa_cases[i];
+
+		snprintf(path, sizeof(path), "gateways/whatsapp/%s", e->fixture);
+		print_message("%s (HTTP %ld)\n", e->fixture, e->status);
+		assert_int_equal(od_test_classify(f->p, f->ctx, &base_msg, path, e->status,
+		    e->retry_after, &res), 0);
+		assert_int_equal(res.outcome, e->outcome);
+		assert_int_equal(res.flags, e->flags);
+		assert_int_equal(res.retry_after_ms, e->retry_ms);
+		assert_string_equal(res.code, e->code);
+		assert_string_equal(res.reason, e->reason);
+		assert_string_equal(res.provider_id, e->provider_id);
+	}
+	/* Template and token errors are logged loudly, without personal data. */
+	assert_string_equal(od_test_host_log(&f->host),
+	    "3 template oferta_pago (language es_PE) refused by Meta, error 132000: parameter "
+	    "count mismatch; fix the template set or the approved template\n"
+	    "3 template oferta_pago (language es_PE) refused by Meta, error 132001: template "
+	    "does not exist in this language; fix the template set or the approved template\n"
+	    "3 access token refused (HTTP 401, error 190): renew access_token\n");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_abi, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_init_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_build_template, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_build_no_params_and_escaping, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_build_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_classify, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
