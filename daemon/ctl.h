@@ -185,6 +185,8 @@ int	ctl_cmd_event(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_status(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_attempts(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_rejected(struct ctl *c, int argc, char **argv);
+int	ctl_cmd_validate(struct ctl *c, int argc, char **argv);
+int	ctl_cmd_preview(struct ctl *c, int argc, char **argv);
 
 /*
  * Sends every item of fp to <prefix>:inbox as kind, pipelined in windows of

@@ -427,13 +427,20 @@ rules_load_preset(const struct od_yaml_doc *doc, const char *stem, struct od_rul
 	rules_input_init(&in);
 	if (rules_parse_limits(root, 1, &in, errs) != 0)
 		bad++;
-	if ((n = od_yaml_get(root, "windows")) != NULL && n->type == OD_YAML_MAP)
+	for (i = 0; i < od_yaml_map_size(root); i++) {
+		const struct od_yaml *key = od_yaml_map_key(root, i);
+
+		n = od_yaml_map_value(root, i);
+		if (key->type != OD_YAML_SCALAR || strcmp(key->str, "windows") != 0 ||
+		    n->type != OD_YAML_MAP)
+			continue;
 		for (d = 0; d < 7; d++)
 			if (in.day_node[d] == NULL) {
-				od_yaml_error(errs, n, "windows: missing %s (write %s: [] for no "
+				od_yaml_error(errs, key, "windows: missing %s (write %s: [] for no "
 				    "contact that day)", rules_days[d], rules_days[d]);
 				bad++;
 			}
+	}
 	if (bad)
 		return -1;
 	/* what was not written is no cap */
@@ -535,11 +542,12 @@ rules_load_sub(struct od_rules *r, const char *dir, const char *sub, int presets
 	snprintf(path, sizeof(path), "%s/%s", dir, sub);
 	if (rules_list_dir(path, presets, &names, &n, errs) != 0)
 		return -1;
-	if (presets && (r->presets = calloc(n + 1, sizeof(*r->presets))) == NULL)
-		bad++;
-	if (!presets && (r->cals = calloc(n + 1, sizeof(*r->cals))) == NULL)
-		bad++;
-	for (i = 0; !bad && i < n; i++) {
+	if ((presets && (r->presets = calloc(n + 1, sizeof(*r->presets))) == NULL) ||
+	    (!presets && (r->cals = calloc(n + 1, sizeof(*r->cals))) == NULL)) {
+		rules_strv_free(names, n);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
 		struct od_yaml_doc doc = { 0 };
 		size_t slen = strlen(names[i]) - 5;
 
@@ -727,6 +735,9 @@ od_rules_tighten(const struct od_rules_preset *base, const struct od_yaml *node,
 	bad = od_yaml_check_keys(node, keys, "rules", errs);
 	if (rules_parse_limits(node, 0, &in, errs) != 0 || bad)
 		return -1;
+	wantcaps[0] = in.lim.per_day;
+	wantcaps[1] = in.lim.per_week;
+	wantcaps[2] = in.lim.channels_per_week;
 
 	for (d = 0; d < 7; d++) {
 		if (in.day_node[d] == NULL)

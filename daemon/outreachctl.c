@@ -62,6 +62,17 @@ static const struct ctl_command ctl_commands[] = {
 	  "the newest rejected inbox entries",
 	  "The newest N (default 20) entries of <prefix>:rejected, newest first,\n"
 	  "with the reason.  --json prints them as JSON lines, bodies whole.\n" },
+	{ "validate", ctl_cmd_validate, "validate",
+	  "check the configuration, policies, templates, rules and gateways",
+	  "Loads everything the daemon would, as one set, and prints\n"
+	  "\"configuration OK\" or every error as file:line:col: message.\n" },
+	{ "preview", ctl_cmd_preview,
+	  "preview --account FILE --step NAME [--policy NAME] [--at ISO8601]",
+	  "render a step's messages for an account, on every channel of the step",
+	  "Prints what each channel of the step would send to the account (its\n"
+	  "policy, or --policy), rendered in the debtor's locale at --at (default\n"
+	  "now).  SMS shows its encoding and segments, and the GSM-7\n"
+	  "transliteration when it differs.  Exit 1 if any channel cannot render.\n" },
 };
 #define CTL_NCOMMANDS	(sizeof(ctl_commands) / sizeof(ctl_commands[0]))
 

@@ -213,6 +213,18 @@ test_build_refusals(void **state)
 	m.text = "";
 	assert_int_equal(build(f, &m), -1);
 	assert_string_equal(f->err, "the SMS text is empty");
+	/* Kannel would read "+51 987..." as several receivers. */
+	m = base_msg;
+	m.to = "+51987654321 +51911111111";
+	assert_int_equal(build(f, &m), -1);
+	assert_string_equal(f->err, "to is not a phone number");
+	m.to = "ana@example.pe";
+	assert_int_equal(build(f, &m), -1);
+	m.to = "+";
+	assert_int_equal(build(f, &m), -1);
+	m.to = "987654321";	/* a national number is Kannel's to route */
+	assert_int_equal(build(f, &m), 0);
+	assert_non_null(strstr(f->req.url, "&to=987654321&"));
 }
 
 struct expect {

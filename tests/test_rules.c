@@ -141,26 +141,26 @@ static void
 test_load_errors(void **state)
 {
 	static const char *const want[] = {
-		"holidays/XX.yaml:4:11: bad date '2026-02-30': expected a real date YYYY-MM-DD",
+		"holidays/XX.yaml:4:12: bad date '2026-02-30': expected a real date YYYY-MM-DD",
 		"holidays/XX.yaml:6:5: a holiday needs a date and a name",
 		"holidays/XX.yaml:7:6: unknown key 'day' in a holiday",
-		"holidays/XX.yaml:5:11: this date is already listed at line 3",
-		"jurisdictions/XX.yaml:12:1: unknown key 'funday' in windows (weekdays are mon..sun)",
-		"jurisdictions/XX.yaml:20:1: unknown key 'colour' in a jurisdiction",
+		"holidays/XX.yaml:5:12: this date is already listed at line 3",
+		"jurisdictions/XX.yaml:19:1: unknown key 'colour' in a jurisdiction",
 		"jurisdictions/XX.yaml:1:1: missing key 'law'",
 		"jurisdictions/XX.yaml:1:15: jurisdiction 'XY' does not match the file name XX.yaml",
 		"jurisdictions/XX.yaml:3:10: sources: expected a non-empty list",
-		"jurisdictions/XX.yaml:19:13: unknown time zone 'America/Lyma'",
-		"jurisdictions/XX.yaml:5:25: bad window '9-17': expected \"HH:MM-HH:MM\"",
+		"jurisdictions/XX.yaml:18:13: unknown time zone 'America/Lyma'",
+		"jurisdictions/XX.yaml:11:3: unknown key 'funday' in windows (weekdays are mon..sun)",
+		"jurisdictions/XX.yaml:5:24: bad window '9-17': expected \"HH:MM-HH:MM\"",
 		"jurisdictions/XX.yaml:6:9: window 20:00-07:00 ends before it starts (a window "
 		    "cannot cross midnight: end one at 24:00 and start the next day at 00:00)",
 		"jurisdictions/XX.yaml:7:8: expected a list of \"HH:MM-HH:MM\", found a scalar",
-		"jurisdictions/XX.yaml:13:11: expected true or false",
-		"jurisdictions/XX.yaml:18:3: unknown key 'per_month' in caps",
-		"jurisdictions/XX.yaml:15:12: 0 is out of range (1 to 1000)",
-		"jurisdictions/XX.yaml:16:25: unknown channel 'fax' in caps.per_channel_per_day "
+		"jurisdictions/XX.yaml:12:11: expected true or false",
+		"jurisdictions/XX.yaml:17:3: unknown key 'per_month' in caps",
+		"jurisdictions/XX.yaml:14:12: 0 is out of range (1 to 1000)",
+		"jurisdictions/XX.yaml:15:25: unknown channel 'fax' in caps.per_channel_per_day "
 		    "(sms, email, whatsapp)",
-		"jurisdictions/XX.yaml:17:16: caps.min_spacing: expected a duration from 0s to 7d "
+		"jurisdictions/XX.yaml:16:16: caps.min_spacing: expected a duration from 0s to 7d "
 		    "such as \"24h\"",
 		"jurisdictions/XX.yaml:4:1: windows: missing sun (write sun: [] for no contact "
 		    "that day)",
@@ -172,6 +172,7 @@ test_load_errors(void **state)
 	struct od_errors e;
 	struct od_rules *r = (struct od_rules *)1;
 	size_t i;
+	int bad = 0;
 
 	(void)state;
 	od_errors_init(&e);
@@ -179,10 +180,13 @@ test_load_errors(void **state)
 	assert_null(r);
 	for (i = 0; i < e.count; i++) {
 		assert_true(strncmp(e.msgs[i], prefix, strlen(prefix)) == 0);
-		if (i >= nwant || strcmp(e.msgs[i] + strlen(prefix), want[i]) != 0)
-			fail_msg("error %zu:\n  got  %s\n  want %s", i, e.msgs[i] + strlen(prefix),
+		if (i >= nwant || strcmp(e.msgs[i] + strlen(prefix), want[i]) != 0) {
+			print_message("error %zu:\n  got  %s\n  want %s\n", i, e.msgs[i] + strlen(prefix),
 			    i < nwant ? want[i] : "(nothing)");
+			bad++;
+		}
 	}
+	assert_int_equal(bad, 0);
 	assert_int_equal(e.count, nwant);
 	od_errors_clear(&e);
 
@@ -750,7 +754,7 @@ test_tighten_good(void **state)
 	assert_int_equal(tighten("CL", yaml, &t, &e), 0);
 	assert_int_equal(e.count, 0);
 	assert_int_equal(e.nwarns, 1);	/* Saturday is not a working day in CL */
-	assert_string_equal(e.warns[0], "policy.yaml:2:22: policy rules: window sat 10:00-13:00 is not "
+	assert_string_equal(e.warns[0], "policy.yaml:2:18: policy rules: window sat 10:00-13:00 is not "
 	    "allowed: CL has no contact on sat (Ley 21.320 (art. 37 Ley 19.496))");
 	od_rules_check(shipped, &t, "America/Santiago", OD_CH_SMS, &c, 1,
 	    iso("2026-03-04T10:00:00-03:00"), &v);
@@ -786,7 +790,7 @@ test_tighten_errors(void **state)
 		"policy.yaml:3:28: unknown key 'someday' in windows (weekdays are mon..sun)",
 		"policy.yaml:3:19: bad window '7-20': expected \"HH:MM-HH:MM\"",
 		"policy.yaml:4:56: unknown key 'basis' in caps",
-		"policy.yaml:4:20: expected an integer, found 'many'",
+		"policy.yaml:4:19: expected an integer, found 'many'",
 		"policy.yaml:4:47: unknown channel 'fax' in caps.per_channel_per_day (sms, email, whatsapp)",
 	};
 	struct od_rules_preset t;

@@ -548,6 +548,9 @@ smtp_build(void *ctx, const struct od_channel_message *m, struct od_channel_requ
 		smtp_part(h, b, NULL, "text/plain", m->text);
 	}
 
+	/* The host's buffers stay failed once an append failed: one check covers them all. */
+	if (h->buf_append(b, "", 0) == -1)
+		goto oom;
 	data = h->buf_data(b, &len);
 	if (h->req_url(req->req, s->url) == -1 ||
 	    h->req_mail_from(req->req, s->from) == -1 ||

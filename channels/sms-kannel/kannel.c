@@ -144,8 +144,11 @@ kannel_build(void *ctx, const struct od_channel_message *m, struct od_channel_re
 		snprintf(err, errlen, "sms-kannel sends SMS only (kind %d)", m->kind);
 		return -1;
 	}
-	if (m->to == NULL || *m->to == '\0') {
-		snprintf(err, errlen, "to is empty");
+	/* Digits with an optional '+': Kannel splits "to" on spaces into several receivers. */
+	if (m->to == NULL || strlen(m->to + (m->to[0] == '+')) == 0 ||
+	    strlen(m->to + (m->to[0] == '+')) > 20 ||
+	    strspn(m->to + (m->to[0] == '+'), "0123456789") != strlen(m->to + (m->to[0] == '+'))) {
+		snprintf(err, errlen, "to is not a phone number");
 		return -1;
 	}
 	if (m->text == NULL || *m->text == '\0') {
@@ -182,6 +185,9 @@ kannel_build(void *ctx, const struct od_channel_message *m, struct od_channel_re
 		h->buf_printf(b, "&dlr-mask=%d", KANNEL_DLR_MASK);
 		kannel_param(h, b, "dlr-url", h->buf_data(dlr, NULL));
 	}
+	/* The host's buffers stay failed once an append failed: one check covers them all. */
+	if (h->buf_append(b, "", 0) == -1 || (dlr != NULL && h->buf_append(dlr, "", 0) == -1))
+		goto oom;
 	if (h->req_url(req->req, h->buf_data(b, NULL)) == -1 ||
 	    h->req_method(req->req, "GET") == -1)
 		goto oom;

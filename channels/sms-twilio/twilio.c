@@ -254,6 +254,9 @@ twilio_build(void *ctx, const struct od_channel_message *m, struct od_channel_re
 	if (t->validity > 0)
 		h->buf_printf(b, "&ValidityPeriod=%ld", t->validity);
 
+	/* The host's buffers stay failed once an append failed: one check covers them all. */
+	if (h->buf_append(b, "", 0) == -1 || (cb != NULL && h->buf_append(cb, "", 0) == -1))
+		goto oom;
 	data = h->buf_data(b, &len);
 	if (h->req_url(req->req, t->url) == -1 ||
 	    h->req_method(req->req, "POST") == -1 ||

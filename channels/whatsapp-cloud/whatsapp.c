@@ -174,8 +174,10 @@ whatsapp_build(void *ctx, const struct od_channel_message *m, struct od_channel_
 		h->buf_printf(b, "]}]");
 	}
 	h->buf_printf(b, "}}");
+	/* The host's buffers stay failed once an append failed: one check covers them all. */
 	data = h->buf_data(b, &len);
-	if (h->req_url(req->req, w->url) == -1 ||
+	if (h->buf_append(b, "", 0) == -1 ||
+	    h->req_url(req->req, w->url) == -1 ||
 	    h->req_method(req->req, "POST") == -1 ||
 	    h->req_header(req->req, w->auth) == -1 ||
 	    h->req_header(req->req, "Content-Type: application/json") == -1 ||
