@@ -97,6 +97,8 @@ static const struct cfg_option cfg_options[] = {
 	  0, NULL, "back-off base" },
 	{ "limits", "retry_max", CFG_DURATION, "1h", 1000, 7 * DAY_MS, OFF(retry_max_ms),
 	  0, NULL, "back-off cap" },
+	{ "limits", "shutdown_grace", CFG_DURATION, "10s", 0, 3600000, OFF(shutdown_grace_ms),
+	  0, NULL, "how long a stopping daemon lets sends in flight finish" },
 };
 #define NOPTIONS	(sizeof(cfg_options) / sizeof(cfg_options[0]))
 

@@ -108,3 +108,35 @@ od_confset_free(struct od_confset *set)
 	od_config_clear(&set->cfg);
 	memset(set, 0, sizeof(*set));
 }
+
+struct od_confset *
+od_confset_open(const char *config_path, const struct od_config_overrides *ov, int flags,
+    struct od_errors *errs)
+{
+	struct od_confset	*set;
+
+	if ((set = malloc(sizeof(*set))) == NULL)
+		return NULL;
+	if (od_confset_load(config_path, ov, flags, set, errs) == -1) {
+		free(set);
+		return NULL;
+	}
+	set->refs = 1;
+	return set;
+}
+
+struct od_confset *
+od_confset_ref(struct od_confset *set)
+{
+	set->refs++;
+	return set;
+}
+
+void
+od_confset_unref(struct od_confset *set)
+{
+	if (set == NULL || --set->refs > 0)
+		return;
+	od_confset_free(set);
+	free(set);
+}

@@ -22,6 +22,7 @@ struct od_confset {
 	struct od_rules		*rules;
 	struct od_gateways	 gateways;
 	int			 has_gateways;
+	int			 refs;		/* od_confset_open'ed sets: holders */
 };
 
 #define OD_CONFSET_GATEWAYS	0x01	/* load and initialise the gateway plugins */
@@ -30,6 +31,17 @@ struct od_confset {
 int	od_confset_load(const char *config_path, const struct od_config_overrides *ov,
 	    int flags, struct od_confset *set, struct od_errors *errs);
 void	od_confset_free(struct od_confset *set);
+
+/*
+ * The same, on the heap and reference-counted: the running daemon holds one
+ * reference, and every action in flight holds another, so a reload can swap
+ * the set while the old one serves the actions that started under it.
+ * NULL with errors in errs.
+ */
+struct od_confset *od_confset_open(const char *config_path, const struct od_config_overrides *ov,
+	    int flags, struct od_errors *errs);
+struct od_confset *od_confset_ref(struct od_confset *set);
+void	od_confset_unref(struct od_confset *set);	/* frees with the last reference */
 
 /* The rules directory: where the config file is (jurisdictions/, holidays/). */
 const char *od_confset_rules_dir(const struct od_config *cfg, char *buf, size_t len);

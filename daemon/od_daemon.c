@@ -57,27 +57,98 @@ daemon_ready_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	od_log_info("daemon", "ready: consumer %s, %zu policies, %zu templates, %zu gateways",
-	    d->consumer, d->set.policies.n, d->set.templates.n, d->set.gateways.n);
+	    d->consumer, d->set->policies.n, d->set->templates.n, d->set->gateways.n);
 	od_intake_start(d);
 	od_dispatch_reclaim(d);
 	od_dispatch_kick(d);
+}
+
+/*
+ * SIGTERM: stop claiming and reading; let the actions in flight finish within
+ * shutdown_grace; then hand the rest back (a claimed action goes back to the
+ * due set at once, one caught while sending is recorded 'unknown') and exit.
+ */
+static void
+daemon_drain_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct od_daemon	*d = arg;
+	struct timeval		 tv = { 0, 50000 };
+
+	(void)fd;
+	(void)what;
+	if (d->inflight > 0 && od_now_ms() < d->drain_deadline_ms) {
+		evtimer_add(d->drain_ev, &tv);
+		return;
+	}
+	if (d->inflight > 0 && !d->handing_back) {
+		od_log_warn("daemon", "%d actions still in flight after the grace period: handing "
+		    "them back", d->inflight);
+		d->handing_back = 1;
+		od_dispatch_release(d);
+		tv.tv_sec = 1;
+		tv.tv_usec = 0;
+		evtimer_add(d->drain_ev, &tv);	/* a second for the releases to land */
+		return;
+	}
+	event_base_loopexit(d->base, NULL);
 }
 
 static void
 daemon_stop_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct od_daemon	*d = arg;
-	struct timeval		 tv = { 0, 100000 };
 
 	(void)what;
-	if (!d->stopping) {
-		od_log_info("daemon", "signal %d: stopping (%d actions in flight)", (int)sig, d->inflight);
-		d->stopping = 1;
+	if (d->stopping)
+		return;
+	od_log_info("daemon", "signal %d: stopping (%d actions in flight)", (int)sig, d->inflight);
+	d->stopping = 1;
+	d->drain_deadline_ms = od_now_ms() + d->set->cfg.shutdown_grace_ms;
+	evtimer_del(d->claim_ev);
+	daemon_drain_cb(-1, 0, d);
+}
+
+/*
+ * SIGHUP: the whole set (configuration, policies, templates, rules,
+ * gateways) is loaded and checked anew; only a set that loaded whole
+ * replaces the running one.  Actions in flight keep the set they started
+ * under until they complete.
+ */
+static void
+daemon_reload_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct od_daemon	*d = arg;
+	struct od_confset	*set;
+	struct od_errors	 errs;
+	size_t			 i;
+
+	(void)sig;
+	(void)what;
+	od_log_info("daemon", "reloading %s", d->config_path);
+	od_errors_init(&errs);
+	set = od_confset_open(d->config_path, &d->overrides, OD_CONFSET_GATEWAYS, &errs);
+	for (i = 0; i < errs.count; i++)
+		od_log_err("config", "%s", errs.msgs[i]);
+	for (i = 0; i < errs.nwarns; i++)
+		od_log_warn("config", "%s", errs.warns[i]);
+	if (set == NULL) {
+		od_log_err("daemon", "reload refused: %zu error(s); the running configuration stays",
+		    errs.count);
+		od_errors_clear(&errs);
+		d->stats.reloads_failed++;
+		return;
 	}
-	if (d->inflight == 0)
-		event_base_loopexit(d->base, NULL);
-	else	/* let in-flight sends complete; their leases cover the rest */
-		event_base_loopexit(d->base, &tv);
+	od_errors_clear(&errs);
+	if (strcmp(set->cfg.redis_url, d->set->cfg.redis_url) != 0 ||
+	    strcmp(set->cfg.prefix, d->set->cfg.prefix) != 0)
+		od_log_warn("daemon", "redis and prefix changes take effect at the next start");
+	od_confset_unref(d->set);
+	d->set = set;
+	od_log_set_level(d->set->cfg.log_level);
+	d->stats.reloads_ok++;
+	od_log_info("daemon", "reloaded: %zu policies, %zu templates, %zu gateways",
+	    set->policies.n, set->templates.n, set->gateways.n);
+	od_dispatch_kick(d);
 }
 
 int
@@ -95,7 +166,7 @@ od_daemon_init(struct od_daemon *d, const char *config_path, const struct od_con
 	if (ov)
 		d->overrides = *ov;
 	od_errors_init(&errs);
-	if (od_confset_load(config_path, ov, OD_CONFSET_GATEWAYS, &d->set, &errs) == -1) {
+	if ((d->set = od_confset_open(config_path, ov, OD_CONFSET_GATEWAYS, &errs)) == NULL) {
 		od_errors_print(&errs, stderr);
 		snprintf(err, errlen, "%zu error(s) in the configuration; not started", errs.count);
 		od_errors_clear(&errs);
@@ -104,9 +175,9 @@ od_daemon_init(struct od_daemon *d, const char *config_path, const struct od_con
 	for (i = 0; i < errs.nwarns; i++)
 		od_log_warn("config", "%s", errs.warns[i]);
 	od_errors_clear(&errs);
-	od_log_set_level(d->set.cfg.log_level);
-	if (d->set.cfg.consumer != NULL && d->set.cfg.consumer[0] != '\0')
-		snprintf(d->consumer, sizeof(d->consumer), "%s", d->set.cfg.consumer);
+	od_log_set_level(d->set->cfg.log_level);
+	if (d->set->cfg.consumer != NULL && d->set->cfg.consumer[0] != '\0')
+		snprintf(d->consumer, sizeof(d->consumer), "%s", d->set->cfg.consumer);
 	else {
 		if (gethostname(host, sizeof(host)) == -1)
 			snprintf(host, sizeof(host), "localhost");
@@ -119,18 +190,21 @@ od_daemon_init(struct od_daemon *d, const char *config_path, const struct od_con
 		snprintf(err, errlen, "cannot create the event loop");
 		return -1;
 	}
-	d->q = od_queue_new(d->base, d->set.cfg.redis_url, d->set.cfg.prefix, err, errlen);
+	d->q = od_queue_new(d->base, d->set->cfg.redis_url, d->set->cfg.prefix, err, errlen);
 	if (d->q == NULL)
 		return -1;
 	d->claim_ev = evtimer_new(d->base, daemon_claim_cb, d);
 	d->reclaim_ev = event_new(d->base, -1, EV_PERSIST, daemon_reclaim_cb, d);
 	d->ready_ev = evtimer_new(d->base, daemon_ready_cb, d);
+	d->drain_ev = evtimer_new(d->base, daemon_drain_cb, d);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		d->sig_ev[i] = evsignal_new(d->base, sigs[i], daemon_stop_cb, d);
 		event_add(d->sig_ev[i], NULL);
 	}
-	tv.tv_sec = d->set.cfg.reclaim_interval_ms / 1000;
-	tv.tv_usec = (d->set.cfg.reclaim_interval_ms % 1000) * 1000;
+	d->sig_ev[i] = evsignal_new(d->base, SIGHUP, daemon_reload_cb, d);
+	event_add(d->sig_ev[i], NULL);
+	tv.tv_sec = d->set->cfg.reclaim_interval_ms / 1000;
+	tv.tv_usec = (d->set->cfg.reclaim_interval_ms % 1000) * 1000;
 	event_add(d->reclaim_ev, &tv);
 	tv.tv_sec = 0;
 	tv.tv_usec = 0;
@@ -165,6 +239,8 @@ od_daemon_free(struct od_daemon *d)
 		event_free(d->reclaim_ev);
 	if (d->ready_ev)
 		event_free(d->ready_ev);
+	if (d->drain_ev)
+		event_free(d->drain_ev);
 	if (d->intake_ev)
 		event_free(d->intake_ev);
 	for (i = 0; i < sizeof(d->sig_ev) / sizeof(d->sig_ev[0]); i++)
@@ -172,6 +248,6 @@ od_daemon_free(struct od_daemon *d)
 			event_free(d->sig_ev[i]);
 	if (d->base)
 		event_base_free(d->base);
-	od_confset_free(&d->set);
+	od_confset_unref(d->set);
 	od_tz_cache_free();
 }

@@ -19,15 +19,17 @@
 
 struct event_base;
 struct event;
+struct action;
 
 struct od_stats {
 	uint64_t	intake_accounts, intake_events, rejected;
 	uint64_t	claimed, sent, failed, retried, suppressed, unknown, lost;
+	uint64_t	reloads_ok, reloads_failed;
 };
 
 struct od_daemon {
 	struct event_base	*base;
-	struct od_confset	 set;
+	struct od_confset	*set;		/* the running set (one reference) */
 	const char		*config_path;
 	struct od_config_overrides overrides;
 	struct od_queue		*q;
@@ -38,6 +40,10 @@ struct od_daemon {
 	struct event		*reclaim_ev;	/* sweeps expired leases */
 	struct event		*ready_ev;	/* waits for Redis at start-up */
 	struct event		*sig_ev[4];
+	struct event		*drain_ev;	/* SIGTERM: waits for the actions in flight */
+	int64_t			 drain_deadline_ms;
+	int			 handing_back;
+	struct action		*actions;	/* in flight, a list (od_dispatch.c) */
 
 	int			 inflight;	/* actions claimed and not completed */
 	int			 claiming;	/* a claim is on its way */
@@ -67,5 +73,6 @@ void	od_intake_sweep(struct od_daemon *d);		/* takes over a dead consumer's entr
 /* dispatch */
 void	od_dispatch_kick(struct od_daemon *d);		/* claim now if there is room */
 void	od_dispatch_reclaim(struct od_daemon *d);	/* one sweep of expired leases */
+void	od_dispatch_release(struct od_daemon *d);	/* hands every lease of ours back */
 
 #endif /* OD_DAEMON_H */

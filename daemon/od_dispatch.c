@@ -27,6 +27,8 @@ struct action {
 	json_t			*rec;		/* the record of the attempt under way */
 	struct od_channel_result res;		/* its outcome, while a simulated latency runs */
 	struct event		*delay_ev;
+	struct od_confset	*set;		/* the set it started under (a reference) */
+	struct action		*prev, *next;	/* the daemon's list of actions in flight */
 };
 
 static void	action_begin(struct action *a);
@@ -35,10 +37,17 @@ static void	action_finish(struct action *a);
 static void
 action_free(struct action *a)
 {
+	if (a->prev)
+		a->prev->next = a->next;
+	else if (a->d->actions == a)
+		a->d->actions = a->next;
+	if (a->next)
+		a->next->prev = a->prev;
 	if (a->delay_ev)
 		event_free(a->delay_ev);
 	json_decref(a->rec);
 	od_job_clear(&a->job);
+	od_confset_unref(a->set);
 	free(a);
 }
 
@@ -157,7 +166,7 @@ action_begin(struct action *a)
 	if (j->gw == NULL || (a->rec = od_job_attempt(j)) == NULL ||
 	    (rec = json_dumps(a->rec, JSON_COMPACT)) == NULL)
 		goto fail;
-	snprintf(maxlen, sizeof(maxlen), "%ld", a->d->set.cfg.attempts_maxlen);
+	snprintf(maxlen, sizeof(maxlen), "%ld", a->job.set->cfg.attempts_maxlen);
 	keys[0] = k->lease;
 	keys[1] = k->state;
 	keys[2] = k->attempts;
@@ -247,8 +256,8 @@ action_finish(struct action *a)
 	for (i = 0; i < n; i++)
 		recs[i] = json_dumps(json_array_get(j->records, i), JSON_COMPACT);
 	snprintf(num[0], sizeof(num[0]), "%lld", (long long)od_now_ms());
-	snprintf(num[1], sizeof(num[1]), "%ld", a->d->set.cfg.attempts_maxlen);
-	snprintf(num[2], sizeof(num[2]), "%d", a->d->set.cfg.history_len);
+	snprintf(num[1], sizeof(num[1]), "%ld", a->job.set->cfg.attempts_maxlen);
+	snprintf(num[2], sizeof(num[2]), "%d", a->job.set->cfg.history_len);
 	snprintf(num[3], sizeof(num[3]), "%d", j->next_step);
 	snprintf(num[4], sizeof(num[4]), "%lld", (long long)j->next_due);
 	snprintf(num[5], sizeof(num[5]), "%d", j->ci);
@@ -318,9 +327,14 @@ dispatch_claim_cb(redisReply *r, void *arg)
 		if ((a = calloc(1, sizeof(*a))) == NULL)
 			break;
 		a->d = d;
+		a->set = od_confset_ref(d->set);
+		a->next = d->actions;
+		if (d->actions)
+			d->actions->prev = a;
+		d->actions = a;
 		d->inflight++;
 		d->stats.claimed++;
-		action_next(a, od_job_start(&a->job, &d->set, ids->element[i]->str,
+		action_next(a, od_job_start(&a->job, a->set, ids->element[i]->str,
 		    accts->element[i]->str ? accts->element[i]->str : "", accts->element[i]->len,
 		    states->element[i]->str ? states->element[i]->str : "", states->element[i]->len,
 		    od_now_ms()));
@@ -339,7 +353,7 @@ dispatch_claim_cb(redisReply *r, void *arg)
 	if (wait < 0)
 		wait = 0;
 	evtimer_del(d->claim_ev);
-	if (wait == 0 && d->inflight < d->set.cfg.max_inflight) {
+	if (wait == 0 && d->inflight < d->set->cfg.max_inflight) {
 		od_dispatch_kick(d);
 		return;
 	}
@@ -354,14 +368,14 @@ od_dispatch_kick(struct od_daemon *d)
 	const struct od_keys	*k = od_queue_keys(d->q);
 	const char		*keys[5], *args[4];
 	char			 now[32], lease[32], max[32];
-	int			 room = d->set.cfg.max_inflight - d->inflight;
+	int			 room = d->set->cfg.max_inflight - d->inflight;
 
 	if (d->claiming || d->stopping || room <= 0 || !od_queue_ready(d->q))
 		return;
-	if (room > d->set.cfg.claim_batch)
-		room = d->set.cfg.claim_batch;
+	if (room > d->set->cfg.claim_batch)
+		room = d->set->cfg.claim_batch;
 	snprintf(now, sizeof(now), "%lld", (long long)od_now_ms());
-	snprintf(lease, sizeof(lease), "%lld", (long long)d->set.cfg.lease_ms);
+	snprintf(lease, sizeof(lease), "%lld", (long long)d->set->cfg.lease_ms);
 	snprintf(max, sizeof(max), "%d", room);
 	keys[0] = k->due;
 	keys[1] = k->inflight;
@@ -395,51 +409,68 @@ dispatch_reclaim_one_cb(redisReply *r, void *arg)
 }
 
 static void
-dispatch_reclaim_scan_cb(redisReply *r, void *arg)
+dispatch_reclaim_send(struct od_daemon *d, const char *id, int force, const char *why)
 {
-	struct od_daemon	*d = arg;
 	const struct od_keys	*k = od_queue_keys(d->q);
 	const char		*keys[6], *args[9];
 	char			 now[32], maxlen[32], hist[512], histlen[16], ts[32];
 	struct reclaim_one	*ro;
+
+	if ((ro = calloc(1, sizeof(*ro))) == NULL || (ro->id = strdup(id)) == NULL) {
+		free(ro);
+		return;
+	}
+	ro->d = d;
+	snprintf(now, sizeof(now), "%lld", (long long)od_now_ms());
+	snprintf(maxlen, sizeof(maxlen), "%ld", d->set->cfg.attempts_maxlen);
+	snprintf(histlen, sizeof(histlen), "%d", d->set->cfg.history_len);
+	od_time_format_iso(od_now_ms(), ts, sizeof(ts));
+	keys[0] = k->inflight;
+	keys[1] = k->lease;
+	keys[2] = k->state;
+	keys[3] = k->due;
+	keys[4] = k->attempts;
+	keys[5] = od_keys_hist(k, ro->id, hist, sizeof(hist));
+	args[0] = ro->id;
+	args[1] = now;
+	args[2] = maxlen;
+	args[3] = histlen;
+	args[4] = d->set->cfg.resend_unknown ? "1" : "0";
+	args[5] = force ? "1" : "0";
+	args[6] = d->consumer;
+	args[7] = why;
+	args[8] = ts;
+	if (od_queue_script(d->q, OD_SCRIPT_RECLAIM, dispatch_reclaim_one_cb, ro, 6, keys, 9,
+	    args, NULL) == -1) {
+		free(ro->id);
+		free(ro);
+	}
+}
+
+void
+od_dispatch_release(struct od_daemon *d)
+{
+	struct action	*a;
+
+	for (a = d->actions; a != NULL; a = a->next)
+		dispatch_reclaim_send(d, a->job.id, 1, "the daemon stopped while sending: the "
+		    "outcome is unknown, not sent again");
+}
+
+static void
+dispatch_reclaim_scan_cb(redisReply *r, void *arg)
+{
+	struct od_daemon	*d = arg;
 	size_t			 i;
 
 	d->reclaiming = 0;
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
 		return;
-	snprintf(now, sizeof(now), "%lld", (long long)od_now_ms());
-	snprintf(maxlen, sizeof(maxlen), "%ld", d->set.cfg.attempts_maxlen);
-	snprintf(histlen, sizeof(histlen), "%d", d->set.cfg.history_len);
-	od_time_format_iso(od_now_ms(), ts, sizeof(ts));
-	for (i = 0; i < r->elements; i++) {
-		if (r->element[i]->type != REDIS_REPLY_STRING)
-			continue;
-		if ((ro = calloc(1, sizeof(*ro))) == NULL)
-			return;
-		ro->d = d;
-		ro->id = strdup(r->element[i]->str);
-		keys[0] = k->inflight;
-		keys[1] = k->lease;
-		keys[2] = k->state;
-		keys[3] = k->due;
-		keys[4] = k->attempts;
-		keys[5] = od_keys_hist(k, ro->id, hist, sizeof(hist));
-		args[0] = ro->id;
-		args[1] = now;
-		args[2] = maxlen;
-		args[3] = histlen;
-		args[4] = d->set.cfg.resend_unknown ? "1" : "0";
-		args[5] = "0";
-		args[6] = "";
-		args[7] = "lease expired while sending (the daemon stopped or hung): "
-		    "the outcome is unknown, not sent again";
-		args[8] = ts;
-		if (od_queue_script(d->q, OD_SCRIPT_RECLAIM, dispatch_reclaim_one_cb, ro, 6, keys,
-		    9, args, NULL) == -1) {
-			free(ro->id);
-			free(ro);
-		}
-	}
+	for (i = 0; i < r->elements; i++)
+		if (r->element[i]->type == REDIS_REPLY_STRING)
+			dispatch_reclaim_send(d, r->element[i]->str, 0,
+			    "lease expired while sending (the daemon stopped or hung): the "
+			    "outcome is unknown, not sent again");
 }
 
 void

@@ -187,7 +187,7 @@ intake_event(struct intake_batch *b, const char *entry, const char *body, size_t
 	char			 reason[512], now[32];
 	const char		*keys[3], *args[8];
 
-	if (od_event_parse(body, len, d->set.cfg.max_body, &e, reason, sizeof(reason)) == -1) {
+	if (od_event_parse(body, len, d->set->cfg.max_body, &e, reason, sizeof(reason)) == -1) {
 		intake_reject(d, entry, "event", body, len, reason);
 		return;
 	}
@@ -237,18 +237,18 @@ intake_account(struct intake_batch *b, const char *entry, const char *body, size
 	size_t			 skipped;
 	int			 i;
 
-	if (od_account_parse(body, len, d->set.cfg.max_body, &a, reason, sizeof(reason)) == -1) {
+	if (od_account_parse(body, len, d->set->cfg.max_body, &a, reason, sizeof(reason)) == -1) {
 		intake_reject(d, entry, "account", body, len, reason);
 		return;
 	}
 	if (a.policy != NULL) {
-		if ((p = od_policy_find(&d->set.policies, a.policy)) == NULL) {
+		if ((p = od_policy_find(&d->set->policies, a.policy)) == NULL) {
 			snprintf(reason, sizeof(reason), "policy: no policy named '%s' is loaded", a.policy);
 			intake_reject(d, entry, "account", body, len, reason);
 			od_account_clear(&a);
 			return;
 		}
-	} else if ((p = od_policy_select(&d->set.policies, &a, now)) == NULL) {
+	} else if ((p = od_policy_select(&d->set->policies, &a, now)) == NULL) {
 		snprintf(reason, sizeof(reason), "policy: no policy's segment takes this account "
 		    "(country %s, %s %s, due %s); name one in 'policy'", a.country, a.currency,
 		    a.amount, a.due_date);
@@ -403,7 +403,7 @@ intake_read(struct od_daemon *d)
 	if (d->reading || d->stopping)
 		return;
 	snprintf(count, sizeof(count), "%d", d->intake_pending_read ?
-	    d->set.cfg.intake_batch * 64 : d->set.cfg.intake_batch);
+	    d->set->cfg.intake_batch * 64 : d->set->cfg.intake_batch);
 	argv[n++] = "XREADGROUP";
 	argv[n++] = "GROUP";
 	argv[n++] = "outreachd";
@@ -463,8 +463,8 @@ od_intake_sweep(struct od_daemon *d)
 	if (d->sweeping || d->stopping || !od_queue_ready(d->q))
 		return;
 	/* Entries another consumer read and never acknowledged for a lease's time: it died. */
-	snprintf(idle, sizeof(idle), "%lld", (long long)d->set.cfg.lease_ms);
-	snprintf(count, sizeof(count), "%d", d->set.cfg.intake_batch);
+	snprintf(idle, sizeof(idle), "%lld", (long long)d->set->cfg.lease_ms);
+	snprintf(count, sizeof(count), "%d", d->set->cfg.intake_batch);
 	argv[0] = "XAUTOCLAIM";
 	argv[1] = od_queue_keys(d->q)->inbox;
 	argv[2] = "outreachd";

@@ -109,7 +109,7 @@ const char *od_block_name(enum od_block b);
 /* One earlier send to the account (any channel, any policy). */
 struct od_contact {
 	int64_t	at_ms;
-	int	kind;		/* enum od_channel_kind */
+	int	kind;		/* enum od_channel_kind; -1 if unknown: counts in the totals only */
 };
 
 struct od_verdict {

@@ -393,3 +393,76 @@ od_test_account(const char *id, const char *due_date, const char *amount, const 
 		return NULL;
 	return s;
 }
+
+/* ---- added by itest -------------------------------------------------------- */
+
+json_t *
+od_test_attempts(const struct od_test_env *e)
+{
+	redisReply	*r, *f;
+	json_t		*arr = json_array(), *o;
+	size_t		 i, k;
+
+	r = redisCommand(e->rc, "XRANGE outreach:attempts - +");
+	if (r != NULL && r->type == REDIS_REPLY_ARRAY)
+		for (i = 0; i < r->elements; i++) {
+			f = r->element[i]->element[1];
+			o = json_object();
+			for (k = 0; k + 1 < f->elements; k += 2)
+				json_object_set_new(o, f->element[k]->str,
+				    json_stringn(f->element[k + 1]->str, f->element[k + 1]->len));
+			json_array_append_new(arr, o);
+		}
+	freeReplyObject(r);
+	return arr;
+}
+
+long long
+od_test_utc_ms(int y, int mon, int d, int h, int min)
+{
+	struct tm	tm;
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mon - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = min;
+	return (long long)timegm(&tm) * 1000;
+}
+
+void
+od_test_clock_arg(char *buf, size_t len, int y, int mon, int d, int h, int min)
+{
+	struct timespec	ts;
+	long long	now;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	snprintf(buf, len, "--clock-offset=%lldms", od_test_utc_ms(y, mon, d, h, min) - now);
+}
+
+int
+od_test_inbox_settled(const struct od_test_env *e)
+{
+	redisReply	*r, *g;
+	size_t		 i, k;
+	int		 settled = 0;
+
+	r = redisCommand(e->rc, "XINFO GROUPS outreach:inbox");
+	if (r != NULL && r->type == REDIS_REPLY_ARRAY)
+		for (i = 0; i < r->elements; i++) {
+			long long pending = -1, lag = -1;
+			g = r->element[i];
+			for (k = 0; g->type == REDIS_REPLY_ARRAY && k + 1 < g->elements; k += 2) {
+				if (strcmp(g->element[k]->str, "pending") == 0)
+					pending = g->element[k + 1]->integer;
+				else if (strcmp(g->element[k]->str, "lag") == 0 &&
+				    g->element[k + 1]->type == REDIS_REPLY_INTEGER)
+					lag = g->element[k + 1]->integer;
+			}
+			settled = pending == 0 && lag == 0;
+		}
+	freeReplyObject(r);
+	return settled;
+}

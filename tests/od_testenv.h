@@ -73,4 +73,18 @@ char	*od_test_read_file(const char *path);
 char	*od_test_account(const char *id, const char *due_date, const char *amount,
 	    const char *consent_json);
 
+
+/* Added by itest (integration tests of the pipeline). */
+/* XRANGE <prefix>:attempts - +: every record as an object of its fields (array, new reference). */
+json_t	*od_test_attempts(const struct od_test_env *e);
+/*
+ * Writes "--clock-offset=<N>ms" to buf: the offset that puts the daemon's
+ * clock at that UTC instant now (e.g. 2026-03-09 15:00 UTC, 10:00 in Lima).
+ */
+void	 od_test_clock_arg(char *buf, size_t len, int y, int mon, int d, int h, int min);
+/* The UTC instant as milliseconds since the epoch. */
+long long od_test_utc_ms(int y, int mon, int d, int h, int min);
+/* 1 when the inbox's group has read and acknowledged every entry. */
+int	 od_test_inbox_settled(const struct od_test_env *e);
+
 #endif /* OD_TESTENV_H */

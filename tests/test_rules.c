@@ -613,6 +613,18 @@ test_unknown_zone_and_preset(void **state)
 	assert_int_equal(od_rules_check(shipped, pe, "America/Lima", OD_CH_SMS, NULL, 1, now, &v), -1);
 	assert_int_equal(od_rules_check(shipped, pe, "America/Lima", OD_CH_SMS, NULL, 0, now, NULL), -1);
 
+	/* a send of an unknown kind still counts in the totals */
+	{
+		struct od_contact odd = { iso("2026-03-02T08:00:00-05:00"), -1 };
+
+		assert_int_equal(od_rules_check(shipped, od_rules_preset(shipped, "CO"), "America/Bogota",
+		    OD_CH_SMS, &odd, 1, now, &v), 1);
+		assert_int_equal(v.block, OD_BLOCK_CAP);
+		assert_int_equal(v.next_ms, iso("2026-03-03T07:00:00-05:00"));
+		assert_int_equal(od_rules_check(shipped, od_rules_preset(shipped, "MX"),
+		    "America/Mexico_City", OD_CH_SMS, &odd, 1, now, &v), 0);
+	}
+
 	assert_string_equal(od_block_name(OD_BLOCK_NONE), "none");
 	assert_string_equal(od_block_name(OD_BLOCK_WINDOW), "window");
 	assert_string_equal(od_block_name(OD_BLOCK_HOLIDAY), "holiday");
