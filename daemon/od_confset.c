@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "od_plan.h"
+#include "od_yaml.h"
 
 const char *
 od_confset_rules_dir(const struct od_config *cfg, char *buf, size_t len)
@@ -69,6 +70,49 @@ confset_check_steps(struct od_confset *set, struct od_errors *errs)
 	}
 }
 
+/* A policy's "rules:" tighten its jurisdiction's preset; loosening is a warning. */
+static void
+confset_policy_rules(struct od_confset *set, struct od_errors *errs)
+{
+	const struct od_rules_preset	*base;
+	const struct od_yaml		*node;
+	struct od_policy		*p;
+	struct od_yaml_doc		 doc;
+	size_t				 i;
+
+	if (set->rules == NULL || set->policies.n == 0)
+		return;
+	if ((set->policy_rules = calloc(set->policies.n, sizeof(*set->policy_rules))) == NULL)
+		return;
+	for (i = 0; i < set->policies.n; i++) {
+		p = &set->policies.v[i];
+		if (p->file == NULL || od_yaml_load_file(p->file, &doc, errs) == -1)
+			continue;
+		if ((node = od_yaml_get(doc.root, "rules")) != NULL) {
+			if (p->jurisdiction == NULL)
+				od_yaml_error(errs, node, "rules: a policy that tightens the contact "
+				    "rules must name its jurisdiction");
+			else if ((base = od_rules_preset(set->rules, p->jurisdiction)) != NULL &&
+			    (set->policy_rules[i] = calloc(1, sizeof(**set->policy_rules))) != NULL)
+				od_rules_tighten(base, node, set->policy_rules[i], errs);
+		}
+		od_yaml_doc_free(&doc);
+	}
+}
+
+const struct od_rules_preset *
+od_confset_preset(const struct od_confset *set, const struct od_policy *p, const char *country)
+{
+	size_t	i;
+
+	if (set->rules == NULL)
+		return NULL;
+	if (p != NULL && set->policy_rules != NULL && p >= set->policies.v &&
+	    (i = (size_t)(p - set->policies.v)) < set->policies.n && set->policy_rules[i] != NULL)
+		return set->policy_rules[i];
+	return od_rules_preset(set->rules, p && p->jurisdiction ? p->jurisdiction : country);
+}
+
 int
 od_confset_load(const char *config_path, const struct od_config_overrides *ov, int flags,
     struct od_confset *set, struct od_errors *errs)
@@ -85,6 +129,8 @@ od_confset_load(const char *config_path, const struct od_config_overrides *ov, i
 	od_rules_load(od_confset_rules_dir(&set->cfg, dir, sizeof(dir)), &set->rules, errs);
 	if (errs->count == before)
 		confset_check_steps(set, errs);
+	if (errs->count == before)
+		confset_policy_rules(set, errs);
 	if (errs->count == before && (flags & OD_CONFSET_GATEWAYS)) {
 		od_gateways_load(&set->cfg, &set->gateways, errs);
 		set->has_gateways = 1;
@@ -101,6 +147,12 @@ od_confset_free(struct od_confset *set)
 {
 	if (set == NULL)
 		return;
+	size_t	i;
+
+	if (set->policy_rules != NULL)
+		for (i = 0; i < set->policies.n; i++)
+			free(set->policy_rules[i]);
+	free(set->policy_rules);
 	od_gateways_free(&set->gateways);
 	od_rules_free(set->rules);
 	od_template_set_free(&set->templates);

@@ -22,6 +22,11 @@ struct od_confset {
 	struct od_rules		*rules;
 	struct od_gateways	 gateways;
 	int			 has_gateways;
+	/*
+	 * Per policy (same index as policies.v): the jurisdiction's preset as the
+	 * policy's own "rules:" tightened it, or NULL when it has none.
+	 */
+	struct od_rules_preset	**policy_rules;
 	int			 refs;		/* od_confset_open'ed sets: holders */
 };
 
@@ -42,6 +47,14 @@ struct od_confset *od_confset_open(const char *config_path, const struct od_conf
 	    int flags, struct od_errors *errs);
 struct od_confset *od_confset_ref(struct od_confset *set);
 void	od_confset_unref(struct od_confset *set);	/* frees with the last reference */
+
+/*
+ * The contact rules that hold for policy p and an account of country:
+ * the policy's tightened preset, else the preset of its jurisdiction, else
+ * of the account's country.  NULL when there is none.
+ */
+const struct od_rules_preset *od_confset_preset(const struct od_confset *set,
+	    const struct od_policy *p, const char *country);
 
 /* The rules directory: where the config file is (jurisdictions/, holidays/). */
 const char *od_confset_rules_dir(const struct od_config *cfg, char *buf, size_t len);

@@ -120,13 +120,13 @@ job_rules(struct od_job *j, int kind)
 	struct od_contact	 recent[64];
 	struct od_verdict	 v;
 	const struct od_rules_preset *p;
-	const char		*jur, *tz, *k;
+	const char		*tz, *k;
 	json_t			*arr, *c;
 	size_t			 i, n = 0;
 	char			 reason[200];
+	int			 rc;
 
-	jur = j->policy->jurisdiction ? j->policy->jurisdiction : j->acct.country;
-	p = j->set->rules ? od_rules_preset(j->set->rules, jur) : NULL;
+	p = od_confset_preset(j->set, j->policy, j->acct.country);
 	tz = od_account_timezone(&j->acct);
 	arr = json_object_get(j->state, "recent");
 	json_array_foreach(arr, i, c) {
@@ -138,8 +138,16 @@ job_rules(struct od_job *j, int kind)
 		n++;
 	}
 	memset(&v, 0, sizeof(v));
-	if (od_rules_check(j->set->rules, p, tz, kind, recent, n, j->now, &v) <= 0)
+	rc = od_rules_check(j->set->rules, p, tz, kind, recent, n, j->now, &v);
+	if (rc == 0)
 		return 0;
+	if (rc == -1) {
+		/* The rules could not be evaluated: never send on that; look again in a minute. */
+		od_job_record(j, kind, "suppressed", "rules_error");
+		j->next_step = j->step;
+		j->next_due = j->now + 60000;
+		return 1;
+	}
 	snprintf(reason, sizeof(reason), "%s", od_block_name(v.block));
 	json_object_set_new(od_job_record(j, kind, "suppressed", reason), "detail",
 	    json_string(v.detail));

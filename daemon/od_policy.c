@@ -620,7 +620,7 @@ policy_read(const struct od_yaml *root, struct od_policy *p, const struct od_pol
     const struct od_policy_set *b, struct od_errors *errs)
 {
 	static const char *const keys[] = { "name", "description", "priority", "jurisdiction",
-		"send_at", "transliterate", "segment", "offer", "steps", NULL };
+		"send_at", "transliterate", "segment", "offer", "steps", "rules", NULL };
 	static const char *const required[] = { "name", "steps", NULL };
 	const struct od_policy	*other;
 	const struct od_yaml	*v;

@@ -1,0 +1,431 @@
+/*
+ * Integration: the core pipeline, end to end.  A real redis-server, the
+ * daemon as built, the shipped pe-consumer policy and es-PE templates, and
+ * the outbox gateway; every test asserts what an operator or a debtor would
+ * see: the message text, the attempt records, the outreachctl table.
+ *
+ * The clock: every daemon runs with --clock-offset so that it is Monday
+ * 2026-03-09, 10:00 in Lima (15:00 UTC), inside PE's contact window
+ * (config/jurisdictions/PE.yaml: Mon-Fri 07:00-20:00, Ley 29571 art. 62;
+ * no holiday that week in config/holidays/PE.yaml).  Later steps move the
+ * clock to Thursday 2026-03-12, 10:00 Lima (+3d, notice_overdue).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "od_testenv.h"
+
+#define DUE		"2026-03-09"
+/* reminder_due's successor, notice_overdue, falls at +3d 09:00 Lima = 14:00 UTC. */
+#define NEXT_DUE_MS	1773324000000LL
+
+static struct od_test_env	g_env;
+static pid_t			g_pid;
+
+/* Whatever a test left behind (it may have failed half-way): stopped here. */
+static int
+teardown(void **state)
+{
+	(void)state;
+	if (g_pid > 0)
+		od_test_process_stop(g_pid, SIGKILL, 5000);
+	g_pid = 0;
+	od_test_env_stop(&g_env);
+	memset(&g_env, 0, sizeof(g_env));
+	return 0;
+}
+
+static void
+sleep_ms(int ms)
+{
+	struct timespec	ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Starts the daemon with its clock at that UTC instant; "--once" when once. */
+static pid_t
+daemon_at(const struct od_test_env *e, const char *log, int y, int mon, int d, int h, int once)
+{
+	char		 clk[64];
+	const char	*args[3] = { clk, NULL, NULL };
+
+	od_test_clock_arg(clk, sizeof(clk), y, mon, d, h, 0);
+	if (once)
+		args[1] = "--once";
+	return g_pid = od_test_daemon_start(e, log, args);
+}
+
+/* Polls an integer command until it equals want; returns the last value. */
+static long long
+wait_eq(const struct od_test_env *e, long long want, int timeout_ms, const char *fmt, ...)
+{
+	va_list		ap;
+	long long	v = -1;
+	int		waited = 0;
+	redisReply	*r;
+
+	for (;;) {
+		va_start(ap, fmt);
+		r = redisvCommand(e->rc, fmt, ap);
+		va_end(ap);
+		v = r != NULL && r->type == REDIS_REPLY_INTEGER ? r->integer :
+		    r != NULL && r->type == REDIS_REPLY_STRING ? strtoll(r->str, NULL, 10) : -1;
+		freeReplyObject(r);
+		if (v == want || waited >= timeout_ms)
+			return v;
+		sleep_ms(20);
+		waited += 20;
+	}
+}
+
+static void
+wait_settled(const struct od_test_env *e)
+{
+	int	waited;
+
+	for (waited = 0; waited < 10000 && !od_test_inbox_settled(e); waited += 20)
+		sleep_ms(20);
+	assert_true(od_test_inbox_settled(e));
+}
+
+static void
+enqueue_account(const struct od_test_env *e, const char *id, const char *due, const char *amount,
+    const char *consent)
+{
+	char	*body = od_test_account(id, due, amount, consent);
+
+	assert_non_null(body);
+	assert_int_equal(od_test_enqueue(e, "account", body), 0);
+	free(body);
+}
+
+static const char *
+str(json_t *o, const char *key)
+{
+	const char	*s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "(absent)";
+}
+
+static size_t
+outbox_count(const struct od_test_env *e, const char *file)
+{
+	json_t	*a = od_test_outbox(e, file);
+	size_t	 n = json_array_size(a);
+
+	json_decref(a);
+	return n;
+}
+
+static void
+stop_daemon(pid_t pid)
+{
+	g_pid = 0;
+	assert_int_equal(od_test_process_stop(pid, SIGTERM, 5000), 0);
+}
+
+static void
+run_once(const struct od_test_env *e, const char *log, int y, int mon, int d, int h)
+{
+	pid_t	pid = daemon_at(e, log, y, mon, d, h, 1);
+
+	assert_true(pid > 0);
+	assert_int_equal(od_test_process_wait(pid, 20000), 0);
+	g_pid = 0;
+}
+
+static const char	 wa_reminder_due[] =
+    "Hola Rosa, le recordamos que hoy 9 de marzo de 2026 vence su pago de S/ 1,234.50. "
+    "Si ya lo realizó, muchas gracias. Financiera Ejemplo S.A.C., consultas al +51 1 700 0000.";
+
+/* An account due today gets reminder_due on whatsapp, once; a re-enqueue duplicates nothing. */
+static void
+test_due_today(void **state)
+{
+	struct od_test_env	*const ep = &g_env;
+	json_t			*out, *m, *hist, *h, *att, *p;
+	pid_t			 pid;
+	char			 cmd[1024], line[512], *tok[8], *save;
+	FILE			*fp;
+	int			 nt, found = 0, header = 0;
+
+	(void)state;
+	assert_int_equal(od_test_env_start(ep, "itpipe", NULL, NULL), 0);
+	enqueue_account(ep, "PE-1", DUE, "1234.50", NULL);
+	pid = daemon_at(ep, "d1.log", 2026, 3, 9, 15, 0);
+	assert_int_equal(od_test_wait_int(ep, 1, 10000, "LLEN outreach:hist:PE-1"), 1);
+	assert_int_equal(wait_eq(ep, NEXT_DUE_MS, 5000, "ZSCORE outreach:due PE-1"), NEXT_DUE_MS);
+
+	/* Enqueued again while its next step is scheduled: re-planned, nothing new. */
+	enqueue_account(ep, "PE-1", DUE, "1234.50", NULL);
+	wait_settled(ep);
+	assert_int_equal(wait_eq(ep, NEXT_DUE_MS, 5000, "ZSCORE outreach:due PE-1"), NEXT_DUE_MS);
+	assert_int_equal(wait_eq(ep, 0, 5000, "ZCARD outreach:inflight"), 0);
+	sleep_ms(300);
+	stop_daemon(pid);
+	assert_int_equal(od_test_int(ep, "ZCARD outreach:due"), 1);
+	assert_int_equal(od_test_int(ep, "HLEN outreach:accounts"), 1);
+
+	/* The debtor's message, exactly. */
+	out = od_test_outbox(ep, "whatsapp.jsonl");
+	assert_int_equal(json_array_size(out), 1);
+	m = json_array_get(out, 0);
+	assert_string_equal(str(m, "action_id"), "PE-1:2026-03-09:reminder_due");
+	assert_string_equal(str(m, "attempt_id"), "PE-1:2026-03-09:reminder_due#1");
+	assert_string_equal(str(m, "to"), "+51987000111");
+	assert_string_equal(str(m, "step"), "reminder_due");
+	assert_string_equal(str(m, "locale"), "es-PE");
+	assert_string_equal(str(m, "text"), wa_reminder_due);
+	assert_string_equal(str(m, "wa_template"), "payment_due_today");
+	assert_string_equal(str(m, "wa_language"), "es");
+	p = json_object_get(m, "wa_params");
+	assert_int_equal(json_array_size(p), 5);
+	assert_string_equal(json_string_value(json_array_get(p, 0)), "Rosa");
+	assert_string_equal(json_string_value(json_array_get(p, 1)), "9 de marzo de 2026");
+	assert_string_equal(json_string_value(json_array_get(p, 2)), "S/ 1,234.50");
+	json_decref(out);
+	assert_int_equal(outbox_count(ep, "sms.jsonl"), 0);
+	assert_int_equal(outbox_count(ep, "email.jsonl"), 0);
+
+	/* The account's history: one 'sent'. */
+	hist = od_test_history(ep, "PE-1");
+	assert_int_equal(json_array_size(hist), 1);
+	h = json_array_get(hist, 0);
+	assert_string_equal(str(h, "status"), "sent");
+	assert_string_equal(str(h, "action_id"), "PE-1:2026-03-09:reminder_due");
+	assert_string_equal(str(h, "policy"), "pe-consumer");
+	assert_string_equal(str(h, "step"), "reminder_due");
+	assert_string_equal(str(h, "stage"), "reminder");
+	assert_string_equal(str(h, "channel"), "whatsapp");
+	assert_string_equal(str(h, "gateway"), "outbox");
+	assert_string_equal(str(h, "provider_id"), "outbox:PE-1:2026-03-09:reminder_due#1");
+	assert_true(strncmp(str(h, "ts"), "2026-03-09T15:0", 15) == 0);
+	json_decref(hist);
+
+	/* The attempts stream: 'sending', then 'sent', same attempt. */
+	att = od_test_attempts(ep);
+	assert_int_equal(json_array_size(att), 2);
+	assert_string_equal(str(json_array_get(att, 0), "status"), "sending");
+	assert_string_equal(str(json_array_get(att, 1), "status"), "sent");
+	assert_string_equal(str(json_array_get(att, 0), "attempt_id"), "PE-1:2026-03-09:reminder_due#1");
+	assert_string_equal(str(json_array_get(att, 1), "attempt_id"), "PE-1:2026-03-09:reminder_due#1");
+	assert_string_equal(str(json_array_get(att, 1), "provider_id"),
+	    "outbox:PE-1:2026-03-09:reminder_due#1");
+	json_decref(att);
+
+	/* What the operator reads: outreachctl attempts PE-1. */
+	snprintf(cmd, sizeof(cmd), "%s/bin/outreachctl --redis %s attempts PE-1", OD_BUILD_DIR,
+	    ep->redis.url);
+	assert_non_null(fp = popen(cmd, "r"));
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (strncmp(line, "TIME ", 5) == 0 && strstr(line, "STATUS") != NULL)
+			header = 1;
+		for (nt = 0, save = NULL, tok[0] = strtok_r(line, " \n", &save); tok[nt] != NULL && nt < 7;)
+			tok[++nt] = strtok_r(NULL, " \n", &save);
+		if (nt == 7 && strcmp(tok[1], "reminder_due") == 0) {
+			assert_string_equal(tok[2], "reminder");
+			assert_string_equal(tok[3], "whatsapp");
+			assert_string_equal(tok[4], "outbox");
+			assert_string_equal(tok[5], "sent");
+			assert_string_equal(tok[6], "outbox:PE-1:2026-03-09:reminder_due#1");
+			found++;
+		}
+	}
+	assert_int_equal(pclose(fp), 0);
+	assert_true(header);
+	assert_int_equal(found, 1);
+
+	/* Enqueued again after the send, with the daemon started afresh: still nothing new. */
+	enqueue_account(ep, "PE-1", DUE, "1234.50", NULL);
+	pid = daemon_at(ep, "d2.log", 2026, 3, 9, 15, 0);
+	wait_settled(ep);
+	assert_int_equal(wait_eq(ep, NEXT_DUE_MS, 5000, "ZSCORE outreach:due PE-1"), NEXT_DUE_MS);
+	assert_int_equal(wait_eq(ep, 0, 5000, "ZCARD outreach:inflight"), 0);
+	sleep_ms(300);
+	stop_daemon(pid);
+	assert_int_equal(outbox_count(ep, "whatsapp.jsonl"), 1);
+	assert_int_equal(od_test_int(ep, "LLEN outreach:hist:PE-1"), 1);
+	}
+
+/* Consent for email only: offer_plan prefers whatsapp, records why not, sends email. */
+static void
+test_consent_fallback(void **state)
+{
+	struct od_test_env	*const ep = &g_env;
+	json_t			*out, *m, *hist;
+	pid_t			 pid;
+
+	(void)state;
+	assert_int_equal(od_test_env_start(ep, "itpipe", NULL, NULL), 0);
+	/* Due 15 days ago: offer_plan (+15d, channels whatsapp, email, sms) is the step due now. */
+	enqueue_account(ep, "PE-2", "2026-02-22", "1234.50",
+	    "{\"sms\":false,\"email\":true,\"whatsapp\":false}");
+	pid = daemon_at(ep, "d1.log", 2026, 3, 9, 15, 0);
+	assert_int_equal(od_test_wait_int(ep, 2, 10000, "LLEN outreach:hist:PE-2"), 2);
+	assert_int_equal(wait_eq(ep, 0, 5000, "ZCARD outreach:inflight"), 0);
+	stop_daemon(pid);
+
+	hist = od_test_history(ep, "PE-2");
+	assert_int_equal(json_array_size(hist), 2);
+	assert_string_equal(str(json_array_get(hist, 0), "status"), "suppressed");
+	assert_string_equal(str(json_array_get(hist, 0), "reason"), "consent");
+	assert_string_equal(str(json_array_get(hist, 0), "channel"), "whatsapp");
+	assert_string_equal(str(json_array_get(hist, 0), "step"), "offer_plan");
+	assert_string_equal(str(json_array_get(hist, 1), "status"), "sent");
+	assert_string_equal(str(json_array_get(hist, 1), "channel"), "email");
+	assert_string_equal(str(json_array_get(hist, 1), "stage"), "offer");
+	assert_string_equal(str(json_array_get(hist, 1), "action_id"), "PE-2:2026-02-22:offer_plan");
+	json_decref(hist);
+
+	assert_int_equal(outbox_count(ep, "whatsapp.jsonl"), 0);
+	assert_int_equal(outbox_count(ep, "sms.jsonl"), 0);
+	out = od_test_outbox(ep, "email.jsonl");
+	assert_int_equal(json_array_size(out), 1);
+	m = json_array_get(out, 0);
+	assert_string_equal(str(m, "to"), "rosa@example.pe");
+	assert_string_equal(str(m, "action_id"), "PE-2:2026-02-22:offer_plan");
+	assert_string_equal(str(m, "subject"), "Una propuesta para regularizar su deuda de S/ 1,234.50");
+	assert_non_null(strstr(str(m, "text"), "Estimado(a) Rosa Huamán:\n"));
+	assert_non_null(strstr(str(m, "text"), "- Pagar en 3 cuotas de S/ 411.50."));
+	json_decref(out);
+	}
+
+/* Sends reminder_due to id at 2026-03-09 10:00 Lima, then leaves the daemon running. */
+static pid_t
+sent_due_today(struct od_test_env *e, const char *id)
+{
+	pid_t	pid;
+
+	enqueue_account(e, id, DUE, "1234.50", NULL);
+	pid = daemon_at(e, "d1.log", 2026, 3, 9, 15, 0);
+	assert_int_equal(od_test_wait_int(e, 1, 10000, "LLEN outreach:hist:%s", id), 1);
+	assert_int_equal(wait_eq(e, NEXT_DUE_MS, 5000, "ZSCORE outreach:due %s", id), NEXT_DUE_MS);
+	return pid;
+}
+
+static void
+test_full_payment(void **state)
+{
+	struct od_test_env	*const ep = &g_env;
+	pid_t			 pid;
+	char			 ev[200];
+
+	(void)state;
+	assert_int_equal(od_test_env_start(ep, "itpipe", NULL, NULL), 0);
+	pid = sent_due_today(ep, "PE-3");
+	snprintf(ev, sizeof(ev), "{\"account_id\":\"PE-3\",\"type\":\"payment\",\"amount\":\"1234.50\","
+	    "\"full\":true}");
+	assert_int_equal(od_test_enqueue(ep, "event", ev), 0);
+	wait_settled(ep);
+	/* ZSCORE answers nil: the pending notice_overdue is gone. */
+	assert_int_equal(wait_eq(ep, 0, 5000, "EXISTS outreach:due"), 0);
+	assert_int_equal(od_test_int(ep, "ZCARD outreach:due"), 0);
+	stop_daemon(pid);
+
+	/* Past notice_overdue (+3d) and final_notice (+30d): nothing more is sent. */
+	run_once(ep, "d2.log", 2026, 3, 12, 15);
+	run_once(ep, "d3.log", 2026, 4, 8, 15);
+	assert_int_equal(outbox_count(ep, "whatsapp.jsonl"), 1);
+	assert_int_equal(outbox_count(ep, "sms.jsonl"), 0);
+	assert_int_equal(outbox_count(ep, "email.jsonl"), 0);
+	assert_int_equal(od_test_int(ep, "LLEN outreach:hist:PE-3"), 1);
+	assert_int_equal(od_test_int(ep, "ZCARD outreach:due"), 0);
+	assert_int_equal(od_test_int(ep, "ZCARD outreach:inflight"), 0);
+	}
+
+static void
+test_partial_payment(void **state)
+{
+	struct od_test_env	*const ep = &g_env;
+	json_t			*out, *hist;
+	pid_t			 pid;
+
+	(void)state;
+	assert_int_equal(od_test_env_start(ep, "itpipe", NULL, NULL), 0);
+	pid = sent_due_today(ep, "PE-4");
+	assert_int_equal(od_test_enqueue(ep, "event",
+	    "{\"account_id\":\"PE-4\",\"type\":\"payment\",\"amount\":\"200.00\"}"), 0);
+	wait_settled(ep);
+	/* Re-planned: notice_overdue stays where it was. */
+	assert_int_equal(wait_eq(ep, NEXT_DUE_MS, 5000, "ZSCORE outreach:due PE-4"), NEXT_DUE_MS);
+	assert_int_equal(wait_eq(ep, 0, 5000, "ZCARD outreach:inflight"), 0);
+	stop_daemon(pid);
+	assert_int_equal(outbox_count(ep, "sms.jsonl"), 0);
+
+	run_once(ep, "d2.log", 2026, 3, 12, 15);
+	out = od_test_outbox(ep, "sms.jsonl");
+	assert_int_equal(json_array_size(out), 1);
+	assert_string_equal(str(json_array_get(out, 0), "action_id"), "PE-4:2026-03-09:notice_overdue");
+	assert_string_equal(str(json_array_get(out, 0), "to"), "+51987000111");
+	assert_string_equal(str(json_array_get(out, 0), "text"),
+	    "Financiera Ejemplo S.A.C.: Rosa, su pago de S/ 1,034.50 con vencimiento el "
+	    "9 de marzo de 2026 se encuentra pendiente. Le pedimos regularizarlo a la brevedad. "
+	    "Pague en https://pagos.example.pe o consulte al +51 1 700 0000.");
+	json_decref(out);
+	hist = od_test_history(ep, "PE-4");
+	assert_int_equal(json_array_size(hist), 2);
+	assert_string_equal(str(json_array_get(hist, 1), "status"), "sent");
+	assert_string_equal(str(json_array_get(hist, 1), "step"), "notice_overdue");
+	assert_string_equal(str(json_array_get(hist, 1), "channel"), "sms");
+	json_decref(hist);
+	}
+
+static void
+test_opt_out(void **state)
+{
+	struct od_test_env	*const ep = &g_env;
+	json_t			*out, *hist;
+	pid_t			 pid;
+
+	(void)state;
+	assert_int_equal(od_test_env_start(ep, "itpipe", NULL, NULL), 0);
+	pid = sent_due_today(ep, "PE-5");
+	assert_int_equal(od_test_enqueue(ep, "event",
+	    "{\"account_id\":\"PE-5\",\"type\":\"opt_out\",\"channel\":\"sms\"}"), 0);
+	wait_settled(ep);
+	assert_int_equal(wait_eq(ep, 0, 5000, "ZCARD outreach:inflight"), 0);
+	stop_daemon(pid);
+
+	/* notice_overdue prefers sms: opted out, so email. */
+	run_once(ep, "d2.log", 2026, 3, 12, 15);
+	assert_int_equal(outbox_count(ep, "sms.jsonl"), 0);
+	out = od_test_outbox(ep, "email.jsonl");
+	assert_int_equal(json_array_size(out), 1);
+	assert_string_equal(str(json_array_get(out, 0), "action_id"), "PE-5:2026-03-09:notice_overdue");
+	assert_string_equal(str(json_array_get(out, 0), "to"), "rosa@example.pe");
+	assert_string_equal(str(json_array_get(out, 0), "subject"), "Pago pendiente de S/ 1,234.50");
+	json_decref(out);
+	hist = od_test_history(ep, "PE-5");
+	assert_int_equal(json_array_size(hist), 3);
+	assert_string_equal(str(json_array_get(hist, 1), "status"), "suppressed");
+	assert_string_equal(str(json_array_get(hist, 1), "reason"), "opt_out");
+	assert_string_equal(str(json_array_get(hist, 1), "channel"), "sms");
+	assert_string_equal(str(json_array_get(hist, 2), "status"), "sent");
+	assert_string_equal(str(json_array_get(hist, 2), "channel"), "email");
+	json_decref(hist);
+	}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_due_today, teardown),
+		cmocka_unit_test_teardown(test_consent_fallback, teardown),
+		cmocka_unit_test_teardown(test_full_payment, teardown),
+		cmocka_unit_test_teardown(test_partial_payment, teardown),
+		cmocka_unit_test_teardown(test_opt_out, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
