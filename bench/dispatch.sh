@@ -94,7 +94,7 @@ while True:
     if at > now and day.weekday() < 5 and day.isoformat() not in holidays:
         break
     day += dt.timedelta(days=1)
-print(int((at - now).total_seconds()), day.isoformat())
+print(int((at - now).total_seconds()) + 1, day.isoformat())
 EOF
 )
 export OUTREACHD_CLOCK_OFFSET=${OFFSET_S}s

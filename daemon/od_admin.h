@@ -1,0 +1,52 @@
+/*
+ * od_admin: the admin HTTP endpoint on the daemon's libevent loop (evhttp).
+ *
+ *   GET /healthz  200 "ok\n": the loop turns
+ *   GET /readyz   200 "ok\n" when the ready callback says so, else
+ *                 503 "not ready: <why>\n"
+ *   GET /metrics  200, Prometheus text format 0.0.4 of the registry
+ *
+ * HEAD works too; other methods get 405, other paths 404.  It binds
+ * 127.0.0.1 unless told otherwise.  With a token, every request must
+ * carry "Authorization: Bearer <token>" or gets 401.
+ */
+#ifndef OD_ADMIN_H
+#define OD_ADMIN_H
+
+#include <stddef.h>
+
+struct event_base;
+struct od_metrics;
+
+#define OD_ADMIN_DEFAULT_ADDRESS	"127.0.0.1"
+#define OD_ADMIN_DEFAULT_PORT		9464
+
+/*
+ * Ready?  1 ready; 0 not, with a short reason written to why (len bytes,
+ * e.g. "redis disconnected").  Called on the loop for each /readyz.
+ */
+typedef int (*od_admin_ready_fn)(void *arg, char *why, size_t len);
+/* Called before each /metrics is written: refresh gauges from cached state. */
+typedef void (*od_admin_collect_fn)(void *arg, struct od_metrics *m);
+
+struct od_admin_config {
+	const char		*address;	/* NULL: 127.0.0.1 */
+	int			 port;		/* 0: any free port (see od_admin_port) */
+	const char		*token;		/* NULL or "": no authentication; copied */
+	struct od_metrics	*metrics;	/* borrowed; NULL: /metrics is empty */
+	od_admin_ready_fn	 ready;		/* NULL: always ready */
+	od_admin_collect_fn	 collect;	/* may be NULL */
+	void			*arg;		/* for both callbacks */
+};
+
+struct od_admin;
+
+/* Binds and listens on base.  NULL with a message in err on failure. */
+struct od_admin	*od_admin_new(struct event_base *base, const struct od_admin_config *cfg,
+		    char *err, size_t errlen);
+/* The port bound (useful with port 0). */
+int		 od_admin_port(const struct od_admin *a);
+/* Closes the listener and every connection.  Not from inside a callback. */
+void		 od_admin_free(struct od_admin *a);
+
+#endif /* OD_ADMIN_H */

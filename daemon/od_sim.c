@@ -1,0 +1,823 @@
+/*
+ * od_sim: the simulation engine (see od_sim.h).
+ *
+ * The state an account has in Redis (P:state, a JSON object written by the
+ * Lua scripts) is kept here as a C struct and written out as the same JSON
+ * whenever od_job_start reads it; the scripts' changes are made in C:
+ *   intake.lua    -> sim_intake (new account / update of a known one)
+ *   event.lua     -> sim_event_apply
+ *   complete.lua  -> sim_complete
+ * claim.lua and begin.lua have nothing to do on one thread and one clock: a
+ * claimed action is decided and completed at the same virtual instant, so
+ * nothing can arrive in between.  event.lua's duplicate-entry list (evs) is
+ * not kept: every simulated event is a distinct entry.
+ */
+#include "od_sim.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "od_buf.h"
+#include "od_job.h"
+#include "od_plan.h"
+#include "od_time.h"
+
+#define DAY_MS		86400000LL
+#define RECENT_MS	(8 * DAY_MS)	/* complete.lua keeps 8 days of contacts */
+#define MAX_FAILURES	64
+
+enum sim_status { ST_ACTIVE = 0, ST_PAID, ST_CLOSED, ST_CEASED };
+static const char *const sim_status_names[] = { "active", "paid", "closed", "ceased" };
+
+#define OPT_ALL		(1u << OD_CH_MAX)
+
+struct sim_contact {
+	int64_t	at;
+	int	kind;
+};
+
+struct sim_acct {
+	char			*id;
+	char			*doc;		/* the account document as taken in */
+	size_t			 len;
+	const struct od_policy	*policy;
+	char			 cycle[11];
+	int			 next, fb, tries, seq;
+	int			 digits;
+	int64_t			 amount_minor, paid_minor;
+	unsigned char		 status;	/* enum sim_status */
+	unsigned char		 optout;	/* bit per kind, OPT_ALL */
+	unsigned char		 dispute;
+	unsigned char		 stages;	/* bit per stage a message was sent at */
+	char			 promise[11];	/* hold.promise_until, or "" */
+	struct sim_contact	*recent;
+	size_t			 nrecent, caprecent;
+	int64_t			 due;		/* -1: nothing planned */
+	long			 hpos;		/* place in the heap, or -1 */
+};
+
+struct sim_event {
+	int64_t			 at;
+	size_t			 seq;
+	size_t			 acct;
+	enum od_event_type	 type;
+	int			 channel;	/* kind, or -1 for all */
+	int			 full;
+	double			 amount;
+	char			 until[11];
+};
+
+struct od_sim {
+	const struct od_confset	*set;
+	struct od_sim_options	 o;
+	const struct od_policy	*forced;
+	int64_t			 horizon;
+	struct sim_acct		*acct;
+	size_t			 n, cap;
+	size_t			*hash;		/* open addressing: index + 1, 0 empty */
+	size_t			 hcap;
+	struct sim_event	*ev;
+	size_t			 nev, capev;
+	size_t			*heap;
+	size_t			 nheap;
+	struct od_buf		 state;		/* the state JSON handed to od_job_start */
+	struct od_sim_summary	 sum;
+	int			 ran;
+};
+
+const char *
+od_sim_end_name(enum od_sim_end e)
+{
+	static const char *const names[] = { "active", "finished", "paid", "closed", "ceased",
+	    "stopped" };
+
+	return (int)e >= 0 && e < OD_SIM_END_MAX ? names[e] : "invalid";
+}
+
+/* ---- the account index ------------------------------------------------------- */
+
+static size_t
+sim_hash_str(const char *s)
+{
+	size_t	h = 1469598103934665603ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* The account's index, or (size_t)-1. */
+static size_t
+sim_find(const struct od_sim *s, const char *id)
+{
+	size_t	i;
+
+	if (s->hcap == 0)
+		return (size_t)-1;
+	for (i = sim_hash_str(id) & (s->hcap - 1); s->hash[i] != 0; i = (i + 1) & (s->hcap - 1))
+		if (strcmp(s->acct[s->hash[i] - 1].id, id) == 0)
+			return s->hash[i] - 1;
+	return (size_t)-1;
+}
+
+static void
+sim_hash_put(size_t *hash, size_t hcap, const char *id, size_t idx)
+{
+	size_t	i;
+
+	for (i = sim_hash_str(id) & (hcap - 1); hash[i] != 0; i = (i + 1) & (hcap - 1))
+		;
+	hash[i] = idx + 1;
+}
+
+static int
+sim_hash_grow(struct od_sim *s)
+{
+	size_t	 ncap = s->hcap ? s->hcap * 2 : 1024, i, *nh;
+
+	if ((nh = calloc(ncap, sizeof(*nh))) == NULL)
+		return -1;
+	for (i = 0; i < s->n; i++)
+		sim_hash_put(nh, ncap, s->acct[i].id, i);
+	free(s->hash);
+	s->hash = nh;
+	s->hcap = ncap;
+	return 0;
+}
+
+/* ---- the due heap (P:due): a min-heap of accounts by (due, index) ------------ */
+
+static int
+sim_heap_less(const struct od_sim *s, size_t a, size_t b)
+{
+	const struct sim_acct *x = &s->acct[a], *y = &s->acct[b];
+
+	return x->due < y->due || (x->due == y->due && a < b);
+}
+
+static void
+sim_heap_place(struct od_sim *s, size_t pos, size_t ai)
+{
+	s->heap[pos] = ai;
+	s->acct[ai].hpos = (long)pos;
+}
+
+static void
+sim_heap_up(struct od_sim *s, size_t pos)
+{
+	size_t	ai = s->heap[pos], parent;
+
+	while (pos > 0) {
+		parent = (pos - 1) / 2;
+		if (!sim_heap_less(s, ai, s->heap[parent]))
+			break;
+		sim_heap_place(s, pos, s->heap[parent]);
+		pos = parent;
+	}
+	sim_heap_place(s, pos, ai);
+}
+
+static void
+sim_heap_down(struct od_sim *s, size_t pos)
+{
+	size_t	ai = s->heap[pos], c;
+
+	for (;;) {
+		c = 2 * pos + 1;
+		if (c >= s->nheap)
+			break;
+		if (c + 1 < s->nheap && sim_heap_less(s, s->heap[c + 1], s->heap[c]))
+			c++;
+		if (!sim_heap_less(s, s->heap[c], ai))
+			break;
+		sim_heap_place(s, pos, s->heap[c]);
+		pos = c;
+	}
+	sim_heap_place(s, pos, ai);
+}
+
+static void
+sim_heap_remove(struct od_sim *s, size_t ai)
+{
+	long	pos = s->acct[ai].hpos;
+	size_t	last;
+
+	if (pos < 0)
+		return;
+	s->acct[ai].hpos = -1;
+	last = s->heap[--s->nheap];
+	if ((size_t)pos == s->nheap)
+		return;
+	sim_heap_place(s, (size_t)pos, last);
+	sim_heap_up(s, (size_t)pos);
+	sim_heap_down(s, (size_t)s->acct[last].hpos);
+}
+
+/* ZADD due: plans the account at due (moving a pending action); beyond the horizon it waits. */
+static void
+sim_schedule(struct od_sim *s, size_t ai, int64_t due)
+{
+	struct sim_acct	*a = &s->acct[ai];
+
+	sim_heap_remove(s, ai);
+	a->due = due;
+	if (due < 0 || due >= s->horizon)
+		return;
+	sim_heap_place(s, s->nheap++, ai);
+	sim_heap_up(s, s->nheap - 1);
+}
+
+/* ---- set-up ------------------------------------------------------------------ */
+
+struct od_sim *
+od_sim_new(const struct od_confset *set, const struct od_sim_options *o, char *err, size_t errlen)
+{
+	struct od_sim	*s;
+
+	if (o->days < 1 || o->days > 3660) {
+		snprintf(err, errlen, "days: %d is not between 1 and 3660", o->days);
+		return NULL;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->set = set;
+	s->o = *o;
+	s->o.policy = NULL;
+	if (o->policy != NULL && (s->forced = od_policy_find(&set->policies, o->policy)) == NULL) {
+		snprintf(err, errlen, "policy: no policy named '%s' is loaded", o->policy);
+		free(s);
+		return NULL;
+	}
+	s->horizon = o->from_ms + (int64_t)o->days * DAY_MS;
+	s->sum.from_ms = o->from_ms;
+	s->sum.days = o->days;
+	if ((s->sum.sends = calloc((size_t)o->days, sizeof(*s->sum.sends))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		free(s);
+		return NULL;
+	}
+	od_buf_init(&s->state);
+	return s;
+}
+
+static void
+sim_counts_free(struct od_sim_count *c, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(c[i].name);
+	free(c);
+}
+
+void
+od_sim_free(struct od_sim *s)
+{
+	size_t	i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->n; i++) {
+		free(s->acct[i].id);
+		free(s->acct[i].doc);
+		free(s->acct[i].recent);
+	}
+	free(s->acct);
+	free(s->hash);
+	free(s->ev);
+	free(s->heap);
+	od_buf_free(&s->state);
+	free(s->sum.sends);
+	sim_counts_free(s->sum.suppressions, s->sum.nsuppressions);
+	sim_counts_free(s->sum.failures, s->sum.nfailures);
+	free(s);
+}
+
+/* intake.lua, for one account: a new state, or an update of the known one. */
+static int
+sim_intake(struct od_sim *s, const struct od_account *a, const struct od_policy *p,
+    const char *json, size_t len)
+{
+	struct sim_acct	*x;
+	char		*doc;
+	int64_t		 now = s->o.from_ms, due = now;
+	size_t		 idx, skipped;
+	int		 i;
+
+	if ((doc = malloc(len + 1)) == NULL)
+		return -1;
+	memcpy(doc, json, len);
+	doc[len] = '\0';
+	if ((idx = sim_find(s, a->id)) != (size_t)-1) {
+		x = &s->acct[idx];
+		free(x->doc);
+		x->doc = doc;
+		x->len = len;
+		if (strcmp(x->cycle, a->due_date) != 0) {
+			snprintf(x->cycle, sizeof(x->cycle), "%s", a->due_date);
+			x->next = x->tries = x->fb = 0;
+			x->paid_minor = 0;
+			if (x->status != ST_CEASED)
+				x->status = ST_ACTIVE;
+			x->dispute = 0;
+			x->promise[0] = '\0';
+		}
+		x->policy = p;
+		x->amount_minor = a->amount_minor;
+		x->digits = a->minor_digits;
+		if (x->status == ST_ACTIVE)
+			sim_schedule(s, idx, now);	/* an update is re-planned at once */
+		return 0;
+	}
+	if (s->o.limit_accounts > 0 && s->n >= s->o.limit_accounts) {
+		free(doc);
+		return 1;
+	}
+	if (s->n == s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 1024;
+		struct sim_acct *nv = realloc(s->acct, ncap * sizeof(*nv));
+		size_t *nh = realloc(s->heap, ncap * sizeof(*nh));
+
+		if (nv != NULL)
+			s->acct = nv;
+		if (nh != NULL)
+			s->heap = nh;
+		if (nv == NULL || nh == NULL) {
+			free(doc);
+			return -1;
+		}
+		s->cap = ncap;
+	}
+	if ((s->n + 1) * 2 > s->hcap && sim_hash_grow(s) == -1) {
+		free(doc);
+		return -1;
+	}
+	x = &s->acct[s->n];
+	memset(x, 0, sizeof(*x));
+	if ((x->id = strdup(a->id)) == NULL) {
+		free(doc);
+		return -1;
+	}
+	x->doc = doc;
+	x->len = len;
+	x->policy = p;
+	snprintf(x->cycle, sizeof(x->cycle), "%s", a->due_date);
+	x->status = ST_ACTIVE;
+	x->amount_minor = a->amount_minor;
+	x->digits = a->minor_digits;
+	x->due = -1;
+	x->hpos = -1;
+	sim_hash_put(s->hash, s->hcap, x->id, s->n);
+	idx = s->n++;
+	s->sum.accounts++;
+	/* od_intake.c: the first due from step 0; a step already due goes now. */
+	i = od_plan_next(a, p, 0, now, &due, &skipped);
+	if (i < 0 || due < now)
+		due = now;
+	sim_schedule(s, idx, due);
+	return 0;
+}
+
+int
+od_sim_add_account(struct od_sim *s, const char *json, size_t len, char *reason, size_t rlen)
+{
+	struct od_account	 a;
+	const struct od_policy	*p;
+	int			 rc;
+
+	if (od_account_parse(json, len, s->set->cfg.max_body, &a, reason, rlen) == -1) {
+		s->sum.accounts_rejected++;
+		return -1;
+	}
+	if (s->forced != NULL)
+		p = s->forced;
+	else if (a.policy != NULL) {
+		if ((p = od_policy_find(&s->set->policies, a.policy)) == NULL) {
+			snprintf(reason, rlen, "policy: no policy named '%s' is loaded", a.policy);
+			goto reject;
+		}
+	} else if ((p = od_policy_select(&s->set->policies, &a, s->o.from_ms)) == NULL) {
+		snprintf(reason, rlen, "policy: no policy's segment takes this account "
+		    "(country %s, %s %s, due %s); name one in 'policy'", a.country, a.currency,
+		    a.amount, a.due_date);
+		goto reject;
+	}
+	rc = sim_intake(s, &a, p, json, len);
+	od_account_clear(&a);
+	if (rc == -1)
+		snprintf(reason, rlen, "out of memory");
+	return rc;
+reject:
+	od_account_clear(&a);
+	s->sum.accounts_rejected++;
+	return -1;
+}
+
+int
+od_sim_add_event(struct od_sim *s, const char *json, size_t len, char *reason, size_t rlen)
+{
+	struct od_event		 e;
+	struct sim_event	*x;
+	const char		*at;
+	size_t			 idx;
+	int64_t			 ms;
+
+	if (od_event_parse(json, len, s->set->cfg.max_body, &e, reason, rlen) == -1)
+		goto reject;
+	at = json_string_value(json_object_get(e.doc, "at"));
+	if (at == NULL || od_time_parse_iso(at, &ms) == -1) {
+		snprintf(reason, rlen, "at: required to simulate an event (\"2026-12-02T10:00:00Z\")");
+		goto reject_clear;
+	}
+	if ((idx = sim_find(s, e.account_id)) == (size_t)-1) {
+		snprintf(reason, rlen, "account_id: no such account (enqueue the account first)");
+		goto reject_clear;
+	}
+	if (s->nev == s->capev) {
+		size_t ncap = s->capev ? s->capev * 2 : 256;
+		struct sim_event *nv = realloc(s->ev, ncap * sizeof(*nv));
+
+		if (nv == NULL) {
+			snprintf(reason, rlen, "out of memory");
+			goto reject_clear;
+		}
+		s->ev = nv;
+		s->capev = ncap;
+	}
+	x = &s->ev[s->nev];
+	memset(x, 0, sizeof(*x));
+	x->at = ms < s->o.from_ms ? s->o.from_ms : ms;
+	x->seq = s->nev++;
+	x->acct = idx;
+	x->type = e.type;
+	x->channel = e.channel;
+	x->full = e.full;
+	x->amount = e.amount ? strtod(e.amount, NULL) : 0;
+	if (e.until != NULL)
+		snprintf(x->until, sizeof(x->until), "%s", e.until);
+	od_event_clear(&e);
+	return 0;
+reject_clear:
+	od_event_clear(&e);
+reject:
+	s->sum.events_rejected++;
+	return -1;
+}
+
+/* ---- the scripts' state changes -------------------------------------------- */
+
+/* event.lua at now. */
+static void
+sim_event_apply(struct od_sim *s, const struct sim_event *ev, int64_t now)
+{
+	struct sim_acct	*a = &s->acct[ev->acct];
+	int64_t		 amount;
+	int		 replan = 0;
+	unsigned	 bit = ev->channel < 0 ? OPT_ALL : 1u << ev->channel;
+
+	amount = (int64_t)floor(ev->amount * pow(10, a->digits) + 0.5);
+	switch (ev->type) {
+	case OD_EV_PAYMENT:
+		a->paid_minor += amount;
+		if (ev->full || a->paid_minor >= a->amount_minor)
+			a->status = ST_PAID;
+		else
+			replan = 1;	/* the amounts in the next message change */
+		break;
+	case OD_EV_CLOSE:
+		a->status = ST_CLOSED;
+		break;
+	case OD_EV_CEASE:
+		a->status = ST_CEASED;
+		break;
+	case OD_EV_OPT_OUT:
+		a->optout |= bit;
+		break;
+	case OD_EV_OPT_IN:
+		if (ev->channel < 0)
+			a->optout = 0;
+		else
+			a->optout &= ~bit;
+		replan = 1;
+		break;
+	case OD_EV_DISPUTE:
+		a->dispute = 1;
+		break;
+	case OD_EV_DISPUTE_RESOLVED:
+		a->dispute = 0;
+		replan = 1;
+		break;
+	case OD_EV_PROMISE:
+		snprintf(a->promise, sizeof(a->promise), "%s", ev->until);
+		replan = 1;
+		break;
+	default:
+		break;
+	}
+	s->sum.events++;
+	if (a->status != ST_ACTIVE) {
+		sim_heap_remove(s, ev->acct);
+		a->due = -1;
+	} else if (replan)
+		sim_schedule(s, ev->acct, now);
+}
+
+/* The state as P:state holds it, for od_job_start. */
+static int
+sim_state_json(struct od_sim *s, const struct sim_acct *a)
+{
+	struct od_buf	*b = &s->state;
+	size_t		 i;
+	int		 k, first = 1;
+
+	od_buf_reset(b);
+	od_buf_puts(b, "{\"policy\":");
+	od_buf_json_string(b, a->policy->name);
+	od_buf_printf(b, ",\"cycle\":\"%s\",\"next\":%d,\"status\":\"%s\",\"amount_minor\":%lld,"
+	    "\"paid_minor\":%lld,\"digits\":%d,\"tries\":%d,\"fb\":%d,\"seq\":%d,\"optout\":{",
+	    a->cycle, a->next, sim_status_names[a->status], (long long)a->amount_minor,
+	    (long long)a->paid_minor, a->digits, a->tries, a->fb, a->seq);
+	for (k = 0; k <= OD_CH_MAX; k++)
+		if (a->optout & (1u << k)) {
+			od_buf_printf(b, "%s\"%s\":true", first ? "" : ",",
+			    k == OD_CH_MAX ? "all" : od_channel_kind_name(k));
+			first = 0;
+		}
+	od_buf_puts(b, "},\"hold\":{");
+	if (a->dispute)
+		od_buf_puts(b, "\"dispute\":true");
+	if (a->promise[0])
+		od_buf_printf(b, "%s\"promise_until\":\"%s\"", a->dispute ? "," : "", a->promise);
+	od_buf_puts(b, "},\"recent\":[");
+	for (i = 0; i < a->nrecent; i++)
+		od_buf_printf(b, "%s[%lld,\"%s\"]", i ? "," : "", (long long)a->recent[i].at,
+		    od_channel_kind_name(a->recent[i].kind));
+	od_buf_puts(b, "]}");
+	return b->oom ? -1 : 0;
+}
+
+/* complete.lua at now. */
+static int
+sim_complete(struct od_sim *s, size_t ai, const struct od_job *j, int64_t now)
+{
+	struct sim_acct	*a = &s->acct[ai];
+	size_t		 i, n = 0;
+	int		 k;
+
+	if (j->next_step >= 0)
+		a->next = j->next_step;
+	a->fb = j->ci;
+	a->tries = j->tries;
+	a->seq = j->seq;
+	if (j->optout[0] && (k = od_channel_kind_parse(j->optout)) >= 0)
+		a->optout |= 1u << k;
+	for (i = 0; i < a->nrecent; i++)
+		if (a->recent[i].at > now - RECENT_MS)
+			a->recent[n++] = a->recent[i];
+	a->nrecent = n;
+	if (j->contact[0] && (k = od_channel_kind_parse(j->contact)) >= 0) {
+		if (a->nrecent == a->caprecent) {
+			size_t ncap = a->caprecent ? a->caprecent * 2 : 4;
+			struct sim_contact *nr = realloc(a->recent, ncap * sizeof(*nr));
+
+			if (nr == NULL)
+				return -1;
+			a->recent = nr;
+			a->caprecent = ncap;
+		}
+		a->recent[a->nrecent].at = now;
+		a->recent[a->nrecent++].kind = k;
+	}
+	a->due = -1;
+	if (a->status == ST_ACTIVE && j->next_due >= 0)
+		sim_schedule(s, ai, j->next_due);
+	return 0;
+}
+
+/* ---- one action -------------------------------------------------------------- */
+
+static int
+sim_count(struct od_sim_count **v, size_t *n, size_t max, const char *name)
+{
+	struct od_sim_count	*nv;
+	size_t			 i;
+
+	for (i = 0; i < *n; i++)
+		if (strcmp((*v)[i].name, name) == 0) {
+			(*v)[i].n++;
+			return 0;
+		}
+	if (*n >= max)
+		name = "other";
+	for (i = 0; i < *n; i++)
+		if (strcmp((*v)[i].name, name) == 0) {
+			(*v)[i].n++;
+			return 0;
+		}
+	if ((nv = realloc(*v, (*n + 1) * sizeof(*nv))) == NULL)
+		return -1;
+	*v = nv;
+	if ((nv[*n].name = strdup(name)) == NULL)
+		return -1;
+	nv[(*n)++].n = 1;
+	return 0;
+}
+
+/* Hands the action's records to fn and counts them. */
+static void
+sim_emit(struct od_sim *s, struct sim_acct *a, const struct od_job *j, int64_t now,
+    od_sim_entry_fn fn, void *arg)
+{
+	struct od_sim_entry	 e;
+	const struct od_tz	*tz = NULL;
+	json_t			*r;
+	const char		*ch;
+	size_t			 i;
+	int64_t			 day;
+	enum od_stage		 stage;
+
+	memset(&e, 0, sizeof(e));
+	e.at_ms = now;
+	e.account_id = a->id;
+	if (j->acct_ok && (e.timezone = od_account_timezone(&j->acct)) != NULL &&
+	    (tz = od_tz_get(e.timezone)) != NULL) {
+		od_tz_to_local(tz, now / 1000, &e.local);
+		e.has_local = 1;
+	}
+	json_array_foreach(j->records, i, r) {
+		e.policy = json_string_value(json_object_get(r, "policy"));
+		e.step = json_string_value(json_object_get(r, "step"));
+		e.stage = json_string_value(json_object_get(r, "stage"));
+		e.step_index = (int)json_integer_value(json_object_get(r, "step_index"));
+		ch = json_string_value(json_object_get(r, "channel"));
+		e.channel = ch ? od_channel_kind_parse(ch) : -1;
+		e.status = json_string_value(json_object_get(r, "status"));
+		e.reason = json_string_value(json_object_get(r, "reason"));
+		e.detail = json_string_value(json_object_get(r, "detail"));
+		e.subject = e.text = e.wa_template = e.sms_coding = NULL;
+		e.sms_segments = 0;
+		if (e.status == NULL)
+			continue;
+		if (strcmp(e.status, "sent") == 0) {
+			e.reason = NULL;
+			e.subject = j->r.subject;
+			e.text = j->r.text;
+			e.wa_template = j->r.wa_name;
+			e.sms_coding = j->coding[0] ? j->coding : NULL;
+			e.sms_segments = j->segments;
+			s->sum.sent++;
+			day = (now - s->o.from_ms) / DAY_MS;
+			if (day >= 0 && day < s->o.days && e.channel >= 0)
+				s->sum.sends[day][e.channel]++;
+			stage = od_stage_parse(e.stage);
+			if (stage != OD_STAGE_INVALID && !(a->stages & (1u << stage))) {
+				a->stages |= 1u << stage;
+				s->sum.stage_reached[stage]++;
+			}
+		} else if (strcmp(e.status, "suppressed") == 0) {
+			s->sum.suppressed++;
+			sim_count(&s->sum.suppressions, &s->sum.nsuppressions, (size_t)-1,
+			    e.reason ? e.reason : "unknown");
+		} else {
+			s->sum.failed++;
+			sim_count(&s->sum.failures, &s->sum.nfailures, MAX_FAILURES,
+			    e.reason ? e.reason : e.status);
+		}
+		if (fn != NULL)
+			fn(&e, arg);
+	}
+}
+
+static int
+sim_action(struct od_sim *s, size_t ai, int64_t now, od_sim_entry_fn fn, void *arg)
+{
+	struct sim_acct			*a = &s->acct[ai];
+	struct od_channel_result	 res;
+	struct od_job			 j;
+	enum od_job_next		 next;
+	json_t				*rec;
+	int				 rc;
+
+	od_clock_set_now_ms(now);
+	if (sim_state_json(s, a) == -1)
+		return -1;
+	s->sum.actions++;
+	next = od_job_start(&j, s->set, a->id, a->doc, a->len, s->state.data, s->state.len, now);
+	while (next == OD_JOB_SEND) {
+		/* The gateway takes it: what the daemon does on an accepted send. */
+		if ((rec = od_job_attempt(&j)) == NULL) {
+			od_job_clear(&j);
+			return -1;
+		}
+		memset(&res, 0, sizeof(res));
+		res.outcome = OD_OUTCOME_ACCEPTED;
+		snprintf(res.provider_id, sizeof(res.provider_id), "sim");
+		next = od_job_outcome(&j, &res, rec);
+		json_decref(rec);
+	}
+	sim_emit(s, a, &j, now, fn, arg);
+	rc = sim_complete(s, ai, &j, now);
+	od_job_clear(&j);
+	return rc;
+}
+
+/* ---- the run ------------------------------------------------------------------ */
+
+static int
+sim_event_cmp(const void *x, const void *y)
+{
+	const struct sim_event *a = x, *b = y;
+
+	if (a->at != b->at)
+		return a->at < b->at ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+int
+od_sim_run(struct od_sim *s, od_sim_entry_fn fn, void *arg, od_sim_progress_fn progress,
+    void *parg)
+{
+	struct sim_acct	*a;
+	size_t		 ei = 0, ai, i;
+	int64_t		 te, th, span = s->horizon - s->o.from_ms;
+	uint64_t	 steps = 0;
+
+	if (s->ran)
+		return 0;
+	s->ran = 1;
+	qsort(s->ev, s->nev, sizeof(*s->ev), sim_event_cmp);
+	if (progress != NULL)
+		progress(0, span, parg);
+	for (;;) {
+		te = ei < s->nev ? s->ev[ei].at : INT64_MAX;
+		th = s->nheap > 0 ? s->acct[s->heap[0]].due : INT64_MAX;
+		if (te >= s->horizon && th >= s->horizon)
+			break;
+		if (te <= th) {		/* an event at the same instant comes first */
+			od_clock_set_now_ms(te);
+			sim_event_apply(s, &s->ev[ei++], te);
+			continue;
+		}
+		ai = s->heap[0];
+		sim_heap_remove(s, ai);		/* claimed */
+		s->acct[ai].due = -1;
+		if (sim_action(s, ai, th, fn, arg) == -1)
+			return -1;
+		if (progress != NULL && (++steps & 4095) == 0)
+			progress(th - s->o.from_ms, span, parg);
+	}
+	s->sum.events_outside = s->nev - ei;
+	od_clock_set_now_ms(s->horizon);
+	for (i = 0; i < s->n; i++) {
+		a = &s->acct[i];
+		if (a->status == ST_PAID)
+			s->sum.end[OD_SIM_END_PAID]++;
+		else if (a->status == ST_CLOSED)
+			s->sum.end[OD_SIM_END_CLOSED]++;
+		else if (a->status == ST_CEASED)
+			s->sum.end[OD_SIM_END_CEASED]++;
+		else if ((size_t)a->next >= a->policy->nsteps)
+			s->sum.end[OD_SIM_END_FINISHED]++;
+		else if (a->due >= 0)
+			s->sum.end[OD_SIM_END_ACTIVE]++;
+		else
+			s->sum.end[OD_SIM_END_STOPPED]++;
+	}
+	if (progress != NULL)
+		progress(span, span, parg);
+	return 0;
+}
+
+const struct od_sim_summary *
+od_sim_summary(const struct od_sim *s)
+{
+	return &s->sum;
+}
+
+int
+od_sim_max_id_len(const struct od_sim *s)
+{
+	size_t	i, m = 7;
+
+	for (i = 0; i < s->n; i++)
+		if (strlen(s->acct[i].id) > m)
+			m = strlen(s->acct[i].id);
+	return (int)m;
+}
+
+int
+od_sim_max_step_len(const struct od_sim *s)
+{
+	const struct od_policy_set	*ps = &s->set->policies;
+	size_t				 i, k, m = 4;
+
+	for (i = 0; i < ps->n; i++)
+		for (k = 0; k < ps->v[i].nsteps; k++)
+			if (strlen(ps->v[i].steps[k].name) > m)
+				m = strlen(ps->v[i].steps[k].name);
+	return (int)m;
+}

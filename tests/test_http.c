@@ -1,0 +1,743 @@
+/*
+ * od_http against od_test_httpd: what a gateway gets, what comes back, and
+ * how each way a gateway can fail is classified.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <event2/event.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "od_http.h"
+#include "od_test_httpd.h"
+
+/* What a callback got, copied out of the borrowed result. */
+struct got {
+	int			 called;
+	int			 in_perform;	/* called while od_http_perform ran */
+	enum od_http_error	 error;
+	char			 errstr[256];
+	long			 status;
+	char			*body;
+	size_t			 body_len;
+	int			 truncated;
+	char			*retry_after;
+	char			*content_type;
+	double			 total_s;
+	int			 smtp;
+};
+
+struct fx {
+	struct event_base	*base;
+	struct od_http		*h;
+	struct od_httpd		*srv;
+	struct od_http_opts	 opts;
+	struct od_request	 req;
+	struct event		*watchdog;
+	int			 performing;
+	int			 want;		/* callbacks to wait for */
+	int			 ndone;
+	struct got		 got[4];
+	char			 url[256];
+};
+
+static void
+got_clear(struct got *g)
+{
+	free(g->body);
+	free(g->retry_after);
+	free(g->content_type);
+	memset(g, 0, sizeof(*g));
+}
+
+static void
+fx_done(void *arg, const struct od_http_result *r)
+{
+	struct fx	*f = arg;
+	struct got	*g = &f->got[f->ndone < 4 ? f->ndone : 3];
+
+	got_clear(g);
+	g->called = 1;
+	g->in_perform = f->performing;
+	g->error = r->error;
+	snprintf(g->errstr, sizeof(g->errstr), "%s", r->errstr);
+	g->status = r->status;
+	g->body = malloc(r->body_len + 1);
+	memcpy(g->body, r->body, r->body_len + 1);
+	g->body_len = r->body_len;
+	g->truncated = r->body_truncated;
+	g->retry_after = r->retry_after != NULL ? strdup(r->retry_after) : NULL;
+	g->content_type = r->content_type != NULL ? strdup(r->content_type) : NULL;
+	g->total_s = r->total_s;
+	g->smtp = r->smtp;
+	if (++f->ndone >= f->want)
+		event_base_loopbreak(f->base);
+}
+
+static void
+fx_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	event_base_loopbreak(arg);
+}
+
+static struct fx *
+fx_new(int smtp)
+{
+	struct fx	*f = calloc(1, sizeof(*f));
+	char		 err[256];
+
+	assert_non_null(f);
+	f->base = event_base_new();
+	assert_non_null(f->base);
+	f->h = od_http_new(f->base, err, sizeof(err));
+	assert_non_null(f->h);
+	f->srv = od_httpd_start(smtp);
+	assert_non_null(f->srv);
+	od_http_opts_init(&f->opts);
+	f->opts.connect_timeout_ms = 2000;
+	f->opts.total_timeout_ms = 5000;
+	f->opts.smtp_require_tls = 0;
+	od_request_init(&f->req);
+	f->watchdog = evtimer_new(f->base, fx_watchdog, f->base);
+	snprintf(f->url, sizeof(f->url), "%s://127.0.0.1:%d", smtp ? "smtp" : "http",
+	    od_httpd_port(f->srv));
+	return f;
+}
+
+static void
+fx_free(struct fx *f)
+{
+	size_t	i;
+
+	od_http_free(f->h);
+	od_httpd_stop(f->srv);
+	od_request_clear(&f->req);
+	for (i = 0; i < 4; i++)
+		got_clear(&f->got[i]);
+	event_free(f->watchdog);
+	event_base_free(f->base);
+	free(f);
+}
+
+static void
+fx_set(char **dst, const char *s)
+{
+	free(*dst);
+	*dst = strdup(s);
+}
+
+static void
+fx_push(char ***v, size_t *n, const char *s)
+{
+	*v = realloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = strdup(s);
+}
+
+static void
+fx_perform(struct fx *f)
+{
+	f->performing = 1;
+	assert_int_equal(od_http_perform(f->h, &f->req, &f->opts, fx_done, f), 0);
+	f->performing = 0;
+}
+
+/* Runs the loop until want callbacks came (or 10 s passed). */
+static void
+fx_run(struct fx *f, int want)
+{
+	struct timeval	tv = { 10, 0 };
+
+	f->want = want;
+	evtimer_add(f->watchdog, &tv);
+	if (f->ndone < want)
+		event_base_dispatch(f->base);
+	evtimer_del(f->watchdog);
+	assert_int_equal(f->ndone, want);
+}
+
+static void
+fx_script(struct fx *f, enum od_httpd_action action, int status, const char *headers,
+    const char *body, int delay_ms)
+{
+	struct od_httpd_reply	r = { action, status, headers, body, delay_ms };
+
+	od_httpd_script(f->srv, &r);
+}
+
+static void
+test_post_201_json(void **state)
+{
+	struct fx			*f = fx_new(0);
+	const struct od_httpd_request	*q;
+	char				 url[300];
+	static const char		 form[] = "To=%2B51987654321&From=%2B15005550006&"
+					    "Body=Hola+Mar%C3%ADa%2C+su+cuota+vence+hoy";
+
+	(void)state;
+	fx_script(f, OD_HTTPD_REPLY, 201, "Content-Type: application/json; charset=utf-8\r\n"
+	    "Twilio-Request-Id: RQ0123\r\n",
+	    "{\"sid\":\"SM0123456789abcdef\",\"status\":\"queued\",\"num_segments\":\"1\"}", 0);
+	snprintf(url, sizeof(url), "%s/2010-04-01/Accounts/AC1/Messages.json", f->url);
+	fx_set(&f->req.url, url);
+	fx_set(&f->req.method, "POST");
+	fx_push(&f->req.headers, &f->req.nheaders, "Content-Type: application/x-www-form-urlencoded");
+	fx_push(&f->req.headers, &f->req.nheaders, "Accept: application/json");
+	od_buf_puts(&f->req.body, form);
+	fx_set(&f->req.user, "AC1");
+	fx_set(&f->req.password, "s3cr3t");
+	fx_perform(f);
+	/* Copied: the request can go at once; and nothing happened yet. */
+	od_request_clear(&f->req);
+	assert_int_equal(f->ndone, 0);
+	assert_int_equal(od_http_pending(f->h), 1);
+	fx_run(f, 1);
+	assert_int_equal(f->got[0].in_perform, 0);
+	assert_int_equal(f->got[0].error, OD_HTTP_OK);
+	assert_string_equal(f->got[0].errstr, "");
+	assert_int_equal(f->got[0].status, 201);
+	assert_string_equal(f->got[0].body,
+	    "{\"sid\":\"SM0123456789abcdef\",\"status\":\"queued\",\"num_segments\":\"1\"}");
+	assert_int_equal(f->got[0].body_len, strlen(f->got[0].body));
+	assert_string_equal(f->got[0].content_type, "application/json; charset=utf-8");
+	assert_null(f->got[0].retry_after);
+	assert_int_equal(f->got[0].smtp, 0);
+	assert_true(f->got[0].total_s > 0 && f->got[0].total_s < 5);
+	assert_int_equal(od_http_pending(f->h), 0);
+
+	assert_int_equal(od_httpd_nrequests(f->srv), 1);
+	q = od_httpd_request(f->srv, 0);
+	assert_string_equal(q->method, "POST");
+	assert_string_equal(q->target, "/2010-04-01/Accounts/AC1/Messages.json");
+	assert_string_equal(od_httpd_header(q, "Content-Type"), "application/x-www-form-urlencoded");
+	assert_string_equal(od_httpd_header(q, "Accept"), "application/json");
+	assert_string_equal(od_httpd_header(q, "Authorization"), "Basic QUMxOnMzY3IzdA==");
+	assert_string_equal(od_httpd_header(q, "Content-Length"), "97");
+	assert_string_equal(od_httpd_header(q, "User-Agent"), "outreachd/0.1");
+	assert_null(od_httpd_header(q, "Expect"));
+	assert_string_equal(q->body, form);
+	fx_free(f);
+}
+
+static void
+test_keepalive_reuses_connection(void **state)
+{
+	struct fx			*f = fx_new(0);
+	const struct od_httpd_request	*q;
+	char				 url[300];
+
+	(void)state;
+	fx_script(f, OD_HTTPD_REPLY, 200, "Content-Type: text/plain\r\n", "0: Accepted for delivery", 0);
+	snprintf(url, sizeof(url), "%s/cgi-bin/sendsms?username=od&to=%%2B51987654321&text=Hola", f->url);
+	fx_set(&f->req.url, url);
+	fx_set(&f->req.method, "GET");
+	fx_perform(f);
+	fx_run(f, 1);
+	fx_perform(f);
+	fx_run(f, 2);
+	assert_int_equal(f->got[0].status, 200);
+	assert_int_equal(f->got[1].status, 200);
+	assert_string_equal(f->got[1].body, "0: Accepted for delivery");
+	assert_int_equal(od_httpd_nrequests(f->srv), 2);
+	assert_int_equal(od_httpd_nconnections(f->srv), 1);
+	q = od_httpd_request(f->srv, 1);
+	assert_int_equal(q->conn, 1);
+	assert_string_equal(q->method, "GET");
+	assert_string_equal(q->target, "/cgi-bin/sendsms?username=od&to=%2B51987654321&text=Hola");
+	assert_int_equal(q->body_len, 0);
+	fx_free(f);
+}
+
+static void
+test_connect_refused(void **state)
+{
+	struct fx		*f = fx_new(0);
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof(sin);
+	int			 fd;
+	char			 url[300];
+
+	(void)state;
+	/* Bound, never listening: a connection attempt is refused. */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/send", ntohs(sin.sin_port));
+	fx_set(&f->req.url, url);
+	od_buf_puts(&f->req.body, "a=1");
+	fx_perform(f);
+	fx_run(f, 1);
+	close(fd);
+	assert_int_equal(f->got[0].error, OD_HTTP_CONNECT);
+	assert_int_equal(f->got[0].status, 0);
+	assert_non_null(strstr(f->got[0].errstr, "Failed to connect to 127.0.0.1 port"));
+	assert_string_equal(od_http_error_name(f->got[0].error), "connect");
+	fx_free(f);
+}
+
+static void
+test_slow_reply_times_out_after_send(void **state)
+{
+	struct fx	*f = fx_new(0);
+	char		 url[300];
+
+	(void)state;
+	fx_script(f, OD_HTTPD_REPLY, 201, NULL, "{\"sid\":\"SMlate\"}", 3000);
+	snprintf(url, sizeof(url), "%s/messages", f->url);
+	fx_set(&f->req.url, url);
+	od_buf_puts(&f->req.body, "{\"to\":\"51987654321\"}");
+	f->opts.total_timeout_ms = 300;
+	fx_perform(f);
+	fx_run(f, 1);
+	assert_int_equal(f->got[0].error, OD_HTTP_SENT_NO_REPLY);
+	assert_int_equal(f->got[0].status, 0);
+	assert_non_null(strstr(f->got[0].errstr, "timed out"));
+	assert_true(f->got[0].total_s >= 0.29 && f->got[0].total_s < 2.0);
+	/* It did reach the gateway: that is why the outcome is unknown. */
+	assert_int_equal(od_httpd_nrequests(f->srv), 1);
+	assert_string_equal(od_httpd_request(f->srv, 0)->body, "{\"to\":\"51987654321\"}");
+	fx_free(f);
+}
+
+static void
+test_reset_after_request(void **state)
+{
+	struct fx	*f = fx_new(0);
+	char		 url[300];
+
+	(void)state;
+	fx_script(f, OD_HTTPD_RESET, 0, NULL, NULL, 0);
+	snprintf(url, sizeof(url), "%s/messages", f->url);
+	fx_set(&f->req.url, url);
+	od_buf_puts(&f->req.body, "x=1");
+	fx_perform(f);
+	fx_run(f, 1);
+	assert_int_equal(f->got[0].error, OD_HTTP_SENT_NO_REPLY);
+	assert_string_equal(f->got[0].errstr, "Recv failure: Connection reset by peer");
+	assert_int_equal(od_httpd_nrequests(f->srv), 1);
+	fx_free(f);
+}
+
+static void
+test_closed_without_reply(void **state)
+{
+	struct fx	*f = fx_new(0);
+	char		 url[300];
+
+	(void)state;
+	fx_script(f, OD_HTTPD_CLOSE, 0, NULL, NULL, 0);
+	snprintf(url, sizeof(url), "%s/messages", f->url);
+	fx_set(&f->req.url, url);
+	od_buf_puts(&f->req.body, "x=1");
+	fx_perform(f);
+	fx_run(f, 1);
+	assert_int_equal(f->got[0].error, OD_HTTP_SENT_NO_REPLY);
+	assert_string_equal(f->got[0].errstr, "Empty reply from server");
+	fx_free(f);
+}
+
+static void
+test_endless_reply_times_out(void **state)
+{
+	struct fx	*f = fx_new(0);
+	char		 url[300];
+
+	(void)state;
+	fx_script(f, OD_HTTPD_ENDLESS, 0, NULL, NULL, 0);
+	snprintf(url, sizeof(url), "%s/messages", f->url);
+	fx_set(&f->req.url, url);
+	od_buf_puts(&f->req.body, "x=1");
+	f->opts.total_timeout_ms = 400;
+	fx_perform(f);
+	fx_run(f, 1);
+	/* The status line came; the reply never ended: no verdict. */
+	assert_int_equal(f->got[0].error, OD_HTTP_SENT_NO_REPLY);
+	assert_int_equal(f->got[0].status, 0);
+	assert_non_null(strstr(f->got[0].errstr, "Operation timed out after"));
+	fx_free(f);
+}
+
+static void
+test_garbage_reply(void **state)
+{
+	struct fx	*f = fx_new(0);
+	char		 url[300];
+
+	(void)state;
+	fx_script(f, OD_HTTPD_GARBAGE, 0, NULL, NULL, 0);
+	snprintf(url, sizeof(url), "%s/messages", f->url);
+	fx_set(&f->req.url, url);
+	od_buf_puts(&f->req.body, "x=1");
+	fx_perform(f);
+	fx_run(f, 1);
+	assert_int_equal(f->got[0].error, OD_HTTP_SENT_NO_REPLY);
+	assert_int_equal(f->got[0].status, 0);
+	fx_free(f);
+}
+
+static void
+test_429_retry_after(void **state)
+{
+	struct fx	*f = fx_new(0);
+	char		 url[300];
+
+	(void)state;
+	fx_script(f, OD_HTTPD_REPLY, 429, "Retry-After: 7\r\nContent-Type: application/json\r\n",
+	    "{\"code\":20429,\"message\":\"Too Many Requests\"}", 0);
+	snprintf(url, sizeof(url), "%s/messages", f->url);
+	fx_set(&f->req.url, url);
+	od_buf_puts(&f->req.body, "x=1");
+	fx_perform(f);
+	fx_run(f, 1);
+	assert_int_equal(f->got[0].error, OD_HTTP_OK);
+	assert_int_equal(f->got[0].status, 429);
+	assert_string_equal(f->got[0].retry_after, "7");
+	assert_string_equal(f->got[0].content_type, "application/json");
+	assert_string_equal(f->got[0].body, "{\"code\":20429,\"message\":\"Too Many Requests\"}");
+	fx_free(f);
+}
+
+static void
+test_malformed_json_and_cap(void **state)
+{
+	struct fx	*f = fx_new(0);
+	char		 url[300];
+
+	(void)state;
+	/* The body comes back as it came (the plugin judges it), up to max_reply. */
+	fx_script(f, OD_HTTPD_REPLY, 200, "Content-Type: application/json\r\n",
+	    "{\"messages\":[{\"id\":", 0);
+	fx_script(f, OD_HTTPD_REPLY, 200, NULL, "0123456789abcdef", 0);
+	snprintf(url, sizeof(url), "%s/v19.0/1234/messages", f->url);
+	fx_set(&f->req.url, url);
+	od_buf_puts(&f->req.body, "{}");
+	fx_perform(f);
+	fx_run(f, 1);
+	assert_int_equal(f->got[0].status, 200);
+	assert_string_equal(f->got[0].body, "{\"messages\":[{\"id\":");
+	assert_int_equal(f->got[0].truncated, 0);
+	f->opts.max_reply = 10;
+	fx_perform(f);
+	fx_run(f, 2);
+	assert_int_equal(f->got[1].status, 200);
+	assert_int_equal(f->got[1].body_len, 10);
+	assert_string_equal(f->got[1].body, "0123456789");
+	assert_int_equal(f->got[1].truncated, 1);
+	assert_null(f->got[1].content_type);
+	/* The connection survived the dropped bytes. */
+	assert_int_equal(od_httpd_nconnections(f->srv), 1);
+	fx_free(f);
+}
+
+struct ticker {
+	struct event	*ev;
+	int		 ticks;
+	int64_t		 last_us, max_gap_us;
+};
+
+static int64_t
+mono_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void
+ticker_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ticker	*t = arg;
+	int64_t		 now = mono_us();
+
+	(void)fd;
+	(void)what;
+	if (now - t->last_us > t->max_gap_us)
+		t->max_gap_us = now - t->last_us;
+	t->last_us = now;
+	t->ticks++;
+}
+
+static void
+test_loop_never_stalls(void **state)
+{
+	struct fx	*f = fx_new(0);
+	struct ticker	 t;
+	struct timeval	 tv = { 0, 20000 };
+	char		 url[300];
+
+	(void)state;
+	fx_script(f, OD_HTTPD_REPLY, 200, NULL, "ok", 1000);
+	snprintf(url, sizeof(url), "%s/slow", f->url);
+	fx_set(&f->req.url, url);
+	memset(&t, 0, sizeof(t));
+	t.ev = event_new(f->base, -1, EV_PERSIST, ticker_cb, &t);
+	t.last_us = mono_us();
+	event_add(t.ev, &tv);
+	fx_perform(f);
+	fx_run(f, 1);
+	event_free(t.ev);
+	assert_int_equal(f->got[0].status, 200);
+	assert_true(f->got[0].total_s >= 0.95);
+	/* A 20 ms timer kept ticking through the second the gateway took. */
+	assert_true(t.ticks >= 25);
+	assert_true(t.max_gap_us < 250000);
+	fx_free(f);
+}
+
+static void
+fx_smtp_request(struct fx *f, const char *rcpt, const char *msg)
+{
+	fx_set(&f->req.url, f->url);
+	fx_set(&f->req.mail_from, "<cobranzas@prestamos.example.pe>");
+	fx_push(&f->req.rcpts, &f->req.nrcpts, rcpt);
+	od_buf_puts(&f->req.body, msg);
+}
+
+static const char smtp_msg[] =
+    "From: Cobranzas <cobranzas@prestamos.example.pe>\r\n"
+    "To: =?UTF-8?B?TWFyw61h?= <maria@example.pe>\r\n"
+    "Subject: Recordatorio de pago\r\n"
+    "\r\n"
+    "Hola, su cuota de S/ 150.00 vence hoy.\r\n"
+    ".Esta linea empieza con un punto.\r\n";
+
+static void
+test_smtp_transaction(void **state)
+{
+	struct fx			*f = fx_new(1);
+	const struct od_httpd_request	*q;
+
+	(void)state;
+	fx_script(f, OD_HTTPD_REPLY, 250, NULL, NULL, 0);
+	fx_smtp_request(f, "<maria@example.pe>", smtp_msg);
+	fx_perform(f);
+	fx_run(f, 1);
+	assert_int_equal(f->got[0].error, OD_HTTP_OK);
+	assert_int_equal(f->got[0].status, 250);
+	assert_int_equal(f->got[0].smtp, 1);
+	assert_int_equal(od_httpd_nrequests(f->srv), 1);
+	q = od_httpd_request(f->srv, 0);
+	assert_string_equal(q->mail_from, "<cobranzas@prestamos.example.pe>");
+	assert_string_equal(q->rcpts, "<maria@example.pe>");
+	assert_string_equal(q->data, smtp_msg);
+	fx_free(f);
+}
+
+static void
+test_smtp_rcpt_refused(void **state)
+{
+	struct fx	*f = fx_new(1);
+
+	(void)state;
+	fx_script(f, OD_HTTPD_REPLY, 250, NULL, NULL, 0);
+	fx_smtp_request(f, "<unknown@example.pe>", smtp_msg);
+	fx_perform(f);
+	fx_run(f, 1);
+	/* The server's verdict, for the plugin to classify. */
+	assert_int_equal(f->got[0].error, OD_HTTP_OK);
+	assert_int_equal(f->got[0].status, 550);
+	assert_string_equal(f->got[0].errstr, "RCPT failed: 550");
+	assert_int_equal(od_http_gateway_failed(&(struct od_http_result){ .smtp = 1, .status = 550 }), 0);
+	assert_int_equal(od_httpd_nrequests(f->srv), 0);
+	fx_free(f);
+}
+
+static void
+test_smtp_message_refused(void **state)
+{
+	struct fx	*f = fx_new(1);
+
+	(void)state;
+	fx_script(f, OD_HTTPD_REPLY, 452, NULL, NULL, 0);
+	fx_smtp_request(f, "<maria@example.pe>", smtp_msg);
+	fx_perform(f);
+	fx_run(f, 1);
+	assert_int_equal(f->got[0].error, OD_HTTP_OK);
+	assert_int_equal(f->got[0].status, 452);
+	fx_free(f);
+}
+
+static void
+test_smtp_no_greeting(void **state)
+{
+	struct fx	*f = fx_new(1);
+
+	(void)state;
+	fx_script(f, OD_HTTPD_REPLY, 250, NULL, NULL, 3000);
+	fx_smtp_request(f, "<maria@example.pe>", smtp_msg);
+	f->opts.total_timeout_ms = 300;
+	fx_perform(f);
+	fx_run(f, 1);
+	/* Connected, the message never went: safe to retry. */
+	assert_int_equal(f->got[0].error, OD_HTTP_TIMEOUT_BEFORE_SEND);
+	assert_non_null(strstr(f->got[0].errstr, "timed out"));
+	fx_free(f);
+}
+
+static void
+test_smtp_reset_after_data(void **state)
+{
+	struct fx	*f = fx_new(1);
+
+	(void)state;
+	fx_script(f, OD_HTTPD_RESET, 0, NULL, NULL, 0);
+	fx_smtp_request(f, "<maria@example.pe>", smtp_msg);
+	fx_perform(f);
+	fx_run(f, 1);
+	assert_int_equal(f->got[0].error, OD_HTTP_SENT_NO_REPLY);
+	assert_int_equal(od_httpd_nrequests(f->srv), 1);
+	fx_free(f);
+}
+
+static void
+test_smtp_tls_required(void **state)
+{
+	struct fx	*f = fx_new(1);
+
+	(void)state;
+	fx_script(f, OD_HTTPD_REPLY, 250, NULL, NULL, 0);
+	fx_smtp_request(f, "<maria@example.pe>", smtp_msg);
+	f->opts.smtp_require_tls = 1;
+	fx_perform(f);
+	fx_run(f, 1);
+	/* The server offers no STARTTLS: nothing is sent in the clear. */
+	assert_int_equal(f->got[0].error, OD_HTTP_TLS);
+	assert_string_equal(f->got[0].errstr, "STARTTLS not supported.");
+	assert_int_equal(od_httpd_nrequests(f->srv), 0);
+	fx_free(f);
+}
+
+static void
+test_unsupported_url(void **state)
+{
+	struct fx	*f = fx_new(0);
+
+	(void)state;
+	fx_set(&f->req.url, "ftp://127.0.0.1/x");
+	assert_int_equal(od_http_perform(f->h, &f->req, &f->opts, fx_done, f), -1);
+	assert_string_equal(od_http_errstr(f->h),
+	    "unsupported URL (http, https, smtp or smtps expected)");
+	assert_int_equal(od_http_pending(f->h), 0);
+	assert_int_equal(f->ndone, 0);
+	fx_free(f);
+}
+
+static void
+test_free_ends_pending(void **state)
+{
+	struct fx	*f = fx_new(0);
+	char		 url[300];
+	int		 i;
+
+	(void)state;
+	fx_script(f, OD_HTTPD_REPLY, 200, NULL, "late", 3000);
+	snprintf(url, sizeof(url), "%s/slow", f->url);
+	fx_set(&f->req.url, url);
+	od_buf_puts(&f->req.body, "x=1");
+	fx_perform(f);
+	/* Run until the server has the request. */
+	for (i = 0; i < 200 && od_httpd_nrequests(f->srv) == 0; i++)
+		event_base_loop(f->base, EVLOOP_ONCE | EVLOOP_NONBLOCK), usleep(5000);
+	assert_int_equal(od_httpd_nrequests(f->srv), 1);
+	fx_perform(f);		/* never started: the loop does not run again */
+	f->want = 2;
+	od_http_free(f->h);
+	f->h = NULL;
+	assert_int_equal(f->ndone, 2);
+	/* Newest first; each classified by whether it went out. */
+	assert_int_equal(f->got[0].error, OD_HTTP_CONNECT);
+	assert_string_equal(f->got[0].errstr, "shut down before the request was sent");
+	assert_int_equal(f->got[1].error, OD_HTTP_SENT_NO_REPLY);
+	assert_string_equal(f->got[1].errstr, "shut down while waiting for the reply");
+	fx_free(f);
+}
+
+struct freer {
+	struct fx	*f;
+	int		 calls;
+	enum od_http_error errors[2];
+};
+
+static void
+freer_done(void *arg, const struct od_http_result *r)
+{
+	struct freer	*fr = arg;
+
+	fr->errors[fr->calls < 2 ? fr->calls : 1] = r->error;
+	if (fr->calls++ == 0) {
+		od_http_free(fr->f->h);	/* from inside its own callback */
+		fr->f->h = NULL;
+		event_base_loopbreak(fr->f->base);
+	}
+}
+
+static void
+test_free_from_callback(void **state)
+{
+	struct fx	*f = fx_new(0);
+	struct freer	 fr = { f, 0, { 0, 0 } };
+	struct timeval	 tv = { 10, 0 };
+	char		 url[300];
+
+	(void)state;
+	fx_script(f, OD_HTTPD_REPLY, 200, NULL, "first", 0);
+	fx_script(f, OD_HTTPD_REPLY, 200, NULL, "second", 3000);
+	snprintf(url, sizeof(url), "%s/x", f->url);
+	fx_set(&f->req.url, url);
+	fx_set(&f->req.method, "GET");
+	assert_int_equal(od_http_perform(f->h, &f->req, &f->opts, freer_done, &fr), 0);
+	f->watchdog = f->watchdog;
+	evtimer_add(f->watchdog, &tv);
+	event_base_dispatch(f->base);
+	assert_int_equal(fr.calls, 1);
+	/* Start a second one, then let the first's callback free everything. */
+	fr.calls = 0;
+	fx_script(f, OD_HTTPD_REPLY, 200, NULL, "third", 0);
+	f->h = NULL;
+	fx_free(f);
+	assert_int_equal(fr.errors[0], OD_HTTP_OK);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_post_201_json),
+		cmocka_unit_test(test_keepalive_reuses_connection),
+		cmocka_unit_test(test_connect_refused),
+		cmocka_unit_test(test_slow_reply_times_out_after_send),
+		cmocka_unit_test(test_reset_after_request),
+		cmocka_unit_test(test_closed_without_reply),
+		cmocka_unit_test(test_endless_reply_times_out),
+		cmocka_unit_test(test_garbage_reply),
+		cmocka_unit_test(test_429_retry_after),
+		cmocka_unit_test(test_malformed_json_and_cap),
+		cmocka_unit_test(test_loop_never_stalls),
+		cmocka_unit_test(test_smtp_transaction),
+		cmocka_unit_test(test_smtp_rcpt_refused),
+		cmocka_unit_test(test_smtp_message_refused),
+		cmocka_unit_test(test_smtp_no_greeting),
+		cmocka_unit_test(test_smtp_reset_after_data),
+		cmocka_unit_test(test_smtp_tls_required),
+		cmocka_unit_test(test_unsupported_url),
+		cmocka_unit_test(test_free_ends_pending),
+		cmocka_unit_test(test_free_from_callback),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,214 @@
+/*
+ * Integration: whatever upstream puts in the inbox ends in exactly one
+ * place (docs/protocol.md).  Every malformed entry lands in
+ * outreach:rejected with its reason, its kind and its body byte for byte,
+ * and the daemon keeps serving: a good account enqueued after them all is
+ * still sent.
+ *
+ * The clock is Monday 2026-03-09, 10:00 in Lima: PE's window is open
+ * (config/jurisdictions/PE.yaml, Ley 29571 art. 62).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "od_testenv.h"
+
+static struct od_test_env	g_env;
+static pid_t			g_pid;
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	if (g_pid > 0)
+		od_test_process_stop(g_pid, SIGKILL, 5000);
+	g_pid = 0;
+	od_test_env_stop(&g_env);
+	memset(&g_env, 0, sizeof(g_env));
+	return 0;
+}
+
+struct bad {
+	const char	*what;
+	const char	*kind;		/* NULL: no 'kind' field */
+	char		*body;		/* owned */
+	size_t		 len;
+	const char	*reason;	/* what the daemon must write */
+	char		 entry[64];	/* the inbox id */
+	int		 seen;
+};
+
+/* s with the first "from" replaced by "to" (new string). */
+static char *
+replace(const char *s, const char *from, const char *to)
+{
+	const char	*p = strstr(s, from);
+	char		*r;
+
+	assert_non_null(p);
+	assert_true(asprintf(&r, "%.*s%s%s", (int)(p - s), s, to, p + strlen(from)) > 0);
+	return r;
+}
+
+static void
+xadd(const struct od_test_env *e, struct bad *b)
+{
+	redisReply	*r;
+
+	if (b->kind != NULL)
+		r = redisCommand(e->rc, "XADD outreach:inbox * kind %s body %b", b->kind, b->body, b->len);
+	else
+		r = redisCommand(e->rc, "XADD outreach:inbox * body %b", b->body, b->len);
+	assert_non_null(r);
+	assert_int_equal(r->type, REDIS_REPLY_STRING);
+	snprintf(b->entry, sizeof(b->entry), "%s", r->str);
+	freeReplyObject(r);
+}
+
+static void
+test_rejected(void **state)
+{
+	struct od_test_env	*const ep = &g_env;
+	struct bad		 bad[20];
+	char			*good, *big, clk[64];
+	const char		*args[2] = { clk, NULL };
+	size_t			 n = 0, i, k, nrej;
+	redisReply		*r, *f;
+	json_t			*out, *hist;
+
+	(void)state;
+	assert_int_equal(od_test_env_start(ep, "itbad", NULL, NULL), 0);
+	good = od_test_account("PE-OK", "2026-03-09", "1234.50", NULL);
+	assert_non_null(good);
+	memset(bad, 0, sizeof(bad));
+#define BAD(w, k, b, why) do { bad[n].what = (w); bad[n].kind = (k); bad[n].body = (b); \
+	bad[n].len = strlen(bad[n].body); bad[n].reason = (why); n++; } while (0)
+	BAD("malformed JSON", "account", strdup("{\"account_id\":\"PE-X\","),
+	    "body: invalid JSON at line 1, column 21: string or '}' expected near end of file");
+	BAD("a JSON array", "account", strdup("[{\"account_id\":\"PE-X\"}]"),
+	    "body: must be a JSON object");
+	BAD("no account_id", "account", replace(good, "\"account_id\":\"PE-OK\",", ""),
+	    "account_id: required");
+	BAD("amount as a number", "account", replace(good, "\"amount\":\"1234.50\"", "\"amount\":1234.50"),
+	    "debt.amount: must be a decimal string such as \"1234.50\", not a number");
+	BAD("invalid phone", "account", replace(good, "\"phone\":\"+51987000111\"", "\"phone\":\"987 000 111\""),
+	    "debtor.phone: not E.164");
+	BAD("invalid email", "account", replace(good, "rosa@example.pe", "rosa.example.pe"),
+	    "debtor.email: not a valid address");
+	BAD("invalid timezone", "account", replace(good, "America/Lima", "America/Atlantis"),
+	    "debtor.timezone: not a known IANA time zone");
+	BAD("invalid currency", "account", replace(good, "\"PEN\"", "\"PEX\""),
+	    "debt.currency: not an active ISO 4217 code");
+	/* A real date is required; the reason names the format (2026-02-30 has it). */
+	BAD("invalid date", "account", replace(good, "2026-03-09", "2026-02-30"),
+	    "debt.due_date: not a date YYYY-MM-DD");
+	BAD("unknown policy", "account", replace(good, "\"consent\"", "\"policy\":\"pe-gold\",\"consent\""),
+	    "policy: no policy named 'pe-gold' is loaded");
+	BAD("invalid UTF-8", "account", replace(good, "Huam\xc3\xa1n", "Huam\xe1n"),
+	    "body: not valid UTF-8 (byte 50)");
+	big = malloc(70001);
+	assert_non_null(big);
+	memset(big, 'a', 70000);
+	big[70000] = '\0';
+	BAD("a body over 64 KiB", "account", replace(good, "\"consent\"", "\"attributes\":{\"x\":\"X\"},\"consent\""),
+	    "body: 70355 bytes is over the 65536 byte limit");
+	{
+		char *t = bad[n - 1].body;
+		bad[n - 1].body = replace(t, "\"X\"", big);
+		bad[n - 1].len = strlen(bad[n - 1].body);
+		free(t);
+	}
+	free(big);
+	BAD("no kind", NULL, strdup(good),
+	    "entry: fields 'kind' (account or event) and 'body' are required");
+	BAD("an unknown kind", "acount", strdup(good), "kind: must be 'account' or 'event'");
+	BAD("an event for an unknown account", "event",
+	    strdup("{\"account_id\":\"PE-NOBODY\",\"type\":\"close\"}"),
+	    "account_id: no such account (enqueue the account first)");
+	BAD("an event of an unknown type", "event",
+	    strdup("{\"account_id\":\"PE-OK\",\"type\":\"refund\"}"),
+	    "type: unknown event type 'refund'");
+#undef BAD
+	for (i = 0; i < n; i++)
+		xadd(ep, &bad[i]);
+	assert_int_equal(od_test_enqueue(ep, "account", good), 0);
+
+	od_test_clock_arg(clk, sizeof(clk), 2026, 3, 9, 15, 0);
+	g_pid = od_test_daemon_start(ep, "d.log", args);
+	assert_int_equal(od_test_wait_int(ep, (long long)n, 10000, "XLEN outreach:rejected"), (long long)n);
+	assert_int_equal(od_test_wait_int(ep, 1, 10000, "LLEN outreach:hist:PE-OK"), 1);
+	assert_int_equal(od_test_process_stop(g_pid, SIGTERM, 5000), 0);
+	g_pid = 0;
+
+	/* Each rejection: reason, kind and body as given, and the inbox entry's id. */
+	r = redisCommand(ep->rc, "XRANGE outreach:rejected - +");
+	assert_non_null(r);
+	assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+	nrej = r->elements;
+	assert_int_equal(nrej, n);
+	for (i = 0; i < nrej; i++) {
+		const redisReply *reason = NULL, *kind = NULL, *body = NULL, *entry = NULL;
+		f = r->element[i]->element[1];
+		for (k = 0; k + 1 < f->elements; k += 2) {
+			if (strcmp(f->element[k]->str, "reason") == 0)
+				reason = f->element[k + 1];
+			else if (strcmp(f->element[k]->str, "kind") == 0)
+				kind = f->element[k + 1];
+			else if (strcmp(f->element[k]->str, "body") == 0)
+				body = f->element[k + 1];
+			else if (strcmp(f->element[k]->str, "entry") == 0)
+				entry = f->element[k + 1];
+		}
+		assert_non_null(reason);
+		assert_non_null(kind);
+		assert_non_null(body);
+		assert_non_null(entry);
+		for (k = 0; k < n; k++)
+			if (strcmp(bad[k].entry, entry->str) == 0)
+				break;
+		assert_true(k < n);
+		print_message("%-32s -> %s\n", bad[k].what, reason->str);
+		bad[k].seen++;
+		assert_string_equal(reason->str, bad[k].reason);
+		assert_string_equal(kind->str, bad[k].kind ? bad[k].kind : "");
+		assert_int_equal(body->len, bad[k].len);
+		assert_memory_equal(body->str, bad[k].body, bad[k].len);
+	}
+	freeReplyObject(r);
+	for (k = 0; k < n; k++) {
+		assert_int_equal(bad[k].seen, 1);
+		free(bad[k].body);
+	}
+
+	/* The daemon kept serving: the good account was stored and sent, once. */
+	assert_int_equal(od_test_int(ep, "HLEN outreach:accounts"), 1);
+	out = od_test_outbox(ep, "whatsapp.jsonl");
+	assert_int_equal(json_array_size(out), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(out, 0), "action_id")),
+	    "PE-OK:2026-03-09:reminder_due");
+	json_decref(out);
+	hist = od_test_history(ep, "PE-OK");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(hist, 0), "status")), "sent");
+	json_decref(hist);
+	assert_true(od_test_inbox_settled(ep));
+	free(good);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_rejected, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

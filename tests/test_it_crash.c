@@ -1,0 +1,232 @@
+/*
+ * Integration: crashes and concurrency.
+ *
+ * (a) kill -9 while sends are in flight: after a restart every account got
+ *     its step exactly once: 'sent', or 'unknown' when the send was cut off
+ *     (the lease expired while 'sending'), and an 'unknown' one is never
+ *     sent again (docs/protocol.md: a duplicate collection message harms
+ *     the debtor).
+ * (b) two daemons on one Redis, both --once: 1,000 accounts, 1,000 messages,
+ *     no action twice.
+ *
+ * The clock is Monday 2026-03-09, 10:00 in Lima: PE's window is open
+ * (config/jurisdictions/PE.yaml, Ley 29571 art. 62); every account is due
+ * that day, so reminder_due goes out on whatsapp.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "od_testenv.h"
+
+#define UNKNOWN_REASON	"lease expired while sending (the daemon stopped or hung): " \
+			"the outcome is unknown, not sent again"
+
+static struct od_test_env	g_env;
+static pid_t			g_pid[2];
+
+static int
+teardown(void **state)
+{
+	int	i;
+
+	(void)state;
+	for (i = 0; i < 2; i++)
+		if (g_pid[i] > 0)
+			od_test_process_stop(g_pid[i], SIGKILL, 5000);
+	memset(g_pid, 0, sizeof(g_pid));
+	od_test_env_stop(&g_env);
+	memset(&g_env, 0, sizeof(g_env));
+	return 0;
+}
+
+static void
+sleep_ms(int ms)
+{
+	struct timespec	ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* n accounts IT-0000 .. due 2026-03-09, pipelined. */
+static void
+enqueue_many(const struct od_test_env *e, int n)
+{
+	redisReply	*r;
+	char		 id[32], *body;
+	int		 i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(id, sizeof(id), "IT-%04d", i);
+		body = od_test_account(id, "2026-03-09", "1234.50", NULL);
+		assert_non_null(body);
+		redisAppendCommand(e->rc, "XADD outreach:inbox * kind account body %s", body);
+		free(body);
+	}
+	for (i = 0; i < n; i++) {
+		assert_int_equal(redisGetReply(e->rc, (void **)&r), REDIS_OK);
+		assert_int_equal(r->type, REDIS_REPLY_STRING);
+		freeReplyObject(r);
+	}
+}
+
+static pid_t
+daemon_now(const struct od_test_env *e, const char *log, int once)
+{
+	char		 clk[64];
+	const char	*args[3] = { clk, once ? "--once" : NULL, NULL };
+
+	od_test_clock_arg(clk, sizeof(clk), 2026, 3, 9, 15, 0);
+	return od_test_daemon_start(e, log, args);
+}
+
+/* How many outbox lines carry each action id: counts[i] for IT-<i>. */
+static size_t
+outbox_counts(const struct od_test_env *e, int *counts, int n)
+{
+	json_t		*out = od_test_outbox(e, "whatsapp.jsonl"), *m;
+	const char	*aid;
+	size_t		 i, total = json_array_size(out);
+	int		 k;
+
+	memset(counts, 0, sizeof(*counts) * (size_t)n);
+	json_array_foreach(out, i, m) {
+		aid = json_string_value(json_object_get(m, "action_id"));
+		assert_non_null(aid);
+		assert_int_equal(sscanf(aid, "IT-%4d:", &k), 1);
+		assert_true(k >= 0 && k < n);
+		assert_int_equal(strlen(aid), strlen("IT-0000:2026-03-09:reminder_due"));
+		assert_string_equal(aid + 7, ":2026-03-09:reminder_due");
+		counts[k]++;
+	}
+	json_decref(out);
+	return total;
+}
+
+static void
+test_kill9(void **state)
+{
+	struct od_test_env	*const ep = &g_env;
+	enum { N = 200 };
+	int			 counts[N], i, sent = 0, unknown = 0, unknown_unwritten = 0;
+	long long		 before;
+	char			 id[32];
+	json_t			*hist, *h;
+	const char		*st;
+
+	(void)state;
+	assert_int_equal(od_test_env_start(ep, "itkill", "  max_inflight: 50\n  lease: 2s\n"
+	    "  reclaim_interval: 200ms\n", "    delay: 300ms\n"), 0);
+	enqueue_many(ep, N);
+	g_pid[0] = daemon_now(ep, "d1.log", 0);
+	/* Wait for the first completions: then about 50 sends are under way. */
+	assert_true(od_test_wait_int(ep, 70, 15000, "XLEN outreach:attempts") >= 70);
+	assert_int_equal(od_test_process_stop(g_pid[0], SIGKILL, 5000), 128 + SIGKILL);
+	g_pid[0] = 0;
+	before = od_test_int(ep, "ZCARD outreach:inflight");
+	print_message("killed with %lld actions in flight\n", before);
+	assert_true(before > 0);
+
+	/* Restart; the leases (2s) expire and are settled, the rest is sent. */
+	g_pid[0] = daemon_now(ep, "d2.log", 0);
+	assert_int_equal(od_test_wait_int(ep, N, 20000, "ZCARD outreach:due"), N);
+	for (i = 0; i < 500 && od_test_int(ep, "ZCARD outreach:inflight") != 0; i++)
+		sleep_ms(20);
+	assert_int_equal(od_test_int(ep, "ZCARD outreach:inflight"), 0);
+	sleep_ms(300);
+	assert_int_equal(od_test_process_stop(g_pid[0], SIGTERM, 5000), 0);
+	g_pid[0] = 0;
+
+	outbox_counts(ep, counts, N);
+	for (i = 0; i < N; i++) {
+		snprintf(id, sizeof(id), "IT-%04d", i);
+		hist = od_test_history(ep, id);
+		/* One outcome per account: its step was neither lost nor repeated. */
+		if (json_array_size(hist) != 1)
+			print_message("%s: %zu records, outbox %d\n", id, json_array_size(hist), counts[i]);
+		assert_int_equal(json_array_size(hist), 1);
+		h = json_array_get(hist, 0);
+		st = json_string_value(json_object_get(h, "status"));
+		assert_non_null(st);
+		assert_string_equal(json_string_value(json_object_get(h, "action_id")) + 7,
+		    ":2026-03-09:reminder_due");
+		if (strcmp(st, "sent") == 0) {
+			sent++;
+			assert_int_equal(counts[i], 1);
+		} else {
+			assert_string_equal(st, "unknown");
+			assert_string_equal(json_string_value(json_object_get(h, "reason")), UNKNOWN_REASON);
+			assert_string_equal(json_string_value(json_object_get(h, "channel")), "whatsapp");
+			unknown++;
+			/* Cut off after its 'sending' record: written at most once, never again. */
+			assert_true(counts[i] <= 1);
+			if (counts[i] == 0)
+				unknown_unwritten++;
+		}
+		json_decref(hist);
+	}
+	print_message("%d sent, %d unknown (%d of them never reached the outbox)\n", sent, unknown,
+	    unknown_unwritten);
+	assert_int_equal(sent + unknown, N);
+	assert_true(unknown > 0);
+	/* Every account is planned on: its next step, notice_overdue, at +3d. */
+	assert_int_equal(od_test_int(ep, "ZCARD outreach:due"), N);
+	assert_int_equal(od_test_int(ep, "ZCOUNT outreach:due 1773324000000 1773324000000"), N);
+}
+
+static void
+test_two_daemons(void **state)
+{
+	struct od_test_env	*const ep = &g_env;
+	enum { N = 1000 };
+	int			 counts[N], i, j, rc[2];
+	size_t			 total, nsent = 0, k;
+	json_t			*att, *a;
+
+	(void)state;
+	assert_int_equal(od_test_env_start(ep, "ittwo", NULL, NULL), 0);
+	enqueue_many(ep, N);
+	g_pid[0] = daemon_now(ep, "d1.log", 1);
+	g_pid[1] = daemon_now(ep, "d2.log", 1);
+	for (i = 0; i < 2; i++) {
+		rc[i] = od_test_process_wait(g_pid[i], 30000);
+		g_pid[i] = 0;
+		assert_int_equal(rc[i], 0);
+	}
+
+	total = outbox_counts(ep, counts, N);
+	for (i = 0, j = 0; i < N; i++)
+		if (counts[i] == 1)
+			j++;
+	print_message("%zu outbox lines, %d accounts with exactly one; inbox settled: %d\n",
+	    total, j, od_test_inbox_settled(ep));
+	assert_int_equal(total, N);
+	assert_int_equal(j, N);
+	att = od_test_attempts(ep);
+	json_array_foreach(att, k, a)
+		if (strcmp(json_string_value(json_object_get(a, "status")), "sent") == 0)
+			nsent++;
+	json_decref(att);
+	assert_int_equal(nsent, N);
+	assert_int_equal(od_test_int(ep, "ZCARD outreach:inflight"), 0);
+	assert_true(od_test_inbox_settled(ep));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_kill9, teardown),
+		cmocka_unit_test_teardown(test_two_daemons, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
