@@ -135,6 +135,26 @@ test_defaults(void **state)
 	od_config_clear(NULL);
 }
 
+/* The 1-based line where text first starts a line of path. */
+static int
+line_of(const char *path, const char *text)
+{
+	char	 buf[1024];
+	FILE	*fp = fopen(path, "r");
+	int	 n = 0;
+
+	assert_non_null(fp);
+	while (fgets(buf, sizeof(buf), fp) != NULL) {
+		n++;
+		if (strncmp(buf, text, strlen(text)) == 0) {
+			fclose(fp);
+			return n;
+		}
+	}
+	fclose(fp);
+	return -1;
+}
+
 static void
 test_shipped_config(void **state)
 {
@@ -166,7 +186,7 @@ test_shipped_config(void **state)
 	assert_string_equal(od_gateway_setting(gw, "dir"), "/var/lib/outreachd/outbox");
 	assert_null(od_gateway_setting(gw, "plugin"));
 	assert_null(od_gateway_setting(gw, "url"));
-	assert_int_equal(gw->line, 63);	/* "  outbox:" in config/outreachd.yaml */
+	assert_int_equal(gw->line, line_of(gw->file, "  outbox:"));	/* where the gateway stands */
 	assert_int_equal(gw->col, 3);
 	assert_int_equal(cfg.channel_gateway[OD_CH_SMS], 0);
 	assert_int_equal(cfg.channel_gateway[OD_CH_EMAIL], 0);

@@ -552,7 +552,6 @@ test_smtp_rcpt_refused(void **state)
 	assert_int_equal(f->got[0].error, OD_HTTP_OK);
 	assert_int_equal(f->got[0].status, 550);
 	assert_string_equal(f->got[0].errstr, "RCPT failed: 550");
-	assert_int_equal(od_http_gateway_failed(&(struct od_http_result){ .smtp = 1, .status = 550 }), 0);
 	assert_int_equal(od_httpd_nrequests(f->srv), 0);
 	fx_free(f);
 }
@@ -668,19 +667,22 @@ test_free_ends_pending(void **state)
 }
 
 struct freer {
-	struct fx	*f;
-	int		 calls;
-	enum od_http_error errors[2];
+	struct fx		*f;
+	int			 calls;
+	enum od_http_error	 errors[2];
+	char			 errstr[2][256];
 };
 
 static void
 freer_done(void *arg, const struct od_http_result *r)
 {
 	struct freer	*fr = arg;
+	int		 i = fr->calls < 2 ? fr->calls : 1;
 
-	fr->errors[fr->calls < 2 ? fr->calls : 1] = r->error;
+	fr->errors[i] = r->error;
+	snprintf(fr->errstr[i], sizeof(fr->errstr[i]), "%s", r->errstr);
 	if (fr->calls++ == 0) {
-		od_http_free(fr->f->h);	/* from inside its own callback */
+		od_http_free(fr->f->h);	/* from inside its own callback: deferred */
 		fr->f->h = NULL;
 		event_base_loopbreak(fr->f->base);
 	}
@@ -690,27 +692,53 @@ static void
 test_free_from_callback(void **state)
 {
 	struct fx	*f = fx_new(0);
-	struct freer	 fr = { f, 0, { 0, 0 } };
+	struct freer	 fr;
 	struct timeval	 tv = { 10, 0 };
 	char		 url[300];
 
 	(void)state;
-	fx_script(f, OD_HTTPD_REPLY, 200, NULL, "first", 0);
+	memset(&fr, 0, sizeof(fr));
+	fr.f = f;
+	/* Two requests on two connections: one answered after 300 ms, one never in time. */
+	fx_script(f, OD_HTTPD_REPLY, 200, NULL, "first", 300);
 	fx_script(f, OD_HTTPD_REPLY, 200, NULL, "second", 3000);
 	snprintf(url, sizeof(url), "%s/x", f->url);
 	fx_set(&f->req.url, url);
 	fx_set(&f->req.method, "GET");
 	assert_int_equal(od_http_perform(f->h, &f->req, &f->opts, freer_done, &fr), 0);
-	f->watchdog = f->watchdog;
+	assert_int_equal(od_http_perform(f->h, &f->req, &f->opts, freer_done, &fr), 0);
 	evtimer_add(f->watchdog, &tv);
 	event_base_dispatch(f->base);
-	assert_int_equal(fr.calls, 1);
-	/* Start a second one, then let the first's callback free everything. */
-	fr.calls = 0;
-	fx_script(f, OD_HTTPD_REPLY, 200, NULL, "third", 0);
-	f->h = NULL;
-	fx_free(f);
+	evtimer_del(f->watchdog);
+	/* The first callback freed h; the other transfer was ended on the way out. */
+	assert_int_equal(fr.calls, 2);
 	assert_int_equal(fr.errors[0], OD_HTTP_OK);
+	assert_int_equal(fr.errors[1], OD_HTTP_SENT_NO_REPLY);
+	assert_string_equal(fr.errstr[1], "shut down while waiting for the reply");
+	assert_null(f->h);
+	fx_free(f);
+}
+
+static void
+test_gateway_failed(void **state)
+{
+	struct od_http_result	r;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.status = 503;
+	assert_int_equal(od_http_gateway_failed(&r), 1);
+	r.status = 429;
+	assert_int_equal(od_http_gateway_failed(&r), 0);
+	r.status = 0;
+	r.error = OD_HTTP_CONNECT;
+	assert_int_equal(od_http_gateway_failed(&r), 1);
+	r.error = OD_HTTP_OK;
+	r.smtp = 1;
+	r.status = 421;
+	assert_int_equal(od_http_gateway_failed(&r), 1);
+	r.status = 550;
+	assert_int_equal(od_http_gateway_failed(&r), 0);
 }
 
 int
@@ -737,6 +765,7 @@ main(void)
 		cmocka_unit_test(test_unsupported_url),
 		cmocka_unit_test(test_free_ends_pending),
 		cmocka_unit_test(test_free_from_callback),
+		cmocka_unit_test(test_gateway_failed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
