@@ -185,6 +185,7 @@ int	ctl_cmd_event(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_status(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_attempts(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_rejected(struct ctl *c, int argc, char **argv);
+int	ctl_cmd_simulate(struct ctl *c, int argc, char **argv);	/* ctl_simulate.c */
 int	ctl_cmd_validate(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_preview(struct ctl *c, int argc, char **argv);
 

@@ -219,6 +219,18 @@ fail(char *reason, size_t rlen, const char *fmt, ...)
 	return -1;
 }
 
+/* Why s is not a date: the shape, or a day the calendar does not have. */
+static const char *
+account_date_problem(const char *s)
+{
+	int	i;
+
+	for (i = 0; i < 10; i++)
+		if (s[i] == '\0' || ((i == 4 || i == 7) ? s[i] != '-' : (s[i] < '0' || s[i] > '9')))
+			return "not a date YYYY-MM-DD";
+	return s[10] == '\0' ? "not a calendar date (no such day)" : "not a date YYYY-MM-DD";
+}
+
 /* A field name fit to quote in a one-line reason: controls become '?', 40 bytes at most. */
 static const char *
 quote_name(const char *s, char *buf, size_t len)
@@ -511,7 +523,7 @@ check_debt(const json_t *d, struct od_account *a, char *reason, size_t rlen)
 	if (get_string(d, "due_date", "debt.due_date", 1, &a->due_date, reason, rlen) < 0)
 		return -1;
 	if (od_date_parse(a->due_date, &a->due_y, &a->due_m, &a->due_d) < 0)
-		return fail(reason, rlen, "debt.due_date: not a date YYYY-MM-DD");
+		return fail(reason, rlen, "debt.due_date: %s", account_date_problem(a->due_date));
 	if (get_string(d, "product", "debt.product", 0, &a->product, reason, rlen) < 0)
 		return -1;
 	if (a->product != NULL && (a->product[0] == '\0' || strlen(a->product) > PRODUCT_MAX_BYTES))
@@ -747,7 +759,7 @@ event_check(const json_t *doc, struct od_event *ev, char *reason, size_t rlen)
 		if (get_string(doc, "until", "until", 1, &ev->until, reason, rlen) < 0)
 			return -1;
 		if (od_date_parse(ev->until, &y, &m, &d) < 0)
-			return fail(reason, rlen, "until: not a date YYYY-MM-DD");
+			return fail(reason, rlen, "until: %s", account_date_problem(ev->until));
 		break;
 	}
 	default:

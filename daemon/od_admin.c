@@ -71,7 +71,14 @@ admin_reply(struct evhttp_request *req, int code, const char *reason, const char
 		evhttp_send_error(req, HTTP_INTERNAL, NULL);
 		return;
 	}
-	evbuffer_add(buf, body, len);
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		/* evhttp would send the body: announce its length, send none. */
+		char	n[32];
+
+		snprintf(n, sizeof(n), "%zu", len);
+		evhttp_add_header(out, "Content-Length", n);
+	} else
+		evbuffer_add(buf, body, len);
 	evhttp_send_reply(req, code, reason, buf);
 	evbuffer_free(buf);
 }

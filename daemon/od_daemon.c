@@ -34,8 +34,9 @@ daemon_reclaim_cb(evutil_socket_t fd, short what, void *arg)
 void
 od_daemon_check_idle(struct od_daemon *d)
 {
+	/* Idle: our inbox reads found nothing new, and no daemon holds a lease (a dead one's expire). */
 	if (!d->exit_after_idle || d->stopping || d->inflight > 0 || d->claiming ||
-	    d->intake_batches > 0 || !d->intake_empty)
+	    d->intake_batches > 0 || !d->intake_empty || d->intake_pending_read || d->leases > 0)
 		return;
 	if (d->next_due_ms != 0 && (int64_t)d->next_due_ms <= od_now_ms() + 1000)
 		return;

@@ -56,7 +56,8 @@ struct od_daemon {
 	struct od_stats		 stats;
 	int			 exit_after_idle;	/* --once: exit once nothing is due (demo, batch runs) */
 	int			 intake_batches;	/* inbox batches whose scripts have not answered */
-	int			 intake_empty;		/* the last inbox read found nothing */
+	int			 intake_empty;		/* the last read of new inbox entries found nothing */
+	long long		 leases;		/* every daemon's leases, at the last claim */
 };
 
 int	od_daemon_init(struct od_daemon *d, const char *config_path,

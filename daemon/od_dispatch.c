@@ -309,7 +309,7 @@ dispatch_claim_cb(redisReply *r, void *arg)
 	size_t			 i, n = 0;
 
 	d->claiming = 0;
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 4) {
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 5) {
 		if (r && r->type == REDIS_REPLY_ERROR)
 			od_log_err("dispatch", "claim: %s", r->str);
 		tv.tv_sec = 1;
@@ -321,6 +321,7 @@ dispatch_claim_cb(redisReply *r, void *arg)
 	ids = r->element[1];
 	accts = r->element[2];
 	states = r->element[3];
+	d->leases = r->element[4]->type == REDIS_REPLY_INTEGER ? r->element[4]->integer : 0;
 	if (ids->type == REDIS_REPLY_ARRAY)
 		n = ids->elements;
 	for (i = 0; i < n; i++) {

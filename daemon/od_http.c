@@ -275,18 +275,22 @@ http_sent(struct http_xfer *x)
 static enum od_http_error
 http_classify(struct http_xfer *x, CURLcode rc)
 {
-	curl_off_t	 connect_us = 0;
+	long		 local_port = 0;
 
 	if (http_sent(x))
 		return OD_HTTP_SENT_NO_REPLY;
-	curl_easy_getinfo(x->easy, CURLINFO_CONNECT_TIME_T, &connect_us);
+	/*
+	 * The TCP connection was up when it has a local port (libcurl 7.88
+	 * sets CURLINFO_CONNECT_TIME_T only once TLS is up too).
+	 */
+	curl_easy_getinfo(x->easy, CURLINFO_LOCAL_PORT, &local_port);
 	switch (rc) {
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
 	case CURLE_COULDNT_CONNECT:
 		return OD_HTTP_CONNECT;
 	case CURLE_OPERATION_TIMEDOUT:
-		return connect_us > 0 ? OD_HTTP_TIMEOUT_BEFORE_SEND : OD_HTTP_CONNECT;
+		return local_port > 0 ? OD_HTTP_TIMEOUT_BEFORE_SEND : OD_HTTP_CONNECT;
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CERTPROBLEM:

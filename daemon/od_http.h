@@ -78,7 +78,8 @@ enum od_http_error {
 
 struct od_http_result {
 	enum od_http_error	 error;
-	char			 errstr[256];	/* "" when OK; libcurl's words otherwise */
+	char			 errstr[256];	/* "" when the transfer completed; else libcurl's words
+						   (also for an SMTP refusal: "RCPT failed: 550") */
 	long			 status;	/* HTTP status or final SMTP code; 0 on a transport error */
 	const char		*body;		/* NUL-terminated, "" when none */
 	size_t			 body_len;

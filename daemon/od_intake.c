@@ -358,6 +358,7 @@ intake_read_cb(redisReply *r, void *arg)
 	struct od_daemon	*d = arg;
 	const redisReply	*entries = NULL;
 	struct timeval		 tv = { 1, 0 };
+	int			 got;
 
 	d->reading = 0;
 	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
@@ -375,13 +376,15 @@ intake_read_cb(redisReply *r, void *arg)
 	if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
 	    r->element[0]->type == REDIS_REPLY_ARRAY && r->element[0]->elements == 2)
 		entries = r->element[0]->element[1];
-	d->intake_empty = !(entries != NULL && entries->type == REDIS_REPLY_ARRAY &&
-	    entries->elements > 0);
-	if (!d->intake_empty)
+	got = entries != NULL && entries->type == REDIS_REPLY_ARRAY && entries->elements > 0;
+	if (got)
 		intake_process(d, entries);
-	else if (!d->intake_pending_read) {
-		od_dispatch_kick(d);
-		od_daemon_check_idle(d);
+	if (!d->intake_pending_read) {
+		d->intake_empty = !got;
+		if (!got) {
+			od_dispatch_kick(d);
+			od_daemon_check_idle(d);
+		}
 	}
 	/*
 	 * Our own pending entries (left by a crash) are read once, at start-up;

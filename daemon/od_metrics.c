@@ -358,6 +358,12 @@ metrics_number(struct od_buf *b, double v)
 		od_buf_puts(b, v > 0 ? "+Inf" : "-Inf");
 		return;
 	}
+	if (v == floor(v) && fabs(v) < 1e15) {
+		/* Integers as integers: "30", not "3e+01". */
+		snprintf(tmp, sizeof(tmp), "%.0f", v);
+		od_buf_puts(b, tmp);
+		return;
+	}
 	for (prec = 1; prec < 17; prec++) {
 		snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
 		if (strtod(tmp, NULL) == v)

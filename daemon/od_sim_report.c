@@ -140,12 +140,17 @@ od_sim_write_entry(const struct od_sim_entry *e, void *arg)
 			    "UTC", "LOCAL", w->id_width, "ACCOUNT", w->step_width, "STEP", "STAGE",
 			    "CHANNEL", "STATUS", "REASON", "TEXT");
 		report_text(e, &t);
-		fprintf(w->out, "%-17s  %-20s  %-*s  %-*s  %-8s  %-8s  %-10s  %-16s  ",
+		od_buf_printf(&t, "%s", "");	/* t.data is a string from here on */
+		fprintf(w->out, "%-17s  %-20s  %-*s  %-*s  %-8s  %-8s  %-10s  %-*s",
 		    report_utc(e->at_ms, utc, sizeof(utc)), report_local(e, loc, sizeof(loc)),
 		    w->id_width, e->account_id, w->step_width, e->step && e->step[0] ? e->step : "-",
 		    e->stage && e->stage[0] ? e->stage : "-", ch[0] ? ch : "-", e->status,
+		    t.len > 0 ? 16 : 0,
 		    strcmp(e->status, "suppressed") == 0 && e->reason ? e->reason : "-");
-		report_one_line(w->out, t.data ? t.data : "");
+		if (t.len > 0) {
+			fputs("  ", w->out);
+			report_one_line(w->out, t.data);
+		}
 		fputc('\n', w->out);
 		break;
 	case OD_SIM_CSV:

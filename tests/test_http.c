@@ -223,7 +223,7 @@ test_post_201_json(void **state)
 	assert_string_equal(od_httpd_header(q, "Content-Type"), "application/x-www-form-urlencoded");
 	assert_string_equal(od_httpd_header(q, "Accept"), "application/json");
 	assert_string_equal(od_httpd_header(q, "Authorization"), "Basic QUMxOnMzY3IzdA==");
-	assert_string_equal(od_httpd_header(q, "Content-Length"), "97");
+	assert_string_equal(od_httpd_header(q, "Content-Length"), "80");
 	assert_string_equal(od_httpd_header(q, "User-Agent"), "outreachd/0.1");
 	assert_null(od_httpd_header(q, "Expect"));
 	assert_string_equal(q->body, form);
@@ -286,6 +286,44 @@ test_connect_refused(void **state)
 	assert_int_equal(f->got[0].status, 0);
 	assert_non_null(strstr(f->got[0].errstr, "Failed to connect to 127.0.0.1 port"));
 	assert_string_equal(od_http_error_name(f->got[0].error), "connect");
+	fx_free(f);
+}
+
+static void
+test_connect_timeout(void **state)
+{
+	struct fx		*f = fx_new(0);
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof(sin);
+	int			 lfd, fds[4], i;
+	char			 url[300];
+
+	(void)state;
+	/* A listener whose accept queue is full: further SYNs go unanswered. */
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(lfd, 0), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sin, &len), 0);
+	for (i = 0; i < 4; i++) {
+		fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		connect(fds[i], (struct sockaddr *)&sin, sizeof(sin));
+	}
+	usleep(50000);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/send", ntohs(sin.sin_port));
+	fx_set(&f->req.url, url);
+	od_buf_puts(&f->req.body, "a=1");
+	f->opts.connect_timeout_ms = 300;
+	fx_perform(f);
+	fx_run(f, 1);
+	for (i = 0; i < 4; i++)
+		close(fds[i]);
+	close(lfd);
+	assert_int_equal(f->got[0].error, OD_HTTP_CONNECT);
+	assert_non_null(strstr(f->got[0].errstr, "after 3"));	/* "... after 30x ms: Timeout was reached" */
+	assert_non_null(strstr(f->got[0].errstr, "Timeout was reached"));
 	fx_free(f);
 }
 
@@ -386,6 +424,27 @@ test_garbage_reply(void **state)
 	fx_run(f, 1);
 	assert_int_equal(f->got[0].error, OD_HTTP_SENT_NO_REPLY);
 	assert_int_equal(f->got[0].status, 0);
+	fx_free(f);
+}
+
+static void
+test_tls_handshake_unanswered(void **state)
+{
+	struct fx	*f = fx_new(0);
+	char		 url[300];
+
+	(void)state;
+	/* A plain-HTTP peer never answers the ClientHello. */
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/messages", od_httpd_port(f->srv));
+	fx_set(&f->req.url, url);
+	od_buf_puts(&f->req.body, "x=1");
+	f->opts.connect_timeout_ms = 300;
+	fx_perform(f);
+	fx_run(f, 1);
+	/* Connected, nothing sent: safe to retry. */
+	assert_int_equal(f->got[0].error, OD_HTTP_TIMEOUT_BEFORE_SEND);
+	assert_string_equal(f->got[0].errstr, "SSL connection timeout");
+	assert_int_equal(od_httpd_nrequests(f->srv), 0);
 	fx_free(f);
 }
 
@@ -748,11 +807,13 @@ main(void)
 		cmocka_unit_test(test_post_201_json),
 		cmocka_unit_test(test_keepalive_reuses_connection),
 		cmocka_unit_test(test_connect_refused),
+		cmocka_unit_test(test_connect_timeout),
 		cmocka_unit_test(test_slow_reply_times_out_after_send),
 		cmocka_unit_test(test_reset_after_request),
 		cmocka_unit_test(test_closed_without_reply),
 		cmocka_unit_test(test_endless_reply_times_out),
 		cmocka_unit_test(test_garbage_reply),
+		cmocka_unit_test(test_tls_handshake_unanswered),
 		cmocka_unit_test(test_429_retry_after),
 		cmocka_unit_test(test_malformed_json_and_cap),
 		cmocka_unit_test(test_loop_never_stalls),

@@ -108,9 +108,9 @@ test_rejected(void **state)
 	    "debtor.timezone: not a known IANA time zone");
 	BAD("invalid currency", "account", replace(good, "\"PEN\"", "\"PEX\""),
 	    "debt.currency: not an active ISO 4217 code");
-	/* A real date is required; the reason names the format (2026-02-30 has it). */
+	/* A real date is required: 2026-02-30 has the shape but is no day. */
 	BAD("invalid date", "account", replace(good, "2026-03-09", "2026-02-30"),
-	    "debt.due_date: not a date YYYY-MM-DD");
+	    "debt.due_date: not a calendar date (no such day)");
 	BAD("unknown policy", "account", replace(good, "\"consent\"", "\"policy\":\"pe-gold\",\"consent\""),
 	    "policy: no policy named 'pe-gold' is loaded");
 	BAD("invalid UTF-8", "account", replace(good, "Huam\xc3\xa1n", "Huam\xe1n"),

@@ -418,12 +418,9 @@ test_opt_out(void **state)
 
 /*
  * --once on a fresh Redis with the accounts already in the inbox (a batch
- * run): it must send before it exits.  KNOWN BUG (reported to the lead):
- * the start-up read of the daemon's own pending entries sets intake_empty,
- * and a claim reply arriving before the first '>' read answers lets
- * od_daemon_check_idle exit with the entries unread (or read and left
- * pending to a consumer that is gone).  Skipped unless OD_IT_STRICT is set,
- * so that the suite stays usable until it is fixed.
+ * run): it must send before it exits, every time (a daemon that took its
+ * start-up read of its own pending entries for an empty inbox once exited
+ * with the entries unread).
  */
 static void
 test_once_fresh(void **state)
@@ -440,11 +437,6 @@ test_once_fresh(void **state)
 		run_once(ep, "d.log", 2026, 3, 9, 15);
 		if (od_test_int(ep, "LLEN outreach:hist:%s", id) != 1)
 			misses++;
-	}
-	if (misses > 0 && getenv("OD_IT_STRICT") == NULL) {
-		print_message("KNOWN BUG: outreachd --once exited before reading the inbox in %d of 5 "
-		    "runs (see the comment above test_once_fresh); skipped\n", misses);
-		skip();
 	}
 	assert_int_equal(misses, 0);
 	assert_int_equal(outbox_count(ep, "whatsapp.jsonl"), 5);
