@@ -172,6 +172,7 @@ bench_once() {
 			done
 			[ -n "$dpid" ] && kill -TERM "$dpid" 2>/dev/null
 			wait "$tpid" || rc=$?
+			[ "$rc" -ne 143 ] || rc=0	# ended by the SIGTERM before its handler ran
 		fi
 		if [ "$rc" -ne 0 ]; then
 			echo "bench: outreachd exited with status $rc:" >&2

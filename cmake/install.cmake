@@ -36,7 +36,7 @@ install(FILES ${CMAKE_SOURCE_DIR}/man/outreachd.8 DESTINATION ${CMAKE_INSTALL_MA
 install(FILES ${CMAKE_SOURCE_DIR}/man/outreachctl.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES ${CMAKE_SOURCE_DIR}/man/outreachd.yaml.5 DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
 
-file(GLOB OD_DOCS ${CMAKE_SOURCE_DIR}/docs/*.md)
+file(GLOB OD_DOCS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/docs/*.md)
 install(FILES ${OD_DOCS} ${CMAKE_SOURCE_DIR}/config/grafana-dashboard.json
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
@@ -58,9 +58,9 @@ foreach(sub policy templates jurisdictions holidays)
     set(src ${CMAKE_SOURCE_DIR}/config/${sub})
   endif()
   if(sub STREQUAL "templates")
-    file(GLOB_RECURSE files RELATIVE ${src} ${src}/*)
+    file(GLOB_RECURSE files CONFIGURE_DEPENDS RELATIVE ${src} ${src}/*)
   else()
-    file(GLOB files RELATIVE ${src} ${src}/*.yaml)
+    file(GLOB files CONFIGURE_DEPENDS RELATIVE ${src} ${src}/*.yaml)
   endif()
   list(SORT files)
   foreach(f ${files})

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "od_plan.h"
+#include "od_sender.h"
 #include "od_yaml.h"
 
 const char *
@@ -133,6 +134,7 @@ od_confset_load(const char *config_path, const struct od_config_overrides *ov, i
 		confset_policy_rules(set, errs);
 	if (errs->count == before && (flags & OD_CONFSET_GATEWAYS)) {
 		od_gateways_load(&set->cfg, &set->gateways, errs);
+		od_sender_check(&set->gateways, errs);
 		set->has_gateways = 1;
 	}
 	if (errs->count != before) {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <event2/event.h>
 
+#include "od_http.h"
 #include "od_log.h"
 #include "od_time.h"
 #include "od_tz.h"
@@ -143,6 +144,19 @@ daemon_reload_cb(evutil_socket_t sig, short what, void *arg)
 	if (strcmp(set->cfg.redis_url, d->set->cfg.redis_url) != 0 ||
 	    strcmp(set->cfg.prefix, d->set->cfg.prefix) != 0)
 		od_log_warn("daemon", "redis and prefix changes take effect at the next start");
+	if (od_sender_configure(&d->sender, &set->gateways, &errs) == -1) {
+		for (i = 0; i < errs.count; i++)
+			od_log_err("config", "%s", errs.msgs[i]);
+		od_log_err("daemon", "reload refused: the gateways' settings are wrong; the running "
+		    "configuration stays");
+		od_errors_clear(&errs);
+		od_confset_unref(set);
+		/* put the running set's limits back */
+		od_sender_configure(&d->sender, &d->set->gateways, &errs);
+		od_errors_clear(&errs);
+		d->stats.reloads_failed++;
+		return;
+	}
 	od_confset_unref(d->set);
 	d->set = set;
 	od_log_set_level(d->set->cfg.log_level);
@@ -194,6 +208,16 @@ od_daemon_init(struct od_daemon *d, const char *config_path, const struct od_con
 	d->q = od_queue_new(d->base, d->set->cfg.redis_url, d->set->cfg.prefix, err, errlen);
 	if (d->q == NULL)
 		return -1;
+	if ((d->http = od_http_new(d->base, err, errlen)) == NULL)
+		return -1;
+	od_errors_init(&errs);
+	if (od_sender_configure(&d->sender, &d->set->gateways, &errs) == -1) {
+		od_errors_print(&errs, stderr);
+		snprintf(err, errlen, "%zu error(s) in the gateways' settings; not started", errs.count);
+		od_errors_clear(&errs);
+		return -1;
+	}
+	od_errors_clear(&errs);
 	d->claim_ev = evtimer_new(d->base, daemon_claim_cb, d);
 	d->reclaim_ev = event_new(d->base, -1, EV_PERSIST, daemon_reclaim_cb, d);
 	d->ready_ev = evtimer_new(d->base, daemon_ready_cb, d);
@@ -233,7 +257,9 @@ od_daemon_free(struct od_daemon *d)
 
 	if (d == NULL)
 		return;
+	od_http_free(d->http);		/* its callbacks still reach the queue */
 	od_queue_free(d->q);
+	od_sender_free(&d->sender);
 	if (d->claim_ev)
 		event_free(d->claim_ev);
 	if (d->reclaim_ev)

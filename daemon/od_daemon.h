@@ -16,6 +16,7 @@
 
 #include "od_confset.h"
 #include "od_queue.h"
+#include "od_sender.h"
 
 struct event_base;
 struct event;
@@ -33,6 +34,8 @@ struct od_daemon {
 	const char		*config_path;
 	struct od_config_overrides overrides;
 	struct od_queue		*q;
+	struct od_http		*http;		/* libcurl multi on the loop */
+	struct od_sender	 sender;	/* per-gateway limits and breakers */
 	char			 consumer[160];
 
 	struct event		*claim_ev;	/* wakes at the next due time */

@@ -17,7 +17,9 @@
 #include <jansson.h>
 
 #include "od_daemon.h"
+#include "od_http.h"
 #include "od_job.h"
+#include "od_sender.h"
 #include "od_log.h"
 #include "od_time.h"
 
@@ -29,14 +31,35 @@ struct action {
 	struct event		*delay_ev;
 	struct od_confset	*set;		/* the set it started under (a reference) */
 	struct action		*prev, *next;	/* the daemon's list of actions in flight */
+	struct od_sender_gw	*sgw;		/* the gateway's limits, once admitted */
+	struct od_request	 req;		/* the request, while the transport has it */
+	int			 latency;	/* the timer runs a simulated gateway latency */
 };
 
 static void	action_begin(struct action *a);
 static void	action_finish(struct action *a);
+static void	action_admit(struct action *a);
+
+/* Longest wait for a token or a slot that an action spends in memory. */
+#define DISPATCH_WAIT_MAX_MS	5000
+
+static void
+action_release_slot(struct action *a, int counted, int failed)
+{
+	if (a->sgw == NULL)
+		return;
+	if (counted)
+		od_sender_done(a->sgw, failed, od_now_ms());
+	else if (a->sgw->inflight > 0)
+		a->sgw->inflight--;
+	a->sgw = NULL;
+}
 
 static void
 action_free(struct action *a)
 {
+	action_release_slot(a, 0, 0);
+	od_request_clear(&a->req);
 	if (a->prev)
 		a->prev->next = a->next;
 	else if (a->d->actions == a)
@@ -55,7 +78,7 @@ static void
 action_next(struct action *a, enum od_job_next next)
 {
 	if (next == OD_JOB_SEND)
-		action_begin(a);
+		action_admit(a);
 	else
 		action_finish(a);
 }
@@ -77,7 +100,115 @@ action_delay_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (!a->latency) {		/* waited for a token or a slot */
+		action_admit(a);
+		return;
+	}
+	a->latency = 0;
+	action_release_slot(a, 1, 0);
 	action_result(a, &a->res);
+}
+
+static int
+action_timer(struct action *a, int64_t ms)
+{
+	struct timeval	tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	if (a->delay_ev == NULL)
+		a->delay_ev = evtimer_new(a->d->base, action_delay_cb, a);
+	return a->delay_ev != NULL && evtimer_add(a->delay_ev, &tv) == 0 ? 0 : -1;
+}
+
+/*
+ * The gateway's limits: a token in its buckets, a slot among its requests in
+ * flight, a closed breaker.  A short wait is spent here, on a timer; a long
+ * one (an open breaker) hands the action back to the due set for then.
+ */
+static void
+action_admit(struct action *a)
+{
+	struct od_job		*j = &a->job;
+	struct od_sender_gw	*g;
+	int64_t			 wait = 0;
+	enum od_admit		 ad;
+
+	g = j->gw ? od_sender_find(&a->d->sender, j->gw->name) : NULL;
+	if (g == NULL) {
+		action_begin(a);	/* a gateway the sender does not know: no limits */
+		return;
+	}
+	ad = od_sender_admit(g, j->kind == OD_CH_SMS ? j->segments : 0, od_now_ms(), &wait);
+	if (ad == OD_ADMIT_GO) {
+		a->sgw = g;
+		action_begin(a);
+		return;
+	}
+	if (ad == OD_ADMIT_WAIT && wait <= DISPATCH_WAIT_MAX_MS && !a->d->stopping &&
+	    action_timer(a, wait) == 0)
+		return;
+	/* Not now: the same step and channel, when the gateway can take it. */
+	od_log_debug("dispatch", "action %s: gateway %s %s; again in %lld ms", j->action_id,
+	    g->name, ad == OD_ADMIT_OPEN ? "is failing (breaker open)" : "is at its limit",
+	    (long long)wait);
+	od_rendered_clear(&j->r);
+	j->next_step = j->step;
+	j->next_due = od_now_ms() + (wait > 0 ? wait : 1000);
+	action_finish(a);
+}
+
+/* The transport's outcome, classified: the core's for transport failures, the plugin's for replies. */
+static void
+action_http_done(void *arg, const struct od_http_result *hr)
+{
+	struct action			*a = arg;
+	struct od_channel_message	 msg;
+	struct od_channel_reply		 reply;
+	struct od_channel_result	 res;
+	struct od_gateway		*gw = a->job.gw;
+
+	memset(&res, 0, sizeof(res));
+	switch (hr->error) {
+	case OD_HTTP_OK:
+		memset(&reply, 0, sizeof(reply));
+		reply.status = hr->status;
+		reply.body = hr->body ? hr->body : "";
+		reply.body_len = hr->body_len;
+		reply.retry_after = hr->retry_after;
+		reply.content_type = hr->content_type;
+		od_job_message(&a->job, &msg);
+		gw->plugin->classify(gw->ctx, &msg, &reply, &res);
+		break;
+	case OD_HTTP_CONNECT:
+	case OD_HTTP_TIMEOUT_BEFORE_SEND:
+	case OD_HTTP_TLS:
+	case OD_HTTP_INTERNAL:
+		/* Never reached the provider: safe to try again. */
+		res.outcome = OD_OUTCOME_RETRYABLE;
+		snprintf(res.reason, sizeof(res.reason), "%s: %s", od_http_error_name(hr->error),
+		    hr->errstr);
+		break;
+	case OD_HTTP_SENT_NO_REPLY:
+		/* The request went out: the provider may have sent the message. */
+		res.outcome = OD_OUTCOME_UNKNOWN;
+		snprintf(res.reason, sizeof(res.reason), "no reply after the request was sent: %s",
+		    hr->errstr);
+		break;
+	case OD_HTTP_PROTOCOL:
+	default:
+		res.outcome = OD_OUTCOME_PERMANENT;
+		res.flags = OD_RESULT_CONFIG;
+		snprintf(res.reason, sizeof(res.reason), "%s: %s", od_http_error_name(hr->error),
+		    hr->errstr);
+		break;
+	}
+	if (res.outcome == OD_OUTCOME_INVALID) {
+		res.outcome = OD_OUTCOME_UNKNOWN;
+		snprintf(res.reason, sizeof(res.reason), "the plugin gave no outcome (HTTP %ld)",
+		    hr->status);
+	}
+	od_request_clear(&a->req);
+	action_release_slot(a, 1, od_http_gateway_failed(hr));
+	action_result(a, &res);
 }
 
 static void
@@ -85,38 +216,39 @@ action_send(struct action *a)
 {
 	struct od_channel_message	msg;
 	struct od_channel_result	res;
-	struct od_request		req;
 	struct od_gateway		*gw = a->job.gw;
 	char				err[512];
 
 	od_job_message(&a->job, &msg);
-	od_request_init(&req);
+	od_request_clear(&a->req);
 	memset(&res, 0, sizeof(res));
-	if (od_gateway_build(gw, &msg, &req, err, sizeof(err)) == -1) {
+	if (od_gateway_build(gw, &msg, &a->req, err, sizeof(err)) == -1) {
 		res.outcome = OD_OUTCOME_PERMANENT;
 		snprintf(res.reason, sizeof(res.reason), "%s", err);
-	} else if (gw->plugin->transport == OD_TRANSPORT_FILE) {
-		od_gateway_file_send(gw, &msg, &req, &res);
-	} else {
-		res.outcome = OD_OUTCOME_PERMANENT;
-		res.flags = OD_RESULT_CONFIG;
-		snprintf(res.reason, sizeof(res.reason), "the %s transport of plugin %s is not "
-		    "available in this build", gw->plugin->transport == OD_TRANSPORT_SMTP ?
-		    "SMTP" : "HTTP", gw->plugin->name);
-	}
-	od_request_clear(&req);
-	if (res.outcome == OD_OUTCOME_INVALID) {
-		res.outcome = OD_OUTCOME_UNKNOWN;
-		snprintf(res.reason, sizeof(res.reason), "the plugin gave no outcome");
-	}
-	if (gw->file_delay_ms > 0 && gw->plugin->transport == OD_TRANSPORT_FILE) {
-		struct timeval tv = { gw->file_delay_ms / 1000, (gw->file_delay_ms % 1000) * 1000 };
-		a->res = res;
-		if (a->delay_ev == NULL)
-			a->delay_ev = evtimer_new(a->d->base, action_delay_cb, a);
-		if (a->delay_ev != NULL && evtimer_add(a->delay_ev, &tv) == 0)
+	} else if (gw->plugin->transport != OD_TRANSPORT_FILE) {
+		if (od_http_perform(a->d->http, &a->req, a->sgw ? &a->sgw->opts : NULL,
+		    action_http_done, a) == 0)
 			return;
+		res.outcome = OD_OUTCOME_RETRYABLE;
+		snprintf(res.reason, sizeof(res.reason), "transport: %s", od_http_errstr(a->d->http));
+	} else {
+		od_gateway_file_send(gw, &msg, &a->req, &res);
+		if (res.outcome == OD_OUTCOME_INVALID) {
+			res.outcome = OD_OUTCOME_UNKNOWN;
+			snprintf(res.reason, sizeof(res.reason), "the plugin gave no outcome");
+		}
+		if (gw->file_delay_ms > 0) {
+			/* A rehearsal's gateway latency: the slot stays taken meanwhile. */
+			a->res = res;
+			a->latency = 1;
+			od_request_clear(&a->req);
+			if (action_timer(a, gw->file_delay_ms) == 0)
+				return;
+			a->latency = 0;
+		}
 	}
+	od_request_clear(&a->req);
+	action_release_slot(a, 1, 0);
 	action_result(a, &res);
 }
 

@@ -425,6 +425,8 @@ void
 od_http_free(struct od_http *h)
 {
 	struct http_xfer	*x;
+	CURLMsg			*m;
+	int			 left;
 
 	if (h == NULL)
 		return;
@@ -434,6 +436,17 @@ od_http_free(struct od_http *h)
 	if (h->depth > 0)
 		return;
 	h->depth++;		/* callbacks below may call od_http_free again */
+	/* Transfers that did finish get their real result... */
+	while ((m = curl_multi_info_read(h->multi, &left)) != NULL) {
+		x = NULL;
+		if (m->msg != CURLMSG_DONE ||
+		    curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x) != CURLE_OK ||
+		    x == NULL)
+			continue;
+		curl_multi_remove_handle(h->multi, x->easy);
+		http_finish(x, m->data.result, NULL);
+	}
+	/* ...the others are cut short. */
 	while ((x = h->xfers) != NULL) {
 		curl_multi_remove_handle(h->multi, x->easy);
 		http_finish(x, CURLE_ABORTED_BY_CALLBACK, http_sent(x) ?

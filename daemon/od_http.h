@@ -101,7 +101,8 @@ struct od_http *od_http_new(struct event_base *base, char *err, size_t errlen);
 
 /*
  * Ends every pending transfer, calling its callback with a transport error
- * (SENT_NO_REPLY or CONNECT, by the rule above), then frees h.  NULL-safe.
+ * (SENT_NO_REPLY or CONNECT, by the rule above; one that had finished gets
+ * its real result), then frees h.  NULL-safe.
  * Called from inside a callback, it takes effect once that callback returns
  * (and then no further callbacks of h run, but for those ending transfers).
  */

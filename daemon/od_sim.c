@@ -749,7 +749,8 @@ od_sim_run(struct od_sim *s, od_sim_entry_fn fn, void *arg, od_sim_progress_fn p
 	if (s->ran)
 		return 0;
 	s->ran = 1;
-	qsort(s->ev, s->nev, sizeof(*s->ev), sim_event_cmp);
+	if (s->nev > 0)
+		qsort(s->ev, s->nev, sizeof(*s->ev), sim_event_cmp);
 	if (progress != NULL)
 		progress(0, span, parg);
 	for (;;) {
