@@ -222,6 +222,7 @@ od_daemon_init(struct od_daemon *d, const char *config_path, const struct od_con
 	d->reclaim_ev = event_new(d->base, -1, EV_PERSIST, daemon_reclaim_cb, d);
 	d->ready_ev = evtimer_new(d->base, daemon_ready_cb, d);
 	d->drain_ev = evtimer_new(d->base, daemon_drain_cb, d);
+	od_dispatch_init(d);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		d->sig_ev[i] = evsignal_new(d->base, sigs[i], daemon_stop_cb, d);
 		event_add(d->sig_ev[i], NULL);
@@ -268,6 +269,10 @@ od_daemon_free(struct od_daemon *d)
 		event_free(d->ready_ev);
 	if (d->drain_ev)
 		event_free(d->drain_ev);
+	if (d->flush_ev)
+		event_free(d->flush_ev);
+	free(d->begin_q);
+	free(d->complete_q);
 	if (d->intake_ev)
 		event_free(d->intake_ev);
 	for (i = 0; i < sizeof(d->sig_ev) / sizeof(d->sig_ev[0]); i++)

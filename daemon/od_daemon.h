@@ -47,6 +47,9 @@ struct od_daemon {
 	int64_t			 drain_deadline_ms;
 	int			 handing_back;
 	struct action		*actions;	/* in flight, a list (od_dispatch.c) */
+	struct event		*flush_ev;	/* sends the queued begins and completions */
+	struct action		**begin_q, **complete_q;
+	size_t			 begin_n, begin_cap, complete_n, complete_cap;
 
 	int			 inflight;	/* actions claimed and not completed */
 	int			 claiming;	/* a claim is on its way */
@@ -75,6 +78,7 @@ void	od_intake_start(struct od_daemon *d);
 void	od_intake_sweep(struct od_daemon *d);		/* takes over a dead consumer's entries */
 
 /* dispatch */
+void	od_dispatch_init(struct od_daemon *d);
 void	od_dispatch_kick(struct od_daemon *d);		/* claim now if there is room */
 void	od_dispatch_reclaim(struct od_daemon *d);	/* one sweep of expired leases */
 void	od_dispatch_release(struct od_daemon *d);	/* hands every lease of ours back */

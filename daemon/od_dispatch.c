@@ -34,6 +34,10 @@ struct action {
 	struct od_sender_gw	*sgw;		/* the gateway's limits, once admitted */
 	struct od_request	 req;		/* the request, while the transport has it */
 	int			 latency;	/* the timer runs a simulated gateway latency */
+	char			*rec_json;	/* the 'sending' record, while begin is queued */
+	char			**recs;		/* the records, while completion is queued */
+	size_t			 nrecs;
+	char			 num[6][24];	/* completion's numbers, as text */
 };
 
 static void	action_begin(struct action *a);
@@ -60,6 +64,10 @@ action_free(struct action *a)
 {
 	action_release_slot(a, 0, 0);
 	od_request_clear(&a->req);
+	free(a->rec_json);
+	while (a->nrecs > 0)
+		free(a->recs[--a->nrecs]);
+	free(a->recs);
 	if (a->prev)
 		a->prev->next = a->next;
 	else if (a->d->actions == a)
@@ -252,20 +260,21 @@ action_send(struct action *a)
 	action_result(a, &res);
 }
 
+/* The answer of begin.lua for one attempt: send, or not and why. */
 static void
-action_begin_cb(redisReply *r, void *arg)
+action_begin_answer(struct action *a, const char *s)
 {
-	struct action	*a = arg;
 	struct od_job	*j = &a->job;
-	const char	*s = r && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS) ?
-			    r->str : NULL;
 
+	free(a->rec_json);
+	a->rec_json = NULL;
 	if (s != NULL && strcmp(s, "ok") == 0) {
 		action_send(a);
 		return;
 	}
 	json_decref(a->rec);
 	a->rec = NULL;
+	action_release_slot(a, 0, 0);
 	if (s != NULL && strncmp(s, "cancel ", 7) == 0) {
 		/* A payment, hold or opt-out arrived after the claim: nothing is sent. */
 		od_job_record(j, j->kind, "suppressed", s + 7);
@@ -287,56 +296,105 @@ action_begin_cb(redisReply *r, void *arg)
 	action_free(a);
 }
 
-static void
-action_begin(struct action *a)
-{
-	const struct od_keys	*k = od_queue_keys(a->d->q);
-	struct od_job		*j = &a->job;
-	const char		*keys[3], *args[6];
-	char			 maxlen[32], *rec;
+/*
+ * Batches: the attempts to begin and the actions to complete that one turn of
+ * the loop produced go to Redis in one script call each (up to
+ * DISPATCH_BATCH), which is what keeps the commands per action low.
+ */
+#define DISPATCH_BATCH	128
 
-	if (j->gw == NULL || (a->rec = od_job_attempt(j)) == NULL ||
-	    (rec = json_dumps(a->rec, JSON_COMPACT)) == NULL)
-		goto fail;
-	snprintf(maxlen, sizeof(maxlen), "%ld", a->job.set->cfg.attempts_maxlen);
-	keys[0] = k->lease;
-	keys[1] = k->state;
-	keys[2] = k->attempts;
-	args[0] = j->id;
-	args[1] = a->d->consumer;
-	args[2] = od_channel_kind_name(j->kind);
-	args[3] = maxlen;
-	args[4] = rec;
-	args[5] = j->today;
-	if (od_queue_script(a->d->q, OD_SCRIPT_BEGIN, action_begin_cb, a, 3, keys, 6, args, NULL) == -1) {
-		free(rec);
-		goto fail;
+struct dispatch_batch {
+	struct od_daemon	*d;
+	struct action		*v[DISPATCH_BATCH];
+	size_t			 n;
+};
+
+static void
+dispatch_queue(struct od_daemon *d, struct action ***q, size_t *n, size_t *cap, struct action *a)
+{
+	struct action	**nv;
+
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		if ((nv = realloc(*q, ncap * sizeof(*nv))) == NULL) {
+			od_log_err("dispatch", "out of memory queueing %s", a->job.action_id);
+			return;
+		}
+		*q = nv;
+		*cap = ncap;
 	}
-	free(rec);
-	return;
-fail:
-	/* Nothing was recorded or sent; the lease expires and the action is claimed again. */
-	od_log_err("dispatch", "action %s: cannot record the attempt; left to its lease", j->action_id);
-	a->d->inflight--;
-	action_free(a);
+	(*q)[(*n)++] = a;
+	event_active(d->flush_ev, EV_TIMEOUT, 0);
 }
 
 static void
-action_complete_cb(redisReply *r, void *arg)
+dispatch_begin_cb(redisReply *r, void *arg)
 {
-	struct action		*a = arg;
-	struct od_daemon	*d = a->d;
+	struct dispatch_batch	*b = arg;
+	size_t			 i;
 
-	if (r == NULL || r->type == REDIS_REPLY_ERROR)
-		od_log_err("dispatch", "completing %s failed: %s; its lease will settle it",
-		    a->job.action_id, r ? r->str : "connection lost");
-	else if (r->type == REDIS_REPLY_STRING && strcmp(r->str, "lost") == 0)
-		od_log_warn("dispatch", "action %s: the lease had expired; recorded anyway",
-		    a->job.action_id);
-	d->inflight--;
-	action_free(a);
-	od_dispatch_kick(d);
-	od_daemon_check_idle(d);
+	for (i = 0; i < b->n; i++) {
+		const char *s = NULL;
+		if (r != NULL && r->type == REDIS_REPLY_ARRAY && i < r->elements &&
+		    r->element[i]->type == REDIS_REPLY_STRING)
+			s = r->element[i]->str;
+		action_begin_answer(b->v[i], s);
+	}
+	free(b);
+}
+
+static void
+dispatch_flush_begin(struct od_daemon *d, struct action **v, size_t n)
+{
+	const struct od_keys	*k = od_queue_keys(d->q);
+	struct dispatch_batch	*b;
+	const char		*keys[3], **args;
+	char			 maxlen[32];
+	size_t			 i, na = 0;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL ||
+	    (args = calloc(2 + 4 * n, sizeof(*args))) == NULL) {
+		free(b);
+		for (i = 0; i < n; i++)
+			action_begin_answer(v[i], NULL);
+		return;
+	}
+	b->d = d;
+	snprintf(maxlen, sizeof(maxlen), "%ld", d->set->cfg.attempts_maxlen);
+	keys[0] = k->lease;
+	keys[1] = k->state;
+	keys[2] = k->attempts;
+	args[na++] = d->consumer;
+	args[na++] = maxlen;
+	for (i = 0; i < n; i++) {
+		struct od_job *j = &v[i]->job;
+		b->v[b->n++] = v[i];
+		args[na++] = j->id;
+		args[na++] = od_channel_kind_name(j->kind);
+		args[na++] = v[i]->rec_json;
+		args[na++] = j->today;
+	}
+	if (od_queue_script(d->q, OD_SCRIPT_BEGIN, dispatch_begin_cb, b, 3, keys, (int)na, args,
+	    NULL) == -1)
+		dispatch_begin_cb(NULL, b);
+	free(args);
+}
+
+static void
+action_begin(struct action *a)
+{
+	struct od_job	*j = &a->job;
+
+	if (j->gw == NULL || (a->rec = od_job_attempt(j)) == NULL ||
+	    (a->rec_json = json_dumps(a->rec, JSON_COMPACT)) == NULL) {
+		/* Nothing was recorded or sent; the lease expires and the action is claimed again. */
+		od_log_err("dispatch", "action %s: cannot record the attempt; left to its lease",
+		    j->action_id);
+		a->d->inflight--;
+		action_free(a);
+		return;
+	}
+	dispatch_queue(a->d, &a->d->begin_q, &a->d->begin_n, &a->d->begin_cap, a);
 }
 
 static void
@@ -364,70 +422,158 @@ action_count(struct od_stats *st, json_t *records)
 }
 
 static void
-action_finish(struct action *a)
+dispatch_complete_cb(redisReply *r, void *arg)
 {
-	const struct od_keys	*k = od_queue_keys(a->d->q);
-	struct od_job		*j = &a->job;
-	const char		**args;
-	const char		*keys[6];
-	char			 num[8][32], hist[512];
-	char			**recs;
-	size_t			 i, n = json_array_size(j->records), nargs = 0;
-	int			 rc;
+	struct dispatch_batch	*b = arg;
+	struct od_daemon	*d = b->d;
+	struct action		*a;
+	size_t			 i;
 
-	action_count(&a->d->stats, j->records);
-	args = calloc(12 + n, sizeof(*args));
-	recs = calloc(n + 1, sizeof(*recs));
-	if (args == NULL || recs == NULL) {
-		free(args);
-		free(recs);
-		a->d->inflight--;
+	for (i = 0; i < b->n; i++) {
+		a = b->v[i];
+		if (r == NULL || r->type != REDIS_REPLY_ARRAY)
+			od_log_err("dispatch", "completing %s failed: %s; its lease will settle it",
+			    a->job.action_id, r && r->type == REDIS_REPLY_ERROR ? r->str :
+			    "connection lost");
+		else if (i < r->elements && r->element[i]->type == REDIS_REPLY_STRING &&
+		    strcmp(r->element[i]->str, "lost") == 0)
+			od_log_warn("dispatch", "action %s: the lease had expired; recorded anyway",
+			    a->job.action_id);
+		d->inflight--;
 		action_free(a);
+	}
+	free(b);
+	od_dispatch_kick(d);
+	od_daemon_check_idle(d);
+}
+
+static void
+dispatch_flush_complete(struct od_daemon *d, struct action **v, size_t n)
+{
+	const struct od_keys	*k = od_queue_keys(d->q);
+	struct dispatch_batch	*b;
+	const char		**keys, **args;
+	char			 now[32], maxlen[32], histlen[16], **hist;
+	size_t			 i, r, nk = 0, na = 0, nargs = 4;
+
+	for (i = 0; i < n; i++)
+		nargs += 9 + v[i]->nrecs;
+	b = calloc(1, sizeof(*b));
+	keys = calloc(5 + n, sizeof(*keys));
+	hist = calloc(n, sizeof(*hist));
+	args = calloc(nargs, sizeof(*args));
+	if (b == NULL || keys == NULL || hist == NULL || args == NULL) {
+		free(keys);
+		free(hist);
+		free(args);
+		if (b == NULL && (b = calloc(1, sizeof(*b))) == NULL)
+			return;
+		b->d = d;
+		for (i = 0; i < n; i++)
+			b->v[b->n++] = v[i];
+		dispatch_complete_cb(NULL, b);
 		return;
 	}
-	for (i = 0; i < n; i++)
-		recs[i] = json_dumps(json_array_get(j->records, i), JSON_COMPACT);
-	snprintf(num[0], sizeof(num[0]), "%lld", (long long)od_now_ms());
-	snprintf(num[1], sizeof(num[1]), "%ld", a->job.set->cfg.attempts_maxlen);
-	snprintf(num[2], sizeof(num[2]), "%d", a->job.set->cfg.history_len);
-	snprintf(num[3], sizeof(num[3]), "%d", j->next_step);
-	snprintf(num[4], sizeof(num[4]), "%lld", (long long)j->next_due);
-	snprintf(num[5], sizeof(num[5]), "%d", j->ci);
-	snprintf(num[6], sizeof(num[6]), "%d", j->tries);
-	snprintf(num[7], sizeof(num[7]), "%d", j->seq);
-	args[nargs++] = j->id;
-	args[nargs++] = a->d->consumer;
-	args[nargs++] = num[0];
-	args[nargs++] = num[1];
-	args[nargs++] = num[2];
-	args[nargs++] = num[3];
-	args[nargs++] = num[4];
-	args[nargs++] = j->contact;
-	args[nargs++] = num[5];
-	args[nargs++] = num[6];
-	args[nargs++] = num[7];
-	args[nargs++] = j->optout;
-	for (i = 0; i < n; i++)
-		if (recs[i] != NULL)
-			args[nargs++] = recs[i];
-	keys[0] = k->inflight;
-	keys[1] = k->lease;
-	keys[2] = k->state;
-	keys[3] = k->due;
-	keys[4] = k->attempts;
-	keys[5] = od_keys_hist(k, j->id, hist, sizeof(hist));
-	rc = od_queue_script(a->d->q, OD_SCRIPT_COMPLETE, action_complete_cb, a, 6, keys,
-	    (int)nargs, args, NULL);
-	for (i = 0; i < n; i++)
-		free(recs[i]);
-	free(recs);
-	free(args);
-	if (rc == -1) {
-		od_log_err("dispatch", "cannot complete %s: Redis unavailable; its lease will settle it",
-		    j->action_id);
-		a->d->inflight--;
-		action_free(a);
+	b->d = d;
+	snprintf(now, sizeof(now), "%lld", (long long)od_now_ms());
+	snprintf(maxlen, sizeof(maxlen), "%ld", d->set->cfg.attempts_maxlen);
+	snprintf(histlen, sizeof(histlen), "%d", d->set->cfg.history_len);
+	keys[nk++] = k->inflight;
+	keys[nk++] = k->lease;
+	keys[nk++] = k->state;
+	keys[nk++] = k->due;
+	keys[nk++] = k->attempts;
+	args[na++] = d->consumer;
+	args[na++] = now;
+	args[na++] = maxlen;
+	args[na++] = histlen;
+	for (i = 0; i < n; i++) {
+		struct action *a = v[i];
+		struct od_job *j = &a->job;
+		char buf[600];
+
+		b->v[b->n++] = a;
+		od_keys_hist(k, j->id, buf, sizeof(buf));
+		hist[i] = strdup(buf);
+		keys[nk++] = hist[i] ? hist[i] : "";
+		args[na++] = j->id;
+		args[na++] = a->num[0];
+		args[na++] = a->num[1];
+		args[na++] = j->contact;
+		args[na++] = a->num[2];
+		args[na++] = a->num[3];
+		args[na++] = a->num[4];
+		args[na++] = j->optout;
+		args[na++] = a->num[5];
+		for (r = 0; r < a->nrecs; r++)
+			args[na++] = a->recs[r];
 	}
+	if (od_queue_script(d->q, OD_SCRIPT_COMPLETE, dispatch_complete_cb, b, (int)nk, keys,
+	    (int)na, args, NULL) == -1)
+		dispatch_complete_cb(NULL, b);
+	for (i = 0; i < n; i++)
+		free(hist[i]);
+	free(hist);
+	free(keys);
+	free(args);
+}
+
+static void
+action_finish(struct action *a)
+{
+	struct od_job	*j = &a->job;
+	size_t		 i, n = json_array_size(j->records);
+
+	action_count(&a->d->stats, j->records);
+	if (n > 0 && (a->recs = calloc(n, sizeof(*a->recs))) != NULL)
+		for (i = 0; i < n; i++)
+			if ((a->recs[a->nrecs] = json_dumps(json_array_get(j->records, i),
+			    JSON_COMPACT)) != NULL)
+				a->nrecs++;
+	snprintf(a->num[0], sizeof(a->num[0]), "%d", j->next_step);
+	snprintf(a->num[1], sizeof(a->num[1]), "%lld", (long long)j->next_due);
+	snprintf(a->num[2], sizeof(a->num[2]), "%d", j->ci);
+	snprintf(a->num[3], sizeof(a->num[3]), "%d", j->tries);
+	snprintf(a->num[4], sizeof(a->num[4]), "%d", j->seq);
+	snprintf(a->num[5], sizeof(a->num[5]), "%zu", a->nrecs);
+	dispatch_queue(a->d, &a->d->complete_q, &a->d->complete_n, &a->d->complete_cap, a);
+}
+
+/* Sends what this turn of the loop queued, in batches. */
+static void
+dispatch_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct od_daemon	*d = arg;
+	struct action		**q;
+	size_t			 n, i, m;
+
+	(void)fd;
+	(void)what;
+	/* Take the queues first: answers may queue more, for the next turn. */
+	q = d->begin_q;
+	n = d->begin_n;
+	d->begin_q = NULL;
+	d->begin_n = d->begin_cap = 0;
+	for (i = 0; i < n; i += m) {
+		m = n - i < DISPATCH_BATCH ? n - i : DISPATCH_BATCH;
+		dispatch_flush_begin(d, q + i, m);
+	}
+	free(q);
+	q = d->complete_q;
+	n = d->complete_n;
+	d->complete_q = NULL;
+	d->complete_n = d->complete_cap = 0;
+	for (i = 0; i < n; i += m) {
+		m = n - i < DISPATCH_BATCH ? n - i : DISPATCH_BATCH;
+		dispatch_flush_complete(d, q + i, m);
+	}
+	free(q);
+}
+
+void
+od_dispatch_init(struct od_daemon *d)
+{
+	d->flush_ev = event_new(d->base, -1, 0, dispatch_flush_cb, d);
 }
 
 static void

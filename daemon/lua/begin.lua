@@ -1,25 +1,45 @@
--- begin: records an attempt as 'sending' just before the send.
+-- begin: records a batch of attempts as 'sending', just before their sends.
 -- KEYS[1] lease  KEYS[2] state  KEYS[3] attempts (stream)
--- ARGV: id, consumer, kind (sms|email|whatsapp), attempts maxlen, the record
---       as JSON, the debtor's local date (YYYY-MM-DD, for promises)
--- The send goes ahead only when this answers 'ok': the lease is still ours,
+-- ARGV: consumer, attempts maxlen, then per attempt 4 values:
+--       account id, kind (sms|email|whatsapp), the record as JSON, the
+--       debtor's local date (YYYY-MM-DD, for promises)
+-- A send goes ahead only when its answer is 'ok': the lease is still ours,
 -- and no payment, close, cease, hold or opt-out arrived since the claim.
--- Otherwise it answers 'lost' or 'cancel <reason>' and nothing is recorded.
-local id, consumer, kind, maxlen, record, today = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local l = redis.call('HGET', KEYS[1], id)
-if not l or string.sub(l, 1, #consumer + 1) ~= consumer .. ' ' then return 'lost' end
-local raw = redis.call('HGET', KEYS[2], id)
-if not raw then return 'cancel unknown_account' end
-local s = cjson.decode(raw)
-if s.status ~= 'active' then
-  if s.status == 'paid' or s.status == 'closed' then return 'cancel paid' end
-  return 'cancel hold'
+-- Otherwise the answer is 'lost' or 'cancel <reason>' and nothing is
+-- recorded.  Returns one answer per attempt, in order.
+local consumer, maxlen = ARGV[1], ARGV[2]
+local ids = {}
+for i = 3, #ARGV, 4 do ids[#ids + 1] = ARGV[i] end
+local leases = redis.call('HMGET', KEYS[1], unpack(ids))
+local states = redis.call('HMGET', KEYS[2], unpack(ids))
+local out, lset = {}, {}
+local mine = consumer .. ' '
+for n = 1, #ids do
+  local i = 3 + (n - 1) * 4
+  local kind, record, today = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local l, raw = leases[n], states[n]
+  local answer = 'ok'
+  if not l or string.sub(l, 1, #mine) ~= mine then
+    answer = 'lost'
+  elseif not raw then
+    answer = 'cancel unknown_account'
+  else
+    local s = cjson.decode(raw)
+    if s.status ~= 'active' then
+      if s.status == 'paid' or s.status == 'closed' then answer = 'cancel paid' else answer = 'cancel hold' end
+    elseif type(s.optout) == 'table' and (s.optout[kind] or s.optout['all']) then
+      answer = 'cancel opt_out'
+    elseif type(s.hold) == 'table' and (s.hold.dispute or
+        (type(s.hold.promise_until) == 'string' and s.hold.promise_until >= today)) then
+      answer = 'cancel hold'
+    end
+  end
+  if answer == 'ok' then
+    lset[#lset + 1] = ids[n]
+    lset[#lset + 1] = mine .. 'sending ' .. record
+    redis.call('XADD', KEYS[3], 'MAXLEN', '~', maxlen, '*', unpack(od_fields(cjson.decode(record))))
+  end
+  out[n] = answer
 end
-if type(s.optout) == 'table' and (s.optout[kind] or s.optout['all']) then return 'cancel opt_out' end
-if type(s.hold) == 'table' then
-  if s.hold.dispute then return 'cancel hold' end
-  if type(s.hold.promise_until) == 'string' and s.hold.promise_until >= today then return 'cancel hold' end
-end
-redis.call('HSET', KEYS[1], id, consumer .. ' sending ' .. record)
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', maxlen, '*', unpack(od_fields(cjson.decode(record))))
-return 'ok'
+if #lset > 0 then redis.call('HSET', KEYS[1], unpack(lset)) end
+return out

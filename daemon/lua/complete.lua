@@ -1,50 +1,81 @@
--- complete: records the outcome of an action and plans the account's next
--- one, in one step.
+-- complete: records the outcome of a batch of actions and plans each
+-- account's next one, in one step.
 -- KEYS[1] inflight  KEYS[2] lease  KEYS[3] state  KEYS[4] due  KEYS[5] attempts
--- KEYS[6] hist:<id>
--- ARGV: id, consumer, now, attempts maxlen, history length,
---       next step (-1: unchanged), next due (ms, -1: nothing scheduled),
+-- KEYS[6..] hist:<id>, one per action, in order
+-- ARGV: consumer, now, attempts maxlen, history length, then per action:
+--       id, next step (-1: unchanged), next due (ms, -1: nothing scheduled),
 --       contact kind ('' or the kind that reached the debtor, for the caps),
 --       fallback index, tries, seq, opt-out kind ('' or a kind the provider
---       says the debtor left), then the attempt records as JSON
--- Events that arrived while the action was in flight win: a payment in full
+--       says the debtor left), the number of records R, then R attempt
+--       records as JSON
+-- Events that arrived while an action was in flight win: a payment in full
 -- leaves nothing scheduled; a re-plan request schedules now.
--- Returns 'ok', or 'lost' when the lease had been reclaimed (the records are
--- still written: they are what happened).
-local id, consumer, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local maxlen, histlen = ARGV[4], tonumber(ARGV[5])
-local next_step, next_due = tonumber(ARGV[6]), tonumber(ARGV[7])
-local contact, fb, tries, seq, optout = ARGV[8], tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11]), ARGV[12]
-for i = 13, #ARGV do
-  redis.call('XADD', KEYS[5], 'MAXLEN', '~', maxlen, '*', unpack(od_fields(cjson.decode(ARGV[i]))))
-  redis.call('RPUSH', KEYS[6], ARGV[i])
+-- Returns one answer per action: 'ok', or 'lost' when its lease had been
+-- reclaimed (its records are still written: they are what happened).
+local consumer, now, maxlen, histlen = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
+local mine = consumer .. ' '
+local acts = {}
+local i = 5
+while i <= #ARGV do
+  local a = {id = ARGV[i], next_step = tonumber(ARGV[i + 1]), next_due = tonumber(ARGV[i + 2]),
+             contact = ARGV[i + 3], fb = tonumber(ARGV[i + 4]), tries = tonumber(ARGV[i + 5]),
+             seq = tonumber(ARGV[i + 6]), optout = ARGV[i + 7], first = i + 9,
+             nrec = tonumber(ARGV[i + 8])}
+  acts[#acts + 1] = a
+  i = i + 9 + a.nrec
 end
-if #ARGV >= 13 then redis.call('LTRIM', KEYS[6], -histlen, -1) end
-local l = redis.call('HGET', KEYS[2], id)
-if not l or string.sub(l, 1, #consumer + 1) ~= consumer .. ' ' then return 'lost' end
-redis.call('ZREM', KEYS[1], id)
-redis.call('HDEL', KEYS[2], id)
-local raw = redis.call('HGET', KEYS[3], id)
-if not raw then return 'ok' end
-local s = cjson.decode(raw)
-if next_step >= 0 then s.next = next_step end
-s.fb, s.tries, s.seq = fb, tries, seq
-if type(s.optout) ~= 'table' then s.optout = {} end
-if optout ~= '' then s.optout[optout] = true end
-if type(s.recent) ~= 'table' then s.recent = {} end
-local recent = {}
-for _, c in ipairs(s.recent) do
-  if c[1] > now - 8 * 86400000 then recent[#recent + 1] = c end
-end
-if contact ~= '' then recent[#recent + 1] = {now, contact} end
-s.recent = recent
-if s.status == 'active' then
-  if s.replan then
-    redis.call('ZADD', KEYS[4], now, id)
-  elseif next_due >= 0 then
-    redis.call('ZADD', KEYS[4], next_due, id)
+local ids = {}
+for n, a in ipairs(acts) do ids[n] = a.id end
+local leases = redis.call('HMGET', KEYS[2], unpack(ids))
+local states = redis.call('HMGET', KEYS[3], unpack(ids))
+local out, done, sset, dueargs = {}, {}, {}, {}
+for n, a in ipairs(acts) do
+  for r = a.first, a.first + a.nrec - 1 do
+    redis.call('XADD', KEYS[5], 'MAXLEN', '~', maxlen, '*', unpack(od_fields(cjson.decode(ARGV[r]))))
+  end
+  if a.nrec > 0 then
+    redis.call('RPUSH', KEYS[5 + n], unpack(ARGV, a.first, a.first + a.nrec - 1))
+    redis.call('LTRIM', KEYS[5 + n], -histlen, -1)
+  end
+  local l = leases[n]
+  if not l or string.sub(l, 1, #mine) ~= mine then
+    out[n] = 'lost'
+  else
+    out[n] = 'ok'
+    done[#done + 1] = a.id
+    local raw = states[n]
+    if raw then
+      local s = cjson.decode(raw)
+      if a.next_step >= 0 then s.next = a.next_step end
+      s.fb, s.tries, s.seq = a.fb, a.tries, a.seq
+      if type(s.optout) ~= 'table' then s.optout = {} end
+      if a.optout ~= '' then s.optout[a.optout] = true end
+      if type(s.recent) ~= 'table' then s.recent = {} end
+      local recent = {}
+      for _, c in ipairs(s.recent) do
+        if c[1] > now - 8 * 86400000 then recent[#recent + 1] = c end
+      end
+      if a.contact ~= '' then recent[#recent + 1] = {now, a.contact} end
+      s.recent = recent
+      if s.status == 'active' then
+        if s.replan then
+          dueargs[#dueargs + 1] = now
+          dueargs[#dueargs + 1] = a.id
+        elseif a.next_due >= 0 then
+          dueargs[#dueargs + 1] = a.next_due
+          dueargs[#dueargs + 1] = a.id
+        end
+      end
+      s.replan = nil
+      sset[#sset + 1] = a.id
+      sset[#sset + 1] = cjson.encode(s)
+    end
   end
 end
-s.replan = nil
-redis.call('HSET', KEYS[3], id, cjson.encode(s))
-return 'ok'
+if #done > 0 then
+  redis.call('ZREM', KEYS[1], unpack(done))
+  redis.call('HDEL', KEYS[2], unpack(done))
+end
+if #sset > 0 then redis.call('HSET', KEYS[3], unpack(sset)) end
+if #dueargs > 0 then redis.call('ZADD', KEYS[4], unpack(dueargs)) end
+return out
