@@ -99,6 +99,18 @@ static const struct cfg_option cfg_options[] = {
 	  0, NULL, "back-off cap" },
 	{ "limits", "shutdown_grace", CFG_DURATION, "10s", 0, 3600000, OFF(shutdown_grace_ms),
 	  0, NULL, "how long a stopping daemon lets sends in flight finish" },
+	{ "admin", "enabled", CFG_BOOL, "true", 0, 1, OFF(admin_enabled),
+	  0, NULL, "serve /metrics, /healthz, /readyz and the gateways' callbacks" },
+	{ "admin", "address", CFG_STRING, "127.0.0.1", 0, 0, OFF(admin_address),
+	  0, "OUTREACHD_ADMIN_ADDRESS", "address the admin server listens on" },
+	{ "admin", "port", CFG_INT, "9464", 0, 65535, OFF(admin_port),
+	  0, "OUTREACHD_ADMIN_PORT", "its port (0: any free port, logged)" },
+	{ "admin", "token_env", CFG_STRING, "", 0, 0, OFF(admin_token_env),
+	  CFG_EMPTY_NULL, NULL, "environment variable holding the bearer token" },
+	{ "admin", "token_file", CFG_STRING, "", 0, 0, OFF(admin_token_file),
+	  CFG_EMPTY_NULL, NULL, "file holding the bearer token ($CREDENTIALS_DIRECTORY-relative)" },
+	{ "admin", "public_url", CFG_STRING, "", 0, 0, OFF(admin_public_url),
+	  CFG_EMPTY_NULL, NULL, "the public base URL providers call back (behind a proxy)" },
 };
 #define NOPTIONS	(sizeof(cfg_options) / sizeof(cfg_options[0]))
 
@@ -390,6 +402,7 @@ cfg_read_section(struct od_config *cfg, const struct od_yaml *map, const char *s
 	}
 	if (section == NULL) {
 		allowed[n++] = "limits";
+		allowed[n++] = "admin";
 		allowed[n++] = "company";
 		allowed[n++] = "gateways";
 		allowed[n++] = "channels";
@@ -655,6 +668,8 @@ od_config_load(const char *path, const struct od_config_overrides *ov,
 				    "than limits.retry_base");
 			}
 		}
+		if ((n = od_yaml_get(root, "admin")) != NULL && cfg_is_map(n, "admin", errs))
+			cfg_read_section(cfg, n, "admin", dir, errs);
 		if ((n = od_yaml_get(root, "company")) != NULL)
 			cfg_read_company(cfg, n, errs);
 		if ((n = od_yaml_get(root, "gateways")) != NULL)
@@ -698,6 +713,10 @@ od_config_clear(struct od_config *cfg)
 	free(cfg->file);
 	free(cfg->redis_url);
 	free(cfg->prefix);
+	free(cfg->admin_address);
+	free(cfg->admin_token_env);
+	free(cfg->admin_token_file);
+	free(cfg->admin_public_url);
 	free(cfg->consumer);
 	free(cfg->policy_dir);
 	free(cfg->template_dir);

@@ -68,6 +68,14 @@ struct od_config {
 	int64_t		 retry_max_ms;		/* back-off cap, default 1h */
 	int64_t		 shutdown_grace_ms;	/* SIGTERM: how long sends in flight may finish, default 10s */
 
+	/* admin: the HTTP server for metrics, health and callbacks */
+	int		 admin_enabled;		/* default true */
+	char		*admin_address;		/* default 127.0.0.1 */
+	int		 admin_port;		/* default 9464; 0: any free port */
+	char		*admin_token_env;	/* bearer token from this variable, or NULL */
+	char		*admin_token_file;	/* or from this file, or NULL */
+	char		*admin_public_url;	/* base URL the providers call back, or NULL */
+
 	struct od_gateway_conf	*gateways;
 	size_t			 ngateways;
 	int			 channel_gateway[OD_CH_MAX];	/* index into gateways, or -1 */

@@ -7,8 +7,10 @@
 #include <unistd.h>
 #include <event2/event.h>
 
+#include "od_admin.h"
 #include "od_http.h"
 #include "od_log.h"
+#include "od_notify.h"
 #include "od_time.h"
 #include "od_tz.h"
 
@@ -60,6 +62,9 @@ daemon_ready_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	od_log_info("daemon", "ready: consumer %s, %zu policies, %zu templates, %zu gateways",
 	    d->consumer, d->set->policies.n, d->set->templates.n, d->set->gateways.n);
+	/* Redis is connected and the scripts are loaded: systemd may call us started. */
+	od_notify_ready();
+	d->watchdog = od_notify_watchdog_start(d->base);
 	od_intake_start(d);
 	od_dispatch_reclaim(d);
 	od_dispatch_kick(d);
@@ -104,6 +109,7 @@ daemon_stop_cb(evutil_socket_t sig, short what, void *arg)
 	if (d->stopping)
 		return;
 	od_log_info("daemon", "signal %d: stopping (%d actions in flight)", (int)sig, d->inflight);
+	od_notify_stopping();
 	d->stopping = 1;
 	d->drain_deadline_ms = od_now_ms() + d->set->cfg.shutdown_grace_ms;
 	evtimer_del(d->claim_ev);
@@ -127,6 +133,7 @@ daemon_reload_cb(evutil_socket_t sig, short what, void *arg)
 	(void)sig;
 	(void)what;
 	od_log_info("daemon", "reloading %s", d->config_path);
+	od_notify_reloading();
 	od_errors_init(&errs);
 	set = od_confset_open(d->config_path, &d->overrides, OD_CONFSET_GATEWAYS, &errs);
 	for (i = 0; i < errs.count; i++)
@@ -138,6 +145,8 @@ daemon_reload_cb(evutil_socket_t sig, short what, void *arg)
 		    errs.count);
 		od_errors_clear(&errs);
 		d->stats.reloads_failed++;
+		od_metric_inc(d->m.reloads, OD_LABELS("failed"), 1);
+		od_notify_ready();
 		return;
 	}
 	od_errors_clear(&errs);
@@ -155,15 +164,100 @@ daemon_reload_cb(evutil_socket_t sig, short what, void *arg)
 		od_sender_configure(&d->sender, &d->set->gateways, &errs);
 		od_errors_clear(&errs);
 		d->stats.reloads_failed++;
+		od_metric_inc(d->m.reloads, OD_LABELS("failed"), 1);
+		od_notify_ready();
 		return;
 	}
 	od_confset_unref(d->set);
 	d->set = set;
 	od_log_set_level(d->set->cfg.log_level);
 	d->stats.reloads_ok++;
+	od_metric_inc(d->m.reloads, OD_LABELS("ok"), 1);
+	od_notify_ready();
 	od_log_info("daemon", "reloaded: %zu policies, %zu templates, %zu gateways",
 	    set->policies.n, set->templates.n, set->gateways.n);
 	od_dispatch_kick(d);
+}
+
+static int
+daemon_ready(void *arg, char *why, size_t len)
+{
+	struct od_daemon	*d = arg;
+
+	if (!od_queue_ready(d->q)) {
+		snprintf(why, len, "Redis is not reachable");
+		return 0;
+	}
+	if (d->stopping) {
+		snprintf(why, len, "stopping");
+		return 0;
+	}
+	return 1;
+}
+
+/* Gauges read when /metrics is asked for. */
+static void
+daemon_collect(void *arg, struct od_metrics *m)
+{
+	struct od_daemon	*d = arg;
+	size_t			 i;
+	int			 v;
+
+	(void)m;
+	od_metric_set(d->m.queue_due, NULL, (double)d->scheduled);
+	od_metric_set(d->m.queue_inflight, NULL, (double)d->leases);
+	for (i = 0; i < d->sender.n; i++) {
+		switch (d->sender.v[i].breaker.state) {
+		case OD_BREAKER_OPEN:		v = OD_METRIC_BREAKER_OPEN; break;
+		case OD_BREAKER_HALF_OPEN:	v = OD_METRIC_BREAKER_HALF_OPEN; break;
+		default:			v = OD_METRIC_BREAKER_CLOSED; break;
+		}
+		od_metric_set(d->m.breaker_state, OD_LABELS(d->sender.v[i].name), v);
+	}
+}
+
+/* Every 5 s: the figures systemd shows in `systemctl status`. */
+static void
+daemon_status_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct od_daemon	*d = arg;
+	uint64_t		 minute_ago;
+
+	(void)fd;
+	(void)what;
+	d->ring_pos = (d->ring_pos + 1) % 12;
+	minute_ago = d->sent_ring[d->ring_pos];
+	d->sent_ring[d->ring_pos] = d->stats.sent;
+	od_notify_status("%lld scheduled, %lld in flight, %llu sent in the last minute, "
+	    "%llu rejected", d->scheduled, d->leases,
+	    (unsigned long long)(d->stats.sent - minute_ago), (unsigned long long)d->stats.rejected);
+}
+
+static char *
+daemon_admin_token(const struct od_config *cfg)
+{
+	const char	*v, *creds;
+	char		 path[1024], buf[512];
+	FILE		*fp;
+	size_t		 n;
+
+	if (cfg->admin_token_file != NULL) {
+		creds = getenv("CREDENTIALS_DIRECTORY");
+		snprintf(path, sizeof(path), "%s%s%s", cfg->admin_token_file[0] != '/' && creds ?
+		    creds : "", cfg->admin_token_file[0] != '/' && creds ? "/" : "",
+		    cfg->admin_token_file);
+		if ((fp = fopen(path, "r")) == NULL)
+			return NULL;
+		n = fread(buf, 1, sizeof(buf) - 1, fp);
+		fclose(fp);
+		while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+			n--;
+		buf[n] = '\0';
+		return strdup(buf);
+	}
+	if (cfg->admin_token_env != NULL && (v = getenv(cfg->admin_token_env)) != NULL && *v)
+		return strdup(v);
+	return NULL;
 }
 
 int
@@ -210,6 +304,35 @@ od_daemon_init(struct od_daemon *d, const char *config_path, const struct od_con
 		return -1;
 	if ((d->http = od_http_new(d->base, err, errlen)) == NULL)
 		return -1;
+	if ((d->metrics = od_metrics_new()) == NULL ||
+	    od_metrics_register_std(d->metrics, &d->m) == -1) {
+		snprintf(err, errlen, "cannot set up the metrics");
+		return -1;
+	}
+	if (d->set->cfg.admin_enabled) {
+		struct od_admin_config ac;
+		char *token = daemon_admin_token(&d->set->cfg);
+
+		if (token == NULL && (d->set->cfg.admin_token_env || d->set->cfg.admin_token_file)) {
+			snprintf(err, errlen, "admin: the bearer token (admin.token_env or "
+			    "admin.token_file) cannot be read");
+			return -1;
+		}
+		memset(&ac, 0, sizeof(ac));
+		ac.address = d->set->cfg.admin_address;
+		ac.port = d->set->cfg.admin_port;
+		ac.token = token;
+		ac.metrics = d->metrics;
+		ac.ready = daemon_ready;
+		ac.collect = daemon_collect;
+		ac.arg = d;
+		d->admin = od_admin_new(d->base, &ac, err, errlen);
+		free(token);
+		if (d->admin == NULL)
+			return -1;
+		od_log_info("daemon", "admin server on %s:%d (/metrics, /healthz, /readyz)",
+		    d->set->cfg.admin_address, od_admin_port(d->admin));
+	}
 	od_errors_init(&errs);
 	if (od_sender_configure(&d->sender, &d->set->gateways, &errs) == -1) {
 		od_errors_print(&errs, stderr);
@@ -222,6 +345,11 @@ od_daemon_init(struct od_daemon *d, const char *config_path, const struct od_con
 	d->reclaim_ev = event_new(d->base, -1, EV_PERSIST, daemon_reclaim_cb, d);
 	d->ready_ev = evtimer_new(d->base, daemon_ready_cb, d);
 	d->drain_ev = evtimer_new(d->base, daemon_drain_cb, d);
+	d->status_ev = event_new(d->base, -1, EV_PERSIST, daemon_status_cb, d);
+	{
+		struct timeval st = { 5, 0 };
+		event_add(d->status_ev, &st);
+	}
 	od_dispatch_init(d);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		d->sig_ev[i] = evsignal_new(d->base, sigs[i], daemon_stop_cb, d);
@@ -258,6 +386,8 @@ od_daemon_free(struct od_daemon *d)
 
 	if (d == NULL)
 		return;
+	od_notify_watchdog_stop(d->watchdog);
+	od_admin_free(d->admin);
 	od_http_free(d->http);		/* its callbacks still reach the queue */
 	od_queue_free(d->q);
 	od_sender_free(&d->sender);
@@ -271,6 +401,8 @@ od_daemon_free(struct od_daemon *d)
 		event_free(d->drain_ev);
 	if (d->flush_ev)
 		event_free(d->flush_ev);
+	if (d->status_ev)
+		event_free(d->status_ev);
 	free(d->begin_q);
 	free(d->complete_q);
 	if (d->intake_ev)
@@ -281,5 +413,6 @@ od_daemon_free(struct od_daemon *d)
 	if (d->base)
 		event_base_free(d->base);
 	od_confset_unref(d->set);
+	od_metrics_free(d->metrics);
 	od_tz_cache_free();
 }

@@ -15,12 +15,15 @@
 #include <stdint.h>
 
 #include "od_confset.h"
+#include "od_metrics.h"
 #include "od_queue.h"
 #include "od_sender.h"
 
 struct event_base;
 struct event;
 struct action;
+struct od_admin;
+struct od_notify_watchdog;
 
 struct od_stats {
 	uint64_t	intake_accounts, intake_events, rejected;
@@ -64,6 +67,14 @@ struct od_daemon {
 	int			 intake_batches;	/* inbox batches whose scripts have not answered */
 	int			 intake_empty;		/* the last read of new inbox entries found nothing */
 	long long		 leases;		/* every daemon's leases, at the last claim */
+	long long		 scheduled;		/* actions in the due set, at the last claim */
+	struct od_metrics	*metrics;
+	struct od_metrics_std	 m;
+	struct od_admin		*admin;
+	struct od_notify_watchdog *watchdog;
+	struct event		*status_ev;	/* every 5 s: STATUS= for systemd */
+	uint64_t		 sent_ring[12];	/* sends counted at each of the last 12 ticks */
+	int			 ring_pos;
 };
 
 int	od_daemon_init(struct od_daemon *d, const char *config_path,

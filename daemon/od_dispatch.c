@@ -21,6 +21,7 @@
 #include "od_job.h"
 #include "od_sender.h"
 #include "od_log.h"
+#include "od_metrics.h"
 #include "od_time.h"
 
 struct action {
@@ -151,6 +152,8 @@ action_admit(struct action *a)
 		action_begin(a);
 		return;
 	}
+	if (ad == OD_ADMIT_WAIT)
+		od_metric_inc(a->d->m.ratelimit_waits, OD_LABELS(g->name), 1);
 	if (ad == OD_ADMIT_WAIT && wait <= DISPATCH_WAIT_MAX_MS && !a->d->stopping &&
 	    action_timer(a, wait) == 0)
 		return;
@@ -175,6 +178,7 @@ action_http_done(void *arg, const struct od_http_result *hr)
 	struct od_gateway		*gw = a->job.gw;
 
 	memset(&res, 0, sizeof(res));
+	od_metric_observe(a->d->m.gateway_latency, OD_LABELS(gw->name), hr->total_s);
 	switch (hr->error) {
 	case OD_HTTP_OK:
 		memset(&reply, 0, sizeof(reply));
@@ -398,9 +402,10 @@ action_begin(struct action *a)
 }
 
 static void
-action_count(struct od_stats *st, json_t *records)
+action_count(struct od_daemon *d, json_t *records)
 {
-	const char	*s;
+	struct od_stats	*st = &d->stats;
+	const char	*s, *ch, *gw, *reason;
 	json_t		*r;
 	size_t		 i;
 
@@ -408,6 +413,13 @@ action_count(struct od_stats *st, json_t *records)
 		s = json_string_value(json_object_get(r, "status"));
 		if (s == NULL)
 			continue;
+		ch = json_string_value(json_object_get(r, "channel"));
+		gw = json_string_value(json_object_get(r, "gateway"));
+		od_metric_inc(d->m.attempts, OD_LABELS(ch ? ch : "", gw ? gw : "", s), 1);
+		if (strcmp(s, "suppressed") == 0) {
+			reason = json_string_value(json_object_get(r, "reason"));
+			od_metric_inc(d->m.suppressions, OD_LABELS(reason ? reason : ""), 1);
+		}
 		if (strcmp(s, "sent") == 0)
 			st->sent++;
 		else if (strcmp(s, "failed") == 0)
@@ -524,7 +536,7 @@ action_finish(struct action *a)
 	struct od_job	*j = &a->job;
 	size_t		 i, n = json_array_size(j->records);
 
-	action_count(&a->d->stats, j->records);
+	action_count(a->d, j->records);
 	if (n > 0 && (a->recs = calloc(n, sizeof(*a->recs))) != NULL)
 		for (i = 0; i < n; i++)
 			if ((a->recs[a->nrecs] = json_dumps(json_array_get(j->records, i),
@@ -587,7 +599,7 @@ dispatch_claim_cb(redisReply *r, void *arg)
 	size_t			 i, n = 0;
 
 	d->claiming = 0;
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 5) {
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 6) {
 		if (r && r->type == REDIS_REPLY_ERROR)
 			od_log_err("dispatch", "claim: %s", r->str);
 		tv.tv_sec = 1;
@@ -600,6 +612,7 @@ dispatch_claim_cb(redisReply *r, void *arg)
 	accts = r->element[2];
 	states = r->element[3];
 	d->leases = r->element[4]->type == REDIS_REPLY_INTEGER ? r->element[4]->integer : 0;
+	d->scheduled = r->element[5]->type == REDIS_REPLY_INTEGER ? r->element[5]->integer : 0;
 	if (ids->type == REDIS_REPLY_ARRAY)
 		n = ids->elements;
 	for (i = 0; i < n; i++) {

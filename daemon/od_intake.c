@@ -15,6 +15,7 @@
 #include "od_buf.h"
 #include "od_daemon.h"
 #include "od_log.h"
+#include "od_metrics.h"
 #include "od_plan.h"
 #include "od_time.h"
 
@@ -120,8 +121,10 @@ intake_script_cb(redisReply *r, void *arg)
 		od_log_err("intake", "storing %d accounts failed: %s; they stay pending",
 		    b->accounts, r ? r->str : "connection lost");
 		b->nack = 0;
-	} else
+	} else {
 		b->d->stats.intake_accounts += (uint64_t)b->accounts;
+		od_metric_inc(b->d->m.intake, OD_LABELS("account"), b->accounts);
+	}
 	batch_done(b);
 }
 
@@ -147,6 +150,7 @@ intake_reject(struct od_daemon *d, const char *entry, const char *kind, const ch
 	argv[n] = entry; lens[n] = strlen(entry); n++;
 	od_queue_command(d->q, NULL, NULL, n, argv, lens);
 	d->stats.rejected++;
+	od_metric_inc(d->m.rejected, NULL, 1);
 	od_log_info("intake", "rejected entry %s: %s", entry, reason);
 }
 
@@ -170,8 +174,10 @@ intake_event_cb(redisReply *r, void *arg)
 		intake_reject(ev->d, ev->entry, "event", ev->body, ev->bodylen, reason);
 	} else if (r == NULL || r->type == REDIS_REPLY_ERROR) {
 		od_log_err("intake", "event %s failed: %s", ev->entry, r ? r->str : "connection lost");
-	} else
+	} else {
 		ev->d->stats.intake_events++;
+		od_metric_inc(ev->d->m.intake, OD_LABELS("event"), 1);
+	}
 	free(ev->body);
 	batch_done(ev->b);
 	free(ev);

@@ -186,6 +186,8 @@ od_test_env_start(struct od_test_env *e, const char *tag, const char *extra_limi
 	    "  email: \"cobranzas@example.pe\"\n"
 	    "  hours: \"lunes a viernes de 9:00 a 18:00\"\n"
 	    "  payment_url: \"https://pagos.example.pe\"\n"
+	    "admin:\n"
+	    "  port: 0\n"
 	    "limits:\n"
 	    "  retry_base: 1s\n"
 	    "%s"
@@ -241,6 +243,8 @@ od_test_daemon_start(const struct od_test_env *e, const char *log, const char *c
 			dup2(fd, 2);
 			dup2(fd, 1);
 		}
+		/* Tests run several daemons at once: each admin server on a free port. */
+		setenv("OUTREACHD_ADMIN_PORT", "0", 0);
 		execv(path, (char *const *)argv);
 		_exit(127);
 	}

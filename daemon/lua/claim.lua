@@ -1,9 +1,10 @@
 -- claim: moves up to N due actions to the in-flight set under a lease, at once.
 -- KEYS[1] due  KEYS[2] inflight  KEYS[3] lease  KEYS[4] accounts  KEYS[5] state
 -- ARGV: now, lease (ms), max, consumer
--- Returns {next_due, ids, accounts, states, inflight}: next_due is the score
+-- Returns {next_due, ids, accounts, states, inflight, due}: next_due is the score
 -- of the earliest action left in the due set (-1 when it is empty), so the
--- caller can sleep exactly until then; inflight counts every daemon's leases.
+-- caller can sleep exactly until then; inflight counts every daemon's leases,
+-- due the actions scheduled (for metrics).
 local now, lease, max, consumer = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, max)
 local accts, states = {}, {}
@@ -28,4 +29,5 @@ end
 local nxt = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 local next_due = -1
 if #nxt == 2 then next_due = tonumber(nxt[2]) end
-return {tostring(next_due), ids, accts, states, redis.call('ZCARD', KEYS[2])}
+return {tostring(next_due), ids, accts, states, redis.call('ZCARD', KEYS[2]),
+        redis.call('ZCARD', KEYS[1])}
