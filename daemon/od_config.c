@@ -233,20 +233,6 @@ cfg_redis_valid(const char *s)
 	return 0;
 }
 
-/* A name of a gateway or plugin: [a-z0-9_-]+, at most 64. */
-static int
-cfg_name_valid(const char *s)
-{
-	size_t	n = strlen(s), i;
-
-	if (n == 0 || n > 64)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) &&
-		    s[i] != '_' && s[i] != '-')
-			return 0;
-	return 1;
-}
 
 static void
 cfg_qualified(const struct cfg_option *o, char *buf, size_t len)
@@ -484,7 +470,7 @@ cfg_read_gateway(struct od_config *cfg, const struct od_yaml *k, const struct od
 	gw->file = strdup(k->file);
 	gw->line = k->line;
 	gw->col = k->col;
-	if (!cfg_name_valid(k->str))
+	if (!od_yaml_name_valid(k->str))
 		od_yaml_error(errs, k, "gateway name '%s' must be 1 to 64 characters of a-z 0-9 _ -",
 		    k->str);
 	snprintf(what, sizeof(what), "gateway '%s'", k->str);
@@ -512,7 +498,7 @@ cfg_read_gateway(struct od_config *cfg, const struct od_yaml *k, const struct od
 		if (strcmp(sk->str, "plugin") == 0) {
 			if (od_yaml_string(sv, &v, errs) == -1)
 				continue;
-			if (!cfg_name_valid(v))
+			if (!od_yaml_name_valid(v))
 				od_yaml_error(errs, sv, "gateway '%s': plugin '%s' must be 1 to 64 "
 				    "characters of a-z 0-9 _ -", k->str, v);
 			free(gw->plugin);

@@ -551,35 +551,34 @@ action_finish(struct action *a)
 	dispatch_queue(a->d, &a->d->complete_q, &a->d->complete_n, &a->d->complete_cap, a);
 }
 
+/* Takes a queue whole (answers may queue more, for the next turn) and sends it in batches. */
+static void
+dispatch_flush_queue(struct od_daemon *d, struct action ***qp, size_t *np, size_t *capp,
+    void (*flush)(struct od_daemon *, struct action **, size_t))
+{
+	struct action	**q = *qp;
+	size_t		  n = *np, i, m;
+
+	*qp = NULL;
+	*np = *capp = 0;
+	for (i = 0; i < n; i += m) {
+		m = n - i < DISPATCH_BATCH ? n - i : DISPATCH_BATCH;
+		flush(d, q + i, m);
+	}
+	free(q);
+}
+
 /* Sends what this turn of the loop queued, in batches. */
 static void
 dispatch_flush_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct od_daemon	*d = arg;
-	struct action		**q;
-	size_t			 n, i, m;
 
 	(void)fd;
 	(void)what;
-	/* Take the queues first: answers may queue more, for the next turn. */
-	q = d->begin_q;
-	n = d->begin_n;
-	d->begin_q = NULL;
-	d->begin_n = d->begin_cap = 0;
-	for (i = 0; i < n; i += m) {
-		m = n - i < DISPATCH_BATCH ? n - i : DISPATCH_BATCH;
-		dispatch_flush_begin(d, q + i, m);
-	}
-	free(q);
-	q = d->complete_q;
-	n = d->complete_n;
-	d->complete_q = NULL;
-	d->complete_n = d->complete_cap = 0;
-	for (i = 0; i < n; i += m) {
-		m = n - i < DISPATCH_BATCH ? n - i : DISPATCH_BATCH;
-		dispatch_flush_complete(d, q + i, m);
-	}
-	free(q);
+	dispatch_flush_queue(d, &d->begin_q, &d->begin_n, &d->begin_cap, dispatch_flush_begin);
+	dispatch_flush_queue(d, &d->complete_q, &d->complete_n, &d->complete_cap,
+	    dispatch_flush_complete);
 }
 
 void

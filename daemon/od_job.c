@@ -312,6 +312,19 @@ od_job_attempt(struct od_job *j)
 	return r;
 }
 
+/* The step reached (or may have reached) the debtor: it is done, the next is planned. */
+static enum od_job_next
+job_step_done(struct od_job *j, json_t *r, const char *status)
+{
+	json_object_set_new(r, "status", json_string(status));
+	json_array_append_new(j->records, r);
+	j->contact = od_channel_kind_name(j->kind);
+	job_plan_after(j);
+	j->ci = 0;
+	j->tries = 0;
+	return OD_JOB_FINISH;
+}
+
 enum od_job_next
 od_job_outcome(struct od_job *j, const struct od_channel_result *res, json_t *r)
 {
@@ -330,13 +343,7 @@ od_job_outcome(struct od_job *j, const struct od_channel_result *res, json_t *r)
 	json_incref(r);		/* the records take a reference of their own */
 	switch (res->outcome) {
 	case OD_OUTCOME_ACCEPTED:
-		json_object_set_new(r, "status", json_string("sent"));
-		json_array_append_new(j->records, r);
-		j->contact = od_channel_kind_name(j->kind);
-		job_plan_after(j);
-		j->ci = 0;
-		j->tries = 0;
-		return OD_JOB_FINISH;
+		return job_step_done(j, r, "sent");
 	case OD_OUTCOME_RETRYABLE:
 		j->tries++;
 		if (j->tries <= j->set->cfg.max_retries && !(res->flags & OD_RESULT_CONFIG)) {
@@ -361,13 +368,7 @@ od_job_outcome(struct od_job *j, const struct od_channel_result *res, json_t *r)
 		return od_job_try(j);
 	case OD_OUTCOME_UNKNOWN:
 		/* It may have reached the debtor: never sent blindly again. */
-		json_object_set_new(r, "status", json_string("unknown"));
-		json_array_append_new(j->records, r);
-		j->contact = od_channel_kind_name(j->kind);
-		job_plan_after(j);
-		j->ci = 0;
-		j->tries = 0;
-		return OD_JOB_FINISH;
+		return job_step_done(j, r, "unknown");
 	}
 }
 

@@ -43,20 +43,6 @@ od_stage_parse(const char *s)
 	return OD_STAGE_INVALID;
 }
 
-/* [a-z0-9_-]+, at most 64: names of policies, steps and templates. */
-static int
-policy_name_valid(const char *s)
-{
-	size_t	n = strlen(s), i;
-
-	if (n == 0 || n > 64)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) &&
-		    s[i] != '_' && s[i] != '-')
-			return 0;
-	return 1;
-}
 
 /* The text of a scalar, or NULL with an error naming what. */
 static const char *
@@ -471,7 +457,7 @@ policy_read_step(const struct od_yaml *n, size_t idx, struct od_step *st,
 		if (od_yaml_get(n, keys[i]) == NULL)
 			od_yaml_error(errs, n, "missing required key '%s' in %s", keys[i], what);
 	if (v != NULL && (s = policy_scalar(v, "name", errs)) != NULL) {
-		if (!policy_name_valid(s))
+		if (!od_yaml_name_valid(s))
 			od_yaml_error(errs, v, "name: '%s' must be 1 to 64 characters of a-z 0-9 _ -",
 			    s);
 		else
@@ -497,7 +483,7 @@ policy_read_step(const struct od_yaml *n, size_t idx, struct od_step *st,
 		policy_read_channels(v, st, errs);
 	if ((v = od_yaml_get(n, "template")) != NULL &&
 	    (s = policy_scalar(v, "template", errs)) != NULL) {
-		if (!policy_name_valid(s))
+		if (!od_yaml_name_valid(s))
 			od_yaml_error(errs, v, "template: '%s' must be 1 to 64 characters of "
 			    "a-z 0-9 _ -", s);
 		else
@@ -642,7 +628,7 @@ policy_read(const struct od_yaml *root, struct od_policy *p, const struct od_pol
 	if ((v = od_yaml_get(root, "name")) != NULL && (s = policy_scalar(v, "name", errs)) != NULL) {
 		p->line = v->line;
 		p->col = v->col;
-		if (!policy_name_valid(s))
+		if (!od_yaml_name_valid(s))
 			od_yaml_error(errs, v, "name: '%s' must be 1 to 64 characters of a-z 0-9 _ -",
 			    s);
 		else if ((other = policy_find_in(a, s)) != NULL ||

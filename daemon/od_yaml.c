@@ -495,3 +495,17 @@ od_yaml_bool(const struct od_yaml *n, int *out, struct od_errors *errs)
 	od_yaml_error(errs, n, "expected true or false");
 	return -1;
 }
+
+int
+od_yaml_name_valid(const char *s)
+{
+	size_t	n = strlen(s), i;
+
+	if (n == 0 || n > 64)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!(s[i] >= 'a' && s[i] <= 'z') && !(s[i] >= '0' && s[i] <= '9') &&
+		    s[i] != '_' && s[i] != '-')
+			return 0;
+	return 1;
+}

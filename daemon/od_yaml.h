@@ -80,4 +80,7 @@ int	 od_yaml_int(const struct od_yaml *n, long long min, long long max, long lon
 	    struct od_errors *errs);
 int	 od_yaml_bool(const struct od_yaml *n, int *out, struct od_errors *errs);
 
+/* An operator's name for a policy, step, template, gateway or plugin: [a-z0-9_-]{1,64}. */
+int	 od_yaml_name_valid(const char *s);
+
 #endif /* OD_YAML_H */
