@@ -50,7 +50,15 @@ done
 
 TMP=
 REDIS_PID=
+DAEMON_PID=
 cleanup() {
+	if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
+		# /usr/bin/time's child first: outreachd itself
+		for p in $(ps -o pid= --ppid "$DAEMON_PID"); do kill "$p" 2>/dev/null || true; done
+		kill "$DAEMON_PID" 2>/dev/null || true
+		wait "$DAEMON_PID" 2>/dev/null || true
+	fi
+	DAEMON_PID=
 	if [ -n "$REDIS_PID" ] && kill -0 "$REDIS_PID" 2>/dev/null; then
 		kill "$REDIS_PID" 2>/dev/null || true
 		wait "$REDIS_PID" 2>/dev/null || true
@@ -101,6 +109,7 @@ export OUTREACHD_CLOCK_OFFSET=${OFFSET_S}s
 
 RESULTS=$(mktemp "${TMPDIR:-/tmp}/outreachd-bench-results.XXXXXX")
 trap 'cleanup; rm -f "$RESULTS"' EXIT
+trap 'exit 143' TERM INT HUP	# so that the EXIT trap runs
 
 bench_once() {
 	local run=$1 rc left t0 t1 s0 s1 c0 c1 first last fails sent_lines
@@ -141,11 +150,13 @@ bench_once() {
 	local enq_rate
 	enq_rate=$(awk -v n="$N" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')
 
-	# the daemon: --once; if it stops before it has read the inbox (a known
-	# start-up race in --once, reported), once more without --once, stopped by
-	# PID as soon as everything is read, acknowledged and sent.
+	# the daemon: --once.  Safety net: if it stops with work left (older builds
+	# could stop before their first inbox read), once more without --once,
+	# stopped by PID as soon as everything is read, acknowledged and sent; the
+	# run is then flagged.
 	mkdir -p "$TMP/outbox" "$TMP/state"
-	local cpu_d=0 rss=0 calls=0 rcpu=0 runs=0 wall=0 mode=once tpid dpid
+	local cpu_d=0 rss=0 calls=0 rcpu=0 runs=0 wall=0 mode=once tpid dpid waited
+	local limit=$((1200 + N / 10))	# tenths of a second: 2 min + 1 s per 100 accounts
 	s0=$(cmdstats); cmdstats -a >"$TMP/cmds0"; c0=$(redis_cpu); t0=$(now)
 	for try in 1 2; do
 		runs=$try
@@ -153,9 +164,21 @@ bench_once() {
 		if [ "$try" -eq 1 ]; then
 			OUTREACHD_OUTBOX_DIR=$TMP/outbox OUTREACHD_STATE_DIR=$TMP/state \
 			OUTREACHD_PLUGIN_DIR=$BUILD/lib/outreachd/channels \
-				/usr/bin/time -v -o "$TMP/time.$try" timeout 600 "$OUTREACHD" \
+				/usr/bin/time -v -o "$TMP/time.$try" "$OUTREACHD" \
 				--config "$ROOT/config/outreachd.yaml" --redis "$REDIS" --once \
-				>>"$TMP/outreachd.log" 2>&1 || rc=$?
+				>>"$TMP/outreachd.log" 2>&1 &
+			DAEMON_PID=$!	# /usr/bin/time, which waits for outreachd
+			waited=0
+			while kill -0 "$DAEMON_PID" 2>/dev/null && [ "$waited" -lt "$limit" ]; do
+				sleep 0.1; waited=$((waited + 1))
+			done
+			if kill -0 "$DAEMON_PID" 2>/dev/null; then
+				echo "bench: outreachd --once still running after $((limit / 10)) s; stopping it" >&2
+				dpid=$(ps -o pid= --ppid "$DAEMON_PID" | tr -d ' ')
+				[ -z "$dpid" ] || kill -TERM "$dpid" 2>/dev/null || true
+			fi
+			wait "$DAEMON_PID" || rc=$?
+			DAEMON_PID=
 		else
 			mode=fallback
 			OUTREACHD_OUTBOX_DIR=$TMP/outbox OUTREACHD_STATE_DIR=$TMP/state \
@@ -164,14 +187,17 @@ bench_once() {
 				--config "$ROOT/config/outreachd.yaml" --redis "$REDIS" \
 				>>"$TMP/outreachd.log" 2>&1 &
 			tpid=$!
+			DAEMON_PID=$tpid
 			dpid=
-			for _ in $(seq 6000); do
+			for _ in $(seq 900); do	# 90 s: entries stranded by a --once run wait out 60 s
 				sleep 0.1
+				kill -0 "$tpid" 2>/dev/null || break
 				[ -n "$dpid" ] || dpid=$(ps -o pid= --ppid "$tpid" | tr -d ' ')
 				[ "$(left_count "$REDIS")" -eq 0 ] && break
 			done
 			[ -n "$dpid" ] && kill -TERM "$dpid" 2>/dev/null
 			wait "$tpid" || rc=$?
+			DAEMON_PID=
 			[ "$rc" -ne 143 ] || rc=0	# ended by the SIGTERM before its handler ran
 		fi
 		if [ "$rc" -ne 0 ]; then

@@ -426,6 +426,10 @@ load_body(const char *buf, size_t len, size_t max_len, char *reason, size_t rlen
 	}
 	doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (doc == NULL) {
+		/* jansson quotes the token it stopped at: personal data never goes into a reason. */
+		char *near = strstr(jerr.text, " near '");
+		if (near != NULL)
+			*near = '\0';
 		fail(reason, rlen, "body: invalid JSON at line %d, column %d: %s",
 		    jerr.line, jerr.column, jerr.text);
 		return NULL;

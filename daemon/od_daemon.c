@@ -207,12 +207,12 @@ daemon_collect(void *arg, struct od_metrics *m)
 	od_metric_set(d->m.queue_due, NULL, (double)d->scheduled);
 	od_metric_set(d->m.queue_inflight, NULL, (double)d->leases);
 	for (i = 0; i < d->sender.n; i++) {
-		switch (d->sender.v[i].breaker.state) {
+		switch (d->sender.v[i]->breaker.state) {
 		case OD_BREAKER_OPEN:		v = OD_METRIC_BREAKER_OPEN; break;
 		case OD_BREAKER_HALF_OPEN:	v = OD_METRIC_BREAKER_HALF_OPEN; break;
 		default:			v = OD_METRIC_BREAKER_CLOSED; break;
 		}
-		od_metric_set(d->m.breaker_state, OD_LABELS(d->sender.v[i].name), v);
+		od_metric_set(d->m.breaker_state, OD_LABELS(d->sender.v[i]->name), v);
 	}
 }
 

@@ -27,7 +27,7 @@ struct http_xfer {
 	struct curl_slist	*rcpts;
 	char			*body;		/* the request's, copied */
 	size_t			 body_len;
-	size_t			 body_off;	/* SMTP: read so far */
+	size_t			 body_off;	/* read so far by libcurl */
 	int			 body_done;	/* SMTP: all of it handed to libcurl */
 	struct od_buf		 reply;
 	size_t			 reply_seen;
@@ -238,6 +238,22 @@ http_read_cb(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/*
+ * A request body is read once.  When a kept-alive connection dies after the
+ * provider read the request, libcurl would quietly send it again on a new
+ * connection; refusing to rewind makes that a failure the core sees as "may
+ * have been sent" (a POST is not idempotent at the providers).
+ */
+static int
+http_seek_cb(void *arg, curl_off_t offset, int origin)
+{
+	struct http_xfer	*x = arg;
+
+	if (origin == SEEK_SET && offset == 0 && x->body_off == 0)
+		return CURL_SEEKFUNC_OK;
+	return CURL_SEEKFUNC_CANTSEEK;
+}
+
 static void
 http_xfer_free(struct http_xfer *x)
 {
@@ -277,7 +293,8 @@ http_classify(struct http_xfer *x, CURLcode rc)
 {
 	long		 local_port = 0;
 
-	if (http_sent(x))
+	/* libcurl wanted to send the body again (a reused connection died): it had gone out. */
+	if (http_sent(x) || rc == CURLE_SEND_FAIL_REWIND)
 		return OD_HTTP_SENT_NO_REPLY;
 	/*
 	 * The TCP connection was up when it has a local port (libcurl 7.88
@@ -512,10 +529,18 @@ http_setup_http(struct http_xfer *x, const struct od_request *req)
 		if (strcmp(method, "POST") != 0)
 			rc = curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST, method);
 		if (rc == CURLE_OK && (strcmp(method, "POST") == 0 || x->body_len > 0)) {
-			rc = curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE,
-			    (curl_off_t)x->body_len);
+			rc = curl_easy_setopt(x->easy, CURLOPT_POST, 1L);
 			if (rc == CURLE_OK)
-				rc = curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, x->body);
+				rc = curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+				    (curl_off_t)x->body_len);
+			if (rc == CURLE_OK)
+				rc = curl_easy_setopt(x->easy, CURLOPT_READFUNCTION, http_read_cb);
+			if (rc == CURLE_OK)
+				rc = curl_easy_setopt(x->easy, CURLOPT_READDATA, x);
+			if (rc == CURLE_OK)
+				rc = curl_easy_setopt(x->easy, CURLOPT_SEEKFUNCTION, http_seek_cb);
+			if (rc == CURLE_OK)
+				rc = curl_easy_setopt(x->easy, CURLOPT_SEEKDATA, x);
 		}
 	}
 	if (rc == CURLE_OK)
@@ -589,7 +614,7 @@ http_setup(struct http_xfer *x, const struct od_request *req, const struct od_ht
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(e, CURLOPT_USERAGENT, "outreachd/0.1");
+		rc = curl_easy_setopt(e, CURLOPT_USERAGENT, "outreachd/" OD_VERSION);
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write_cb);
 	if (rc == CURLE_OK)

@@ -30,6 +30,7 @@ struct intake_batch {
 	char			**owned;	/* strings args point into */
 	size_t			  nowned;
 	int			  accounts;
+	int			  pending;	/* accounts in args not yet sent */
 	int			  waiting;	/* replies still to come */
 	int			  kick;		/* something is due now */
 };
@@ -183,6 +184,8 @@ intake_event_cb(redisReply *r, void *arg)
 	free(ev);
 }
 
+static void	intake_flush_accounts(struct intake_batch *b);
+
 static void
 intake_event(struct intake_batch *b, const char *entry, const char *body, size_t len)
 {
@@ -197,6 +200,8 @@ intake_event(struct intake_batch *b, const char *entry, const char *body, size_t
 		intake_reject(d, entry, "event", body, len, reason);
 		return;
 	}
+	/* Entries apply in stream order: the accounts read before this event are stored first. */
+	intake_flush_accounts(b);
 	if ((ev = calloc(1, sizeof(*ev))) == NULL || (ev->body = malloc(len + 1)) == NULL) {
 		free(ev);
 		od_event_clear(&e);
@@ -274,10 +279,40 @@ intake_account(struct intake_batch *b, const char *entry, const char *body, size
 	batch_arg(b, batch_own(b, a.due_date, strlen(a.due_date)), strlen(a.due_date));
 	for (i = 0; i < 3; i++)
 		batch_arg(b, batch_own(b, num[i], strlen(num[i])), strlen(num[i]));
+	/* for the phone index that opt-out replies are matched by */
+	batch_arg(b, batch_own(b, a.phone ? a.phone : "", a.phone ? strlen(a.phone) : 0),
+	    a.phone ? strlen(a.phone) : 0);
+	batch_arg(b, batch_own(b, a.whatsapp ? a.whatsapp : "", a.whatsapp ? strlen(a.whatsapp) : 0),
+	    a.whatsapp ? strlen(a.whatsapp) : 0);
 	b->accounts++;
+	b->pending++;
 	if (due <= now)
 		b->kick = 1;
 	od_account_clear(&a);
+}
+
+/* Sends the accounts gathered so far in one intake script; later ones start afresh. */
+static void
+intake_flush_accounts(struct intake_batch *b)
+{
+	const struct od_keys	*k = od_queue_keys(b->d->q);
+	const char		*keys[5];
+
+	if (b->pending == 0)
+		return;
+	keys[0] = k->accounts;
+	keys[1] = k->state;
+	keys[2] = k->due;
+	keys[3] = k->inflight;
+	keys[4] = k->phones;
+	b->waiting++;
+	if (od_queue_script(b->d->q, OD_SCRIPT_INTAKE, intake_script_cb, b, 5, keys,
+	    (int)b->nargs, b->args, b->arglens) == -1) {
+		b->waiting--;
+		b->nack = 0;
+	}
+	b->nargs = 1;		/* keep "now" */
+	b->pending = 0;
 }
 
 static const redisReply *
@@ -298,10 +333,8 @@ reply_field(const redisReply *fields, const char *name)
 static void
 intake_process(struct od_daemon *d, const redisReply *entries)
 {
-	const struct od_keys	*k = od_queue_keys(d->q);
 	struct intake_batch	*b;
 	const redisReply	*e, *kind, *body;
-	const char		*keys[4];
 	char			 now_s[32];
 	int64_t			 now = od_now_ms();
 	size_t			 i, n = entries->elements;
@@ -310,9 +343,9 @@ intake_process(struct od_daemon *d, const redisReply *entries)
 		return;
 	b->d = d;
 	b->ack_ids = calloc(n, sizeof(*b->ack_ids));
-	b->args = calloc(1 + 7 * n, sizeof(*b->args));
-	b->arglens = calloc(1 + 7 * n, sizeof(*b->arglens));
-	b->owned = calloc(1 + 8 * n, sizeof(*b->owned));
+	b->args = calloc(1 + 9 * n, sizeof(*b->args));
+	b->arglens = calloc(1 + 9 * n, sizeof(*b->arglens));
+	b->owned = calloc(1 + 10 * n, sizeof(*b->owned));
 	if (!b->ack_ids || !b->args || !b->arglens || !b->owned) {
 		batch_free(b);
 		return;
@@ -343,18 +376,7 @@ intake_process(struct od_daemon *d, const redisReply *entries)
 			intake_reject(d, e->element[0]->str, kind->str, body->str, body->len,
 			    "kind: must be 'account' or 'event'");
 	}
-	if (b->accounts > 0) {
-		keys[0] = k->accounts;
-		keys[1] = k->state;
-		keys[2] = k->due;
-		keys[3] = k->inflight;
-		b->waiting++;
-		if (od_queue_script(d->q, OD_SCRIPT_INTAKE, intake_script_cb, b, 4, keys,
-		    (int)b->nargs, b->args, b->arglens) == -1) {
-			b->waiting--;
-			b->nack = 0;
-		}
-	}
+	intake_flush_accounts(b);
 	batch_done(b);
 }
 

@@ -350,7 +350,7 @@ od_job_outcome(struct od_job *j, const struct od_channel_result *res, json_t *r)
 			json_object_set_new(r, "status", json_string("retry"));
 			json_array_append_new(j->records, r);
 			j->next_step = j->step;
-			j->next_due = j->now + job_backoff(j, res->retry_after_ms);
+			j->next_due = od_now_ms() + job_backoff(j, res->retry_after_ms);	/* from the reply */
 			return OD_JOB_FINISH;
 		}
 		snprintf(reason, sizeof(reason), "gave up after %d tries: %s", j->tries,

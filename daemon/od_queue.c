@@ -11,7 +11,7 @@
 #include "od_log.h"
 
 extern const char od_lua_lib[], od_lua_intake[], od_lua_event[], od_lua_claim[],
-    od_lua_begin[], od_lua_complete[], od_lua_reclaim[];
+    od_lua_begin[], od_lua_complete[], od_lua_reclaim[], od_lua_receipt[], od_lua_reply[];
 
 static const char *const queue_script_body[OD_SCRIPT_MAX] = {
 	[OD_SCRIPT_INTAKE] = od_lua_intake,
@@ -20,6 +20,8 @@ static const char *const queue_script_body[OD_SCRIPT_MAX] = {
 	[OD_SCRIPT_BEGIN] = od_lua_begin,
 	[OD_SCRIPT_COMPLETE] = od_lua_complete,
 	[OD_SCRIPT_RECLAIM] = od_lua_reclaim,
+	[OD_SCRIPT_RECEIPT] = od_lua_receipt,
+	[OD_SCRIPT_REPLY] = od_lua_reply,
 };
 
 static char	*queue_script_full[OD_SCRIPT_MAX];	/* prelude + body, built once */
@@ -85,6 +87,8 @@ od_keys_init(struct od_keys *k, const char *prefix)
 	snprintf(k->lease, sizeof(k->lease), "%s:lease", prefix);
 	snprintf(k->attempts, sizeof(k->attempts), "%s:attempts", prefix);
 	snprintf(k->hist_prefix, sizeof(k->hist_prefix), "%s:hist:", prefix);
+	snprintf(k->phones, sizeof(k->phones), "%s:phones", prefix);
+	snprintf(k->replies, sizeof(k->replies), "%s:replies", prefix);
 }
 
 const char *

@@ -26,6 +26,8 @@ enum od_script {
 	OD_SCRIPT_BEGIN,
 	OD_SCRIPT_COMPLETE,
 	OD_SCRIPT_RECLAIM,
+	OD_SCRIPT_RECEIPT,	/* od_callback: a delivery receipt */
+	OD_SCRIPT_REPLY,	/* od_callback: an inbound reply */
 	OD_SCRIPT_MAX
 };
 
@@ -33,6 +35,7 @@ enum od_script {
 struct od_keys {
 	char	inbox[128], rejected[128], accounts[128], state[128], due[128];
 	char	inflight[128], lease[128], attempts[128], hist_prefix[128];
+	char	phones[128], replies[128];	/* E.164 -> account ids; inbound replies */
 };
 
 void	od_keys_init(struct od_keys *k, const char *prefix);

@@ -120,8 +120,8 @@ od_sender_find(struct od_sender *s, const char *name)
 	size_t	i;
 
 	for (i = 0; i < s->n; i++)
-		if (strcmp(s->v[i].name, name) == 0)
-			return &s->v[i];
+		if (strcmp(s->v[i]->name, name) == 0)
+			return s->v[i];
 	return NULL;
 }
 
@@ -129,7 +129,7 @@ int
 od_sender_configure(struct od_sender *s, const struct od_gateways *gws, struct od_errors *errs)
 {
 	struct sender_limits	 l;
-	struct od_sender_gw	*g, *nv;
+	struct od_sender_gw	*g, **nv;
 	size_t			 i;
 	int			 rc = 0;
 
@@ -141,11 +141,14 @@ od_sender_configure(struct od_sender *s, const struct od_gateways *gws, struct o
 			continue;
 		}
 		if ((g = od_sender_find(s, gc->name)) == NULL) {
-			if ((nv = realloc(s->v, (s->n + 1) * sizeof(*nv))) == NULL)
+			if ((nv = realloc(s->v, (s->n + 1) * sizeof(*nv))) == NULL ||
+			    (g = calloc(1, sizeof(*g))) == NULL) {
+				if (nv != NULL)
+					s->v = nv;
 				return -1;
+			}
 			s->v = nv;
-			g = &s->v[s->n++];
-			memset(g, 0, sizeof(*g));
+			s->v[s->n++] = g;
 			snprintf(g->name, sizeof(g->name), "%s", gc->name);
 			od_breaker_init(&g->breaker, (int)l.failures, l.cooldown_ms, l.cooldown_max_ms);
 		} else {
@@ -173,8 +176,12 @@ od_sender_configure(struct od_sender *s, const struct od_gateways *gws, struct o
 void
 od_sender_free(struct od_sender *s)
 {
+	size_t	i;
+
 	if (s == NULL)
 		return;
+	for (i = 0; i < s->n; i++)
+		free(s->v[i]);
 	free(s->v);
 	memset(s, 0, sizeof(*s));
 }

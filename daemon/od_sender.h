@@ -39,8 +39,8 @@ struct od_sender_gw {
 };
 
 struct od_sender {
-	struct od_sender_gw	*v;
-	size_t			 n;
+	struct od_sender_gw	**v;	/* stable: actions in flight hold pointers across reloads */
+	size_t			  n;
 };
 
 /*

@@ -513,7 +513,7 @@ fail:
 }
 
 char *
-od_test_read_file(const char *relpath, size_t *len)
+od_test_fixture_read(const char *relpath, size_t *len)
 {
 	char	 path[1024], *d = NULL;
 	FILE	*f;
@@ -546,7 +546,7 @@ od_test_classify(const struct od_channel_plugin *p, void *ctx,
 	size_t			 len = 0;
 	char			*body;
 
-	if ((body = od_test_read_file(fixture, &len)) == NULL)
+	if ((body = od_test_fixture_read(fixture, &len)) == NULL)
 		return -1;
 	memset(&reply, 0, sizeof(reply));
 	memset(res, 0, sizeof(*res));

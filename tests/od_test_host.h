@@ -79,7 +79,7 @@ const struct od_channel_plugin *od_test_plugin_open(const char *name, void **dl,
 	    size_t errlen);
 
 /* Reads a fixture under OD_TEST_DATA; malloc'd and NUL-terminated, or NULL. */
-char	*od_test_read_file(const char *relpath, size_t *len);
+char	*od_test_fixture_read(const char *relpath, size_t *len);
 
 /*
  * Hands the canned reply tests/data/<fixture> with status (and a Retry-After

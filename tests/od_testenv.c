@@ -470,3 +470,70 @@ od_test_inbox_settled(const struct od_test_env *e)
 	freeReplyObject(r);
 	return settled;
 }
+
+/* ---- added by peers ---------------------------------------------------------- */
+
+int
+od_test_env_start_with(struct od_test_env *e, const char *tag, const char *policy_dir,
+    const char *template_dir, const char *limits_yaml, const char *gateways_yaml,
+    const char *channels_yaml)
+{
+	FILE		*fp;
+	struct timeval	 tv = { 5, 0 };
+	char		 src[600], dst[600], pdir[600], tdir[600];
+
+	memset(e, 0, sizeof(*e));
+	if (od_test_tmpdir(tag, e->dir, sizeof(e->dir)) == -1)
+		return -1;
+	snprintf(e->config, sizeof(e->config), "%s/outreachd.yaml", e->dir);
+	snprintf(e->outbox, sizeof(e->outbox), "%s/outbox", e->dir);
+	if (od_test_redis_start(&e->redis, e->dir) == -1)
+		return -1;
+	e->rc = redisConnectWithTimeout("127.0.0.1", e->redis.port, tv);
+	if (e->rc == NULL || e->rc->err)
+		return -1;
+	/* The rules live beside the config: link the repo's. */
+	snprintf(src, sizeof(src), "%s/config/jurisdictions", OD_SOURCE_DIR);
+	snprintf(dst, sizeof(dst), "%s/jurisdictions", e->dir);
+	if (symlink(src, dst) == -1)
+		return -1;
+	snprintf(src, sizeof(src), "%s/config/holidays", OD_SOURCE_DIR);
+	snprintf(dst, sizeof(dst), "%s/holidays", e->dir);
+	if (symlink(src, dst) == -1)
+		return -1;
+	snprintf(pdir, sizeof(pdir), "%s", policy_dir ? policy_dir : OD_SOURCE_DIR "/policy");
+	snprintf(tdir, sizeof(tdir), "%s", template_dir ? template_dir : OD_SOURCE_DIR "/templates");
+	if ((fp = fopen(e->config, "w")) == NULL)
+		return -1;
+	fprintf(fp,
+	    "redis: \"%s\"\n"
+	    "prefix: outreach\n"
+	    "policy_dir: %s\n"
+	    "template_dir: %s\n"
+	    "plugin_dir: %s/lib/outreachd/channels\n"
+	    "state_dir: %s\n"
+	    "default_locale: es-PE\n"
+	    "log_level: info\n"
+	    "company:\n"
+	    "  name: \"Financiera Ejemplo S.A.C.\"\n"
+	    "  phone: \"+51 1 700 0000\"\n"
+	    "  email: \"cobranzas@example.pe\"\n"
+	    "  hours: \"lunes a viernes de 9:00 a 18:00\"\n"
+	    "  payment_url: \"https://pagos.example.pe\"\n"
+	    "admin:\n"
+	    "  port: 0\n"
+	    "limits:\n"
+	    "  retry_base: 1s\n"
+	    "%s"
+	    "gateways:\n"
+	    "  outbox:\n"
+	    "    plugin: outbox\n"
+	    "    dir: \"%s\"\n"
+	    "%s"
+	    "channels:\n"
+	    "%s",
+	    e->redis.url, pdir, tdir, OD_BUILD_DIR, e->dir, limits_yaml ? limits_yaml : "",
+	    e->outbox, gateways_yaml ? gateways_yaml : "", channels_yaml ? channels_yaml : "");
+	fclose(fp);
+	return 0;
+}

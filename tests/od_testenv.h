@@ -87,4 +87,18 @@ long long od_test_utc_ms(int y, int mon, int d, int h, int min);
 /* 1 when the inbox's group has read and acknowledged every entry. */
 int	 od_test_inbox_settled(const struct od_test_env *e);
 
+/* Added by peers (tests against real gateways). */
+/*
+ * Like od_test_env_start, but the config's gateways and channels are the
+ * caller's: gateways_yaml is more of "gateways:" (lines indented two
+ * spaces, e.g. "  kannel:\n    plugin: sms-kannel\n...") after a gateway
+ * "outbox" (plugin outbox, in e->outbox), channels_yaml the whole body of
+ * "channels:" (e.g. "  sms: kannel\n  email: outbox\n  whatsapp: outbox\n").  policy_dir and
+ * template_dir replace the repo's policy/ and templates/ when not NULL;
+ * limits_yaml as extra_limits.  Returns 0 or -1.
+ */
+int	od_test_env_start_with(struct od_test_env *e, const char *tag, const char *policy_dir,
+	    const char *template_dir, const char *limits_yaml, const char *gateways_yaml,
+	    const char *channels_yaml);
+
 #endif /* OD_TESTENV_H */

@@ -141,7 +141,7 @@ static const struct { const char *body, *reason; } rejects[] = {
 	{ "", "body: empty" },
 	{ " \r\n", "body: empty" },
 	{ "{\"account_id\": ", "body: invalid JSON at line 1, column 15: unexpected token near end of file" },
-	{ "{" ID ", " ID "}", "body: invalid JSON at line 1, column 34: duplicate object key near '\"account_id\"'" },
+	{ "{" ID ", " ID "}", "body: invalid JSON at line 1, column 34: duplicate object key" },
 	{ "{" ID ", " DEBTOR ", " DEBT ", \"notes\": 1}", "body: unknown field 'notes'" },
 	{ "{" ID ", " DEBTOR ", " DEBT ", \"no\\ntes\": 1}", "body: unknown field 'no?tes'" },
 	{ "{" DEBTOR ", " DEBT "}", "account_id: required" },
@@ -284,7 +284,7 @@ test_body_rejections(void **state)
 	body = slurp("malformed.json", &len);
 	assert_int_equal(od_account_parse(body, len, 65536, &a, reason, sizeof(reason)), -1);
 	assert_string_equal(reason,
-	    "body: invalid JSON at line 2, column 27: string or '}' expected near '}'");
+	    "body: invalid JSON at line 2, column 27: string or '}' expected");
 	free(body);
 	/* overlong and surrogate encodings are not UTF-8 either */
 	assert_int_equal(od_account_parse("{\"a\": \"\xc0\xaf\"}", 11, 0, &a, reason,

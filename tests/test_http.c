@@ -224,7 +224,7 @@ test_post_201_json(void **state)
 	assert_string_equal(od_httpd_header(q, "Accept"), "application/json");
 	assert_string_equal(od_httpd_header(q, "Authorization"), "Basic QUMxOnMzY3IzdA==");
 	assert_string_equal(od_httpd_header(q, "Content-Length"), "80");
-	assert_string_equal(od_httpd_header(q, "User-Agent"), "outreachd/0.1");
+	assert_string_equal(od_httpd_header(q, "User-Agent"), "outreachd/" OD_VERSION);
 	assert_null(od_httpd_header(q, "Expect"));
 	assert_string_equal(q->body, form);
 	fx_free(f);

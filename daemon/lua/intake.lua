@@ -6,9 +6,39 @@
 -- An account that exists is updated and re-planned; its pending action is
 -- the same member of the due set, so nothing is ever duplicated.  A new due
 -- date starts a new cycle of the policy.  Returns {new, updated}.
+-- With KEYS[5] phones (hash: E.164 -> account ids, space-separated; read by
+-- reply.lua), each account has 9 values: the 7 above, then the debtor's
+-- phone and whatsapp number ('' when none); the index follows changes.
 local now = tonumber(ARGV[1])
 local created, updated = 0, 0
-for i = 2, #ARGV, 7 do
+local stride = KEYS[5] and 9 or 7
+local function phone_ids(num)
+  local t = {}
+  for v in string.gmatch(redis.call('HGET', KEYS[5], num) or '', '%S+') do t[#t + 1] = v end
+  return t
+end
+local function phone_index(id, old, new)
+  local keep = {}
+  for _, num in ipairs(new) do keep[num] = true end
+  for _, num in ipairs(old) do
+    if not keep[num] then
+      local t = {}
+      for _, v in ipairs(phone_ids(num)) do if v ~= id then t[#t + 1] = v end end
+      if #t > 0 then redis.call('HSET', KEYS[5], num, table.concat(t, ' '))
+      else redis.call('HDEL', KEYS[5], num) end
+    end
+  end
+  for _, num in ipairs(new) do
+    local t, seen = phone_ids(num), false
+    for _, v in ipairs(t) do if v == id then seen = true end end
+    if not seen then
+      t[#t + 1] = id
+      while #t > 32 do table.remove(t, 1) end
+      redis.call('HSET', KEYS[5], num, table.concat(t, ' '))
+    end
+  end
+end
+for i = 2, #ARGV, stride do
   local id, body, policy, cycle = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local first_due, amount, digits = tonumber(ARGV[i + 4]), tonumber(ARGV[i + 5]), tonumber(ARGV[i + 6])
   redis.call('HSET', KEYS[1], id, body)
@@ -33,6 +63,13 @@ for i = 2, #ARGV, 7 do
     first_due = now
   end
   s.digits = digits
+  if stride == 9 then
+    local new = {}
+    if ARGV[i + 7] ~= '' then new[#new + 1] = ARGV[i + 7] end
+    if ARGV[i + 8] ~= '' and ARGV[i + 8] ~= ARGV[i + 7] then new[#new + 1] = ARGV[i + 8] end
+    phone_index(id, type(s.phones) == 'table' and s.phones or {}, new)
+    s.phones = new
+  end
   if s.status == 'active' then
     if inflight then
       s.replan = true

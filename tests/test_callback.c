@@ -1,0 +1,899 @@
+/*
+ * test_callback: gateway callbacks — signatures computed with the openssl
+ * command from each provider's documented algorithm, strict parsing, the
+ * opt-out words, and receipt.lua / reply.lua / intake.lua's phone index
+ * against a real redis-server.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <jansson.h>
+#include <hiredis/hiredis.h>
+
+#include "od_callback.h"
+#include "od_queue.h"
+#include "od_testenv.h"
+
+#define TW_TOKEN	"12345678901234567890123456789012"
+#define WA_SECRET	"meta-app-secret-7f3a"
+#define CB_SECRET	"callback-secret-0b9d"
+#define ACCOUNT		"PE:000123"
+#define ATTEMPT		"PE:000123:2026-03-15:reminder#3"
+
+static struct od_cb_result *res;
+
+static char *
+slurp(const char *name)
+{
+	char	 path[512], *buf;
+	FILE	*fp;
+	long	 n;
+
+	snprintf(path, sizeof(path), "%s/callback/%s", OD_TEST_DATA, name);
+	assert_non_null(fp = fopen(path, "rb"));
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	assert_non_null(buf = malloc((size_t)n + 1));
+	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	buf[n] = '\0';
+	fclose(fp);
+	return buf;
+}
+
+/* openssl dgst over data with key; -binary piped to base64 (b64 = 1), or hex. */
+static void
+openssl_hmac(const char *alg, const char *key, const char *data, size_t len, int b64,
+    char *out, size_t outlen)
+{
+	char	 path[] = "/tmp/od-cb-XXXXXX", cmd[512];
+	FILE	*fp;
+	int	 fd;
+	size_t	 n;
+
+	assert_true((fd = mkstemp(path)) != -1);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+	if (b64)
+		snprintf(cmd, sizeof(cmd), "openssl dgst -%s -hmac '%s' -binary %s | openssl base64 -A",
+		    alg, key, path);
+	else
+		snprintf(cmd, sizeof(cmd), "openssl dgst -%s -hmac '%s' -r %s | cut -d' ' -f1", alg,
+		    key, path);
+	assert_non_null(fp = popen(cmd, "r"));
+	assert_non_null(fgets(out, (int)outlen, fp));
+	pclose(fp);
+	unlink(path);
+	n = strcspn(out, "\r\n");
+	out[n] = '\0';
+}
+
+/* Decodes one form value (test-side, independent of the module). */
+static void
+form_decode(const char *s, size_t len, char *out)
+{
+	unsigned v;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '+')
+			*out++ = ' ';
+		else if (s[i] == '%' && sscanf(s + i + 1, "%2x", &v) == 1) {
+			*out++ = (char)v;
+			i += 2;
+		} else
+			*out++ = s[i];
+	}
+	*out = '\0';
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Twilio's documented algorithm: URL + each POST param (sorted by name) name+value. */
+static void
+twilio_sign(const char *url, const char *form, const char *token, char *sig, size_t len)
+{
+	char		*pairs[128], *data, *copy = strdup(form), *tok, *save = NULL, *eq;
+	size_t		 n = 0, i, dl;
+
+	for (tok = strtok_r(copy, "&", &save); tok != NULL; tok = strtok_r(NULL, "&", &save)) {
+		char name[512], value[4200];
+
+		eq = strchr(tok, '=');
+		form_decode(tok, eq ? (size_t)(eq - tok) : strlen(tok), name);
+		form_decode(eq ? eq + 1 : "", eq ? strlen(eq + 1) : 0, value);
+		pairs[n] = malloc(strlen(name) + strlen(value) + 2);
+		sprintf(pairs[n++], "%s%c%s", name, 1, value);	/* \1 sorts below any name char */
+	}
+	qsort(pairs, n, sizeof(pairs[0]), cmp_str);
+	data = malloc(strlen(url) + strlen(form) + 1);
+	strcpy(data, url);
+	for (i = 0; i < n; i++) {
+		*strchr(pairs[i], 1) = '\0';
+		strcat(data, pairs[i]);
+		strcat(data, pairs[i] + strlen(pairs[i]) + 1);
+		free(pairs[i]);
+	}
+	dl = strlen(data);
+	openssl_hmac("sha1", token, data, dl, 1, sig, len);
+	free(data);
+	free(copy);
+}
+
+static void
+req_init(struct od_cb_request *q, const char *method, const char *url, const char *body,
+    const char *ctype, const char *sig)
+{
+	memset(q, 0, sizeof(*q));
+	q->method = method;
+	q->url = url;
+	q->query = strchr(url, '?') ? strchr(url, '?') + 1 : NULL;
+	q->path = "/callbacks";
+	q->body = body;
+	q->body_len = body ? strlen(body) : 0;
+	q->content_type = ctype;
+	q->signature = sig;
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	res = calloc(1, sizeof(*res));
+	return res == NULL;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	free(res);
+	od_cb_optout_words_set("es", NULL);
+	od_cb_optout_words_set("en", NULL);
+	return 0;
+}
+
+static void
+test_hmac_vectors(void **state)
+{
+	unsigned char	mac[32];
+	char		hex[65];
+	int		i;
+
+	(void)state;
+	/* RFC 2202 test case 2 and RFC 4231 test case 2. */
+	od_cb_hmac_sha1("Jefe", 4, "what do ya want for nothing?", 28, mac);
+	for (i = 0; i < 20; i++)
+		sprintf(hex + 2 * i, "%02x", mac[i]);
+	assert_string_equal(hex, "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
+	od_cb_hmac_sha256("Jefe", 4, "what do ya want for nothing?", 28, mac);
+	for (i = 0; i < 32; i++)
+		sprintf(hex + 2 * i, "%02x", mac[i]);
+	assert_string_equal(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+static void
+test_callback_url(void **state)
+{
+	char url[1024], tok[65], want[1024], hex[80];
+
+	(void)state;
+	assert_int_equal(od_cb_callback_url(url, sizeof(url), "https://cb.example.com/callbacks/kannel",
+	    ACCOUNT, ATTEMPT, CB_SECRET), 0);
+	openssl_hmac("sha256", CB_SECRET, ACCOUNT "\n" ATTEMPT, strlen(ACCOUNT "\n" ATTEMPT), 0, hex,
+	    sizeof(hex));
+	od_cb_token(CB_SECRET, ACCOUNT, ATTEMPT, tok);
+	assert_string_equal(tok, hex);
+	snprintf(want, sizeof(want), "https://cb.example.com/callbacks/kannel?account=PE%%3A000123"
+	    "&attempt=PE%%3A000123%%3A2026-03-15%%3Areminder%%233&token=%s", hex);
+	assert_string_equal(url, want);
+	assert_int_equal(od_cb_callback_url(url, sizeof(url), "https://x/cb?gw=tw", "A@b.c", "A@b.c:1:s#1",
+	    NULL), 0);
+	assert_string_equal(url, "https://x/cb?gw=tw&account=A%40b.c&attempt=A%40b.c%3A1%3As%231");
+	assert_int_equal(od_cb_callback_url(url, 40, "https://cb.example.com/callbacks/kannel",
+	    ACCOUNT, ATTEMPT, CB_SECRET), -1);
+}
+
+static void
+test_twilio_status(void **state)
+{
+	struct od_cb_request	 q;
+	char			 url[1024], sig[64], *form = slurp("twilio_status.form"), *bad;
+
+	(void)state;
+	assert_non_null(form);
+	od_cb_callback_url(url, sizeof(url), "https://cb.example.com/callbacks/twilio/status",
+	    ACCOUNT, ATTEMPT, NULL);
+	twilio_sign(url, form, TW_TOKEN, sig, sizeof(sig));
+	req_init(&q, "POST", url, form, "application/x-www-form-urlencoded; charset=utf-8", sig);
+	assert_int_equal(od_cb_twilio_status(&q, TW_TOKEN, res), 0);
+	assert_int_equal(res->http_status, 200);
+	assert_string_equal(res->body, "ok\n");
+	assert_int_equal(res->nreceipts, 1);
+	assert_string_equal(res->receipts[0].account_id, ACCOUNT);
+	assert_string_equal(res->receipts[0].attempt_id, ATTEMPT);
+	assert_string_equal(res->receipts[0].provider_id, "SM1f0e8ae6ade43cb3c0ce4525424e404f");
+	assert_string_equal(res->receipts[0].state, "undelivered");
+	assert_string_equal(res->receipts[0].code, "30003");
+	assert_int_equal(res->bad_signature, 0);
+
+	/* Wrong token, no signature, a tampered body, a URL for another attempt: 403. */
+	assert_int_equal(od_cb_twilio_status(&q, "another-token", res), -1);
+	assert_int_equal(res->http_status, 403);
+	assert_string_equal(res->body, "forbidden\n");
+	assert_int_equal(res->bad_signature, 1);
+	assert_int_equal(res->nreceipts, 0);
+	q.signature = NULL;
+	assert_int_equal(od_cb_twilio_status(&q, TW_TOKEN, res), -1);
+	assert_int_equal(res->http_status, 403);
+	bad = strdup(form);
+	memcpy(strstr(bad, "MessageStatus=undelivered"), "MessageStatus=delivered&&&", 26);
+	req_init(&q, "POST", url, bad, "application/x-www-form-urlencoded", sig);
+	assert_int_equal(od_cb_twilio_status(&q, TW_TOKEN, res), -1);
+	assert_int_equal(res->http_status, 403);
+	od_cb_callback_url(url, sizeof(url), "https://cb.example.com/callbacks/twilio/status",
+	    ACCOUNT, "PE:000123:2026-03-15:reminder#4", NULL);
+	req_init(&q, "POST", url, form, "application/x-www-form-urlencoded", sig);
+	assert_int_equal(od_cb_twilio_status(&q, TW_TOKEN, res), -1);
+	assert_int_equal(res->http_status, 403);
+	free(bad);
+
+	/* Signed, but the attempt is not the account's: 400. */
+	od_cb_callback_url(url, sizeof(url), "https://cb.example.com/callbacks/twilio/status",
+	    "PE:000999", ATTEMPT, NULL);
+	twilio_sign(url, form, TW_TOKEN, sig, sizeof(sig));
+	req_init(&q, "POST", url, form, "application/x-www-form-urlencoded", sig);
+	assert_int_equal(od_cb_twilio_status(&q, TW_TOKEN, res), -1);
+	assert_int_equal(res->http_status, 400);
+	assert_string_equal(res->body, "bad request\n");
+	free(form);
+}
+
+static void
+test_twilio_inbound(void **state)
+{
+	struct od_cb_request	 q;
+	const char		*url = "https://cb.example.com/callbacks/twilio/inbound";
+	char			 sig[64], *form = slurp("twilio_inbound.form"), *form2;
+
+	(void)state;
+	twilio_sign(url, form, TW_TOKEN, sig, sizeof(sig));
+	req_init(&q, "POST", url, form, "application/x-www-form-urlencoded", sig);
+	assert_int_equal(od_cb_twilio_inbound(&q, TW_TOKEN, res), 0);
+	assert_string_equal(res->body,
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>\n");
+	assert_string_equal(res->content_type, "text/xml; charset=utf-8");
+	assert_int_equal(res->nreplies, 1);
+	assert_string_equal(res->replies[0].channel, "sms");
+	assert_string_equal(res->replies[0].from, "+51987654321");
+	assert_string_equal(res->replies[0].text, " Baja ");
+	assert_int_equal(res->replies[0].opt_out, 1);
+	assert_string_equal(res->replies[0].provider_id, "SM2a0e8ae6ade43cb3c0ce4525424e4050");
+
+	form2 = strdup("From=%2B51987654321&Body=No+puedo+pagar+hoy&MessageSid=SM99");
+	twilio_sign(url, form2, TW_TOKEN, sig, sizeof(sig));
+	req_init(&q, "POST", url, form2, "application/x-www-form-urlencoded", sig);
+	assert_int_equal(od_cb_twilio_inbound(&q, TW_TOKEN, res), 0);
+	assert_string_equal(res->replies[0].text, "No puedo pagar hoy");
+	assert_int_equal(res->replies[0].opt_out, 0);
+	free(form2);
+
+	/* Body given twice (signed correctly): 400. */
+	form2 = strdup("From=%2B51987654321&Body=STOP&Body=hola&MessageSid=SM99");
+	twilio_sign(url, form2, TW_TOKEN, sig, sizeof(sig));
+	req_init(&q, "POST", url, form2, "application/x-www-form-urlencoded", sig);
+	assert_int_equal(od_cb_twilio_inbound(&q, TW_TOKEN, res), -1);
+	assert_int_equal(res->http_status, 400);
+	assert_int_equal(res->nreplies, 0);
+	free(form2);
+	free(form);
+}
+
+static void
+test_whatsapp_handshake(void **state)
+{
+	struct od_cb_request q;
+
+	(void)state;
+	req_init(&q, "GET", "https://cb.example.com/wa?hub.mode=subscribe&hub.challenge=1158201444"
+	    "&hub.verify_token=vt-42", NULL, NULL, NULL);
+	assert_int_equal(od_cb_whatsapp(&q, "vt-42", WA_SECRET, res), 0);
+	assert_int_equal(res->http_status, 200);
+	assert_string_equal(res->body, "1158201444");
+	assert_int_equal(od_cb_whatsapp(&q, "vt-43", WA_SECRET, res), -1);
+	assert_int_equal(res->http_status, 403);
+	assert_string_equal(res->body, "forbidden\n");
+	req_init(&q, "GET", "https://cb.example.com/wa?hub.mode=subscribe&hub.challenge=%3Cscript%3E"
+	    "&hub.verify_token=vt-42", NULL, NULL, NULL);
+	assert_int_equal(od_cb_whatsapp(&q, "vt-42", WA_SECRET, res), -1);
+	assert_int_equal(res->http_status, 400);
+	assert_string_equal(res->body, "bad request\n");
+	req_init(&q, "GET", "https://cb.example.com/wa?hub.mode=unsubscribe&hub.challenge=12"
+	    "&hub.verify_token=vt-42", NULL, NULL, NULL);
+	assert_int_equal(od_cb_whatsapp(&q, "vt-42", WA_SECRET, res), -1);
+	assert_int_equal(res->http_status, 400);
+}
+
+static void
+wa_post(struct od_cb_request *q, const char *body, char *sig, size_t siglen)
+{
+	char hex[80];
+
+	openssl_hmac("sha256", WA_SECRET, body, strlen(body), 0, hex, sizeof(hex));
+	snprintf(sig, siglen, "sha256=%s", hex);
+	req_init(q, "POST", "https://cb.example.com/wa", body, "application/json", sig);
+}
+
+static void
+test_whatsapp_statuses(void **state)
+{
+	struct od_cb_request	 q;
+	char			 sig[80], *body = slurp("whatsapp_statuses.json");
+
+	(void)state;
+	wa_post(&q, body, sig, sizeof(sig));
+	assert_int_equal(od_cb_whatsapp(&q, "vt", WA_SECRET, res), 0);
+	assert_string_equal(res->body, "ok\n");
+	assert_int_equal(res->nreceipts, 2);
+	assert_int_equal(res->unmatched, 1);	/* the read one carries no attempt of ours */
+	assert_string_equal(res->receipts[0].account_id, ACCOUNT);
+	assert_string_equal(res->receipts[0].attempt_id, "PE:000123:2026-03-15:reminder#1");
+	assert_string_equal(res->receipts[0].state, "delivered");
+	assert_string_equal(res->receipts[0].provider_id,
+	    "wamid.HBgLNTE5ODc2NTQzMjEVAgARGBI3NUM4QzYwQjA4RDA1OTkxQjcA");
+	assert_true(res->receipts[0].at_ms == 1773068400000LL);
+	assert_string_equal(res->receipts[1].account_id, "PE-000124");
+	assert_string_equal(res->receipts[1].state, "failed");
+	assert_string_equal(res->receipts[1].code, "131026");
+
+	/* A signature of another body, a bad prefix, none: 403, nothing parsed. */
+	sig[20] = sig[20] == 'a' ? 'b' : 'a';
+	assert_int_equal(od_cb_whatsapp(&q, "vt", WA_SECRET, res), -1);
+	assert_int_equal(res->http_status, 403);
+	assert_int_equal(res->bad_signature, 1);
+	assert_int_equal(res->nreceipts, 0);
+	wa_post(&q, body, sig, sizeof(sig));
+	memcpy(sig, "sha1=", 5);
+	assert_int_equal(od_cb_whatsapp(&q, "vt", WA_SECRET, res), -1);
+	assert_int_equal(res->http_status, 403);
+	q.signature = NULL;
+	assert_int_equal(od_cb_whatsapp(&q, "vt", WA_SECRET, res), -1);
+	assert_int_equal(res->http_status, 403);
+	free(body);
+
+	/* Signed, but a duplicate key: 400. */
+	body = strdup("{\"object\":\"whatsapp_business_account\",\"object\":\"x\",\"entry\":[]}");
+	wa_post(&q, body, sig, sizeof(sig));
+	assert_int_equal(od_cb_whatsapp(&q, "vt", WA_SECRET, res), -1);
+	assert_int_equal(res->http_status, 400);
+	free(body);
+}
+
+static void
+test_whatsapp_messages(void **state)
+{
+	struct od_cb_request	 q;
+	char			 sig[80], *body = slurp("whatsapp_messages.json");
+
+	(void)state;
+	wa_post(&q, body, sig, sizeof(sig));
+	assert_int_equal(od_cb_whatsapp(&q, "vt", WA_SECRET, res), 0);
+	assert_int_equal(res->nreplies, 2);
+	assert_int_equal(res->ignored, 1);	/* the image */
+	assert_string_equal(res->replies[0].channel, "whatsapp");
+	assert_string_equal(res->replies[0].from, "+51987654321");
+	assert_string_equal(res->replies[0].text, "  Baja ");
+	assert_int_equal(res->replies[0].opt_out, 1);
+	assert_string_equal(res->replies[1].from, "+51987654322");
+	assert_string_equal(res->replies[1].text, "No puedo pagar hoy, ¿puedo pagar el viernes?");
+	assert_int_equal(res->replies[1].opt_out, 0);
+	assert_true(res->replies[1].at_ms == 1773068405000LL);
+	free(body);
+}
+
+static void
+kannel_url(char *url, size_t len, const char *account, const char *attempt, const char *secret,
+    const char *rest)
+{
+	char base[1024];
+
+	od_cb_callback_url(base, sizeof(base), "https://cb.example.com/callbacks/kannel/dlr", account,
+	    attempt, secret);
+	snprintf(url, len, "%s%s", base, rest);
+}
+
+static void
+test_kannel_dlr(void **state)
+{
+	struct od_cb_request	 q;
+	char			 url[1200];
+
+	(void)state;
+	kannel_url(url, sizeof(url), ACCOUNT, ATTEMPT, CB_SECRET, "&status=1&smsc_id=0a1b2c3d");
+	req_init(&q, "GET", url, NULL, NULL, NULL);
+	assert_int_equal(od_cb_kannel_dlr(&q, CB_SECRET, res), 0);
+	assert_int_equal(res->nreceipts, 1);
+	assert_string_equal(res->receipts[0].account_id, ACCOUNT);
+	assert_string_equal(res->receipts[0].attempt_id, ATTEMPT);
+	assert_string_equal(res->receipts[0].state, "delivered");
+	assert_string_equal(res->receipts[0].code, "1");
+	assert_string_equal(res->receipts[0].provider_id, "0a1b2c3d");
+	kannel_url(url, sizeof(url), ACCOUNT, ATTEMPT, CB_SECRET, "&status=16&smsc_id=");
+	req_init(&q, "GET", url, NULL, NULL, NULL);
+	assert_int_equal(od_cb_kannel_dlr(&q, CB_SECRET, res), 0);
+	assert_string_equal(res->receipts[0].state, "failed");
+	assert_string_equal(res->receipts[0].code, "16");
+
+	/* Another secret, no token, a token of another attempt: 403. */
+	kannel_url(url, sizeof(url), ACCOUNT, ATTEMPT, "other-secret", "&status=1&smsc_id=x");
+	req_init(&q, "GET", url, NULL, NULL, NULL);
+	assert_int_equal(od_cb_kannel_dlr(&q, CB_SECRET, res), -1);
+	assert_int_equal(res->http_status, 403);
+	assert_int_equal(res->bad_signature, 1);
+	kannel_url(url, sizeof(url), ACCOUNT, ATTEMPT, NULL, "&status=1&smsc_id=x");
+	req_init(&q, "GET", url, NULL, NULL, NULL);
+	assert_int_equal(od_cb_kannel_dlr(&q, CB_SECRET, res), -1);
+	assert_int_equal(res->http_status, 403);
+	{
+		char tok[65];
+
+		od_cb_token(CB_SECRET, ACCOUNT, "PE:000123:2026-03-15:reminder#2", tok);
+		snprintf(url, sizeof(url), "https://cb/dlr?account=PE%%3A000123&attempt=PE%%3A000123"
+		    "%%3A2026-03-15%%3Areminder%%233&token=%s&status=1", tok);
+		req_init(&q, "GET", url, NULL, NULL, NULL);
+		assert_int_equal(od_cb_kannel_dlr(&q, CB_SECRET, res), -1);
+		assert_int_equal(res->http_status, 403);
+	}
+	/* An unknown DLR value, a second status: 400. */
+	kannel_url(url, sizeof(url), ACCOUNT, ATTEMPT, CB_SECRET, "&status=3&smsc_id=x");
+	req_init(&q, "GET", url, NULL, NULL, NULL);
+	assert_int_equal(od_cb_kannel_dlr(&q, CB_SECRET, res), -1);
+	assert_int_equal(res->http_status, 400);
+	kannel_url(url, sizeof(url), ACCOUNT, ATTEMPT, CB_SECRET, "&status=1&status=2");
+	req_init(&q, "GET", url, NULL, NULL, NULL);
+	assert_int_equal(od_cb_kannel_dlr(&q, CB_SECRET, res), -1);
+	assert_int_equal(res->http_status, 400);
+	req_init(&q, "PUT", url, NULL, NULL, NULL);
+	assert_int_equal(od_cb_kannel_dlr(&q, CB_SECRET, res), -1);
+	assert_int_equal(res->http_status, 405);
+}
+
+static void
+test_kannel_inbound(void **state)
+{
+	struct od_cb_request q;
+
+	(void)state;
+	req_init(&q, "GET", "http://127.0.0.1:9464/callbacks/kannel/inbound?from=51987654321"
+	    "&text=Cancelar&token=in-tok", NULL, NULL, NULL);
+	assert_int_equal(od_cb_kannel_inbound(&q, "in-tok", res), 0);
+	assert_int_equal(res->nreplies, 1);
+	assert_string_equal(res->replies[0].from, "+51987654321");
+	assert_string_equal(res->replies[0].text, "Cancelar");
+	assert_int_equal(res->replies[0].opt_out, 1);
+	req_init(&q, "GET", "http://127.0.0.1:9464/cb?from=%2B51987654321&text=hola&token=in-tok",
+	    NULL, NULL, NULL);
+	assert_int_equal(od_cb_kannel_inbound(&q, "in-tok", res), 0);
+	assert_string_equal(res->replies[0].from, "+51987654321");
+	assert_int_equal(res->replies[0].opt_out, 0);
+	assert_int_equal(od_cb_kannel_inbound(&q, "in-tol", res), -1);
+	assert_int_equal(res->http_status, 403);
+	req_init(&q, "GET", "http://127.0.0.1:9464/cb?from=abc&text=hola&token=in-tok", NULL, NULL,
+	    NULL);
+	assert_int_equal(od_cb_kannel_inbound(&q, "in-tok", res), -1);
+	assert_int_equal(res->http_status, 400);
+}
+
+static void
+test_optout_words(void **state)
+{
+	static const struct { const char *text; int want; } table[] = {
+		{ "STOP", 1 }, { " baja ", 1 }, { "Cancelar", 1 }, { "no", 1 }, { "No", 1 },
+		{ "ALTO.", 1 }, { "¡Baja!", 1 }, { "\"stop\"", 1 }, { "opt  out", 1 },
+		{ "Opt Out!", 1 }, { "unsubscribe\n", 1 }, { "QUIT", 1 }, { "revoke", 1 },
+		{ "No puedo pagar", 0 }, { "no puedo pagar hoy", 0 }, { "STOP STOP", 0 },
+		{ "stopp", 0 }, { "", 0 }, { "...", 0 }, { "baja por favor", 0 },
+		{ "n.o", 0 }, { "Sí", 0 },
+	};
+	static const char *const es[] = { "BAJA", "NO MÁS", "Desuscribir", NULL };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		if (od_cb_optout_match(table[i].text, NULL) != table[i].want)
+			fail_msg("\"%s\": want %d", table[i].text, table[i].want);
+	}
+	/* Accents and case fold both ways; "CANCELACIÓN" is not on any list. */
+	assert_int_equal(od_cb_optout_match("cancelación", NULL), 0);
+	/* A locale's own list, and its language's. */
+	assert_int_equal(od_cb_optout_match("QUIT", "es"), 0);
+	assert_int_equal(od_cb_optout_match("QUIT", "en-US"), 1);
+	assert_int_equal(od_cb_optout_words_set("es", es), 0);
+	assert_int_equal(od_cb_optout_match("no mas", "es-PE"), 1);
+	assert_int_equal(od_cb_optout_match("DESUSCRIBIR", "es-PE"), 1);
+	assert_int_equal(od_cb_optout_match("alto", "es-PE"), 0);
+	assert_int_equal(od_cb_optout_words_set("es", NULL), 0);
+	assert_int_equal(od_cb_optout_match("alto", "es-PE"), 1);
+}
+
+static void
+test_limits_and_reflection(void **state)
+{
+	struct od_cb_request	 q;
+	char			*big, url[2048];
+	size_t			 i;
+	int			 rc;
+
+	(void)state;
+	/* 64 KiB + 1: 413. */
+	big = malloc(OD_CB_MAX_BODY + 2);
+	memset(big, 'a', OD_CB_MAX_BODY + 1);
+	big[OD_CB_MAX_BODY + 1] = '\0';
+	req_init(&q, "POST", "https://cb/wa", big, "application/json", "sha256=00");
+	assert_int_equal(od_cb_whatsapp(&q, "vt", WA_SECRET, res), -1);
+	assert_int_equal(res->http_status, 413);
+	assert_string_equal(res->body, "payload too large\n");
+	/* 101 parameters; a value of 4097 bytes; a bad escape; a NUL: 400. */
+	strcpy(big, "token=in-tok");
+	for (i = 0; i < 100; i++)
+		sprintf(big + strlen(big), "&p%zu=1", i);
+	req_init(&q, "POST", "https://cb/in", big, "application/x-www-form-urlencoded", NULL);
+	assert_int_equal(od_cb_kannel_inbound(&q, "in-tok", res), -1);
+	assert_int_equal(res->http_status, 400);
+	strcpy(big, "token=in-tok&from=51987654321&text=");
+	memset(big + strlen(big), 'x', 4097);
+	big[35 + 4097] = '\0';
+	q.body_len = strlen(big);
+	assert_int_equal(od_cb_kannel_inbound(&q, "in-tok", res), -1);
+	assert_int_equal(res->http_status, 400);
+	big[35 + 4096] = '\0';		/* 4096 is fine */
+	q.body_len = strlen(big);
+	assert_int_equal(od_cb_kannel_inbound(&q, "in-tok", res), 0);
+	req_init(&q, "GET", "https://cb/in?token=in-tok&from=51987654321&text=%zz", NULL, NULL, NULL);
+	assert_int_equal(od_cb_kannel_inbound(&q, "in-tok", res), -1);
+	assert_int_equal(res->http_status, 400);
+	req_init(&q, "GET", "https://cb/in?token=in-tok&from=51987654321&text=a%00b", NULL, NULL,
+	    NULL);
+	assert_int_equal(od_cb_kannel_inbound(&q, "in-tok", res), -1);
+	req_init(&q, "GET", "https://cb/in?token=in-tok&from=51987654321&text=%C3%28", NULL, NULL,
+	    NULL);
+	assert_int_equal(od_cb_kannel_inbound(&q, "in-tok", res), -1);
+	assert_int_equal(res->http_status, 400);
+	free(big);
+
+	/* Hostile input through every handler: the body is never any of it. */
+	snprintf(url, sizeof(url), "https://cb/x?account=%%3Cscript%%3EXSS&attempt=XSS&token=XSS"
+	    "&status=XSS&from=XSS&text=XSS&hub.mode=XSS&hub.verify_token=vt&hub.challenge=XSS");
+	for (i = 0; i < 6; i++) {
+		req_init(&q, i == 4 ? "POST" : "GET", url, "From=XSS&Body=XSS&MessageSid=XSS",
+		    i == 4 ? "application/json" : "application/x-www-form-urlencoded", "XSS");
+		switch (i) {
+		case 0: rc = od_cb_kannel_dlr(&q, CB_SECRET, res); break;
+		case 1: rc = od_cb_kannel_inbound(&q, "XSS", res); break;
+		case 2: q.method = "POST"; rc = od_cb_twilio_status(&q, TW_TOKEN, res); break;
+		case 3: q.method = "POST"; rc = od_cb_twilio_inbound(&q, TW_TOKEN, res); break;
+		case 4: rc = od_cb_whatsapp(&q, "vt", WA_SECRET, res); break;
+		default: rc = od_cb_whatsapp(&q, "vt", WA_SECRET, res); break;
+		}
+		assert_int_equal(rc, -1);
+		assert_true(res->http_status == 400 || res->http_status == 403);
+		assert_null(strstr(res->body, "XSS"));
+		assert_null(strstr(res->body, "script"));
+	}
+}
+
+/* ---- Lua, against a real redis-server ------------------------------------ */
+
+static redisReply *
+eval(redisContext *c, enum od_script s, int nkeys, const char *const *keys, int nargs,
+    const char *const *args)
+{
+	const char	*argv[32];
+	char		 nk[8];
+	int		 argc = 0, i;
+
+	snprintf(nk, sizeof(nk), "%d", nkeys);
+	argv[argc++] = "EVAL";
+	argv[argc++] = od_queue_script_source(s);
+	argv[argc++] = nk;
+	for (i = 0; i < nkeys; i++)
+		argv[argc++] = keys[i];
+	for (i = 0; i < nargs; i++)
+		argv[argc++] = args[i];
+	return redisCommandArgv(c, argc, argv, NULL);
+}
+
+static redisReply *
+eval_script(redisContext *c, enum od_script s, const struct od_cb_script *a)
+{
+	return eval(c, s, a->nkeys, a->keys, a->nargs, a->args);
+}
+
+static char *
+cmd_str(redisContext *c, const char *fmt, ...)
+{
+	va_list		 ap;
+	redisReply	*r;
+	char		*s;
+
+	va_start(ap, fmt);
+	r = redisvCommand(c, fmt, ap);
+	va_end(ap);
+	assert_non_null(r);
+	s = r->type == REDIS_REPLY_STRING ? strdup(r->str) : NULL;
+	freeReplyObject(r);
+	return s;
+}
+
+struct lua_env {
+	struct od_test_redis	 redis;
+	char			 dir[256];
+	redisContext		*c;
+	struct od_keys		 k;
+};
+
+static void
+lua_start(struct lua_env *e)
+{
+	char err[256];
+
+	assert_int_equal(od_test_tmpdir("cb", e->dir, sizeof(e->dir)), 0);
+	assert_int_equal(od_test_redis_start(&e->redis, e->dir), 0);
+	assert_non_null(e->c = od_queue_connect_sync(e->redis.url, err, sizeof(err)));
+	od_keys_init(&e->k, "outreach");
+}
+
+static void
+lua_stop(struct lua_env *e)
+{
+	char cmd[300];
+
+	redisFree(e->c);
+	od_test_redis_stop(&e->redis);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", e->dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void
+test_lua_receipt(void **state)
+{
+	struct lua_env		 e;
+	struct od_cb_script	 a;
+	struct od_receipt	 r;
+	redisReply		*rep;
+	char			*last;
+	json_t			*j;
+
+	(void)state;
+	lua_start(&e);
+	freeReplyObject(redisCommand(e.c, "RPUSH outreach:hist:%s %s", ACCOUNT,
+	    "{\"ts\":\"2026-03-09T15:00:00.000Z\",\"account_id\":\"PE:000123\",\"action_id\":"
+	    "\"PE:000123:2026-03-15:reminder\",\"attempt_id\":\"" ATTEMPT "\",\"policy\":\"pe-retail\","
+	    "\"step\":\"reminder\",\"stage\":\"reminder\",\"step_index\":0,\"channel\":\"sms\","
+	    "\"gateway\":\"kannel\",\"status\":\"accepted\",\"provider_id\":\"0a1b2c3d\"}"));
+	memset(&r, 0, sizeof(r));
+	strcpy(r.account_id, ACCOUNT);
+	strcpy(r.attempt_id, ATTEMPT);
+	strcpy(r.state, "delivered");
+	strcpy(r.code, "1");
+	r.at_ms = 1773068460000LL;
+	od_cb_receipt_script(&e.k, &r, 1000, 500, &a);
+	assert_string_equal(a.keys[0], "outreach:hist:PE:000123");
+	rep = eval_script(e.c, OD_SCRIPT_RECEIPT, &a);
+	assert_non_null(rep);
+	assert_int_equal(rep->type, REDIS_REPLY_STRING);
+	assert_string_equal(rep->str, "ok");
+	freeReplyObject(rep);
+	last = cmd_str(e.c, "LINDEX outreach:hist:%s -1", ACCOUNT);
+	assert_non_null(j = json_loads(last, 0, NULL));
+	assert_string_equal(json_string_value(json_object_get(j, "status")), "delivered");
+	assert_string_equal(json_string_value(json_object_get(j, "attempt_id")), ATTEMPT);
+	assert_string_equal(json_string_value(json_object_get(j, "provider_id")), "0a1b2c3d");
+	assert_string_equal(json_string_value(json_object_get(j, "code")), "1");
+	assert_string_equal(json_string_value(json_object_get(j, "gateway")), "kannel");
+	assert_string_equal(json_string_value(json_object_get(j, "source")), "receipt");
+	assert_string_equal(json_string_value(json_object_get(j, "ts")), "2026-03-09T15:01:00.000Z");
+	json_decref(j);
+	free(last);
+	{
+		json_t *att = NULL;
+		struct od_test_env fake;
+
+		memset(&fake, 0, sizeof(fake));
+		fake.rc = e.c;
+		att = od_test_attempts(&fake);
+		assert_int_equal(json_array_size(att), 1);
+		assert_string_equal(json_string_value(json_object_get(json_array_get(att, 0),
+		    "status")), "delivered");
+		assert_string_equal(json_string_value(json_object_get(json_array_get(att, 0),
+		    "attempt_id")), ATTEMPT);
+		json_decref(att);
+	}
+	/* The provider's retry: recorded once. */
+	rep = eval_script(e.c, OD_SCRIPT_RECEIPT, &a);
+	assert_string_equal(rep->str, "duplicate");
+	freeReplyObject(rep);
+	/* Intermediate states are not recorded. */
+	strcpy(r.state, "sent");
+	od_cb_receipt_script(&e.k, &r, 1000, 500, &a);
+	rep = eval_script(e.c, OD_SCRIPT_RECEIPT, &a);
+	assert_string_equal(rep->str, "ignored");
+	freeReplyObject(rep);
+	/* An attempt the history does not know: refused, nothing written. */
+	strcpy(r.state, "delivered");
+	strcpy(r.attempt_id, "PE:000123:2026-03-15:reminder#9");
+	od_cb_receipt_script(&e.k, &r, 1000, 500, &a);
+	rep = eval_script(e.c, OD_SCRIPT_RECEIPT, &a);
+	assert_string_equal(rep->str, "unknown_attempt");
+	freeReplyObject(rep);
+	strcpy(r.account_id, "PE:000999");
+	strcpy(r.attempt_id, "PE:000999:2026-03-15:reminder#1");
+	od_cb_receipt_script(&e.k, &r, 1000, 500, &a);
+	rep = eval_script(e.c, OD_SCRIPT_RECEIPT, &a);
+	assert_string_equal(rep->str, "unknown_attempt");
+	freeReplyObject(rep);
+	rep = redisCommand(e.c, "LLEN outreach:hist:%s", ACCOUNT);
+	assert_int_equal(rep->integer, 2);
+	freeReplyObject(rep);
+	rep = redisCommand(e.c, "XLEN outreach:attempts");
+	assert_int_equal(rep->integer, 1);
+	freeReplyObject(rep);
+	rep = redisCommand(e.c, "EXISTS outreach:hist:PE:000999");
+	assert_int_equal(rep->integer, 0);
+	freeReplyObject(rep);
+	lua_stop(&e);
+}
+
+/* intake.lua with the phones index: 5 keys, 9 values per account. */
+static void
+intake(struct lua_env *e, const char *id, const char *phone, const char *wa)
+{
+	const char	*keys[5] = { e->k.accounts, e->k.state, e->k.due, e->k.inflight, e->k.phones };
+	const char	*args[10] = { "1773068400000", id, "{}", "pe-retail", "2026-03-15",
+			    "1773068400000", "123450", "2", phone, wa };
+	redisReply	*rep = eval(e->c, OD_SCRIPT_INTAKE, 5, keys, 10, args);
+
+	assert_non_null(rep);
+	assert_int_equal(rep->type, REDIS_REPLY_ARRAY);
+	freeReplyObject(rep);
+}
+
+static void
+reply_init(struct od_reply *r, const char *channel, const char *from, const char *text)
+{
+	memset(r, 0, sizeof(*r));
+	strcpy(r->channel, channel);
+	strcpy(r->from, from);
+	strcpy(r->text, text);
+	r->opt_out = od_cb_optout_match(text, NULL);
+	strcpy(r->provider_id, "SM42");
+	r->at_ms = 1773068400000LL;
+}
+
+static void
+test_lua_reply(void **state)
+{
+	struct lua_env		 e;
+	struct od_cb_script	 a;
+	struct od_reply		 r;
+	redisReply		*rep;
+	char			*s;
+	json_t			*j;
+	const char		*keys4[4];
+	const char		*args8[8] = { "1773068400000", "PE-OLD", "{}", "pe-retail",
+				    "2026-03-15", "1773068400000", "100", "2" };
+
+	(void)state;
+	lua_start(&e);
+	intake(&e, "PE-1", "+51987654321", "+51987654321");
+	intake(&e, "PE-2", "+51911111111", "+51987654321");
+	s = cmd_str(e.c, "HGET outreach:phones +51987654321");
+	assert_string_equal(s, "PE-1 PE-2");
+	free(s);
+	/* The old call (4 keys, 7 values) still works and indexes nothing. */
+	keys4[0] = e.k.accounts; keys4[1] = e.k.state; keys4[2] = e.k.due; keys4[3] = e.k.inflight;
+	rep = eval(e.c, OD_SCRIPT_INTAKE, 4, keys4, 8, args8);
+	assert_int_equal(rep->type, REDIS_REPLY_ARRAY);
+	assert_int_equal(rep->element[0]->integer, 1);
+	freeReplyObject(rep);
+
+	/* Not an opt-out: recorded on the stream, states untouched. */
+	reply_init(&r, "sms", "+51987654321", "No puedo pagar hoy");
+	od_cb_reply_script(&e.k, &r, 100000, &a);
+	rep = eval_script(e.c, OD_SCRIPT_REPLY, &a);
+	assert_int_equal(rep->type, REDIS_REPLY_ARRAY);
+	assert_string_equal(rep->element[0]->str, "recorded");
+	assert_string_equal(rep->element[1]->str, "PE-1 PE-2");
+	freeReplyObject(rep);
+	s = cmd_str(e.c, "HGET outreach:state PE-1");
+	assert_non_null(j = json_loads(s, 0, NULL));
+	assert_null(json_object_get(json_object_get(j, "optout"), "sms"));
+	json_decref(j);
+	free(s);
+
+	/* "BAJA" over WhatsApp: both accounts with that number leave WhatsApp. */
+	reply_init(&r, "whatsapp", "+51987654321", "BAJA");
+	od_cb_reply_script(&e.k, &r, 100000, &a);
+	rep = eval_script(e.c, OD_SCRIPT_REPLY, &a);
+	assert_string_equal(rep->element[0]->str, "opted_out");
+	freeReplyObject(rep);
+	s = cmd_str(e.c, "HGET outreach:state PE-2");
+	assert_non_null(j = json_loads(s, 0, NULL));
+	assert_true(json_is_true(json_object_get(json_object_get(j, "optout"), "whatsapp")));
+	assert_null(json_object_get(json_object_get(j, "optout"), "sms"));
+	assert_string_equal(json_string_value(json_object_get(j, "status")), "active");
+	json_decref(j);
+	free(s);
+
+	/* The stream upstream reads. */
+	rep = redisCommand(e.c, "XRANGE outreach:replies - +");
+	assert_int_equal(rep->elements, 2);
+	{
+		redisReply	*f = rep->element[1]->element[1];
+		const char	*want[] = { "ts", "2026-03-09T15:00:00.000Z", "channel", "whatsapp",
+				    "from", "+51987654321", "text", "BAJA", "account_id", "PE-1 PE-2",
+				    "opt_out", "1", "provider_id", "SM42" };
+		size_t		 i;
+
+		assert_int_equal(f->elements, 14);
+		for (i = 0; i < 14; i++)
+			assert_string_equal(f->element[i]->str, want[i]);
+	}
+	freeReplyObject(rep);
+
+	/* An unknown number: on the stream all the same. */
+	reply_init(&r, "sms", "+51900000000", "STOP");
+	od_cb_reply_script(&e.k, &r, 100000, &a);
+	rep = eval_script(e.c, OD_SCRIPT_REPLY, &a);
+	assert_string_equal(rep->element[0]->str, "unknown_phone");
+	freeReplyObject(rep);
+	rep = redisCommand(e.c, "XLEN outreach:replies");
+	assert_int_equal(rep->integer, 3);
+	freeReplyObject(rep);
+
+	/* A new phone for PE-1: the index follows. */
+	intake(&e, "PE-1", "+51922222222", "");
+	s = cmd_str(e.c, "HGET outreach:phones +51987654321");
+	assert_string_equal(s, "PE-2");
+	free(s);
+	s = cmd_str(e.c, "HGET outreach:phones +51922222222");
+	assert_string_equal(s, "PE-1");
+	free(s);
+	intake(&e, "PE-2", "", "");
+	assert_null(cmd_str(e.c, "HGET outreach:phones +51987654321"));
+	assert_null(cmd_str(e.c, "HGET outreach:phones +51911111111"));
+	lua_stop(&e);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hmac_vectors),
+		cmocka_unit_test(test_callback_url),
+		cmocka_unit_test(test_twilio_status),
+		cmocka_unit_test(test_twilio_inbound),
+		cmocka_unit_test(test_whatsapp_handshake),
+		cmocka_unit_test(test_whatsapp_statuses),
+		cmocka_unit_test(test_whatsapp_messages),
+		cmocka_unit_test(test_kannel_dlr),
+		cmocka_unit_test(test_kannel_inbound),
+		cmocka_unit_test(test_optout_words),
+		cmocka_unit_test(test_limits_and_reflection),
+		cmocka_unit_test(test_lua_receipt),
+		cmocka_unit_test(test_lua_reply),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,697 @@
+/*
+ * Integration: the sending machinery under faults.  The daemon as built, a
+ * real redis-server, and two scripted HTTP servers (tests/od_test_httpd.h)
+ * in the roles of the gateways:
+ *   A  "twa", sms-twilio     (channel sms;      small-balance accounts, S/ 150.00)
+ *   B  "wab", whatsapp-cloud (channel whatsapp; pe-consumer accounts, S/ 1,234.50)
+ * Both policies send reminder_due on the due date (policy/small-balance.yaml:
+ * [sms]; policy/pe-consumer.yaml: [whatsapp, sms]).  The clock is Monday
+ * 2026-03-09, 10:00 in Lima, inside the PE contact window (Ley 29571 art. 62,
+ * config/jurisdictions/PE.yaml).
+ *
+ * Every test asserts what an operator reads in the account's history (the
+ * status, the reason, the provider's id) and what the gateway received: an
+ * action whose outcome is known, or unknown, is never sent twice.  How
+ * replies are read follows ../shared/reference/providers.md: Twilio's 5xx
+ * may have sent the message (POSTs are not idempotent), 429 means not
+ * processed (retry after Retry-After).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "od_test_httpd.h"
+#include "od_testenv.h"
+
+#define DUE		"2026-03-09"
+/* small-balance's next step, notice_overdue (+5d), is not before 2026-03-14. */
+#define LATER_MS	od_test_utc_ms(2026, 3, 14, 0, 0)
+#define TWILIO_SID	"SM1f0e6a1c2b3d4e5f60718293a4b5c6d7"
+#define WAMID		"wamid.HBgLNTE5ODc2NTQzMjEVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA"
+#define UNSENT		"no reply after the request was sent: "
+
+static struct od_test_env	 g_env;
+static pid_t			 g_pid;
+static struct od_httpd		*g_a, *g_b;
+static char			*g_created, *g_500, *g_429, *g_meta;
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	if (g_pid > 0)
+		od_test_process_stop(g_pid, SIGKILL, 5000);
+	g_pid = 0;
+	od_httpd_stop(g_a);
+	od_httpd_stop(g_b);
+	g_a = g_b = NULL;
+	od_test_env_stop(&g_env);
+	memset(&g_env, 0, sizeof(g_env));
+	return 0;
+}
+
+static void
+sleep_ms(int ms)
+{
+	struct timespec	ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static long long
+mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static char *
+fixture(const char *rel)
+{
+	char	 path[512], *s;
+	size_t	 n;
+	FILE	*fp;
+	long	 len;
+
+	/* (not od_test_read_file: od_test_host.c has one of that name too) */
+	snprintf(path, sizeof(path), "%s/gateways/%s", OD_TEST_DATA, rel);
+	assert_non_null(fp = fopen(path, "r"));
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	assert_true((len = ftell(fp)) > 0);
+	rewind(fp);
+	assert_non_null(s = calloc(1, (size_t)len + 1));
+	assert_int_equal(fread(s, 1, (size_t)len, fp), (size_t)len);
+	fclose(fp);
+	n = strlen(s);
+	while (n > 0 && s[n - 1] == '\n')
+		s[--n] = '\0';
+	return s;
+}
+
+static void
+script(struct od_httpd *s, enum od_httpd_action act, int status, const char *headers,
+    const char *body, int delay_ms)
+{
+	struct od_httpd_reply	r = { act, status, headers, body, delay_ms };
+
+	od_httpd_script(s, &r);
+}
+
+/*
+ * Starts the env and the daemon: A's base_url on port a_port (0: A's
+ * server), both with their own extra settings (YAML lines, 4 spaces in).
+ */
+static void
+start(const char *tag, int a_port, const char *a_extra, const char *b_extra)
+{
+	char		 gws[4096], clk[64];
+	const char	*args[2] = { clk, NULL };
+
+	setenv("OD_TEST_TWILIO_TOKEN", "9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c", 1);
+	setenv("OD_TEST_META_TOKEN", "EAAGm0PX4ZCpsBAtesttoken", 1);
+	snprintf(gws, sizeof(gws),
+	    "  twa:\n"
+	    "    plugin: sms-twilio\n"
+	    "    base_url: \"http://127.0.0.1:%d\"\n"
+	    "    account_sid: AC0123456789abcdef0123456789abcdef\n"
+	    "    auth_token_env: OD_TEST_TWILIO_TOKEN\n"
+	    "    from: \"+15005550006\"\n"
+	    "%s"
+	    "  wab:\n"
+	    "    plugin: whatsapp-cloud\n"
+	    "    base_url: \"http://127.0.0.1:%d\"\n"
+	    "    phone_number_id: \"106540352242922\"\n"
+	    "    access_token_env: OD_TEST_META_TOKEN\n"
+	    "%s",
+	    a_port ? a_port : od_httpd_port(g_a), a_extra ? a_extra : "", od_httpd_port(g_b),
+	    b_extra ? b_extra : "");
+	assert_int_equal(od_test_env_start_with(&g_env, tag, NULL, NULL, NULL, gws,
+	    "  sms: twa\n  whatsapp: wab\n  email: outbox\n"), 0);
+	od_test_clock_arg(clk, sizeof(clk), 2026, 3, 9, 15, 0);
+	g_pid = od_test_daemon_start(&g_env, "d.log", args);
+	assert_true(g_pid > 0);
+	sleep_ms(100);
+	assert_int_equal(kill(g_pid, 0), 0);	/* a bad config would have stopped it */
+}
+
+static void
+servers(void)
+{
+	assert_non_null(g_a = od_httpd_start(0));
+	assert_non_null(g_b = od_httpd_start(0));
+	script(g_b, OD_HTTPD_REPLY, 200, "Content-Type: application/json\r\n", g_meta, 0);
+}
+
+/* An SMS account (small-balance: reminder_due on sms only, through A). */
+static void
+enqueue_sms(const char *id)
+{
+	char	*body = od_test_account(id, DUE, "150.00", NULL);
+
+	assert_non_null(body);
+	assert_int_equal(od_test_enqueue(&g_env, "account", body), 0);
+	free(body);
+}
+
+/* A WhatsApp account (pe-consumer: reminder_due on whatsapp first, through B). */
+static void
+enqueue_wa(const char *id)
+{
+	char	*body = od_test_account(id, DUE, "1234.50", NULL);
+
+	assert_non_null(body);
+	assert_int_equal(od_test_enqueue(&g_env, "account", body), 0);
+	free(body);
+}
+
+static void
+wait_hist(const char *id, long long n, int timeout_ms)
+{
+	assert_int_equal(od_test_wait_int(&g_env, n, timeout_ms, "LLEN outreach:hist:%s", id), n);
+}
+
+/* Polls until s has received n requests; returns when (monotonic ms), or -1. */
+static long long
+wait_requests(struct od_httpd *s, size_t n, int timeout_ms)
+{
+	long long	until = mono_ms() + timeout_ms;
+
+	while (od_httpd_nrequests(s) < n) {
+		if (mono_ms() >= until)
+			return -1;
+		sleep_ms(2);
+	}
+	return mono_ms();
+}
+
+static const char *
+str(json_t *o, const char *key)
+{
+	const char	*s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "(absent)";
+}
+
+/* Record i of the account's history (a new reference). */
+static json_t *
+record(const char *id, size_t i)
+{
+	json_t	*h = od_test_history(&g_env, id), *r;
+
+	r = json_incref(json_array_get(h, i));
+	json_decref(h);
+	assert_non_null(r);
+	return r;
+}
+
+static long long
+iso_ms(const char *iso)
+{
+	int	y, mo, d, h, mi, s, ms;
+
+	assert_int_equal(sscanf(iso, "%d-%d-%dT%d:%d:%d.%dZ", &y, &mo, &d, &h, &mi, &s, &ms), 7);
+	return od_test_utc_ms(y, mo, d, h, mi) + s * 1000LL + ms;
+}
+
+/* The account's member in the due set (ms), or -1. */
+static long long
+due_of(const char *id)
+{
+	redisReply	*r = redisCommand(g_env.rc, "ZSCORE outreach:due %s", id);
+	long long	 v = -1;
+
+	if (r != NULL && r->type == REDIS_REPLY_STRING)
+		v = strtoll(r->str, NULL, 10);
+	freeReplyObject(r);
+	return v;
+}
+
+static int
+starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/*
+ * One SMS account against A behaving badly once: its single record has
+ * status and a reason starting with reason_prefix; A got exactly one request
+ * and gets no other (the claim loop looks at least every second); the
+ * account moved on to its next step.
+ */
+static json_t *
+one_unknown(const char *tag, enum od_httpd_action act, int status, const char *body, int delay,
+    const char *a_extra, int wait_ms)
+{
+	json_t	*r;
+
+	servers();
+	script(g_a, act, status, NULL, body, delay);
+	start(tag, 0, a_extra, NULL);
+	enqueue_sms("PE-A1");
+	wait_hist("PE-A1", 1, wait_ms);
+	r = record("PE-A1", 0);
+	assert_string_equal(str(r, "status"), "unknown");
+	assert_string_equal(str(r, "gateway"), "twa");
+	assert_string_equal(str(r, "channel"), "sms");
+	assert_string_equal(str(r, "step"), "reminder_due");
+	assert_string_equal(str(r, "attempt_id"), "PE-A1:2026-03-09:reminder_due#1");
+	/* Never sent blindly again. */
+	sleep_ms(1300);
+	assert_int_equal(od_httpd_nrequests(g_a), 1);
+	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-A1"), 1);
+	assert_true(due_of("PE-A1") >= LATER_MS);
+	return r;
+}
+
+/* (1) Twilio 500 (code 20500): the message may have gone out: 'unknown', not resent. */
+static void
+test_500_is_unknown(void **state)
+{
+	json_t	*r;
+
+	(void)state;
+	r = one_unknown("itf500", OD_HTTPD_REPLY, 500, g_500, 0, NULL, 10000);
+	assert_string_equal(str(r, "reason"),
+	    "twilio 20500: the message may or may not have been sent: "
+	    "An internal server error has occurred");
+	assert_string_equal(str(r, "code"), "20500");
+	assert_string_equal(str(r, "provider_id"), "(absent)");
+	/* It did reach A, as the debtor's SMS. */
+	assert_string_equal(od_httpd_request(g_a, 0)->target,
+	    "/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Messages.json");
+	json_decref(r);
+}
+
+/*
+ * (2) 429 with Retry-After: 2: 'retry', and the next attempt not before 2 s
+ * later (the back-off's jitter is below retry_base, 1 s, so the 2 s rule it);
+ * that one is accepted, with Twilio's sid, and nothing more goes.
+ */
+static void
+test_429_retry_after(void **state)
+{
+	json_t		*r;
+	long long	 t1, t2, ts;
+
+	(void)state;
+	servers();
+	script(g_a, OD_HTTPD_REPLY, 429, "Retry-After: 2\r\n", g_429, 0);
+	script(g_a, OD_HTTPD_REPLY, 201, NULL, g_created, 0);
+	start("itf429", 0, NULL, NULL);
+	enqueue_sms("PE-A1");
+	assert_true((t1 = wait_requests(g_a, 1, 10000)) > 0);
+	wait_hist("PE-A1", 1, 5000);
+	r = record("PE-A1", 0);
+	assert_string_equal(str(r, "status"), "retry");
+	assert_string_equal(str(r, "reason"), "twilio 20429: too many requests: Too Many Requests");
+	assert_string_equal(str(r, "code"), "20429");
+	ts = iso_ms(str(r, "ts"));
+	/* Due again 2 s after the claim (the record's ts is a little later). */
+	assert_in_range(due_of("PE-A1") - ts, 1800, 2000);
+	json_decref(r);
+
+	assert_true((t2 = wait_requests(g_a, 2, 5000)) > 0);
+	printf("# second attempt %lld ms after the first\n", t2 - t1);
+	assert_true(t2 - t1 >= 1950);
+	wait_hist("PE-A1", 2, 5000);
+	r = record("PE-A1", 1);
+	assert_string_equal(str(r, "status"), "sent");
+	assert_string_equal(str(r, "provider_id"), TWILIO_SID);
+	assert_string_equal(str(r, "attempt_id"), "PE-A1:2026-03-09:reminder_due#2");
+	json_decref(r);
+	sleep_ms(1200);
+	assert_int_equal(od_httpd_nrequests(g_a), 2);
+}
+
+/*
+ * (2b) Retry-After counts from the reply (RFC 9110 10.2.3): a 429 that took
+ * 800 ms to come still means "not for 2 s from now".
+ */
+static void
+test_429_retry_after_counts_from_the_reply(void **state)
+{
+	long long	t1, t2;
+
+	(void)state;
+	servers();
+	script(g_a, OD_HTTPD_REPLY, 429, "Retry-After: 2\r\n", g_429, 800);
+	script(g_a, OD_HTTPD_REPLY, 201, NULL, g_created, 0);
+	start("itf429s", 0, NULL, NULL);
+	enqueue_sms("PE-A1");
+	assert_true((t1 = wait_requests(g_a, 1, 10000)) > 0);
+	assert_true((t2 = wait_requests(g_a, 2, 6000)) > 0);
+	printf("# second attempt %lld ms after the 429 reply\n", t2 - (t1 + 800));
+	assert_true(t2 - (t1 + 800) >= 1950);
+	wait_hist("PE-A1", 2, 5000);
+}
+
+/* (3) Nothing listens on A's port: 'retry', naming the connect failure, due again within ~1 s. */
+static void
+test_connection_refused_is_retry(void **state)
+{
+	json_t		*r;
+	char		 want[128];
+	int		 port = od_test_free_port();
+	const char	*reason;
+
+	(void)state;
+	servers();
+	start("itfrefused", port, NULL, NULL);
+	enqueue_sms("PE-A1");
+	wait_hist("PE-A1", 1, 10000);
+	r = record("PE-A1", 0);
+	assert_string_equal(str(r, "status"), "retry");
+	reason = str(r, "reason");
+	printf("# %s\n", reason);
+	snprintf(want, sizeof(want), "connect: Failed to connect to 127.0.0.1 port %d ", port);
+	assert_true(starts_with(reason, want));
+	assert_non_null(strstr(reason, "Couldn't connect to server"));
+	assert_string_equal(str(r, "provider_id"), "(absent)");
+	assert_in_range(due_of("PE-A1") - iso_ms(str(r, "ts")), 0, 1000);
+	json_decref(r);
+	/* And it is tried again: never reached the provider. */
+	wait_hist("PE-A1", 2, 3000);
+	r = record("PE-A1", 1);
+	assert_string_equal(str(r, "status"), "retry");
+	assert_string_equal(str(r, "attempt_id"), "PE-A1:2026-03-09:reminder_due#2");
+	json_decref(r);
+}
+
+/* (4) A reply slower than timeout: 1s: 'unknown' after about 1 s. */
+static void
+test_slow_reply_is_unknown(void **state)
+{
+	json_t	*r;
+
+	(void)state;
+	r = one_unknown("itfslow", OD_HTTPD_REPLY, 201, g_created, 3000, "    timeout: 1s\n",
+	    10000);
+	printf("# %s\n", str(r, "reason"));
+	assert_true(starts_with(str(r, "reason"), UNSENT "Operation timed out after 10"));
+	assert_string_equal(str(r, "provider_id"), "(absent)");
+	json_decref(r);
+}
+
+/* (5) A resets the connection after reading the request: 'unknown'. */
+static void
+test_reset_is_unknown(void **state)
+{
+	json_t	*r;
+
+	(void)state;
+	r = one_unknown("itfreset", OD_HTTPD_RESET, 0, NULL, 0, NULL, 10000);
+	printf("# %s\n", str(r, "reason"));
+	assert_string_equal(str(r, "reason"), UNSENT "Recv failure: Connection reset by peer");
+	json_decref(r);
+}
+
+/*
+ * (5b) The same on a kept-alive connection: A accepted one message, then
+ * resets after reading the next.  It read the request, so it may have sent
+ * it: the second account is 'unknown' and A sees it once, not again on a
+ * fresh connection.
+ */
+static void
+test_reset_on_reused_connection_not_resent(void **state)
+{
+	json_t	*r;
+
+	(void)state;
+	servers();
+	script(g_a, OD_HTTPD_REPLY, 201, NULL, g_created, 0);
+	script(g_a, OD_HTTPD_RESET, 0, NULL, NULL, 0);
+	start("itfreuse", 0, "    max_inflight: 1\n", NULL);
+	enqueue_sms("PE-A1");
+	wait_hist("PE-A1", 1, 10000);
+	r = record("PE-A1", 0);
+	assert_string_equal(str(r, "status"), "sent");
+	json_decref(r);
+	enqueue_sms("PE-A2");
+	wait_hist("PE-A2", 1, 5000);
+	sleep_ms(1300);
+	printf("# %zu requests on %zu connections\n", od_httpd_nrequests(g_a),
+	    od_httpd_nconnections(g_a));
+	if (od_httpd_nrequests(g_a) > 2)
+		printf("# request 3 %s request 2 (the same SMS to the debtor)\n",
+		    strcmp(od_httpd_request(g_a, 1)->body, od_httpd_request(g_a, 2)->body) == 0 ?
+		    "repeats" : "differs from");
+	/*
+	 * PE-A2's SMS reached A once, on the kept-alive connection.  libcurl
+	 * connects again to retry it, but the core refuses to rewind the body:
+	 * the second connection carries no request.
+	 */
+	assert_int_equal(od_httpd_nrequests(g_a), 2);
+	assert_int_equal(od_httpd_request(g_a, 0)->conn, 1);
+	assert_int_equal(od_httpd_request(g_a, 1)->conn, 1);
+	r = record("PE-A2", 0);
+	assert_string_equal(str(r, "status"), "unknown");
+	json_decref(r);
+}
+
+/* (6) 201 with a body that is not JSON: the sid cannot be read: 'unknown'. */
+static void
+test_malformed_201_is_unknown(void **state)
+{
+	json_t	*r;
+
+	(void)state;
+	r = one_unknown("itfjson", OD_HTTPD_REPLY, 201, "{\"sid\": \"SM1f0e6a1c2b3d4e5f6071", 0,
+	    NULL, 10000);
+	assert_string_equal(str(r, "reason"), "twilio HTTP 201: 2xx reply that is not JSON");
+	assert_string_equal(str(r, "provider_id"), "(absent)");
+	json_decref(r);
+}
+
+/* (7) A reply that never ends (a chunk every 100 ms): 'unknown' after timeout: 1s. */
+static void
+test_endless_reply_is_unknown(void **state)
+{
+	json_t		*r;
+	long long	 t0, t1;
+
+	(void)state;
+	servers();
+	script(g_a, OD_HTTPD_ENDLESS, 200, NULL, NULL, 0);
+	start("itfendless", 0, "    timeout: 1s\n", NULL);
+	enqueue_sms("PE-A1");
+	assert_true((t0 = wait_requests(g_a, 1, 10000)) > 0);
+	wait_hist("PE-A1", 1, 5000);
+	t1 = mono_ms();
+	assert_in_range(t1 - t0, 900, 2000);
+	r = record("PE-A1", 0);
+	assert_string_equal(str(r, "status"), "unknown");
+	printf("# %s\n", str(r, "reason"));
+	assert_true(starts_with(str(r, "reason"), UNSENT "Operation timed out after 10"));
+	json_decref(r);
+	sleep_ms(1300);
+	assert_int_equal(od_httpd_nrequests(g_a), 1);
+}
+
+/* (6b) A answers with something that is not HTTP after taking the request: 'unknown'. */
+static void
+test_garbage_is_unknown(void **state)
+{
+	json_t	*r;
+
+	(void)state;
+	r = one_unknown("itfgarbage", OD_HTTPD_GARBAGE, 0, NULL, 0, NULL, 10000);
+	printf("# %s\n", str(r, "reason"));
+	assert_string_equal(str(r, "reason"), UNSENT "Received HTTP/0.9 when not allowed");
+	json_decref(r);
+}
+
+/*
+ * (8, 9) While A hangs (one reply 5 s late, one that never ends, timeout
+ * 6 s), the loop keeps serving B: six WhatsApp reminders enqueued once A's
+ * two requests are hanging are all 'sent' within about a second, before A
+ * has answered anything.  Then A's slow one is 'sent', its endless one
+ * 'unknown'.
+ */
+static void
+test_other_gateway_keeps_flowing(void **state)
+{
+	static const char	*wa[] = { "PE-B1", "PE-B2", "PE-B3", "PE-B4", "PE-B5", "PE-B6" };
+	json_t			*r, *r1, *r2;
+	long long		 t0, t1;
+	size_t			 i;
+	int			 sent = 0, unknown = 0;
+
+	(void)state;
+	servers();
+	script(g_a, OD_HTTPD_REPLY, 201, NULL, g_created, 5000);
+	script(g_a, OD_HTTPD_ENDLESS, 200, NULL, NULL, 0);
+	start("itfflow", 0, "    timeout: 6s\n", NULL);
+	enqueue_sms("PE-A1");
+	enqueue_sms("PE-A2");
+	assert_true(wait_requests(g_a, 2, 10000) > 0);
+	sleep_ms(200);
+
+	t0 = mono_ms();
+	for (i = 0; i < 6; i++)
+		enqueue_wa(wa[i]);
+	for (i = 0; i < 6; i++)
+		wait_hist(wa[i], 1, 3000);
+	t1 = mono_ms();
+	printf("# B's six sent %lld ms after they were enqueued\n", t1 - t0);
+	assert_true(t1 - t0 <= 1000);
+	/* A has still answered nothing. */
+	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-A1"), 0);
+	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-A2"), 0);
+	for (i = 0; i < 6; i++) {
+		r = record(wa[i], 0);
+		assert_string_equal(str(r, "status"), "sent");
+		assert_string_equal(str(r, "channel"), "whatsapp");
+		assert_string_equal(str(r, "gateway"), "wab");
+		assert_string_equal(str(r, "provider_id"), WAMID);
+		json_decref(r);
+	}
+	assert_int_equal(od_httpd_nrequests(g_b), 6);
+
+	wait_hist("PE-A1", 1, 8000);
+	wait_hist("PE-A2", 1, 8000);
+	r1 = record("PE-A1", 0);
+	r2 = record("PE-A2", 0);
+	for (i = 0; i < 2; i++) {
+		r = i == 0 ? r1 : r2;
+		if (strcmp(str(r, "status"), "sent") == 0) {
+			assert_string_equal(str(r, "provider_id"), TWILIO_SID);
+			sent++;
+		} else {
+			assert_string_equal(str(r, "status"), "unknown");
+			assert_true(starts_with(str(r, "reason"), UNSENT "Operation timed out"));
+			unknown++;
+		}
+	}
+	assert_int_equal(sent, 1);
+	assert_int_equal(unknown, 1);
+	json_decref(r1);
+	json_decref(r2);
+	assert_int_equal(od_httpd_nrequests(g_a), 2);
+}
+
+/*
+ * (10) breaker_failures: 3, breaker_cooldown: 2s, one request at a time:
+ * three 500s in a row open A's breaker; the two other accounts are handed
+ * back to the due set for the end of the cool-down, with no attempt
+ * recorded; then one probe goes, is accepted and closes the breaker, and the
+ * last one follows.  Each account is sent exactly once.
+ */
+static void
+test_breaker(void **state)
+{
+	static const char	*ids[] = { "PE-A1", "PE-A2", "PE-A3", "PE-A4", "PE-A5" };
+	json_t			*r;
+	long long		 t3, t4, due;
+	size_t			 i;
+	int			 unknown = 0, sent = 0, empty = 0;
+
+	(void)state;
+	servers();
+	script(g_a, OD_HTTPD_REPLY, 500, NULL, g_500, 0);
+	script(g_a, OD_HTTPD_REPLY, 500, NULL, g_500, 0);
+	script(g_a, OD_HTTPD_REPLY, 500, NULL, g_500, 0);
+	script(g_a, OD_HTTPD_REPLY, 201, NULL, g_created, 0);
+	start("itfbreaker", 0, "    max_inflight: 1\n    breaker_failures: 3\n"
+	    "    breaker_cooldown: 2s\n", NULL);
+	for (i = 0; i < 5; i++)
+		enqueue_sms(ids[i]);
+	assert_true((t3 = wait_requests(g_a, 3, 10000)) > 0);
+	sleep_ms(700);
+	/* Open: nothing more went to A, and the two left have no record. */
+	assert_int_equal(od_httpd_nrequests(g_a), 3);
+	for (i = 0; i < 5; i++) {
+		long long n = od_test_int(&g_env, "LLEN outreach:hist:%s", ids[i]);
+		if (n == 0) {
+			empty++;
+			due = due_of(ids[i]);
+			/* Due at the end of the cool-down, not at the next step. */
+			assert_true(due > 0 && due < LATER_MS);
+		} else {
+			assert_int_equal(n, 1);
+			r = record(ids[i], 0);
+			assert_string_equal(str(r, "status"), "unknown");
+			json_decref(r);
+			unknown++;
+		}
+	}
+	assert_int_equal(unknown, 3);
+	assert_int_equal(empty, 2);
+	assert_int_equal(od_test_int(&g_env, "XLEN outreach:attempts"), 6);	/* 3 sending + 3 results */
+
+	/* After the cool-down: the probe, accepted; then the other one. */
+	assert_true((t4 = wait_requests(g_a, 4, 5000)) > 0);
+	printf("# probe %lld ms after the third failure\n", t4 - t3);
+	assert_true(t4 - t3 >= 1900);
+	assert_true(wait_requests(g_a, 5, 3000) > 0);
+	for (i = 0; i < 5; i++)
+		wait_hist(ids[i], 1, 3000);
+	for (i = 0; i < 5; i++) {
+		r = record(ids[i], 0);
+		if (strcmp(str(r, "status"), "sent") == 0) {
+			assert_string_equal(str(r, "provider_id"), TWILIO_SID);
+			assert_string_equal(str(r, "attempt_id") + strlen(ids[i]),
+			    ":2026-03-09:reminder_due#1");
+			sent++;
+		}
+		json_decref(r);
+	}
+	assert_int_equal(sent, 2);
+	sleep_ms(1200);
+	assert_int_equal(od_httpd_nrequests(g_a), 5);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:%s", ids[i]), 1);
+}
+
+static int
+group_setup(void **state)
+{
+	(void)state;
+	g_created = fixture("twilio/201_queued.json");
+	g_500 = fixture("twilio/500_20500.json");
+	g_429 = fixture("twilio/429_20429.json");
+	g_meta = fixture("whatsapp/200_accepted.json");
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	free(g_created);
+	free(g_500);
+	free(g_429);
+	free(g_meta);
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_500_is_unknown, teardown),
+		cmocka_unit_test_teardown(test_429_retry_after, teardown),
+		cmocka_unit_test_teardown(test_429_retry_after_counts_from_the_reply, teardown),
+		cmocka_unit_test_teardown(test_connection_refused_is_retry, teardown),
+		cmocka_unit_test_teardown(test_slow_reply_is_unknown, teardown),
+		cmocka_unit_test_teardown(test_reset_is_unknown, teardown),
+		cmocka_unit_test_teardown(test_reset_on_reused_connection_not_resent, teardown),
+		cmocka_unit_test_teardown(test_malformed_201_is_unknown, teardown),
+		cmocka_unit_test_teardown(test_endless_reply_is_unknown, teardown),
+		cmocka_unit_test_teardown(test_garbage_is_unknown, teardown),
+		cmocka_unit_test_teardown(test_other_gateway_keeps_flowing, teardown),
+		cmocka_unit_test_teardown(test_breaker, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
