@@ -27,6 +27,7 @@ struct od_admin {
 	struct od_metrics		*metrics;
 	od_admin_ready_fn		 ready;
 	od_admin_collect_fn		 collect;
+	od_admin_callback_fn		 callback;
 	void				*arg;
 };
 
@@ -124,6 +125,40 @@ admin_readyz(struct od_admin *a, struct evhttp_request *req)
 	admin_text(req, 503, "Service Unavailable", body);
 }
 
+/* /callbacks/...: the provider's request, handed to the daemon's hook as read. */
+static void
+admin_callback(struct od_admin *a, struct evhttp_request *req, const char *path)
+{
+	const struct evhttp_uri		*uri = evhttp_request_get_evhttp_uri(req);
+	struct evkeyvalq		*in = evhttp_request_get_input_headers(req);
+	struct evbuffer			*body = evhttp_request_get_input_buffer(req);
+	struct od_admin_callback	 cb;
+	enum evhttp_cmd_type		 cmd = evhttp_request_get_command(req);
+	size_t				 len = evbuffer_get_length(body);
+
+	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_POST) {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, POST");
+		admin_text(req, 405, "Method Not Allowed", "method not allowed\n");
+		return;
+	}
+	memset(&cb, 0, sizeof(cb));
+	cb.method = cmd == EVHTTP_REQ_GET ? "GET" : "POST";
+	cb.path = path;
+	cb.query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
+	cb.body = len > 0 ? (const char *)evbuffer_pullup(body, (ev_ssize_t)len) : "";
+	cb.body_len = len;
+	cb.content_type = evhttp_find_header(in, "Content-Type");
+	cb.twilio_signature = evhttp_find_header(in, "X-Twilio-Signature");
+	cb.hub_signature = evhttp_find_header(in, "X-Hub-Signature-256");
+	cb.status = 404;
+	snprintf(cb.answer_type, sizeof(cb.answer_type), "text/plain; charset=utf-8");
+	snprintf(cb.answer, sizeof(cb.answer), "not found\n");
+	a->callback(a->arg, &cb);
+	admin_reply(req, cb.status, cb.status < 300 ? "OK" : cb.status == 403 ? "Forbidden" :
+	    cb.status == 404 ? "Not Found" : cb.status == 413 ? "Payload Too Large" : "Bad Request",
+	    cb.answer_type, cb.answer, strlen(cb.answer));
+}
+
 static void
 admin_request(struct evhttp_request *req, void *arg)
 {
@@ -134,6 +169,10 @@ admin_request(struct evhttp_request *req, void *arg)
 
 	if (path == NULL || path[0] == '\0')
 		path = "/";
+	if (a->callback != NULL && strncmp(path, "/callbacks/", 11) == 0) {
+		admin_callback(a, req, path);
+		return;
+	}
 	if (!admin_authorized(a, req)) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
 		    "Bearer realm=\"outreachd\"");
@@ -181,6 +220,7 @@ od_admin_new(struct event_base *base, const struct od_admin_config *cfg, char *e
 	a->metrics = cfg->metrics;
 	a->ready = cfg->ready;
 	a->collect = cfg->collect;
+	a->callback = cfg->callback;
 	a->arg = cfg->arg;
 	if (cfg->token != NULL && cfg->token[0] != '\0' &&
 	    (a->token = strdup(cfg->token)) == NULL) {
@@ -193,7 +233,8 @@ od_admin_new(struct event_base *base, const struct od_admin_config *cfg, char *e
 	}
 	evhttp_set_timeout(a->http, 10);
 	evhttp_set_max_headers_size(a->http, 8192);
-	evhttp_set_max_body_size(a->http, 4096);
+	/* Providers' callbacks: a WhatsApp webhook can carry many statuses (od_callback.h). */
+	evhttp_set_max_body_size(a->http, cfg->callback != NULL ? 65536 : 4096);
 	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
 	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(a->http, admin_request, a);

@@ -28,6 +28,26 @@ struct od_metrics;
 typedef int (*od_admin_ready_fn)(void *arg, char *why, size_t len);
 /* Called before each /metrics is written: refresh gauges from cached state. */
 typedef void (*od_admin_collect_fn)(void *arg, struct od_metrics *m);
+/*
+ * A provider's callback: GET or POST under /callbacks/ (not behind the
+ * bearer token: providers sign their requests).  method, path, query
+ * (without '?', or NULL), body and the headers named are borrowed for the
+ * call; the hook fills status, content type and body of the answer.
+ */
+struct od_admin_callback {
+	const char	*method;
+	const char	*path;
+	const char	*query;
+	const char	*body;
+	size_t		 body_len;
+	const char	*content_type;
+	const char	*twilio_signature;	/* X-Twilio-Signature */
+	const char	*hub_signature;		/* X-Hub-Signature-256 */
+	int		 status;		/* answer */
+	char		 answer_type[48];
+	char		 answer[512];
+};
+typedef void (*od_admin_callback_fn)(void *arg, struct od_admin_callback *cb);
 
 struct od_admin_config {
 	const char		*address;	/* NULL: 127.0.0.1 */
@@ -36,6 +56,7 @@ struct od_admin_config {
 	struct od_metrics	*metrics;	/* borrowed; NULL: /metrics is empty */
 	od_admin_ready_fn	 ready;		/* NULL: always ready */
 	od_admin_collect_fn	 collect;	/* may be NULL */
+	od_admin_callback_fn	 callback;	/* /callbacks/...; NULL: 404 */
 	void			*arg;		/* for both callbacks */
 };
 

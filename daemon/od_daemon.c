@@ -325,6 +325,7 @@ od_daemon_init(struct od_daemon *d, const char *config_path, const struct od_con
 		ac.metrics = d->metrics;
 		ac.ready = daemon_ready;
 		ac.collect = daemon_collect;
+		ac.callback = od_hooks_callback;
 		ac.arg = d;
 		d->admin = od_admin_new(d->base, &ac, err, errlen);
 		free(token);

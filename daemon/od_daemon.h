@@ -84,6 +84,13 @@ int	od_daemon_run(struct od_daemon *d);
 void	od_daemon_check_idle(struct od_daemon *d);
 void	od_daemon_free(struct od_daemon *d);
 
+/* gateway callbacks on the admin server (od_hooks.c) */
+struct od_admin_callback;
+struct od_gateway;
+void	od_hooks_callback(void *arg, struct od_admin_callback *cb);
+const char *od_hooks_callback_url(const struct od_daemon *d, const struct od_gateway *gw,
+	    const char *account_id, const char *attempt_id, char *buf, size_t len);
+
 /* intake */
 void	od_intake_start(struct od_daemon *d);
 void	od_intake_sweep(struct od_daemon *d);		/* takes over a dead consumer's entries */

@@ -229,9 +229,11 @@ action_send(struct action *a)
 	struct od_channel_message	msg;
 	struct od_channel_result	res;
 	struct od_gateway		*gw = a->job.gw;
-	char				err[512];
+	char				err[512], cbu[2048];
 
 	od_job_message(&a->job, &msg);
+	msg.callback_url = od_hooks_callback_url(a->d, gw, a->job.id, a->job.attempt_id, cbu,
+	    sizeof(cbu));
 	od_request_clear(&a->req);
 	memset(&res, 0, sizeof(res));
 	if (od_gateway_build(gw, &msg, &a->req, err, sizeof(err)) == -1) {

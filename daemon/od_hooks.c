@@ -1,0 +1,180 @@
+/*
+ * Gateway callbacks on the admin server: delivery receipts and debtors'
+ * replies, routed by path to the checks of od_callback.c and applied to
+ * Redis with receipt.lua and reply.lua.
+ *
+ *   /callbacks/<gateway>/status    sms-twilio status callbacks
+ *   /callbacks/<gateway>/inbound   sms-twilio or sms-kannel inbound messages
+ *   /callbacks/<gateway>/dlr       sms-kannel delivery reports
+ *   /callbacks/<gateway>/webhook   whatsapp-cloud (GET handshake, POST events)
+ *
+ * A request that cannot be verified is refused (403), counted, and changes
+ * nothing.  Answers never echo what was received.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "od_admin.h"
+#include "od_callback.h"
+#include "od_daemon.h"
+#include "od_log.h"
+#include "od_metrics.h"
+
+#define HOOKS_METRIC	"outreachd_callbacks_total"
+
+static void
+hooks_count(struct od_daemon *d, const char *gw, const char *result)
+{
+	struct od_metric *m = od_metrics_counter(d->metrics, HOOKS_METRIC,
+	    "Gateway callbacks received, by gateway and result.", OD_LABELS("gateway", "result"));
+
+	od_metric_inc(m, OD_LABELS(gw, result), 1);
+}
+
+static void
+hooks_script_cb(redisReply *r, void *arg)
+{
+	const char	*what = arg;
+
+	if (r == NULL || r->type == REDIS_REPLY_ERROR)
+		od_log_err("callback", "%s not applied: %s", what, r ? r->str : "Redis unavailable");
+	else if (r->type == REDIS_REPLY_STRING && strcmp(r->str, "unknown_attempt") == 0)
+		od_log_warn("callback", "%s for an attempt this account's history does not know: "
+		    "ignored", what);
+}
+
+static void
+hooks_apply(struct od_daemon *d, const struct od_cb_result *res)
+{
+	const struct od_keys	*k = od_queue_keys(d->q);
+	struct od_cb_script	 s;
+	int			 i;
+
+	for (i = 0; i < res->nreceipts; i++) {
+		od_cb_receipt_script(k, &res->receipts[i], d->set->cfg.attempts_maxlen,
+		    d->set->cfg.history_len, &s);
+		od_queue_script(d->q, OD_SCRIPT_RECEIPT, hooks_script_cb, (void *)"a receipt",
+		    s.nkeys, s.keys, s.nargs, s.args, s.arglens);
+	}
+	for (i = 0; i < res->nreplies; i++) {
+		od_cb_reply_script(k, &res->replies[i], d->set->cfg.attempts_maxlen, &s);
+		od_queue_script(d->q, OD_SCRIPT_REPLY, hooks_script_cb, (void *)"a reply",
+		    s.nkeys, s.keys, s.nargs, s.args, s.arglens);
+	}
+}
+
+void
+od_hooks_callback(void *arg, struct od_admin_callback *cb)
+{
+	struct od_daemon		*d = arg;
+	const struct od_gateway_conf	*gc;
+	struct od_cb_request		 req;
+	struct od_cb_result		*res;
+	char				 gw[96], kind[32], url[4096], s1[512], s2[512];
+	const char			*p = cb->path + strlen("/callbacks/"), *slash;
+	int				 rc = -1;
+
+	slash = strchr(p, '/');
+	if (slash == NULL || (size_t)(slash - p) >= sizeof(gw) || strlen(slash + 1) >= sizeof(kind))
+		return;		/* 404 */
+	snprintf(gw, sizeof(gw), "%.*s", (int)(slash - p), p);
+	snprintf(kind, sizeof(kind), "%s", slash + 1);
+	if ((gc = od_config_gateway(&d->set->cfg, gw)) == NULL)
+		return;
+	if ((res = calloc(1, sizeof(*res))) == NULL) {
+		cb->status = 503;
+		snprintf(cb->answer, sizeof(cb->answer), "busy\n");
+		return;
+	}
+	memset(&req, 0, sizeof(req));
+	/* What the provider signed: the public URL it was given, with the query it sent. */
+	snprintf(url, sizeof(url), "%s%s%s%s", d->set->cfg.admin_public_url ?
+	    d->set->cfg.admin_public_url : "", cb->path, cb->query ? "?" : "",
+	    cb->query ? cb->query : "");
+	req.method = cb->method;
+	req.url = url;
+	req.path = cb->path;
+	req.query = cb->query;
+	req.body = cb->body;
+	req.body_len = cb->body_len;
+	req.content_type = cb->content_type;
+	s1[0] = s2[0] = '\0';
+	if (strcmp(gc->plugin, "sms-twilio") == 0 &&
+	    (strcmp(kind, "status") == 0 || strcmp(kind, "inbound") == 0)) {
+		req.signature = cb->twilio_signature;
+		if (od_cb_secret(gc, "auth_token", s1, sizeof(s1)) == 0)
+			rc = strcmp(kind, "status") == 0 ? od_cb_twilio_status(&req, s1, res) :
+			    od_cb_twilio_inbound(&req, s1, res);
+		else
+			rc = -2;
+	} else if (strcmp(gc->plugin, "sms-kannel") == 0 && strcmp(kind, "dlr") == 0) {
+		rc = od_cb_secret(gc, "callback_secret", s1, sizeof(s1)) == 0 ?
+		    od_cb_kannel_dlr(&req, s1, res) : -2;
+	} else if (strcmp(gc->plugin, "sms-kannel") == 0 && strcmp(kind, "inbound") == 0) {
+		rc = od_cb_secret(gc, "inbound_token", s1, sizeof(s1)) == 0 ?
+		    od_cb_kannel_inbound(&req, s1, res) : -2;
+	} else if (strcmp(gc->plugin, "whatsapp-cloud") == 0 && strcmp(kind, "webhook") == 0) {
+		req.signature = cb->hub_signature;
+		rc = od_cb_secret(gc, "verify_token", s1, sizeof(s1)) == 0 &&
+		    od_cb_secret(gc, "app_secret", s2, sizeof(s2)) == 0 ?
+		    od_cb_whatsapp(&req, s1, s2, res) : -2;
+	} else {
+		free(res);
+		return;		/* 404 */
+	}
+	explicit_bzero(s1, sizeof(s1));
+	explicit_bzero(s2, sizeof(s2));
+	if (rc == -2) {
+		/* The secrets to check it with are not configured: nothing can be verified. */
+		od_log_err("callback", "gateway %s: a %s callback arrived but its secret is not "
+		    "configured (docs/callbacks.md)", gw, kind);
+		hooks_count(d, gw, "unverifiable");
+		cb->status = 403;
+		snprintf(cb->answer, sizeof(cb->answer), "forbidden\n");
+		free(res);
+		return;
+	}
+	cb->status = res->http_status ? res->http_status : (rc == 0 ? 200 : 400);
+	snprintf(cb->answer, sizeof(cb->answer), "%s", res->body);
+	if (res->content_type[0])
+		snprintf(cb->answer_type, sizeof(cb->answer_type), "%s", res->content_type);
+	if (rc == 0) {
+		hooks_count(d, gw, "accepted");
+		hooks_apply(d, res);
+	} else {
+		hooks_count(d, gw, res->bad_signature ? "bad_signature" : "refused");
+		od_log_warn("callback", "gateway %s: %s callback refused (%d): %s", gw, kind,
+		    cb->status, res->reason ? res->reason : "malformed");
+	}
+	free(res);
+}
+
+/* The callback URL of one attempt, when the gateway's provider calls back. */
+const char *
+od_hooks_callback_url(const struct od_daemon *d, const struct od_gateway *gw,
+    const char *account_id, const char *attempt_id, char *buf, size_t len)
+{
+	const char	*plugin = gw->conf ? gw->conf->plugin : "";
+	const char	*kind;
+	char		 base[1024], secret[512];
+	int		 rc;
+
+	if (d->set->cfg.admin_public_url == NULL || !d->set->cfg.admin_enabled)
+		return NULL;
+	if (strcmp(plugin, "sms-twilio") == 0)
+		kind = "status";
+	else if (strcmp(plugin, "sms-kannel") == 0)
+		kind = "dlr";
+	else
+		return NULL;
+	snprintf(base, sizeof(base), "%s/callbacks/%s/%s", d->set->cfg.admin_public_url,
+	    gw->name, kind);
+	secret[0] = '\0';
+	if (strcmp(kind, "dlr") == 0 && od_cb_secret(gw->conf, "callback_secret", secret,
+	    sizeof(secret)) == -1)
+		return NULL;	/* a DLR no one could verify is not asked for */
+	rc = od_cb_callback_url(buf, len, base, account_id, attempt_id, secret[0] ? secret : NULL);
+	explicit_bzero(secret, sizeof(secret));
+	return rc == 0 ? buf : NULL;
+}
