@@ -295,8 +295,13 @@ action_begin_answer(struct action *a, const char *s)
 		return;
 	}
 	/* Lost the lease (another daemon reclaimed it), or Redis is gone: send nothing. */
-	od_log_warn("dispatch", "action %s: %s; not sent here", j->action_id,
-	    s ? "lease lost" : "Redis unavailable");
+	{
+		const struct od_log_field f[] = {
+			{ OD_LOG_ACCOUNT_ID, j->id }, { OD_LOG_ACTION_ID, j->action_id },
+		};
+		od_log_kv(OD_LOG_WARNING, "dispatch", f, 2, "%s; not sent here",
+		    s ? "lease lost" : "Redis unavailable");
+	}
 	a->d->stats.lost++;
 	a->d->inflight--;
 	action_free(a);
@@ -418,6 +423,16 @@ action_count(struct od_daemon *d, json_t *records)
 		ch = json_string_value(json_object_get(r, "channel"));
 		gw = json_string_value(json_object_get(r, "gateway"));
 		od_metric_inc(d->m.attempts, OD_LABELS(ch ? ch : "", gw ? gw : "", s), 1);
+		if (od_log_level() >= OD_LOG_DEBUG) {
+			const struct od_log_field f[] = {
+				{ OD_LOG_ACCOUNT_ID, json_string_value(json_object_get(r, "account_id")) },
+				{ OD_LOG_ACTION_ID, json_string_value(json_object_get(r, "action_id")) },
+				{ OD_LOG_GATEWAY, gw },
+				{ OD_LOG_STATUS, s },
+			};
+			od_log_kv(OD_LOG_DEBUG, "dispatch", f, 4, "attempt recorded: %s on %s",
+			    s, ch ? ch : "-");
+		}
 		if (strcmp(s, "suppressed") == 0) {
 			reason = json_string_value(json_object_get(r, "reason"));
 			od_metric_inc(d->m.suppressions, OD_LABELS(reason ? reason : ""), 1);
