@@ -424,7 +424,7 @@ load_body(const char *buf, size_t len, size_t max_len, char *reason, size_t rlen
 			return NULL;
 		}
 	}
-	doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+	doc = od_account_json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (doc == NULL) {
 		/* jansson quotes the token it stopped at: personal data never goes into a reason. */
 		char *near = strstr(jerr.text, " near '");
@@ -617,6 +617,25 @@ od_account_parse(const char *buf, size_t len, size_t max_len, struct od_account 
 	memset(a, 0, sizeof(*a));
 	if ((doc = load_body(buf, len, max_len, reason, rlen)) == NULL)
 		return -1;
+	rc = od_account_from_json(doc, a, reason, rlen);
+	json_decref(doc);
+	return rc;
+}
+
+int
+od_account_from_stored(const char *buf, size_t len, struct od_account *a, char *reason,
+    size_t rlen)
+{
+	json_t *doc;
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	doc = od_account_json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
+	if (doc == NULL || !json_is_object(doc) || memchr(buf, '\0', len) != NULL) {
+		json_decref(doc);
+		/* Not what intake stores: the whole check, for the very same reason. */
+		return od_account_parse(buf, len, 0, a, reason, rlen);
+	}
 	rc = od_account_from_json(doc, a, reason, rlen);
 	json_decref(doc);
 	return rc;

@@ -56,9 +56,24 @@ struct od_account {
  */
 int	od_account_parse(const char *buf, size_t len, size_t max_len,
 	    struct od_account *a, char *reason, size_t rlen);
+/*
+ * An account as stored at intake (P:accounts), already through
+ * od_account_parse there: the same result and the same reason on failure,
+ * without the body checks that cannot fail for such a document (the UTF-8
+ * scan); the field checks stay (a release may tighten them).
+ */
+int	od_account_from_stored(const char *buf, size_t len, struct od_account *a,
+	    char *reason, size_t rlen);
 /* Same, from a parsed document (takes a reference of its own). */
 int	od_account_from_json(json_t *doc, struct od_account *a, char *reason, size_t rlen);
 void	od_account_clear(struct od_account *a);
+
+/*
+ * JSON text to a value: exactly what json_loadb(buf, len, flags, err) gives
+ * (the same value, or the same error), faster for the plain documents read
+ * on every action (accounts, states).  See od_account_json.c.
+ */
+json_t	*od_account_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *err);
 
 /*
  * The debtor's time zone: a->timezone, else derived from the phone's country

@@ -38,9 +38,17 @@ struct http_xfer {
 	struct http_xfer	*prev, *next;
 };
 
+/*
+ * Finished easy handles kept for the next transfers (curl_easy_reset): a
+ * handle costs an allocation of several KiB and its set-up per request.
+ */
+#define HTTP_IDLE_MAX	64
+
 struct od_http {
 	struct event_base	*base;
 	CURLM			*multi;
+	CURL			*idle[HTTP_IDLE_MAX];
+	size_t			 nidle;
 	struct event		*timer;
 	struct http_sock	*socks;
 	struct http_xfer	*xfers;
@@ -266,8 +274,13 @@ http_xfer_free(struct http_xfer *x)
 	if (x->next != NULL)
 		x->next->prev = x->prev;
 	h->npending--;
-	if (x->easy != NULL)
-		curl_easy_cleanup(x->easy);
+	if (x->easy != NULL) {
+		if (!h->freeing && h->nidle < HTTP_IDLE_MAX) {
+			curl_easy_reset(x->easy);	/* options back to the defaults */
+			h->idle[h->nidle++] = x->easy;
+		} else
+			curl_easy_cleanup(x->easy);
+	}
 	curl_slist_free_all(x->headers);
 	curl_slist_free_all(x->rcpts);
 	free(x->body);
@@ -470,6 +483,8 @@ od_http_free(struct od_http *h)
 		    "shut down while waiting for the reply" :
 		    "shut down before the request was sent");
 	}
+	while (h->nidle > 0)
+		curl_easy_cleanup(h->idle[--h->nidle]);
 	curl_multi_cleanup(h->multi);
 	while (h->socks != NULL)
 		http_sock_free(h, h->socks);
@@ -497,29 +512,100 @@ http_scheme(const char *url, int *smtp)
 	return -1;
 }
 
+#define HTTP_USER_AGENT	"outreachd/" OD_VERSION
+
+/* "Authorization: Basic base64(user:password)", as libcurl's CURLAUTH_BASIC writes it. */
+static char *
+http_basic_header(const char *user, const char *password)
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char pre[] = "Authorization: Basic ";
+	size_t		 ul = strlen(user), pl = password ? strlen(password) : 0;
+	size_t		 n = ul + 1 + pl, i, o = sizeof(pre) - 1;
+	unsigned char	*in;
+	char		*out;
+
+	if ((in = malloc(n)) == NULL)
+		return NULL;
+	memcpy(in, user, ul);
+	in[ul] = ':';
+	if (pl > 0)
+		memcpy(in + ul + 1, password, pl);
+	if ((out = malloc(sizeof(pre) + (n + 2) / 3 * 4)) == NULL) {
+		free(in);
+		return NULL;
+	}
+	memcpy(out, pre, sizeof(pre) - 1);
+	for (i = 0; i + 2 < n; i += 3) {
+		out[o++] = b64[in[i] >> 2];
+		out[o++] = b64[(in[i] & 0x03) << 4 | in[i + 1] >> 4];
+		out[o++] = b64[(in[i + 1] & 0x0f) << 2 | in[i + 2] >> 6];
+		out[o++] = b64[in[i + 2] & 0x3f];
+	}
+	if (i < n) {
+		out[o++] = b64[in[i] >> 2];
+		if (i + 1 < n) {
+			out[o++] = b64[(in[i] & 0x03) << 4 | in[i + 1] >> 4];
+			out[o++] = b64[(in[i + 1] & 0x0f) << 2];
+		} else {
+			out[o++] = b64[(in[i] & 0x03) << 4];
+			out[o++] = '=';
+		}
+		out[o++] = '=';
+	}
+	out[o] = '\0';
+	free(in);
+	return out;
+}
+
+static int
+http_append(struct curl_slist **list, const char *header)
+{
+	struct curl_slist *l = curl_slist_append(*list, header);
+
+	if (l == NULL)
+		return -1;
+	*list = l;
+	return 0;
+}
+
 static CURLcode
 http_setup_http(struct http_xfer *x, const struct od_request *req)
 {
 	const char	*method = req->method;
 	CURLcode	 rc = CURLE_OK;
-	int		 expect = 0;
+	int		 expect = 0, auth = 0, agent = 0;
 	size_t		 i;
 
 	for (i = 0; i < req->nheaders; i++) {
-		struct curl_slist *l = curl_slist_append(x->headers, req->headers[i]);
-
-		if (l == NULL)
+		if (http_append(&x->headers, req->headers[i]) == -1)
 			return CURLE_OUT_OF_MEMORY;
-		x->headers = l;
 		if (strncasecmp(req->headers[i], "Expect:", 7) == 0)
 			expect = 1;
+		else if (strncasecmp(req->headers[i], "Authorization:", 14) == 0)
+			auth = 1;
+		else if (strncasecmp(req->headers[i], "User-Agent:", 11) == 0)
+			agent = 1;
 	}
-	if (!expect) {		/* no 100-continue round trip */
-		struct curl_slist *l = curl_slist_append(x->headers, "Expect:");
+	if (!expect && http_append(&x->headers, "Expect:") == -1)
+		return CURLE_OUT_OF_MEMORY;	/* no 100-continue round trip */
+	/*
+	 * The headers libcurl would build for CURLOPT_USERAGENT and basic auth,
+	 * written here once: libcurl formats each of its own with its printf,
+	 * byte by byte (docs/performance.md), and leaves them out when the
+	 * request has its own (as here, or a plugin's).
+	 */
+	if (!agent && http_append(&x->headers, "User-Agent: " HTTP_USER_AGENT) == -1)
+		return CURLE_OUT_OF_MEMORY;
+	if (!auth && req->user != NULL) {
+		char *hdr = http_basic_header(req->user, req->password);
 
-		if (l == NULL)
+		if (hdr == NULL || http_append(&x->headers, hdr) == -1) {
+			free(hdr);
 			return CURLE_OUT_OF_MEMORY;
-		x->headers = l;
+		}
+		free(hdr);
 	}
 	if (method == NULL)
 		method = x->body_len > 0 ? "POST" : "GET";
@@ -551,8 +637,6 @@ http_setup_http(struct http_xfer *x, const struct od_request *req)
 		rc = curl_easy_setopt(x->easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(x->easy, CURLOPT_FOLLOWLOCATION, 0L);
-	if (rc == CURLE_OK && req->user != NULL)
-		rc = curl_easy_setopt(x->easy, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 	return rc;
 }
 
@@ -614,14 +698,13 @@ http_setup(struct http_xfer *x, const struct od_request *req, const struct od_ht
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(e, CURLOPT_USERAGENT, "outreachd/" OD_VERSION);
-	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write_cb);
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-	if (rc == CURLE_OK && req->user != NULL)
+	/* SMTP AUTH takes them from here; HTTP's basic auth is a header (http_setup_http). */
+	if (rc == CURLE_OK && x->smtp && req->user != NULL)
 		rc = curl_easy_setopt(e, CURLOPT_USERNAME, req->user);
-	if (rc == CURLE_OK && req->password != NULL)
+	if (rc == CURLE_OK && x->smtp && req->password != NULL)
 		rc = curl_easy_setopt(e, CURLOPT_PASSWORD, req->password);
 	if (rc == CURLE_OK)
 		rc = x->smtp ? http_setup_smtp(x, req, o) : http_setup_http(x, req);
@@ -676,7 +759,9 @@ od_http_perform(struct od_http *h, const struct od_request *req,
 	if (x->body_len > 0)
 		memcpy(x->body, req->body.data, x->body_len);
 	x->body[x->body_len] = '\0';
-	if ((x->easy = curl_easy_init()) == NULL) {
+	if (h->nidle > 0)
+		x->easy = h->idle[--h->nidle];
+	else if ((x->easy = curl_easy_init()) == NULL) {
 		snprintf(h->err, sizeof(h->err), "libcurl: cannot create a handle");
 		http_xfer_free(x);
 		return -1;

@@ -397,7 +397,7 @@ od_job_start(struct od_job *j, const struct od_confset *set, const char *id,
 	j->optout = "";
 	j->now = now;
 	snprintf(j->action_id, sizeof(j->action_id), "%s", j->id);
-	j->state = json_loadb(state_json, state_len, 0, &jerr);
+	j->state = od_account_json_loadb(state_json, state_len, 0, &jerr);
 	if (j->state == NULL || !json_is_object(j->state)) {
 		json_decref(j->state);
 		j->state = json_object();
@@ -409,7 +409,7 @@ od_job_start(struct od_job *j, const struct od_confset *set, const char *id,
 	if (status == NULL || strcmp(status, "active") != 0) {
 		return OD_JOB_FINISH;	/* paid, closed or ceased: nothing more to send */
 	}
-	if (od_account_parse(acct_json, acct_len, 0, &j->acct, reason, sizeof(reason)) == -1) {
+	if (od_account_from_stored(acct_json, acct_len, &j->acct, reason, sizeof(reason)) == -1) {
 		od_job_record(j, -1, "failed", reason);
 		return OD_JOB_FINISH;
 	}

@@ -275,10 +275,14 @@ od_plan_context(const struct od_account *a, const struct od_policy *p, const str
 		set_str(o, "name", p->name);
 		json_object_set_new(ctx, "policy", o);
 	}
+	/*
+	 * Shared, not copied: a context is only read (rendering), and the
+	 * configuration and the account outlive it.
+	 */
 	json_object_set_new(ctx, "company",
-	    json_is_object(company) ? json_deep_copy(company) : json_object());
+	    json_is_object(company) ? json_incref((json_t *)company) : json_object());
 	json_object_set_new(ctx, "attributes",
-	    a->attributes != NULL ? json_deep_copy(a->attributes) : json_object());
+	    a->attributes != NULL ? json_incref((json_t *)a->attributes) : json_object());
 	return ctx;
 }
 

@@ -120,7 +120,7 @@ struct od_verdict {
 	 * time zone or the preset is unknown.
 	 */
 	int64_t		next_ms;
-	char		detail[160];	/* for people: "20:00 on fri is outside PE's window 07:00-20:00" */
+	char		detail[160];	/* for people: "20:00 fri is outside PE's window 07:00-20:00 (Ley 29571 art. 62)" */
 };
 
 /*

@@ -1,0 +1,278 @@
+/*
+ * od_account_json: JSON text to jansson values, quicker than json_loadb for
+ * the plain documents that outreachd reads on every action (the account as
+ * stored at intake, its state as the scripts wrote it).
+ *
+ * jansson's lexer reads one byte at a time through a stream callback, about
+ * 200 instructions per byte (docs/performance.md: json_loadb was a quarter
+ * of the daemon's instructions).  This reader handles the common shapes in
+ * one pass over the buffer and builds the very same values: objects in the
+ * order given, strings (UTF-8 checked by jansson's own json_stringn), the
+ * simple escapes, integers, true, false, null.  Anything else (a \u escape,
+ * a number with a fraction or an exponent, a duplicate key, a document
+ * nested deeper than FAST_DEPTH, any syntax error) makes it give up, and
+ * json_loadb parses the text from the start: the result, or the error with
+ * its position, is always what json_loadb alone would give.
+ */
+#include "od_account.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define FAST_DEPTH	32
+
+struct fast {
+	const char	*p, *end;
+	char		*tmp;		/* unescaped strings */
+	size_t		 tmpcap;
+	int		 depth;
+};
+
+static void
+fast_ws(struct fast *f)
+{
+	while (f->p < f->end && (*f->p == ' ' || *f->p == '\t' || *f->p == '\n' || *f->p == '\r'))
+		f->p++;
+}
+
+/*
+ * A string at f->p (the opening quote): its bytes in *s, *n.  Points into
+ * the text when there is no escape, else into f->tmp.  -1: give up.
+ */
+static int
+fast_string(struct fast *f, const char **s, size_t *n)
+{
+	const char	*q = ++f->p, *start = q;
+	size_t		 len = 0;
+	int		 esc = 0;
+
+	for (; q < f->end && *q != '"'; q++) {
+		unsigned char c = (unsigned char)*q;
+
+		if (c < 0x20)
+			return -1;
+		if (c == '\\') {
+			esc = 1;
+			if (++q == f->end)
+				return -1;
+		}
+	}
+	if (q == f->end)
+		return -1;
+	f->p = q + 1;
+	if (!esc) {
+		*s = start;
+		*n = (size_t)(q - start);
+		return 0;
+	}
+	if ((size_t)(q - start) + 1 > f->tmpcap) {
+		char *t = realloc(f->tmp, (size_t)(q - start) + 1);
+
+		if (t == NULL)
+			return -1;
+		f->tmp = t;
+		f->tmpcap = (size_t)(q - start) + 1;
+	}
+	for (const char *r = start; r < q; r++) {
+		if (*r != '\\') {
+			f->tmp[len++] = *r;
+			continue;
+		}
+		switch (*++r) {
+		case '"':	f->tmp[len++] = '"'; break;
+		case '\\':	f->tmp[len++] = '\\'; break;
+		case '/':	f->tmp[len++] = '/'; break;
+		case 'b':	f->tmp[len++] = '\b'; break;
+		case 'f':	f->tmp[len++] = '\f'; break;
+		case 'n':	f->tmp[len++] = '\n'; break;
+		case 'r':	f->tmp[len++] = '\r'; break;
+		case 't':	f->tmp[len++] = '\t'; break;
+		default:	return -1;	/* \u and anything invalid: jansson's */
+		}
+	}
+	*s = f->tmp;
+	*n = len;
+	return 0;
+}
+
+/* An integer as jansson reads one (no leading zeros); NULL to give up. */
+static json_t *
+fast_integer(struct fast *f)
+{
+	const char	*q = f->p;
+	int		 neg = 0;
+	long long	 v = 0;
+	int		 digits = 0;
+
+	if (*q == '-') {
+		neg = 1;
+		q++;
+	}
+	if (q == f->end || *q < '0' || *q > '9' || (*q == '0' && q + 1 < f->end &&
+	    q[1] >= '0' && q[1] <= '9'))
+		return NULL;
+	for (; q < f->end && *q >= '0' && *q <= '9'; q++) {
+		if (++digits > 18)
+			return NULL;		/* near the edge of long long: jansson's */
+		v = v * 10 + (*q - '0');
+	}
+	if (q < f->end && (*q == '.' || *q == 'e' || *q == 'E'))
+		return NULL;			/* a real: strtod's rounding is jansson's */
+	f->p = q;
+	return json_integer(neg ? -v : v);
+}
+
+static json_t	*fast_value(struct fast *f);
+
+static int
+fast_word(struct fast *f, const char *w, size_t n)
+{
+	if ((size_t)(f->end - f->p) < n || memcmp(f->p, w, n) != 0)
+		return 0;
+	f->p += n;
+	return 1;
+}
+
+static json_t *
+fast_object(struct fast *f)
+{
+	json_t		*o = json_object(), *v;
+	const char	*k;
+	char		 kbuf[128];
+	size_t		 kn, count = 0;
+
+	if (o == NULL)
+		return NULL;
+	f->p++;
+	fast_ws(f);
+	if (f->p < f->end && *f->p == '}') {
+		f->p++;
+		return o;
+	}
+	for (;;) {
+		if (f->p == f->end || *f->p != '"' || fast_string(f, &k, &kn) == -1)
+			goto fail;
+		if (k == f->tmp) {		/* the value may need f->tmp: keep the key */
+			if (kn >= sizeof(kbuf))
+				goto fail;
+			memcpy(kbuf, k, kn);
+			k = kbuf;
+		}
+		fast_ws(f);
+		if (f->p == f->end || *f->p != ':')
+			goto fail;
+		f->p++;
+		fast_ws(f);
+		if ((v = fast_value(f)) == NULL)
+			goto fail;
+		/* Checks the key's UTF-8.  (A NUL cannot be in it: controls and \u gave up.) */
+		if (json_object_setn_new(o, k, kn, v) == -1)
+			goto fail;
+		if (json_object_size(o) != ++count)
+			goto fail;		/* a duplicate key: jansson decides */
+		fast_ws(f);
+		if (f->p < f->end && *f->p == ',') {
+			f->p++;
+			fast_ws(f);
+			continue;
+		}
+		if (f->p < f->end && *f->p == '}') {
+			f->p++;
+			return o;
+		}
+		goto fail;
+	}
+fail:
+	json_decref(o);
+	return NULL;
+}
+
+static json_t *
+fast_array(struct fast *f)
+{
+	json_t	*a = json_array(), *v;
+
+	if (a == NULL)
+		return NULL;
+	f->p++;
+	fast_ws(f);
+	if (f->p < f->end && *f->p == ']') {
+		f->p++;
+		return a;
+	}
+	for (;;) {
+		if ((v = fast_value(f)) == NULL || json_array_append_new(a, v) == -1)
+			break;
+		fast_ws(f);
+		if (f->p < f->end && *f->p == ',') {
+			f->p++;
+			fast_ws(f);
+			continue;
+		}
+		if (f->p < f->end && *f->p == ']') {
+			f->p++;
+			return a;
+		}
+		break;
+	}
+	json_decref(a);
+	return NULL;
+}
+
+static json_t *
+fast_value(struct fast *f)
+{
+	const char	*s;
+	size_t		 n;
+	json_t		*v = NULL;
+
+	if (f->p == f->end)
+		return NULL;
+	switch (*f->p) {
+	case '{':
+	case '[':
+		if (++f->depth > FAST_DEPTH)
+			return NULL;
+		v = *f->p == '{' ? fast_object(f) : fast_array(f);
+		f->depth--;
+		return v;
+	case '"':
+		if (fast_string(f, &s, &n) == -1)
+			return NULL;
+		return json_stringn(s, n);	/* NULL when not UTF-8 */
+	case 't':
+		return fast_word(f, "true", 4) ? json_true() : NULL;
+	case 'f':
+		return fast_word(f, "false", 5) ? json_false() : NULL;
+	case 'n':
+		return fast_word(f, "null", 4) ? json_null() : NULL;
+	default:
+		return fast_integer(f);
+	}
+}
+
+json_t *
+od_account_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *err)
+{
+	struct fast	 f;
+	json_t		*v = NULL;
+
+	if ((flags & ~(size_t)(JSON_REJECT_DUPLICATES | JSON_DECODE_ANY)) == 0 && buf != NULL) {
+		memset(&f, 0, sizeof(f));
+		f.p = buf;
+		f.end = buf + len;
+		fast_ws(&f);
+		if (f.p < f.end && (*f.p == '{' || *f.p == '[')) {
+			v = fast_value(&f);
+			fast_ws(&f);
+			if (v != NULL && f.p != f.end) {
+				json_decref(v);
+				v = NULL;
+			}
+		}
+		free(f.tmp);
+		if (v != NULL)
+			return v;
+	}
+	return json_loadb(buf, len, flags, err);
+}

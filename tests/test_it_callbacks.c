@@ -1,0 +1,822 @@
+/*
+ * Integration: gateway callbacks on the real daemon.  The daemon as built, a
+ * real redis-server, and a scripted HTTP server (tests/od_test_httpd.h) in
+ * the role of Twilio's Messages API, answering 201 with a sid:
+ *   twa  sms-twilio      (channel sms; small-balance accounts, S/ 150.00)
+ *   wab  whatsapp-cloud  (webhook only: nothing is sent through it here)
+ * The admin server listens on a port chosen here, and admin.public_url
+ * names it, so the StatusCallback URLs the daemon hands to Twilio point back
+ * at it (docs/callbacks.md).  Requests are signed as the providers sign
+ * them: Twilio's X-Twilio-Signature = base64(HMAC-SHA1(auth token, URL +
+ * the POST parameters sorted by name, each name then value)), computed here
+ * from that rule with od_cb_hmac_sha1; WhatsApp's GET handshake carries
+ * hub.verify_token.
+ *
+ * The clock is Monday 2026-03-09, 10:00 in Lima, inside the PE contact
+ * window (Ley 29571 art. 62, config/jurisdictions/PE.yaml): small-balance's
+ * reminder_due goes by SMS; its notice_overdue (+5d, [sms, email]) is tried
+ * a week later, Monday 2026-03-16 10:00 in Lima.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "od_callback.h"
+#include "od_test_httpd.h"
+#include "od_testenv.h"
+
+#define DUE		"2026-03-09"
+#define TWILIO_SID	"SM1f0e6a1c2b3d4e5f60718293a4b5c6d7"
+#define TWILIO_TOKEN	"9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c"
+#define TWILIO_ACCOUNT	"AC0123456789abcdef0123456789abcdef"
+#define TWILIO_FROM	"+15005550006"
+#define DEBTOR_PHONE	"+51987000111"	/* od_test_account's debtor.phone */
+#define WA_VERIFY	"vt-7Hq2xL9pQm4Rz8"
+#define WA_SECRET	"c0ffee00d15ea5e5b16b00b5deadbeef"
+#define MARKER		"ZQX-echo-canary-7731"	/* must never come back in an answer */
+
+static struct od_test_env	 g_env;
+static pid_t			 g_pid;
+static struct od_httpd		*g_tw;
+static int			 g_port;	/* the admin server's */
+static char			*g_created;
+
+struct resp {
+	int	 status;
+	char	*raw;		/* the whole answer, headers and body */
+	char	*body;		/* points into raw */
+};
+
+static void
+resp_free(struct resp *r)
+{
+	free(r->raw);
+	memset(r, 0, sizeof(*r));
+}
+
+static void
+sleep_ms(int ms)
+{
+	struct timespec	ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	if (g_pid > 0)
+		od_test_process_stop(g_pid, SIGKILL, 5000);
+	g_pid = 0;
+	od_httpd_stop(g_tw);
+	g_tw = NULL;
+	od_test_env_stop(&g_env);
+	memset(&g_env, 0, sizeof(g_env));
+	return 0;
+}
+
+/* ---- a plain HTTP/1.1 client ------------------------------------------------ */
+
+/* One request on its own connection (Connection: close); -1 when no answer. */
+static int
+http(const char *method, const char *target, const char *headers, const char *body,
+    struct resp *r)
+{
+	struct sockaddr_in	 sin;
+	struct timeval		 tv = { 5, 0 };
+	char			*req, buf[4096], *sp;
+	size_t			 len = 0, cap = 0;
+	ssize_t			 n;
+	int			 fd, reqlen;
+
+	memset(r, 0, sizeof(*r));
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)g_port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		close(fd);
+		return -1;
+	}
+	reqlen = asprintf(&req, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n"
+	    "%sContent-Length: %zu\r\n\r\n%s", method, target, g_port, headers ? headers : "",
+	    body ? strlen(body) : 0, body ? body : "");
+	if (reqlen < 0 || write(fd, req, (size_t)reqlen) != reqlen) {
+		free(req);
+		close(fd);
+		return -1;
+	}
+	free(req);
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		if (len + (size_t)n + 1 > cap) {
+			cap = (len + (size_t)n + 1) * 2;
+			assert_non_null(r->raw = realloc(r->raw, cap));
+		}
+		memcpy(r->raw + len, buf, (size_t)n);
+		len += (size_t)n;
+		r->raw[len] = '\0';
+	}
+	close(fd);
+	if (r->raw == NULL || sscanf(r->raw, "HTTP/1.%*d %d", &r->status) != 1) {
+		resp_free(r);
+		return -1;
+	}
+	sp = strstr(r->raw, "\r\n\r\n");
+	r->body = sp ? sp + 4 : r->raw + len;
+	return 0;
+}
+
+/* ---- forms and signatures --------------------------------------------------- */
+
+static void
+pct_encode(char *out, size_t len, const char *s)
+{
+	static const char	hex[] = "0123456789ABCDEF";
+	size_t			o = 0;
+
+	for (; *s && o + 4 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '_' || c == '.' || c == '~')
+			out[o++] = (char)c;
+		else {
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+}
+
+/* The value of name in an x-www-form-urlencoded text, decoded (caller frees), or NULL. */
+static char *
+form_get(const char *form, const char *name)
+{
+	size_t		 nlen = strlen(name);
+	const char	*p = form, *end;
+	char		*v, *o;
+
+	while (p && *p) {
+		end = strchr(p, '&');
+		if (strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
+			p += nlen + 1;
+			if (end == NULL)
+				end = p + strlen(p);
+			assert_non_null(v = o = calloc(1, (size_t)(end - p) + 1));
+			for (; p < end; p++) {
+				unsigned int c;
+				if (*p == '+')
+					*o++ = ' ';
+				else if (*p == '%' && end - p >= 3 && sscanf(p + 1, "%2x", &c) == 1) {
+					*o++ = (char)c;
+					p += 2;
+				} else
+					*o++ = *p;
+			}
+			return v;
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return NULL;
+}
+
+static void
+base64(const unsigned char *in, size_t n, char *out)
+{
+	static const char	t[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t			i, o = 0;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		out[o++] = t[in[i] >> 2];
+		out[o++] = t[((in[i] & 3) << 4) | (in[i + 1] >> 4)];
+		out[o++] = t[((in[i + 1] & 15) << 2) | (in[i + 2] >> 6)];
+		out[o++] = t[in[i + 2] & 63];
+	}
+	if (n - i == 1) {
+		out[o++] = t[in[i] >> 2];
+		out[o++] = t[(in[i] & 3) << 4];
+		out[o++] = '=';
+		out[o++] = '=';
+	} else if (n - i == 2) {
+		out[o++] = t[in[i] >> 2];
+		out[o++] = t[((in[i] & 3) << 4) | (in[i + 1] >> 4)];
+		out[o++] = t[(in[i + 1] & 15) << 2];
+		out[o++] = '=';
+	}
+	out[o] = '\0';
+}
+
+struct kv {
+	const char	*k, *v;
+};
+
+static int
+kv_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct kv *)a)->k, ((const struct kv *)b)->k);
+}
+
+/*
+ * POSTs a Twilio form (params, n of them) to target, signed for the URL
+ * "http://127.0.0.1:<port><target>" with token (NULL: no signature header).
+ */
+static void
+twilio_post(const char *target, const char *token, const struct kv *params, size_t n,
+    struct resp *r)
+{
+	struct kv	 sorted[16];
+	char		 url[2048], body[4096], enc[1024], hdr[256], sig[64];
+	char		*msg;
+	unsigned char	 mac[20];
+	size_t		 i, blen = 0, mlen;
+
+	assert_true(n <= 16);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", g_port, target);
+	body[0] = '\0';
+	for (i = 0; i < n; i++) {
+		pct_encode(enc, sizeof(enc), params[i].v);
+		blen += (size_t)snprintf(body + blen, sizeof(body) - blen, "%s%s=%s",
+		    i ? "&" : "", params[i].k, enc);
+		assert_true(blen < sizeof(body));
+	}
+	memcpy(sorted, params, n * sizeof(*params));
+	qsort(sorted, n, sizeof(*sorted), kv_cmp);
+	mlen = strlen(url);
+	for (i = 0; i < n; i++)
+		mlen += strlen(sorted[i].k) + strlen(sorted[i].v);
+	assert_non_null(msg = calloc(1, mlen + 1));
+	strcpy(msg, url);
+	for (i = 0; i < n; i++) {
+		strcat(msg, sorted[i].k);
+		strcat(msg, sorted[i].v);
+	}
+	hdr[0] = '\0';
+	if (token != NULL) {
+		od_cb_hmac_sha1(token, strlen(token), msg, strlen(msg), mac);
+		base64(mac, sizeof(mac), sig);
+		snprintf(hdr, sizeof(hdr), "Content-Type: application/x-www-form-urlencoded\r\n"
+		    "X-Twilio-Signature: %s\r\n", sig);
+	} else
+		snprintf(hdr, sizeof(hdr), "Content-Type: application/x-www-form-urlencoded\r\n");
+	free(msg);
+	assert_int_equal(http("POST", target, hdr, body, r), 0);
+}
+
+/* A Twilio status callback for sid, as Twilio posts it. */
+static void
+twilio_status(const char *target, const char *token, const char *status, struct resp *r)
+{
+	const struct kv p[] = {
+		{ "AccountSid", TWILIO_ACCOUNT }, { "ApiVersion", "2010-04-01" },
+		{ "From", TWILIO_FROM }, { "To", DEBTOR_PHONE }, { "MessageSid", TWILIO_SID },
+		{ "MessageStatus", status }, { "SmsSid", TWILIO_SID }, { "SmsStatus", status },
+	};
+
+	twilio_post(target, token, p, sizeof(p) / sizeof(p[0]), r);
+}
+
+/* A Twilio inbound message from the debtor's phone. */
+static void
+twilio_inbound(const char *text, const char *sid, struct resp *r)
+{
+	const struct kv p[] = {
+		{ "AccountSid", TWILIO_ACCOUNT }, { "ApiVersion", "2010-04-01" },
+		{ "MessageSid", sid }, { "SmsMessageSid", sid }, { "SmsSid", sid },
+		{ "From", DEBTOR_PHONE }, { "FromCountry", "PE" }, { "To", TWILIO_FROM },
+		{ "Body", text }, { "NumMedia", "0" }, { "NumSegments", "1" },
+	};
+
+	twilio_post("/callbacks/twa/inbound", TWILIO_TOKEN, p, sizeof(p) / sizeof(p[0]), r);
+}
+
+/* ---- the daemon ------------------------------------------------------------- */
+
+/* Adds admin.public_url (this admin server's URL) to the env's config. */
+static void
+config_public_url(void)
+{
+	static const char	 anchor[] = "admin:\n  port: 0\n";
+	char			*text, *at;
+	FILE			*fp;
+
+	assert_non_null(text = od_test_read_file(g_env.config));
+	assert_non_null(at = strstr(text, anchor));
+	at += strlen(anchor);
+	assert_non_null(fp = fopen(g_env.config, "w"));
+	fprintf(fp, "%.*s  public_url: \"http://127.0.0.1:%d\"\n%s", (int)(at - text), text,
+	    g_port, at);
+	fclose(fp);
+	free(text);
+}
+
+/* Starts the daemon with its clock at that UTC instant; returns once /healthz answers. */
+static void
+daemon_start(int y, int mon, int d, int h, int min)
+{
+	char		 clk[64], port[16];
+	const char	*args[2] = { clk, NULL };
+	struct resp	 r;
+	int		 i;
+
+	snprintf(port, sizeof(port), "%d", g_port);
+	setenv("OUTREACHD_ADMIN_PORT", port, 1);	/* the child keeps it */
+	od_test_clock_arg(clk, sizeof(clk), y, mon, d, h, min);
+	g_pid = od_test_daemon_start(&g_env, "d.log", args);
+	assert_true(g_pid > 0);
+	for (i = 0; i < 500; i++) {
+		if (http("GET", "/healthz", NULL, NULL, &r) == 0) {
+			assert_int_equal(r.status, 200);
+			resp_free(&r);
+			return;
+		}
+		assert_int_equal(kill(g_pid, 0), 0);	/* a bad config would have stopped it */
+		sleep_ms(20);
+	}
+	fail_msg("the admin server did not answer on 127.0.0.1:%d", g_port);
+}
+
+static void
+start(const char *tag)
+{
+	char	gws[2048];
+
+	setenv("OD_TEST_TWILIO_TOKEN", TWILIO_TOKEN, 1);
+	setenv("OD_TEST_META_TOKEN", "EAAGm0PX4ZCpsBAtesttoken", 1);
+	setenv("OD_TEST_WA_VERIFY", WA_VERIFY, 1);
+	setenv("OD_TEST_WA_SECRET", WA_SECRET, 1);
+	assert_non_null(g_tw = od_httpd_start(0));
+	od_httpd_script(g_tw, &(struct od_httpd_reply){ OD_HTTPD_REPLY, 201,
+	    "Content-Type: application/json\r\n", g_created, 0 });
+	snprintf(gws, sizeof(gws),
+	    "  twa:\n"
+	    "    plugin: sms-twilio\n"
+	    "    base_url: \"http://127.0.0.1:%d\"\n"
+	    "    account_sid: " TWILIO_ACCOUNT "\n"
+	    "    auth_token_env: OD_TEST_TWILIO_TOKEN\n"
+	    "    from: \"" TWILIO_FROM "\"\n"
+	    "  wab:\n"
+	    "    plugin: whatsapp-cloud\n"
+	    "    base_url: \"http://127.0.0.1:%d\"\n"
+	    "    phone_number_id: \"106540352242922\"\n"
+	    "    access_token_env: OD_TEST_META_TOKEN\n"
+	    "    verify_token_env: OD_TEST_WA_VERIFY\n"
+	    "    app_secret_env: OD_TEST_WA_SECRET\n",
+	    od_httpd_port(g_tw), od_test_free_port());
+	assert_int_equal(od_test_env_start_with(&g_env, tag, NULL, NULL, NULL, gws,
+	    "  sms: twa\n  whatsapp: wab\n  email: outbox\n"), 0);
+	assert_true((g_port = od_test_free_port()) > 0);
+	config_public_url();
+	daemon_start(2026, 3, 9, 15, 0);
+}
+
+/* ---- readers ------------------------------------------------------------------ */
+
+static const char *
+str(json_t *o, const char *key)
+{
+	const char	*s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "(absent)";
+}
+
+/* Record i of the account's history (a new reference). */
+static json_t *
+record(const char *id, size_t i)
+{
+	json_t	*h = od_test_history(&g_env, id), *r;
+
+	r = json_incref(json_array_get(h, i));
+	json_decref(h);
+	assert_non_null(r);
+	return r;
+}
+
+static void
+wait_hist(const char *id, long long n, int timeout_ms)
+{
+	assert_int_equal(od_test_wait_int(&g_env, n, timeout_ms, "LLEN outreach:hist:%s", id), n);
+}
+
+/* The last entry of a stream, as an object of its fields (new reference). */
+static json_t *
+stream_last(const char *key)
+{
+	redisReply	*r, *f;
+	json_t		*o = json_object();
+	size_t		 k;
+
+	r = redisCommand(g_env.rc, "XREVRANGE %s + - COUNT 1", key);
+	assert_non_null(r);
+	assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+	assert_int_equal(r->elements, 1);
+	f = r->element[0]->element[1];
+	for (k = 0; k + 1 < f->elements; k += 2)
+		json_object_set_new(o, f->element[k]->str,
+		    json_stringn(f->element[k + 1]->str, f->element[k + 1]->len));
+	freeReplyObject(r);
+	return o;
+}
+
+/* The account's state (new reference). */
+static json_t *
+state_of(const char *id)
+{
+	redisReply	*r = redisCommand(g_env.rc, "HGET outreach:state %s", id);
+	json_t		*s = NULL;
+
+	if (r != NULL && r->type == REDIS_REPLY_STRING)
+		s = json_loads(r->str, 0, NULL);
+	freeReplyObject(r);
+	assert_non_null(s);
+	return s;
+}
+
+/* The value of a metric line (name{labels}), or -1 when /metrics has none. */
+static double
+metric(const char *series)
+{
+	struct resp	 r;
+	const char	*p;
+	double		 v = -1;
+	size_t		 n = strlen(series);
+
+	assert_int_equal(http("GET", "/metrics", NULL, NULL, &r), 0);
+	assert_int_equal(r.status, 200);
+	for (p = r.body; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (strncmp(p, series, n) == 0 && p[n] == ' ') {
+			v = strtod(p + n + 1, NULL);
+			break;
+		}
+	resp_free(&r);
+	return v;
+}
+
+static void
+enqueue_sms(const char *id)
+{
+	char	*body = od_test_account(id, DUE, "150.00", NULL);
+
+	assert_non_null(body);
+	assert_int_equal(od_test_enqueue(&g_env, "account", body), 0);
+	free(body);
+}
+
+/*
+ * Sends PE-C1's reminder_due through twa and returns the path and query of
+ * the StatusCallback URL it carried (caller frees).
+ */
+static char *
+send_reminder(void)
+{
+	const struct od_httpd_request	*q;
+	char				 want[512], *cb, *target;
+	json_t				*r;
+
+	enqueue_sms("PE-C1");
+	wait_hist("PE-C1", 1, 10000);
+	r = record("PE-C1", 0);
+	assert_string_equal(str(r, "status"), "sent");
+	assert_string_equal(str(r, "provider_id"), TWILIO_SID);
+	assert_string_equal(str(r, "attempt_id"), "PE-C1:2026-03-09:reminder_due#1");
+	json_decref(r);
+	assert_int_equal(od_httpd_nrequests(g_tw), 1);
+	assert_non_null(q = od_httpd_request(g_tw, 0));
+	/* The attempt's callback URL: account and attempt, percent-encoded (':' '#'). */
+	assert_non_null(cb = form_get(q->body, "StatusCallback"));
+	snprintf(want, sizeof(want), "http://127.0.0.1:%d/callbacks/twa/status?account=PE-C1"
+	    "&attempt=PE-C1%%3A2026-03-09%%3Areminder_due%%231", g_port);
+	assert_string_equal(cb, want);
+	assert_non_null(target = strdup(strstr(cb, "/callbacks/")));
+	free(cb);
+	return target;
+}
+
+/* ---- the tests ---------------------------------------------------------------- */
+
+/*
+ * (1) A delivery receipt: the wrongly signed one is refused (403) and
+ * counted, and changes nothing; the correctly signed one is 200 and adds a
+ * 'delivered' record with Twilio's sid to the history and the attempts
+ * stream; Twilio's retry of it is answered 200 and not recorded twice.
+ */
+static void
+test_status_callback(void **state)
+{
+	char	*target;
+	json_t	*r;
+	struct resp res;
+
+	(void)state;
+	start("itcbstatus");
+	target = send_reminder();
+	assert_int_equal(od_test_int(&g_env, "XLEN outreach:attempts"), 2);	/* sending, sent */
+
+	/* Signed with another auth token. */
+	twilio_status(target, "00000000000000000000000000000000", "delivered", &res);
+	assert_int_equal(res.status, 403);
+	assert_string_equal(res.body, "forbidden\n");
+	resp_free(&res);
+	/* Not signed at all. */
+	twilio_status(target, NULL, "delivered", &res);
+	assert_int_equal(res.status, 403);
+	resp_free(&res);
+	sleep_ms(200);
+	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-C1"), 1);
+	assert_int_equal(od_test_int(&g_env, "XLEN outreach:attempts"), 2);
+	assert_true(metric("outreachd_callbacks_total{gateway=\"twa\",result=\"bad_signature\"}")
+	    == 2);
+	assert_true(metric("outreachd_callbacks_total{gateway=\"twa\",result=\"accepted\"}") <= 0);
+
+	/* Signed right. */
+	twilio_status(target, TWILIO_TOKEN, "delivered", &res);
+	assert_int_equal(res.status, 200);
+	assert_string_equal(res.body, "ok\n");
+	resp_free(&res);
+	wait_hist("PE-C1", 2, 3000);
+	r = record("PE-C1", 1);
+	assert_string_equal(str(r, "status"), "delivered");
+	assert_string_equal(str(r, "provider_id"), TWILIO_SID);
+	assert_string_equal(str(r, "source"), "receipt");
+	assert_string_equal(str(r, "attempt_id"), "PE-C1:2026-03-09:reminder_due#1");
+	assert_string_equal(str(r, "action_id"), "PE-C1:2026-03-09:reminder_due");
+	assert_string_equal(str(r, "step"), "reminder_due");
+	assert_string_equal(str(r, "channel"), "sms");
+	assert_string_equal(str(r, "gateway"), "twa");
+	assert_string_equal(str(r, "policy"), "small-balance");
+	json_decref(r);
+	assert_int_equal(od_test_wait_int(&g_env, 3, 3000, "XLEN outreach:attempts"), 3);
+	r = stream_last("outreach:attempts");
+	assert_string_equal(str(r, "status"), "delivered");
+	assert_string_equal(str(r, "provider_id"), TWILIO_SID);
+	assert_string_equal(str(r, "account_id"), "PE-C1");
+	assert_string_equal(str(r, "attempt_id"), "PE-C1:2026-03-09:reminder_due#1");
+	json_decref(r);
+
+	/* Twilio retries the same callback: answered, recorded once. */
+	twilio_status(target, TWILIO_TOKEN, "delivered", &res);
+	assert_int_equal(res.status, 200);
+	resp_free(&res);
+	sleep_ms(200);
+	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-C1"), 2);
+	assert_int_equal(od_test_int(&g_env, "XLEN outreach:attempts"), 3);
+	assert_true(metric("outreachd_callbacks_total{gateway=\"twa\",result=\"bad_signature\"}")
+	    == 2);
+	assert_true(metric("outreachd_callbacks_total{gateway=\"twa\",result=\"accepted\"}") == 2);
+	/* Only the one SMS went to Twilio. */
+	assert_int_equal(od_httpd_nrequests(g_tw), 1);
+	free(target);
+}
+
+/*
+ * (2) Replies: "no puedo pagar hoy" is recorded in outreach:replies and
+ * changes nothing; "BAJA" opts the debtor out of SMS: a week later
+ * notice_overdue ([sms, email]) is suppressed 'opt_out' on SMS and goes by
+ * email, and Twilio gets nothing more.
+ */
+static void
+test_inbound_reply_opts_out(void **state)
+{
+	char		*target, *before, *after;
+	json_t		*r, *s, *out;
+	struct resp	 res;
+	const char	*twiml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>\n";
+
+	(void)state;
+	start("itcbreply");
+	target = send_reminder();
+	free(target);
+	s = state_of("PE-C1");
+	assert_non_null(before = json_dumps(s, JSON_SORT_KEYS));
+	json_decref(s);
+
+	/* Just a reply. */
+	twilio_inbound("no puedo pagar hoy", "SM0a1b2c3d4e5f60718293a4b5c6d7e8f9", &res);
+	assert_int_equal(res.status, 200);
+	assert_string_equal(res.body, twiml);
+	resp_free(&res);
+	assert_int_equal(od_test_wait_int(&g_env, 1, 3000, "XLEN outreach:replies"), 1);
+	r = stream_last("outreach:replies");
+	assert_string_equal(str(r, "channel"), "sms");
+	assert_string_equal(str(r, "from"), DEBTOR_PHONE);
+	assert_string_equal(str(r, "text"), "no puedo pagar hoy");
+	assert_string_equal(str(r, "account_id"), "PE-C1");
+	assert_string_equal(str(r, "opt_out"), "0");
+	assert_string_equal(str(r, "provider_id"), "SM0a1b2c3d4e5f60718293a4b5c6d7e8f9");
+	json_decref(r);
+	s = state_of("PE-C1");
+	assert_non_null(after = json_dumps(s, JSON_SORT_KEYS));
+	json_decref(s);
+	assert_string_equal(after, before);
+	free(after);
+	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-C1"), 1);
+
+	/* The revocation. */
+	twilio_inbound("BAJA", "SM9f8e7d6c5b4a39281706f5e4d3c2b1a0", &res);
+	assert_int_equal(res.status, 200);
+	assert_string_equal(res.body, twiml);
+	resp_free(&res);
+	assert_int_equal(od_test_wait_int(&g_env, 2, 3000, "XLEN outreach:replies"), 2);
+	r = stream_last("outreach:replies");
+	assert_string_equal(str(r, "text"), "BAJA");
+	assert_string_equal(str(r, "account_id"), "PE-C1");
+	assert_string_equal(str(r, "opt_out"), "1");
+	json_decref(r);
+	s = state_of("PE-C1");
+	assert_true(json_is_true(json_object_get(json_object_get(s, "optout"), "sms")));
+	assert_null(json_object_get(json_object_get(s, "optout"), "email"));
+	json_decref(s);
+	free(before);
+
+	/* A week later (Monday 2026-03-16, 10:00 in Lima): notice_overdue of the 03-09 cycle. */
+	assert_true(od_test_process_stop(g_pid, SIGTERM, 10000) == 0);
+	g_pid = 0;
+	daemon_start(2026, 3, 16, 15, 0);
+	wait_hist("PE-C1", 3, 10000);
+	r = record("PE-C1", 1);
+	assert_string_equal(str(r, "step"), "notice_overdue");
+	assert_string_equal(str(r, "channel"), "sms");
+	assert_string_equal(str(r, "status"), "suppressed");
+	assert_string_equal(str(r, "reason"), "opt_out");
+	json_decref(r);
+	r = record("PE-C1", 2);
+	assert_string_equal(str(r, "step"), "notice_overdue");
+	assert_string_equal(str(r, "channel"), "email");
+	assert_string_equal(str(r, "gateway"), "outbox");
+	assert_string_equal(str(r, "status"), "sent");
+	json_decref(r);
+	out = od_test_outbox(&g_env, "email.jsonl");
+	assert_int_equal(json_array_size(out), 1);
+	assert_string_equal(str(json_array_get(out, 0), "action_id"),
+	    "PE-C1:2026-03-09:notice_overdue");
+	json_decref(out);
+	sleep_ms(300);
+	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-C1"), 3);
+	assert_int_equal(od_httpd_nrequests(g_tw), 1);
+}
+
+/* (3) WhatsApp's subscription handshake: the right verify token gets the challenge. */
+static void
+test_whatsapp_handshake(void **state)
+{
+	struct resp	res;
+
+	(void)state;
+	start("itcbwa");
+	assert_int_equal(http("GET", "/callbacks/wab/webhook?hub.mode=subscribe&hub.verify_token="
+	    WA_VERIFY "&hub.challenge=1158201444", NULL, NULL, &res), 0);
+	assert_int_equal(res.status, 200);
+	assert_string_equal(res.body, "1158201444");
+	resp_free(&res);
+	assert_int_equal(http("GET", "/callbacks/wab/webhook?hub.mode=subscribe&hub.verify_token="
+	    "vt-wrong&hub.challenge=1158201444", NULL, NULL, &res), 0);
+	assert_int_equal(res.status, 403);
+	assert_string_equal(res.body, "forbidden\n");
+	assert_null(strstr(res.raw, "1158201444"));
+	resp_free(&res);
+	/* No verify token at all. */
+	assert_int_equal(http("GET", "/callbacks/wab/webhook?hub.mode=subscribe"
+	    "&hub.challenge=1158201444", NULL, NULL, &res), 0);
+	assert_int_equal(res.status, 403);
+	resp_free(&res);
+	assert_true(metric("outreachd_callbacks_total{gateway=\"wab\",result=\"bad_signature\"}")
+	    == 2);
+	assert_true(metric("outreachd_callbacks_total{gateway=\"wab\",result=\"accepted\"}") == 1);
+}
+
+/*
+ * (4) Unknown gateways and paths are 404; no answer, whatever its status,
+ * carries back anything of what was sent.
+ */
+static void
+test_unknown_and_no_echo(void **state)
+{
+	static const char	*form = "From=%2B51987000111&Body=" MARKER "&MessageSid=" MARKER;
+	struct resp		 res;
+	char			 target[256];
+	const struct kv		 p[] = {
+		{ "From", DEBTOR_PHONE }, { "Body", MARKER " <script>" }, { "MessageSid", "SM" MARKER },
+	};
+
+	(void)state;
+	start("itcbecho");
+	/* No such gateway. */
+	assert_int_equal(http("POST", "/callbacks/" MARKER "/status?account=" MARKER,
+	    "Content-Type: application/x-www-form-urlencoded\r\n", form, &res), 0);
+	assert_int_equal(res.status, 404);
+	assert_string_equal(res.body, "not found\n");
+	assert_null(strstr(res.raw, MARKER));
+	resp_free(&res);
+	/* A gateway, but not a callback it has (Twilio has no dlr; outbox has none). */
+	assert_int_equal(http("POST", "/callbacks/twa/dlr?x=" MARKER,
+	    "Content-Type: application/x-www-form-urlencoded\r\n", form, &res), 0);
+	assert_int_equal(res.status, 404);
+	assert_null(strstr(res.raw, MARKER));
+	resp_free(&res);
+	assert_int_equal(http("GET", "/callbacks/outbox/status?x=" MARKER, NULL, NULL, &res), 0);
+	assert_int_equal(res.status, 404);
+	assert_null(strstr(res.raw, MARKER));
+	resp_free(&res);
+	assert_int_equal(http("GET", "/callbacks/twa", NULL, NULL, &res), 0);
+	assert_int_equal(res.status, 404);
+	resp_free(&res);
+
+	/* Refused for its signature (403). */
+	assert_int_equal(http("POST", "/callbacks/twa/inbound?x=" MARKER,
+	    "Content-Type: application/x-www-form-urlencoded\r\nX-Twilio-Signature: " MARKER "\r\n",
+	    form, &res), 0);
+	assert_int_equal(res.status, 403);
+	assert_string_equal(res.body, "forbidden\n");
+	assert_null(strstr(res.raw, MARKER));
+	resp_free(&res);
+	/* Malformed (400): not a form. */
+	assert_int_equal(http("POST", "/callbacks/twa/status",
+	    "Content-Type: text/plain\r\n", MARKER, &res), 0);
+	assert_int_equal(res.status, 400);
+	assert_string_equal(res.body, "bad request\n");
+	assert_null(strstr(res.raw, MARKER));
+	resp_free(&res);
+	/* Malformed (400): a right verify token but a challenge that is not digits. */
+	assert_int_equal(http("GET", "/callbacks/wab/webhook?hub.mode=subscribe&hub.verify_token="
+	    WA_VERIFY "&hub.challenge=" MARKER, NULL, NULL, &res), 0);
+	assert_int_equal(res.status, 400);
+	assert_string_equal(res.body, "bad request\n");
+	assert_null(strstr(res.raw, MARKER));
+	resp_free(&res);
+	/* Accepted (200), signed right: a reply from a number no account has (yet). */
+	twilio_post("/callbacks/twa/inbound", TWILIO_TOKEN, p, sizeof(p) / sizeof(p[0]), &res);
+	assert_int_equal(res.status, 200);
+	assert_null(strstr(res.raw, MARKER));
+	assert_null(strstr(res.raw, "script"));
+	resp_free(&res);
+	/* ...recorded as it came, with no account. */
+	assert_int_equal(od_test_wait_int(&g_env, 1, 3000, "XLEN outreach:replies"), 1);
+	{
+		json_t *r = stream_last("outreach:replies");
+		assert_string_equal(str(r, "text"), MARKER " <script>");
+		assert_string_equal(str(r, "account_id"), "");
+		json_decref(r);
+	}
+	/* Accepted, a status for an attempt no history knows: 200, nothing recorded. */
+	snprintf(target, sizeof(target), "/callbacks/twa/status?account=PE-X9&attempt=PE-X9%%3A"
+	    "2026-03-09%%3Areminder_due%%231");
+	twilio_status(target, TWILIO_TOKEN, "delivered", &res);
+	assert_int_equal(res.status, 200);
+	assert_string_equal(res.body, "ok\n");
+	resp_free(&res);
+	sleep_ms(200);
+	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-X9"), 0);
+	assert_int_equal(od_test_int(&g_env, "EXISTS outreach:attempts"), 0);
+	/* The daemon still serves. */
+	assert_int_equal(http("GET", "/healthz", NULL, NULL, &res), 0);
+	assert_int_equal(res.status, 200);
+	resp_free(&res);
+}
+
+static int
+group_setup(void **state)
+{
+	char	path[512];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/gateways/twilio/201_queued.json", OD_TEST_DATA);
+	g_created = od_test_read_file(path);
+	return g_created == NULL ? -1 : 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	free(g_created);
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_status_callback, teardown),
+		cmocka_unit_test_teardown(test_inbound_reply_opts_out, teardown),
+		cmocka_unit_test_teardown(test_whatsapp_handshake, teardown),
+		cmocka_unit_test_teardown(test_unknown_and_no_echo, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
