@@ -32,20 +32,47 @@ hooks_count(struct od_daemon *d, const char *gw, const char *result)
 	od_metric_inc(m, OD_LABELS(gw, result), 1);
 }
 
+struct hooks_item {
+	struct od_daemon	*d;
+	const char		*what;		/* "receipt", "reply" */
+	char			 gw[96];
+};
+
 static void
 hooks_script_cb(redisReply *r, void *arg)
 {
-	const char	*what = arg;
+	struct hooks_item	*it = arg;
 
-	if (r == NULL || r->type == REDIS_REPLY_ERROR)
-		od_log_err("callback", "%s not applied: %s", what, r ? r->str : "Redis unavailable");
-	else if (r->type == REDIS_REPLY_STRING && strcmp(r->str, "unknown_attempt") == 0)
-		od_log_warn("callback", "%s for an attempt this account's history does not know: "
-		    "ignored", what);
+	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+		od_log_err("callback", "gateway %s: a %s not applied: %s", it->gw, it->what,
+		    r ? r->str : "Redis unavailable");
+		hooks_count(it->d, it->gw, "not_applied");
+	} else if (r->type == REDIS_REPLY_STRING && strcmp(r->str, "unknown_attempt") == 0) {
+		od_log_warn("callback", "gateway %s: a %s for an attempt the account's history "
+		    "does not know: ignored", it->gw, it->what);
+		hooks_count(it->d, it->gw, "unknown_attempt");
+	}
+	free(it);
 }
 
 static void
-hooks_apply(struct od_daemon *d, const struct od_cb_result *res)
+hooks_send(struct od_daemon *d, const char *gw, const char *what, enum od_script script,
+    const struct od_cb_script *s)
+{
+	struct hooks_item	*it;
+
+	if ((it = calloc(1, sizeof(*it))) == NULL)
+		return;
+	it->d = d;
+	it->what = what;
+	snprintf(it->gw, sizeof(it->gw), "%s", gw);
+	if (od_queue_script(d->q, script, hooks_script_cb, it, s->nkeys, s->keys, s->nargs,
+	    s->args, s->arglens) == -1)
+		hooks_script_cb(NULL, it);
+}
+
+static void
+hooks_apply(struct od_daemon *d, const char *gw, const struct od_cb_result *res)
 {
 	const struct od_keys	*k = od_queue_keys(d->q);
 	struct od_cb_script	 s;
@@ -54,13 +81,11 @@ hooks_apply(struct od_daemon *d, const struct od_cb_result *res)
 	for (i = 0; i < res->nreceipts; i++) {
 		od_cb_receipt_script(k, &res->receipts[i], d->set->cfg.attempts_maxlen,
 		    d->set->cfg.history_len, &s);
-		od_queue_script(d->q, OD_SCRIPT_RECEIPT, hooks_script_cb, (void *)"a receipt",
-		    s.nkeys, s.keys, s.nargs, s.args, s.arglens);
+		hooks_send(d, gw, "receipt", OD_SCRIPT_RECEIPT, &s);
 	}
 	for (i = 0; i < res->nreplies; i++) {
 		od_cb_reply_script(k, &res->replies[i], d->set->cfg.attempts_maxlen, &s);
-		od_queue_script(d->q, OD_SCRIPT_REPLY, hooks_script_cb, (void *)"a reply",
-		    s.nkeys, s.keys, s.nargs, s.args, s.arglens);
+		hooks_send(d, gw, "reply", OD_SCRIPT_REPLY, &s);
 	}
 }
 
@@ -141,7 +166,7 @@ od_hooks_callback(void *arg, struct od_admin_callback *cb)
 		snprintf(cb->answer_type, sizeof(cb->answer_type), "%s", res->content_type);
 	if (rc == 0) {
 		hooks_count(d, gw, "accepted");
-		hooks_apply(d, res);
+		hooks_apply(d, gw, res);
 	} else {
 		hooks_count(d, gw, res->bad_signature ? "bad_signature" : "refused");
 		od_log_warn("callback", "gateway %s: %s callback refused (%d): %s", gw, kind,

@@ -34,8 +34,10 @@ for n, a in ipairs(acts) do
     redis.call('XADD', KEYS[5], 'MAXLEN', '~', maxlen, '*', unpack(od_fields(cjson.decode(ARGV[r]))))
   end
   if a.nrec > 0 then
-    redis.call('RPUSH', KEYS[5 + n], unpack(ARGV, a.first, a.first + a.nrec - 1))
-    redis.call('LTRIM', KEYS[5 + n], -histlen, -1)
+    -- Trimmed only when over the length: LTRIM would keep it all anyway.
+    if redis.call('RPUSH', KEYS[5 + n], unpack(ARGV, a.first, a.first + a.nrec - 1)) > histlen then
+      redis.call('LTRIM', KEYS[5 + n], -histlen, -1)
+    end
   end
   local l = leases[n]
   if not l or string.sub(l, 1, #mine) ~= mine then

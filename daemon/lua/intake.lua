@@ -43,7 +43,9 @@ for i = 2, #ARGV, stride do
   local first_due, amount, digits = tonumber(ARGV[i + 4]), tonumber(ARGV[i + 5]), tonumber(ARGV[i + 6])
   redis.call('HSET', KEYS[1], id, body)
   local raw = redis.call('HGET', KEYS[2], id)
-  local inflight = redis.call('ZSCORE', KEYS[4], id)
+  -- Only an account with a state can be in flight (claims read the due set,
+  -- which only a state's planning fills): a new one skips the look-up.
+  local inflight = raw and redis.call('ZSCORE', KEYS[4], id)
   local s
   if not raw then
     s = {policy = policy, cycle = cycle, next = 0, status = 'active', amount_minor = amount,

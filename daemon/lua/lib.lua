@@ -1,11 +1,14 @@
 -- lib: prepended to every other script (see od_queue.c).
 -- The attempt stream's fields, in a fixed order, from a record table.
+local od_field_names = {'ts', 'account_id', 'action_id', 'attempt_id', 'policy', 'step',
+                        'stage', 'channel', 'gateway', 'status', 'provider_id', 'reason', 'code',
+                        'encoding', 'segments'}
 local function od_fields(r)
-  local f = {}
-  for _, k in ipairs({'ts', 'account_id', 'action_id', 'attempt_id', 'policy', 'step', 'stage',
-                      'channel', 'gateway', 'status', 'provider_id', 'reason', 'code',
-                      'encoding', 'segments'}) do
-    if r[k] ~= nil and r[k] ~= '' then f[#f + 1] = k; f[#f + 1] = tostring(r[k]) end
+  local f, n = {}, 0
+  for i = 1, #od_field_names do
+    local k = od_field_names[i]
+    local v = r[k]
+    if v ~= nil and v ~= '' then f[n + 1] = k; f[n + 2] = tostring(v); n = n + 2 end
   end
   return f
 end
