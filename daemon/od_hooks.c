@@ -57,7 +57,7 @@ hooks_script_cb(redisReply *r, void *arg)
 
 static void
 hooks_send(struct od_daemon *d, const char *gw, const char *what, enum od_script script,
-    const struct od_cb_script *s)
+    struct od_cb_script *s)
 {
 	struct hooks_item	*it;
 
