@@ -14,7 +14,7 @@
 # /etc/outreachd/outreachd.yaml whatever the prefix, and Debian 12 keeps
 # units in /lib/systemd/system.  Build packages with
 # -DCMAKE_INSTALL_PREFIX=/usr so the plugin directory compiled into the
-# daemon is /usr/lib/<multiarch>/outreachd/channels.
+# daemon is /usr/lib/outreachd/channels.
 
 set(OD_ETC_DIR /etc/outreachd)
 
