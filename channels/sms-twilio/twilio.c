@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "od_channel.h"
+#include "od_channel_util.h"
 
 #define TWILIO_BODY_MAX		1600	/* providers.md: Body <= 1600 chars */
 #define TWILIO_VALIDITY_MAX	36000	/* providers.md: ValidityPeriod 1-36000 s */
@@ -277,40 +278,6 @@ out:
 }
 
 /* Retry-After in seconds (the delta-seconds form), in ms; 0 when absent or a date. */
-static long
-twilio_retry_after(const char *v)
-{
-	char	*end;
-	long	 s;
-
-	if (v == NULL)
-		return 0;
-	while (*v == ' ')
-		v++;
-	s = strtol(v, &end, 10);
-	if (end == v || s < 0 || s > 86400)
-		return 0;
-	while (*end == ' ')
-		end++;
-	return *end == '\0' ? s * 1000 : 0;
-}
-
-static void
-twilio_result(struct od_channel_result *res, enum od_outcome o, unsigned flags,
-    const char *what, json_int_t code, const char *message, long status)
-{
-	res->outcome = o;
-	res->flags |= flags;
-	if (code != 0) {
-		snprintf(res->code, sizeof(res->code), "%lld", (long long)code);
-		snprintf(res->reason, sizeof(res->reason), "twilio %lld: %s%s%s",
-		    (long long)code, what, message ? ": " : "", message ? message : "");
-	} else {
-		snprintf(res->reason, sizeof(res->reason), "twilio HTTP %ld: %s%s%s", status,
-		    what, message ? ": " : "", message ? message : "");
-	}
-}
-
 static void
 twilio_classify(void *ctx, const struct od_channel_message *m,
     const struct od_channel_reply *reply, struct od_channel_result *res)
@@ -340,45 +307,45 @@ twilio_classify(void *ctx, const struct od_channel_message *m,
 			snprintf(res->provider_id, sizeof(res->provider_id), "%s", sid);
 		} else {
 			/* Twilio took the POST; without a sid we cannot know what it did. */
-			twilio_result(res, OD_OUTCOME_UNKNOWN, 0,
+			od_ch_result(res, "twilio", OD_OUTCOME_UNKNOWN, 0,
 			    root ? "2xx reply without a message sid" : "2xx reply that is not JSON",
 			    0, NULL, st);
 		}
 	} else if (st == 429 || code == 20429) {
 		/* providers.md: not processed, safe to retry after back-off. */
-		twilio_result(res, OD_OUTCOME_RETRYABLE, 0, "too many requests", code, message, st);
-		res->retry_after_ms = twilio_retry_after(reply->retry_after);
+		od_ch_result(res, "twilio", OD_OUTCOME_RETRYABLE, 0, "too many requests", code, message, st);
+		res->retry_after_ms = od_ch_retry_after_ms(reply->retry_after);
 	} else if (code == 21611 || code == 30001) {
 		/* providers.md: queue overflow, slow down. */
-		twilio_result(res, OD_OUTCOME_RETRYABLE, 0, "queue overflow, slow down", code,
+		od_ch_result(res, "twilio", OD_OUTCOME_RETRYABLE, 0, "queue overflow, slow down", code,
 		    message, st);
-		res->retry_after_ms = twilio_retry_after(reply->retry_after);
+		res->retry_after_ms = od_ch_retry_after_ms(reply->retry_after);
 	} else if (code == 21610) {
 		/* providers.md: recipient replied STOP; permanent until START. */
-		twilio_result(res, OD_OUTCOME_PERMANENT, OD_RESULT_OPT_OUT,
+		od_ch_result(res, "twilio", OD_OUTCOME_PERMANENT, OD_RESULT_OPT_OUT,
 		    "recipient opted out (STOP)", code, message, st);
 	} else if (code == 21211 || code == 30006) {
 		/* Invalid number / landline: this channel will never reach them. */
-		twilio_result(res, OD_OUTCOME_PERMANENT, OD_RESULT_FALLBACK,
+		od_ch_result(res, "twilio", OD_OUTCOME_PERMANENT, OD_RESULT_FALLBACK,
 		    code == 21211 ? "invalid To number" : "landline or unreachable carrier",
 		    code, message, st);
 	} else if (code == 30005 || code == 30007) {
-		twilio_result(res, OD_OUTCOME_PERMANENT, 0,
+		od_ch_result(res, "twilio", OD_OUTCOME_PERMANENT, 0,
 		    code == 30005 ? "unknown destination" : "carrier filtering", code, message,
 		    st);
 	} else if (code == 30003) {
-		twilio_result(res, OD_OUTCOME_RETRYABLE, 0, "unreachable handset", code, message,
+		od_ch_result(res, "twilio", OD_OUTCOME_RETRYABLE, 0, "unreachable handset", code, message,
 		    st);
 	} else if (st == 401 || st == 403) {
-		twilio_result(res, OD_OUTCOME_PERMANENT, OD_RESULT_CONFIG,
+		od_ch_result(res, "twilio", OD_OUTCOME_PERMANENT, OD_RESULT_CONFIG,
 		    "credentials refused", code, message, st);
 		t->host->log(t->host_ctx, OD_CH_LOG_ERR, "credentials refused (HTTP %ld, code %s): "
 		    "check account_sid and auth_token", st, res->code[0] ? res->code : "none");
 	} else if (st >= 400 && st < 500) {
-		twilio_result(res, OD_OUTCOME_PERMANENT, 0, "request refused", code, message, st);
+		od_ch_result(res, "twilio", OD_OUTCOME_PERMANENT, 0, "request refused", code, message, st);
 	} else {
 		/* 5xx (and anything else): POSTs are not idempotent at Twilio. */
-		twilio_result(res, OD_OUTCOME_UNKNOWN, 0, "the message may or may not have been sent",
+		od_ch_result(res, "twilio", OD_OUTCOME_UNKNOWN, 0, "the message may or may not have been sent",
 		    code, message, st);
 	}
 	json_decref(root);

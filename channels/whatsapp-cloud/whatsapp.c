@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "od_channel.h"
+#include "od_channel_util.h"
 
 struct whatsapp {
 	const struct od_channel_host	*host;
@@ -190,36 +191,6 @@ whatsapp_build(void *ctx, const struct od_channel_message *m, struct od_channel_
 	return rc;
 }
 
-static long
-whatsapp_retry_after(const char *v)
-{
-	char	*end;
-	long	 s;
-
-	if (v == NULL)
-		return 0;
-	s = strtol(v, &end, 10);
-	if (end == v || *end != '\0' || s < 0 || s > 86400)
-		return 0;
-	return s * 1000;
-}
-
-static void
-whatsapp_result(struct od_channel_result *res, enum od_outcome o, unsigned flags,
-    const char *what, json_int_t code, const char *message, long status)
-{
-	res->outcome = o;
-	res->flags |= flags;
-	if (code != 0) {
-		snprintf(res->code, sizeof(res->code), "%lld", (long long)code);
-		snprintf(res->reason, sizeof(res->reason), "whatsapp %lld: %s%s%s",
-		    (long long)code, what, message ? ": " : "", message ? message : "");
-	} else {
-		snprintf(res->reason, sizeof(res->reason), "whatsapp HTTP %ld: %s%s%s", status,
-		    what, message ? ": " : "", message ? message : "");
-	}
-}
-
 static void
 whatsapp_classify(void *ctx, const struct od_channel_message *m,
     const struct od_channel_reply *reply, struct od_channel_result *res)
@@ -252,24 +223,24 @@ whatsapp_classify(void *ctx, const struct od_channel_message *m,
 			res->outcome = OD_OUTCOME_ACCEPTED;
 			snprintf(res->provider_id, sizeof(res->provider_id), "%s", id);
 		} else {
-			whatsapp_result(res, OD_OUTCOME_UNKNOWN, 0,
+			od_ch_result(res, "whatsapp", OD_OUTCOME_UNKNOWN, 0,
 			    root ? "2xx reply without messages[0].id" : "2xx reply that is not JSON",
 			    0, NULL, st);
 		}
 	} else if (code == 131047) {
 		/* providers.md: outside the 24 h window. */
-		whatsapp_result(res, OD_OUTCOME_PERMANENT, OD_RESULT_FALLBACK,
+		od_ch_result(res, "whatsapp", OD_OUTCOME_PERMANENT, OD_RESULT_FALLBACK,
 		    "outside the customer-service window", code, message, st);
 	} else if (code == 131026) {
 		/* providers.md: not on WhatsApp / old client; never blind-retry. */
-		whatsapp_result(res, OD_OUTCOME_PERMANENT, OD_RESULT_FALLBACK, "undeliverable",
+		od_ch_result(res, "whatsapp", OD_OUTCOME_PERMANENT, OD_RESULT_FALLBACK, "undeliverable",
 		    code, message, st);
 	} else if (code == 130429 || code == 131056) {
-		whatsapp_result(res, OD_OUTCOME_RETRYABLE, 0,
+		od_ch_result(res, "whatsapp", OD_OUTCOME_RETRYABLE, 0,
 		    code == 130429 ? "throughput limit" : "pair rate limit", code, message, st);
-		res->retry_after_ms = whatsapp_retry_after(reply->retry_after);
+		res->retry_after_ms = od_ch_retry_after_ms(reply->retry_after);
 	} else if (code == 132000 || code == 132001) {
-		whatsapp_result(res, OD_OUTCOME_PERMANENT, OD_RESULT_CONFIG,
+		od_ch_result(res, "whatsapp", OD_OUTCOME_PERMANENT, OD_RESULT_CONFIG,
 		    code == 132000 ? "template parameter count mismatch" : "template not found",
 		    code, message, st);
 		w->host->log(w->host_ctx, OD_CH_LOG_ERR, "template %s (language %s) refused by "
@@ -278,21 +249,21 @@ whatsapp_classify(void *ctx, const struct od_channel_message *m,
 		    (long long)code, code == 132000 ? "parameter count mismatch" :
 		    "template does not exist in this language");
 	} else if (code == 131000) {
-		whatsapp_result(res, OD_OUTCOME_RETRYABLE, 0, "generic error", code, message, st);
-		res->retry_after_ms = whatsapp_retry_after(reply->retry_after);
+		od_ch_result(res, "whatsapp", OD_OUTCOME_RETRYABLE, 0, "generic error", code, message, st);
+		res->retry_after_ms = od_ch_retry_after_ms(reply->retry_after);
 	} else if (st == 429) {
-		whatsapp_result(res, OD_OUTCOME_RETRYABLE, 0, "too many requests", code, message,
+		od_ch_result(res, "whatsapp", OD_OUTCOME_RETRYABLE, 0, "too many requests", code, message,
 		    st);
-		res->retry_after_ms = whatsapp_retry_after(reply->retry_after);
+		res->retry_after_ms = od_ch_retry_after_ms(reply->retry_after);
 	} else if (st == 401 || code == 190) {
-		whatsapp_result(res, OD_OUTCOME_PERMANENT, OD_RESULT_CONFIG,
+		od_ch_result(res, "whatsapp", OD_OUTCOME_PERMANENT, OD_RESULT_CONFIG,
 		    "access token refused", code, message, st);
 		w->host->log(w->host_ctx, OD_CH_LOG_ERR, "access token refused (HTTP %ld, error "
 		    "%lld): renew access_token", st, (long long)code);
 	} else if (st >= 400 && st < 500) {
-		whatsapp_result(res, OD_OUTCOME_PERMANENT, 0, "request refused", code, message, st);
+		od_ch_result(res, "whatsapp", OD_OUTCOME_PERMANENT, 0, "request refused", code, message, st);
 	} else {
-		whatsapp_result(res, OD_OUTCOME_UNKNOWN, 0,
+		od_ch_result(res, "whatsapp", OD_OUTCOME_UNKNOWN, 0,
 		    "the message may or may not have been sent", code, message, st);
 	}
 	json_decref(root);
