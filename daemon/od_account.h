@@ -74,6 +74,12 @@ void	od_account_clear(struct od_account *a);
  * on every action (accounts, states).  See od_account_json.c.
  */
 json_t	*od_account_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *err);
+/*
+ * The text json_dumps(v, JSON_COMPACT) gives (malloc'd, NULL when out of
+ * memory), written directly for a flat object of strings, integers and
+ * literals (attempt records); jansson writes anything else.
+ */
+char	*od_account_json_dumps(const json_t *v);
 
 /*
  * The debtor's time zone: a->timezone, else derived from the phone's country

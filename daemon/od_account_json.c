@@ -16,8 +16,11 @@
  */
 #include "od_account.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "od_buf.h"
 
 #define FAST_DEPTH	32
 
@@ -275,4 +278,97 @@ od_account_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *e
 			return v;
 	}
 	return json_loadb(buf, len, flags, err);
+}
+
+/* ---- writing ---- */
+
+/* A string as jansson writes it without flags: '"', '\\' and controls escaped, UTF-8 as is. */
+static int
+dump_string(struct od_buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";	/* as jansson: \\u%04X */
+	size_t	 i, run = 0;
+	char	 e[7];
+
+	if (od_buf_append(b, "\"", 1) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		size_t el = 2;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		if (od_buf_append(b, s + run, i - run) == -1)
+			return -1;
+		run = i + 1;
+		e[0] = '\\';
+		switch (c) {
+		case '"':	e[1] = '"'; break;
+		case '\\':	e[1] = '\\'; break;
+		case '\b':	e[1] = 'b'; break;
+		case '\f':	e[1] = 'f'; break;
+		case '\n':	e[1] = 'n'; break;
+		case '\r':	e[1] = 'r'; break;
+		case '\t':	e[1] = 't'; break;
+		default:
+			memcpy(e + 1, "u00", 3);
+			e[4] = hex[c >> 4];
+			e[5] = hex[c & 15];
+			el = 6;
+		}
+		if (od_buf_append(b, e, el) == -1)
+			return -1;
+	}
+	if (od_buf_append(b, s + run, n - run) == -1 || od_buf_append(b, "\"", 1) == -1)
+		return -1;
+	return 0;
+}
+
+char *
+od_account_json_dumps(const json_t *rec)
+{
+	struct od_buf	 b;
+	const char	*key;
+	json_t		*v;
+	char		 num[32];
+	int		 first = 1;
+
+	if (!json_is_object(rec))
+		return json_dumps(rec, JSON_COMPACT);
+	/* Only a flat object of strings, integers and literals is written here. */
+	json_object_foreach((json_t *)rec, key, v)
+		if (!json_is_string(v) && !json_is_integer(v) && !json_is_boolean(v) &&
+		    !json_is_null(v))
+			return json_dumps(rec, JSON_COMPACT);
+	od_buf_init(&b);
+	if (od_buf_append(&b, "{", 1) == -1)
+		goto fail;
+	json_object_foreach((json_t *)rec, key, v) {
+		int rc;
+
+		if ((!first && od_buf_append(&b, ",", 1) == -1) ||
+		    dump_string(&b, key, strlen(key)) == -1 || od_buf_append(&b, ":", 1) == -1)
+			goto fail;
+		first = 0;
+		if (json_is_string(v))
+			rc = dump_string(&b, json_string_value(v), json_string_length(v));
+		else if (json_is_integer(v)) {
+			int len = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+			    json_integer_value(v));
+			rc = od_buf_append(&b, num, (size_t)len);
+		} else if (json_is_true(v))
+			rc = od_buf_append(&b, "true", 4);
+		else if (json_is_false(v))
+			rc = od_buf_append(&b, "false", 5);
+		else
+			rc = od_buf_append(&b, "null", 4);
+		if (rc == -1)
+			goto fail;
+	}
+	if (od_buf_append(&b, "}", 1) == -1)
+		goto fail;
+	return od_buf_steal(&b);
+fail:
+	od_buf_free(&b);
+	return NULL;
 }

@@ -16,6 +16,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "od_account.h"
 #include "od_daemon.h"
 #include "od_http.h"
 #include "od_job.h"
@@ -397,7 +398,7 @@ action_begin(struct action *a)
 	struct od_job	*j = &a->job;
 
 	if (j->gw == NULL || (a->rec = od_job_attempt(j)) == NULL ||
-	    (a->rec_json = json_dumps(a->rec, JSON_COMPACT)) == NULL) {
+	    (a->rec_json = od_account_json_dumps(a->rec)) == NULL) {
 		/* Nothing was recorded or sent; the lease expires and the action is claimed again. */
 		od_log_err("dispatch", "action %s: cannot record the attempt; left to its lease",
 		    j->action_id);
@@ -556,8 +557,8 @@ action_finish(struct action *a)
 	action_count(a->d, j->records);
 	if (n > 0 && (a->recs = calloc(n, sizeof(*a->recs))) != NULL)
 		for (i = 0; i < n; i++)
-			if ((a->recs[a->nrecs] = json_dumps(json_array_get(j->records, i),
-			    JSON_COMPACT)) != NULL)
+			if ((a->recs[a->nrecs] = od_account_json_dumps(json_array_get(j->records,
+			    i))) != NULL)
 				a->nrecs++;
 	snprintf(a->num[0], sizeof(a->num[0]), "%d", j->next_step);
 	snprintf(a->num[1], sizeof(a->num[1]), "%lld", (long long)j->next_due);
