@@ -188,6 +188,7 @@ int	ctl_cmd_rejected(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_simulate(struct ctl *c, int argc, char **argv);	/* ctl_simulate.c */
 int	ctl_cmd_validate(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_preview(struct ctl *c, int argc, char **argv);
+int	ctl_cmd_reload(struct ctl *c, int argc, char **argv);
 
 /*
  * Sends every item of fp to <prefix>:inbox as kind, pipelined in windows of

@@ -28,6 +28,7 @@ struct od_admin {
 	od_admin_ready_fn		 ready;
 	od_admin_collect_fn		 collect;
 	od_admin_callback_fn		 callback;
+	od_admin_reload_fn		 reload;
 	void				*arg;
 };
 
@@ -179,6 +180,22 @@ admin_request(struct evhttp_request *req, void *arg)
 		admin_text(req, 401, "Unauthorized", "unauthorized\n");
 		return;
 	}
+	if (a->reload != NULL && strcmp(path, "/reload") == 0) {
+		struct od_buf	b;
+		int		ok;
+
+		if (cmd != EVHTTP_REQ_POST) {
+			evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
+			admin_text(req, 405, "Method Not Allowed", "method not allowed\n");
+			return;
+		}
+		od_buf_init(&b);
+		ok = a->reload(a->arg, &b);
+		admin_reply(req, ok ? 200 : 422, ok ? "OK" : "Unprocessable Entity",
+		    "text/plain; charset=utf-8", b.data ? b.data : "", b.len);
+		od_buf_free(&b);
+		return;
+	}
 	if (strcmp(path, "/healthz") != 0 && strcmp(path, "/readyz") != 0 &&
 	    strcmp(path, "/metrics") != 0) {
 		admin_text(req, 404, "Not Found", "not found: try /healthz, /readyz, /metrics\n");
@@ -221,6 +238,7 @@ od_admin_new(struct event_base *base, const struct od_admin_config *cfg, char *e
 	a->ready = cfg->ready;
 	a->collect = cfg->collect;
 	a->callback = cfg->callback;
+	a->reload = cfg->reload;
 	a->arg = cfg->arg;
 	if (cfg->token != NULL && cfg->token[0] != '\0' &&
 	    (a->token = strdup(cfg->token)) == NULL) {

@@ -48,6 +48,13 @@ struct od_admin_callback {
 	char		 answer[512];
 };
 typedef void (*od_admin_callback_fn)(void *arg, struct od_admin_callback *cb);
+/*
+ * POST /reload (behind the bearer token): reloads as SIGHUP does and
+ * writes the outcome ("reloaded ..." or "reload refused" and every
+ * file:line:col error) to out.  Returns 1 when the new set is running.
+ */
+struct od_buf;
+typedef int (*od_admin_reload_fn)(void *arg, struct od_buf *out);
 
 struct od_admin_config {
 	const char		*address;	/* NULL: 127.0.0.1 */
@@ -57,6 +64,7 @@ struct od_admin_config {
 	od_admin_ready_fn	 ready;		/* NULL: always ready */
 	od_admin_collect_fn	 collect;	/* may be NULL */
 	od_admin_callback_fn	 callback;	/* /callbacks/...; NULL: 404 */
+	od_admin_reload_fn	 reload;	/* POST /reload; NULL: 404 */
 	void			*arg;		/* for both callbacks */
 };
 

@@ -8,6 +8,7 @@
 #include <event2/event.h>
 
 #include "od_admin.h"
+#include "od_buf.h"
 #include "od_http.h"
 #include "od_log.h"
 #include "od_notify.h"
@@ -122,52 +123,62 @@ daemon_stop_cb(evutil_socket_t sig, short what, void *arg)
  * replaces the running one.  Actions in flight keep the set they started
  * under until they complete.
  */
-static void
-daemon_reload_cb(evutil_socket_t sig, short what, void *arg)
+/*
+ * A reload: the whole set (configuration, policies, templates, rules,
+ * gateways) is loaded and checked anew; only a set that loaded whole
+ * replaces the running one.  Actions in flight keep the set they started
+ * under until they complete.  The outcome is logged, and written to out when
+ * out is not NULL (POST /reload).  1 when the new set runs.
+ */
+static int
+daemon_reload(struct od_daemon *d, struct od_buf *out)
 {
-	struct od_daemon	*d = arg;
 	struct od_confset	*set;
 	struct od_errors	 errs;
 	size_t			 i;
 
-	(void)sig;
-	(void)what;
 	od_log_info("daemon", "reloading %s", d->config_path);
 	od_notify_reloading();
 	od_errors_init(&errs);
 	set = od_confset_open(d->config_path, &d->overrides, OD_CONFSET_GATEWAYS, &errs);
-	for (i = 0; i < errs.count; i++)
+	if (set != NULL && od_sender_configure(&d->sender, &set->gateways, &errs) == -1) {
+		od_confset_unref(set);
+		set = NULL;
+		/* put the running set's limits back */
+		{
+			struct od_errors	again;
+
+			od_errors_init(&again);
+			od_sender_configure(&d->sender, &d->set->gateways, &again);
+			od_errors_clear(&again);
+		}
+	}
+	for (i = 0; i < errs.count; i++) {
 		od_log_err("config", "%s", errs.msgs[i]);
-	for (i = 0; i < errs.nwarns; i++)
+		if (out)
+			od_buf_printf(out, "%s\n", errs.msgs[i]);
+	}
+	for (i = 0; i < errs.nwarns; i++) {
 		od_log_warn("config", "%s", errs.warns[i]);
+		if (out)
+			od_buf_printf(out, "warning: %s\n", errs.warns[i]);
+	}
 	if (set == NULL) {
 		od_log_err("daemon", "reload refused: %zu error(s); the running configuration stays",
 		    errs.count);
+		if (out)
+			od_buf_printf(out, "reload refused: %zu error(s); the running configuration "
+			    "stays\n", errs.count);
 		od_errors_clear(&errs);
 		d->stats.reloads_failed++;
 		od_metric_inc(d->m.reloads, OD_LABELS("failed"), 1);
 		od_notify_ready();
-		return;
+		return 0;
 	}
 	od_errors_clear(&errs);
 	if (strcmp(set->cfg.redis_url, d->set->cfg.redis_url) != 0 ||
 	    strcmp(set->cfg.prefix, d->set->cfg.prefix) != 0)
 		od_log_warn("daemon", "redis and prefix changes take effect at the next start");
-	if (od_sender_configure(&d->sender, &set->gateways, &errs) == -1) {
-		for (i = 0; i < errs.count; i++)
-			od_log_err("config", "%s", errs.msgs[i]);
-		od_log_err("daemon", "reload refused: the gateways' settings are wrong; the running "
-		    "configuration stays");
-		od_errors_clear(&errs);
-		od_confset_unref(set);
-		/* put the running set's limits back */
-		od_sender_configure(&d->sender, &d->set->gateways, &errs);
-		od_errors_clear(&errs);
-		d->stats.reloads_failed++;
-		od_metric_inc(d->m.reloads, OD_LABELS("failed"), 1);
-		od_notify_ready();
-		return;
-	}
 	od_confset_unref(d->set);
 	d->set = set;
 	od_log_set_level(d->set->cfg.log_level);
@@ -176,7 +187,25 @@ daemon_reload_cb(evutil_socket_t sig, short what, void *arg)
 	od_notify_ready();
 	od_log_info("daemon", "reloaded: %zu policies, %zu templates, %zu gateways",
 	    set->policies.n, set->templates.n, set->gateways.n);
+	if (out)
+		od_buf_printf(out, "reloaded: %zu policies, %zu templates, %zu gateways\n",
+		    set->policies.n, set->templates.n, set->gateways.n);
 	od_dispatch_kick(d);
+	return 1;
+}
+
+static void
+daemon_reload_cb(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	daemon_reload(arg, NULL);
+}
+
+static int
+daemon_reload_admin(void *arg, struct od_buf *out)
+{
+	return daemon_reload(arg, out);
 }
 
 static int
@@ -326,6 +355,7 @@ od_daemon_init(struct od_daemon *d, const char *config_path, const struct od_con
 		ac.ready = daemon_ready;
 		ac.collect = daemon_collect;
 		ac.callback = od_hooks_callback;
+		ac.reload = daemon_reload_admin;
 		ac.arg = d;
 		d->admin = od_admin_new(d->base, &ac, err, errlen);
 		free(token);

@@ -277,9 +277,9 @@ host_secret(void *host_ctx, const char *key)
 		snprintf(k, sizeof(k), "%s_env", key);
 		if ((env = host_setting(gw, k)) != NULL && (val = getenv(env)) != NULL && *val) {
 			v = strdup(val);
-			if (getenv("CREDENTIALS_DIRECTORY") != NULL)
-				od_log_warn("plugin", "gateway %s: secret %s came from the environment "
-				    "(%s); prefer LoadCredential= and %s_file", gw->name, key, env, key);
+			od_log_warn("plugin", "gateway %s: secret %s came from the environment "
+			    "(%s); under systemd prefer LoadCredential= and %s_file", gw->name, key,
+			    env, key);
 		}
 	}
 	if (v == NULL)

@@ -63,6 +63,13 @@ static const struct ctl_command ctl_commands[] = {
 	  "The newest N (default 20) entries of <prefix>:rejected, newest first,\n"
 	  "with the reason.  --json prints them as JSON lines, bodies whole.\n" },
 	{ "simulate", ctl_cmd_simulate, "simulate --accounts FILE --from YYYY-MM-DD --days N [--policy NAME] [--events FILE] [--format table|csv|json] [--timeline|--summary-only] [--limit-accounts K]", "what would be sent, on a virtual clock (no Redis)", "Runs the daemon's decisions (policies, holds, contact rules, consent,\nopt-outs, fallbacks, templates) for the accounts in FILE (JSON lines) over\nN days from YYYY-MM-DD 00:00 UTC; every send is taken as accepted.\nEVENTS holds event documents with an \"at\" instant (ISO 8601).  Bad lines\nare reported on stderr (exit status 1).  Default: the timeline, then the\nsummary; --timeline or --summary-only prints only one.  See docs/simulate.md.\n" },
+	{ "reload", ctl_cmd_reload, "reload [--admin HOST:PORT]",
+	  "make the running daemon reload its configuration set",
+	  "POSTs /reload to the daemon's admin server (admin.address and\n"
+	  "admin.port of the configuration, or --admin; OUTREACHD_ADMIN_TOKEN for\n"
+	  "its bearer token) and prints the outcome: \"reloaded ...\", or every\n"
+	  "error as file:line:col and \"reload refused\" (exit 1; the running\n"
+	  "set stays).  Under systemd, systemctl reload outreachd does the same.\n" },
 	{ "validate", ctl_cmd_validate, "validate",
 	  "check the configuration, policies, templates, rules and gateways",
 	  "Loads everything the daemon would, as one set, and prints\n"
