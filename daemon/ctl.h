@@ -27,21 +27,6 @@
 
 /* ---- Redis address ------------------------------------------------------ */
 
-struct ctl_redis_addr {
-	char	host[256];	/* TCP host ("" for a Unix socket) */
-	int	port;		/* TCP port, default 6379 */
-	char	path[256];	/* Unix socket path, or "" */
-	int	db;		/* SELECT db, default 0 */
-	char	password[256];	/* AUTH password, or "" */
-};
-
-/*
- * Parses "redis://[[user]:password@]host[:port][/db]" (host may be "[::1]")
- * or "unix:/path/to/socket[?db=N]".  Returns 0, or -1 with a one-line reason in err.
- */
-int	ctl_redis_url_parse(const char *url, struct ctl_redis_addr *a,
-	    char *err, size_t errlen);
-
 /* ---- the running tool ----------------------------------------------------- */
 
 struct ctl {

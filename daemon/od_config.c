@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 
 #include "od_log.h"
+#include "od_queue.h"
 #include "od_time.h"
 #include "od_yaml.h"
 
@@ -226,11 +227,10 @@ cfg_prefix_valid(const char *s)
 static int
 cfg_redis_valid(const char *s)
 {
-	if (strncmp(s, "redis://", 8) == 0)
-		return s[8] != '\0' && s[8] != '/';
-	if (strncmp(s, "unix:", 5) == 0)
-		return s[5] == '/' && s[6] != '\0';
-	return 0;
+	struct od_redis_addr	a;
+	char			err[256];
+
+	return od_redis_url_parse(s, &a, err, sizeof(err)) == 0;
 }
 
 

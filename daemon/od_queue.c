@@ -1,6 +1,8 @@
 #include "od_queue.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +37,7 @@ struct queue_conn {
 
 struct od_queue {
 	struct event_base	*base;
-	char			 host[256];
-	int			 port, db, is_unix;
+	struct od_redis_addr	 addr;
 	struct od_keys		 keys;
 	char			 sha[OD_SCRIPT_MAX][41];
 	struct queue_conn	 main, inbox;
@@ -98,92 +99,173 @@ od_keys_hist(const struct od_keys *k, const char *id, char *buf, size_t len)
 	return buf;
 }
 
-int
-od_queue_parse_url(const char *url, char *host, size_t hostlen, int *port, int *db, int *is_unix)
+static int
+queue_url_number(const char *s, size_t n, long lo, long hi, long *out)
 {
-	const char	*p, *slash, *colon, *q;
-	char		*end;
+	long	 v = 0;
+	size_t	 i;
+
+	if (n == 0 || n > 9)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	if (v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+queue_url_copy(char *dst, size_t dstlen, const char *s, size_t n)
+{
+	if (n >= dstlen)
+		return -1;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+	return 0;
+}
+
+int
+od_redis_url_parse(const char *url, struct od_redis_addr *a, char *err, size_t errlen)
+{
+	const char	*p, *q, *auth_end, *at, *hs, *he, *colon, *slash;
 	long		 v;
 
-	*port = 6379;
-	*db = 0;
-	*is_unix = 0;
+	memset(a, 0, sizeof(*a));
+	a->port = 6379;
+	if (url == NULL || *url == '\0') {
+		snprintf(err, errlen, "empty Redis URL");
+		return -1;
+	}
 	if (strncmp(url, "unix:", 5) == 0) {
-		*is_unix = 1;
 		p = url + 5;
+		if (strncmp(p, "//", 2) == 0)
+			p += 2;
 		q = strchr(p, '?');
-		if ((size_t)(q ? q - p : (long)strlen(p)) >= hostlen || (q ? q == p : *p == '\0'))
+		if (*p == '\0' || q == p) {
+			snprintf(err, errlen, "Redis URL \"%s\": no socket path", url);
 			return -1;
-		snprintf(host, hostlen, "%.*s", (int)(q ? q - p : (long)strlen(p)), p);
-		if (q != NULL) {
-			if (strncmp(q, "?db=", 4) != 0)
+		}
+		if (q != NULL) {			/* unix:/path?db=N */
+			if (strncmp(q, "?db=", 4) != 0 ||
+			    queue_url_number(q + 4, strlen(q + 4), 0, INT_MAX, &v) == -1) {
+				snprintf(err, errlen, "Redis URL \"%s\": expected ?db=N after "
+				    "the socket path", url);
 				return -1;
-			v = strtol(q + 4, &end, 10);
-			if (*end != '\0' || v < 0 || v > 1000)
-				return -1;
-			*db = (int)v;
+			}
+			a->db = (int)v;
+		}
+		if (queue_url_copy(a->path, sizeof(a->path), p, q ? (size_t)(q - p) : strlen(p)) == -1) {
+			snprintf(err, errlen, "Redis URL \"%s\": socket path too long", url);
+			return -1;
 		}
 		return 0;
 	}
-	if (strncmp(url, "redis://", 8) != 0)
+	if (strncmp(url, "redis://", 8) != 0) {
+		snprintf(err, errlen, "Redis URL \"%s\": expected redis://host:port[/db] "
+		    "or unix:/path", url);
 		return -1;
+	}
 	p = url + 8;
-	if ((q = strchr(p, '@')) != NULL)	/* credentials are not supported: refuse */
-		return -1;
 	slash = strchr(p, '/');
-	colon = strchr(p, ':');
-	if (colon != NULL && slash != NULL && colon > slash)
-		colon = NULL;
-	q = colon ? colon : (slash ? slash : p + strlen(p));
-	if (q == p || (size_t)(q - p) >= hostlen)
-		return -1;
-	snprintf(host, hostlen, "%.*s", (int)(q - p), p);
-	if (colon != NULL) {
-		v = strtol(colon + 1, &end, 10);
-		if (end == colon + 1 || v <= 0 || v > 65535 || (*end != '\0' && *end != '/'))
+	auth_end = slash ? slash : p + strlen(p);
+	/* userinfo: the last '@' before the path */
+	at = NULL;
+	for (hs = p; hs < auth_end; hs++)
+		if (*hs == '@')
+			at = hs;
+	if (at != NULL) {
+		colon = memchr(p, ':', (size_t)(at - p));
+		hs = colon ? colon + 1 : p;
+		if (queue_url_copy(a->password, sizeof(a->password), hs, (size_t)(at - hs)) == -1) {
+			snprintf(err, errlen, "Redis URL: password too long");
 			return -1;
-		*port = (int)v;
+		}
+		p = at + 1;
+	}
+	/* host[:port] */
+	if (*p == '[') {
+		he = memchr(p, ']', (size_t)(auth_end - p));
+		if (he == NULL) {
+			snprintf(err, errlen, "Redis URL \"%s\": no ']' after the IPv6 address", url);
+			return -1;
+		}
+		hs = p + 1;
+		colon = he + 1 < auth_end && he[1] == ':' ? he + 1 : NULL;
+		if (colon == NULL && he + 1 != auth_end) {
+			snprintf(err, errlen, "Redis URL \"%s\": bad host", url);
+			return -1;
+		}
+	} else {
+		hs = p;
+		colon = memchr(p, ':', (size_t)(auth_end - p));
+		he = colon ? colon : auth_end;
+	}
+	if (he == hs) {
+		snprintf(err, errlen, "Redis URL \"%s\": no host", url);
+		return -1;
+	}
+	if (queue_url_copy(a->host, sizeof(a->host), hs, (size_t)(he - hs)) == -1) {
+		snprintf(err, errlen, "Redis URL \"%s\": host too long", url);
+		return -1;
+	}
+	if (colon != NULL) {
+		if (queue_url_number(colon + 1, (size_t)(auth_end - colon - 1), 1, 65535, &v) == -1) {
+			snprintf(err, errlen, "Redis URL \"%s\": port must be 1 to 65535", url);
+			return -1;
+		}
+		a->port = (int)v;
 	}
 	if (slash != NULL && slash[1] != '\0') {
-		v = strtol(slash + 1, &end, 10);
-		if (*end != '\0' || v < 0 || v > 1000)
+		if (queue_url_number(slash + 1, strlen(slash + 1), 0, INT_MAX, &v) == -1) {
+			snprintf(err, errlen, "Redis URL \"%s\": database must be a number", url);
 			return -1;
-		*db = (int)v;
+		}
+		a->db = (int)v;
 	}
 	return 0;
 }
 
+
 redisContext *
 od_queue_connect_sync(const char *url, char *err, size_t errlen)
 {
-	redisContext	*c;
-	redisReply	*r;
-	struct timeval	 tv = { 5, 0 };
-	char		 host[256];
-	int		 port, db, is_unix;
+	struct od_redis_addr	 a;
+	redisContext		*c;
+	redisReply		*r = NULL;
+	struct timeval		 tv = { 5, 0 };
 
-	if (od_queue_parse_url(url, host, sizeof(host), &port, &db, &is_unix) == -1) {
-		snprintf(err, errlen, "bad Redis URL '%s' (want redis://host:port[/db] or unix:/path)", url);
+	if (od_redis_url_parse(url, &a, err, errlen) == -1)
 		return NULL;
-	}
-	c = is_unix ? redisConnectUnixWithTimeout(host, tv) : redisConnectWithTimeout(host, port, tv);
+	c = a.path[0] ? redisConnectUnixWithTimeout(a.path, tv) :
+	    redisConnectWithTimeout(a.host, a.port, tv);
 	if (c == NULL || c->err) {
 		snprintf(err, errlen, "cannot connect to Redis at %s: %s", url,
 		    c ? c->errstr : "out of memory");
 		redisFree(c);
 		return NULL;
 	}
-	if (db != 0) {
-		r = redisCommand(c, "SELECT %d", db);
-		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-			snprintf(err, errlen, "SELECT %d: %s", db, r ? r->str : c->errstr);
-			freeReplyObject(r);
-			redisFree(c);
-			return NULL;
-		}
-		freeReplyObject(r);
+	if (a.password[0] != '\0' &&
+	    ((r = redisCommand(c, "AUTH %s", a.password)) == NULL || r->type == REDIS_REPLY_ERROR)) {
+		snprintf(err, errlen, "AUTH: %s", r ? r->str : c->errstr);
+		goto fail;
 	}
+	freeReplyObject(r);
+	r = NULL;
+	if (a.db != 0 &&
+	    ((r = redisCommand(c, "SELECT %d", a.db)) == NULL || r->type == REDIS_REPLY_ERROR)) {
+		snprintf(err, errlen, "SELECT %d: %s", a.db, r ? r->str : c->errstr);
+		goto fail;
+	}
+	freeReplyObject(r);
 	return c;
+fail:
+	freeReplyObject(r);
+	redisFree(c);
+	return NULL;
 }
 
 static void queue_connect_async(struct od_queue *q, struct queue_conn *c);
@@ -251,7 +333,8 @@ queue_connect_async(struct od_queue *q, struct queue_conn *c)
 	redisAsyncContext	*ac;
 	char			 db[16];
 
-	ac = q->is_unix ? redisAsyncConnectUnix(q->host) : redisAsyncConnect(q->host, q->port);
+	ac = q->addr.path[0] ? redisAsyncConnectUnix(q->addr.path) :
+	    redisAsyncConnect(q->addr.host, q->addr.port);
 	if (ac == NULL || ac->err) {
 		od_log_err("queue", "%s connection: %s", c->name, ac ? ac->errstr : "out of memory");
 		if (ac)
@@ -264,8 +347,11 @@ queue_connect_async(struct od_queue *q, struct queue_conn *c)
 	redisLibeventAttach(ac, q->base);
 	redisAsyncSetConnectCallback(ac, queue_on_connect);
 	redisAsyncSetDisconnectCallback(ac, queue_on_disconnect);
-	if (q->db != 0) {
-		snprintf(db, sizeof(db), "%d", q->db);
+	/* Commands queue behind these: AUTH and SELECT go first on every connection. */
+	if (q->addr.password[0] != '\0')
+		redisAsyncCommand(ac, NULL, NULL, "AUTH %s", q->addr.password);
+	if (q->addr.db != 0) {
+		snprintf(db, sizeof(db), "%d", q->addr.db);
 		redisAsyncCommand(ac, NULL, NULL, "SELECT %s", db);
 	}
 }
@@ -284,8 +370,7 @@ od_queue_new(struct event_base *base, const char *url, const char *prefix, char 
 	}
 	q->base = base;
 	od_keys_init(&q->keys, prefix);
-	if (od_queue_parse_url(url, q->host, sizeof(q->host), &q->port, &q->db, &q->is_unix) == -1) {
-		snprintf(err, errlen, "bad Redis URL '%s' (want redis://host:port[/db] or unix:/path)", url);
+	if (od_redis_url_parse(url, &q->addr, err, errlen) == -1) {
 		free(q);
 		return NULL;
 	}

@@ -69,9 +69,19 @@ int	od_queue_script(struct od_queue *q, enum od_script s, od_queue_cb *cb, void 
 /* The script's source (with the shared prelude), for outreachctl and tests. */
 const char *od_queue_script_source(enum od_script s);
 
-/* Parses redis://host:port[/db] or unix:/path[?db=N]; 0 or -1. */
-int	od_queue_parse_url(const char *url, char *host, size_t hostlen, int *port, int *db,
-	    int *is_unix);
+struct od_redis_addr {
+	char	host[256];	/* TCP host ("" for a Unix socket) */
+	int	port;		/* TCP port, default 6379 */
+	char	path[256];	/* Unix socket path, or "" */
+	int	db;		/* SELECT db, default 0 */
+	char	password[256];	/* AUTH password, or "" */
+};
+
+/*
+ * Parses "redis://[[user]:password@]host[:port][/db]" (host may be "[::1]")
+ * or "unix:/path/to/socket[?db=N]".  0, or -1 with a one-line reason in err.
+ */
+int	od_redis_url_parse(const char *url, struct od_redis_addr *a, char *err, size_t errlen);
 /* A blocking connection for tools (outreachctl, tests).  NULL with err set. */
 redisContext *od_queue_connect_sync(const char *url, char *err, size_t errlen);
 

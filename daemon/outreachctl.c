@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "od_config.h"
+#include "od_queue.h"
 #include "od_error.h"
 #include "od_time.h"
 
@@ -260,7 +261,7 @@ ctl_redis_ok(struct ctl *c, redisContext *rc, const char *what, int argc, const 
 redisContext *
 ctl_redis(struct ctl *c)
 {
-	struct ctl_redis_addr	 a;
+	struct od_redis_addr	 a;
 	struct timeval		 tv = { 5, 0 }, cmdtv = { 60, 0 };
 	redisContext		*rc;
 	char			 err[512], db[16];
@@ -270,7 +271,7 @@ ctl_redis(struct ctl *c)
 		return c->redis;
 	if (ctl_resolve(c) == -1)
 		return NULL;
-	if (ctl_redis_url_parse(c->redis_url, &a, err, sizeof(err)) == -1) {
+	if (od_redis_url_parse(c->redis_url, &a, err, sizeof(err)) == -1) {
 		ctl_errx(c, "%s", err);
 		return NULL;
 	}

@@ -25,43 +25,44 @@
 
 #include "ctl_util.c"
 #include "ctl_send.c"
+#include "od_queue.h"
 
 /* ---- Redis URL ------------------------------------------------------------- */
 
 static void
 test_url_forms(void **state)
 {
-	struct ctl_redis_addr	 a;
+	struct od_redis_addr	 a;
 	char			 err[256];
 
 	(void)state;
-	assert_int_equal(ctl_redis_url_parse("redis://127.0.0.1:6380/2", &a, err, sizeof(err)), 0);
+	assert_int_equal(od_redis_url_parse("redis://127.0.0.1:6380/2", &a, err, sizeof(err)), 0);
 	assert_string_equal(a.host, "127.0.0.1");
 	assert_int_equal(a.port, 6380);
 	assert_int_equal(a.db, 2);
 	assert_string_equal(a.path, "");
 
-	assert_int_equal(ctl_redis_url_parse("redis://localhost", &a, err, sizeof(err)), 0);
+	assert_int_equal(od_redis_url_parse("redis://localhost", &a, err, sizeof(err)), 0);
 	assert_string_equal(a.host, "localhost");
 	assert_int_equal(a.port, 6379);
 	assert_int_equal(a.db, 0);
 
-	assert_int_equal(ctl_redis_url_parse("redis://:s3cret@db.internal:7000/", &a, err,
+	assert_int_equal(od_redis_url_parse("redis://:s3cret@db.internal:7000/", &a, err,
 	    sizeof(err)), 0);
 	assert_string_equal(a.password, "s3cret");
 	assert_string_equal(a.host, "db.internal");
 	assert_int_equal(a.port, 7000);
 
-	assert_int_equal(ctl_redis_url_parse("redis://[::1]:6390/1", &a, err, sizeof(err)), 0);
+	assert_int_equal(od_redis_url_parse("redis://[::1]:6390/1", &a, err, sizeof(err)), 0);
 	assert_string_equal(a.host, "::1");
 	assert_int_equal(a.port, 6390);
 	assert_int_equal(a.db, 1);
 
-	assert_int_equal(ctl_redis_url_parse("unix:/run/redis/redis.sock", &a, err, sizeof(err)), 0);
+	assert_int_equal(od_redis_url_parse("unix:/run/redis/redis.sock", &a, err, sizeof(err)), 0);
 	assert_string_equal(a.path, "/run/redis/redis.sock");
-	assert_int_equal(ctl_redis_url_parse("unix:///tmp/r.sock", &a, err, sizeof(err)), 0);
+	assert_int_equal(od_redis_url_parse("unix:///tmp/r.sock", &a, err, sizeof(err)), 0);
 	assert_string_equal(a.path, "/tmp/r.sock");
-	assert_int_equal(ctl_redis_url_parse("unix:/tmp/r.sock?db=3", &a, err, sizeof(err)), 0);
+	assert_int_equal(od_redis_url_parse("unix:/tmp/r.sock?db=3", &a, err, sizeof(err)), 0);
 	assert_string_equal(a.path, "/tmp/r.sock");
 	assert_int_equal(a.db, 3);
 }
@@ -69,27 +70,27 @@ test_url_forms(void **state)
 static void
 test_url_errors(void **state)
 {
-	struct ctl_redis_addr	 a;
+	struct od_redis_addr	 a;
 	char			 err[256];
 
 	(void)state;
-	assert_int_equal(ctl_redis_url_parse("http://127.0.0.1:6379", &a, err, sizeof(err)), -1);
+	assert_int_equal(od_redis_url_parse("http://127.0.0.1:6379", &a, err, sizeof(err)), -1);
 	assert_string_equal(err, "Redis URL \"http://127.0.0.1:6379\": expected "
 	    "redis://host:port[/db] or unix:/path");
-	assert_int_equal(ctl_redis_url_parse("redis://h:0", &a, err, sizeof(err)), -1);
+	assert_int_equal(od_redis_url_parse("redis://h:0", &a, err, sizeof(err)), -1);
 	assert_string_equal(err, "Redis URL \"redis://h:0\": port must be 1 to 65535");
-	assert_int_equal(ctl_redis_url_parse("redis://h:65536", &a, err, sizeof(err)), -1);
+	assert_int_equal(od_redis_url_parse("redis://h:65536", &a, err, sizeof(err)), -1);
 	assert_string_equal(err, "Redis URL \"redis://h:65536\": port must be 1 to 65535");
-	assert_int_equal(ctl_redis_url_parse("redis://h:6379/x", &a, err, sizeof(err)), -1);
+	assert_int_equal(od_redis_url_parse("redis://h:6379/x", &a, err, sizeof(err)), -1);
 	assert_string_equal(err, "Redis URL \"redis://h:6379/x\": database must be a number");
-	assert_int_equal(ctl_redis_url_parse("redis://:6379", &a, err, sizeof(err)), -1);
+	assert_int_equal(od_redis_url_parse("redis://:6379", &a, err, sizeof(err)), -1);
 	assert_string_equal(err, "Redis URL \"redis://:6379\": no host");
-	assert_int_equal(ctl_redis_url_parse("unix:", &a, err, sizeof(err)), -1);
+	assert_int_equal(od_redis_url_parse("unix:", &a, err, sizeof(err)), -1);
 	assert_string_equal(err, "Redis URL \"unix:\": no socket path");
-	assert_int_equal(ctl_redis_url_parse("unix:/tmp/r.sock?x=1", &a, err, sizeof(err)), -1);
+	assert_int_equal(od_redis_url_parse("unix:/tmp/r.sock?x=1", &a, err, sizeof(err)), -1);
 	assert_string_equal(err, "Redis URL \"unix:/tmp/r.sock?x=1\": expected ?db=N after "
 	    "the socket path");
-	assert_int_equal(ctl_redis_url_parse("", &a, err, sizeof(err)), -1);
+	assert_int_equal(od_redis_url_parse("", &a, err, sizeof(err)), -1);
 	assert_string_equal(err, "empty Redis URL");
 }
 
