@@ -1,12 +1,15 @@
 /*
- * od_test_host: the recording host table plugin tests hand to plugins.
+ * od_test_host: the host table and fixture plugin tests hand to plugins.
  */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
 #include "od_test_host.h"
 
-#include <ctype.h>
 #include <dlfcn.h>
-#include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +23,6 @@ th_strdup(const char *s)
 	if (d == NULL)
 		abort();
 	return d;
-}
-
-static int
-th_clean(const char *s)
-{
-	return s != NULL && strpbrk(s, "\r\n") == NULL;
 }
 
 static void
@@ -112,37 +109,8 @@ od_test_host_log(const struct od_test_host *h)
 	return h->log.data != NULL ? h->log.data : "";
 }
 
-void
-od_test_req_init(struct od_test_req *r)
-{
-	memset(r, 0, sizeof(*r));
-	od_buf_init(&r->body);
-}
-
-void
-od_test_req_clear(struct od_test_req *r)
-{
-	size_t	i;
-
-	if (r == NULL)
-		return;
-	free(r->url);
-	free(r->method);
-	for (i = 0; i < r->nheaders; i++)
-		free(r->headers[i]);
-	free(r->headers);
-	od_buf_free(&r->body);
-	free(r->user);
-	free(r->password);
-	free(r->mail_from);
-	for (i = 0; i < r->nrcpts; i++)
-		free(r->rcpts[i]);
-	free(r->rcpts);
-	od_test_req_init(r);
-}
-
 const char *
-od_test_req_header(const struct od_test_req *r, const char *name)
+od_test_req_header(const struct od_request *r, const char *name)
 {
 	size_t	i, n = strlen(name);
 
@@ -158,7 +126,17 @@ od_test_req_header(const struct od_test_req *r, const char *name)
 	return NULL;
 }
 
-/* The host table. */
+int
+od_test_req_has_body(const struct od_request *r)
+{
+	/* od_request_init leaves the body unallocated; any req_body call allocates it. */
+	return r->body.data != NULL;
+}
+
+/*
+ * The host table: the core's (od_plugin_host()) for requests and buffers;
+ * log, settings and secrets from a struct od_test_host.
+ */
 
 static void
 th_log(void *host_ctx, int level, const char *fmt, ...)
@@ -189,198 +167,18 @@ th_secret(void *host_ctx, const char *key)
 	return th_kv_get(h->secrets, h->nsecrets, key);
 }
 
-static int
-th_set(struct od_test_req *r, char **dst, const char *v)
-{
-	if (!th_clean(v)) {
-		r->refused = 1;
-		return -1;
-	}
-	free(*dst);
-	*dst = th_strdup(v);
-	return 0;
-}
-
-static int
-th_push(struct od_test_req *r, char ***v, size_t *n, const char *s)
-{
-	if (!th_clean(s)) {
-		r->refused = 1;
-		return -1;
-	}
-	if ((*v = realloc(*v, (*n + 1) * sizeof(**v))) == NULL)
-		abort();
-	(*v)[(*n)++] = th_strdup(s);
-	return 0;
-}
-
-static int
-th_req_url(void *req, const char *url)
-{
-	struct od_test_req *r = req;
-
-	return th_set(r, &r->url, url);
-}
-
-static int
-th_req_method(void *req, const char *method)
-{
-	struct od_test_req *r = req;
-
-	return th_set(r, &r->method, method);
-}
-
-static int
-th_req_header(void *req, const char *header)
-{
-	struct od_test_req *r = req;
-
-	return th_push(r, &r->headers, &r->nheaders, header);
-}
-
-static int
-th_req_body(void *req, const void *data, size_t len)
-{
-	struct od_test_req *r = req;
-
-	od_buf_reset(&r->body);
-	r->has_body = 1;
-	return od_buf_append(&r->body, data, len);
-}
-
-static int
-th_req_basic_auth(void *req, const char *user, const char *password)
-{
-	struct od_test_req *r = req;
-
-	if (th_set(r, &r->user, user) == -1)
-		return -1;
-	return th_set(r, &r->password, password);
-}
-
-static int
-th_req_mail_from(void *req, const char *addr)
-{
-	struct od_test_req *r = req;
-
-	return th_set(r, &r->mail_from, addr);
-}
-
-static int
-th_req_mail_rcpt(void *req, const char *addr)
-{
-	struct od_test_req *r = req;
-
-	return th_push(r, &r->rcpts, &r->nrcpts, addr);
-}
-
-static void *
-th_buf_new(void)
-{
-	struct od_buf *b = calloc(1, sizeof(*b));
-
-	if (b != NULL)
-		od_buf_init(b);
-	return b;
-}
-
-static void
-th_buf_free(void *buf)
-{
-	od_buf_free(buf);
-	free(buf);
-}
-
-static int
-th_buf_append(void *buf, const void *data, size_t len)
-{
-	return od_buf_append(buf, data, len);
-}
-
-static int
-th_buf_printf(void *buf, const char *fmt, ...)
-{
-	char	*s = NULL;
-	int	 n, rc;
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return -1;
-	rc = od_buf_append(buf, s, (size_t)n);
-	free(s);
-	return rc;
-}
-
-static int
-th_buf_json_string(void *buf, const char *s)
-{
-	return od_buf_json_string(buf, s);
-}
-
-static int
-th_buf_urlencode(void *buf, const char *s)
-{
-	static const char	 hex[] = "0123456789ABCDEF";
-	const unsigned char	*p;
-	char			 enc[3];
-
-	for (p = (const unsigned char *)s; *p; p++) {
-		if (isalnum(*p) || *p == '-' || *p == '_' || *p == '.' || *p == '~') {
-			if (od_buf_putc(buf, (char)*p) == -1)
-				return -1;
-		} else if (*p == ' ') {
-			if (od_buf_putc(buf, '+') == -1)
-				return -1;
-		} else {
-			enc[0] = '%';
-			enc[1] = hex[*p >> 4];
-			enc[2] = hex[*p & 15];
-			if (od_buf_append(buf, enc, 3) == -1)
-				return -1;
-		}
-	}
-	return od_buf_append(buf, "", 0);
-}
-
-static const char *
-th_buf_data(void *buf, size_t *len)
-{
-	struct od_buf *b = buf;
-
-	if (len != NULL)
-		*len = b->len;
-	return b->data != NULL ? b->data : "";
-}
-
-static const struct od_channel_host th_host = {
-	.abi_version = OD_CHANNEL_ABI_VERSION,
-	.size = sizeof(struct od_channel_host),
-	.log = th_log,
-	.setting = th_setting,
-	.secret = th_secret,
-	.req_url = th_req_url,
-	.req_method = th_req_method,
-	.req_header = th_req_header,
-	.req_body = th_req_body,
-	.req_basic_auth = th_req_basic_auth,
-	.req_mail_from = th_req_mail_from,
-	.req_mail_rcpt = th_req_mail_rcpt,
-	.buf_new = th_buf_new,
-	.buf_free = th_buf_free,
-	.buf_append = th_buf_append,
-	.buf_printf = th_buf_printf,
-	.buf_json_string = th_buf_json_string,
-	.buf_urlencode = th_buf_urlencode,
-	.buf_data = th_buf_data,
-};
-
 const struct od_channel_host *
 od_test_host_table(void)
 {
-	return &th_host;
+	static struct od_channel_host	table;
+
+	if (table.abi_version == 0) {
+		table = *od_plugin_host();
+		table.log = th_log;
+		table.setting = th_setting;
+		table.secret = th_secret;
+	}
+	return &table;
 }
 
 /* Form decoding. */
@@ -557,4 +355,117 @@ od_test_classify(const struct od_channel_plugin *p, void *ctx,
 	p->classify(ctx, m, &reply, res);
 	free(body);
 	return 0;
+}
+
+void
+od_test_assert_form(const char *form, const char *key, const char *want)
+{
+	char *v = od_test_form_get(form, key);
+
+	if (want == NULL) {
+		assert_null(v);
+		return;
+	}
+	assert_non_null(v);
+	assert_string_equal(v, want);
+	assert_int_equal(od_test_form_count(form, key), 1);
+	free(v);
+}
+
+/* The plugin fixture. */
+
+struct od_test_fx *
+od_test_fx_open(const char *name)
+{
+	struct od_test_fx	*f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		abort();
+	f->p = od_test_plugin_open(name, &f->dl, f->err, sizeof(f->err));
+	if (f->p == NULL) {
+		fprintf(stderr, "%s\n", f->err);
+		free(f);
+		return NULL;
+	}
+	od_test_host_init(&f->host);
+	od_request_init(&f->req);
+	return f;
+}
+
+void
+od_test_fx_close(struct od_test_fx *f)
+{
+	if (f == NULL)
+		return;
+	if (f->ctx != NULL)
+		f->p->fini(f->ctx);
+	od_request_clear(&f->req);
+	od_test_host_clear(&f->host);
+	dlclose(f->dl);
+	free(f);
+}
+
+int
+od_test_fx_teardown(void **state)
+{
+	od_test_fx_close(*state);
+	*state = NULL;
+	return 0;
+}
+
+int
+od_test_fx_init(struct od_test_fx *f)
+{
+	if (f->ctx != NULL) {
+		f->p->fini(f->ctx);
+		f->ctx = NULL;
+	}
+	return f->p->init(od_test_host_table(), &f->host, &f->ctx, f->err, sizeof(f->err));
+}
+
+int
+od_test_fx_build(struct od_test_fx *f, const struct od_channel_message *m)
+{
+	struct od_channel_request r = { .req = &f->req };
+
+	od_request_clear(&f->req);
+	return f->p->build(f->ctx, m, &r, f->err, sizeof(f->err));
+}
+
+void
+od_test_assert_abi(const struct od_test_fx *f, const char *name, enum od_transport transport,
+    unsigned kinds, const char *hidden_symbol)
+{
+	assert_int_equal(f->p->abi_version, OD_CHANNEL_ABI_VERSION);
+	assert_int_equal(f->p->size, sizeof(struct od_channel_plugin));
+	assert_string_equal(f->p->name, name);
+	assert_int_equal(f->p->transport, transport);
+	assert_int_equal(f->p->kinds, kinds);
+	/* Hidden visibility: nothing but the entry point is exported. */
+	assert_null(dlsym(f->dl, hidden_symbol));
+}
+
+void
+od_test_assert_classify(struct od_test_fx *f, const struct od_channel_message *m,
+    const char *dir, const struct od_test_expect *cases, size_t ncases)
+{
+	const char		*proto = f->p->transport == OD_TRANSPORT_SMTP ? "SMTP" : "HTTP";
+	struct od_channel_result res;
+	char			 path[256];
+	size_t			 i;
+
+	for (i = 0; i < ncases; i++) {
+		const struct od_test_expect *e = &cases[i];
+
+		snprintf(path, sizeof(path), "%s/%s", dir, e->fixture);
+		print_message("%s (%s %ld)\n", e->fixture, proto, e->status);
+		assert_int_equal(od_test_classify(f->p, f->ctx, m, path, e->status, e->retry_after,
+		    &res), 0);
+		assert_int_equal(res.outcome, e->outcome);
+		assert_int_equal(res.flags, e->flags);
+		assert_int_equal(res.retry_after_ms, e->retry_ms);
+		assert_string_equal(res.code, e->code);
+		assert_string_equal(res.reason, e->reason);
+		assert_string_equal(res.provider_id, e->provider_id);
+	}
 }

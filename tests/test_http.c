@@ -176,12 +176,52 @@ fx_script(struct fx *f, enum od_httpd_action action, int status, const char *hea
 	od_httpd_script(f->srv, &r);
 }
 
+/* Points the request at the URL fmt makes, with body (NULL: none). */
+static void __attribute__((format(printf, 3, 4)))
+fx_request(struct fx *f, const char *body, const char *fmt, ...)
+{
+	char	url[300];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(url, sizeof(url), fmt, ap);
+	va_end(ap);
+	fx_set(&f->req.url, url);
+	if (body != NULL)
+		od_buf_puts(&f->req.body, body);
+}
+
+/* Performs the request and runs the loop until its callback came. */
+static void
+fx_send(struct fx *f)
+{
+	fx_perform(f);
+	fx_run(f, f->ndone + 1);
+}
+
+/* A loopback TCP socket bound to a free port (in *sin); listening when backlog >= 0. */
+static int
+loopback_socket(struct sockaddr_in *sin, int backlog)
+{
+	socklen_t	len = sizeof(*sin);
+	int		fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)sin, sizeof(*sin)), 0);
+	if (backlog >= 0)
+		assert_int_equal(listen(fd, backlog), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)sin, &len), 0);
+	return fd;
+}
+
 static void
 test_post_201_json(void **state)
 {
 	struct fx			*f = fx_new(0);
 	const struct od_httpd_request	*q;
-	char				 url[300];
 	static const char		 form[] = "To=%2B51987654321&From=%2B15005550006&"
 					    "Body=Hola+Mar%C3%ADa%2C+su+cuota+vence+hoy";
 
@@ -189,8 +229,7 @@ test_post_201_json(void **state)
 	fx_script(f, OD_HTTPD_REPLY, 201, "Content-Type: application/json; charset=utf-8\r\n"
 	    "Twilio-Request-Id: RQ0123\r\n",
 	    "{\"sid\":\"SM0123456789abcdef\",\"status\":\"queued\",\"num_segments\":\"1\"}", 0);
-	snprintf(url, sizeof(url), "%s/2010-04-01/Accounts/AC1/Messages.json", f->url);
-	fx_set(&f->req.url, url);
+	fx_request(f, NULL, "%s/2010-04-01/Accounts/AC1/Messages.json", f->url);
 	fx_set(&f->req.method, "POST");
 	fx_push(&f->req.headers, &f->req.nheaders, "Content-Type: application/x-www-form-urlencoded");
 	fx_push(&f->req.headers, &f->req.nheaders, "Accept: application/json");
@@ -235,17 +274,13 @@ test_keepalive_reuses_connection(void **state)
 {
 	struct fx			*f = fx_new(0);
 	const struct od_httpd_request	*q;
-	char				 url[300];
 
 	(void)state;
 	fx_script(f, OD_HTTPD_REPLY, 200, "Content-Type: text/plain\r\n", "0: Accepted for delivery", 0);
-	snprintf(url, sizeof(url), "%s/cgi-bin/sendsms?username=od&to=%%2B51987654321&text=Hola", f->url);
-	fx_set(&f->req.url, url);
+	fx_request(f, NULL, "%s/cgi-bin/sendsms?username=od&to=%%2B51987654321&text=Hola", f->url);
 	fx_set(&f->req.method, "GET");
-	fx_perform(f);
-	fx_run(f, 1);
-	fx_perform(f);
-	fx_run(f, 2);
+	fx_send(f);
+	fx_send(f);
 	assert_int_equal(f->got[0].status, 200);
 	assert_int_equal(f->got[1].status, 200);
 	assert_string_equal(f->got[1].body, "0: Accepted for delivery");
@@ -264,23 +299,13 @@ test_connect_refused(void **state)
 {
 	struct fx		*f = fx_new(0);
 	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof(sin);
 	int			 fd;
-	char			 url[300];
 
 	(void)state;
 	/* Bound, never listening: a connection attempt is refused. */
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/send", ntohs(sin.sin_port));
-	fx_set(&f->req.url, url);
-	od_buf_puts(&f->req.body, "a=1");
-	fx_perform(f);
-	fx_run(f, 1);
+	fd = loopback_socket(&sin, -1);
+	fx_request(f, "a=1", "http://127.0.0.1:%d/send", ntohs(sin.sin_port));
+	fx_send(f);
 	close(fd);
 	assert_int_equal(f->got[0].error, OD_HTTP_CONNECT);
 	assert_int_equal(f->got[0].status, 0);
@@ -294,30 +319,19 @@ test_connect_timeout(void **state)
 {
 	struct fx		*f = fx_new(0);
 	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof(sin);
 	int			 lfd, fds[4], i;
-	char			 url[300];
 
 	(void)state;
 	/* A listener whose accept queue is full: further SYNs go unanswered. */
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(listen(lfd, 0), 0);
-	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sin, &len), 0);
+	lfd = loopback_socket(&sin, 0);
 	for (i = 0; i < 4; i++) {
 		fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 		connect(fds[i], (struct sockaddr *)&sin, sizeof(sin));
 	}
 	usleep(50000);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/send", ntohs(sin.sin_port));
-	fx_set(&f->req.url, url);
-	od_buf_puts(&f->req.body, "a=1");
+	fx_request(f, "a=1", "http://127.0.0.1:%d/send", ntohs(sin.sin_port));
 	f->opts.connect_timeout_ms = 300;
-	fx_perform(f);
-	fx_run(f, 1);
+	fx_send(f);
 	for (i = 0; i < 4; i++)
 		close(fds[i]);
 	close(lfd);
@@ -331,16 +345,12 @@ static void
 test_slow_reply_times_out_after_send(void **state)
 {
 	struct fx	*f = fx_new(0);
-	char		 url[300];
 
 	(void)state;
 	fx_script(f, OD_HTTPD_REPLY, 201, NULL, "{\"sid\":\"SMlate\"}", 3000);
-	snprintf(url, sizeof(url), "%s/messages", f->url);
-	fx_set(&f->req.url, url);
-	od_buf_puts(&f->req.body, "{\"to\":\"51987654321\"}");
+	fx_request(f, "{\"to\":\"51987654321\"}", "%s/messages", f->url);
 	f->opts.total_timeout_ms = 300;
-	fx_perform(f);
-	fx_run(f, 1);
+	fx_send(f);
 	assert_int_equal(f->got[0].error, OD_HTTP_SENT_NO_REPLY);
 	assert_int_equal(f->got[0].status, 0);
 	assert_non_null(strstr(f->got[0].errstr, "timed out"));
@@ -355,15 +365,11 @@ static void
 test_reset_after_request(void **state)
 {
 	struct fx	*f = fx_new(0);
-	char		 url[300];
 
 	(void)state;
 	fx_script(f, OD_HTTPD_RESET, 0, NULL, NULL, 0);
-	snprintf(url, sizeof(url), "%s/messages", f->url);
-	fx_set(&f->req.url, url);
-	od_buf_puts(&f->req.body, "x=1");
-	fx_perform(f);
-	fx_run(f, 1);
+	fx_request(f, "x=1", "%s/messages", f->url);
+	fx_send(f);
 	assert_int_equal(f->got[0].error, OD_HTTP_SENT_NO_REPLY);
 	assert_string_equal(f->got[0].errstr, "Recv failure: Connection reset by peer");
 	assert_int_equal(od_httpd_nrequests(f->srv), 1);
@@ -374,15 +380,11 @@ static void
 test_closed_without_reply(void **state)
 {
 	struct fx	*f = fx_new(0);
-	char		 url[300];
 
 	(void)state;
 	fx_script(f, OD_HTTPD_CLOSE, 0, NULL, NULL, 0);
-	snprintf(url, sizeof(url), "%s/messages", f->url);
-	fx_set(&f->req.url, url);
-	od_buf_puts(&f->req.body, "x=1");
-	fx_perform(f);
-	fx_run(f, 1);
+	fx_request(f, "x=1", "%s/messages", f->url);
+	fx_send(f);
 	assert_int_equal(f->got[0].error, OD_HTTP_SENT_NO_REPLY);
 	assert_string_equal(f->got[0].errstr, "Empty reply from server");
 	fx_free(f);
@@ -392,16 +394,12 @@ static void
 test_endless_reply_times_out(void **state)
 {
 	struct fx	*f = fx_new(0);
-	char		 url[300];
 
 	(void)state;
 	fx_script(f, OD_HTTPD_ENDLESS, 0, NULL, NULL, 0);
-	snprintf(url, sizeof(url), "%s/messages", f->url);
-	fx_set(&f->req.url, url);
-	od_buf_puts(&f->req.body, "x=1");
+	fx_request(f, "x=1", "%s/messages", f->url);
 	f->opts.total_timeout_ms = 400;
-	fx_perform(f);
-	fx_run(f, 1);
+	fx_send(f);
 	/* The status line came; the reply never ended: no verdict. */
 	assert_int_equal(f->got[0].error, OD_HTTP_SENT_NO_REPLY);
 	assert_int_equal(f->got[0].status, 0);
@@ -413,15 +411,11 @@ static void
 test_garbage_reply(void **state)
 {
 	struct fx	*f = fx_new(0);
-	char		 url[300];
 
 	(void)state;
 	fx_script(f, OD_HTTPD_GARBAGE, 0, NULL, NULL, 0);
-	snprintf(url, sizeof(url), "%s/messages", f->url);
-	fx_set(&f->req.url, url);
-	od_buf_puts(&f->req.body, "x=1");
-	fx_perform(f);
-	fx_run(f, 1);
+	fx_request(f, "x=1", "%s/messages", f->url);
+	fx_send(f);
 	assert_int_equal(f->got[0].error, OD_HTTP_SENT_NO_REPLY);
 	assert_int_equal(f->got[0].status, 0);
 	fx_free(f);
@@ -431,16 +425,12 @@ static void
 test_tls_handshake_unanswered(void **state)
 {
 	struct fx	*f = fx_new(0);
-	char		 url[300];
 
 	(void)state;
 	/* A plain-HTTP peer never answers the ClientHello. */
-	snprintf(url, sizeof(url), "https://127.0.0.1:%d/messages", od_httpd_port(f->srv));
-	fx_set(&f->req.url, url);
-	od_buf_puts(&f->req.body, "x=1");
+	fx_request(f, "x=1", "https://127.0.0.1:%d/messages", od_httpd_port(f->srv));
 	f->opts.connect_timeout_ms = 300;
-	fx_perform(f);
-	fx_run(f, 1);
+	fx_send(f);
 	/* Connected, nothing sent: safe to retry. */
 	assert_int_equal(f->got[0].error, OD_HTTP_TIMEOUT_BEFORE_SEND);
 	assert_string_equal(f->got[0].errstr, "SSL connection timeout");
@@ -452,16 +442,12 @@ static void
 test_429_retry_after(void **state)
 {
 	struct fx	*f = fx_new(0);
-	char		 url[300];
 
 	(void)state;
 	fx_script(f, OD_HTTPD_REPLY, 429, "Retry-After: 7\r\nContent-Type: application/json\r\n",
 	    "{\"code\":20429,\"message\":\"Too Many Requests\"}", 0);
-	snprintf(url, sizeof(url), "%s/messages", f->url);
-	fx_set(&f->req.url, url);
-	od_buf_puts(&f->req.body, "x=1");
-	fx_perform(f);
-	fx_run(f, 1);
+	fx_request(f, "x=1", "%s/messages", f->url);
+	fx_send(f);
 	assert_int_equal(f->got[0].error, OD_HTTP_OK);
 	assert_int_equal(f->got[0].status, 429);
 	assert_string_equal(f->got[0].retry_after, "7");
@@ -474,24 +460,19 @@ static void
 test_malformed_json_and_cap(void **state)
 {
 	struct fx	*f = fx_new(0);
-	char		 url[300];
 
 	(void)state;
 	/* The body comes back as it came (the plugin judges it), up to max_reply. */
 	fx_script(f, OD_HTTPD_REPLY, 200, "Content-Type: application/json\r\n",
 	    "{\"messages\":[{\"id\":", 0);
 	fx_script(f, OD_HTTPD_REPLY, 200, NULL, "0123456789abcdef", 0);
-	snprintf(url, sizeof(url), "%s/v19.0/1234/messages", f->url);
-	fx_set(&f->req.url, url);
-	od_buf_puts(&f->req.body, "{}");
-	fx_perform(f);
-	fx_run(f, 1);
+	fx_request(f, "{}", "%s/v19.0/1234/messages", f->url);
+	fx_send(f);
 	assert_int_equal(f->got[0].status, 200);
 	assert_string_equal(f->got[0].body, "{\"messages\":[{\"id\":");
 	assert_int_equal(f->got[0].truncated, 0);
 	f->opts.max_reply = 10;
-	fx_perform(f);
-	fx_run(f, 2);
+	fx_send(f);
 	assert_int_equal(f->got[1].status, 200);
 	assert_int_equal(f->got[1].body_len, 10);
 	assert_string_equal(f->got[1].body, "0123456789");
@@ -537,18 +518,15 @@ test_loop_never_stalls(void **state)
 	struct fx	*f = fx_new(0);
 	struct ticker	 t;
 	struct timeval	 tv = { 0, 20000 };
-	char		 url[300];
 
 	(void)state;
 	fx_script(f, OD_HTTPD_REPLY, 200, NULL, "ok", 1000);
-	snprintf(url, sizeof(url), "%s/slow", f->url);
-	fx_set(&f->req.url, url);
+	fx_request(f, NULL, "%s/slow", f->url);
 	memset(&t, 0, sizeof(t));
 	t.ev = event_new(f->base, -1, EV_PERSIST, ticker_cb, &t);
 	t.last_us = mono_us();
 	event_add(t.ev, &tv);
-	fx_perform(f);
-	fx_run(f, 1);
+	fx_send(f);
 	event_free(t.ev);
 	assert_int_equal(f->got[0].status, 200);
 	assert_true(f->got[0].total_s >= 0.95);
@@ -558,14 +536,6 @@ test_loop_never_stalls(void **state)
 	fx_free(f);
 }
 
-static void
-fx_smtp_request(struct fx *f, const char *rcpt, const char *msg)
-{
-	fx_set(&f->req.url, f->url);
-	fx_set(&f->req.mail_from, "<cobranzas@prestamos.example.pe>");
-	fx_push(&f->req.rcpts, &f->req.nrcpts, rcpt);
-	od_buf_puts(&f->req.body, msg);
-}
 
 static const char smtp_msg[] =
     "From: Cobranzas <cobranzas@prestamos.example.pe>\r\n"
@@ -575,17 +545,32 @@ static const char smtp_msg[] =
     "Hola, su cuota de S/ 150.00 vence hoy.\r\n"
     ".Esta linea empieza con un punto.\r\n";
 
+/*
+ * An SMTP fixture whose server answers as scripted (action, code, after
+ * delay_ms), with smtp_msg to rcpt as the request.
+ */
+static struct fx *
+fx_smtp_new(enum od_httpd_action action, int code, int delay_ms, const char *rcpt)
+{
+	struct fx	*f = fx_new(1);
+
+	fx_script(f, action, code, NULL, NULL, delay_ms);
+	fx_set(&f->req.url, f->url);
+	fx_set(&f->req.mail_from, "<cobranzas@prestamos.example.pe>");
+	fx_push(&f->req.rcpts, &f->req.nrcpts, rcpt);
+	od_buf_puts(&f->req.body, smtp_msg);
+	return f;
+}
+
 static void
 test_smtp_transaction(void **state)
 {
-	struct fx			*f = fx_new(1);
+	struct fx			*f = fx_smtp_new(OD_HTTPD_REPLY, 250, 0,
+					    "<maria@example.pe>");
 	const struct od_httpd_request	*q;
 
 	(void)state;
-	fx_script(f, OD_HTTPD_REPLY, 250, NULL, NULL, 0);
-	fx_smtp_request(f, "<maria@example.pe>", smtp_msg);
-	fx_perform(f);
-	fx_run(f, 1);
+	fx_send(f);
 	assert_int_equal(f->got[0].error, OD_HTTP_OK);
 	assert_int_equal(f->got[0].status, 250);
 	assert_int_equal(f->got[0].smtp, 1);
@@ -600,13 +585,10 @@ test_smtp_transaction(void **state)
 static void
 test_smtp_rcpt_refused(void **state)
 {
-	struct fx	*f = fx_new(1);
+	struct fx	*f = fx_smtp_new(OD_HTTPD_REPLY, 250, 0, "<unknown@example.pe>");
 
 	(void)state;
-	fx_script(f, OD_HTTPD_REPLY, 250, NULL, NULL, 0);
-	fx_smtp_request(f, "<unknown@example.pe>", smtp_msg);
-	fx_perform(f);
-	fx_run(f, 1);
+	fx_send(f);
 	/* The server's verdict, for the plugin to classify. */
 	assert_int_equal(f->got[0].error, OD_HTTP_OK);
 	assert_int_equal(f->got[0].status, 550);
@@ -618,13 +600,10 @@ test_smtp_rcpt_refused(void **state)
 static void
 test_smtp_message_refused(void **state)
 {
-	struct fx	*f = fx_new(1);
+	struct fx	*f = fx_smtp_new(OD_HTTPD_REPLY, 452, 0, "<maria@example.pe>");
 
 	(void)state;
-	fx_script(f, OD_HTTPD_REPLY, 452, NULL, NULL, 0);
-	fx_smtp_request(f, "<maria@example.pe>", smtp_msg);
-	fx_perform(f);
-	fx_run(f, 1);
+	fx_send(f);
 	assert_int_equal(f->got[0].error, OD_HTTP_OK);
 	assert_int_equal(f->got[0].status, 452);
 	fx_free(f);
@@ -633,14 +612,11 @@ test_smtp_message_refused(void **state)
 static void
 test_smtp_no_greeting(void **state)
 {
-	struct fx	*f = fx_new(1);
+	struct fx	*f = fx_smtp_new(OD_HTTPD_REPLY, 250, 3000, "<maria@example.pe>");
 
 	(void)state;
-	fx_script(f, OD_HTTPD_REPLY, 250, NULL, NULL, 3000);
-	fx_smtp_request(f, "<maria@example.pe>", smtp_msg);
 	f->opts.total_timeout_ms = 300;
-	fx_perform(f);
-	fx_run(f, 1);
+	fx_send(f);
 	/* Connected, the message never went: safe to retry. */
 	assert_int_equal(f->got[0].error, OD_HTTP_TIMEOUT_BEFORE_SEND);
 	assert_non_null(strstr(f->got[0].errstr, "timed out"));
@@ -650,13 +626,10 @@ test_smtp_no_greeting(void **state)
 static void
 test_smtp_reset_after_data(void **state)
 {
-	struct fx	*f = fx_new(1);
+	struct fx	*f = fx_smtp_new(OD_HTTPD_RESET, 0, 0, "<maria@example.pe>");
 
 	(void)state;
-	fx_script(f, OD_HTTPD_RESET, 0, NULL, NULL, 0);
-	fx_smtp_request(f, "<maria@example.pe>", smtp_msg);
-	fx_perform(f);
-	fx_run(f, 1);
+	fx_send(f);
 	assert_int_equal(f->got[0].error, OD_HTTP_SENT_NO_REPLY);
 	assert_int_equal(od_httpd_nrequests(f->srv), 1);
 	fx_free(f);
@@ -665,14 +638,11 @@ test_smtp_reset_after_data(void **state)
 static void
 test_smtp_tls_required(void **state)
 {
-	struct fx	*f = fx_new(1);
+	struct fx	*f = fx_smtp_new(OD_HTTPD_REPLY, 250, 0, "<maria@example.pe>");
 
 	(void)state;
-	fx_script(f, OD_HTTPD_REPLY, 250, NULL, NULL, 0);
-	fx_smtp_request(f, "<maria@example.pe>", smtp_msg);
 	f->opts.smtp_require_tls = 1;
-	fx_perform(f);
-	fx_run(f, 1);
+	fx_send(f);
 	/* The server offers no STARTTLS: nothing is sent in the clear. */
 	assert_int_equal(f->got[0].error, OD_HTTP_TLS);
 	assert_string_equal(f->got[0].errstr, "STARTTLS not supported.");
@@ -699,14 +669,11 @@ static void
 test_free_ends_pending(void **state)
 {
 	struct fx	*f = fx_new(0);
-	char		 url[300];
 	int		 i;
 
 	(void)state;
 	fx_script(f, OD_HTTPD_REPLY, 200, NULL, "late", 3000);
-	snprintf(url, sizeof(url), "%s/slow", f->url);
-	fx_set(&f->req.url, url);
-	od_buf_puts(&f->req.body, "x=1");
+	fx_request(f, "x=1", "%s/slow", f->url);
 	fx_perform(f);
 	/* Run until the server has the request. */
 	for (i = 0; i < 200 && od_httpd_nrequests(f->srv) == 0; i++)
@@ -753,7 +720,6 @@ test_free_from_callback(void **state)
 	struct fx	*f = fx_new(0);
 	struct freer	 fr;
 	struct timeval	 tv = { 10, 0 };
-	char		 url[300];
 
 	(void)state;
 	memset(&fr, 0, sizeof(fr));
@@ -761,8 +727,7 @@ test_free_from_callback(void **state)
 	/* Two requests on two connections: one answered after 300 ms, one never in time. */
 	fx_script(f, OD_HTTPD_REPLY, 200, NULL, "first", 300);
 	fx_script(f, OD_HTTPD_REPLY, 200, NULL, "second", 3000);
-	snprintf(url, sizeof(url), "%s/x", f->url);
-	fx_set(&f->req.url, url);
+	fx_request(f, NULL, "%s/x", f->url);
 	fx_set(&f->req.method, "GET");
 	assert_int_equal(od_http_perform(f->h, &f->req, &f->opts, freer_done, &fr), 0);
 	assert_int_equal(od_http_perform(f->h, &f->req, &f->opts, freer_done, &fr), 0);

@@ -10,21 +10,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dlfcn.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "od_test_host.h"
-
-struct fx {
-	void				*dl;
-	const struct od_channel_plugin	*p;
-	struct od_test_host		 host;
-	struct od_test_req		 req;
-	void				*ctx;
-	char				 err[256];
-};
 
 static const struct od_channel_message base_msg = {
 	.action_id = "acc-7:1:notice",
@@ -40,16 +29,10 @@ static const struct od_channel_message base_msg = {
 static int
 setup(void **state)
 {
-	struct fx	*f = calloc(1, sizeof(*f));
+	struct od_test_fx	*f = od_test_fx_open("sms-kannel");
 
-	f->p = od_test_plugin_open("sms-kannel", &f->dl, f->err, sizeof(f->err));
-	if (f->p == NULL) {
-		fprintf(stderr, "%s\n", f->err);
-		free(f);
+	if (f == NULL)
 		return -1;
-	}
-	od_test_host_init(&f->host);
-	od_test_req_init(&f->req);
 	od_test_host_set(&f->host, "base_url", "http://127.0.0.1:13013/");
 	od_test_host_set(&f->host, "username", "outreach");
 	od_test_host_secret(&f->host, "password", "s3cr&t=1");
@@ -58,85 +41,36 @@ setup(void **state)
 	return 0;
 }
 
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-
-	if (f->ctx != NULL)
-		f->p->fini(f->ctx);
-	od_test_req_clear(&f->req);
-	od_test_host_clear(&f->host);
-	dlclose(f->dl);
-	free(f);
-	return 0;
-}
-
-static int
-init(struct fx *f)
-{
-	return f->p->init(od_test_host_table(), &f->host, &f->ctx, f->err, sizeof(f->err));
-}
-
-static int
-build(struct fx *f, const struct od_channel_message *m)
-{
-	struct od_channel_request r = { .req = &f->req };
-
-	od_test_req_clear(&f->req);
-	return f->p->build(f->ctx, m, &r, f->err, sizeof(f->err));
-}
-
-static void
-assert_param(const char *url, const char *key, const char *want)
-{
-	char *v = od_test_form_get(url, key);
-
-	if (want == NULL) {
-		assert_null(v);
-		return;
-	}
-	assert_non_null(v);
-	assert_string_equal(v, want);
-	assert_int_equal(od_test_form_count(url, key), 1);
-	free(v);
-}
-
 static void
 test_abi(void **state)
 {
-	struct fx *f = *state;
+	struct od_test_fx *f = *state;
 
-	assert_int_equal(f->p->abi_version, OD_CHANNEL_ABI_VERSION);
-	assert_int_equal(f->p->size, sizeof(struct od_channel_plugin));
-	assert_string_equal(f->p->name, "sms-kannel");
-	assert_int_equal(f->p->transport, OD_TRANSPORT_HTTP);
-	assert_int_equal(f->p->kinds, 1u << OD_KIND_SMS);
-	assert_null(dlsym(f->dl, "kannel_build"));
+	od_test_assert_abi(f, "sms-kannel", OD_TRANSPORT_HTTP, 1u << OD_KIND_SMS, "kannel_build");
 }
 
 static void
 test_init_errors(void **state)
 {
-	struct fx *f = *state;
+	struct od_test_fx *f = *state;
 
 	od_test_host_set(&f->host, "base_url", NULL);
-	assert_int_equal(init(f), -1);
+	assert_int_equal(od_test_fx_init(f), -1);
 	assert_string_equal(f->err, "setting base_url is missing (e.g. http://127.0.0.1:13013)");
 	od_test_host_set(&f->host, "base_url", "127.0.0.1:13013");
-	assert_int_equal(init(f), -1);
+	assert_int_equal(od_test_fx_init(f), -1);
 	assert_string_equal(f->err, "base_url must be an http:// or https:// URL");
 	od_test_host_set(&f->host, "base_url", "http://127.0.0.1:13013");
 	od_test_host_set(&f->host, "username", NULL);
-	assert_int_equal(init(f), -1);
+	assert_int_equal(od_test_fx_init(f), -1);
 	assert_string_equal(f->err, "setting username is missing");
 	od_test_host_set(&f->host, "username", "outreach");
 	od_test_host_secret(&f->host, "password", NULL);
-	assert_int_equal(init(f), -1);
+	assert_int_equal(od_test_fx_init(f), -1);
 	assert_string_equal(f->err, "secret password is missing (set password_file or password_env)");
 	od_test_host_secret(&f->host, "password", "x");
 	od_test_host_set(&f->host, "from", NULL);
-	assert_int_equal(init(f), -1);
+	assert_int_equal(od_test_fx_init(f), -1);
 	assert_string_equal(f->err, "setting from is missing");
 	assert_null(f->ctx);
 }
@@ -144,14 +78,14 @@ test_init_errors(void **state)
 static void
 test_build_ucs2(void **state)
 {
-	struct fx	*f = *state;
-	const char	*url;
+	struct od_test_fx	*f = *state;
+	const char		*url;
 
-	assert_int_equal(init(f), 0);
-	assert_int_equal(build(f, &base_msg), 0);
+	assert_int_equal(od_test_fx_init(f), 0);
+	assert_int_equal(od_test_fx_build(f, &base_msg), 0);
 	url = f->req.url;
 	assert_string_equal(f->req.method, "GET");
-	assert_false(f->req.has_body);
+	assert_false(od_test_req_has_body(&f->req));
 	assert_int_equal(f->req.nheaders, 0);
 	{
 		static const char prefix[] = "http://127.0.0.1:13013/cgi-bin/sendsms?"
@@ -159,40 +93,40 @@ test_build_ucs2(void **state)
 
 		assert_memory_equal(url, prefix, sizeof(prefix) - 1);
 	}
-	assert_param(url, "username", "outreach");
-	assert_param(url, "password", "s3cr&t=1");
-	assert_param(url, "from", "Cobranzas");
-	assert_param(url, "to", "+51987654321");
-	assert_param(url, "text", base_msg.text);
+	od_test_assert_form(url, "username", "outreach");
+	od_test_assert_form(url, "password", "s3cr&t=1");
+	od_test_assert_form(url, "from", "Cobranzas");
+	od_test_assert_form(url, "to", "+51987654321");
+	od_test_assert_form(url, "text", base_msg.text);
 	/* UCS-2: coding=2, the text stays UTF-8 and Kannel converts. */
-	assert_param(url, "coding", "2");
-	assert_param(url, "charset", "UTF-8");
-	assert_param(url, "smsc", NULL);
-	assert_param(url, "dlr-mask", NULL);
-	assert_param(url, "dlr-url", NULL);
+	od_test_assert_form(url, "coding", "2");
+	od_test_assert_form(url, "charset", "UTF-8");
+	od_test_assert_form(url, "smsc", NULL);
+	od_test_assert_form(url, "dlr-mask", NULL);
+	od_test_assert_form(url, "dlr-url", NULL);
 }
 
 static void
 test_build_gsm7_smsc_dlr(void **state)
 {
-	struct fx			*f = *state;
+	struct od_test_fx		*f = *state;
 	struct od_channel_message	 m = base_msg;
 	const char			*url;
 
 	od_test_host_set(&f->host, "smsc", "claro-pe");
 	od_test_host_set(&f->host, "dlr_url", "http://127.0.0.1:8080/dlr/kannel");
-	assert_int_equal(init(f), 0);
+	assert_int_equal(od_test_fx_init(f), 0);
 	m.sms_coding = "gsm7";
 	m.text = "Su cuota vence hoy. Pague con el codigo 4471 [ref] y evite recargos: 5% ~ 10 €";
-	assert_int_equal(build(f, &m), 0);
+	assert_int_equal(od_test_fx_build(f, &m), 0);
 	url = f->req.url;
-	assert_param(url, "coding", "0");
-	assert_param(url, "charset", "UTF-8");
-	assert_param(url, "text", m.text);
-	assert_param(url, "smsc", "claro-pe");
-	assert_param(url, "dlr-mask", "19");
+	od_test_assert_form(url, "coding", "0");
+	od_test_assert_form(url, "charset", "UTF-8");
+	od_test_assert_form(url, "text", m.text);
+	od_test_assert_form(url, "smsc", "claro-pe");
+	od_test_assert_form(url, "dlr-mask", "19");
 	/* Decoded once: the URL Kannel calls, with its %d / %F escapes and our id encoded. */
-	assert_param(url, "dlr-url",
+	od_test_assert_form(url, "dlr-url",
 	    "http://127.0.0.1:8080/dlr/kannel?attempt=acc-7%3A1%3Anotice%231&status=%d&smsc_id=%F");
 	/* Raw: the whole dlr-url is one encoded value (no bare & or = inside). */
 	assert_non_null(strstr(url, "&dlr-url=http%3A%2F%2F127.0.0.1%3A8080%2Fdlr%2Fkannel%3F"
@@ -202,58 +136,48 @@ test_build_gsm7_smsc_dlr(void **state)
 static void
 test_build_refusals(void **state)
 {
-	struct fx			*f = *state;
+	struct od_test_fx		*f = *state;
 	struct od_channel_message	 m = base_msg;
 
-	assert_int_equal(init(f), 0);
+	assert_int_equal(od_test_fx_init(f), 0);
 	m.kind = OD_KIND_WHATSAPP;
-	assert_int_equal(build(f, &m), -1);
+	assert_int_equal(od_test_fx_build(f, &m), -1);
 	assert_string_equal(f->err, "sms-kannel sends SMS only (kind 2)");
 	m = base_msg;
 	m.text = "";
-	assert_int_equal(build(f, &m), -1);
+	assert_int_equal(od_test_fx_build(f, &m), -1);
 	assert_string_equal(f->err, "the SMS text is empty");
 	/* Kannel would read "+51 987..." as several receivers. */
 	m = base_msg;
 	m.to = "+51987654321 +51911111111";
-	assert_int_equal(build(f, &m), -1);
+	assert_int_equal(od_test_fx_build(f, &m), -1);
 	assert_string_equal(f->err, "to is not a phone number");
 	m.to = "ana@example.pe";
-	assert_int_equal(build(f, &m), -1);
+	assert_int_equal(od_test_fx_build(f, &m), -1);
 	m.to = "+";
-	assert_int_equal(build(f, &m), -1);
+	assert_int_equal(od_test_fx_build(f, &m), -1);
 	m.to = "987654321";	/* a national number is Kannel's to route */
-	assert_int_equal(build(f, &m), 0);
+	assert_int_equal(od_test_fx_build(f, &m), 0);
 	assert_non_null(strstr(f->req.url, "&to=987654321&"));
 }
 
-struct expect {
-	const char	*fixture;
-	long		 status;
-	enum od_outcome	 outcome;
-	unsigned	 flags;
-	const char	*code;
-	const char	*reason;
-	const char	*provider_id;
-};
-
-static const struct expect kannel_cases[] = {
-	{ "202_accepted.txt", 202, OD_OUTCOME_ACCEPTED, 0, "0", "", "acc-7:1:notice#1" },
-	{ "202_queued.txt", 202, OD_OUTCOME_ACCEPTED, 0, "3", "queued for later delivery",
+static const struct od_test_expect kannel_cases[] = {
+	{ "202_accepted.txt", 202, NULL, OD_OUTCOME_ACCEPTED, 0, 0, "0", "", "acc-7:1:notice#1" },
+	{ "202_queued.txt", 202, NULL, OD_OUTCOME_ACCEPTED, 0, 0, "3", "queued for later delivery",
 	    "acc-7:1:notice#1" },
-	{ "202_accepted_id.txt", 202, OD_OUTCOME_ACCEPTED, 0, "0", "",
+	{ "202_accepted_id.txt", 202, NULL, OD_OUTCOME_ACCEPTED, 0, 0, "0", "",
 	    "6f1c2a4e-9b7d-4e3f-8a21-5c0d9e8f7a6b" },
-	{ "202_unexpected.txt", 202, OD_OUTCOME_UNKNOWN, 0, "202",
+	{ "202_unexpected.txt", 202, NULL, OD_OUTCOME_UNKNOWN, 0, 0, "202",
 	    "kannel HTTP 202: unexpected reply: Sent.", "" },
-	{ "403_not_routable.txt", 403, OD_OUTCOME_PERMANENT, OD_RESULT_FALLBACK, "403",
+	{ "403_not_routable.txt", 403, NULL, OD_OUTCOME_PERMANENT, OD_RESULT_FALLBACK, 0, "403",
 	    "kannel HTTP 403: no route: Not routable. Do not try again.", "" },
-	{ "403_authorization.txt", 403, OD_OUTCOME_PERMANENT, OD_RESULT_CONFIG, "403",
+	{ "403_authorization.txt", 403, NULL, OD_OUTCOME_PERMANENT, OD_RESULT_CONFIG, 0, "403",
 	    "kannel HTTP 403: credentials refused: Authorization failed for sendsms", "" },
-	{ "400_missing_receiver.txt", 400, OD_OUTCOME_PERMANENT, 0, "400",
+	{ "400_missing_receiver.txt", 400, NULL, OD_OUTCOME_PERMANENT, 0, 0, "400",
 	    "kannel HTTP 400: request refused: Missing receiver number, rejected", "" },
-	{ "503_temporal.txt", 503, OD_OUTCOME_RETRYABLE, 0, "503",
+	{ "503_temporal.txt", 503, NULL, OD_OUTCOME_RETRYABLE, 0, 0, "503",
 	    "kannel HTTP 503: temporary failure: Temporal failure, try again later.", "" },
-	{ "502_proxy.html", 502, OD_OUTCOME_UNKNOWN, 0, "502",
+	{ "502_proxy.html", 502, NULL, OD_OUTCOME_UNKNOWN, 0, 0, "502",
 	    "kannel HTTP 502: the message may or may not have been sent: "
 	    "<html><body><h1>502 Bad Gateway</h1></body></html>", "" },
 };
@@ -261,26 +185,11 @@ static const struct expect kannel_cases[] = {
 static void
 test_classify(void **state)
 {
-	struct fx		*f = *state;
-	struct od_channel_result res;
-	char			 path[256];
-	size_t			 i;
+	struct od_test_fx *f = *state;
 
-	assert_int_equal(init(f), 0);
-	for (i = 0; i < sizeof(kannel_cases) / sizeof(kannel_cases[0]); i++) {
-		const struct expect *e = &kannel_cases[i];
-
-		snprintf(path, sizeof(path), "gateways/kannel/%s", e->fixture);
-		print_message("%s (HTTP %ld)\n", e->fixture, e->status);
-		assert_int_equal(od_test_classify(f->p, f->ctx, &base_msg, path, e->status, NULL,
-		    &res), 0);
-		assert_int_equal(res.outcome, e->outcome);
-		assert_int_equal(res.flags, e->flags);
-		assert_int_equal(res.retry_after_ms, 0);
-		assert_string_equal(res.code, e->code);
-		assert_string_equal(res.reason, e->reason);
-		assert_string_equal(res.provider_id, e->provider_id);
-	}
+	assert_int_equal(od_test_fx_init(f), 0);
+	od_test_assert_classify(f, &base_msg, "gateways/kannel", kannel_cases,
+	    sizeof(kannel_cases) / sizeof(kannel_cases[0]));
 	/* Only the authorization failure is a configuration error worth a loud line. */
 	assert_string_equal(od_test_host_log(&f->host),
 	    "3 sendsms authorization failed (HTTP 403): check username and password, and the "
@@ -291,12 +200,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_abi, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_init_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_build_ucs2, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_build_gsm7_smsc_dlr, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_build_refusals, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_classify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_abi, setup, od_test_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_init_errors, setup, od_test_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_build_ucs2, setup, od_test_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_build_gsm7_smsc_dlr, setup, od_test_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_build_refusals, setup, od_test_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_classify, setup, od_test_fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,7 +11,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,15 +19,6 @@
 
 #include "od_buf.h"
 #include "od_test_host.h"
-
-struct fx {
-	void				*dl;
-	const struct od_channel_plugin	*p;
-	struct od_test_host		 host;
-	struct od_test_req		 req;
-	void				*ctx;
-	char				 err[256];
-};
 
 #define SUBJECT	"Recordatorio: su cuota de S/ 150.00 vence el 05/03 — evite recargos " \
 		"por mora y gastos de cobranza, señora Mamaní"
@@ -56,54 +46,15 @@ static const struct od_channel_message base_msg = {
 static int
 setup(void **state)
 {
-	struct fx	*f = calloc(1, sizeof(*f));
+	struct od_test_fx	*f = od_test_fx_open("email-smtp");
 
-	f->p = od_test_plugin_open("email-smtp", &f->dl, f->err, sizeof(f->err));
-	if (f->p == NULL) {
-		fprintf(stderr, "%s\n", f->err);
-		free(f);
+	if (f == NULL)
 		return -1;
-	}
-	od_test_host_init(&f->host);
-	od_test_req_init(&f->req);
 	od_test_host_set(&f->host, "url", "smtp://mail.financiera.example.pe:587");
 	od_test_host_set(&f->host, "from", "cobranzas@financiera.example.pe");
 	od_test_host_set(&f->host, "from_name", "Financiera Andina — Cobranzas");
 	*state = f;
 	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-
-	if (f->ctx != NULL)
-		f->p->fini(f->ctx);
-	od_test_req_clear(&f->req);
-	od_test_host_clear(&f->host);
-	dlclose(f->dl);
-	free(f);
-	return 0;
-}
-
-static int
-init(struct fx *f)
-{
-	if (f->ctx != NULL) {
-		f->p->fini(f->ctx);
-		f->ctx = NULL;
-	}
-	return f->p->init(od_test_host_table(), &f->host, &f->ctx, f->err, sizeof(f->err));
-}
-
-static int
-build(struct fx *f, const struct od_channel_message *m)
-{
-	struct od_channel_request r = { .req = &f->req };
-
-	od_test_req_clear(&f->req);
-	return f->p->build(f->ctx, m, &r, f->err, sizeof(f->err));
 }
 
 /* Parsing the message back. */
@@ -317,92 +268,87 @@ assert_part(const char *p, size_t n, const char *type, const char *want)
 static void
 test_abi(void **state)
 {
-	struct fx *f = *state;
+	struct od_test_fx *f = *state;
 
-	assert_int_equal(f->p->abi_version, OD_CHANNEL_ABI_VERSION);
-	assert_int_equal(f->p->size, sizeof(struct od_channel_plugin));
-	assert_string_equal(f->p->name, "email-smtp");
-	assert_int_equal(f->p->transport, OD_TRANSPORT_SMTP);
-	assert_int_equal(f->p->kinds, 1u << OD_KIND_EMAIL);
-	assert_null(dlsym(f->dl, "smtp_qp"));
+	od_test_assert_abi(f, "email-smtp", OD_TRANSPORT_SMTP, 1u << OD_KIND_EMAIL, "smtp_qp");
 }
 
 static void
 test_init_errors(void **state)
 {
-	struct fx	*f = *state;
+	struct od_test_fx	*f = *state;
 
 	od_test_host_set(&f->host, "url", NULL);
-	assert_int_equal(init(f), -1);
+	assert_int_equal(od_test_fx_init(f), -1);
 	assert_string_equal(f->err, "setting url is missing (smtp://host:587 or smtps://host:465)");
 	od_test_host_set(&f->host, "url", "http://mail.financiera.example.pe");
-	assert_int_equal(init(f), -1);
+	assert_int_equal(od_test_fx_init(f), -1);
 	assert_string_equal(f->err, "url must be smtp://host:port or smtps://host:port");
 	od_test_host_set(&f->host, "url", "smtp://mail.financiera.example.pe:587");
 
 	od_test_host_set(&f->host, "from", NULL);
-	assert_int_equal(init(f), -1);
+	assert_int_equal(od_test_fx_init(f), -1);
 	assert_string_equal(f->err, "setting from is missing");
 	od_test_host_set(&f->host, "from", "cobranzas@financiera.example.pe\r\nRCPT TO:<x@evil.example>");
-	assert_int_equal(init(f), -1);
+	assert_int_equal(od_test_fx_init(f), -1);
 	assert_string_equal(f->err, "from is not a single email address");
 	od_test_host_set(&f->host, "from", "cobranzas@financiera.example.pe");
 	od_test_host_set(&f->host, "from_name", "Cobranzas\r\nBcc: all@example.com");
-	assert_int_equal(init(f), -1);
+	assert_int_equal(od_test_fx_init(f), -1);
 	assert_string_equal(f->err, "from_name contains CR or LF");
 	od_test_host_set(&f->host, "from_name", "Cobranzas");
 	od_test_host_set(&f->host, "reply_to", "a@b.pe, c@d.pe");
-	assert_int_equal(init(f), -1);
+	assert_int_equal(od_test_fx_init(f), -1);
 	assert_string_equal(f->err, "reply_to is not a single email address");
 	od_test_host_set(&f->host, "reply_to", NULL);
 
 	od_test_host_secret(&f->host, "password", "pw");
-	assert_int_equal(init(f), -1);
+	assert_int_equal(od_test_fx_init(f), -1);
 	assert_string_equal(f->err, "setting username is missing (password is set)");
 	od_test_host_secret(&f->host, "password", NULL);
 	od_test_host_set(&f->host, "username", "relay-user");
-	assert_int_equal(init(f), -1);
+	assert_int_equal(od_test_fx_init(f), -1);
 	assert_string_equal(f->err, "secret password is missing (set password_file or password_env)");
 	od_test_host_set(&f->host, "username", NULL);
 
 	/* starttls off: loopback relays only. */
 	od_test_host_set(&f->host, "starttls", "off");
-	assert_int_equal(init(f), -1);
+	assert_int_equal(od_test_fx_init(f), -1);
 	assert_string_equal(f->err,
 	    "starttls off is only allowed for a relay on 127.0.0.1, localhost or ::1");
 	od_test_host_set(&f->host, "url", "smtp://127.0.0.1.evil.example:25");
-	assert_int_equal(init(f), -1);
+	assert_int_equal(od_test_fx_init(f), -1);
 	od_test_host_set(&f->host, "url", "smtp://127.0.0.1:2525");
-	assert_int_equal(init(f), 0);
+	assert_int_equal(od_test_fx_init(f), 0);
 	od_test_host_set(&f->host, "url", "smtp://localhost:2525");
-	assert_int_equal(init(f), 0);
+	assert_int_equal(od_test_fx_init(f), 0);
 	od_test_host_set(&f->host, "url", "smtp://[::1]:2525");
-	assert_int_equal(init(f), 0);
+	assert_int_equal(od_test_fx_init(f), 0);
 	od_test_host_set(&f->host, "starttls", "maybe");
-	assert_int_equal(init(f), -1);
+	assert_int_equal(od_test_fx_init(f), -1);
 	assert_string_equal(f->err, "starttls must be required or off");
 	od_test_host_set(&f->host, "starttls", NULL);
 
 	od_test_host_set(&f->host, "unsubscribe_url", "http://pagos.example.pe/baja");
-	assert_int_equal(init(f), -1);
+	assert_int_equal(od_test_fx_init(f), -1);
 	assert_string_equal(f->err, "unsubscribe_url must be an https:// URL");
 }
 
 static void
 test_build_message(void **state)
 {
-	struct fx	*f = *state;
-	const char	*msg, *sep, *p, *q;
-	char		*hdrs, *v, *boundary, delim[128], close[128];
-	size_t		 len;
-	struct tm	 tm;
-	time_t		 t;
+	struct od_test_fx	*f = *state;
+	const char		*msg, *sep, *p, *q;
+	char			*hdrs, *v, *boundary, delim[128], close[128];
+	size_t			 len;
+	struct tm		 tm;
+	time_t			 t;
 
 	od_test_host_set(&f->host, "reply_to", "atencion@financiera.example.pe");
 	od_test_host_set(&f->host, "unsubscribe_url",
 	    "https://pagos.example.pe/baja?a={{attempt_id}}&c={{account_id}}");
-	assert_int_equal(init(f), 0);
-	assert_int_equal(build(f, &base_msg), 0);
+	assert_int_equal(od_test_fx_init(f), 0);
+	assert_int_equal(od_test_fx_build(f, &base_msg), 0);
 
 	/* Envelope and transport. */
 	assert_string_equal(f->req.url, "smtp://mail.financiera.example.pe:587");
@@ -477,7 +423,7 @@ test_build_message(void **state)
 		char				*h2;
 
 		m.attempt_id = "acc-1:3:reminder#3";
-		assert_int_equal(build(f, &m), 0);
+		assert_int_equal(od_test_fx_build(f, &m), 0);
 		sep = strstr(f->req.body.data, "\r\n\r\n");
 		h2 = strndup(f->req.body.data, (size_t)(sep - f->req.body.data) + 2);
 		v = header(h2, "Content-Type");
@@ -493,7 +439,7 @@ test_build_message(void **state)
 static void
 test_build_plain_ascii(void **state)
 {
-	struct fx			*f = *state;
+	struct od_test_fx		*f = *state;
 	struct od_channel_message	 m = base_msg;
 	const char			*msg, *sep;
 	char				*hdrs;
@@ -501,12 +447,12 @@ test_build_plain_ascii(void **state)
 	od_test_host_set(&f->host, "from_name", "Cobranzas");
 	od_test_host_set(&f->host, "username", "relay-user");
 	od_test_host_secret(&f->host, "password", "relay-pass");
-	assert_int_equal(init(f), 0);
+	assert_int_equal(od_test_fx_init(f), 0);
 	m.name = "Quispe, Ana \"Anita\"";
 	m.subject = "Recordatorio de pago";
 	m.html = NULL;
 	m.text = "Su cuota vence hoy.\r\nGracias.";
-	assert_int_equal(build(f, &m), 0);
+	assert_int_equal(od_test_fx_build(f, &m), 0);
 	assert_string_equal(f->req.user, "relay-user");
 	assert_string_equal(f->req.password, "relay-pass");
 
@@ -527,114 +473,90 @@ test_build_plain_ascii(void **state)
 
 	/* No display name: a bare address. */
 	m.name = NULL;
-	assert_int_equal(build(f, &m), 0);
+	assert_int_equal(od_test_fx_build(f, &m), 0);
 	assert_non_null(strstr(f->req.body.data, "\r\nTo: ana.quispe@example.pe\r\n"));
 }
 
 static void
 test_injection_refused(void **state)
 {
-	struct fx			*f = *state;
+	struct od_test_fx		*f = *state;
 	struct od_channel_message	 m;
 
-	assert_int_equal(init(f), 0);
+	assert_int_equal(od_test_fx_init(f), 0);
 
 	m = base_msg;
 	m.subject = "Recordatorio\r\nBcc: todos@example.com";
-	assert_int_equal(build(f, &m), -1);
+	assert_int_equal(od_test_fx_build(f, &m), -1);
 	assert_string_equal(f->err, "subject contains CR or LF (header injection refused)");
 	m.subject = "Recordatorio\nBcc: todos@example.com";
-	assert_int_equal(build(f, &m), -1);
+	assert_int_equal(od_test_fx_build(f, &m), -1);
 	assert_string_equal(f->err, "subject contains CR or LF (header injection refused)");
 
 	m = base_msg;
 	m.name = "Ana\r\nBcc: todos@example.com";
-	assert_int_equal(build(f, &m), -1);
+	assert_int_equal(od_test_fx_build(f, &m), -1);
 	assert_string_equal(f->err, "name contains CR or LF (header injection refused)");
 
 	m = base_msg;
 	m.to = "ana.quispe@example.pe\r\nRCPT TO:<x@evil.example>";
-	assert_int_equal(build(f, &m), -1);
+	assert_int_equal(od_test_fx_build(f, &m), -1);
 	assert_string_equal(f->err, "to contains CR or LF (header injection refused)");
 
 	m = base_msg;
 	m.to = "ana.quispe@example.pe, otro@example.pe";
-	assert_int_equal(build(f, &m), -1);
+	assert_int_equal(od_test_fx_build(f, &m), -1);
 	assert_string_equal(f->err, "to is not a single email address");
 	m.to = "Ana <ana.quispe@example.pe>";
-	assert_int_equal(build(f, &m), -1);
+	assert_int_equal(od_test_fx_build(f, &m), -1);
 	assert_string_equal(f->err, "to is not a single email address");
 	m.to = "ana.quispe";
-	assert_int_equal(build(f, &m), -1);
+	assert_int_equal(od_test_fx_build(f, &m), -1);
 	assert_string_equal(f->err, "to is not a single email address");
 
 	m = base_msg;
 	m.attempt_id = "acc-1:3:reminder#2\r\nX: y";
-	assert_int_equal(build(f, &m), -1);
+	assert_int_equal(od_test_fx_build(f, &m), -1);
 	assert_string_equal(f->err, "attempt_id contains CR or LF (header injection refused)");
 
 	/* Nothing was handed to the host on a refusal. */
 	assert_null(f->req.url);
 	assert_null(f->req.mail_from);
 	assert_int_equal(f->req.nrcpts, 0);
-	assert_false(f->req.has_body);
+	assert_false(od_test_req_has_body(&f->req));
 }
 
-struct expect {
-	const char	*fixture;
-	long		 status;
-	enum od_outcome	 outcome;
-	unsigned	 flags;
-	const char	*reason;
-	const char	*provider_id;
-};
-
-static const struct expect smtp_cases[] = {
-	{ "250_queued.txt", 250, OD_OUTCOME_ACCEPTED, 0, "",
+static const struct od_test_expect smtp_cases[] = {
+	{ "250_queued.txt", 250, NULL, OD_OUTCOME_ACCEPTED, 0, 0, "250", "",
 	    "<acc-1=3A3=3Areminder=232@financiera.example.pe>" },
-	{ "421_try_later.txt", 421, OD_OUTCOME_RETRYABLE, 0,
+	{ "421_try_later.txt", 421, NULL, OD_OUTCOME_RETRYABLE, 0, 0, "421",
 	    "SMTP 421: 4.7.0 Try again later, closing connection.", "" },
-	{ "452_mailbox_full.txt", 452, OD_OUTCOME_RETRYABLE, 0,
+	{ "452_mailbox_full.txt", 452, NULL, OD_OUTCOME_RETRYABLE, 0, 0, "452",
 	    "SMTP 452: 4.2.2 <ana.quispe@example.pe>: Recipient address rejected: Mailbox full",
 	    "" },
-	{ "550_user_unknown.txt", 550, OD_OUTCOME_PERMANENT, OD_RESULT_FALLBACK,
+	{ "550_user_unknown.txt", 550, NULL, OD_OUTCOME_PERMANENT, OD_RESULT_FALLBACK, 0, "550",
 	    "SMTP 550: 5.1.1 <ana.quispe@example.pe>: Recipient address rejected: User unknown "
 	    "in virtual mailbox table", "" },
-	{ "550_user_unknown.txt", 551, OD_OUTCOME_PERMANENT, OD_RESULT_FALLBACK,
+	{ "550_user_unknown.txt", 551, NULL, OD_OUTCOME_PERMANENT, OD_RESULT_FALLBACK, 0, "551",
 	    "SMTP 551: 5.1.1 <ana.quispe@example.pe>: Recipient address rejected: User unknown "
 	    "in virtual mailbox table", "" },
-	{ "550_user_unknown.txt", 553, OD_OUTCOME_PERMANENT, OD_RESULT_FALLBACK,
+	{ "550_user_unknown.txt", 553, NULL, OD_OUTCOME_PERMANENT, OD_RESULT_FALLBACK, 0, "553",
 	    "SMTP 553: 5.1.1 <ana.quispe@example.pe>: Recipient address rejected: User unknown "
 	    "in virtual mailbox table", "" },
-	{ "552_too_big.txt", 552, OD_OUTCOME_PERMANENT, 0,
+	{ "552_too_big.txt", 552, NULL, OD_OUTCOME_PERMANENT, 0, 0, "552",
 	    "SMTP 552: 5.3.4 Message size exceeds fixed limit", "" },
-	{ "535_auth.txt", 535, OD_OUTCOME_PERMANENT, OD_RESULT_CONFIG,
+	{ "535_auth.txt", 535, NULL, OD_OUTCOME_PERMANENT, OD_RESULT_CONFIG, 0, "535",
 	    "SMTP 535: 5.7.8 Error: authentication failed: authentication failure", "" },
 };
 
 static void
 test_classify(void **state)
 {
-	struct fx		*f = *state;
-	struct od_channel_result res;
-	char			 path[256], code[16];
-	size_t			 i;
+	struct od_test_fx *f = *state;
 
-	assert_int_equal(init(f), 0);
-	for (i = 0; i < sizeof(smtp_cases) / sizeof(smtp_cases[0]); i++) {
-		const struct expect *e = &smtp_cases[i];
-
-		snprintf(path, sizeof(path), "gateways/smtp/%s", e->fixture);
-		snprintf(code, sizeof(code), "%ld", e->status);
-		print_message("%s (SMTP %ld)\n", e->fixture, e->status);
-		assert_int_equal(od_test_classify(f->p, f->ctx, &base_msg, path, e->status, NULL,
-		    &res), 0);
-		assert_int_equal(res.outcome, e->outcome);
-		assert_int_equal(res.flags, e->flags);
-		assert_string_equal(res.code, code);
-		assert_string_equal(res.reason, e->reason);
-		assert_string_equal(res.provider_id, e->provider_id);
-	}
+	assert_int_equal(od_test_fx_init(f), 0);
+	od_test_assert_classify(f, &base_msg, "gateways/smtp", smtp_cases,
+	    sizeof(smtp_cases) / sizeof(smtp_cases[0]));
 	assert_string_equal(od_test_host_log(&f->host),
 	    "3 SMTP relay refused authentication (535): check username, password and starttls\n");
 }
@@ -643,12 +565,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_abi, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_init_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_build_message, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_build_plain_ascii, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_injection_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_classify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_abi, setup, od_test_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_init_errors, setup, od_test_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_build_message, setup, od_test_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_build_plain_ascii, setup, od_test_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_injection_refused, setup, od_test_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_classify, setup, od_test_fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

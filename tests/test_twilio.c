@@ -9,8 +9,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dlfcn.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,15 +16,6 @@
 
 #define SID	"AC0123456789abcdef0123456789abcdef"
 #define TOKEN	"f00dfeedf00dfeedf00dfeedf00dfeed"
-
-struct fx {
-	void				*dl;
-	const struct od_channel_plugin	*p;
-	struct od_test_host		 host;
-	struct od_test_req		 req;
-	void				*ctx;
-	char				 err[256];
-};
 
 static const struct od_channel_message base_msg = {
 	.action_id = "acc-1:3:reminder",
@@ -42,16 +31,10 @@ static const struct od_channel_message base_msg = {
 static int
 setup(void **state)
 {
-	struct fx	*f = calloc(1, sizeof(*f));
+	struct od_test_fx	*f = od_test_fx_open("sms-twilio");
 
-	f->p = od_test_plugin_open("sms-twilio", &f->dl, f->err, sizeof(f->err));
-	if (f->p == NULL) {
-		fprintf(stderr, "%s\n", f->err);
-		free(f);
+	if (f == NULL)
 		return -1;
-	}
-	od_test_host_init(&f->host);
-	od_test_req_init(&f->req);
 	od_test_host_set(&f->host, "account_sid", SID);
 	od_test_host_secret(&f->host, "auth_token", TOKEN);
 	od_test_host_set(&f->host, "from", "+15005550006");
@@ -59,102 +42,52 @@ setup(void **state)
 	return 0;
 }
 
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-
-	if (f->ctx != NULL)
-		f->p->fini(f->ctx);
-	od_test_req_clear(&f->req);
-	od_test_host_clear(&f->host);
-	dlclose(f->dl);
-	free(f);
-	return 0;
-}
-
-static int
-init(struct fx *f)
-{
-	return f->p->init(od_test_host_table(), &f->host, &f->ctx, f->err, sizeof(f->err));
-}
-
-static int
-build(struct fx *f, const struct od_channel_message *m)
-{
-	struct od_channel_request r = { .req = &f->req };
-
-	od_test_req_clear(&f->req);
-	return f->p->build(f->ctx, m, &r, f->err, sizeof(f->err));
-}
-
-static void
-assert_form(const char *form, const char *key, const char *want)
-{
-	char *v = od_test_form_get(form, key);
-
-	if (want == NULL) {
-		assert_null(v);
-		return;
-	}
-	assert_non_null(v);
-	assert_string_equal(v, want);
-	assert_int_equal(od_test_form_count(form, key), 1);
-	free(v);
-}
-
 static void
 test_abi(void **state)
 {
-	struct fx *f = *state;
+	struct od_test_fx *f = *state;
 
-	assert_int_equal(f->p->abi_version, OD_CHANNEL_ABI_VERSION);
-	assert_int_equal(f->p->size, sizeof(struct od_channel_plugin));
-	assert_string_equal(f->p->name, "sms-twilio");
-	assert_int_equal(f->p->transport, OD_TRANSPORT_HTTP);
-	assert_int_equal(f->p->kinds, 1u << OD_KIND_SMS);
+	od_test_assert_abi(f, "sms-twilio", OD_TRANSPORT_HTTP, 1u << OD_KIND_SMS, "twilio_init");
 	assert_non_null(f->p->fini);
-	/* Hidden visibility: nothing but the entry point is exported. */
-	assert_null(dlsym(f->dl, "twilio_init"));
 }
 
 static void
 test_init_errors(void **state)
 {
-	struct fx *f = *state;
+	struct od_test_fx *f = *state;
 
 	od_test_host_set(&f->host, "account_sid", NULL);
-	assert_int_equal(init(f), -1);
+	assert_int_equal(od_test_fx_init(f), -1);
 	assert_string_equal(f->err, "setting account_sid is missing");
 
 	od_test_host_set(&f->host, "account_sid", "AC123");
-	assert_int_equal(init(f), -1);
+	assert_int_equal(od_test_fx_init(f), -1);
 	assert_string_equal(f->err, "account_sid must be AC followed by 32 hex digits");
 
 	od_test_host_set(&f->host, "account_sid", SID);
 	od_test_host_secret(&f->host, "auth_token", NULL);
-	assert_int_equal(init(f), -1);
+	assert_int_equal(od_test_fx_init(f), -1);
 	assert_string_equal(f->err,
 	    "secret auth_token is missing (set auth_token_file or auth_token_env)");
 
 	od_test_host_secret(&f->host, "auth_token", TOKEN);
 	od_test_host_set(&f->host, "from", NULL);
-	assert_int_equal(init(f), -1);
+	assert_int_equal(od_test_fx_init(f), -1);
 	assert_string_equal(f->err, "setting from or messaging_service_sid is missing");
 
 	od_test_host_set(&f->host, "messaging_service_sid", "MGnothex");
-	assert_int_equal(init(f), -1);
+	assert_int_equal(od_test_fx_init(f), -1);
 	assert_string_equal(f->err, "messaging_service_sid must be MG followed by 32 hex digits");
 
 	od_test_host_set(&f->host, "messaging_service_sid", NULL);
 	od_test_host_set(&f->host, "from", "+15005550006");
 	od_test_host_set(&f->host, "validity_period", "36001");
-	assert_int_equal(init(f), -1);
+	assert_int_equal(od_test_fx_init(f), -1);
 	assert_string_equal(f->err, "validity_period must be 1 to 36000 seconds");
 
 	od_test_host_set(&f->host, "validity_period", NULL);
 	od_test_host_set(&f->host, "base_url", "ftp://api.twilio.com");
-	assert_int_equal(init(f), -1);
+	assert_int_equal(od_test_fx_init(f), -1);
 	assert_string_equal(f->err, "base_url must be an http:// or https:// URL");
 	assert_null(f->ctx);
 }
@@ -162,12 +95,12 @@ test_init_errors(void **state)
 static void
 test_build_request(void **state)
 {
-	struct fx	*f = *state;
-	const char	*body;
+	struct od_test_fx	*f = *state;
+	const char		*body;
 
 	od_test_host_set(&f->host, "status_callback", "https://hooks.example.pe/twilio/status");
-	assert_int_equal(init(f), 0);
-	assert_int_equal(build(f, &base_msg), 0);
+	assert_int_equal(od_test_fx_init(f), 0);
+	assert_int_equal(od_test_fx_build(f, &base_msg), 0);
 
 	assert_string_equal(f->req.url,
 	    "https://api.twilio.com/2010-04-01/Accounts/" SID "/Messages.json");
@@ -184,13 +117,13 @@ test_build_request(void **state)
 	/* The '+' of E.164 must travel as %2B, or Twilio reads a space. */
 	assert_true(strncmp(body, "To=%2B51987654321&From=%2B15005550006&Body=Hola+Ana%2C+", 54)
 	    == 0);
-	assert_form(body, "To", "+51987654321");
-	assert_form(body, "From", "+15005550006");
-	assert_form(body, "Body", base_msg.text);
-	assert_form(body, "StatusCallback",
+	od_test_assert_form(body, "To", "+51987654321");
+	od_test_assert_form(body, "From", "+15005550006");
+	od_test_assert_form(body, "Body", base_msg.text);
+	od_test_assert_form(body, "StatusCallback",
 	    "https://hooks.example.pe/twilio/status?attempt=acc-1%3A3%3Areminder%232");
-	assert_form(body, "MessagingServiceSid", NULL);
-	assert_form(body, "ValidityPeriod", NULL);
+	od_test_assert_form(body, "MessagingServiceSid", NULL);
+	od_test_assert_form(body, "ValidityPeriod", NULL);
 	/* Only CreateMessage fields (twilio_send.yaml): nothing else was sent. */
 	assert_int_equal(od_test_form_count(body, "To") + od_test_form_count(body, "From") +
 	    od_test_form_count(body, "Body") + od_test_form_count(body, "StatusCallback"), 4);
@@ -206,37 +139,38 @@ test_build_request(void **state)
 static void
 test_build_service_validity(void **state)
 {
-	struct fx			*f = *state;
+	struct od_test_fx		*f = *state;
 	struct od_channel_message	 m = base_msg;
 
 	od_test_host_set(&f->host, "base_url", "http://127.0.0.1:4010/");
 	od_test_host_set(&f->host, "from", NULL);
 	od_test_host_set(&f->host, "messaging_service_sid", "MG0123456789abcdef0123456789abcdef");
 	od_test_host_set(&f->host, "validity_period", "3600");
-	assert_int_equal(init(f), 0);
+	assert_int_equal(od_test_fx_init(f), 0);
 	m.callback_url = NULL;
-	assert_int_equal(build(f, &m), 0);
+	assert_int_equal(od_test_fx_build(f, &m), 0);
 	assert_string_equal(f->req.url,
 	    "http://127.0.0.1:4010/2010-04-01/Accounts/" SID "/Messages.json");
-	assert_form(f->req.body.data, "MessagingServiceSid", "MG0123456789abcdef0123456789abcdef");
-	assert_form(f->req.body.data, "From", NULL);
-	assert_form(f->req.body.data, "ValidityPeriod", "3600");
-	assert_form(f->req.body.data, "StatusCallback", NULL);
+	od_test_assert_form(f->req.body.data, "MessagingServiceSid",
+	    "MG0123456789abcdef0123456789abcdef");
+	od_test_assert_form(f->req.body.data, "From", NULL);
+	od_test_assert_form(f->req.body.data, "ValidityPeriod", "3600");
+	od_test_assert_form(f->req.body.data, "StatusCallback", NULL);
 
 	/* Without a status_callback setting, the core's callback URL is used as is. */
 	m.callback_url = "https://cb.example.pe/dlr/twilio?a=acc-1%3A3%3Areminder%232";
-	assert_int_equal(build(f, &m), 0);
-	assert_form(f->req.body.data, "StatusCallback", m.callback_url);
+	assert_int_equal(od_test_fx_build(f, &m), 0);
+	od_test_assert_form(f->req.body.data, "StatusCallback", m.callback_url);
 }
 
 static void
 test_build_refusals(void **state)
 {
-	struct fx			*f = *state;
+	struct od_test_fx		*f = *state;
 	struct od_channel_message	 m = base_msg;
 	char				*t;
 
-	assert_int_equal(init(f), 0);
+	assert_int_equal(od_test_fx_init(f), 0);
 
 	/* 1600 characters (3200 bytes of á) go; 1601 do not. */
 	t = malloc(1601 * 2 + 1);
@@ -244,43 +178,31 @@ test_build_refusals(void **state)
 		memcpy(t + 2 * i, "\xC3\xA1", 2);
 	t[3200] = '\0';
 	m.text = t;
-	assert_int_equal(build(f, &m), 0);
+	assert_int_equal(od_test_fx_build(f, &m), 0);
 	memcpy(t + 3200, "a", 2);
-	assert_int_equal(build(f, &m), -1);
+	assert_int_equal(od_test_fx_build(f, &m), -1);
 	assert_string_equal(f->err, "the SMS text is 1601 characters; Twilio accepts at most 1600");
 	free(t);
 
 	m = base_msg;
 	m.to = "51987654321";
-	assert_int_equal(build(f, &m), -1);
+	assert_int_equal(od_test_fx_build(f, &m), -1);
 	assert_string_equal(f->err, "to is not an E.164 phone number");
 	m.to = "+51 987 654 321";
-	assert_int_equal(build(f, &m), -1);
+	assert_int_equal(od_test_fx_build(f, &m), -1);
 
 	m = base_msg;
 	m.kind = OD_KIND_EMAIL;
-	assert_int_equal(build(f, &m), -1);
+	assert_int_equal(od_test_fx_build(f, &m), -1);
 	assert_string_equal(f->err, "sms-twilio sends SMS only (kind 1)");
 
 	m = base_msg;
 	m.text = "";
-	assert_int_equal(build(f, &m), -1);
+	assert_int_equal(od_test_fx_build(f, &m), -1);
 	assert_string_equal(f->err, "the SMS text is empty");
 }
 
-struct expect {
-	const char	*fixture;
-	long		 status;
-	const char	*retry_after;
-	enum od_outcome	 outcome;
-	unsigned	 flags;
-	long		 retry_ms;
-	const char	*code;
-	const char	*reason;
-	const char	*provider_id;
-};
-
-static const struct expect twilio_cases[] = {
+static const struct od_test_expect twilio_cases[] = {
 	{ "201_queued.json", 201, NULL, OD_OUTCOME_ACCEPTED, 0, 0, "", "",
 	    "SM1f0e6a1c2b3d4e5f60718293a4b5c6d7" },
 	{ "201_queued.json", 200, NULL, OD_OUTCOME_ACCEPTED, 0, 0, "", "",
@@ -331,35 +253,20 @@ static const struct expect twilio_cases[] = {
 static void
 test_classify(void **state)
 {
-	struct fx		*f = *state;
-	struct od_channel_result res;
-	char			 path[256];
-	size_t			 i;
+	struct od_test_fx *f = *state;
 
-	assert_int_equal(init(f), 0);
-	for (i = 0; i < sizeof(twilio_cases) / sizeof(twilio_cases[0]); i++) {
-		const struct expect *e = &twilio_cases[i];
-
-		snprintf(path, sizeof(path), "gateways/twilio/%s", e->fixture);
-		print_message("%s (HTTP %ld)\n", e->fixture, e->status);
-		assert_int_equal(od_test_classify(f->p, f->ctx, &base_msg, path, e->status,
-		    e->retry_after, &res), 0);
-		assert_int_equal(res.outcome, e->outcome);
-		assert_int_equal(res.flags, e->flags);
-		assert_int_equal(res.retry_after_ms, e->retry_ms);
-		assert_string_equal(res.code, e->code);
-		assert_string_equal(res.reason, e->reason);
-		assert_string_equal(res.provider_id, e->provider_id);
-	}
+	assert_int_equal(od_test_fx_init(f), 0);
+	od_test_assert_classify(f, &base_msg, "gateways/twilio", twilio_cases,
+	    sizeof(twilio_cases) / sizeof(twilio_cases[0]));
 }
 
 static void
 test_config_error_is_logged(void **state)
 {
-	struct fx		*f = *state;
+	struct od_test_fx		*f = *state;
 	struct od_channel_result res;
 
-	assert_int_equal(init(f), 0);
+	assert_int_equal(od_test_fx_init(f), 0);
 	assert_int_equal(od_test_classify(f->p, f->ctx, &base_msg, "gateways/twilio/401_20003.json",
 	    401, NULL, &res), 0);
 	assert_string_equal(od_test_host_log(&f->host),
@@ -373,13 +280,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_abi, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_init_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_build_request, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_build_service_validity, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_build_refusals, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_classify, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_config_error_is_logged, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_abi, setup, od_test_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_init_errors, setup, od_test_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_build_request, setup, od_test_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_build_service_validity, setup, od_test_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_build_refusals, setup, od_test_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_classify, setup, od_test_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_config_error_is_logged, setup,
+		    od_test_fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

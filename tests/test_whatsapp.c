@@ -10,8 +10,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dlfcn.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,15 +18,6 @@
 #include "od_test_host.h"
 
 #define TOKEN	"EAAGm0PX4ZCpsBAKZBZCtest0token"
-
-struct fx {
-	void				*dl;
-	const struct od_channel_plugin	*p;
-	struct od_test_host		 host;
-	struct od_test_req		 req;
-	void				*ctx;
-	char				 err[256];
-};
 
 static const char *const params[] = { "María", "S/ 1,250.00", "15/03/2025" };
 
@@ -48,49 +37,14 @@ static const struct od_channel_message base_msg = {
 static int
 setup(void **state)
 {
-	struct fx	*f = calloc(1, sizeof(*f));
+	struct od_test_fx	*f = od_test_fx_open("whatsapp-cloud");
 
-	f->p = od_test_plugin_open("whatsapp-cloud", &f->dl, f->err, sizeof(f->err));
-	if (f->p == NULL) {
-		fprintf(stderr, "%s\n", f->err);
-		free(f);
+	if (f == NULL)
 		return -1;
-	}
-	od_test_host_init(&f->host);
-	od_test_req_init(&f->req);
 	od_test_host_set(&f->host, "phone_number_id", "106540352242922");
 	od_test_host_secret(&f->host, "access_token", TOKEN);
 	*state = f;
 	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-
-	if (f->ctx != NULL)
-		f->p->fini(f->ctx);
-	od_test_req_clear(&f->req);
-	od_test_host_clear(&f->host);
-	dlclose(f->dl);
-	free(f);
-	return 0;
-}
-
-static int
-init(struct fx *f)
-{
-	return f->p->init(od_test_host_table(), &f->host, &f->ctx, f->err, sizeof(f->err));
-}
-
-static int
-build(struct fx *f, const struct od_channel_message *m)
-{
-	struct od_channel_request r = { .req = &f->req };
-
-	od_test_req_clear(&f->req);
-	return f->p->build(f->ctx, m, &r, f->err, sizeof(f->err));
 }
 
 static const char *
@@ -105,38 +59,34 @@ jstr(json_t *o, const char *key)
 static void
 test_abi(void **state)
 {
-	struct fx *f = *state;
+	struct od_test_fx *f = *state;
 
-	assert_int_equal(f->p->abi_version, OD_CHANNEL_ABI_VERSION);
-	assert_int_equal(f->p->size, sizeof(struct od_channel_plugin));
-	assert_string_equal(f->p->name, "whatsapp-cloud");
-	assert_int_equal(f->p->transport, OD_TRANSPORT_HTTP);
-	assert_int_equal(f->p->kinds, 1u << OD_KIND_WHATSAPP);
-	assert_null(dlsym(f->dl, "whatsapp_classify"));
+	od_test_assert_abi(f, "whatsapp-cloud", OD_TRANSPORT_HTTP, 1u << OD_KIND_WHATSAPP,
+	    "whatsapp_classify");
 }
 
 static void
 test_init_errors(void **state)
 {
-	struct fx *f = *state;
+	struct od_test_fx *f = *state;
 
 	od_test_host_set(&f->host, "phone_number_id", NULL);
-	assert_int_equal(init(f), -1);
+	assert_int_equal(od_test_fx_init(f), -1);
 	assert_string_equal(f->err, "setting phone_number_id is missing");
 	od_test_host_set(&f->host, "phone_number_id", "+51 1 6150000");
-	assert_int_equal(init(f), -1);
+	assert_int_equal(od_test_fx_init(f), -1);
 	assert_string_equal(f->err, "phone_number_id must be the numeric ID Meta gives the number");
 	od_test_host_set(&f->host, "phone_number_id", "106540352242922");
 	od_test_host_secret(&f->host, "access_token", NULL);
-	assert_int_equal(init(f), -1);
+	assert_int_equal(od_test_fx_init(f), -1);
 	assert_string_equal(f->err,
 	    "secret access_token is missing (set access_token_file or access_token_env)");
 	od_test_host_secret(&f->host, "access_token", "abc\r\nX-Evil: 1");
-	assert_int_equal(init(f), -1);
+	assert_int_equal(od_test_fx_init(f), -1);
 	assert_string_equal(f->err, "access_token contains spaces or control characters");
 	od_test_host_secret(&f->host, "access_token", TOKEN);
 	od_test_host_set(&f->host, "api_version", "23");
-	assert_int_equal(init(f), -1);
+	assert_int_equal(od_test_fx_init(f), -1);
 	assert_string_equal(f->err, "api_version must look like v23.0");
 	assert_null(f->ctx);
 }
@@ -144,13 +94,13 @@ test_init_errors(void **state)
 static void
 test_build_template(void **state)
 {
-	struct fx	*f = *state;
-	json_t		*root, *tpl, *lang, *comps, *comp, *ps, *p;
-	json_error_t	 jerr;
-	size_t		 i;
+	struct od_test_fx	*f = *state;
+	json_t			*root, *tpl, *lang, *comps, *comp, *ps, *p;
+	json_error_t		 jerr;
+	size_t			 i;
 
-	assert_int_equal(init(f), 0);
-	assert_int_equal(build(f, &base_msg), 0);
+	assert_int_equal(od_test_fx_init(f), 0);
+	assert_int_equal(od_test_fx_build(f, &base_msg), 0);
 	assert_string_equal(f->req.url,
 	    "https://graph.facebook.com/v23.0/106540352242922/messages");
 	assert_string_equal(f->req.method, "POST");
@@ -190,7 +140,7 @@ test_build_template(void **state)
 static void
 test_build_no_params_and_escaping(void **state)
 {
-	struct fx			*f = *state;
+	struct od_test_fx		*f = *state;
 	struct od_channel_message	 m = base_msg;
 	static const char *const	 odd[] = { "Ana \"La\" Quispe \\ <b>", "línea1\nlínea2" };
 	json_t				*root, *tpl, *ps;
@@ -198,11 +148,11 @@ test_build_no_params_and_escaping(void **state)
 
 	od_test_host_set(&f->host, "base_url", "http://127.0.0.1:4010/");
 	od_test_host_set(&f->host, "api_version", "v21.0");
-	assert_int_equal(init(f), 0);
+	assert_int_equal(od_test_fx_init(f), 0);
 	m.wa_params = NULL;
 	m.wa_nparams = 0;
 	m.wa_language = "es";
-	assert_int_equal(build(f, &m), 0);
+	assert_int_equal(od_test_fx_build(f, &m), 0);
 	assert_string_equal(f->req.url, "http://127.0.0.1:4010/v21.0/106540352242922/messages");
 	root = json_loadb(f->req.body.data, f->req.body.len, 0, &jerr);
 	assert_non_null(root);
@@ -214,7 +164,7 @@ test_build_no_params_and_escaping(void **state)
 
 	m.wa_params = odd;
 	m.wa_nparams = 2;
-	assert_int_equal(build(f, &m), 0);
+	assert_int_equal(od_test_fx_build(f, &m), 0);
 	root = json_loadb(f->req.body.data, f->req.body.len, 0, &jerr);
 	assert_non_null(root);
 	ps = json_object_get(json_array_get(json_object_get(json_object_get(root, "template"),
@@ -227,46 +177,34 @@ test_build_no_params_and_escaping(void **state)
 static void
 test_build_refusals(void **state)
 {
-	struct fx			*f = *state;
+	struct od_test_fx		*f = *state;
 	struct od_channel_message	 m = base_msg;
 	static const char *const	 empty[] = { "María", "" };
 
-	assert_int_equal(init(f), 0);
+	assert_int_equal(od_test_fx_init(f), 0);
 	m.to = "ana@example.pe";
-	assert_int_equal(build(f, &m), -1);
+	assert_int_equal(od_test_fx_build(f, &m), -1);
 	assert_string_equal(f->err, "to is not an E.164 phone number");
 	m = base_msg;
 	m.wa_name = NULL;
-	assert_int_equal(build(f, &m), -1);
+	assert_int_equal(od_test_fx_build(f, &m), -1);
 	assert_string_equal(f->err, "no WhatsApp template name for this step");
 	m = base_msg;
 	m.wa_language = "";
-	assert_int_equal(build(f, &m), -1);
+	assert_int_equal(od_test_fx_build(f, &m), -1);
 	assert_string_equal(f->err, "no WhatsApp template language for this step");
 	m = base_msg;
 	m.wa_params = empty;
 	m.wa_nparams = 2;
-	assert_int_equal(build(f, &m), -1);
+	assert_int_equal(od_test_fx_build(f, &m), -1);
 	assert_string_equal(f->err, "WhatsApp template parameter 2 is empty");
 	m = base_msg;
 	m.kind = OD_KIND_SMS;
-	assert_int_equal(build(f, &m), -1);
+	assert_int_equal(od_test_fx_build(f, &m), -1);
 	assert_string_equal(f->err, "whatsapp-cloud sends WhatsApp only (kind 0)");
 }
 
-struct expect {
-	const char	*fixture;
-	long		 status;
-	const char	*retry_after;
-	enum od_outcome	 outcome;
-	unsigned	 flags;
-	long		 retry_ms;
-	const char	*code;
-	const char	*reason;
-	const char	*provider_id;
-};
-
-static const struct expect wa_cases[] = {
+static const struct od_test_expect wa_cases[] = {
 	{ "200_accepted.json", 200, NULL, OD_OUTCOME_ACCEPTED, 0, 0, "", "",
 	    "wamid.HBgLNTE5ODc2NTQzMjEVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA" },
 	{ "200_no_messages.json", 200, NULL, OD_OUTCOME_UNKNOWN, 0, 0, "",
@@ -303,26 +241,11 @@ static const struct expect wa_cases[] = {
 static void
 test_classify(void **state)
 {
-	struct fx		*f = *state;
-	struct od_channel_result res;
-	char			 path[256];
-	size_t			 i;
+	struct od_test_fx *f = *state;
 
-	assert_int_equal(init(f), 0);
-	for (i = 0; i < sizeof(wa_cases) / sizeof(wa_cases[0]); i++) {
-		const struct expect *e = &wa_cases[i];
-
-		snprintf(path, sizeof(path), "gateways/whatsapp/%s", e->fixture);
-		print_message("%s (HTTP %ld)\n", e->fixture, e->status);
-		assert_int_equal(od_test_classify(f->p, f->ctx, &base_msg, path, e->status,
-		    e->retry_after, &res), 0);
-		assert_int_equal(res.outcome, e->outcome);
-		assert_int_equal(res.flags, e->flags);
-		assert_int_equal(res.retry_after_ms, e->retry_ms);
-		assert_string_equal(res.code, e->code);
-		assert_string_equal(res.reason, e->reason);
-		assert_string_equal(res.provider_id, e->provider_id);
-	}
+	assert_int_equal(od_test_fx_init(f), 0);
+	od_test_assert_classify(f, &base_msg, "gateways/whatsapp", wa_cases,
+	    sizeof(wa_cases) / sizeof(wa_cases[0]));
 	/* Template and token errors are logged loudly, without personal data. */
 	assert_string_equal(od_test_host_log(&f->host),
 	    "3 template oferta_pago (language es_PE) refused by Meta, error 132000: parameter "
@@ -336,12 +259,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_abi, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_init_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_build_template, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_build_no_params_and_escaping, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_build_refusals, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_classify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_abi, setup, od_test_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_init_errors, setup, od_test_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_build_template, setup, od_test_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_build_no_params_and_escaping, setup,
+		    od_test_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_build_refusals, setup, od_test_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_classify, setup, od_test_fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
