@@ -685,6 +685,14 @@ http_setup(struct http_xfer *x, const struct od_request *req, const struct od_ht
 		rc = curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	/*
+	 * Requests and replies are a few KiB: libcurl's smallest buffers (16 KiB)
+	 * instead of its 64 KiB upload buffer per handle, hundreds in flight.
+	 */
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 16384L);
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
 	if (rc == CURLE_OK)
