@@ -9,13 +9,54 @@
 -- With KEYS[5] phones (hash: E.164 -> account ids, space-separated; read by
 -- reply.lua), each account has 9 values: the 7 above, then the debtor's
 -- phone and whatsapp number ('' when none); the index follows changes.
+-- The batch is read and written with one call per key (HMGET, HSET, ZADD),
+-- not one per account; an account twice in a batch is applied in order.
 local now = tonumber(ARGV[1])
 local created, updated = 0, 0
 local stride = KEYS[5] and 9 or 7
-local function phone_ids(num)
-  local t = {}
-  for v in string.gmatch(redis.call('HGET', KEYS[5], num) or '', '%S+') do t[#t + 1] = v end
-  return t
+local ids, bodies = {}, {}
+for i = 2, #ARGV, stride do
+  ids[#ids + 1] = ARGV[i]
+  bodies[#bodies + 1] = ARGV[i]
+  bodies[#bodies + 1] = ARGV[i + 1]
+end
+if #ids == 0 then return {0, 0} end
+redis.call('HSET', KEYS[1], unpack(bodies))
+local raws = redis.call('HMGET', KEYS[2], unpack(ids))
+
+-- The phone index, read at once for every number the batch touches.
+local phones, touched = {}, {}
+local function phone_list(num)
+  if phones[num] == nil then phones[num] = false end
+  return phones[num]
+end
+local states = {}
+local n = 0
+local order = {}
+
+for i = 2, #ARGV, stride do
+  n = n + 1
+  local id = ARGV[i]
+  local s = states[id]
+  if s == nil and raws[n] then s = cjson.decode(raws[n]) end
+  if s and stride == 9 and type(s.phones) == 'table' then
+    for _, num in ipairs(s.phones) do phone_list(num) end
+  end
+  if stride == 9 then
+    if ARGV[i + 7] ~= '' then phone_list(ARGV[i + 7]) end
+    if ARGV[i + 8] ~= '' then phone_list(ARGV[i + 8]) end
+  end
+  states[id] = s or false
+end
+local nums = {}
+for num in pairs(phones) do nums[#nums + 1] = num end
+if #nums > 0 then
+  local vals = redis.call('HMGET', KEYS[5], unpack(nums))
+  for k, num in ipairs(nums) do
+    local t = {}
+    for v in string.gmatch(vals[k] or '', '%S+') do t[#t + 1] = v end
+    phones[num] = t
+  end
 end
 local function phone_index(id, old, new)
   local keep = {}
@@ -23,36 +64,37 @@ local function phone_index(id, old, new)
   for _, num in ipairs(old) do
     if not keep[num] then
       local t = {}
-      for _, v in ipairs(phone_ids(num)) do if v ~= id then t[#t + 1] = v end end
-      if #t > 0 then redis.call('HSET', KEYS[5], num, table.concat(t, ' '))
-      else redis.call('HDEL', KEYS[5], num) end
+      for _, v in ipairs(phones[num]) do if v ~= id then t[#t + 1] = v end end
+      phones[num] = t
+      touched[num] = true
     end
   end
   for _, num in ipairs(new) do
-    local t, seen = phone_ids(num), false
+    local t, seen = phones[num], false
     for _, v in ipairs(t) do if v == id then seen = true end end
     if not seen then
       t[#t + 1] = id
       while #t > 32 do table.remove(t, 1) end
-      redis.call('HSET', KEYS[5], num, table.concat(t, ' '))
+      touched[num] = true
     end
   end
 end
+
+local dueargs, written = {}, {}
+n = 0
 for i = 2, #ARGV, stride do
+  n = n + 1
   local id, body, policy, cycle = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local first_due, amount, digits = tonumber(ARGV[i + 4]), tonumber(ARGV[i + 5]), tonumber(ARGV[i + 6])
-  redis.call('HSET', KEYS[1], id, body)
-  local raw = redis.call('HGET', KEYS[2], id)
+  local s = states[id]
   -- Only an account with a state can be in flight (claims read the due set,
   -- which only a state's planning fills): a new one skips the look-up.
-  local inflight = raw and redis.call('ZSCORE', KEYS[4], id)
-  local s
-  if not raw then
+  local inflight = s and redis.call('ZSCORE', KEYS[4], id)
+  if not s then
     s = {policy = policy, cycle = cycle, next = 0, status = 'active', amount_minor = amount,
          paid_minor = 0, optout = {}, hold = {}, recent = {}, tries = 0, fb = 0, seq = 0}
     created = created + 1
   else
-    s = cjson.decode(raw)
     updated = updated + 1
     if s.cycle ~= cycle then
       s.cycle = cycle
@@ -76,9 +118,32 @@ for i = 2, #ARGV, stride do
     if inflight then
       s.replan = true
     else
-      redis.call('ZADD', KEYS[3], first_due, id)
+      dueargs[#dueargs + 1] = first_due
+      dueargs[#dueargs + 1] = id
     end
   end
-  redis.call('HSET', KEYS[2], id, cjson.encode(s))
+  if not written[id] then
+    written[id] = true
+    order[#order + 1] = id
+  end
+  states[id] = s
 end
+local sset = {}
+for _, id in ipairs(order) do
+  sset[#sset + 1] = id
+  sset[#sset + 1] = cjson.encode(states[id])
+end
+redis.call('HSET', KEYS[2], unpack(sset))
+if #dueargs > 0 then redis.call('ZADD', KEYS[3], unpack(dueargs)) end
+local pset, pdel = {}, {}
+for num in pairs(touched) do
+  if #phones[num] > 0 then
+    pset[#pset + 1] = num
+    pset[#pset + 1] = table.concat(phones[num], ' ')
+  else
+    pdel[#pdel + 1] = num
+  end
+end
+if #pset > 0 then redis.call('HSET', KEYS[5], unpack(pset)) end
+if #pdel > 0 then redis.call('HDEL', KEYS[5], unpack(pdel)) end
 return {created, updated}
