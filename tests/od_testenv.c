@@ -361,14 +361,15 @@ od_test_history(const struct od_test_env *e, const char *account_id)
 	return arr;
 }
 
-json_t *
-od_test_rejected(const struct od_test_env *e)
+/* A stream's entries as JSON objects of their fields (a new reference). */
+static json_t *
+env_stream(const struct od_test_env *e, const char *key)
 {
 	redisReply	*r, *f;
 	json_t		*arr = json_array(), *o;
 	size_t		 i, k;
 
-	r = redisCommand(e->rc, "XRANGE outreach:rejected - +");
+	r = redisCommand(e->rc, "XRANGE %s - +", key);
 	if (r != NULL && r->type == REDIS_REPLY_ARRAY)
 		for (i = 0; i < r->elements; i++) {
 			f = r->element[i]->element[1];
@@ -380,6 +381,40 @@ od_test_rejected(const struct od_test_env *e)
 		}
 	freeReplyObject(r);
 	return arr;
+}
+
+json_t *
+od_test_rejected(const struct od_test_env *e)
+{
+	return env_stream(e, "outreach:rejected");
+}
+
+json_t *
+od_test_history_at(const struct od_test_env *e, const char *account_id, size_t i)
+{
+	json_t	*h = od_test_history(e, account_id), *r;
+
+	r = json_incref(json_array_get(h, i));
+	json_decref(h);
+	return r;
+}
+
+size_t
+od_test_outbox_count(const struct od_test_env *e, const char *file)
+{
+	json_t	*a = od_test_outbox(e, file);
+	size_t	 n = json_array_size(a);
+
+	json_decref(a);
+	return n;
+}
+
+const char *
+od_test_str(const json_t *o, const char *key)
+{
+	const char	*s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "(absent)";
 }
 
 char *
@@ -403,22 +438,7 @@ od_test_account(const char *id, const char *due_date, const char *amount, const 
 json_t *
 od_test_attempts(const struct od_test_env *e)
 {
-	redisReply	*r, *f;
-	json_t		*arr = json_array(), *o;
-	size_t		 i, k;
-
-	r = redisCommand(e->rc, "XRANGE outreach:attempts - +");
-	if (r != NULL && r->type == REDIS_REPLY_ARRAY)
-		for (i = 0; i < r->elements; i++) {
-			f = r->element[i]->element[1];
-			o = json_object();
-			for (k = 0; k + 1 < f->elements; k += 2)
-				json_object_set_new(o, f->element[k]->str,
-				    json_stringn(f->element[k + 1]->str, f->element[k + 1]->len));
-			json_array_append_new(arr, o);
-		}
-	freeReplyObject(r);
-	return arr;
+	return env_stream(e, "outreach:attempts");
 }
 
 long long

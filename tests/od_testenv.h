@@ -66,6 +66,12 @@ json_t	*od_test_outbox(const struct od_test_env *e, const char *file);
 json_t	*od_test_history(const struct od_test_env *e, const char *account_id);
 /* XRANGE <prefix>:rejected: [{reason, kind, body, entry}] (array, new reference). */
 json_t	*od_test_rejected(const struct od_test_env *e);
+/* Record i of the account's history (a new reference), or NULL. */
+json_t	*od_test_history_at(const struct od_test_env *e, const char *account_id, size_t i);
+/* How many lines dir/outbox/<file> holds. */
+size_t	 od_test_outbox_count(const struct od_test_env *e, const char *file);
+/* A string member of a record, or "(absent)". */
+const char *od_test_str(const json_t *o, const char *key);
 /* The text of a file, or NULL. */
 char	*od_test_read_file(const char *path);
 

@@ -388,22 +388,12 @@ start(const char *tag)
 
 /* ---- readers ------------------------------------------------------------------ */
 
-static const char *
-str(json_t *o, const char *key)
-{
-	const char	*s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "(absent)";
-}
-
 /* Record i of the account's history (a new reference). */
 static json_t *
 record(const char *id, size_t i)
 {
-	json_t	*h = od_test_history(&g_env, id), *r;
+	json_t	*r = od_test_history_at(&g_env, id, i);
 
-	r = json_incref(json_array_get(h, i));
-	json_decref(h);
 	assert_non_null(r);
 	return r;
 }
@@ -492,9 +482,9 @@ send_reminder(void)
 	enqueue_sms("PE-C1");
 	wait_hist("PE-C1", 1, 10000);
 	r = record("PE-C1", 0);
-	assert_string_equal(str(r, "status"), "sent");
-	assert_string_equal(str(r, "provider_id"), TWILIO_SID);
-	assert_string_equal(str(r, "attempt_id"), "PE-C1:2026-03-09:reminder_due#1");
+	assert_string_equal(od_test_str(r, "status"), "sent");
+	assert_string_equal(od_test_str(r, "provider_id"), TWILIO_SID);
+	assert_string_equal(od_test_str(r, "attempt_id"), "PE-C1:2026-03-09:reminder_due#1");
 	json_decref(r);
 	assert_int_equal(od_httpd_nrequests(g_tw), 1);
 	assert_non_null(q = od_httpd_request(g_tw, 0));
@@ -551,22 +541,22 @@ test_status_callback(void **state)
 	resp_free(&res);
 	wait_hist("PE-C1", 2, 3000);
 	r = record("PE-C1", 1);
-	assert_string_equal(str(r, "status"), "delivered");
-	assert_string_equal(str(r, "provider_id"), TWILIO_SID);
-	assert_string_equal(str(r, "source"), "receipt");
-	assert_string_equal(str(r, "attempt_id"), "PE-C1:2026-03-09:reminder_due#1");
-	assert_string_equal(str(r, "action_id"), "PE-C1:2026-03-09:reminder_due");
-	assert_string_equal(str(r, "step"), "reminder_due");
-	assert_string_equal(str(r, "channel"), "sms");
-	assert_string_equal(str(r, "gateway"), "twa");
-	assert_string_equal(str(r, "policy"), "small-balance");
+	assert_string_equal(od_test_str(r, "status"), "delivered");
+	assert_string_equal(od_test_str(r, "provider_id"), TWILIO_SID);
+	assert_string_equal(od_test_str(r, "source"), "receipt");
+	assert_string_equal(od_test_str(r, "attempt_id"), "PE-C1:2026-03-09:reminder_due#1");
+	assert_string_equal(od_test_str(r, "action_id"), "PE-C1:2026-03-09:reminder_due");
+	assert_string_equal(od_test_str(r, "step"), "reminder_due");
+	assert_string_equal(od_test_str(r, "channel"), "sms");
+	assert_string_equal(od_test_str(r, "gateway"), "twa");
+	assert_string_equal(od_test_str(r, "policy"), "small-balance");
 	json_decref(r);
 	assert_int_equal(od_test_wait_int(&g_env, 3, 3000, "XLEN outreach:attempts"), 3);
 	r = stream_last("outreach:attempts");
-	assert_string_equal(str(r, "status"), "delivered");
-	assert_string_equal(str(r, "provider_id"), TWILIO_SID);
-	assert_string_equal(str(r, "account_id"), "PE-C1");
-	assert_string_equal(str(r, "attempt_id"), "PE-C1:2026-03-09:reminder_due#1");
+	assert_string_equal(od_test_str(r, "status"), "delivered");
+	assert_string_equal(od_test_str(r, "provider_id"), TWILIO_SID);
+	assert_string_equal(od_test_str(r, "account_id"), "PE-C1");
+	assert_string_equal(od_test_str(r, "attempt_id"), "PE-C1:2026-03-09:reminder_due#1");
 	json_decref(r);
 
 	/* Twilio retries the same callback: answered, recorded once. */
@@ -613,12 +603,12 @@ test_inbound_reply_opts_out(void **state)
 	resp_free(&res);
 	assert_int_equal(od_test_wait_int(&g_env, 1, 3000, "XLEN outreach:replies"), 1);
 	r = stream_last("outreach:replies");
-	assert_string_equal(str(r, "channel"), "sms");
-	assert_string_equal(str(r, "from"), DEBTOR_PHONE);
-	assert_string_equal(str(r, "text"), "no puedo pagar hoy");
-	assert_string_equal(str(r, "account_id"), "PE-C1");
-	assert_string_equal(str(r, "opt_out"), "0");
-	assert_string_equal(str(r, "provider_id"), "SM0a1b2c3d4e5f60718293a4b5c6d7e8f9");
+	assert_string_equal(od_test_str(r, "channel"), "sms");
+	assert_string_equal(od_test_str(r, "from"), DEBTOR_PHONE);
+	assert_string_equal(od_test_str(r, "text"), "no puedo pagar hoy");
+	assert_string_equal(od_test_str(r, "account_id"), "PE-C1");
+	assert_string_equal(od_test_str(r, "opt_out"), "0");
+	assert_string_equal(od_test_str(r, "provider_id"), "SM0a1b2c3d4e5f60718293a4b5c6d7e8f9");
 	json_decref(r);
 	s = state_of("PE-C1");
 	assert_non_null(after = json_dumps(s, JSON_SORT_KEYS));
@@ -634,9 +624,9 @@ test_inbound_reply_opts_out(void **state)
 	resp_free(&res);
 	assert_int_equal(od_test_wait_int(&g_env, 2, 3000, "XLEN outreach:replies"), 2);
 	r = stream_last("outreach:replies");
-	assert_string_equal(str(r, "text"), "BAJA");
-	assert_string_equal(str(r, "account_id"), "PE-C1");
-	assert_string_equal(str(r, "opt_out"), "1");
+	assert_string_equal(od_test_str(r, "text"), "BAJA");
+	assert_string_equal(od_test_str(r, "account_id"), "PE-C1");
+	assert_string_equal(od_test_str(r, "opt_out"), "1");
 	json_decref(r);
 	s = state_of("PE-C1");
 	assert_true(json_is_true(json_object_get(json_object_get(s, "optout"), "sms")));
@@ -650,20 +640,20 @@ test_inbound_reply_opts_out(void **state)
 	daemon_start(2026, 3, 16, 15, 0);
 	wait_hist("PE-C1", 3, 10000);
 	r = record("PE-C1", 1);
-	assert_string_equal(str(r, "step"), "notice_overdue");
-	assert_string_equal(str(r, "channel"), "sms");
-	assert_string_equal(str(r, "status"), "suppressed");
-	assert_string_equal(str(r, "reason"), "opt_out");
+	assert_string_equal(od_test_str(r, "step"), "notice_overdue");
+	assert_string_equal(od_test_str(r, "channel"), "sms");
+	assert_string_equal(od_test_str(r, "status"), "suppressed");
+	assert_string_equal(od_test_str(r, "reason"), "opt_out");
 	json_decref(r);
 	r = record("PE-C1", 2);
-	assert_string_equal(str(r, "step"), "notice_overdue");
-	assert_string_equal(str(r, "channel"), "email");
-	assert_string_equal(str(r, "gateway"), "outbox");
-	assert_string_equal(str(r, "status"), "sent");
+	assert_string_equal(od_test_str(r, "step"), "notice_overdue");
+	assert_string_equal(od_test_str(r, "channel"), "email");
+	assert_string_equal(od_test_str(r, "gateway"), "outbox");
+	assert_string_equal(od_test_str(r, "status"), "sent");
 	json_decref(r);
 	out = od_test_outbox(&g_env, "email.jsonl");
 	assert_int_equal(json_array_size(out), 1);
-	assert_string_equal(str(json_array_get(out, 0), "action_id"),
+	assert_string_equal(od_test_str(json_array_get(out, 0), "action_id"),
 	    "PE-C1:2026-03-09:notice_overdue");
 	json_decref(out);
 	sleep_ms(300);
@@ -769,8 +759,8 @@ test_unknown_and_no_echo(void **state)
 	assert_int_equal(od_test_wait_int(&g_env, 1, 3000, "XLEN outreach:replies"), 1);
 	{
 		json_t *r = stream_last("outreach:replies");
-		assert_string_equal(str(r, "text"), MARKER " <script>");
-		assert_string_equal(str(r, "account_id"), "");
+		assert_string_equal(od_test_str(r, "text"), MARKER " <script>");
+		assert_string_equal(od_test_str(r, "account_id"), "");
 		json_decref(r);
 	}
 	/* Accepted, a status for an attempt no history knows: 200, nothing recorded. */

@@ -195,22 +195,12 @@ wait_requests(struct od_httpd *s, size_t n, int timeout_ms)
 	return mono_ms();
 }
 
-static const char *
-str(json_t *o, const char *key)
-{
-	const char	*s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "(absent)";
-}
-
 /* Record i of the account's history (a new reference). */
 static json_t *
 record(const char *id, size_t i)
 {
-	json_t	*h = od_test_history(&g_env, id), *r;
+	json_t	*r = od_test_history_at(&g_env, id, i);
 
-	r = json_incref(json_array_get(h, i));
-	json_decref(h);
 	assert_non_null(r);
 	return r;
 }
@@ -261,11 +251,11 @@ one_unknown(const char *tag, enum od_httpd_action act, int status, const char *b
 	enqueue_sms("PE-A1");
 	wait_hist("PE-A1", 1, wait_ms);
 	r = record("PE-A1", 0);
-	assert_string_equal(str(r, "status"), "unknown");
-	assert_string_equal(str(r, "gateway"), "twa");
-	assert_string_equal(str(r, "channel"), "sms");
-	assert_string_equal(str(r, "step"), "reminder_due");
-	assert_string_equal(str(r, "attempt_id"), "PE-A1:2026-03-09:reminder_due#1");
+	assert_string_equal(od_test_str(r, "status"), "unknown");
+	assert_string_equal(od_test_str(r, "gateway"), "twa");
+	assert_string_equal(od_test_str(r, "channel"), "sms");
+	assert_string_equal(od_test_str(r, "step"), "reminder_due");
+	assert_string_equal(od_test_str(r, "attempt_id"), "PE-A1:2026-03-09:reminder_due#1");
 	/* Never sent blindly again. */
 	sleep_ms(1300);
 	assert_int_equal(od_httpd_nrequests(g_a), 1);
@@ -282,11 +272,11 @@ test_500_is_unknown(void **state)
 
 	(void)state;
 	r = one_unknown("itf500", OD_HTTPD_REPLY, 500, g_500, 0, NULL, 10000);
-	assert_string_equal(str(r, "reason"),
+	assert_string_equal(od_test_str(r, "reason"),
 	    "twilio 20500: the message may or may not have been sent: "
 	    "An internal server error has occurred");
-	assert_string_equal(str(r, "code"), "20500");
-	assert_string_equal(str(r, "provider_id"), "(absent)");
+	assert_string_equal(od_test_str(r, "code"), "20500");
+	assert_string_equal(od_test_str(r, "provider_id"), "(absent)");
 	/* It did reach A, as the debtor's SMS. */
 	assert_string_equal(od_httpd_request(g_a, 0)->target,
 	    "/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Messages.json");
@@ -313,10 +303,10 @@ test_429_retry_after(void **state)
 	assert_true((t1 = wait_requests(g_a, 1, 10000)) > 0);
 	wait_hist("PE-A1", 1, 5000);
 	r = record("PE-A1", 0);
-	assert_string_equal(str(r, "status"), "retry");
-	assert_string_equal(str(r, "reason"), "twilio 20429: too many requests: Too Many Requests");
-	assert_string_equal(str(r, "code"), "20429");
-	ts = iso_ms(str(r, "ts"));
+	assert_string_equal(od_test_str(r, "status"), "retry");
+	assert_string_equal(od_test_str(r, "reason"), "twilio 20429: too many requests: Too Many Requests");
+	assert_string_equal(od_test_str(r, "code"), "20429");
+	ts = iso_ms(od_test_str(r, "ts"));
 	/* Due again 2 s after the claim (the record's ts is a little later). */
 	assert_in_range(due_of("PE-A1") - ts, 1800, 2000);
 	json_decref(r);
@@ -326,9 +316,9 @@ test_429_retry_after(void **state)
 	assert_true(t2 - t1 >= 1950);
 	wait_hist("PE-A1", 2, 5000);
 	r = record("PE-A1", 1);
-	assert_string_equal(str(r, "status"), "sent");
-	assert_string_equal(str(r, "provider_id"), TWILIO_SID);
-	assert_string_equal(str(r, "attempt_id"), "PE-A1:2026-03-09:reminder_due#2");
+	assert_string_equal(od_test_str(r, "status"), "sent");
+	assert_string_equal(od_test_str(r, "provider_id"), TWILIO_SID);
+	assert_string_equal(od_test_str(r, "attempt_id"), "PE-A1:2026-03-09:reminder_due#2");
 	json_decref(r);
 	sleep_ms(1200);
 	assert_int_equal(od_httpd_nrequests(g_a), 2);
@@ -371,20 +361,20 @@ test_connection_refused_is_retry(void **state)
 	enqueue_sms("PE-A1");
 	wait_hist("PE-A1", 1, 10000);
 	r = record("PE-A1", 0);
-	assert_string_equal(str(r, "status"), "retry");
-	reason = str(r, "reason");
+	assert_string_equal(od_test_str(r, "status"), "retry");
+	reason = od_test_str(r, "reason");
 	printf("# %s\n", reason);
 	snprintf(want, sizeof(want), "connect: Failed to connect to 127.0.0.1 port %d ", port);
 	assert_true(starts_with(reason, want));
 	assert_non_null(strstr(reason, "Couldn't connect to server"));
-	assert_string_equal(str(r, "provider_id"), "(absent)");
-	assert_in_range(due_of("PE-A1") - iso_ms(str(r, "ts")), 0, 1000);
+	assert_string_equal(od_test_str(r, "provider_id"), "(absent)");
+	assert_in_range(due_of("PE-A1") - iso_ms(od_test_str(r, "ts")), 0, 1000);
 	json_decref(r);
 	/* And it is tried again: never reached the provider. */
 	wait_hist("PE-A1", 2, 3000);
 	r = record("PE-A1", 1);
-	assert_string_equal(str(r, "status"), "retry");
-	assert_string_equal(str(r, "attempt_id"), "PE-A1:2026-03-09:reminder_due#2");
+	assert_string_equal(od_test_str(r, "status"), "retry");
+	assert_string_equal(od_test_str(r, "attempt_id"), "PE-A1:2026-03-09:reminder_due#2");
 	json_decref(r);
 }
 
@@ -397,9 +387,9 @@ test_slow_reply_is_unknown(void **state)
 	(void)state;
 	r = one_unknown("itfslow", OD_HTTPD_REPLY, 201, g_created, 3000, "    timeout: 1s\n",
 	    10000);
-	printf("# %s\n", str(r, "reason"));
-	assert_true(starts_with(str(r, "reason"), UNSENT "Operation timed out after 10"));
-	assert_string_equal(str(r, "provider_id"), "(absent)");
+	printf("# %s\n", od_test_str(r, "reason"));
+	assert_true(starts_with(od_test_str(r, "reason"), UNSENT "Operation timed out after 10"));
+	assert_string_equal(od_test_str(r, "provider_id"), "(absent)");
 	json_decref(r);
 }
 
@@ -411,8 +401,8 @@ test_reset_is_unknown(void **state)
 
 	(void)state;
 	r = one_unknown("itfreset", OD_HTTPD_RESET, 0, NULL, 0, NULL, 10000);
-	printf("# %s\n", str(r, "reason"));
-	assert_string_equal(str(r, "reason"), UNSENT "Recv failure: Connection reset by peer");
+	printf("# %s\n", od_test_str(r, "reason"));
+	assert_string_equal(od_test_str(r, "reason"), UNSENT "Recv failure: Connection reset by peer");
 	json_decref(r);
 }
 
@@ -435,7 +425,7 @@ test_reset_on_reused_connection_not_resent(void **state)
 	enqueue_sms("PE-A1");
 	wait_hist("PE-A1", 1, 10000);
 	r = record("PE-A1", 0);
-	assert_string_equal(str(r, "status"), "sent");
+	assert_string_equal(od_test_str(r, "status"), "sent");
 	json_decref(r);
 	enqueue_sms("PE-A2");
 	wait_hist("PE-A2", 1, 5000);
@@ -455,7 +445,7 @@ test_reset_on_reused_connection_not_resent(void **state)
 	assert_int_equal(od_httpd_request(g_a, 0)->conn, 1);
 	assert_int_equal(od_httpd_request(g_a, 1)->conn, 1);
 	r = record("PE-A2", 0);
-	assert_string_equal(str(r, "status"), "unknown");
+	assert_string_equal(od_test_str(r, "status"), "unknown");
 	json_decref(r);
 }
 
@@ -468,8 +458,8 @@ test_malformed_201_is_unknown(void **state)
 	(void)state;
 	r = one_unknown("itfjson", OD_HTTPD_REPLY, 201, "{\"sid\": \"SM1f0e6a1c2b3d4e5f6071", 0,
 	    NULL, 10000);
-	assert_string_equal(str(r, "reason"), "twilio HTTP 201: 2xx reply that is not JSON");
-	assert_string_equal(str(r, "provider_id"), "(absent)");
+	assert_string_equal(od_test_str(r, "reason"), "twilio HTTP 201: 2xx reply that is not JSON");
+	assert_string_equal(od_test_str(r, "provider_id"), "(absent)");
 	json_decref(r);
 }
 
@@ -490,9 +480,9 @@ test_endless_reply_is_unknown(void **state)
 	t1 = mono_ms();
 	assert_in_range(t1 - t0, 900, 2000);
 	r = record("PE-A1", 0);
-	assert_string_equal(str(r, "status"), "unknown");
-	printf("# %s\n", str(r, "reason"));
-	assert_true(starts_with(str(r, "reason"), UNSENT "Operation timed out after 10"));
+	assert_string_equal(od_test_str(r, "status"), "unknown");
+	printf("# %s\n", od_test_str(r, "reason"));
+	assert_true(starts_with(od_test_str(r, "reason"), UNSENT "Operation timed out after 10"));
 	json_decref(r);
 	sleep_ms(1300);
 	assert_int_equal(od_httpd_nrequests(g_a), 1);
@@ -506,8 +496,8 @@ test_garbage_is_unknown(void **state)
 
 	(void)state;
 	r = one_unknown("itfgarbage", OD_HTTPD_GARBAGE, 0, NULL, 0, NULL, 10000);
-	printf("# %s\n", str(r, "reason"));
-	assert_string_equal(str(r, "reason"), UNSENT "Received HTTP/0.9 when not allowed");
+	printf("# %s\n", od_test_str(r, "reason"));
+	assert_string_equal(od_test_str(r, "reason"), UNSENT "Received HTTP/0.9 when not allowed");
 	json_decref(r);
 }
 
@@ -550,10 +540,10 @@ test_other_gateway_keeps_flowing(void **state)
 	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-A2"), 0);
 	for (i = 0; i < 6; i++) {
 		r = record(wa[i], 0);
-		assert_string_equal(str(r, "status"), "sent");
-		assert_string_equal(str(r, "channel"), "whatsapp");
-		assert_string_equal(str(r, "gateway"), "wab");
-		assert_string_equal(str(r, "provider_id"), WAMID);
+		assert_string_equal(od_test_str(r, "status"), "sent");
+		assert_string_equal(od_test_str(r, "channel"), "whatsapp");
+		assert_string_equal(od_test_str(r, "gateway"), "wab");
+		assert_string_equal(od_test_str(r, "provider_id"), WAMID);
 		json_decref(r);
 	}
 	assert_int_equal(od_httpd_nrequests(g_b), 6);
@@ -564,12 +554,12 @@ test_other_gateway_keeps_flowing(void **state)
 	r2 = record("PE-A2", 0);
 	for (i = 0; i < 2; i++) {
 		r = i == 0 ? r1 : r2;
-		if (strcmp(str(r, "status"), "sent") == 0) {
-			assert_string_equal(str(r, "provider_id"), TWILIO_SID);
+		if (strcmp(od_test_str(r, "status"), "sent") == 0) {
+			assert_string_equal(od_test_str(r, "provider_id"), TWILIO_SID);
 			sent++;
 		} else {
-			assert_string_equal(str(r, "status"), "unknown");
-			assert_true(starts_with(str(r, "reason"), UNSENT "Operation timed out"));
+			assert_string_equal(od_test_str(r, "status"), "unknown");
+			assert_true(starts_with(od_test_str(r, "reason"), UNSENT "Operation timed out"));
 			unknown++;
 		}
 	}
@@ -620,7 +610,7 @@ test_breaker(void **state)
 		} else {
 			assert_int_equal(n, 1);
 			r = record(ids[i], 0);
-			assert_string_equal(str(r, "status"), "unknown");
+			assert_string_equal(od_test_str(r, "status"), "unknown");
 			json_decref(r);
 			unknown++;
 		}
@@ -638,9 +628,9 @@ test_breaker(void **state)
 		wait_hist(ids[i], 1, 3000);
 	for (i = 0; i < 5; i++) {
 		r = record(ids[i], 0);
-		if (strcmp(str(r, "status"), "sent") == 0) {
-			assert_string_equal(str(r, "provider_id"), TWILIO_SID);
-			assert_string_equal(str(r, "attempt_id") + strlen(ids[i]),
+		if (strcmp(od_test_str(r, "status"), "sent") == 0) {
+			assert_string_equal(od_test_str(r, "provider_id"), TWILIO_SID);
+			assert_string_equal(od_test_str(r, "attempt_id") + strlen(ids[i]),
 			    ":2026-03-09:reminder_due#1");
 			sent++;
 		}

@@ -110,24 +110,6 @@ enqueue_account(const struct od_test_env *e, const char *id, const char *due, co
 	free(body);
 }
 
-static const char *
-str(json_t *o, const char *key)
-{
-	const char	*s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "(absent)";
-}
-
-static size_t
-outbox_count(const struct od_test_env *e, const char *file)
-{
-	json_t	*a = od_test_outbox(e, file);
-	size_t	 n = json_array_size(a);
-
-	json_decref(a);
-	return n;
-}
-
 static void
 stop_daemon(pid_t pid)
 {
@@ -181,46 +163,46 @@ test_due_today(void **state)
 	out = od_test_outbox(ep, "whatsapp.jsonl");
 	assert_int_equal(json_array_size(out), 1);
 	m = json_array_get(out, 0);
-	assert_string_equal(str(m, "action_id"), "PE-1:2026-03-09:reminder_due");
-	assert_string_equal(str(m, "attempt_id"), "PE-1:2026-03-09:reminder_due#1");
-	assert_string_equal(str(m, "to"), "+51987000111");
-	assert_string_equal(str(m, "step"), "reminder_due");
-	assert_string_equal(str(m, "locale"), "es-PE");
-	assert_string_equal(str(m, "text"), wa_reminder_due);
-	assert_string_equal(str(m, "wa_template"), "payment_due_today");
-	assert_string_equal(str(m, "wa_language"), "es");
+	assert_string_equal(od_test_str(m, "action_id"), "PE-1:2026-03-09:reminder_due");
+	assert_string_equal(od_test_str(m, "attempt_id"), "PE-1:2026-03-09:reminder_due#1");
+	assert_string_equal(od_test_str(m, "to"), "+51987000111");
+	assert_string_equal(od_test_str(m, "step"), "reminder_due");
+	assert_string_equal(od_test_str(m, "locale"), "es-PE");
+	assert_string_equal(od_test_str(m, "text"), wa_reminder_due);
+	assert_string_equal(od_test_str(m, "wa_template"), "payment_due_today");
+	assert_string_equal(od_test_str(m, "wa_language"), "es");
 	p = json_object_get(m, "wa_params");
 	assert_int_equal(json_array_size(p), 5);
 	assert_string_equal(json_string_value(json_array_get(p, 0)), "Rosa");
 	assert_string_equal(json_string_value(json_array_get(p, 1)), "9 de marzo de 2026");
 	assert_string_equal(json_string_value(json_array_get(p, 2)), "S/ 1,234.50");
 	json_decref(out);
-	assert_int_equal(outbox_count(ep, "sms.jsonl"), 0);
-	assert_int_equal(outbox_count(ep, "email.jsonl"), 0);
+	assert_int_equal(od_test_outbox_count(ep, "sms.jsonl"), 0);
+	assert_int_equal(od_test_outbox_count(ep, "email.jsonl"), 0);
 
 	/* The account's history: one 'sent'. */
 	hist = od_test_history(ep, "PE-1");
 	assert_int_equal(json_array_size(hist), 1);
 	h = json_array_get(hist, 0);
-	assert_string_equal(str(h, "status"), "sent");
-	assert_string_equal(str(h, "action_id"), "PE-1:2026-03-09:reminder_due");
-	assert_string_equal(str(h, "policy"), "pe-consumer");
-	assert_string_equal(str(h, "step"), "reminder_due");
-	assert_string_equal(str(h, "stage"), "reminder");
-	assert_string_equal(str(h, "channel"), "whatsapp");
-	assert_string_equal(str(h, "gateway"), "outbox");
-	assert_string_equal(str(h, "provider_id"), "outbox:PE-1:2026-03-09:reminder_due#1");
-	assert_true(strncmp(str(h, "ts"), "2026-03-09T15:0", 15) == 0);
+	assert_string_equal(od_test_str(h, "status"), "sent");
+	assert_string_equal(od_test_str(h, "action_id"), "PE-1:2026-03-09:reminder_due");
+	assert_string_equal(od_test_str(h, "policy"), "pe-consumer");
+	assert_string_equal(od_test_str(h, "step"), "reminder_due");
+	assert_string_equal(od_test_str(h, "stage"), "reminder");
+	assert_string_equal(od_test_str(h, "channel"), "whatsapp");
+	assert_string_equal(od_test_str(h, "gateway"), "outbox");
+	assert_string_equal(od_test_str(h, "provider_id"), "outbox:PE-1:2026-03-09:reminder_due#1");
+	assert_true(strncmp(od_test_str(h, "ts"), "2026-03-09T15:0", 15) == 0);
 	json_decref(hist);
 
 	/* The attempts stream: 'sending', then 'sent', same attempt. */
 	att = od_test_attempts(ep);
 	assert_int_equal(json_array_size(att), 2);
-	assert_string_equal(str(json_array_get(att, 0), "status"), "sending");
-	assert_string_equal(str(json_array_get(att, 1), "status"), "sent");
-	assert_string_equal(str(json_array_get(att, 0), "attempt_id"), "PE-1:2026-03-09:reminder_due#1");
-	assert_string_equal(str(json_array_get(att, 1), "attempt_id"), "PE-1:2026-03-09:reminder_due#1");
-	assert_string_equal(str(json_array_get(att, 1), "provider_id"),
+	assert_string_equal(od_test_str(json_array_get(att, 0), "status"), "sending");
+	assert_string_equal(od_test_str(json_array_get(att, 1), "status"), "sent");
+	assert_string_equal(od_test_str(json_array_get(att, 0), "attempt_id"), "PE-1:2026-03-09:reminder_due#1");
+	assert_string_equal(od_test_str(json_array_get(att, 1), "attempt_id"), "PE-1:2026-03-09:reminder_due#1");
+	assert_string_equal(od_test_str(json_array_get(att, 1), "provider_id"),
 	    "outbox:PE-1:2026-03-09:reminder_due#1");
 	json_decref(att);
 
@@ -254,7 +236,7 @@ test_due_today(void **state)
 	assert_int_equal(wait_eq(ep, 0, 5000, "ZCARD outreach:inflight"), 0);
 	sleep_ms(300);
 	stop_daemon(pid);
-	assert_int_equal(outbox_count(ep, "whatsapp.jsonl"), 1);
+	assert_int_equal(od_test_outbox_count(ep, "whatsapp.jsonl"), 1);
 	assert_int_equal(od_test_int(ep, "LLEN outreach:hist:PE-1"), 1);
 	}
 
@@ -278,26 +260,26 @@ test_consent_fallback(void **state)
 
 	hist = od_test_history(ep, "PE-2");
 	assert_int_equal(json_array_size(hist), 2);
-	assert_string_equal(str(json_array_get(hist, 0), "status"), "suppressed");
-	assert_string_equal(str(json_array_get(hist, 0), "reason"), "consent");
-	assert_string_equal(str(json_array_get(hist, 0), "channel"), "whatsapp");
-	assert_string_equal(str(json_array_get(hist, 0), "step"), "offer_plan");
-	assert_string_equal(str(json_array_get(hist, 1), "status"), "sent");
-	assert_string_equal(str(json_array_get(hist, 1), "channel"), "email");
-	assert_string_equal(str(json_array_get(hist, 1), "stage"), "offer");
-	assert_string_equal(str(json_array_get(hist, 1), "action_id"), "PE-2:2026-02-22:offer_plan");
+	assert_string_equal(od_test_str(json_array_get(hist, 0), "status"), "suppressed");
+	assert_string_equal(od_test_str(json_array_get(hist, 0), "reason"), "consent");
+	assert_string_equal(od_test_str(json_array_get(hist, 0), "channel"), "whatsapp");
+	assert_string_equal(od_test_str(json_array_get(hist, 0), "step"), "offer_plan");
+	assert_string_equal(od_test_str(json_array_get(hist, 1), "status"), "sent");
+	assert_string_equal(od_test_str(json_array_get(hist, 1), "channel"), "email");
+	assert_string_equal(od_test_str(json_array_get(hist, 1), "stage"), "offer");
+	assert_string_equal(od_test_str(json_array_get(hist, 1), "action_id"), "PE-2:2026-02-22:offer_plan");
 	json_decref(hist);
 
-	assert_int_equal(outbox_count(ep, "whatsapp.jsonl"), 0);
-	assert_int_equal(outbox_count(ep, "sms.jsonl"), 0);
+	assert_int_equal(od_test_outbox_count(ep, "whatsapp.jsonl"), 0);
+	assert_int_equal(od_test_outbox_count(ep, "sms.jsonl"), 0);
 	out = od_test_outbox(ep, "email.jsonl");
 	assert_int_equal(json_array_size(out), 1);
 	m = json_array_get(out, 0);
-	assert_string_equal(str(m, "to"), "rosa@example.pe");
-	assert_string_equal(str(m, "action_id"), "PE-2:2026-02-22:offer_plan");
-	assert_string_equal(str(m, "subject"), "Una propuesta para regularizar su deuda de S/ 1,234.50");
-	assert_non_null(strstr(str(m, "text"), "Estimado(a) Rosa Huamán:\n"));
-	assert_non_null(strstr(str(m, "text"), "- Pagar en 3 cuotas de S/ 411.50."));
+	assert_string_equal(od_test_str(m, "to"), "rosa@example.pe");
+	assert_string_equal(od_test_str(m, "action_id"), "PE-2:2026-02-22:offer_plan");
+	assert_string_equal(od_test_str(m, "subject"), "Una propuesta para regularizar su deuda de S/ 1,234.50");
+	assert_non_null(strstr(od_test_str(m, "text"), "Estimado(a) Rosa Huamán:\n"));
+	assert_non_null(strstr(od_test_str(m, "text"), "- Pagar en 3 cuotas de S/ 411.50."));
 	json_decref(out);
 	}
 
@@ -336,9 +318,9 @@ test_full_payment(void **state)
 	/* Past notice_overdue (+3d) and final_notice (+30d): nothing more is sent. */
 	run_once(ep, "d2.log", 2026, 3, 12, 15);
 	run_once(ep, "d3.log", 2026, 4, 8, 15);
-	assert_int_equal(outbox_count(ep, "whatsapp.jsonl"), 1);
-	assert_int_equal(outbox_count(ep, "sms.jsonl"), 0);
-	assert_int_equal(outbox_count(ep, "email.jsonl"), 0);
+	assert_int_equal(od_test_outbox_count(ep, "whatsapp.jsonl"), 1);
+	assert_int_equal(od_test_outbox_count(ep, "sms.jsonl"), 0);
+	assert_int_equal(od_test_outbox_count(ep, "email.jsonl"), 0);
 	assert_int_equal(od_test_int(ep, "LLEN outreach:hist:PE-3"), 1);
 	assert_int_equal(od_test_int(ep, "ZCARD outreach:due"), 0);
 	assert_int_equal(od_test_int(ep, "ZCARD outreach:inflight"), 0);
@@ -361,23 +343,23 @@ test_partial_payment(void **state)
 	assert_int_equal(wait_eq(ep, NEXT_DUE_MS, 5000, "ZSCORE outreach:due PE-4"), NEXT_DUE_MS);
 	assert_int_equal(wait_eq(ep, 0, 5000, "ZCARD outreach:inflight"), 0);
 	stop_daemon(pid);
-	assert_int_equal(outbox_count(ep, "sms.jsonl"), 0);
+	assert_int_equal(od_test_outbox_count(ep, "sms.jsonl"), 0);
 
 	run_once(ep, "d2.log", 2026, 3, 12, 15);
 	out = od_test_outbox(ep, "sms.jsonl");
 	assert_int_equal(json_array_size(out), 1);
-	assert_string_equal(str(json_array_get(out, 0), "action_id"), "PE-4:2026-03-09:notice_overdue");
-	assert_string_equal(str(json_array_get(out, 0), "to"), "+51987000111");
-	assert_string_equal(str(json_array_get(out, 0), "text"),
+	assert_string_equal(od_test_str(json_array_get(out, 0), "action_id"), "PE-4:2026-03-09:notice_overdue");
+	assert_string_equal(od_test_str(json_array_get(out, 0), "to"), "+51987000111");
+	assert_string_equal(od_test_str(json_array_get(out, 0), "text"),
 	    "Financiera Ejemplo S.A.C.: Rosa, su pago de S/ 1,034.50 con vencimiento el "
 	    "9 de marzo de 2026 se encuentra pendiente. Le pedimos regularizarlo a la brevedad. "
 	    "Pague en https://pagos.example.pe o consulte al +51 1 700 0000.");
 	json_decref(out);
 	hist = od_test_history(ep, "PE-4");
 	assert_int_equal(json_array_size(hist), 2);
-	assert_string_equal(str(json_array_get(hist, 1), "status"), "sent");
-	assert_string_equal(str(json_array_get(hist, 1), "step"), "notice_overdue");
-	assert_string_equal(str(json_array_get(hist, 1), "channel"), "sms");
+	assert_string_equal(od_test_str(json_array_get(hist, 1), "status"), "sent");
+	assert_string_equal(od_test_str(json_array_get(hist, 1), "step"), "notice_overdue");
+	assert_string_equal(od_test_str(json_array_get(hist, 1), "channel"), "sms");
 	json_decref(hist);
 	}
 
@@ -399,20 +381,20 @@ test_opt_out(void **state)
 
 	/* notice_overdue prefers sms: opted out, so email. */
 	run_once(ep, "d2.log", 2026, 3, 12, 15);
-	assert_int_equal(outbox_count(ep, "sms.jsonl"), 0);
+	assert_int_equal(od_test_outbox_count(ep, "sms.jsonl"), 0);
 	out = od_test_outbox(ep, "email.jsonl");
 	assert_int_equal(json_array_size(out), 1);
-	assert_string_equal(str(json_array_get(out, 0), "action_id"), "PE-5:2026-03-09:notice_overdue");
-	assert_string_equal(str(json_array_get(out, 0), "to"), "rosa@example.pe");
-	assert_string_equal(str(json_array_get(out, 0), "subject"), "Pago pendiente de S/ 1,234.50");
+	assert_string_equal(od_test_str(json_array_get(out, 0), "action_id"), "PE-5:2026-03-09:notice_overdue");
+	assert_string_equal(od_test_str(json_array_get(out, 0), "to"), "rosa@example.pe");
+	assert_string_equal(od_test_str(json_array_get(out, 0), "subject"), "Pago pendiente de S/ 1,234.50");
 	json_decref(out);
 	hist = od_test_history(ep, "PE-5");
 	assert_int_equal(json_array_size(hist), 3);
-	assert_string_equal(str(json_array_get(hist, 1), "status"), "suppressed");
-	assert_string_equal(str(json_array_get(hist, 1), "reason"), "opt_out");
-	assert_string_equal(str(json_array_get(hist, 1), "channel"), "sms");
-	assert_string_equal(str(json_array_get(hist, 2), "status"), "sent");
-	assert_string_equal(str(json_array_get(hist, 2), "channel"), "email");
+	assert_string_equal(od_test_str(json_array_get(hist, 1), "status"), "suppressed");
+	assert_string_equal(od_test_str(json_array_get(hist, 1), "reason"), "opt_out");
+	assert_string_equal(od_test_str(json_array_get(hist, 1), "channel"), "sms");
+	assert_string_equal(od_test_str(json_array_get(hist, 2), "status"), "sent");
+	assert_string_equal(od_test_str(json_array_get(hist, 2), "channel"), "email");
 	json_decref(hist);
 	}
 
@@ -439,7 +421,7 @@ test_once_fresh(void **state)
 			misses++;
 	}
 	assert_int_equal(misses, 0);
-	assert_int_equal(outbox_count(ep, "whatsapp.jsonl"), 5);
+	assert_int_equal(od_test_outbox_count(ep, "whatsapp.jsonl"), 5);
 }
 
 int

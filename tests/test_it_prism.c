@@ -73,14 +73,6 @@ sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
-static const char *
-str(json_t *o, const char *key)
-{
-	const char	*s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "(absent)";
-}
-
 /* Both Prisms, and the env with gateways on twilio_url and wa_url; skips when Prism cannot run. */
 static void
 start(const char *twilio_url, const char *wa_url, const char *limits)
@@ -175,20 +167,20 @@ test_prism_accepted(void **state)
 	hist = od_test_history(&g_env, "PE-T1");
 	assert_int_equal(json_array_size(hist), 1);
 	h = json_array_get(hist, 0);
-	assert_string_equal(str(h, "status"), "sent");
-	assert_string_equal(str(h, "gateway"), "twilio");
-	assert_string_equal(str(h, "channel"), "sms");
-	assert_string_equal(str(h, "encoding"), "ucs2");
-	assert_string_equal(str(h, "provider_id"), "SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	assert_string_equal(od_test_str(h, "status"), "sent");
+	assert_string_equal(od_test_str(h, "gateway"), "twilio");
+	assert_string_equal(od_test_str(h, "channel"), "sms");
+	assert_string_equal(od_test_str(h, "encoding"), "ucs2");
+	assert_string_equal(od_test_str(h, "provider_id"), "SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
 	json_decref(hist);
 
 	hist = od_test_history(&g_env, "PE-W1");
 	assert_int_equal(json_array_size(hist), 1);
 	h = json_array_get(hist, 0);
-	assert_string_equal(str(h, "status"), "sent");
-	assert_string_equal(str(h, "gateway"), "wa");
-	assert_string_equal(str(h, "channel"), "whatsapp");
-	assert_string_equal(str(h, "provider_id"), "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBJCOTY3NDc0NDFDRUI3NTA0Q0UA");
+	assert_string_equal(od_test_str(h, "status"), "sent");
+	assert_string_equal(od_test_str(h, "gateway"), "wa");
+	assert_string_equal(od_test_str(h, "channel"), "whatsapp");
+	assert_string_equal(od_test_str(h, "provider_id"), "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBJCOTY3NDc0NDFDRUI3NTA0Q0UA");
 	json_decref(hist);
 }
 
@@ -200,8 +192,8 @@ dump_history(const char *id)
 	size_t	 i;
 
 	json_array_foreach(hist, i, h) {
-		print_message("%s #%zu %s %s %s code=%s reason=%s\n", id, i, str(h, "ts"),
-		    str(h, "attempt_id"), str(h, "status"), str(h, "code"), str(h, "reason"));
+		print_message("%s #%zu %s %s %s code=%s reason=%s\n", id, i, od_test_str(h, "ts"),
+		    od_test_str(h, "attempt_id"), od_test_str(h, "status"), od_test_str(h, "code"), od_test_str(h, "reason"));
 	}
 	json_decref(hist);
 }
@@ -220,14 +212,14 @@ check_rate_limited(const char *id, const char *code, const char *reason)
 		char attempt[128];
 
 		snprintf(attempt, sizeof(attempt), "%s:2026-03-09:notice#%zu", id, i + 1);
-		assert_string_equal(str(h, "attempt_id"), attempt);
-		assert_string_equal(str(h, "code"), code);
-		assert_string_equal(str(h, "status"), i < 2 ? "retry" : "failed");
+		assert_string_equal(od_test_str(h, "attempt_id"), attempt);
+		assert_string_equal(od_test_str(h, "code"), code);
+		assert_string_equal(od_test_str(h, "status"), i < 2 ? "retry" : "failed");
 		if (i < 2)
-			assert_string_equal(str(h, "reason"), reason);
+			assert_string_equal(od_test_str(h, "reason"), reason);
 	}
 	snprintf(gave_up, sizeof(gave_up), "gave up after 3 tries: %s", reason);
-	assert_string_equal(str(json_array_get(hist, 2), "reason"), gave_up);
+	assert_string_equal(od_test_str(json_array_get(hist, 2), "reason"), gave_up);
 	json_decref(hist);
 
 	/*
@@ -238,13 +230,13 @@ check_rate_limited(const char *id, const char *code, const char *reason)
 	n = json_array_size(att);
 	for (i = 0; i < n; i++) {
 		a = json_array_get(att, i);
-		if (strcmp(str(a, "account_id"), id) != 0)
+		if (strcmp(od_test_str(a, "account_id"), id) != 0)
 			continue;
-		assert_string_not_equal(str(a, "status"), "sent");
-		if (strcmp(str(a, "status"), "sending") == 0)
+		assert_string_not_equal(od_test_str(a, "status"), "sent");
+		if (strcmp(od_test_str(a, "status"), "sending") == 0)
 			sending++;
-		assert_true(strcmp(str(a, "ts"), prev_ts) >= 0);
-		snprintf(prev_ts, sizeof(prev_ts), "%s", str(a, "ts"));
+		assert_true(strcmp(od_test_str(a, "ts"), prev_ts) >= 0);
+		snprintf(prev_ts, sizeof(prev_ts), "%s", od_test_str(a, "ts"));
 	}
 	assert_int_equal(sending, 3);
 	json_decref(att);

@@ -125,24 +125,6 @@ enqueue_account(const struct od_test_env *e, const char *id, const char *policy,
 	free(body);
 }
 
-static const char *
-str(json_t *o, const char *key)
-{
-	const char	*s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "(absent)";
-}
-
-static size_t
-outbox_count(const struct od_test_env *e, const char *file)
-{
-	json_t	*a = od_test_outbox(e, file);
-	size_t	 n = json_array_size(a);
-
-	json_decref(a);
-	return n;
-}
-
 static void
 start_env(struct od_test_env *e)
 {
@@ -160,9 +142,9 @@ expect_notice_sms(json_t *m, const char *action_id, const char *due_text)
 	    "Financiera Ejemplo S.A.C.: Rosa, su pago de S/ 1,234.50 con vencimiento el %s "
 	    "se encuentra pendiente. Le pedimos regularizarlo a la brevedad. "
 	    "Pague en https://pagos.example.pe o consulte al +51 1 700 0000.", due_text);
-	assert_string_equal(str(m, "action_id"), action_id);
-	assert_string_equal(str(m, "to"), "+51987000111");
-	assert_string_equal(str(m, "text"), text);
+	assert_string_equal(od_test_str(m, "action_id"), action_id);
+	assert_string_equal(od_test_str(m, "to"), "+51987000111");
+	assert_string_equal(od_test_str(m, "text"), text);
 }
 
 /*
@@ -185,37 +167,37 @@ window_case(const char *id, const char *policy, const char *due, int y, int mon,
 
 	hist = od_test_history(ep, id);
 	assert_int_equal(json_array_size(hist), 1);
-	assert_string_equal(str(json_array_get(hist, 0), "status"), "suppressed");
-	assert_string_equal(str(json_array_get(hist, 0), "reason"), "window");
-	assert_string_equal(str(json_array_get(hist, 0), "detail"), detail);
-	assert_string_equal(str(json_array_get(hist, 0), "channel"), "sms");
-	assert_string_equal(str(json_array_get(hist, 0), "step"), "late_notice");
-	assert_string_equal(str(json_array_get(hist, 0), "action_id"), action_id);
+	assert_string_equal(od_test_str(json_array_get(hist, 0), "status"), "suppressed");
+	assert_string_equal(od_test_str(json_array_get(hist, 0), "reason"), "window");
+	assert_string_equal(od_test_str(json_array_get(hist, 0), "detail"), detail);
+	assert_string_equal(od_test_str(json_array_get(hist, 0), "channel"), "sms");
+	assert_string_equal(od_test_str(json_array_get(hist, 0), "step"), "late_notice");
+	assert_string_equal(od_test_str(json_array_get(hist, 0), "action_id"), action_id);
 	json_decref(hist);
 	assert_int_equal(due_of(ep, id), want_ms);
 	assert_int_equal(od_test_int(ep, "ZCARD outreach:inflight"), 0);
-	assert_int_equal(outbox_count(ep, "sms.jsonl"), 0);
-	assert_int_equal(outbox_count(ep, "email.jsonl"), 0);
+	assert_int_equal(od_test_outbox_count(ep, "sms.jsonl"), 0);
+	assert_int_equal(od_test_outbox_count(ep, "email.jsonl"), 0);
 
 	/* A minute before the window opens: still nothing. */
 	run_once_at(ep, "d2.log", want_ms - 60000);
 	assert_int_equal(od_test_int(ep, "LLEN outreach:hist:%s", id), 1);
 	assert_int_equal(due_of(ep, id), want_ms);
-	assert_int_equal(outbox_count(ep, "sms.jsonl"), 0);
+	assert_int_equal(od_test_outbox_count(ep, "sms.jsonl"), 0);
 
 	/* Half a minute after it opens: sent, once. */
 	run_once_at(ep, "d3.log", want_ms + 30000);
 	hist = od_test_history(ep, id);
 	assert_int_equal(json_array_size(hist), 2);
-	assert_string_equal(str(json_array_get(hist, 1), "status"), "sent");
-	assert_string_equal(str(json_array_get(hist, 1), "channel"), "sms");
-	assert_string_equal(str(json_array_get(hist, 1), "action_id"), action_id);
+	assert_string_equal(od_test_str(json_array_get(hist, 1), "status"), "sent");
+	assert_string_equal(od_test_str(json_array_get(hist, 1), "channel"), "sms");
+	assert_string_equal(od_test_str(json_array_get(hist, 1), "action_id"), action_id);
 	json_decref(hist);
 	out = od_test_outbox(ep, "sms.jsonl");
 	assert_int_equal(json_array_size(out), 1);
 	expect_notice_sms(json_array_get(out, 0), action_id, due_text);
 	json_decref(out);
-	assert_int_equal(outbox_count(ep, "email.jsonl"), 0);
+	assert_int_equal(od_test_outbox_count(ep, "email.jsonl"), 0);
 	assert_int_equal(due_of(ep, id), -1);	/* the policy's only step is done */
 }
 
@@ -263,22 +245,22 @@ test_timezone_unknown(void **state)
 
 	hist = od_test_history(ep, "R-4");
 	assert_int_equal(json_array_size(hist), 1);
-	assert_string_equal(str(json_array_get(hist, 0), "status"), "suppressed");
-	assert_string_equal(str(json_array_get(hist, 0), "reason"), "timezone_unknown");
-	assert_string_equal(str(json_array_get(hist, 0), "policy"), "rit-late");
+	assert_string_equal(od_test_str(json_array_get(hist, 0), "status"), "suppressed");
+	assert_string_equal(od_test_str(json_array_get(hist, 0), "reason"), "timezone_unknown");
+	assert_string_equal(od_test_str(json_array_get(hist, 0), "policy"), "rit-late");
 	json_decref(hist);
 	assert_int_equal(due_of(ep, "R-4"), -1);
 	assert_int_equal(od_test_int(ep, "ZCARD outreach:due"), 0);
 	assert_int_equal(od_test_int(ep, "ZCARD outreach:inflight"), 0);
-	assert_int_equal(outbox_count(ep, "sms.jsonl"), 0);
-	assert_int_equal(outbox_count(ep, "email.jsonl"), 0);
-	assert_int_equal(outbox_count(ep, "whatsapp.jsonl"), 0);
+	assert_int_equal(od_test_outbox_count(ep, "sms.jsonl"), 0);
+	assert_int_equal(od_test_outbox_count(ep, "email.jsonl"), 0);
+	assert_int_equal(od_test_outbox_count(ep, "whatsapp.jsonl"), 0);
 
 	/* A day later nothing has woken it up. */
 	run_once_at(ep, "d2.log", lima(2026, 3, 11, 10, 0));
 	assert_int_equal(od_test_int(ep, "LLEN outreach:hist:R-4"), 1);
-	assert_int_equal(outbox_count(ep, "sms.jsonl"), 0);
-	assert_int_equal(outbox_count(ep, "email.jsonl"), 0);
+	assert_int_equal(od_test_outbox_count(ep, "sms.jsonl"), 0);
+	assert_int_equal(od_test_outbox_count(ep, "email.jsonl"), 0);
 }
 
 /* The at_ms of the account's latest recorded contact (state.recent), or -1. */
@@ -320,8 +302,8 @@ test_cap_same_day(void **state)
 	run_once_at(ep, "d1.log", lima(2026, 3, 10, 9, 0) + 30000);
 	hist = od_test_history(ep, "R-5");
 	assert_int_equal(json_array_size(hist), 1);
-	assert_string_equal(str(json_array_get(hist, 0), "status"), "sent");
-	assert_string_equal(str(json_array_get(hist, 0), "step"), "morning");
+	assert_string_equal(od_test_str(json_array_get(hist, 0), "status"), "sent");
+	assert_string_equal(od_test_str(json_array_get(hist, 0), "step"), "morning");
 	json_decref(hist);
 	assert_int_equal(due_of(ep, "R-5"), lima(2026, 3, 10, 15, 0));
 	first = last_contact_ms(ep, "R-5");
@@ -331,11 +313,11 @@ test_cap_same_day(void **state)
 	run_once_at(ep, "d2.log", lima(2026, 3, 10, 15, 0) + 10000);
 	hist = od_test_history(ep, "R-5");
 	assert_int_equal(json_array_size(hist), 2);
-	assert_string_equal(str(json_array_get(hist, 1), "status"), "suppressed");
-	assert_string_equal(str(json_array_get(hist, 1), "reason"), "spacing");
-	assert_string_equal(str(json_array_get(hist, 1), "step"), "afternoon");
-	assert_string_equal(str(json_array_get(hist, 1), "channel"), "sms");
-	snprintf(detail, sizeof(detail), "%s", str(json_array_get(hist, 1), "detail"));
+	assert_string_equal(od_test_str(json_array_get(hist, 1), "status"), "suppressed");
+	assert_string_equal(od_test_str(json_array_get(hist, 1), "reason"), "spacing");
+	assert_string_equal(od_test_str(json_array_get(hist, 1), "step"), "afternoon");
+	assert_string_equal(od_test_str(json_array_get(hist, 1), "channel"), "sms");
+	snprintf(detail, sizeof(detail), "%s", od_test_str(json_array_get(hist, 1), "detail"));
 	json_decref(hist);
 	assert_string_equal(detail, 
 	    "last contact 5h59m ago; PE requires 24h between contacts "
@@ -343,22 +325,22 @@ test_cap_same_day(void **state)
 	/* The next instant every rule allows: 24 h after the first send, Wed 09:00:30 Lima. */
 	again = due_of(ep, "R-5");
 	assert_int_equal(again, first + 86400000LL);
-	assert_int_equal(outbox_count(ep, "sms.jsonl"), 1);
+	assert_int_equal(od_test_outbox_count(ep, "sms.jsonl"), 1);
 
 	/* Later the same day: still held back, still one send. */
 	run_once_at(ep, "d3.log", lima(2026, 3, 10, 19, 0));
-	assert_int_equal(outbox_count(ep, "sms.jsonl"), 1);
+	assert_int_equal(od_test_outbox_count(ep, "sms.jsonl"), 1);
 	assert_int_equal(due_of(ep, "R-5"), again);
 
 	run_once_at(ep, "d4.log", again + 1000);
 	hist = od_test_history(ep, "R-5");
 	assert_true(json_array_size(hist) >= 3);
-	assert_string_equal(str(json_array_get(hist, json_array_size(hist) - 1), "status"), "sent");
-	assert_string_equal(str(json_array_get(hist, json_array_size(hist) - 1), "step"), "afternoon");
+	assert_string_equal(od_test_str(json_array_get(hist, json_array_size(hist) - 1), "status"), "sent");
+	assert_string_equal(od_test_str(json_array_get(hist, json_array_size(hist) - 1), "step"), "afternoon");
 	json_decref(hist);
 	out = od_test_outbox(ep, "sms.jsonl");
 	assert_int_equal(json_array_size(out), 2);
-	assert_string_equal(str(json_array_get(out, 0), "action_id"), "R-5:2026-03-10:morning");
+	assert_string_equal(od_test_str(json_array_get(out, 0), "action_id"), "R-5:2026-03-10:morning");
 	expect_notice_sms(json_array_get(out, 1), "R-5:2026-03-10:afternoon", "10 de marzo de 2026");
 	json_decref(out);
 	/* The two contacts, on two local days. */
@@ -398,8 +380,8 @@ test_opt_out_in_flight(void **state)
 	assert_true(pid > 0);
 	assert_int_equal(od_test_wait_int(ep, 1, 10000, "XLEN outreach:attempts"), 1);
 	att = od_test_attempts(ep);
-	assert_string_equal(str(json_array_get(att, 0), "status"), "sending");
-	first = strcmp(str(json_array_get(att, 0), "account_id"), ids[0]) == 0 ? ids[0] : ids[1];
+	assert_string_equal(od_test_str(json_array_get(att, 0), "status"), "sending");
+	first = strcmp(od_test_str(json_array_get(att, 0), "account_id"), ids[0]) == 0 ? ids[0] : ids[1];
 	other = first == ids[0] ? ids[1] : ids[0];
 	json_decref(att);
 	/* The other is claimed (in flight) and has not begun: it waits for the slot. */
@@ -423,31 +405,31 @@ test_opt_out_in_flight(void **state)
 
 	hist = od_test_history(ep, other);
 	assert_int_equal(json_array_size(hist), 2);
-	assert_string_equal(str(json_array_get(hist, 0), "status"), "suppressed");
-	assert_string_equal(str(json_array_get(hist, 0), "reason"), "opt_out");
-	assert_string_equal(str(json_array_get(hist, 0), "channel"), "whatsapp");
-	assert_string_equal(str(json_array_get(hist, 0), "step"), "reminder_due");
-	assert_string_equal(str(json_array_get(hist, 1), "status"), "sent");
-	assert_string_equal(str(json_array_get(hist, 1), "channel"), "sms");
+	assert_string_equal(od_test_str(json_array_get(hist, 0), "status"), "suppressed");
+	assert_string_equal(od_test_str(json_array_get(hist, 0), "reason"), "opt_out");
+	assert_string_equal(od_test_str(json_array_get(hist, 0), "channel"), "whatsapp");
+	assert_string_equal(od_test_str(json_array_get(hist, 0), "step"), "reminder_due");
+	assert_string_equal(od_test_str(json_array_get(hist, 1), "status"), "sent");
+	assert_string_equal(od_test_str(json_array_get(hist, 1), "channel"), "sms");
 	json_decref(hist);
 	hist = od_test_history(ep, first);
 	assert_int_equal(json_array_size(hist), 1);
-	assert_string_equal(str(json_array_get(hist, 0), "status"), "sent");
-	assert_string_equal(str(json_array_get(hist, 0), "channel"), "whatsapp");
+	assert_string_equal(od_test_str(json_array_get(hist, 0), "status"), "sent");
+	assert_string_equal(od_test_str(json_array_get(hist, 0), "channel"), "whatsapp");
 	json_decref(hist);
 
 	/* WhatsApp went to the first only; the other got its SMS. */
 	wa = od_test_outbox(ep, "whatsapp.jsonl");
 	assert_int_equal(json_array_size(wa), 1);
-	assert_string_equal(str(json_array_get(wa, 0), "account_id"), first);
+	assert_string_equal(od_test_str(json_array_get(wa, 0), "account_id"), first);
 	json_decref(wa);
 	sms = od_test_outbox(ep, "sms.jsonl");
 	assert_int_equal(json_array_size(sms), 1);
-	assert_string_equal(str(json_array_get(sms, 0), "account_id"), other);
-	assert_string_equal(str(json_array_get(sms, 0), "to"),
+	assert_string_equal(od_test_str(json_array_get(sms, 0), "account_id"), other);
+	assert_string_equal(od_test_str(json_array_get(sms, 0), "to"),
 	    other == ids[0] ? "+51987000111" : "+51987000222");
 	json_decref(sms);
-	assert_int_equal(outbox_count(ep, "email.jsonl"), 0);
+	assert_int_equal(od_test_outbox_count(ep, "email.jsonl"), 0);
 }
 
 int

@@ -44,14 +44,6 @@ teardown(void **state)
 	return 0;
 }
 
-static const char *
-str(json_t *o, const char *key)
-{
-	const char	*s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "(absent)";
-}
-
 /* The message parsed by parse_mail.py (a new reference), or NULL. */
 static json_t *
 parse_mail(const char *path)
@@ -128,7 +120,7 @@ test_smtp_message(void **state)
 	assert_non_null(env_text = od_test_slurp(path));
 	assert_non_null(env = json_loads(env_text, 0, NULL));
 	free(env_text);
-	assert_string_equal(str(env, "mail_from"), "cobranzas@example.pe");
+	assert_string_equal(od_test_str(env, "mail_from"), "cobranzas@example.pe");
 	assert_int_equal(json_array_size(json_object_get(env, "rcpt_tos")), 1);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(env, "rcpt_tos"), 0)),
 	    "rosa@example.pe");
@@ -139,24 +131,24 @@ test_smtp_message(void **state)
 	assert_int_equal(json_integer_value(json_object_get(m, "defects")), 0);
 	assert_true(json_is_true(json_object_get(m, "crlf_only")));
 	assert_true(json_integer_value(json_object_get(m, "max_line")) <= 78);
-	assert_string_equal(str(m, "from"), "Financiera Ejemplo — Cobranzas <cobranzas@example.pe>");
-	assert_string_equal(str(m, "to"), "Rosa Ñique Huamán <rosa@example.pe>");
-	assert_string_equal(str(m, "subject"),
+	assert_string_equal(od_test_str(m, "from"), "Financiera Ejemplo — Cobranzas <cobranzas@example.pe>");
+	assert_string_equal(od_test_str(m, "to"), "Rosa Ñique Huamán <rosa@example.pe>");
+	assert_string_equal(od_test_str(m, "subject"),
 	    "Recordatorio: su pago de S/ 1,234.50 vence hoy, Rosa — información");
-	assert_true(strncmp(str(m, "subject_raw"), "=?UTF-8?B?", 10) == 0);
-	assert_string_equal(str(m, "mime_version"), "1.0");
-	assert_string_equal(str(m, "message_id"), "<PE-M1=3A2026-03-09=3Anotice=231@example.pe>");
-	assert_string_equal(str(m, "list_unsubscribe"),
+	assert_true(strncmp(od_test_str(m, "subject_raw"), "=?UTF-8?B?", 10) == 0);
+	assert_string_equal(od_test_str(m, "mime_version"), "1.0");
+	assert_string_equal(od_test_str(m, "message_id"), "<PE-M1=3A2026-03-09=3Anotice=231@example.pe>");
+	assert_string_equal(od_test_str(m, "list_unsubscribe"),
 	    "<https://pagos.example.pe/baja?a=PE-M1%3A2026-03-09%3Anotice%231>");
-	assert_string_equal(str(m, "list_unsubscribe_post"), "List-Unsubscribe=One-Click");
-	assert_string_equal(str(m, "content_type"), "multipart/alternative");
+	assert_string_equal(od_test_str(m, "list_unsubscribe_post"), "List-Unsubscribe=One-Click");
+	assert_string_equal(od_test_str(m, "content_type"), "multipart/alternative");
 
 	parts = json_object_get(m, "parts");
 	assert_int_equal(json_array_size(parts), 2);
-	assert_string_equal(str(json_array_get(parts, 0), "type"), "text/plain");
-	assert_string_equal(str(json_array_get(parts, 0), "charset"), "utf-8");
-	assert_string_equal(str(json_array_get(parts, 0), "encoding"), "quoted-printable");
-	assert_string_equal(str(json_array_get(parts, 0), "text"),
+	assert_string_equal(od_test_str(json_array_get(parts, 0), "type"), "text/plain");
+	assert_string_equal(od_test_str(json_array_get(parts, 0), "charset"), "utf-8");
+	assert_string_equal(od_test_str(json_array_get(parts, 0), "encoding"), "quoted-printable");
+	assert_string_equal(od_test_str(json_array_get(parts, 0), "text"),
 	    "Estimada Rosa Ñique Huamán:\r\n"
 	    "\r\n"
 	    "Le recordamos que hoy, 9 de marzo de 2026, vence el pago de S/ 1,234.50.\r\n"
@@ -164,9 +156,9 @@ test_smtp_message(void **state)
 	    "\r\n"
 	    "Atentamente,\r\n"
 	    "Financiera Ejemplo S.A.C.");
-	assert_string_equal(str(json_array_get(parts, 1), "type"), "text/html");
-	assert_string_equal(str(json_array_get(parts, 1), "charset"), "utf-8");
-	assert_string_equal(str(json_array_get(parts, 1), "text"),
+	assert_string_equal(od_test_str(json_array_get(parts, 1), "type"), "text/html");
+	assert_string_equal(od_test_str(json_array_get(parts, 1), "charset"), "utf-8");
+	assert_string_equal(od_test_str(json_array_get(parts, 1), "text"),
 	    "<p>Estimada Rosa Ñique Huamán:</p>\r\n"
 	    "<p>Le recordamos que hoy, <strong>9 de marzo de 2026</strong>, vence el pago de "
 	    "<strong>S/ 1,234.50</strong>.</p>\r\n"
@@ -177,11 +169,11 @@ test_smtp_message(void **state)
 	hist = od_test_history(&g_env, "PE-M1");
 	assert_int_equal(json_array_size(hist), 1);
 	h = json_array_get(hist, 0);
-	assert_string_equal(str(h, "status"), "sent");
-	assert_string_equal(str(h, "channel"), "email");
-	assert_string_equal(str(h, "gateway"), "mail");
-	assert_string_equal(str(h, "attempt_id"), "PE-M1:2026-03-09:notice#1");
-	assert_string_equal(str(h, "provider_id"), "<PE-M1=3A2026-03-09=3Anotice=231@example.pe>");
+	assert_string_equal(od_test_str(h, "status"), "sent");
+	assert_string_equal(od_test_str(h, "channel"), "email");
+	assert_string_equal(od_test_str(h, "gateway"), "mail");
+	assert_string_equal(od_test_str(h, "attempt_id"), "PE-M1:2026-03-09:notice#1");
+	assert_string_equal(od_test_str(h, "provider_id"), "<PE-M1=3A2026-03-09=3Anotice=231@example.pe>");
 	json_decref(hist);
 }
 
