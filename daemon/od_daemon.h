@@ -88,7 +88,7 @@ void	od_daemon_free(struct od_daemon *d);
 struct od_admin_callback;
 struct od_gateway;
 void	od_hooks_callback(void *arg, struct od_admin_callback *cb);
-const char *od_hooks_callback_url(const struct od_daemon *d, const struct od_gateway *gw,
+const char *od_hooks_callback_url(const struct od_daemon *d, struct od_gateway *gw,
 	    const char *account_id, const char *attempt_id, char *buf, size_t len);
 
 /* intake */

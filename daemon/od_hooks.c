@@ -177,13 +177,12 @@ od_hooks_callback(void *arg, struct od_admin_callback *cb)
 
 /* The callback URL of one attempt, when the gateway's provider calls back. */
 const char *
-od_hooks_callback_url(const struct od_daemon *d, const struct od_gateway *gw,
+od_hooks_callback_url(const struct od_daemon *d, struct od_gateway *gw,
     const char *account_id, const char *attempt_id, char *buf, size_t len)
 {
 	const char	*plugin = gw->conf ? gw->conf->plugin : "";
 	const char	*kind;
 	char		 base[1024], secret[512];
-	int		 rc;
 
 	if (d->set->cfg.admin_public_url == NULL || !d->set->cfg.admin_enabled)
 		return NULL;
@@ -195,11 +194,17 @@ od_hooks_callback_url(const struct od_daemon *d, const struct od_gateway *gw,
 		return NULL;
 	snprintf(base, sizeof(base), "%s/callbacks/%s/%s", d->set->cfg.admin_public_url,
 	    gw->name, kind);
-	secret[0] = '\0';
-	if (strcmp(kind, "dlr") == 0 && od_cb_secret(gw->conf, "callback_secret", secret,
-	    sizeof(secret)) == -1)
-		return NULL;	/* a DLR no one could verify is not asked for */
-	rc = od_cb_callback_url(buf, len, base, account_id, attempt_id, secret[0] ? secret : NULL);
-	explicit_bzero(secret, sizeof(secret));
-	return rc == 0 ? buf : NULL;
+	if (strcmp(kind, "dlr") == 0) {
+		/* The secret is read once per loaded set, not once per send. */
+		if (!gw->callback_secret_read) {
+			gw->callback_secret_read = 1;
+			if (od_cb_secret(gw->conf, "callback_secret", secret, sizeof(secret)) == 0)
+				gw->callback_secret = strdup(secret);
+			explicit_bzero(secret, sizeof(secret));
+		}
+		if (gw->callback_secret == NULL)
+			return NULL;	/* a DLR no one could verify is not asked for */
+	}
+	return od_cb_callback_url(buf, len, base, account_id, attempt_id,
+	    strcmp(kind, "dlr") == 0 ? gw->callback_secret : NULL) == 0 ? buf : NULL;
 }

@@ -391,6 +391,9 @@ gateway_free(struct od_gateway *gw)
 		close(gw->file_fd);
 	for (i = 0; i < gw->nsecrets; i++)
 		free(gw->secret_cache[i]);
+	if (gw->callback_secret != NULL)
+		explicit_bzero(gw->callback_secret, strlen(gw->callback_secret));
+	free(gw->callback_secret);
 	free(gw->file_dir);
 	free(gw->name);
 }

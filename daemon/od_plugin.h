@@ -46,6 +46,8 @@ struct od_gateway {
 	char				 file_name[256];
 	int64_t				 file_delay_ms;	/* FILE transport: simulated gateway latency ("delay:") */
 	char				*secret_cache[8];	/* values read by host->secret, freed with the gateway */
+	char				*callback_secret;	/* od_hooks.c: read once per loaded set, or NULL */
+	int				 callback_secret_read;
 	size_t				 nsecrets;
 };
 
