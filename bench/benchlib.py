@@ -12,6 +12,9 @@
   offset HOLIDAYS                         clock offset to the next working day
                                          10:00 America/Lima, and that day
   median                                  median of each column of stdin
+  script-times PORT PREFIX               Redis's time per script (SLOWLOG,
+                                         logged with threshold 0), named by
+                                         the script's first key
 
 Every account is a small Peruvian balance (policy small-balance: its first
 step, reminder_due, is one SMS at the due date 09:00 America/Lima).  With DAY
@@ -304,12 +307,31 @@ def cmd_median(_args):
     print(" ".join(out))
 
 
+def cmd_script_times(args):
+    r = Redis(int(args[0]))
+    prefix = args[1] + ":"
+    entries = r.cmd("SLOWLOG", "GET", "-1")
+    tot = {}
+    for e in entries:
+        us, argv = e[2], e[3]
+        name = argv[0].lower()
+        if name in ("evalsha", "eval") and len(argv) > 3:
+            name += " " + argv[3].replace(prefix, "")
+        t = tot.setdefault(name, [0, 0])
+        t[0] += 1
+        t[1] += us
+    print("%-28s %8s %12s %10s" % ("command (first key)", "calls", "usec", "usec/call"))
+    for name, (n, us) in sorted(tot.items(), key=lambda kv: -kv[1][1]):
+        print("%-28s %8d %12d %10.1f" % (name, n, us, us / n))
+
+
 def main():
     if len(sys.argv) < 2:
         print(__doc__, file=sys.stderr)
         sys.exit(2)
     cmds = {"gen": cmd_gen, "wait": cmd_wait, "check": cmd_check, "steady": cmd_steady,
-            "offset": cmd_offset, "median": cmd_median}
+            "offset": cmd_offset, "median": cmd_median,
+            "script-times": cmd_script_times}
     if sys.argv[1] not in cmds:
         print(__doc__, file=sys.stderr)
         sys.exit(2)

@@ -317,6 +317,10 @@ if has_phase burst; then
 		write_config "$RDIR"
 		enq=$(enqueue "$N" "$DAY" BENCH "$RDIR")
 		cmdstats >"$RDIR/c0"
+		if [ "${SCRIPT_TIMES:-0}" = 1 ] && [ "$r" -eq 1 ]; then
+			rcli CONFIG SET slowlog-log-slower-than 0 >/dev/null
+			rcli CONFIG SET slowlog-max-len 1000000 >/dev/null
+		fi
 		rc0=$(cpu_s "$REDIS_PID")
 		t0=$(now_ms)
 		start_daemon "$RDIR"
@@ -326,6 +330,7 @@ if has_phase burst; then
 		hwm=$(vm_kib "$DPID" VmHWM 2>/dev/null || echo 0)
 		rc1=$(cpu_s "$REDIS_PID")
 		cmdstats >"$RDIR/c1"
+		rcli INFO commandstats | tr -d '\r' >"$RDIR/cstats1"
 		stop_daemon
 		cmd_delta "$RDIR/c0" "$RDIR/c1" >"$RDIR/cdelta"
 		calls=$(awk -v p="${polls:-0}" '{ t += $2 } END { print t - p }' "$RDIR/cdelta")
@@ -338,6 +343,11 @@ if has_phase burst; then
 		if [ "$r" -eq 1 ]; then
 			awk -v n="$N" -v p="${polls:-0}" '$1 == "xlen" { $2 -= p } $2 > 0 { printf "%s %d %.3f\n", $1, $2, $2 / n }' \
 				"$RDIR/cdelta" >"$OUT/burst-commands.txt"
+			# Redis's own time per command (scripts include their inner calls)
+			cp "$RDIR/cstats1" "$OUT/burst-commandstats.txt"
+			if [ "${SCRIPT_TIMES:-0}" = 1 ]; then	# time in each script, by its first key
+				python3 "$LIB" script-times "$RPORT" "$PREFIX" >"$OUT/burst-script-times.txt"
+			fi
 		fi
 		echo "burst run $r: N=$N enqueue ${enq}/s, ${rate} actions/s over ${span} s; outreachd ${ocpu} s CPU, VmHWM ${hwm} KiB; ${calls} Redis calls; lag p50 ${CK_lag_p50} p99 ${CK_lag_p99} ms; $ok"
 		stop_redis

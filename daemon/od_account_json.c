@@ -13,6 +13,11 @@
  * nested deeper than FAST_DEPTH, any syntax error) makes it give up, and
  * json_loadb parses the text from the start: the result, or the error with
  * its position, is always what json_loadb alone would give.
+ *
+ * Keys and strings made of ASCII bytes only (nearly all of them) skip
+ * jansson's UTF-8 check (json_*_nocheck): ASCII is valid UTF-8, and a NUL
+ * cannot be in them (controls and \u make the reader give up).  Others go
+ * through the checking calls, as before.
  */
 #include "od_account.h"
 
@@ -39,30 +44,35 @@ fast_ws(struct fast *f)
 }
 
 /*
- * A string at f->p (the opening quote): its bytes in *s, *n.  Points into
- * the text when there is no escape, else into f->tmp.  -1: give up.
+ * A string at f->p (the opening quote): its bytes in *s, *n; *ascii whether
+ * they are all below 0x80.  Points into the text when there is no escape,
+ * else into f->tmp.  -1: give up.
  */
 static int
-fast_string(struct fast *f, const char **s, size_t *n)
+fast_string(struct fast *f, const char **s, size_t *n, int *ascii)
 {
 	const char	*q = ++f->p, *start = q;
 	size_t		 len = 0;
+	unsigned	 hi = 0;
 	int		 esc = 0;
 
 	for (; q < f->end && *q != '"'; q++) {
 		unsigned char c = (unsigned char)*q;
 
+		hi |= c;
 		if (c < 0x20)
 			return -1;
 		if (c == '\\') {
 			esc = 1;
 			if (++q == f->end)
 				return -1;
+			hi |= (unsigned char)*q;
 		}
 	}
 	if (q == f->end)
 		return -1;
 	f->p = q + 1;
+	*ascii = (hi & 0x80) == 0;
 	if (!esc) {
 		*s = start;
 		*n = (size_t)(q - start);
@@ -143,6 +153,7 @@ fast_object(struct fast *f)
 	const char	*k;
 	char		 kbuf[128];
 	size_t		 kn, count = 0;
+	int		 kascii, rc;
 
 	if (o == NULL)
 		return NULL;
@@ -153,7 +164,7 @@ fast_object(struct fast *f)
 		return o;
 	}
 	for (;;) {
-		if (f->p == f->end || *f->p != '"' || fast_string(f, &k, &kn) == -1)
+		if (f->p == f->end || *f->p != '"' || fast_string(f, &k, &kn, &kascii) == -1)
 			goto fail;
 		if (k == f->tmp) {		/* the value may need f->tmp: keep the key */
 			if (kn >= sizeof(kbuf))
@@ -168,8 +179,13 @@ fast_object(struct fast *f)
 		fast_ws(f);
 		if ((v = fast_value(f)) == NULL)
 			goto fail;
-		/* Checks the key's UTF-8.  (A NUL cannot be in it: controls and \u gave up.) */
-		if (json_object_setn_new(o, k, kn, v) == -1)
+		/*
+		 * Checks the key's UTF-8 unless it is ASCII.  (A NUL cannot be in
+		 * it: controls and \u gave up.)  Both steal v, also on failure.
+		 */
+		rc = kascii ? json_object_setn_new_nocheck(o, k, kn, v) :
+		    json_object_setn_new(o, k, kn, v);
+		if (rc == -1)
 			goto fail;
 		if (json_object_size(o) != ++count)
 			goto fail;		/* a duplicate key: jansson decides */
@@ -228,6 +244,7 @@ fast_value(struct fast *f)
 	const char	*s;
 	size_t		 n;
 	json_t		*v = NULL;
+	int		 ascii;
 
 	if (f->p == f->end)
 		return NULL;
@@ -240,9 +257,10 @@ fast_value(struct fast *f)
 		f->depth--;
 		return v;
 	case '"':
-		if (fast_string(f, &s, &n) == -1)
+		if (fast_string(f, &s, &n, &ascii) == -1)
 			return NULL;
-		return json_stringn(s, n);	/* NULL when not UTF-8 */
+		/* json_stringn: NULL when not UTF-8. */
+		return ascii ? json_stringn_nocheck(s, n) : json_stringn(s, n);
 	case 't':
 		return fast_word(f, "true", 4) ? json_true() : NULL;
 	case 'f':
@@ -282,25 +300,40 @@ od_account_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *e
 
 /* ---- writing ---- */
 
-/* A string as jansson writes it without flags: '"', '\\' and controls escaped, UTF-8 as is. */
+/* Bytes a JSON string cannot hold as they are: controls, '"' and '\\'. */
+static const unsigned char dump_esc[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['"'] = 1, ['\\'] = 1,
+};
+
+/*
+ * A string as jansson writes it without flags: '"', '\\' and controls
+ * escaped, UTF-8 as is.  Each run of bytes that need no escape is copied
+ * at once; the room for the common case (no escape) is made first.
+ */
 static int
 dump_string(struct od_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";	/* as jansson: \\u%04X */
-	size_t	 i, run = 0;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t	 i = 0, run;
 	char	 e[7];
 
-	if (od_buf_append(b, "\"", 1) == -1)
+	if (od_buf_reserve(b, n + 2) == -1)
 		return -1;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+	b->data[b->len++] = '"';
+	for (;;) {
 		size_t el = 2;
+		unsigned char c;
 
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
+		for (run = i; i < n && !dump_esc[u[i]]; i++)
+			;
 		if (od_buf_append(b, s + run, i - run) == -1)
 			return -1;
-		run = i + 1;
+		if (i == n)
+			break;
+		c = u[i++];
 		e[0] = '\\';
 		switch (c) {
 		case '"':	e[1] = '"'; break;
@@ -319,9 +352,26 @@ dump_string(struct od_buf *b, const char *s, size_t n)
 		if (od_buf_append(b, e, el) == -1)
 			return -1;
 	}
-	if (od_buf_append(b, s + run, n - run) == -1 || od_buf_append(b, "\"", 1) == -1)
-		return -1;
-	return 0;
+	return od_buf_append(b, "\"", 1);
+}
+
+/* v in decimal, as "%" JSON_INTEGER_FORMAT writes it; the length. */
+static size_t
+dump_integer(json_int_t v, char *out)
+{
+	char		 tmp[24];
+	size_t		 n = 0, len = 0;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		out[len++] = '-';
+	while (n > 0)
+		out[len++] = tmp[--n];
+	return len;
 }
 
 char *
@@ -330,6 +380,7 @@ od_account_json_dumps(const json_t *rec)
 	struct od_buf	 b;
 	const char	*key;
 	json_t		*v;
+	void		*it;
 	char		 num[32];
 	int		 first = 1;
 
@@ -343,20 +394,22 @@ od_account_json_dumps(const json_t *rec)
 	od_buf_init(&b);
 	if (od_buf_append(&b, "{", 1) == -1)
 		goto fail;
-	json_object_foreach((json_t *)rec, key, v) {
+	for (it = json_object_iter((json_t *)rec); it != NULL;
+	    it = json_object_iter_next((json_t *)rec, it)) {
 		int rc;
 
+		key = json_object_iter_key(it);
+		v = json_object_iter_value(it);
 		if ((!first && od_buf_append(&b, ",", 1) == -1) ||
-		    dump_string(&b, key, strlen(key)) == -1 || od_buf_append(&b, ":", 1) == -1)
+		    dump_string(&b, key, json_object_iter_key_len(it)) == -1 ||
+		    od_buf_append(&b, ":", 1) == -1)
 			goto fail;
 		first = 0;
 		if (json_is_string(v))
 			rc = dump_string(&b, json_string_value(v), json_string_length(v));
-		else if (json_is_integer(v)) {
-			int len = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
-			    json_integer_value(v));
-			rc = od_buf_append(&b, num, (size_t)len);
-		} else if (json_is_true(v))
+		else if (json_is_integer(v))
+			rc = od_buf_append(&b, num, dump_integer(json_integer_value(v), num));
+		else if (json_is_true(v))
 			rc = od_buf_append(&b, "true", 4);
 		else if (json_is_false(v))
 			rc = od_buf_append(&b, "false", 5);

@@ -399,6 +399,50 @@ test_opt_out(void **state)
 	}
 
 /*
+ * Events that arrive while a message is being sent win over what the send's
+ * completion writes: an opt-out from SMS is kept (the next notice goes by
+ * email), a payment in full leaves nothing scheduled.  The outbox takes 1.5 s
+ * per send, so both events land between 'sending' and 'sent'.
+ */
+static void
+test_events_while_sending(void **state)
+{
+	struct od_test_env	*const ep = &g_env;
+	json_t			*out;
+	pid_t			 pid;
+
+	(void)state;
+	assert_int_equal(od_test_env_start(ep, "itpipe", NULL, "    delay: 1500ms\n"), 0);
+	enqueue_account(ep, "PE-7", DUE, "1234.50", NULL);
+	enqueue_account(ep, "PE-8", DUE, "1234.50", NULL);
+	pid = daemon_at(ep, "d1.log", 2026, 3, 9, 15, 0);
+	assert_int_equal(od_test_wait_int(ep, 2, 10000, "XLEN outreach:attempts"), 2);
+	assert_int_equal(od_test_int(ep, "LLEN outreach:hist:PE-7"), 0);
+	assert_int_equal(od_test_enqueue(ep, "event",
+	    "{\"account_id\":\"PE-7\",\"type\":\"opt_out\",\"channel\":\"sms\"}"), 0);
+	assert_int_equal(od_test_enqueue(ep, "event", "{\"account_id\":\"PE-8\",\"type\":\"payment\","
+	    "\"amount\":\"1234.50\",\"full\":true}"), 0);
+	wait_settled(ep);
+	assert_int_equal(od_test_wait_int(ep, 1, 10000, "LLEN outreach:hist:PE-7"), 1);
+	assert_int_equal(od_test_wait_int(ep, 1, 10000, "LLEN outreach:hist:PE-8"), 1);
+	assert_int_equal(wait_eq(ep, 0, 5000, "ZCARD outreach:inflight"), 0);
+	assert_int_equal(wait_eq(ep, NEXT_DUE_MS, 5000, "ZSCORE outreach:due PE-7"), NEXT_DUE_MS);
+	assert_int_equal(od_test_int(ep, "ZCARD outreach:due"), 1);	/* PE-8: nothing */
+	stop_daemon(pid);
+	assert_int_equal(od_test_outbox_count(ep, "whatsapp.jsonl"), 2);
+
+	/* notice_overdue prefers sms: PE-7 left it while its reminder was on its way. */
+	run_once(ep, "d2.log", 2026, 3, 12, 15);
+	assert_int_equal(od_test_outbox_count(ep, "sms.jsonl"), 0);
+	out = od_test_outbox(ep, "email.jsonl");
+	assert_int_equal(json_array_size(out), 1);
+	assert_string_equal(od_test_str(json_array_get(out, 0), "action_id"),
+	    "PE-7:2026-03-09:notice_overdue");
+	json_decref(out);
+	assert_int_equal(od_test_int(ep, "LLEN outreach:hist:PE-8"), 1);
+}
+
+/*
  * --once on a fresh Redis with the accounts already in the inbox (a batch
  * run): it must send before it exits, every time (a daemon that took its
  * start-up read of its own pending entries for an empty inbox once exited
@@ -433,6 +477,7 @@ main(void)
 		cmocka_unit_test_teardown(test_full_payment, teardown),
 		cmocka_unit_test_teardown(test_partial_payment, teardown),
 		cmocka_unit_test_teardown(test_opt_out, teardown),
+		cmocka_unit_test_teardown(test_events_while_sending, teardown),
 		cmocka_unit_test_teardown(test_once_fresh, teardown),
 	};
 

@@ -1,29 +1,38 @@
 -- begin: records a batch of attempts as 'sending', just before their sends.
 -- KEYS[1] lease  KEYS[2] state  KEYS[3] attempts (stream)
--- ARGV: consumer, attempts maxlen, then per attempt 4 values:
---       account id, kind (sms|email|whatsapp), the record as JSON, the
---       debtor's local date (YYYY-MM-DD, for promises)
+-- ARGV: consumer, attempts maxlen, then per attempt: account id, kind
+--       (sms|email|whatsapp), the record as JSON (kept in the lease), the
+--       debtor's local date (YYYY-MM-DD, for promises), the account's state
+--       as the daemon claimed it, F, then the record's F stream fields
+--       (name, value, ...: od_field_names' order)
 -- A send goes ahead only when its answer is 'ok': the lease is still ours,
 -- and no payment, close, cease, hold or opt-out arrived since the claim.
 -- Otherwise the answer is 'lost' or 'cancel <reason>' and nothing is
 -- recorded.  Returns one answer per attempt, in order.
+-- A state still equal to the claimed one was checked by the daemon (the
+-- same checks, od_job.c) and is not decoded again.
 local consumer, maxlen = ARGV[1], ARGV[2]
-local ids = {}
-for i = 3, #ARGV, 4 do ids[#ids + 1] = ARGV[i] end
+local ids, at = {}, {}
+local nargv, i = #ARGV, 3
+while i <= nargv do
+  ids[#ids + 1] = ARGV[i]
+  at[#at + 1] = i
+  i = i + 6 + tonumber(ARGV[i + 5])
+end
 local leases = redis.call('HMGET', KEYS[1], unpack(ids))
 local states = redis.call('HMGET', KEYS[2], unpack(ids))
 local out, lset = {}, {}
 local mine = consumer .. ' '
 for n = 1, #ids do
-  local i = 3 + (n - 1) * 4
-  local kind, record, today = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local i = at[n]
+  local kind, record, today, claimed = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local l, raw = leases[n], states[n]
   local answer = 'ok'
   if not l or string.sub(l, 1, #mine) ~= mine then
     answer = 'lost'
   elseif not raw then
     answer = 'cancel unknown_account'
-  else
+  elseif raw ~= claimed then
     local s = cjson.decode(raw)
     if s.status ~= 'active' then
       if s.status == 'paid' or s.status == 'closed' then answer = 'cancel paid' else answer = 'cancel hold' end
@@ -37,7 +46,7 @@ for n = 1, #ids do
   if answer == 'ok' then
     lset[#lset + 1] = ids[n]
     lset[#lset + 1] = mine .. 'sending ' .. record
-    redis.call('XADD', KEYS[3], 'MAXLEN', '~', maxlen, '*', unpack(od_fields(cjson.decode(record))))
+    redis.call('XADD', KEYS[3], 'MAXLEN', '~', maxlen, '*', unpack(ARGV, i + 6, i + 5 + tonumber(ARGV[i + 5])))
   end
   out[n] = answer
 end

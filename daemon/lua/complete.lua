@@ -6,8 +6,11 @@
 --       id, next step (-1: unchanged), next due (ms, -1: nothing scheduled),
 --       contact kind ('' or the kind that reached the debtor, for the caps),
 --       fallback index, tries, seq, opt-out kind ('' or a kind the provider
---       says the debtor left), the number of records R, then R attempt
---       records as JSON
+--       says the debtor left), the state as claimed, the new state ('' or
+--       the JSON to write when the stored state is still the claimed one:
+--       the daemon did this script's update itself, od_dispatch.c
+--       record_state), the number of records R, then per record: its JSON,
+--       F, and its F stream fields (name, value, ...)
 -- Events that arrived while an action was in flight win: a payment in full
 -- leaves nothing scheduled; a re-plan request schedules now.
 -- Returns one answer per action: 'ok', or 'lost' when its lease had been
@@ -19,10 +22,14 @@ local i = 5
 while i <= #ARGV do
   local a = {id = ARGV[i], next_step = tonumber(ARGV[i + 1]), next_due = tonumber(ARGV[i + 2]),
              contact = ARGV[i + 3], fb = tonumber(ARGV[i + 4]), tries = tonumber(ARGV[i + 5]),
-             seq = tonumber(ARGV[i + 6]), optout = ARGV[i + 7], first = i + 9,
-             nrec = tonumber(ARGV[i + 8])}
+             seq = tonumber(ARGV[i + 6]), optout = ARGV[i + 7], claimed = ARGV[i + 8],
+             new = ARGV[i + 9], nrec = tonumber(ARGV[i + 10]), recs = {}}
+  i = i + 11
+  for r = 1, a.nrec do
+    a.recs[r] = i
+    i = i + 2 + tonumber(ARGV[i + 1])
+  end
   acts[#acts + 1] = a
-  i = i + 9 + a.nrec
 end
 local ids = {}
 for n, a in ipairs(acts) do ids[n] = a.id end
@@ -30,12 +37,14 @@ local leases = redis.call('HMGET', KEYS[2], unpack(ids))
 local states = redis.call('HMGET', KEYS[3], unpack(ids))
 local out, done, sset, dueargs = {}, {}, {}, {}
 for n, a in ipairs(acts) do
-  for r = a.first, a.first + a.nrec - 1 do
-    redis.call('XADD', KEYS[5], 'MAXLEN', '~', maxlen, '*', unpack(od_fields(cjson.decode(ARGV[r]))))
+  local jsons = {}
+  for r, at in ipairs(a.recs) do
+    redis.call('XADD', KEYS[5], 'MAXLEN', '~', maxlen, '*', unpack(ARGV, at + 2, at + 1 + tonumber(ARGV[at + 1])))
+    jsons[r] = ARGV[at]
   end
   if a.nrec > 0 then
     -- Trimmed only when over the length: LTRIM would keep it all anyway.
-    if redis.call('RPUSH', KEYS[5 + n], unpack(ARGV, a.first, a.first + a.nrec - 1)) > histlen then
+    if redis.call('RPUSH', KEYS[5 + n], unpack(jsons)) > histlen then
       redis.call('LTRIM', KEYS[5 + n], -histlen, -1)
     end
   end
@@ -46,7 +55,15 @@ for n, a in ipairs(acts) do
     out[n] = 'ok'
     done[#done + 1] = a.id
     local raw = states[n]
-    if raw then
+    if raw and a.new ~= '' and raw == a.claimed then
+      -- unchanged since the claim: the daemon's update (active, no re-plan)
+      if a.next_due >= 0 then
+        dueargs[#dueargs + 1] = a.next_due
+        dueargs[#dueargs + 1] = a.id
+      end
+      sset[#sset + 1] = a.id
+      sset[#sset + 1] = a.new
+    elseif raw then
       local s = cjson.decode(raw)
       if a.next_step >= 0 then s.next = a.next_step end
       s.fb, s.tries, s.seq = a.fb, a.tries, a.seq
