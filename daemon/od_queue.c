@@ -47,14 +47,19 @@ struct od_queue {
 };
 
 /* A script call kept until its reply, so that NOSCRIPT can be answered with the body. */
+/*
+ * A script call, formatted once (RESP) by od_queue_script: "EVALSHA <sha>"
+ * then the rest, kept for a resend as "EVAL <source>" after NOSCRIPT.
+ */
 struct queue_call {
 	struct od_queue	*q;
 	od_queue_cb	*cb;
 	void		*arg;
 	enum od_script	 script;
 	int		 argc;
-	char		**argv;
-	size_t		*argvlen;
+	char		*cmd;		/* the whole EVALSHA command */
+	size_t		 len;
+	size_t		 rest;		/* where numkeys starts in cmd */
 };
 
 const char *
@@ -491,13 +496,56 @@ od_queue_command_inbox(struct od_queue *q, od_queue_cb *cb, void *arg, int argc,
 static void
 queue_call_free(struct queue_call *call)
 {
-	int	i;
-
-	for (i = 0; i < call->argc; i++)
-		free(call->argv[i]);
-	free(call->argv);
-	free(call->argvlen);
+	free(call->cmd);
 	free(call);
+}
+
+/* Writes a RESP bulk string ("$<len>\r\n<s>\r\n") at p; returns its end. */
+static char *
+resp_bulk(char *p, const char *s, size_t len)
+{
+	char	digits[24];
+	int	n = 0;
+	size_t	v = len;
+
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	*p++ = '$';
+	while (n > 0)
+		*p++ = digits[--n];
+	*p++ = '\r';
+	*p++ = '\n';
+	memcpy(p, s, len);
+	p += len;
+	*p++ = '\r';
+	*p++ = '\n';
+	return p;
+}
+
+/* The command as EVAL with the script's source, for a resend after NOSCRIPT. */
+static int
+queue_call_eval(struct queue_call *call)
+{
+	const char	*src = od_queue_script_source(call->script);
+	size_t		 slen, tail = call->len - call->rest;
+	char		*cmd, *p;
+
+	if (src == NULL)
+		return -1;
+	slen = strlen(src);
+	if ((cmd = malloc(32 + 10 + slen + 24 + tail)) == NULL)
+		return -1;
+	p = cmd + sprintf(cmd, "*%d\r\n", call->argc);
+	p = resp_bulk(p, "EVAL", 4);
+	p = resp_bulk(p, src, slen);
+	memcpy(p, call->cmd + call->rest, tail);
+	free(call->cmd);
+	call->cmd = cmd;
+	call->len = (size_t)(p - cmd) + tail;
+	call->rest = (size_t)(p - cmd);
+	return 0;
 }
 
 static void
@@ -510,14 +558,8 @@ queue_script_cb(redisAsyncContext *ac, void *r, void *privdata)
 	if (reply != NULL && reply->type == REDIS_REPLY_ERROR &&
 	    strncmp(reply->str, "NOSCRIPT", 8) == 0 && call->q->main.ac != NULL) {
 		/* Redis lost its script cache: send the body this once (EVAL caches it). */
-		free(call->argv[0]);
-		free(call->argv[1]);
-		call->argv[0] = strdup("EVAL");
-		call->argvlen[0] = 4;
-		call->argv[1] = strdup(od_queue_script_source(call->script));
-		call->argvlen[1] = strlen(call->argv[1]);
-		if (redisAsyncCommandArgv(call->q->main.ac, queue_script_cb, call, call->argc,
-		    (const char **)call->argv, call->argvlen) == REDIS_OK)
+		if (queue_call_eval(call) == 0 && redisAsyncFormattedCommand(call->q->main.ac,
+		    queue_script_cb, call, call->cmd, call->len) == REDIS_OK)
 			return;
 		reply = NULL;
 	}
@@ -533,52 +575,48 @@ od_queue_script(struct od_queue *q, enum od_script s, od_queue_cb *cb, void *arg
     int nkeys, const char **keys, int nargs, const char **args, const size_t *arglens)
 {
 	struct queue_call	*call;
-	char			 nk[16];
-	int			 i, n;
+	char			 nk[16], *p;
+	size_t			*lens, size;
+	int			 i;
 
 	if (q->main.ac == NULL || !q->main.up)
 		return -1;
 	if ((call = calloc(1, sizeof(*call))) == NULL)
 		return -1;
+	if ((lens = malloc(((size_t)nkeys + (size_t)nargs + 1) * sizeof(*lens))) == NULL) {
+		free(call);
+		return -1;
+	}
 	call->q = q;
 	call->cb = cb;
 	call->arg = arg;
 	call->script = s;
 	call->argc = 3 + nkeys + nargs;
-	call->argv = calloc((size_t)call->argc, sizeof(*call->argv));
-	call->argvlen = calloc((size_t)call->argc, sizeof(*call->argvlen));
-	if (call->argv == NULL || call->argvlen == NULL) {
-		call->argc = 0;
+	snprintf(nk, sizeof(nk), "%d", nkeys);
+	/* One buffer, formatted here: each bulk string is at most its length + 26. */
+	size = 32 + 26 + 7 + 26 + 40 + 26 + strlen(nk);
+	for (i = 0; i < nkeys; i++)
+		size += (lens[i] = strlen(keys[i])) + 26;
+	for (i = 0; i < nargs; i++)
+		size += (lens[nkeys + i] = arglens ? arglens[i] : strlen(args[i])) + 26;
+	if ((call->cmd = malloc(size)) == NULL) {
+		free(lens);
 		queue_call_free(call);
 		return -1;
 	}
-	snprintf(nk, sizeof(nk), "%d", nkeys);
-	n = 0;
-	call->argv[n] = strdup("EVALSHA");
-	call->argvlen[n++] = 7;
-	call->argv[n] = strdup(q->sha[s]);
-	call->argvlen[n++] = 40;
-	call->argv[n] = strdup(nk);
-	call->argvlen[n++] = strlen(nk);
-	for (i = 0; i < nkeys; i++, n++) {
-		call->argv[n] = strdup(keys[i]);
-		call->argvlen[n] = strlen(keys[i]);
-	}
-	for (i = 0; i < nargs; i++, n++) {
-		size_t len = arglens ? arglens[i] : strlen(args[i]);
-		if ((call->argv[n] = malloc(len + 1)) != NULL) {
-			memcpy(call->argv[n], args[i], len);
-			call->argv[n][len] = '\0';
-		}
-		call->argvlen[n] = len;
-	}
-	for (i = 0; i < call->argc; i++)
-		if (call->argv[i] == NULL) {
-			queue_call_free(call);
-			return -1;
-		}
-	if (redisAsyncCommandArgv(q->main.ac, queue_script_cb, call, call->argc,
-	    (const char **)call->argv, call->argvlen) != REDIS_OK) {
+	p = call->cmd + sprintf(call->cmd, "*%d\r\n", call->argc);
+	p = resp_bulk(p, "EVALSHA", 7);
+	p = resp_bulk(p, q->sha[s], 40);
+	call->rest = (size_t)(p - call->cmd);
+	p = resp_bulk(p, nk, strlen(nk));
+	for (i = 0; i < nkeys; i++)
+		p = resp_bulk(p, keys[i], lens[i]);
+	for (i = 0; i < nargs; i++)
+		p = resp_bulk(p, args[i], lens[nkeys + i]);
+	call->len = (size_t)(p - call->cmd);
+	free(lens);
+	if (redisAsyncFormattedCommand(q->main.ac, queue_script_cb, call, call->cmd,
+	    call->len) != REDIS_OK) {
 		queue_call_free(call);
 		return -1;
 	}

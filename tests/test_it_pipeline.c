@@ -443,6 +443,38 @@ test_events_while_sending(void **state)
 }
 
 /*
+ * Redis forgets its scripts (SCRIPT FLUSH, or a restart without the
+ * daemon noticing): the next calls come back NOSCRIPT and are sent again
+ * with the script's source; nothing is lost.
+ */
+static void
+test_script_cache_flushed(void **state)
+{
+	struct od_test_env	*const ep = &g_env;
+	redisReply		*r;
+	json_t			*h;
+	pid_t			 pid;
+
+	(void)state;
+	assert_int_equal(od_test_env_start(ep, "itpipe", NULL, NULL), 0);
+	enqueue_account(ep, "PE-9", DUE, "1234.50", NULL);
+	pid = daemon_at(ep, "d1.log", 2026, 3, 9, 15, 0);
+	assert_int_equal(od_test_wait_int(ep, 1, 10000, "LLEN outreach:hist:PE-9"), 1);
+	r = redisCommand(ep->rc, "SCRIPT FLUSH");
+	assert_non_null(r);
+	assert_int_equal(r->type, REDIS_REPLY_STATUS);
+	freeReplyObject(r);
+	enqueue_account(ep, "PE-10", DUE, "1234.50", NULL);
+	assert_int_equal(od_test_wait_int(ep, 1, 10000, "LLEN outreach:hist:PE-10"), 1);
+	assert_int_equal(wait_eq(ep, NEXT_DUE_MS, 5000, "ZSCORE outreach:due PE-10"), NEXT_DUE_MS);
+	stop_daemon(pid);
+	assert_int_equal(od_test_outbox_count(ep, "whatsapp.jsonl"), 2);
+	h = od_test_history_at(ep, "PE-10", 0);
+	assert_string_equal(od_test_str(h, "status"), "sent");
+	json_decref(h);
+}
+
+/*
  * --once on a fresh Redis with the accounts already in the inbox (a batch
  * run): it must send before it exits, every time (a daemon that took its
  * start-up read of its own pending entries for an empty inbox once exited
@@ -478,6 +510,7 @@ main(void)
 		cmocka_unit_test_teardown(test_partial_payment, teardown),
 		cmocka_unit_test_teardown(test_opt_out, teardown),
 		cmocka_unit_test_teardown(test_events_while_sending, teardown),
+		cmocka_unit_test_teardown(test_script_cache_flushed, teardown),
 		cmocka_unit_test_teardown(test_once_fresh, teardown),
 	};
 
