@@ -76,7 +76,7 @@ void	od_account_clear(struct od_account *a);
 json_t	*od_account_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *err);
 /*
  * The text json_dumps(v, JSON_COMPACT) gives (malloc'd, NULL when out of
- * memory), written directly for a flat object of strings, integers and
+ * memory), written directly for a object (nested objects and arrays included) of strings, integers and
  * literals (attempt records); jansson writes anything else.
  */
 char	*od_account_json_dumps(const json_t *v);

@@ -323,6 +323,16 @@ dump_string(struct od_buf *b, const char *s, size_t n)
 	if (od_buf_reserve(b, n + 2) == -1)
 		return -1;
 	b->data[b->len++] = '"';
+	while (i < n && !dump_esc[u[i]])
+		i++;
+	if (i == n) {			/* nothing to escape: room was made above */
+		memcpy(b->data + b->len, s, n);
+		b->len += n;
+		b->data[b->len++] = '"';
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	i = 0;
 	for (;;) {
 		size_t el = 2;
 		unsigned char c;
@@ -374,54 +384,84 @@ dump_integer(json_int_t v, char *out)
 	return len;
 }
 
+#define DUMP_DEPTH	16
+
+/*
+ * v as json_dumps(v, JSON_COMPACT) writes it: objects in their order,
+ * arrays, strings, integers, literals.  1: something else (a real, a
+ * document deeper than DUMP_DEPTH) that jansson must write; -1: out of memory.
+ */
+static int
+dump_value(struct od_buf *b, json_t *v, int depth)
+{
+	char	 num[24];
+	void	*it;
+	size_t	 i, n;
+	int	 rc;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return dump_string(b, json_string_value(v), json_string_length(v));
+	case JSON_INTEGER:
+		return od_buf_append(b, num, dump_integer(json_integer_value(v), num));
+	case JSON_TRUE:
+		return od_buf_append(b, "true", 4);
+	case JSON_FALSE:
+		return od_buf_append(b, "false", 5);
+	case JSON_NULL:
+		return od_buf_append(b, "null", 4);
+	case JSON_OBJECT:
+		if (depth >= DUMP_DEPTH)
+			return 1;
+		if (od_buf_append(b, "{", 1) == -1)
+			return -1;
+		for (it = json_object_iter(v), i = 0; it != NULL;
+		    it = json_object_iter_next(v, it), i++) {
+			if ((i > 0 && od_buf_append(b, ",", 1) == -1) ||
+			    dump_string(b, json_object_iter_key(it),
+			    json_object_iter_key_len(it)) == -1 ||
+			    od_buf_append(b, ":", 1) == -1)
+				return -1;
+			if ((rc = dump_value(b, json_object_iter_value(it), depth + 1)) != 0)
+				return rc;
+		}
+		return od_buf_append(b, "}", 1);
+	case JSON_ARRAY:
+		if (depth >= DUMP_DEPTH)
+			return 1;
+		if (od_buf_append(b, "[", 1) == -1)
+			return -1;
+		for (i = 0, n = json_array_size(v); i < n; i++) {
+			if (i > 0 && od_buf_append(b, ",", 1) == -1)
+				return -1;
+			if ((rc = dump_value(b, json_array_get(v, i), depth + 1)) != 0)
+				return rc;
+		}
+		return od_buf_append(b, "]", 1);
+	default:
+		return 1;	/* a real: jansson's "%.17g" and its rules */
+	}
+}
+
+/*
+ * Objects (the attempt records, the states) are written here, nested
+ * objects and arrays included; a document with a real in it, or anything
+ * that is not an object, is jansson's.
+ */
 char *
 od_account_json_dumps(const json_t *rec)
 {
 	struct od_buf	 b;
-	const char	*key;
-	json_t		*v;
-	void		*it;
-	char		 num[32];
-	int		 first = 1;
+	int		 rc;
 
 	if (!json_is_object(rec))
 		return json_dumps(rec, JSON_COMPACT);
-	/* Only a flat object of strings, integers and literals is written here. */
-	json_object_foreach((json_t *)rec, key, v)
-		if (!json_is_string(v) && !json_is_integer(v) && !json_is_boolean(v) &&
-		    !json_is_null(v))
-			return json_dumps(rec, JSON_COMPACT);
 	od_buf_init(&b);
-	if (od_buf_append(&b, "{", 1) == -1)
-		goto fail;
-	for (it = json_object_iter((json_t *)rec); it != NULL;
-	    it = json_object_iter_next((json_t *)rec, it)) {
-		int rc;
-
-		key = json_object_iter_key(it);
-		v = json_object_iter_value(it);
-		if ((!first && od_buf_append(&b, ",", 1) == -1) ||
-		    dump_string(&b, key, json_object_iter_key_len(it)) == -1 ||
-		    od_buf_append(&b, ":", 1) == -1)
-			goto fail;
-		first = 0;
-		if (json_is_string(v))
-			rc = dump_string(&b, json_string_value(v), json_string_length(v));
-		else if (json_is_integer(v))
-			rc = od_buf_append(&b, num, dump_integer(json_integer_value(v), num));
-		else if (json_is_true(v))
-			rc = od_buf_append(&b, "true", 4);
-		else if (json_is_false(v))
-			rc = od_buf_append(&b, "false", 5);
-		else
-			rc = od_buf_append(&b, "null", 4);
-		if (rc == -1)
-			goto fail;
-	}
-	if (od_buf_append(&b, "}", 1) == -1)
-		goto fail;
-	return od_buf_steal(&b);
-fail:
+	if (od_buf_reserve(&b, 511) == -1)
+		return NULL;
+	rc = dump_value(&b, (json_t *)rec, 0);
+	if (rc == 0)
+		return od_buf_steal(&b);
 	od_buf_free(&b);
-	return NULL;
+	return rc == 1 ? json_dumps(rec, JSON_COMPACT) : NULL;
 }

@@ -52,6 +52,12 @@ buf_reserve(struct od_buf *b, size_t extra)
 }
 
 int
+od_buf_reserve(struct od_buf *b, size_t n)
+{
+	return buf_reserve(b, n);
+}
+
+int
 od_buf_append(struct od_buf *b, const void *p, size_t n)
 {
 	if (buf_reserve(b, n) == -1)
@@ -93,14 +99,27 @@ od_buf_printf(struct od_buf *b, const char *fmt, ...)
 	return 0;
 }
 
+/* Bytes od_buf_json_string escapes: controls, '"' and '\\'. */
+static const unsigned char buf_json_esc[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['"'] = 1, ['\\'] = 1,
+};
+
 int
 od_buf_json_string(struct od_buf *b, const char *s)
 {
-	const unsigned char	*p;
-	char			 esc[8];
+	static const char	 hex[] = "0123456789abcdef";	/* "\\u%04x" */
+	const unsigned char	*p = (const unsigned char *)s, *run;
+	char			 esc[6];
 
 	od_buf_putc(b, '"');
-	for (p = (const unsigned char *)s; *p; p++) {
+	for (;;) {
+		for (run = p; *p != '\0' && !buf_json_esc[*p]; p++)
+			;
+		od_buf_append(b, run, (size_t)(p - run));
+		if (*p == '\0')
+			break;
 		switch (*p) {
 		case '"':	od_buf_append(b, "\\\"", 2); break;
 		case '\\':	od_buf_append(b, "\\\\", 2); break;
@@ -108,12 +127,12 @@ od_buf_json_string(struct od_buf *b, const char *s)
 		case '\r':	od_buf_append(b, "\\r", 2); break;
 		case '\t':	od_buf_append(b, "\\t", 2); break;
 		default:
-			if (*p < 0x20) {
-				snprintf(esc, sizeof(esc), "\\u%04x", *p);
-				od_buf_puts(b, esc);
-			} else
-				od_buf_putc(b, (char)*p);
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hex[*p >> 4];
+			esc[5] = hex[*p & 15];
+			od_buf_append(b, esc, 6);
 		}
+		p++;
 	}
 	return od_buf_putc(b, '"');
 }

@@ -17,6 +17,8 @@ void	od_buf_init(struct od_buf *b);
 void	od_buf_free(struct od_buf *b);
 void	od_buf_reset(struct od_buf *b);			/* len = 0, keeps memory */
 int	od_buf_append(struct od_buf *b, const void *p, size_t n);
+/* Makes room for n more bytes and the NUL (data + len may then be written); 0 or -1. */
+int	od_buf_reserve(struct od_buf *b, size_t n);
 int	od_buf_puts(struct od_buf *b, const char *s);
 int	od_buf_putc(struct od_buf *b, char c);
 int	od_buf_printf(struct od_buf *b, const char *fmt, ...)

@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <event2/event.h>
 
 #include "od_admin.h"
@@ -245,7 +248,12 @@ daemon_collect(void *arg, struct od_metrics *m)
 	}
 }
 
-/* Every 5 s: the figures systemd shows in `systemctl status`. */
+/*
+ * Every 5 s: the figures systemd shows in `systemctl status`; and the
+ * libcurl handles unused for 5 s and the heap's free pages back to the
+ * system (glibc keeps them otherwise), so that RSS follows the actions in
+ * flight now, not the largest backlog so far.
+ */
 static void
 daemon_status_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -260,6 +268,10 @@ daemon_status_cb(evutil_socket_t fd, short what, void *arg)
 	od_notify_status("%lld scheduled, %lld in flight, %llu sent in the last minute, "
 	    "%llu rejected", d->scheduled, d->leases,
 	    (unsigned long long)(d->stats.sent - minute_ago), (unsigned long long)d->stats.rejected);
+	od_http_trim(d->http);
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
 }
 
 static char *

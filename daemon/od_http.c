@@ -18,12 +18,49 @@ struct http_sock {
 	struct http_sock	*prev, *next;
 };
 
+/*
+ * An HTTP request's header list as libcurl gets it: the plugin's headers,
+ * then "Expect:", User-Agent and the Basic Authorization line (base64)
+ * when the plugin did not give its own.  Built once per distinct set of
+ * headers and credentials, shared by the transfers that use it (a
+ * gateway's headers are the same for every message) and kept in a small
+ * cache; freed when the cache dropped it and no transfer uses it.
+ */
+struct http_hdrs {
+	struct curl_slist	*list;
+	char			**src;		/* the request's headers, as given */
+	size_t			 nsrc;
+	char			*user, *password;	/* or NULL */
+	unsigned		 refs;		/* transfers, and 1 while cached */
+	struct http_hdrs	*next;		/* in the cache, most recent first */
+};
+
+#define HTTP_HDRS_MAX	8
+
+/*
+ * What an easy handle was set up for: a handle that ran a plain HTTP POST
+ * with these options keeps them for the next such POST (no curl_easy_reset,
+ * only the per-transfer options set again).  Anything else is reset first.
+ */
+struct http_profile {
+	int			 post;		/* set up for a plain HTTP POST */
+	long			 connect_timeout_ms, total_timeout_ms;
+	int			 tls_verify;
+	char			*ca_file;	/* a copy, or NULL */
+};
+
+struct http_idle {
+	CURL			*easy;
+	struct http_profile	 prof;
+};
+
 /* One transfer: what libcurl reads from us, and what comes back. */
 struct http_xfer {
 	struct od_http		*h;
 	CURL			*easy;
+	struct http_profile	 prof;
 	int			 smtp;
-	struct curl_slist	*headers;
+	struct http_hdrs	*hdrs;		/* HTTP: shared, counted */
 	struct curl_slist	*rcpts;
 	char			*body;		/* the request's, copied */
 	size_t			 body_len;
@@ -39,16 +76,23 @@ struct http_xfer {
 };
 
 /*
- * Finished easy handles kept for the next transfers (curl_easy_reset): a
- * handle costs an allocation of several KiB and its set-up per request.
+ * Finished easy handles kept for the next transfers: a handle costs an
+ * allocation of several KiB and its set-up per request (with 64 kept, a
+ * burst of 512 in flight created and destroyed three handles in four,
+ * 9 k instructions per action).  The idle ones never outnumber the most
+ * transfers ever in flight at once, so the peak memory is the same; they
+ * are only kept after a burst instead of freed.
  */
-#define HTTP_IDLE_MAX	64
+#define HTTP_IDLE_MAX	512
 
 struct od_http {
 	struct event_base	*base;
 	CURLM			*multi;
-	CURL			*idle[HTTP_IDLE_MAX];
+	struct http_idle	 idle[HTTP_IDLE_MAX];
 	size_t			 nidle;
+	size_t			 idle_low;	/* the fewest idle since od_http_trim */
+	struct http_hdrs	*hdrs;		/* the cache */
+	size_t			 nhdrs;
 	struct event		*timer;
 	struct http_sock	*socks;
 	struct http_xfer	*xfers;
@@ -263,6 +307,31 @@ http_seek_cb(void *arg, curl_off_t offset, int origin)
 }
 
 static void
+http_profile_clear(struct http_profile *p)
+{
+	free(p->ca_file);
+	memset(p, 0, sizeof(*p));
+}
+
+static void
+http_hdrs_unref(struct http_hdrs *e)
+{
+	size_t	i;
+
+	if (e == NULL || --e->refs > 0)
+		return;
+	curl_slist_free_all(e->list);
+	for (i = 0; i < e->nsrc; i++)
+		free(e->src[i]);
+	free(e->src);
+	free(e->user);
+	if (e->password != NULL)
+		explicit_bzero(e->password, strlen(e->password));
+	free(e->password);
+	free(e);
+}
+
+static void
 http_xfer_free(struct http_xfer *x)
 {
 	struct od_http	*h = x->h;
@@ -276,12 +345,15 @@ http_xfer_free(struct http_xfer *x)
 	h->npending--;
 	if (x->easy != NULL) {
 		if (!h->freeing && h->nidle < HTTP_IDLE_MAX) {
-			curl_easy_reset(x->easy);	/* options back to the defaults */
-			h->idle[h->nidle++] = x->easy;
+			/* Reset when next used, unless that is the same kind of POST. */
+			h->idle[h->nidle].easy = x->easy;
+			h->idle[h->nidle++].prof = x->prof;
+			memset(&x->prof, 0, sizeof(x->prof));
 		} else
 			curl_easy_cleanup(x->easy);
 	}
-	curl_slist_free_all(x->headers);
+	http_profile_clear(&x->prof);
+	http_hdrs_unref(x->hdrs);
 	curl_slist_free_all(x->rcpts);
 	free(x->body);
 	od_buf_free(&x->reply);
@@ -451,6 +523,29 @@ od_http_new(struct event_base *base, char *err, size_t errlen)
 	return h;
 }
 
+/*
+ * Frees the idle handles that no transfer took since the last call (the
+ * bottom of the stack: handles are taken from the top), so that the handles
+ * and their buffers follow the transfers of the last interval, not the
+ * largest burst so far.
+ */
+void
+od_http_trim(struct od_http *h)
+{
+	size_t	i, n;
+
+	if (h == NULL)
+		return;
+	n = h->idle_low < h->nidle ? h->idle_low : h->nidle;
+	for (i = 0; i < n; i++) {
+		curl_easy_cleanup(h->idle[i].easy);
+		http_profile_clear(&h->idle[i].prof);
+	}
+	memmove(h->idle, h->idle + n, (h->nidle - n) * sizeof(h->idle[0]));
+	h->nidle -= n;
+	h->idle_low = h->nidle;
+}
+
 void
 od_http_free(struct od_http *h)
 {
@@ -483,8 +578,18 @@ od_http_free(struct od_http *h)
 		    "shut down while waiting for the reply" :
 		    "shut down before the request was sent");
 	}
-	while (h->nidle > 0)
-		curl_easy_cleanup(h->idle[--h->nidle]);
+	while (h->nidle > 0) {
+		h->nidle--;
+		curl_easy_cleanup(h->idle[h->nidle].easy);
+		http_profile_clear(&h->idle[h->nidle].prof);
+	}
+	h->idle_low = 0;
+	while (h->hdrs != NULL) {
+		struct http_hdrs *e = h->hdrs;
+
+		h->hdrs = e->next;
+		http_hdrs_unref(e);
+	}
 	curl_multi_cleanup(h->multi);
 	while (h->socks != NULL)
 		http_sock_free(h, h->socks);
@@ -570,17 +675,56 @@ http_append(struct curl_slist **list, const char *header)
 	return 0;
 }
 
-static CURLcode
-http_setup_http(struct http_xfer *x, const struct od_request *req)
+static int
+http_str_eq(const char *a, const char *b)
 {
-	const char	*method = req->method;
-	CURLcode	 rc = CURLE_OK;
-	int		 expect = 0, auth = 0, agent = 0;
-	size_t		 i;
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
 
+static char *
+http_strdup_or_null(const char *s, int *oom)
+{
+	char	*c;
+
+	if (s == NULL)
+		return NULL;
+	if ((c = strdup(s)) == NULL)
+		*oom = 1;
+	return c;
+}
+
+/* The header list for req, from the cache or built; counted for the caller.  NULL: out of memory. */
+static struct http_hdrs *
+http_hdrs_get(struct od_http *h, const struct od_request *req)
+{
+	struct http_hdrs	*e, **pp;
+	size_t			 i;
+	int			 expect = 0, auth = 0, agent = 0, oom = 0;
+
+	for (pp = &h->hdrs; (e = *pp) != NULL; pp = &e->next) {
+		if (e->nsrc != req->nheaders || !http_str_eq(e->user, req->user) ||
+		    !http_str_eq(e->password, req->password))
+			continue;
+		for (i = 0; i < e->nsrc && strcmp(e->src[i], req->headers[i]) == 0; i++)
+			;
+		if (i < e->nsrc)
+			continue;
+		*pp = e->next;		/* to the front */
+		e->next = h->hdrs;
+		h->hdrs = e;
+		e->refs++;
+		return e;
+	}
+
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return NULL;
+	e->refs = 1;
+	if (req->nheaders > 0 && (e->src = calloc(req->nheaders, sizeof(*e->src))) == NULL)
+		goto fail;
 	for (i = 0; i < req->nheaders; i++) {
-		if (http_append(&x->headers, req->headers[i]) == -1)
-			return CURLE_OUT_OF_MEMORY;
+		if ((e->src[e->nsrc++] = strdup(req->headers[i])) == NULL ||
+		    http_append(&e->list, req->headers[i]) == -1)
+			goto fail;
 		if (strncasecmp(req->headers[i], "Expect:", 7) == 0)
 			expect = 1;
 		else if (strncasecmp(req->headers[i], "Authorization:", 14) == 0)
@@ -588,25 +732,66 @@ http_setup_http(struct http_xfer *x, const struct od_request *req)
 		else if (strncasecmp(req->headers[i], "User-Agent:", 11) == 0)
 			agent = 1;
 	}
-	if (!expect && http_append(&x->headers, "Expect:") == -1)
-		return CURLE_OUT_OF_MEMORY;	/* no 100-continue round trip */
+	e->user = http_strdup_or_null(req->user, &oom);
+	e->password = http_strdup_or_null(req->password, &oom);
+	if (oom)
+		goto fail;
+	if (!expect && http_append(&e->list, "Expect:") == -1)
+		goto fail;	/* no 100-continue round trip */
 	/*
 	 * The headers libcurl would build for CURLOPT_USERAGENT and basic auth,
 	 * written here once: libcurl formats each of its own with its printf,
 	 * byte by byte (docs/performance.md), and leaves them out when the
 	 * request has its own (as here, or a plugin's).
 	 */
-	if (!agent && http_append(&x->headers, "User-Agent: " HTTP_USER_AGENT) == -1)
-		return CURLE_OUT_OF_MEMORY;
+	if (!agent && http_append(&e->list, "User-Agent: " HTTP_USER_AGENT) == -1)
+		goto fail;
 	if (!auth && req->user != NULL) {
 		char *hdr = http_basic_header(req->user, req->password);
 
-		if (hdr == NULL || http_append(&x->headers, hdr) == -1) {
+		if (hdr == NULL || http_append(&e->list, hdr) == -1) {
 			free(hdr);
-			return CURLE_OUT_OF_MEMORY;
+			goto fail;
 		}
+		explicit_bzero(hdr, strlen(hdr));
 		free(hdr);
 	}
+	e->refs++;		/* the cache's */
+	e->next = h->hdrs;
+	h->hdrs = e;
+	if (++h->nhdrs > HTTP_HDRS_MAX) {
+		/* the least recently used leaves the cache (its transfers keep it) */
+		for (pp = &h->hdrs; (*pp)->next != NULL; pp = &(*pp)->next)
+			;
+		http_hdrs_unref(*pp);
+		*pp = NULL;
+		h->nhdrs--;
+	}
+	return e;
+fail:
+	http_hdrs_unref(e);
+	return NULL;
+}
+
+/* Whether req is an HTTP POST (the method, or none with a body). */
+static int
+http_is_post(const struct od_request *req)
+{
+	return req->method != NULL ? strcmp(req->method, "POST") == 0 : req->body.len > 0;
+}
+
+/*
+ * keep: the handle was set up for a POST with the same options and not
+ * reset; only what changes from one transfer to the next is set.
+ */
+static CURLcode
+http_setup_http(struct http_xfer *x, const struct od_request *req, int keep)
+{
+	const char	*method = req->method;
+	CURLcode	 rc = CURLE_OK;
+
+	if ((x->hdrs = http_hdrs_get(x->h, req)) == NULL)
+		return CURLE_OUT_OF_MEMORY;
 	if (method == NULL)
 		method = x->body_len > 0 ? "POST" : "GET";
 	if (strcmp(method, "GET") == 0) {
@@ -615,22 +800,25 @@ http_setup_http(struct http_xfer *x, const struct od_request *req)
 		if (strcmp(method, "POST") != 0)
 			rc = curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST, method);
 		if (rc == CURLE_OK && (strcmp(method, "POST") == 0 || x->body_len > 0)) {
-			rc = curl_easy_setopt(x->easy, CURLOPT_POST, 1L);
+			if (!keep)
+				rc = curl_easy_setopt(x->easy, CURLOPT_POST, 1L);
 			if (rc == CURLE_OK)
 				rc = curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE,
 				    (curl_off_t)x->body_len);
-			if (rc == CURLE_OK)
+			if (rc == CURLE_OK && !keep)
 				rc = curl_easy_setopt(x->easy, CURLOPT_READFUNCTION, http_read_cb);
 			if (rc == CURLE_OK)
 				rc = curl_easy_setopt(x->easy, CURLOPT_READDATA, x);
-			if (rc == CURLE_OK)
+			if (rc == CURLE_OK && !keep)
 				rc = curl_easy_setopt(x->easy, CURLOPT_SEEKFUNCTION, http_seek_cb);
 			if (rc == CURLE_OK)
 				rc = curl_easy_setopt(x->easy, CURLOPT_SEEKDATA, x);
 		}
 	}
 	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
+		rc = curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->hdrs->list);
+	if (keep)
+		return rc;
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (rc == CURLE_OK)
@@ -673,7 +861,8 @@ http_setup_smtp(struct http_xfer *x, const struct od_request *req, const struct 
 }
 
 static CURLcode
-http_setup(struct http_xfer *x, const struct od_request *req, const struct od_http_opts *o)
+http_setup(struct http_xfer *x, const struct od_request *req, const struct od_http_opts *o,
+    int keep)
 {
 	CURL		*e = x->easy;
 	CURLcode	 rc;
@@ -683,6 +872,10 @@ http_setup(struct http_xfer *x, const struct od_request *req, const struct od_ht
 		rc = curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)x);
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	if (keep)
+		return rc == CURLE_OK ? http_setup_http(x, req, 1) : rc;
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	/*
@@ -707,15 +900,13 @@ http_setup(struct http_xfer *x, const struct od_request *req, const struct od_ht
 		rc = curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write_cb);
-	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
 	/* SMTP AUTH takes them from here; HTTP's basic auth is a header (http_setup_http). */
 	if (rc == CURLE_OK && x->smtp && req->user != NULL)
 		rc = curl_easy_setopt(e, CURLOPT_USERNAME, req->user);
 	if (rc == CURLE_OK && x->smtp && req->password != NULL)
 		rc = curl_easy_setopt(e, CURLOPT_PASSWORD, req->password);
 	if (rc == CURLE_OK)
-		rc = x->smtp ? http_setup_smtp(x, req, o) : http_setup_http(x, req);
+		rc = x->smtp ? http_setup_smtp(x, req, o) : http_setup_http(x, req, 0);
 	return rc;
 }
 
@@ -724,10 +915,11 @@ od_http_perform(struct od_http *h, const struct od_request *req,
     const struct od_http_opts *opts, od_http_done *cb, void *arg)
 {
 	struct od_http_opts	 defaults;
+	struct http_profile	 prof;
 	struct http_xfer	*x;
 	CURLMcode		 mrc;
 	CURLcode		 rc;
-	int			 smtp;
+	int			 smtp, post, keep = 0;
 
 	h->err[0] = '\0';
 	if (h->freeing) {
@@ -743,6 +935,7 @@ od_http_perform(struct od_http *h, const struct od_request *req,
 		od_http_opts_init(&defaults);
 		opts = &defaults;
 	}
+	memset(&prof, 0, sizeof(prof));
 	if ((x = calloc(1, sizeof(*x))) == NULL) {
 		snprintf(h->err, sizeof(h->err), "out of memory");
 		return -1;
@@ -767,18 +960,45 @@ od_http_perform(struct od_http *h, const struct od_request *req,
 	if (x->body_len > 0)
 		memcpy(x->body, req->body.data, x->body_len);
 	x->body[x->body_len] = '\0';
-	if (h->nidle > 0)
-		x->easy = h->idle[--h->nidle];
-	else if ((x->easy = curl_easy_init()) == NULL) {
+	post = !smtp && http_is_post(req);
+	if (h->nidle > 0) {
+		struct http_idle *i = &h->idle[--h->nidle];
+
+		if (h->nidle < h->idle_low)
+			h->idle_low = h->nidle;
+
+		x->easy = i->easy;
+		keep = post && i->prof.post &&
+		    i->prof.connect_timeout_ms == opts->connect_timeout_ms &&
+		    i->prof.total_timeout_ms == opts->total_timeout_ms &&
+		    i->prof.tls_verify == opts->tls_verify &&
+		    http_str_eq(i->prof.ca_file, opts->ca_file);
+		if (keep)
+			prof = i->prof;		/* its ca_file copy moves along */
+		else {
+			curl_easy_reset(x->easy);	/* options back to the defaults */
+			http_profile_clear(&i->prof);
+		}
+		memset(&i->prof, 0, sizeof(i->prof));
+	} else if ((x->easy = curl_easy_init()) == NULL) {
 		snprintf(h->err, sizeof(h->err), "libcurl: cannot create a handle");
 		http_xfer_free(x);
 		return -1;
 	}
-	if ((rc = http_setup(x, req, opts)) != CURLE_OK) {
+	if ((rc = http_setup(x, req, opts, keep)) != CURLE_OK) {
+		http_profile_clear(&prof);
 		snprintf(h->err, sizeof(h->err), "libcurl: %s", curl_easy_strerror(rc));
-		http_xfer_free(x);
+		http_xfer_free(x);	/* the handle is reset before its next use */
 		return -1;
 	}
+	/* Set up as a POST with these options: the next POST like it keeps them. */
+	if (post && !keep) {
+		prof.connect_timeout_ms = opts->connect_timeout_ms;
+		prof.total_timeout_ms = opts->total_timeout_ms;
+		prof.tls_verify = opts->tls_verify;
+		prof.post = opts->ca_file == NULL || (prof.ca_file = strdup(opts->ca_file)) != NULL;
+	}
+	x->prof = prof;
 	/* Only sets the multi's timer: the transfer starts from the loop. */
 	if ((mrc = curl_multi_add_handle(h->multi, x->easy)) != CURLM_OK) {
 		snprintf(h->err, sizeof(h->err), "libcurl: %s", curl_multi_strerror(mrc));

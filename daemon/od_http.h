@@ -107,6 +107,8 @@ struct od_http *od_http_new(struct event_base *base, char *err, size_t errlen);
  * (and then no further callbacks of h run, but for those ending transfers).
  */
 void	od_http_free(struct od_http *h);
+/* Frees the handles kept for reuse that went unused since the last call. */
+void	od_http_trim(struct od_http *h);
 
 /*
  * Starts req with o (NULL: the defaults), copying what it needs, so req may

@@ -143,11 +143,23 @@ stage_str(enum od_stage s)
 	}
 }
 
+/*
+ * The context's keys are the literals below, ASCII: they skip jansson's
+ * UTF-8 check (json_object_set_new_nocheck); values are checked as before,
+ * but for the ASCII ones formatted here (set_ascii).
+ */
 static void
 set_str(json_t *obj, const char *key, const char *v)
 {
 	if (v != NULL)
-		json_object_set_new(obj, key, json_string(v));
+		json_object_set_new_nocheck(obj, key, json_string(v));
+}
+
+/* v is ASCII (a date, an amount, a stage name). */
+static void
+set_ascii(json_t *obj, const char *key, const char *v)
+{
+	json_object_set_new_nocheck(obj, key, json_string_nocheck(v));
 }
 
 /* tmpl with every "{{account_id}}" replaced by the percent-encoded id (RFC 3986). */
@@ -200,8 +212,8 @@ offer_context(const struct od_account *a, const struct od_policy *p, int64_t out
 	if (o->installments > 0) {
 		int64_t n = o->installments;
 
-		json_object_set_new(offer, "installments", json_integer(n));
-		json_object_set_new(offer, "installment_amount",
+		json_object_set_new_nocheck(offer, "installments", json_integer(n));
+		json_object_set_new_nocheck(offer, "installment_amount",
 		    json_string(money_str((outstanding + n - 1) / n, a->minor_digits, buf,
 		    sizeof(buf))));
 	}
@@ -210,18 +222,18 @@ offer_context(const struct od_account *a, const struct od_policy *p, int64_t out
 		/* outstanding * pct / 100, half up, without overflowing */
 		int64_t disc = outstanding / 100 * pct + (outstanding % 100 * pct + 50) / 100;
 
-		json_object_set_new(offer, "discount_percent", json_integer(pct));
-		json_object_set_new(offer, "discount_amount",
+		json_object_set_new_nocheck(offer, "discount_percent", json_integer(pct));
+		json_object_set_new_nocheck(offer, "discount_amount",
 		    json_string(money_str(disc, a->minor_digits, buf, sizeof(buf))));
-		json_object_set_new(offer, "discounted_amount",
+		json_object_set_new_nocheck(offer, "discounted_amount",
 		    json_string(money_str(outstanding - disc, a->minor_digits, buf, sizeof(buf))));
 	}
-	json_object_set_new(offer, "deadline",
+	json_object_set_new_nocheck(offer, "deadline",
 	    json_string(day_str(today + o->valid_days, buf, sizeof(buf))));
 	if (o->payment_url != NULL)
-		json_object_set_new(offer, "payment_url", payment_url(o->payment_url, a->id));
+		json_object_set_new_nocheck(offer, "payment_url", payment_url(o->payment_url, a->id));
 	else if ((cu = json_string_value(json_object_get(company, "payment_url"))) != NULL)
-		json_object_set_new(offer, "payment_url", json_string(cu));
+		json_object_set_new_nocheck(offer, "payment_url", json_string(cu));
 	return offer;
 }
 
@@ -238,11 +250,11 @@ od_plan_context(const struct od_account *a, const struct od_policy *p, const str
 	if (outstanding < 0)
 		outstanding = 0;
 	set_str(ctx, "account_id", a->id);
-	set_str(ctx, "today", day_str(today, buf, sizeof(buf)));
+	set_ascii(ctx, "today", day_str(today, buf, sizeof(buf)));
 
 	set_str(debtor, "name", a->name);
 	n = strcspn(a->name + strspn(a->name, " \t"), " \t");
-	json_object_set_new(debtor, "first_name",
+	json_object_set_new_nocheck(debtor, "first_name",
 	    json_stringn(a->name + strspn(a->name, " \t"), n));
 	set_str(debtor, "phone", a->phone);
 	set_str(debtor, "email", a->email);
@@ -250,38 +262,38 @@ od_plan_context(const struct od_account *a, const struct od_policy *p, const str
 	set_str(debtor, "locale", a->locale);
 	set_str(debtor, "country", a->country);
 	set_str(debtor, "timezone", od_account_timezone(a));
-	json_object_set_new(ctx, "debtor", debtor);
+	json_object_set_new_nocheck(ctx, "debtor", debtor);
 
-	set_str(debt, "amount", money_str(a->amount_minor, a->minor_digits, buf, sizeof(buf)));
-	set_str(debt, "outstanding", money_str(outstanding, a->minor_digits, buf, sizeof(buf)));
-	set_str(debt, "paid", money_str(paid_minor, a->minor_digits, buf, sizeof(buf)));
+	set_ascii(debt, "amount", money_str(a->amount_minor, a->minor_digits, buf, sizeof(buf)));
+	set_ascii(debt, "outstanding", money_str(outstanding, a->minor_digits, buf, sizeof(buf)));
+	set_ascii(debt, "paid", money_str(paid_minor, a->minor_digits, buf, sizeof(buf)));
 	set_str(debt, "currency", a->currency);
 	set_str(debt, "due_date", a->due_date);
 	set_str(debt, "product", a->product);
-	json_object_set_new(debt, "days_past_due",
+	json_object_set_new_nocheck(debt, "days_past_due",
 	    json_integer(today - od_days_from_civil(a->due_y, a->due_m, a->due_d)));
-	json_object_set_new(ctx, "debt", debt);
+	json_object_set_new_nocheck(ctx, "debt", debt);
 
 	if (p != NULL && (p->offer.installments > 0 || p->offer.discount_percent > 0))
-		json_object_set_new(ctx, "offer", offer_context(a, p, outstanding, today, company));
+		json_object_set_new_nocheck(ctx, "offer", offer_context(a, p, outstanding, today, company));
 	if (s != NULL) {
 		o = json_object();
 		set_str(o, "name", s->name);
-		set_str(o, "stage", stage_str(s->stage));
-		json_object_set_new(ctx, "step", o);
+		set_ascii(o, "stage", stage_str(s->stage));
+		json_object_set_new_nocheck(ctx, "step", o);
 	}
 	if (p != NULL) {
 		o = json_object();
 		set_str(o, "name", p->name);
-		json_object_set_new(ctx, "policy", o);
+		json_object_set_new_nocheck(ctx, "policy", o);
 	}
 	/*
 	 * Shared, not copied: a context is only read (rendering), and the
 	 * configuration and the account outlive it.
 	 */
-	json_object_set_new(ctx, "company",
+	json_object_set_new_nocheck(ctx, "company",
 	    json_is_object(company) ? json_incref((json_t *)company) : json_object());
-	json_object_set_new(ctx, "attributes",
+	json_object_set_new_nocheck(ctx, "attributes",
 	    a->attributes != NULL ? json_incref((json_t *)a->attributes) : json_object());
 	return ctx;
 }

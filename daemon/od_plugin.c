@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "od_channel_util.h"
 #include "od_log.h"
 #include "od_time.h"
 
@@ -153,21 +154,29 @@ host_buf_append(void *buf, const void *data, size_t len)
 	return od_buf_append(buf, data, len);
 }
 
+/* Short results (nearly all) go through a stack buffer, longer ones are formatted twice. */
 static int
 host_buf_printf(void *buf, const char *fmt, ...)
 {
-	char	*s;
-	va_list	 ap;
-	int	 n, rc;
+	struct od_buf	*b = buf;
+	char		 small[256];
+	va_list		 ap;
+	int		 n;
 
 	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return -1;
-	rc = od_buf_append(buf, s, (size_t)n);
-	free(s);
-	return rc;
+	if ((size_t)n < sizeof(small))
+		return od_buf_append(b, small, (size_t)n);
+	if (od_buf_reserve(b, (size_t)n) == -1)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return 0;
 }
 
 static int
@@ -176,29 +185,17 @@ host_buf_json_string(void *buf, const char *s)
 	return od_buf_json_string(buf, s);
 }
 
+/* od_ch_urlencode (od_channel_util.h) straight into the buffer: one pass, no call per byte. */
 static int
 host_buf_urlencode(void *buf, const char *s)
 {
-	static const char	 hex[] = "0123456789ABCDEF";
-	const unsigned char	*p;
-	char			 enc[3];
+	struct od_buf	*b = buf;
+	size_t		 n = strlen(s);
 
-	for (p = (const unsigned char *)s; *p; p++) {
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.' || *p == '~') {
-			if (od_buf_putc(buf, (char)*p) == -1)
-				return -1;
-		} else if (*p == ' ') {
-			if (od_buf_putc(buf, '+') == -1)
-				return -1;
-		} else {
-			enc[0] = '%';
-			enc[1] = hex[*p >> 4];
-			enc[2] = hex[*p & 15];
-			if (od_buf_append(buf, enc, 3) == -1)
-				return -1;
-		}
-	}
+	if (od_buf_reserve(b, 3 * n) == -1)
+		return -1;
+	b->len += od_ch_urlencode(b->data + b->len, s, n);
+	b->data[b->len] = '\0';
 	return 0;
 }
 

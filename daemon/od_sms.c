@@ -28,6 +28,22 @@ static const uint32_t sms_basic_extra[] = {
 	0x03A0, 0x03A3, 0x03A6, 0x03A8, 0x03A9,		/* Π Σ Φ Ψ Ω */
 };
 
+/*
+ * sms_gsm7_cost for the ASCII range, by byte: most bodies are ASCII, and a
+ * table lookup is all they need (the loops below decode UTF-8 only for
+ * bytes from 0x80).  test_sms checks every entry (test_ascii_table).
+ */
+static const unsigned char sms_ascii_cost[128] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2, 1, 0, 0,	/* LF, FF (ext.), CR */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/*  !"#$%&'()*+,-./ */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0-9 :;<=>? */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* @ A-O */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 1,	/* P-Z [ \ ] ^ _ */
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* ` a-o */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 0,	/* p-z { | } ~ DEL */
+};
+
 /* Decodes one UTF-8 sequence at *p; advances *p.  -1 when invalid. */
 static int
 sms_utf8_next(const unsigned char **p, uint32_t *cp)
@@ -93,9 +109,13 @@ sms_count_parts(const char *utf8, int gsm7, size_t part)
 	size_t			 parts = 1, cur = 0, c;
 
 	while (*p) {
-		if (sms_utf8_next(&p, &cp) == -1)
+		if (*p < 0x80) {
+			c = gsm7 ? sms_ascii_cost[*p] : 1u;
+			p++;
+		} else if (sms_utf8_next(&p, &cp) == -1)
 			return 0;
-		c = gsm7 ? (size_t)sms_gsm7_cost(cp) : (cp > 0xFFFF ? 2u : 1u);
+		else
+			c = gsm7 ? (size_t)sms_gsm7_cost(cp) : (cp > 0xFFFF ? 2u : 1u);
 		if (cur + c > part) {
 			parts++;
 			cur = 0;
@@ -115,13 +135,19 @@ od_sms_analyze(const char *utf8, struct od_sms_info *out)
 
 	memset(out, 0, sizeof(*out));
 	while (*p) {
-		if (sms_utf8_next(&p, &cp) == -1) {
+		if (*p < 0x80) {
+			/* ASCII: one code point, one UTF-16 unit, its cost from the table. */
+			c = sms_ascii_cost[*p++];
+			units++;
+		} else if (sms_utf8_next(&p, &cp) == -1) {
 			memset(out, 0, sizeof(*out));
 			return -1;
+		} else {
+			units += cp > 0xFFFF ? 2 : 1;
+			c = sms_gsm7_cost(cp);
 		}
 		chars++;
-		units += cp > 0xFFFF ? 2 : 1;
-		if ((c = sms_gsm7_cost(cp)) == 0)
+		if (c == 0)
 			gsm7 = 0;
 		septets += (size_t)c;
 	}

@@ -227,7 +227,9 @@ const char *
 od_time_format_iso(int64_t ms, char *buf, unsigned long len)
 {
 	int64_t days, rem;
-	int y, m, d;
+	int y, m, d, v[7], w[7] = { 4, 2, 2, 2, 2, 2, 3 }, i, k;
+	static const char sep[7] = { '-', '-', 'T', ':', ':', '.', 'Z' };
+	char *p = buf;
 
 	days = ms / 86400000;
 	rem = ms % 86400000;
@@ -236,9 +238,26 @@ od_time_format_iso(int64_t ms, char *buf, unsigned long len)
 		days--;
 	}
 	od_civil_from_days(days, &y, &m, &d);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m, d,
-	    (int)(rem / 3600000), (int)(rem / 60000 % 60), (int)(rem / 1000 % 60),
-	    (int)(rem % 1000));
+	if (len < 25 || y < 0 || y > 9999) {	/* the general case (called per record: no printf) */
+		snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m, d,
+		    (int)(rem / 3600000), (int)(rem / 60000 % 60), (int)(rem / 1000 % 60),
+		    (int)(rem % 1000));
+		return buf;
+	}
+	v[0] = y;
+	v[1] = m;
+	v[2] = d;
+	v[3] = (int)(rem / 3600000);
+	v[4] = (int)(rem / 60000 % 60);
+	v[5] = (int)(rem / 1000 % 60);
+	v[6] = (int)(rem % 1000);
+	for (i = 0; i < 7; i++) {
+		for (k = w[i] - 1; k >= 0; k--, v[i] /= 10)
+			p[k] = (char)('0' + v[i] % 10);
+		p += w[i];
+		*p++ = sep[i];
+	}
+	*p = '\0';
 	return buf;
 }
 

@@ -78,6 +78,9 @@ static const char *const docs[] = {
 	"{\"a\":1} x", "{\"a\":1}{", "", "   ", "\"str\"", "42", "null",
 	"{\"bad\":\"\xc0\xaf\"}", "{\"\xed\xa0\x80\":1}", "{\"a\":\"\xf4\x90\x80\x80\"}",
 	"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+	/* non-ASCII keys and strings take the checking calls; ASCII ones do not */
+	"{\"cl\xc3\xa9\":\"v\xc3\xa1lido\",\"k\":\"a\\n\xc3\xa9\",\"plain\":\"ascii\"}",
+	"{\"k\":\"a\\n\xc3\x28\"}", "{\"\xc3\x28\\t\":1}", "{\"a\\tb\":\"\\\"x\\\"\"}",
 };
 
 static void
@@ -138,9 +141,33 @@ test_dump_same_as_jansson(void **state)
 	    "", "empty key"));
 	same_dump(json_pack("{s:b, s:b, s:n, s:I, s:I}", "t", 1, "f", 0, "z",
 	    "neg", (json_int_t)-42, "big", (json_int_t)9007199254740993LL));
+	same_dump(json_pack("{s:I, s:I, s:I}", "min", (json_int_t)INT64_MIN, "max",
+	    (json_int_t)INT64_MAX, "zero", (json_int_t)0));
+	/* escapes first, last, in a row, and a long run without any */
+	same_dump(json_pack("{s:s, s:s, s:s}", "\"k\\", "\n\"start and end\\",
+	    "run", "\x01\x02\x03\"\"\\\\", "long",
+	    "Estimado cliente, le recordamos que su cuota vence hoy; pague en "
+	    "https://pagos.example.pe/?cuenta=BENCH-0000001&canal=sms para evitar moras."));
 	same_dump(json_object());
+	/* a state, as the dispatcher writes it back: nested objects and arrays */
+	same_dump(json_pack("{s:i, s:s, s:[[I,s],[I,s]], s:{}, s:{s:b}, s:[], s:{s:[s,{s:n}]}}",
+	    "tries", 0, "policy", "small-balance", "recent", (json_int_t)1764000000000LL, "sms",
+	    (json_int_t)1764000000001LL, "email", "optout", "hold", "sms", 1, "evs", "deep",
+	    "a", "x\"y", "b"));
+	{
+		json_t *v = json_pack("{s:i}", "z", 1), *in = v;
+
+		for (int d = 0; d < 20; d++) {		/* deeper than the writer goes */
+			json_t *o = json_object();
+
+			json_object_set_new(in, "n", o);
+			in = o;
+		}
+		same_dump(v);
+	}
 	/* anything else is jansson's own */
 	same_dump(json_pack("{s:f, s:[i, s], s:{s:i}}", "r", 1.5, "a", 1, "x", "o", "k", 2));
+	same_dump(json_pack("{s:[i, {s:f}]}", "a", 1, "r", 0.1));
 	same_dump(json_pack("[i, s]", 1, "x"));
 }
 

@@ -222,6 +222,47 @@ test_invalid_utf8(void **state)
 	assert_string_equal(od_sms_encoding_name(OD_SMS_INVALID), "invalid");
 }
 
+/*
+ * Every ASCII byte alone: its encoding and septets, as GSM 03.38 has them
+ * (providers.md): the extension table (FF ^ { } \\ [ ~ ] |) costs two, LF
+ * and CR one, the other controls, ` and DEL are not in GSM-7.  Then an ASCII
+ * run around a multi-byte character and an extension character past 160.
+ */
+static void
+test_ascii_table(void **state)
+{
+	struct od_sms_info	info;
+	char			text[2];
+	int			c;
+
+	(void)state;
+	for (c = 1; c < 128; c++) {
+		text[0] = (char)c;
+		text[1] = '\0';
+		assert_int_equal(od_sms_analyze(text, &info), 0);
+		assert_int_equal(info.chars, 1);
+		if (c == '\f' || strchr("^{}\\[~]|", c) != NULL) {
+			assert_int_equal(info.encoding, OD_SMS_GSM7);
+			assert_int_equal(info.units, 2);
+		} else if (c == '\n' || c == '\r' || (c >= 0x20 && c < 0x7F && c != '`')) {
+			assert_int_equal(info.encoding, OD_SMS_GSM7);
+			assert_int_equal(info.units, 1);
+		} else {
+			assert_int_equal(info.encoding, OD_SMS_UCS2);
+			assert_int_equal(info.units, 1);
+		}
+		assert_int_equal(info.segments, 1);
+	}
+	check("Pague S/ 150.00 hoy, €5 de mora {ref}\r\n", OD_SMS_GSM7, 42, 1);
+	assert_int_equal(od_sms_analyze("ñ`", &info), 0);
+	assert_int_equal(info.encoding, OD_SMS_UCS2);
+	assert_int_equal(info.chars, 2);
+	assert_int_equal(info.units, 2);
+	/* 159 + '[' (2) = 161 > 160: two parts of 153. */
+	checkrep("a", 159, "[", OD_SMS_GSM7, 161, 2);
+	checkrep("a", 159, "`", OD_SMS_UCS2, 160, 3);
+}
+
 int
 main(void)
 {
@@ -234,6 +275,7 @@ main(void)
 		cmocka_unit_test(test_ucs2_outside_bmp),
 		cmocka_unit_test(test_transliterate),
 		cmocka_unit_test(test_invalid_utf8),
+		cmocka_unit_test(test_ascii_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

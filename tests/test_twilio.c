@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "od_test_host.h"
 
 #define SID	"AC0123456789abcdef0123456789abcdef"
@@ -260,6 +262,194 @@ test_classify(void **state)
 	    sizeof(twilio_cases) / sizeof(twilio_cases[0]));
 }
 
+/* Classifies body (len bytes) as a reply with status. */
+static void
+classify_text(struct od_test_fx *f, long status, const char *body, size_t len,
+    struct od_channel_result *res)
+{
+	struct od_channel_reply reply;
+
+	memset(&reply, 0, sizeof(reply));
+	memset(res, 0, sizeof(*res));
+	reply.status = status;
+	reply.body = body;
+	reply.body_len = len;
+	f->p->classify(f->ctx, &base_msg, &reply, res);
+}
+
+/* A 201 reply and what the plugin must make of it: the sid taken, or why not. */
+struct scan_case {
+	const char	*body;
+	enum od_outcome	 outcome;
+	const char	*provider_id;
+	const char	*reason;
+};
+
+#define NO_SID		"twilio HTTP 201: 2xx reply without a message sid"
+#define NOT_JSON	"twilio HTTP 201: 2xx reply that is not JSON"
+
+static const struct scan_case scan_cases[] = {
+	/* the bench's stand-in and Twilio's own shape */
+	{ "{\"sid\":\"SM0123456789abcdef0123456789abcdef\",\"account_sid\":\"" SID "\","
+	    "\"status\":\"queued\",\"num_segments\":\"1\",\"error_code\":null,"
+	    "\"error_message\":null}", OD_OUTCOME_ACCEPTED, "SM0123456789abcdef0123456789abcdef",
+	    "" },
+	/* an escaped quote in a value before the sid: the value ends at the real quote */
+	{ "{\"body\":\"say \\\"sid\\\": \\\"SMfake\\\" \\\\\",\"sid\":\"SMreal\"}",
+	    OD_OUTCOME_ACCEPTED, "SMreal", "" },
+	/* "sid" inside another string value is not a key */
+	{ "{\"body\":\"\\\"sid\\\":\\\"SMwrong\\\"\",\"note\":\"sid\",\"sid\":\"SMright\"}",
+	    OD_OUTCOME_ACCEPTED, "SMright", "" },
+	{ "{\"body\":\"{\\\"sid\\\":\\\"SMwrong\\\"}\"}", OD_OUTCOME_UNKNOWN, "", NO_SID },
+	/* whitespace everywhere JSON allows it */
+	{ " \r\n\t{ \"status\" :\t\"queued\" ,\n \"sid\"\r\n:  \"SMws\"  }\n\n ",
+	    OD_OUTCOME_ACCEPTED, "SMws", "" },
+	/* missing, empty or not a string: the same classification as before */
+	{ "{\"status\":\"queued\",\"error_code\":null}", OD_OUTCOME_UNKNOWN, "", NO_SID },
+	{ "{\"sid\":\"\"}", OD_OUTCOME_UNKNOWN, "", NO_SID },
+	{ "{\"sid\":42}", OD_OUTCOME_UNKNOWN, "", NO_SID },
+	{ "{\"sid\":null}", OD_OUTCOME_UNKNOWN, "", NO_SID },
+	{ "{}", OD_OUTCOME_UNKNOWN, "", NO_SID },
+	{ "[\"sid\",\"SMarray\"]", OD_OUTCOME_UNKNOWN, "", NO_SID },
+	/* a nested "sid" is not the message's; a later duplicate wins, as in jansson */
+	{ "{\"sub\":{\"sid\":\"SMinner\",\"a\":[1,{\"b\":[]}]},\"sid\":\"SMouter\"}",
+	    OD_OUTCOME_ACCEPTED, "SMouter", "" },
+	{ "{\"subresource_uris\":{\"sid\":\"SMinner\"}}", OD_OUTCOME_UNKNOWN, "", NO_SID },
+	{ "{\"sid\":\"SM1\",\"sid\":\"SM2\"}", OD_OUTCOME_ACCEPTED, "SM2", "" },
+	{ "{\"sid\":\"SM1\",\"sid\":false}", OD_OUTCOME_UNKNOWN, "", NO_SID },
+	/* escapes in the sid or a key: jansson decodes them */
+	{ "{\"sid\":\"SM\\/1\\u0041\"}", OD_OUTCOME_ACCEPTED, "SM/1A", "" },
+	{ "{\"s\\u0069d\":\"SMkey\"}", OD_OUTCOME_ACCEPTED, "SMkey", "" },
+	{ "{\"body\":\"ma\\u00f1ana\",\"sid\":\"SMu\"}", OD_OUTCOME_ACCEPTED, "SMu", "" },
+	/* UTF-8 in values, valid and not */
+	{ "{\"body\":\"ma\xc3\xb1" "ana \xe2\x82\xac 5 \xf0\x9f\x98\x80\",\"sid\":\"SMutf8\"}",
+	    OD_OUTCOME_ACCEPTED, "SMutf8", "" },
+	{ "{\"body\":\"\xc3\x28\",\"sid\":\"SM1\"}", OD_OUTCOME_UNKNOWN, "", NOT_JSON },
+	{ "{\"body\":\"\xed\xa0\x80\",\"sid\":\"SM1\"}", OD_OUTCOME_UNKNOWN, "", NOT_JSON },
+	{ "{\"body\":\"\xc0\xaf\",\"sid\":\"SM1\"}", OD_OUTCOME_UNKNOWN, "", NOT_JSON },
+	{ "{\"body\":\"tab\there\",\"sid\":\"SM1\"}", OD_OUTCOME_UNKNOWN, "", NOT_JSON },
+	/* numbers and literals jansson takes, and ones it refuses */
+	{ "{\"n\":-0,\"p\":\"-0.00750\",\"q\":0.5,\"r\":-12.25,\"e\":1e2,\"t\":true,"
+	    "\"sid\":\"SMnum\"}", OD_OUTCOME_ACCEPTED, "SMnum", "" },
+	{ "{\"sid\":\"SM1\",\"price\":1e999}", OD_OUTCOME_UNKNOWN, "", NOT_JSON },
+	{ "{\"sid\":\"SM1\",\"n\":123456789012345678901234}", OD_OUTCOME_UNKNOWN, "", NOT_JSON },
+	{ "{\"sid\":\"SM1\",\"n\":01}", OD_OUTCOME_UNKNOWN, "", NOT_JSON },
+	{ "{\"sid\":\"SM1\",\"n\":1.}", OD_OUTCOME_UNKNOWN, "", NOT_JSON },
+	{ "{\"sid\":\"SM1\",\"t\":tru}", OD_OUTCOME_UNKNOWN, "", NOT_JSON },
+	{ "{\"sid\":\"SM1\",\"t\":truex}", OD_OUTCOME_UNKNOWN, "", NOT_JSON },
+	/* anything that is not one whole JSON object */
+	{ "{\"sid\":\"SM1\",}", OD_OUTCOME_UNKNOWN, "", NOT_JSON },
+	{ "{\"sid\":\"SM1\"} x", OD_OUTCOME_UNKNOWN, "", NOT_JSON },
+	{ "{\"sid\":\"SM1\"}{}", OD_OUTCOME_UNKNOWN, "", NOT_JSON },
+	{ "{\"sid\":\"SM1\"", OD_OUTCOME_UNKNOWN, "", NOT_JSON },
+	{ "{\"sid\" \"SM1\"}", OD_OUTCOME_UNKNOWN, "", NOT_JSON },
+	{ "{sid:\"SM1\"}", OD_OUTCOME_UNKNOWN, "", NOT_JSON },
+	{ "{\"sid\":\"SM1\",\"a\":[1,]}", OD_OUTCOME_UNKNOWN, "", NOT_JSON },
+	{ "{\"sid\":\"SM1\",\"bad\":\"\\x\"}", OD_OUTCOME_UNKNOWN, "", NOT_JSON },
+	{ "<html>Created</html>", OD_OUTCOME_UNKNOWN, "", NOT_JSON },
+	/* deeper than the scanner goes: jansson's answer */
+	{ "{\"d\":[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]],\"sid\":\"SMdeep\"}",
+	    OD_OUTCOME_ACCEPTED, "SMdeep", "" },
+};
+
+/* What classify gave before the scanner: jansson's reading of the reply. */
+static void
+assert_as_jansson(const char *body, size_t len, const struct od_channel_result *res)
+{
+	json_t		*root = json_loadb(body, len, 0, NULL);
+	const char	*sid = json_string_value(json_object_get(root, "sid"));
+
+	if (sid != NULL && *sid != '\0') {
+		assert_int_equal(res->outcome, OD_OUTCOME_ACCEPTED);
+		assert_string_equal(res->provider_id, sid);
+	} else {
+		assert_int_equal(res->outcome, OD_OUTCOME_UNKNOWN);
+		assert_string_equal(res->reason, root != NULL ? NO_SID : NOT_JSON);
+	}
+	json_decref(root);
+}
+
+static void
+test_classify_scanner(void **state)
+{
+	struct od_test_fx		*f = *state;
+	struct od_channel_result	 res;
+	size_t				 i;
+
+	assert_int_equal(od_test_fx_init(f), 0);
+	for (i = 0; i < sizeof(scan_cases) / sizeof(scan_cases[0]); i++) {
+		const struct scan_case *c = &scan_cases[i];
+
+		print_message("case %zu: %s\n", i, c->body);
+		classify_text(f, 201, c->body, strlen(c->body), &res);
+		assert_int_equal(res.outcome, c->outcome);
+		assert_string_equal(res.provider_id, c->provider_id);
+		assert_string_equal(res.reason, c->reason);
+		assert_int_equal(res.flags, 0);
+		assert_as_jansson(c->body, strlen(c->body), &res);
+	}
+	/* the reply's length, not a NUL, ends it */
+	classify_text(f, 201, "{\"sid\":\"SMlen\"}garbage", 15, &res);
+	assert_int_equal(res.outcome, OD_OUTCOME_ACCEPTED);
+	assert_string_equal(res.provider_id, "SMlen");
+	classify_text(f, 201, "{\"sid\":\"SMlen\"}", 14, &res);
+	assert_string_equal(res.reason, NOT_JSON);
+	classify_text(f, 201, "{\"sid\":\"SM\0x\"}", 14, &res);
+	assert_string_equal(res.reason, NOT_JSON);
+	/* a sid in a refusal is not an acceptance */
+	classify_text(f, 400, "{\"sid\":\"SM1\",\"code\":21211,\"message\":\"Invalid\"}", 46, &res);
+	assert_int_equal(res.outcome, OD_OUTCOME_PERMANENT);
+	assert_string_equal(res.reason, "twilio 21211: invalid To number: Invalid");
+	assert_string_equal(res.provider_id, "");
+}
+
+/*
+ * The exact form: every value form-encoded (A-Z a-z 0-9 - _ . ~ kept, space
+ * '+', the rest %XX), the attempt id encoded inside the callback URL and
+ * then the URL as a whole, the fields in CreateMessage's order.
+ */
+static void
+test_build_exact_body(void **state)
+{
+	struct od_test_fx		*f = *state;
+	struct od_channel_message	 m = base_msg;
+	char				*longtext;
+
+	od_test_host_set(&f->host, "messaging_service_sid", "MG0123456789abcdef0123456789abcdef");
+	od_test_host_set(&f->host, "status_callback", "https://cb.example.pe/twilio?x=1");
+	od_test_host_set(&f->host, "validity_period", "600");
+	assert_int_equal(od_test_fx_init(f), 0);
+	m.text = "Hola Ana: S/ 150.00 & m\xc3\xa1s~_-.+=%\r\n\"<>";
+	assert_int_equal(od_test_fx_build(f, &m), 0);
+	assert_string_equal(f->req.body.data,
+	    "To=%2B51987654321&From=%2B15005550006"
+	    "&MessagingServiceSid=MG0123456789abcdef0123456789abcdef"
+	    "&Body=Hola+Ana%3A+S%2F+150.00+%26+m%C3%A1s~_-.%2B%3D%25%0D%0A%22%3C%3E"
+	    "&StatusCallback=https%3A%2F%2Fcb.example.pe%2Ftwilio%3Fx%3D1%26attempt%3D"
+	    "acc-1%253A3%253Areminder%25232"
+	    "&ValidityPeriod=600");
+	assert_int_equal(f->req.body.len, strlen(f->req.body.data));
+
+	/* the body buffer is reused: a shorter message after a longer one */
+	longtext = malloc(1601);
+	memset(longtext, '&', 1600);
+	longtext[1600] = '\0';
+	m.text = longtext;
+	m.attempt_id = NULL;
+	m.callback_url = "http://127.0.0.1/cb?a=1 2";
+	assert_int_equal(od_test_fx_build(f, &m), 0);
+	assert_int_equal(f->req.body.len, 3 + 14 + 20 + 55 + 6 + 1600 * 3 + 16 + 37 + 19);
+	od_test_assert_form(f->req.body.data, "Body", longtext);
+	od_test_assert_form(f->req.body.data, "StatusCallback", "http://127.0.0.1/cb?a=1 2");
+	free(longtext);
+	m.text = "ok";
+	m.callback_url = NULL;
+	assert_int_equal(od_test_fx_build(f, &m), 0);
+	assert_string_equal(f->req.body.data,
+	    "To=%2B51987654321&From=%2B15005550006"
+	    "&MessagingServiceSid=MG0123456789abcdef0123456789abcdef&Body=ok&ValidityPeriod=600");
+}
+
 static void
 test_config_error_is_logged(void **state)
 {
@@ -286,6 +476,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_build_service_validity, setup, od_test_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_build_refusals, setup, od_test_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_classify, setup, od_test_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_classify_scanner, setup, od_test_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_build_exact_body, setup, od_test_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_config_error_is_logged, setup,
 		    od_test_fx_teardown),
 	};

@@ -35,6 +35,15 @@ struct twilio {
 	char				*service;
 	char				*status_callback;
 	long				 validity;
+	/* The form's constant pieces, encoded once at init (twilio_build). */
+	char				*mid;		/* "&From=...&MessagingServiceSid=..." */
+	size_t				 midlen;
+	char				*cbpre;		/* StatusCallback: <status_callback>?attempt= encoded */
+	size_t				 cbprelen;
+	char				 tail[32];	/* "&ValidityPeriod=N" or "" */
+	/* The body, kept from one build to the next (a build is never concurrent). */
+	char				*body;
+	size_t				 bodycap;
 };
 
 static void
@@ -50,7 +59,63 @@ twilio_fini(void *ctx)
 	free(t->from);
 	free(t->service);
 	free(t->status_callback);
+	free(t->mid);
+	free(t->cbpre);
+	free(t->body);
 	free(t);
+}
+
+/* "&<name>=<value encoded>" appended at out; the length. */
+static size_t
+twilio_put_field(char *out, const char *name, const char *value, size_t len)
+{
+	size_t	nl = strlen(name);
+
+	out[0] = '&';
+	memcpy(out + 1, name, nl);
+	out[1 + nl] = '=';
+	return 2 + nl + od_ch_urlencode(out + 2 + nl, value, len);
+}
+
+/*
+ * The pieces of every form that do not change from one message to the
+ * next: From and MessagingServiceSid (between To and Body), the start of
+ * StatusCallback, ValidityPeriod.  0 or -1 (out of memory).
+ */
+static int
+twilio_prepare(struct twilio *t)
+{
+	size_t	fl = t->from ? strlen(t->from) : 0, sl = t->service ? strlen(t->service) : 0;
+	size_t	cl;
+	char	*pre;
+
+	if ((t->mid = malloc(8 + 3 * fl + 24 + 3 * sl + 1)) == NULL)
+		return -1;
+	if (t->from != NULL)
+		t->midlen += twilio_put_field(t->mid + t->midlen, "From", t->from, fl);
+	if (t->service != NULL)
+		t->midlen += twilio_put_field(t->mid + t->midlen, "MessagingServiceSid",
+		    t->service, sl);
+	t->mid[t->midlen] = '\0';
+	if (t->status_callback != NULL) {
+		/* <status_callback>?attempt= (or &attempt=), form-encoded as a whole */
+		cl = strlen(t->status_callback);
+		if ((pre = malloc(cl + 10)) == NULL)
+			return -1;
+		memcpy(pre, t->status_callback, cl);
+		pre[cl] = strchr(t->status_callback, '?') != NULL ? '&' : '?';
+		memcpy(pre + cl + 1, "attempt=", 9);
+		if ((t->cbpre = malloc(3 * (cl + 9) + 1)) == NULL) {
+			free(pre);
+			return -1;
+		}
+		t->cbprelen = od_ch_urlencode(t->cbpre, pre, cl + 9);
+		t->cbpre[t->cbprelen] = '\0';
+		free(pre);
+	}
+	if (t->validity > 0)
+		snprintf(t->tail, sizeof(t->tail), "&ValidityPeriod=%ld", t->validity);
+	return 0;
 }
 
 /* Twilio SIDs: two letters and 32 hex digits (twilio_send.yaml patterns). */
@@ -166,6 +231,11 @@ twilio_init(const struct od_channel_host *host, void *host_ctx, void **ctx, char
 		twilio_fini(t);
 		return -1;
 	}
+	if (twilio_prepare(t) == -1) {
+		snprintf(err, errlen, "out of memory");
+		twilio_fini(t);
+		return -1;
+	}
 	*ctx = t;
 	return 0;
 }
@@ -196,22 +266,21 @@ twilio_e164(const char *s)
 	return n >= 1 && n <= 15;
 }
 
-static void
-twilio_field(const struct od_channel_host *h, void *b, const char *name, const char *value)
-{
-	h->buf_printf(b, "%s%s=", h->buf_data(b, NULL)[0] ? "&" : "", name);
-	h->buf_urlencode(b, value);
-}
-
+/*
+ * The form, in the order CreateMessage takes it: To, From and/or
+ * MessagingServiceSid, Body, StatusCallback, ValidityPeriod.  Written in one
+ * pass into t->body (grown as needed, kept for the next build): each value
+ * form-encoded, the constant pieces as twilio_prepare encoded them.
+ */
 static int
 twilio_build(void *ctx, const struct od_channel_message *m, struct od_channel_request *req,
     char *err, size_t errlen)
 {
 	struct twilio			*t = ctx;
 	const struct od_channel_host	*h = t->host;
-	void				*b, *cb = NULL;
-	const char			*data;
-	size_t				 len, n;
+	const char			*cbu = NULL;
+	char				*o, *inner = NULL, ibuf[256];
+	size_t				 n, tl, xl, al = 0, cl = 0, need;
 	int				 rc = -1;
 
 	if (m->kind != OD_KIND_SMS) {
@@ -231,53 +300,298 @@ twilio_build(void *ctx, const struct od_channel_message *m, struct od_channel_re
 		    n, TWILIO_BODY_MAX);
 		return -1;
 	}
-	if ((b = h->buf_new()) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	h->buf_append(b, "", 0);
-	twilio_field(h, b, "To", m->to);
-	if (t->from != NULL)
-		twilio_field(h, b, "From", t->from);
-	if (t->service != NULL)
-		twilio_field(h, b, "MessagingServiceSid", t->service);
-	twilio_field(h, b, "Body", m->text);
+	tl = strlen(m->to);
+	xl = strlen(m->text);
+	need = 3 + 3 * tl + t->midlen + 6 + 3 * xl + strlen(t->tail) + 1;
 	if (t->status_callback != NULL && m->attempt_id != NULL) {
-		if ((cb = h->buf_new()) == NULL)
+		/* the attempt id is encoded in the callback URL, which is encoded again */
+		al = strlen(m->attempt_id);
+		if (3 * al < sizeof(ibuf))
+			inner = ibuf;
+		else if ((inner = malloc(3 * al + 1)) == NULL)
 			goto oom;
-		h->buf_printf(cb, "%s%cattempt=", t->status_callback,
-		    strchr(t->status_callback, '?') != NULL ? '&' : '?');
-		h->buf_urlencode(cb, m->attempt_id);
-		twilio_field(h, b, "StatusCallback", h->buf_data(cb, NULL));
+		al = od_ch_urlencode(inner, m->attempt_id, al);
+		need += 16 + t->cbprelen + 3 * al;
 	} else if (m->callback_url != NULL) {
-		twilio_field(h, b, "StatusCallback", m->callback_url);
+		cbu = m->callback_url;
+		cl = strlen(cbu);
+		need += 16 + 3 * cl;
 	}
-	if (t->validity > 0)
-		h->buf_printf(b, "&ValidityPeriod=%ld", t->validity);
+	if (need > t->bodycap) {
+		char *nb = realloc(t->body, need);
 
-	/* The host's buffers stay failed once an append failed: one check covers them all. */
-	if (h->buf_append(b, "", 0) == -1 || (cb != NULL && h->buf_append(cb, "", 0) == -1))
-		goto oom;
-	data = h->buf_data(b, &len);
+		if (nb == NULL)
+			goto oom;
+		t->body = nb;
+		t->bodycap = need;
+	}
+	o = t->body;
+	memcpy(o, "To=", 3);
+	o += 3;
+	o += od_ch_urlencode(o, m->to, tl);
+	memcpy(o, t->mid, t->midlen);
+	o += t->midlen;
+	o += twilio_put_field(o, "Body", m->text, xl);
+	if (inner != NULL) {
+		memcpy(o, "&StatusCallback=", 16);
+		o += 16;
+		memcpy(o, t->cbpre, t->cbprelen);
+		o += t->cbprelen;
+		o += od_ch_urlencode(o, inner, al);
+	} else if (cbu != NULL)
+		o += twilio_put_field(o, "StatusCallback", cbu, cl);
+	n = strlen(t->tail);
+	memcpy(o, t->tail, n);
+	o += n;
+	*o = '\0';
+
 	if (h->req_url(req->req, t->url) == -1 ||
 	    h->req_method(req->req, "POST") == -1 ||
 	    h->req_header(req->req, "Accept: application/json") == -1 ||
 	    h->req_header(req->req, "Content-Type: application/x-www-form-urlencoded") == -1 ||
 	    h->req_basic_auth(req->req, t->sid, t->token) == -1 ||
-	    h->req_body(req->req, data, len) == -1)
+	    h->req_body(req->req, t->body, (size_t)(o - t->body)) == -1)
 		goto oom;
 	rc = 0;
 	goto out;
 oom:
 	snprintf(err, errlen, "out of memory");
 out:
-	if (cb != NULL)
-		h->buf_free(cb);
-	h->buf_free(b);
+	if (inner != ibuf)
+		free(inner);
 	return rc;
 }
 
-/* Retry-After in seconds (the delta-seconds form), in ms; 0 when absent or a date. */
+/*
+ * The success path without jansson.  A 2xx reply is a flat JSON object
+ * (the Message resource) whose "sid" is all classify needs from it; parsing
+ * it with jansson cost more than the rest of the send.  The scanner walks
+ * the whole document and only answers when it can tell for sure what
+ * json_loadb would give: a valid document (strings checked as UTF-8 and
+ * free of controls, numbers jansson reads without overflow, nothing after
+ * the object) whose last top-level "sid" (jansson keeps the last of
+ * duplicate keys) is a non-empty string written without escapes.  Anything
+ * else (an escape in a key or in the sid, \u anywhere, an exponent, a
+ * document nested deeper than TWILIO_SCAN_DEPTH, a syntax error, no sid)
+ * and jansson decides, as before.
+ */
+#define TWILIO_SCAN_DEPTH	16
+
+struct twilio_scan {
+	const unsigned char	*p, *end;
+};
+
+static void
+twilio_scan_ws(struct twilio_scan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+		s->p++;
+}
+
+/* The length of the valid UTF-8 sequence at p (a lead byte >= 0x80), or 0. */
+static size_t
+twilio_scan_utf8(const unsigned char *p, const unsigned char *end)
+{
+	uint32_t	c;
+	size_t		n, i;
+
+	if (p[0] >= 0xC2 && p[0] <= 0xDF) {
+		n = 2;
+		c = p[0] & 0x1F;
+	} else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
+		n = 3;
+		c = p[0] & 0x0F;
+	} else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
+		n = 4;
+		c = p[0] & 0x07;
+	} else
+		return 0;
+	if ((size_t)(end - p) < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		c = c << 6 | (p[i] & 0x3F);
+	}
+	if ((n == 3 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF))) ||
+	    (n == 4 && (c < 0x10000 || c > 0x10FFFF)))
+		return 0;
+	return n;
+}
+
+/*
+ * A string at s->p (its opening quote): its raw bytes in *v, *vlen, and
+ * whether it has an escape.  Only the two-character escapes are known
+ * here.  -1: give up.
+ */
+static int
+twilio_scan_string(struct twilio_scan *s, const char **v, size_t *vlen, int *esc)
+{
+	const unsigned char	*q = s->p + 1, *start = q;
+	size_t			 n;
+
+	*esc = 0;
+	while (q < s->end) {
+		if (*q == '"') {
+			*v = (const char *)start;
+			*vlen = (size_t)(q - start);
+			s->p = q + 1;
+			return 0;
+		}
+		if (*q < 0x20)
+			return -1;
+		if (*q == '\\') {
+			if (q + 1 == s->end || q[1] == '\0' || strchr("\"\\/bfnrt", q[1]) == NULL)
+				return -1;
+			*esc = 1;
+			q += 2;
+		} else if (*q < 0x80)
+			q++;
+		else if ((n = twilio_scan_utf8(q, s->end)) == 0)
+			return -1;
+		else
+			q += n;
+	}
+	return -1;
+}
+
+/* A number jansson reads as it is: at most 18 digits, an optional short fraction. */
+static int
+twilio_scan_number(struct twilio_scan *s)
+{
+	const unsigned char	*q = s->p, *digits;
+
+	if (q < s->end && *q == '-')
+		q++;
+	digits = q;
+	if (q < s->end && *q == '0')
+		q++;
+	else
+		while (q < s->end && *q >= '0' && *q <= '9')
+			q++;
+	if (q == digits || q - digits > 18 || (q < s->end && *q >= '0' && *q <= '9'))
+		return -1;
+	if (q < s->end && *q == '.') {
+		digits = ++q;
+		while (q < s->end && *q >= '0' && *q <= '9')
+			q++;
+		if (q == digits || q - digits > 18)
+			return -1;
+	}
+	if (q < s->end && (*q == 'e' || *q == 'E'))
+		return -1;
+	s->p = q;
+	return 0;
+}
+
+static int	twilio_scan_value(struct twilio_scan *s, int depth, const char **str, size_t *len);
+
+/*
+ * An object or an array at s->p.  In the top-level object (depth 0), *sid
+ * follows each "sid" key: its value when a string without escapes, else
+ * NULL.  -1: give up.
+ */
+static int
+twilio_scan_container(struct twilio_scan *s, int depth, const char **sid, size_t *sidlen)
+{
+	int		 obj = *s->p == '{', esc;
+	unsigned char	 close = obj ? '}' : ']';
+	const char	*k, *v;
+	size_t		 kn, vn = 0;
+
+	if (depth >= TWILIO_SCAN_DEPTH)
+		return -1;
+	s->p++;
+	twilio_scan_ws(s);
+	if (s->p < s->end && *s->p == close) {
+		s->p++;
+		return 0;
+	}
+	for (;;) {
+		k = NULL;
+		if (obj) {
+			if (s->p == s->end || *s->p != '"' ||
+			    twilio_scan_string(s, &k, &kn, &esc) == -1 || esc)
+				return -1;
+			twilio_scan_ws(s);
+			if (s->p == s->end || *s->p != ':')
+				return -1;
+			s->p++;
+			twilio_scan_ws(s);
+		}
+		v = NULL;
+		if (twilio_scan_value(s, depth + 1, &v, &vn) == -1)
+			return -1;
+		if (depth == 0 && k != NULL && kn == 3 && memcmp(k, "sid", 3) == 0) {
+			*sid = v;	/* NULL: not a string, or one with escapes */
+			*sidlen = vn;
+		}
+		twilio_scan_ws(s);
+		if (s->p < s->end && *s->p == ',') {
+			s->p++;
+			twilio_scan_ws(s);
+			continue;
+		}
+		if (s->p < s->end && *s->p == close) {
+			s->p++;
+			return 0;
+		}
+		return -1;
+	}
+}
+
+/* A value at s->p; a string without escapes comes back in *str, *len. */
+static int
+twilio_scan_value(struct twilio_scan *s, int depth, const char **str, size_t *len)
+{
+	const char	*v, *unused;
+	size_t		 vn, unusedlen;
+	int		 esc;
+
+	if (s->p == s->end)
+		return -1;
+	switch (*s->p) {
+	case '"':
+		if (twilio_scan_string(s, &v, &vn, &esc) == -1)
+			return -1;
+		if (!esc) {
+			*str = v;
+			*len = vn;
+		}
+		return 0;
+	case '{':
+	case '[':
+		return twilio_scan_container(s, depth, &unused, &unusedlen);
+	case 't':
+	case 'f':
+	case 'n':
+		v = *s->p == 't' ? "true" : *s->p == 'f' ? "false" : "null";
+		vn = strlen(v);
+		if ((size_t)(s->end - s->p) < vn || memcmp(s->p, v, vn) != 0)
+			return -1;
+		s->p += vn;
+		return 0;
+	default:
+		return twilio_scan_number(s);
+	}
+}
+
+/* 1 with the sid of a 2xx reply, as jansson would read it; 0: let jansson decide. */
+static int
+twilio_scan_sid(const char *body, size_t len, const char **sid, size_t *sidlen)
+{
+	struct twilio_scan	s;
+
+	s.p = (const unsigned char *)body;
+	s.end = s.p + len;
+	*sid = NULL;
+	twilio_scan_ws(&s);
+	if (s.p == s.end || *s.p != '{' || twilio_scan_container(&s, 0, sid, sidlen) == -1)
+		return 0;
+	twilio_scan_ws(&s);
+	return s.p == s.end && *sid != NULL && *sidlen > 0;
+}
+
 static void
 twilio_classify(void *ctx, const struct od_channel_message *m,
     const struct od_channel_reply *reply, struct od_channel_result *res)
@@ -287,9 +601,17 @@ twilio_classify(void *ctx, const struct od_channel_message *m,
 	json_error_t	 jerr;
 	json_int_t	 code = 0;
 	const char	*message = NULL, *sid = NULL;
+	size_t		 sidlen = 0;
 	long		 st = reply->status;
 
 	(void)m;
+	if (st >= 200 && st < 300 && reply->body != NULL &&
+	    twilio_scan_sid(reply->body, reply->body_len, &sid, &sidlen)) {
+		res->outcome = OD_OUTCOME_ACCEPTED;
+		snprintf(res->provider_id, sizeof(res->provider_id), "%.*s", (int)sidlen, sid);
+		return;
+	}
+	sid = NULL;
 	if (reply->body != NULL && reply->body_len > 0)
 		root = json_loadb(reply->body, reply->body_len, 0, &jerr);
 	if (json_is_object(root)) {
