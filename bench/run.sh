@@ -73,7 +73,7 @@ SMOKE=0
 DO_BUILD=0
 PREFIX=outreach
 
-usage() { sed -n '2,52p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; }
 num() { case $2 in ''|*[!0-9]*) echo "bench: $1 wants a whole number" >&2; exit 2 ;; esac; }
 while [ $# -gt 0 ]; do
 	case $1 in

@@ -249,10 +249,10 @@ daemon_collect(void *arg, struct od_metrics *m)
 }
 
 /*
- * Every 5 s: the figures systemd shows in `systemctl status`; and the
- * libcurl handles unused for 5 s and the heap's free pages back to the
- * system (glibc keeps them otherwise), so that RSS follows the actions in
- * flight now, not the largest backlog so far.
+ * Every second: the heap's free pages back to the system (glibc keeps them
+ * otherwise), so that RSS follows the actions in flight now, not the
+ * largest backlog so far.  Every 5 s: the figures systemd shows in
+ * `systemctl status`, and the libcurl handles unused for 5 s freed.
  */
 static void
 daemon_status_cb(evutil_socket_t fd, short what, void *arg)
@@ -262,6 +262,11 @@ daemon_status_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+	if (++d->status_tick % 5 != 0)
+		return;
 	d->ring_pos = (d->ring_pos + 1) % 12;
 	minute_ago = d->sent_ring[d->ring_pos];
 	d->sent_ring[d->ring_pos] = d->stats.sent;
@@ -269,9 +274,6 @@ daemon_status_cb(evutil_socket_t fd, short what, void *arg)
 	    "%llu rejected", d->scheduled, d->leases,
 	    (unsigned long long)(d->stats.sent - minute_ago), (unsigned long long)d->stats.rejected);
 	od_http_trim(d->http);
-#ifdef __GLIBC__
-	malloc_trim(0);
-#endif
 }
 
 static char *
@@ -390,7 +392,7 @@ od_daemon_init(struct od_daemon *d, const char *config_path, const struct od_con
 	d->drain_ev = evtimer_new(d->base, daemon_drain_cb, d);
 	d->status_ev = event_new(d->base, -1, EV_PERSIST, daemon_status_cb, d);
 	{
-		struct timeval st = { 5, 0 };
+		struct timeval st = { 1, 0 };
 		event_add(d->status_ev, &st);
 	}
 	od_dispatch_init(d);

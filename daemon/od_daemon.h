@@ -72,7 +72,8 @@ struct od_daemon {
 	struct od_metrics_std	 m;
 	struct od_admin		*admin;
 	struct od_notify_watchdog *watchdog;
-	struct event		*status_ev;	/* every 5 s: STATUS= for systemd */
+	struct event		*status_ev;	/* every 1 s: heap trim; 5 s: STATUS= for systemd */
+	unsigned		 status_tick;
 	uint64_t		 sent_ring[12];	/* sends counted at each of the last 12 ticks */
 	int			 ring_pos;
 };

@@ -37,6 +37,13 @@ struct intake_batch {
 
 static void	intake_read(struct od_daemon *d);
 
+/*
+ * Batches read but not yet stored, at most: reading waits for Redis to
+ * store them, so a large backlog in the inbox (an import of a million
+ * accounts) is taken at the pace Redis stores it, not piled up in memory.
+ */
+#define INTAKE_BATCHES_MAX	2
+
 static char *
 batch_own(struct intake_batch *b, const char *s, size_t len)
 {
@@ -103,13 +110,17 @@ batch_ack(struct intake_batch *b)
 static void
 batch_done(struct intake_batch *b)
 {
+	struct od_daemon *d = b->d;
+
 	if (--b->waiting > 0)
 		return;
 	batch_ack(b);
-	b->d->intake_batches--;
+	d->intake_batches--;
 	if (b->kick)
-		od_dispatch_kick(b->d);
+		od_dispatch_kick(d);
 	batch_free(b);
+	if (d->intake_batches < INTAKE_BATCHES_MAX)
+		intake_read(d);		/* it had stopped reading, or is reading already */
 }
 
 static void
@@ -431,8 +442,8 @@ intake_read(struct od_daemon *d)
 	char		 count[16];
 	int		 n = 0;
 
-	if (d->reading || d->stopping)
-		return;
+	if (d->reading || d->stopping || d->intake_batches >= INTAKE_BATCHES_MAX)
+		return;		/* a store answering reads again */
 	snprintf(count, sizeof(count), "%d", d->intake_pending_read ?
 	    d->set->cfg.intake_batch * 64 : d->set->cfg.intake_batch);
 	argv[n++] = "XREADGROUP";
