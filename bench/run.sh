@@ -28,7 +28,9 @@
 #   wrk        wrk -t2 -c64 posting the plugin's request to the same nginx
 #              for --wrk-secs (default 10): the physical limit; the ratio.
 #              SCRIPT_TIMES=1: Redis's time per script in the first run
-#              (SLOWLOG at threshold 0), in <out>/burst-script-times.txt.
+#              (SLOWLOG at threshold 0), in <out>/burst-script-times.txt;
+#              SYSCALLS=1: outreachd's system calls in the first run
+#              (strace -c; slows it), in <out>/burst-syscalls.txt.
 #   callgrind  N=2000 under valgrind --tool=callgrind: Ir per action, with
 #              and without start-up (a run with no accounts subtracted);
 #              top functions by Ir kept in the output directory.
@@ -330,8 +332,17 @@ if has_phase burst; then
 		rc0=$(cpu_s "$REDIS_PID")
 		t0=$(now_ms)
 		start_daemon "$RDIR"
+		STRACE_PID=
+		if [ "${SYSCALLS:-0}" = 1 ] && [ "$r" -eq 1 ]; then	# system calls by kind
+			strace -c -S calls -p "$DPID" -o "$OUT/burst-syscalls.txt" 2>/dev/null &
+			STRACE_PID=$!
+		fi
 		polls=$(python3 "$LIB" wait "$RPORT" "$PREFIX" $((2 * N)) --pid "$DPID" --stall 60) || {
 			FAILS=$((FAILS + 1)); tail -5 "$RDIR/outreachd.log" >&2; }
+		if [ -n "$STRACE_PID" ]; then
+			kill -INT "$STRACE_PID" 2>/dev/null || true
+			wait "$STRACE_PID" 2>/dev/null || true
+		fi
 		ocpu=$(cpu_s "$DPID" 2>/dev/null || echo 0)
 		osys=$(sys_s "$DPID" 2>/dev/null || echo 0)
 		hwm=$(vm_kib "$DPID" VmHWM 2>/dev/null || echo 0)

@@ -520,6 +520,13 @@ od_http_new(struct event_base *base, char *err, size_t errlen)
 	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
 	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, http_multi_timer);
 	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
+	/*
+	 * Idle connections kept for reuse.  libcurl's default, four per easy
+	 * handle in the multi at the moment, shrinks as a burst ends and closes
+	 * connections the next burst opens again (a TCP and TLS handshake
+	 * each); the gateways' in-flight caps bound what is really kept.
+	 */
+	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, (long)HTTP_IDLE_MAX);
 	return h;
 }
 
