@@ -82,21 +82,43 @@ od_buf_putc(struct od_buf *b, char c)
 }
 
 int
+od_buf_vprintf(struct od_buf *b, const char *fmt, va_list ap)
+{
+	char	small[256];
+	va_list	again;
+	int	n;
+
+	/* Short results (nearly all) through a stack buffer, longer ones formatted twice. */
+	va_copy(again, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	if (n < 0) {
+		va_end(again);
+		return -1;
+	}
+	if ((size_t)n < sizeof(small)) {
+		va_end(again);
+		return od_buf_append(b, small, (size_t)n);
+	}
+	if (buf_reserve(b, (size_t)n) == -1) {
+		va_end(again);
+		return -1;
+	}
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, again);
+	va_end(again);
+	b->len += (size_t)n;
+	return 0;
+}
+
+int
 od_buf_printf(struct od_buf *b, const char *fmt, ...)
 {
 	va_list	ap;
-	int	n;
+	int	rc;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	rc = od_buf_vprintf(b, fmt, ap);
 	va_end(ap);
-	if (n < 0 || buf_reserve(b, (size_t)n) == -1)
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-	return 0;
+	return rc;
 }
 
 /* Bytes od_buf_json_string escapes: controls, '"' and '\\'. */

@@ -4,6 +4,7 @@
 #ifndef OD_BUF_H
 #define OD_BUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 struct od_buf {
@@ -23,6 +24,8 @@ int	od_buf_puts(struct od_buf *b, const char *s);
 int	od_buf_putc(struct od_buf *b, char c);
 int	od_buf_printf(struct od_buf *b, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+int	od_buf_vprintf(struct od_buf *b, const char *fmt, va_list ap)
+	    __attribute__((format(printf, 2, 0)));
 /* Appends s as a JSON string literal, quotes included. */
 int	od_buf_json_string(struct od_buf *b, const char *s);
 /* Hands the data to the caller (who frees it); b is left empty. */

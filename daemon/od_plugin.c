@@ -154,29 +154,16 @@ host_buf_append(void *buf, const void *data, size_t len)
 	return od_buf_append(buf, data, len);
 }
 
-/* Short results (nearly all) go through a stack buffer, longer ones are formatted twice. */
 static int
 host_buf_printf(void *buf, const char *fmt, ...)
 {
-	struct od_buf	*b = buf;
-	char		 small[256];
-	va_list		 ap;
-	int		 n;
+	va_list	ap;
+	int	rc;
 
 	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
+	rc = od_buf_vprintf(buf, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return -1;
-	if ((size_t)n < sizeof(small))
-		return od_buf_append(b, small, (size_t)n);
-	if (od_buf_reserve(b, (size_t)n) == -1)
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-	return 0;
+	return rc;
 }
 
 static int
