@@ -22,6 +22,7 @@
 #include "od_job.h"
 #include "od_sender.h"
 #include "od_log.h"
+#include "od_record.h"
 #include "od_metrics.h"
 #include "od_time.h"
 
@@ -37,7 +38,7 @@ struct action {
 	struct od_request	 req;		/* the request, while the transport has it */
 	int			 latency;	/* the timer runs a simulated gateway latency */
 	char			*rec_json;	/* the 'sending' record, while begin is queued */
-	char			*claimed;	/* the state as claimed (see record_state) */
+	char			*claimed;	/* the state as claimed (see od_record_state) */
 	char			*new_state;	/* the state complete.lua writes, or NULL (see there) */
 	char			**recs;		/* the records, while completion is queued */
 	size_t			 nrecs;
@@ -359,51 +360,6 @@ dispatch_begin_cb(redisReply *r, void *arg)
 	free(b);
 }
 
-/*
- * The fields of an attempt record in <prefix>:attempts, in the order of
- * od_field_names in lua/lib.lua (keep the two alike): the scripts XADD them
- * as given instead of decoding the record's JSON.
- */
-static const char *const record_field_names[] = {
-	"ts", "account_id", "action_id", "attempt_id", "policy", "step", "stage", "channel",
-	"gateway", "status", "provider_id", "reason", "code", "encoding", "segments",
-};
-#define RECORD_FIELDS	(sizeof(record_field_names) / sizeof(record_field_names[0]))
-
-/*
- * Appends "name value" pairs of r to args (empty values left out, like
- * od_fields); numbers are written in num (RECORD_FIELDS slots).  Returns
- * the number of strings appended.
- */
-static size_t
-record_fields(json_t *r, const char **args, char (*num)[24])
-{
-	json_t	*v;
-	size_t	 i, n = 0;
-
-	for (i = 0; i < RECORD_FIELDS; i++) {
-		const char *s = NULL;
-
-		v = json_object_get(r, record_field_names[i]);
-		if (json_is_string(v))
-			s = json_string_value(v);
-		else if (json_is_integer(v)) {
-			snprintf(num[i], sizeof(num[i]), "%" JSON_INTEGER_FORMAT,
-			    json_integer_value(v));
-			s = num[i];
-		} else if (json_is_real(v)) {
-			snprintf(num[i], sizeof(num[i]), "%.14g", json_real_value(v));
-			s = num[i];
-		} else if (json_is_boolean(v))
-			s = json_is_true(v) ? "true" : "false";
-		if (s == NULL || *s == '\0')
-			continue;
-		args[n++] = record_field_names[i];
-		args[n++] = s;
-	}
-	return n;
-}
-
 static void
 dispatch_flush_begin(struct od_daemon *d, struct action **v, size_t n)
 {
@@ -414,8 +370,8 @@ dispatch_flush_begin(struct od_daemon *d, struct action **v, size_t n)
 	size_t			 i, na = 0;
 
 	b = calloc(1, sizeof(*b));
-	args = calloc(2 + (6 + 2 * RECORD_FIELDS) * n, sizeof(*args));
-	num = calloc(n * RECORD_FIELDS, sizeof(*num));
+	args = calloc(2 + (6 + 2 * OD_RECORD_FIELDS) * n, sizeof(*args));
+	num = calloc(n * OD_RECORD_FIELDS, sizeof(*num));
 	nf = calloc(n, sizeof(*nf));
 	if (b == NULL || args == NULL || num == NULL || nf == NULL) {
 		free(b);
@@ -443,7 +399,7 @@ dispatch_flush_begin(struct od_daemon *d, struct action **v, size_t n)
 		args[na++] = v[i]->rec_json;
 		args[na++] = j->today;
 		args[na++] = v[i]->claimed ? v[i]->claimed : "";
-		f = record_fields(v[i]->rec, args + na + 1, num + i * RECORD_FIELDS);
+		f = od_record_fields(v[i]->rec, args + na + 1, num + i * OD_RECORD_FIELDS);
 		snprintf(nf[i], sizeof(nf[i]), "%zu", f);
 		args[na] = nf[i];
 		na += 1 + f;
@@ -552,12 +508,12 @@ dispatch_flush_complete(struct od_daemon *d, struct action **v, size_t n)
 
 	for (i = 0; i < n; i++)
 		nrec += v[i]->nrecs;
-	nargs += 11 * n + (2 + 2 * RECORD_FIELDS) * nrec;
+	nargs += 11 * n + (2 + 2 * OD_RECORD_FIELDS) * nrec;
 	b = calloc(1, sizeof(*b));
 	keys = calloc(5 + n, sizeof(*keys));
 	hist = calloc(n, sizeof(*hist));
 	args = calloc(nargs, sizeof(*args));
-	num = calloc(nrec * RECORD_FIELDS + 1, sizeof(*num));
+	num = calloc(nrec * OD_RECORD_FIELDS + 1, sizeof(*num));
 	nf = calloc(nrec + 1, sizeof(*nf));
 	if (b == NULL || keys == NULL || hist == NULL || args == NULL || num == NULL ||
 	    nf == NULL) {
@@ -611,8 +567,8 @@ dispatch_flush_complete(struct od_daemon *d, struct action **v, size_t n)
 			size_t f;
 
 			args[na++] = a->recs[r];
-			f = record_fields(json_array_get(j->records, r), args + na + 1,
-			    num + ri * RECORD_FIELDS);
+			f = od_record_fields(json_array_get(j->records, r), args + na + 1,
+			    num + ri * OD_RECORD_FIELDS);
 			snprintf(nf[ri], sizeof(nf[ri]), "%zu", f);
 			args[na] = nf[ri];
 			na += 1 + f;
@@ -630,49 +586,6 @@ dispatch_flush_complete(struct od_daemon *d, struct action **v, size_t n)
 	free(nf);
 }
 
-/*
- * The state complete.lua writes for this action when nothing changed the
- * account since the claim (the script compares the stored state with
- * a->claimed): complete.lua's update done here, where the state is already
- * parsed, so Redis does not decode and re-encode it.  NULL (the script
- * merges) unless the claimed state was active with no re-plan pending, the
- * only case the script's shortcut covers.  Keep in step with complete.lua.
- */
-static char *
-record_state(struct action *a)
-{
-	struct od_job	*j = &a->job;
-	json_t		*s = j->state, *o, *old, *recent, *c;
-	const char	*st = json_string_value(json_object_get(s, "status"));
-	size_t		 i;
-	int64_t		 now = od_now_ms();
-
-	if (a->claimed == NULL || st == NULL || strcmp(st, "active") != 0 ||
-	    json_object_get(s, "replan") != NULL || a->nrecs != json_array_size(j->records))
-		return NULL;
-	if (j->next_step >= 0)
-		json_object_set_new(s, "next", json_integer(j->next_step));
-	json_object_set_new(s, "fb", json_integer(j->ci));
-	json_object_set_new(s, "tries", json_integer(j->tries));
-	json_object_set_new(s, "seq", json_integer(j->seq));
-	if (!json_is_object(o = json_object_get(s, "optout")))
-		json_object_set_new(s, "optout", (o = json_object()));
-	if (j->optout[0] != '\0')
-		json_object_set_new(o, j->optout, json_true());
-	/* the contacts of the last 8 days, for the caps */
-	recent = json_array();
-	old = json_object_get(s, "recent");
-	json_array_foreach(old, i, c) {
-		json_t *at = json_array_get(c, 0);
-		if (json_is_number(at) && json_number_value(at) > (double)(now - 8 * 86400000LL))
-			json_array_append(recent, c);
-	}
-	if (j->contact[0] != '\0')
-		json_array_append_new(recent, json_pack("[I,s]", (json_int_t)now, j->contact));
-	json_object_set_new(s, "recent", recent);
-	return od_account_json_dumps(s);
-}
-
 static void
 action_finish(struct action *a)
 {
@@ -688,7 +601,8 @@ action_finish(struct action *a)
 				break;
 			a->nrecs++;
 		}
-	a->new_state = record_state(a);
+	/* complete.lua's update, for a claim with every record written (see od_record.h) */
+	a->new_state = a->claimed != NULL && a->nrecs == n ? od_record_state(j, od_now_ms()) : NULL;
 	snprintf(a->num[0], sizeof(a->num[0]), "%d", j->next_step);
 	snprintf(a->num[1], sizeof(a->num[1]), "%lld", (long long)j->next_due);
 	snprintf(a->num[2], sizeof(a->num[2]), "%d", j->ci);

@@ -8,9 +8,10 @@
 --       fallback index, tries, seq, opt-out kind ('' or a kind the provider
 --       says the debtor left), the state as claimed, the new state ('' or
 --       the JSON to write when the stored state is still the claimed one:
---       the daemon did this script's update itself, od_dispatch.c
---       record_state), the number of records R, then per record: its JSON,
---       F, and its F stream fields (name, value, ...)
+--       the daemon did this script's update itself, od_record.c
+--       od_record_state: keep the two in step), the number of records R,
+--       then per record: its JSON, F, and its F stream fields (name,
+--       value, ...)
 -- Events that arrived while an action was in flight win: a payment in full
 -- leaves nothing scheduled; a re-plan request schedules now.
 -- Returns one answer per action: 'ok', or 'lost' when its lease had been

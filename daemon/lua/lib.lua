@@ -1,5 +1,5 @@
 -- lib: prepended to every other script (see od_queue.c).
--- od_field_names is also record_field_names in od_dispatch.c: keep them alike.
+-- od_field_names is also od_record_field_names in od_record.c: keep them alike.
 -- The attempt stream's fields, in a fixed order, from a record table.
 local od_field_names = {'ts', 'account_id', 'action_id', 'attempt_id', 'policy', 'step',
                         'stage', 'channel', 'gateway', 'status', 'provider_id', 'reason', 'code',

@@ -1,0 +1,37 @@
+/*
+ * od_record: what the daemon hands the begin and complete scripts besides
+ * the records' JSON: a record's stream fields, flat, and the account state
+ * complete.lua would write (see daemon/lua/begin.lua, complete.lua).
+ */
+#ifndef OD_RECORD_H
+#define OD_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "od_job.h"
+
+/* The fields of <prefix>:attempts, in od_field_names' order (lua/lib.lua). */
+extern const char *const od_record_field_names[];
+#define OD_RECORD_FIELDS	15
+
+/*
+ * Appends the "name", "value" pairs of record r to args, in that order,
+ * leaving out the absent and empty ones (as lib.lua's od_fields does);
+ * numbers are written into num, OD_RECORD_FIELDS slots.  Returns how many
+ * strings were appended (at most 2 * OD_RECORD_FIELDS); they point into r,
+ * num and od_record_field_names.
+ */
+size_t	od_record_fields(json_t *r, const char **args, char (*num)[24]);
+
+/*
+ * complete.lua's update of the account state for the finished job j at now,
+ * applied to j->state and written as JSON (malloc'd), for the script to
+ * store when the state in Redis is still the one claimed.  NULL when the
+ * script must merge itself: the state is not active, or a re-plan is
+ * pending (or out of memory).  Keep in step with complete.lua.
+ */
+char	*od_record_state(struct od_job *j, int64_t now);
+
+#endif /* OD_RECORD_H */

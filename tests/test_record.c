@@ -1,0 +1,180 @@
+/*
+ * od_record: the stream fields of an attempt record exactly as the scripts
+ * XADD them, and complete.lua's state update done by the daemon.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "od_record.h"
+
+#define DAY_MS	86400000LL
+#define NOW	1773068400000LL		/* 2026-03-09T15:00:00Z */
+
+static void
+test_fields_in_order(void **state)
+{
+	const char	*args[2 * OD_RECORD_FIELDS];
+	char		 num[OD_RECORD_FIELDS][24];
+	json_t		*r;
+	size_t		 n;
+	static const char *const want[] = {
+		"ts", "2026-03-09T15:00:00.012Z", "account_id", "PE-1",
+		"action_id", "PE-1:2026-03-09:reminder_due",
+		"attempt_id", "PE-1:2026-03-09:reminder_due#1", "policy", "pe-consumer",
+		"step", "reminder_due", "stage", "reminder", "channel", "sms", "gateway", "twilio",
+		"status", "sent", "provider_id", "SM0123", "encoding", "gsm7", "segments", "2",
+	};
+
+	(void)state;
+	/* keys in another order, an empty reason, a field the stream does not carry */
+	r = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s}",
+	    "segments", 2, "status", "sent", "reason", "", "ts", "2026-03-09T15:00:00.012Z",
+	    "account_id", "PE-1", "action_id", "PE-1:2026-03-09:reminder_due",
+	    "attempt_id", "PE-1:2026-03-09:reminder_due#1", "policy", "pe-consumer",
+	    "step", "reminder_due", "stage", "reminder", "channel", "sms", "gateway", "twilio",
+	    "provider_id", "SM0123", "step_index", 0, "encoding", "gsm7");
+	assert_non_null(r);
+	n = od_record_fields(r, args, num);
+	assert_int_equal(n, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(args[i], want[i]);
+	json_decref(r);
+}
+
+static void
+test_fields_suppressed(void **state)
+{
+	const char	*args[2 * OD_RECORD_FIELDS];
+	char		 num[OD_RECORD_FIELDS][24];
+	json_t		*r;
+
+	(void)state;
+	r = json_pack("{s:s, s:s, s:s, s:s}", "ts", "2026-03-09T15:00:00.000Z",
+	    "account_id", "PE-2", "status", "suppressed", "reason", "quiet_hours");
+	assert_int_equal(od_record_fields(r, args, num), 8);
+	assert_string_equal(args[4], "status");
+	assert_string_equal(args[5], "suppressed");
+	assert_string_equal(args[6], "reason");
+	assert_string_equal(args[7], "quiet_hours");
+	json_decref(r);
+}
+
+static void
+job_with_state(struct od_job *j, const char *state_json)
+{
+	json_error_t	err;
+
+	memset(j, 0, sizeof(*j));
+	j->state = json_loads(state_json, 0, &err);
+	assert_non_null(j->state);
+	j->next_step = -1;
+	j->contact = "";
+	j->optout = "";
+}
+
+/* What complete.lua writes after a sent SMS: the step advanced, the contact counted. */
+static void
+test_state_after_send(void **state)
+{
+	struct od_job	 j;
+	char		*out, buf[512];
+	json_t		*s, *recent;
+
+	(void)state;
+	snprintf(buf, sizeof(buf), "{\"policy\":\"pe-consumer\",\"cycle\":\"2026-03-09\","
+	    "\"next\":0,\"status\":\"active\",\"amount_minor\":123450,\"paid_minor\":0,"
+	    "\"digits\":2,\"tries\":1,\"fb\":1,\"seq\":2,\"optout\":{},\"hold\":{},"
+	    "\"recent\":[[%lld,\"email\"],[%lld,\"whatsapp\"]],\"phones\":[\"+51987000111\"]}",
+	    NOW - 9 * DAY_MS, NOW - DAY_MS);
+	job_with_state(&j, buf);
+	j.next_step = 1;
+	j.ci = 0;
+	j.tries = 0;
+	j.seq = 3;
+	j.contact = "sms";
+	j.optout = "whatsapp";
+	out = od_record_state(&j, NOW);
+	assert_non_null(out);
+	s = json_loads(out, 0, NULL);
+	assert_non_null(s);
+	assert_int_equal(json_integer_value(json_object_get(s, "next")), 1);
+	assert_int_equal(json_integer_value(json_object_get(s, "fb")), 0);
+	assert_int_equal(json_integer_value(json_object_get(s, "tries")), 0);
+	assert_int_equal(json_integer_value(json_object_get(s, "seq")), 3);
+	assert_true(json_is_true(json_object_get(json_object_get(s, "optout"), "whatsapp")));
+	assert_string_equal(json_string_value(json_object_get(s, "cycle")), "2026-03-09");
+	assert_int_equal(json_integer_value(json_object_get(s, "amount_minor")), 123450);
+	/* the email of 9 days ago is past the caps' 8 days: dropped */
+	recent = json_object_get(s, "recent");
+	assert_int_equal(json_array_size(recent), 2);
+	assert_int_equal(json_integer_value(json_array_get(json_array_get(recent, 0), 0)),
+	    NOW - DAY_MS);
+	assert_string_equal(json_string_value(json_array_get(json_array_get(recent, 0), 1)),
+	    "whatsapp");
+	assert_int_equal(json_integer_value(json_array_get(json_array_get(recent, 1), 0)), NOW);
+	assert_string_equal(json_string_value(json_array_get(json_array_get(recent, 1), 1)), "sms");
+	json_decref(s);
+	free(out);
+	od_job_clear(&j);
+}
+
+/* Nothing reached the debtor (a retry later): next unchanged, no contact. */
+static void
+test_state_retry(void **state)
+{
+	struct od_job	 j;
+	char		*out;
+	json_t		*s;
+
+	(void)state;
+	job_with_state(&j, "{\"status\":\"active\",\"next\":2,\"tries\":0,\"fb\":0,\"seq\":4,"
+	    "\"recent\":{},\"optout\":{\"email\":true}}");
+	j.tries = 1;
+	j.seq = 5;
+	out = od_record_state(&j, NOW);
+	assert_non_null(out);
+	s = json_loads(out, 0, NULL);
+	assert_int_equal(json_integer_value(json_object_get(s, "next")), 2);
+	assert_int_equal(json_integer_value(json_object_get(s, "tries")), 1);
+	assert_int_equal(json_integer_value(json_object_get(s, "seq")), 5);
+	assert_int_equal(json_array_size(json_object_get(s, "recent")), 0);
+	assert_true(json_is_true(json_object_get(json_object_get(s, "optout"), "email")));
+	json_decref(s);
+	free(out);
+	od_job_clear(&j);
+}
+
+/* Paid, or a re-plan pending: the script merges itself. */
+static void
+test_state_left_to_the_script(void **state)
+{
+	struct od_job	j;
+
+	(void)state;
+	job_with_state(&j, "{\"status\":\"paid\",\"next\":1}");
+	assert_null(od_record_state(&j, NOW));
+	od_job_clear(&j);
+	job_with_state(&j, "{\"status\":\"active\",\"next\":1,\"replan\":true}");
+	assert_null(od_record_state(&j, NOW));
+	od_job_clear(&j);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fields_in_order),
+		cmocka_unit_test(test_fields_suppressed),
+		cmocka_unit_test(test_state_after_send),
+		cmocka_unit_test(test_state_retry),
+		cmocka_unit_test(test_state_left_to_the_script),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
