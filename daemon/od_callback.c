@@ -15,21 +15,8 @@
 
 #include "od_account.h"
 #include "od_buf.h"
+#include "od_form.h"
 #include "od_time.h"
-
-#define CB_NAME_MAX	256
-
-struct cb_param {
-	const char	*name;
-	const char	*value;
-	int		 from_body;
-};
-
-struct cb_params {
-	char		*mem;		/* decoded copies of query and body */
-	int		 n;
-	struct cb_param	 p[OD_CB_MAX_PARAMS];
-};
 
 /* Response bodies: fixed strings only, so nothing a caller sent is ever reflected. */
 static int
@@ -65,38 +52,6 @@ cb_reset(struct od_cb_result *res)
 }
 
 static int
-cb_utf8_valid(const unsigned char *s)
-{
-	size_t		n, i;
-	unsigned	cp;
-
-	while (*s != '\0') {
-		if (*s < 0x80) {
-			s++;
-			continue;
-		}
-		if ((*s & 0xe0) == 0xc0) {
-			n = 1; cp = *s & 0x1f;
-		} else if ((*s & 0xf0) == 0xe0) {
-			n = 2; cp = *s & 0x0f;
-		} else if ((*s & 0xf8) == 0xf0) {
-			n = 3; cp = *s & 0x07;
-		} else
-			return 0;
-		for (i = 1; i <= n; i++) {
-			if ((s[i] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i] & 0x3f);
-		}
-		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		s += n + 1;
-	}
-	return 1;
-}
-
-static int
 cb_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
@@ -108,114 +63,28 @@ cb_hexval(int c)
 	return -1;
 }
 
-/* Decodes src[0..len) in place into dst (form encoding); -1 on a bad escape or a NUL. */
-static int
-cb_unescape(char *dst, const char *src, size_t len)
-{
-	size_t	i;
-	int	h, l;
-
-	for (i = 0; i < len; i++) {
-		if (src[i] == '+')
-			*dst++ = ' ';
-		else if (src[i] == '%') {
-			if (i + 2 >= len || (h = cb_hexval(src[i + 1])) < 0 ||
-			    (l = cb_hexval(src[i + 2])) < 0 || (h == 0 && l == 0))
-				return -1;
-			*dst++ = (char)(h << 4 | l);
-			i += 2;
-		} else if (src[i] == '\0')
-			return -1;
-		else
-			*dst++ = src[i];
-	}
-	*dst = '\0';
-	return 0;
-}
-
-/* Splits one form-encoded string into ps; the text is copied to *wp. */
+/* The query, and the body when it is a form, decoded into f.  NULL, or why not. */
 static const char *
-cb_parse_form(struct cb_params *ps, const char *s, size_t len, char **wp, int from_body)
+cb_params_parse(struct od_form *f, const struct od_cb_request *req, int body_is_form)
 {
-	const char	*end = s + len, *amp, *eq;
-	char		*w = *wp;
+	const char *why;
 
-	while (s < end) {
-		if ((amp = memchr(s, '&', (size_t)(end - s))) == NULL)
-			amp = end;
-		if (amp == s) {
-			s++;
-			continue;
-		}
-		if ((eq = memchr(s, '=', (size_t)(amp - s))) == NULL)
-			eq = amp;
-		if (ps->n >= OD_CB_MAX_PARAMS)
-			return "too many parameters";
-		if (eq == s || eq - s > CB_NAME_MAX)
-			return "bad parameter name";
-		ps->p[ps->n].name = w;
-		if (cb_unescape(w, s, (size_t)(eq - s)) == -1)
-			return "bad escape";
-		w += strlen(w) + 1;
-		ps->p[ps->n].value = w;
-		if (cb_unescape(w, eq < amp ? eq + 1 : amp, eq < amp ? (size_t)(amp - eq - 1) : 0) == -1)
-			return "bad escape";
-		if (strlen(w) > OD_CB_MAX_VALUE)
-			return "value too long";
-		if (!cb_utf8_valid((const unsigned char *)ps->p[ps->n].name) ||
-		    !cb_utf8_valid((const unsigned char *)w))
-			return "invalid UTF-8";
-		w += strlen(w) + 1;
-		ps->p[ps->n].from_body = from_body;
-		ps->n++;
-		s = amp < end ? amp + 1 : end;
-	}
-	*wp = w;
-	return NULL;
-}
-
-/* The query, and the body when it is a form.  NULL, or why not (a fixed string). */
-static const char *
-cb_params_parse(struct cb_params *ps, const struct od_cb_request *req, int body_is_form)
-{
-	size_t		 qlen = req->query ? strlen(req->query) : 0;
-	size_t		 blen = body_is_form && req->body ? req->body_len : 0;
-	char		*w;
-	const char	*why;
-
-	ps->n = 0;
-	if ((ps->mem = malloc(qlen + blen + 2)) == NULL)
-		return "out of memory";
-	w = ps->mem;
-	if ((why = cb_parse_form(ps, req->query ? req->query : "", qlen, &w, 0)) != NULL)
+	if (req->query != NULL &&
+	    (why = od_form_parse(f, req->query, strlen(req->query), 0)) != NULL)
 		return why;
-	return cb_parse_form(ps, req->body ? req->body : "", blen, &w, 1);
-}
-
-/* A parameter's value: 1 found, 0 not, -1 given twice (never allowed for the ones we read). */
-static int
-cb_get(const struct cb_params *ps, const char *name, const char **v)
-{
-	int i, found = 0;
-
-	*v = NULL;
-	for (i = 0; i < ps->n; i++)
-		if (strcmp(ps->p[i].name, name) == 0) {
-			if (found++)
-				return -1;
-			*v = ps->p[i].value;
-		}
-	return found;
+	if (body_is_form && req->body != NULL)
+		return od_form_parse(f, req->body, req->body_len, 1);
+	return NULL;
 }
 
 /* Every name given at most once: 0, or -1. */
 static int
-cb_unique(const struct cb_params *ps, const char *const *names)
+cb_unique(const struct od_form *ps, const char *const *names)
 {
 	const char *v;
 
 	for (; *names != NULL; names++)
-		if (cb_get(ps, *names, &v) == -1)
+		if (od_form_get(ps, *names, &v) == -1)
 			return -1;
 	return 0;
 }
@@ -344,9 +213,9 @@ cb_state_twilio(const char *s)
 static int
 cb_cmp_param(const void *a, const void *b)
 {
-	const struct cb_param	*x = *(const struct cb_param *const *)a;
-	const struct cb_param	*y = *(const struct cb_param *const *)b;
-	int			 c = strcmp(x->name, y->name);
+	const struct od_form_param	*x = *(const struct od_form_param *const *)a;
+	const struct od_form_param	*y = *(const struct od_form_param *const *)b;
+	int				 c = strcmp(x->name, y->name);
 
 	return c != 0 ? c : strcmp(x->value, y->value);
 }
@@ -356,18 +225,18 @@ cb_cmp_param(const void *a, const void *b)
  * parameter sorted by name, each name then value)).  1 good, 0 not.
  */
 static int
-cb_twilio_signed(const struct od_cb_request *req, const struct cb_params *ps, const char *token)
+cb_twilio_signed(const struct od_cb_request *req, const struct od_form *ps, const char *token)
 {
-	const struct cb_param	*sorted[OD_CB_MAX_PARAMS];
-	struct od_buf		 b;
-	unsigned char		 mac[20];
-	char			 want[32];
-	int			 i, n = 0, ok;
+	const struct od_form_param	*sorted[OD_CB_MAX_PARAMS];
+	struct od_buf			 b;
+	unsigned char			 mac[20];
+	char				 want[32];
+	int				 i, n = 0, ok;
 
 	if (token == NULL || *token == '\0' || req->signature == NULL || req->url == NULL)
 		return 0;
 	for (i = 0; i < ps->n; i++)
-		if (ps->p[i].from_body)
+		if (ps->p[i].part == 1)
 			sorted[n++] = &ps->p[i];
 	qsort(sorted, (size_t)n, sizeof(sorted[0]), cb_cmp_param);
 	od_buf_init(&b);
@@ -389,7 +258,7 @@ cb_twilio_signed(const struct od_cb_request *req, const struct cb_params *ps, co
 
 /* Parses a Twilio form POST and checks its signature.  -1 with res answered. */
 static int
-cb_twilio_begin(const struct od_cb_request *req, const char *auth_token, struct cb_params *ps,
+cb_twilio_begin(const struct od_cb_request *req, const char *auth_token, struct od_form *ps,
     struct od_cb_result *res, const char *const *critical)
 {
 	const char *why;
@@ -413,19 +282,19 @@ od_cb_twilio_status(const struct od_cb_request *req, const char *auth_token,
 {
 	static const char *const critical[] = { "account", "attempt", "MessageSid",
 		"MessageStatus", "ErrorCode", NULL };
-	struct cb_params	 ps;
+	struct od_form		 ps;
 	struct od_receipt	*r;
 	const char		*account, *attempt, *sid, *status, *code, *state;
 	int			 rc;
 
-	ps.mem = NULL;
+	od_form_init(&ps, OD_CB_MAX_PARAMS, OD_CB_MAX_VALUE);
 	if ((rc = cb_twilio_begin(req, auth_token, &ps, res, critical)) == -1)
 		goto out;
-	cb_get(&ps, "account", &account);
-	cb_get(&ps, "attempt", &attempt);
-	cb_get(&ps, "MessageSid", &sid);
-	cb_get(&ps, "MessageStatus", &status);
-	cb_get(&ps, "ErrorCode", &code);
+	od_form_get(&ps, "account", &account);
+	od_form_get(&ps, "attempt", &attempt);
+	od_form_get(&ps, "MessageSid", &sid);
+	od_form_get(&ps, "MessageStatus", &status);
+	od_form_get(&ps, "ErrorCode", &code);
 	if (account == NULL || attempt == NULL || !cb_attempt_ok(account, attempt)) {
 		rc = cb_answer(res, 400, "no account and attempt of ours");
 		goto out;
@@ -450,7 +319,7 @@ od_cb_twilio_status(const struct od_cb_request *req, const char *auth_token,
 	r->at_ms = od_now_ms();
 	rc = cb_answer(res, 200, NULL);
 out:
-	free(ps.mem);
+	od_form_clear(&ps);
 	return rc;
 }
 
@@ -481,16 +350,16 @@ od_cb_twilio_inbound(const struct od_cb_request *req, const char *auth_token,
     struct od_cb_result *res)
 {
 	static const char *const critical[] = { "From", "Body", "MessageSid", NULL };
-	struct cb_params	 ps;
+	struct od_form		 ps;
 	const char		*from, *body, *sid;
 	int			 rc;
 
-	ps.mem = NULL;
+	od_form_init(&ps, OD_CB_MAX_PARAMS, OD_CB_MAX_VALUE);
 	if ((rc = cb_twilio_begin(req, auth_token, &ps, res, critical)) == -1)
 		goto out;
-	cb_get(&ps, "From", &from);
-	cb_get(&ps, "Body", &body);
-	cb_get(&ps, "MessageSid", &sid);
+	od_form_get(&ps, "From", &from);
+	od_form_get(&ps, "Body", &body);
+	od_form_get(&ps, "MessageSid", &sid);
 	if (from == NULL || !od_phone_valid(from) || body == NULL ||
 	    (sid != NULL && !cb_id_ok(sid, sizeof(res->replies[0].provider_id)))) {
 		rc = cb_answer(res, 400, "bad From, Body or MessageSid");
@@ -500,7 +369,7 @@ od_cb_twilio_inbound(const struct od_cb_request *req, const char *auth_token,
 	rc = cb_answer(res, 200, NULL);
 	cb_answer_twiml(res);
 out:
-	free(ps.mem);
+	od_form_clear(&ps);
 	return rc;
 }
 
@@ -526,13 +395,13 @@ od_cb_kannel_dlr(const struct od_cb_request *req, const char *secret, struct od_
 {
 	static const char *const critical[] = { "account", "attempt", "token", "status", "smsc_id",
 		NULL };
-	struct cb_params	 ps;
+	struct od_form		 ps;
 	struct od_receipt	*r;
 	const char		*account, *attempt, *token, *status, *smsc_id, *why, *state;
 	char			 want[65], code[8];
 	int			 rc;
 
-	ps.mem = NULL;
+	od_form_init(&ps, OD_CB_MAX_PARAMS, OD_CB_MAX_VALUE);
 	if ((rc = cb_begin(req, res, 1, 1)) == -1)
 		goto out;
 	if ((why = cb_params_parse(&ps, req, cb_is_form(req))) != NULL) {
@@ -543,11 +412,11 @@ od_cb_kannel_dlr(const struct od_cb_request *req, const char *secret, struct od_
 		rc = cb_answer(res, 400, "a parameter given twice");
 		goto out;
 	}
-	cb_get(&ps, "account", &account);
-	cb_get(&ps, "attempt", &attempt);
-	cb_get(&ps, "token", &token);
-	cb_get(&ps, "status", &status);
-	cb_get(&ps, "smsc_id", &smsc_id);
+	od_form_get(&ps, "account", &account);
+	od_form_get(&ps, "attempt", &attempt);
+	od_form_get(&ps, "token", &token);
+	od_form_get(&ps, "status", &status);
+	od_form_get(&ps, "smsc_id", &smsc_id);
 	if (account == NULL || attempt == NULL || !cb_attempt_ok(account, attempt)) {
 		rc = cb_answer(res, 400, "no account and attempt of ours");
 		goto out;
@@ -575,7 +444,7 @@ od_cb_kannel_dlr(const struct od_cb_request *req, const char *secret, struct od_
 	r->at_ms = od_now_ms();
 	rc = cb_answer(res, 200, NULL);
 out:
-	free(ps.mem);
+	od_form_clear(&ps);
 	return rc;
 }
 
@@ -583,12 +452,12 @@ int
 od_cb_kannel_inbound(const struct od_cb_request *req, const char *token, struct od_cb_result *res)
 {
 	static const char *const critical[] = { "from", "text", "token", NULL };
-	struct cb_params	 ps;
+	struct od_form		 ps;
 	const char		*from, *text, *given, *why;
 	char			 e164[32];
 	int			 rc;
 
-	ps.mem = NULL;
+	od_form_init(&ps, OD_CB_MAX_PARAMS, OD_CB_MAX_VALUE);
 	if ((rc = cb_begin(req, res, 1, 1)) == -1)
 		goto out;
 	if ((why = cb_params_parse(&ps, req, cb_is_form(req))) != NULL) {
@@ -599,14 +468,14 @@ od_cb_kannel_inbound(const struct od_cb_request *req, const char *token, struct 
 		rc = cb_answer(res, 400, "a parameter given twice");
 		goto out;
 	}
-	cb_get(&ps, "token", &given);
+	od_form_get(&ps, "token", &given);
 	if (token == NULL || *token == '\0' || given == NULL ||
 	    !cb_equal(token, strlen(token), given, strlen(given))) {
 		rc = cb_answer(res, 403, "bad inbound token");
 		goto out;
 	}
-	cb_get(&ps, "from", &from);
-	cb_get(&ps, "text", &text);
+	od_form_get(&ps, "from", &from);
+	od_form_get(&ps, "text", &text);
 	/* Kannel passes the sender as the SMSC gives it: "+51...", "0051..." or "51...". */
 	if (from != NULL && strncmp(from, "00", 2) == 0)
 		from += 2;
@@ -624,7 +493,7 @@ od_cb_kannel_inbound(const struct od_cb_request *req, const char *token, struct 
 	cb_add_reply(res, "sms", e164, text, NULL, od_now_ms());
 	rc = cb_answer(res, 200, NULL);
 out:
-	free(ps.mem);
+	od_form_clear(&ps);
 	return rc;
 }
 
@@ -634,20 +503,20 @@ out:
 static int
 cb_wa_opaque(const char *s, struct od_receipt *r)
 {
-	struct cb_params	 ps;
-	struct od_cb_request	 fake;
-	const char		*q, *account, *attempt;
-	int			 ok = 0;
+	struct od_form	 f;
+	const char	*q, *account, *attempt;
+	int		 ok = 0;
 
-	memset(&fake, 0, sizeof(fake));
-	fake.query = (q = strchr(s, '?')) != NULL ? q + 1 : s;
-	if (cb_params_parse(&ps, &fake, 0) == NULL && cb_get(&ps, "account", &account) == 1 &&
-	    cb_get(&ps, "attempt", &attempt) == 1 && cb_attempt_ok(account, attempt)) {
+	od_form_init(&f, OD_CB_MAX_PARAMS, OD_CB_MAX_VALUE);
+	if ((q = strchr(s, '?')) != NULL)
+		s = q + 1;
+	if (od_form_parse(&f, s, strlen(s), 0) == NULL && od_form_get(&f, "account", &account) == 1 &&
+	    od_form_get(&f, "attempt", &attempt) == 1 && cb_attempt_ok(account, attempt)) {
 		cb_copy(r->account_id, sizeof(r->account_id), account);
 		cb_copy(r->attempt_id, sizeof(r->attempt_id), attempt);
 		ok = 1;
 	}
-	free(ps.mem);
+	od_form_clear(&f);
 	return ok;
 }
 
@@ -820,13 +689,13 @@ od_cb_whatsapp(const struct od_cb_request *req, const char *verify_token, const 
 {
 	static const char *const critical[] = { "hub.mode", "hub.verify_token", "hub.challenge",
 		NULL };
-	struct cb_params	 ps;
+	struct od_form		 ps;
 	const char		*mode, *given, *challenge, *why;
 	json_t			*root;
 	json_error_t		 jerr;
 	int			 rc;
 
-	ps.mem = NULL;
+	od_form_init(&ps, OD_CB_MAX_PARAMS, OD_CB_MAX_VALUE);
 	if ((rc = cb_begin(req, res, 1, 1)) == -1)
 		goto out;
 	if (strcmp(req->method, "GET") == 0) {
@@ -834,9 +703,9 @@ od_cb_whatsapp(const struct od_cb_request *req, const char *verify_token, const 
 			rc = cb_answer(res, 400, why ? why : "a parameter given twice");
 			goto out;
 		}
-		cb_get(&ps, "hub.mode", &mode);
-		cb_get(&ps, "hub.verify_token", &given);
-		cb_get(&ps, "hub.challenge", &challenge);
+		od_form_get(&ps, "hub.mode", &mode);
+		od_form_get(&ps, "hub.verify_token", &given);
+		od_form_get(&ps, "hub.challenge", &challenge);
 		if (verify_token == NULL || *verify_token == '\0' || given == NULL ||
 		    !cb_equal(verify_token, strlen(verify_token), given, strlen(given))) {
 			rc = cb_answer(res, 403, "bad hub.verify_token");
@@ -875,6 +744,6 @@ od_cb_whatsapp(const struct od_cb_request *req, const char *verify_token, const 
 	}
 	rc = cb_answer(res, 200, NULL);
 out:
-	free(ps.mem);
+	od_form_clear(&ps);
 	return rc;
 }

@@ -361,6 +361,9 @@ start(const char *tag)
 	setenv("OD_TEST_META_TOKEN", "EAAGm0PX4ZCpsBAtesttoken", 1);
 	setenv("OD_TEST_WA_VERIFY", WA_VERIFY, 1);
 	setenv("OD_TEST_WA_SECRET", WA_SECRET, 1);
+	setenv("OD_TEST_KANNEL_PASSWORD", "kannel-test-pw", 1);
+	setenv("OD_TEST_KANNEL_SECRET", "kannel-dlr-secret-5521", 1);
+	setenv("OD_TEST_KANNEL_INBOUND", "kannel-inbound-token-0917", 1);
 	assert_non_null(g_tw = od_httpd_start(0));
 	od_httpd_script(g_tw, &(struct od_httpd_reply){ OD_HTTPD_REPLY, 201,
 	    "Content-Type: application/json\r\n", g_created, 0 });
@@ -377,8 +380,16 @@ start(const char *tag)
 	    "    phone_number_id: \"106540352242922\"\n"
 	    "    access_token_env: OD_TEST_META_TOKEN\n"
 	    "    verify_token_env: OD_TEST_WA_VERIFY\n"
-	    "    app_secret_env: OD_TEST_WA_SECRET\n",
-	    od_httpd_port(g_tw), od_test_free_port());
+	    "    app_secret_env: OD_TEST_WA_SECRET\n"
+	    "  kan:\n"
+	    "    plugin: sms-kannel\n"
+	    "    base_url: \"http://127.0.0.1:%d\"\n"
+	    "    username: tester\n"
+	    "    password_env: OD_TEST_KANNEL_PASSWORD\n"
+	    "    from: FINANCIERA\n"
+	    "    callback_secret_env: OD_TEST_KANNEL_SECRET\n"
+	    "    inbound_token_env: OD_TEST_KANNEL_INBOUND\n",
+	    od_httpd_port(g_tw), od_test_free_port(), od_test_free_port());
 	assert_int_equal(od_test_env_start_with(&g_env, tag, NULL, NULL, NULL, gws,
 	    "  sms: twa\n  whatsapp: wab\n  email: outbox\n"), 0);
 	assert_true((g_port = od_test_free_port()) > 0);
@@ -779,6 +790,65 @@ test_unknown_and_no_echo(void **state)
 	resp_free(&res);
 }
 
+/*
+ * (5) The pre-authentication heap overflow of issue 10: parameters without
+ * '=' ("a&b", many of them) made the old decoder write past its buffer
+ * before any signature or token was checked.  Sent to every form handler
+ * through the real admin server (the ASan build of this test runs the
+ * daemon under ASan too): each is refused as it should be, nothing is
+ * recorded, and the daemon is still there and still serving.
+ */
+static void
+test_params_without_value(void **state)
+{
+	static const char	*form = "Content-Type: application/x-www-form-urlencoded\r\n";
+	struct resp		 res;
+	char			 many[1024], target[1200];
+	size_t			 o = 0;
+	int			 i;
+
+	(void)state;
+	start("itcbovf");
+	for (i = 0; i < 99; i++)	/* 99 short names without '=': under the 100 limit */
+		o += (size_t)snprintf(many + o, sizeof(many) - o, "%sa%d", i ? "&" : "", i);
+	/* Twilio status: query "a&b" and a body; unsigned, so 403 once parsed. */
+	assert_int_equal(http("POST", "/callbacks/twa/status?a&b", form, "x", &res), 0);
+	assert_int_equal(res.status, 403);
+	resp_free(&res);
+	snprintf(target, sizeof(target), "/callbacks/twa/status?%s", many);
+	assert_int_equal(http("POST", target, form, many, &res), 0);
+	assert_int_equal(res.status, 400);	/* 198 parameters: too many */
+	resp_free(&res);
+	assert_int_equal(http("POST", "/callbacks/twa/inbound?a&b", form, "a&b", &res), 0);
+	assert_int_equal(res.status, 403);
+	resp_free(&res);
+	/* WhatsApp's GET handshake: no verify token among them, 403. */
+	assert_int_equal(http("GET", "/callbacks/wab/webhook?a&b", NULL, NULL, &res), 0);
+	assert_int_equal(res.status, 403);
+	resp_free(&res);
+	snprintf(target, sizeof(target), "/callbacks/wab/webhook?%s", many);
+	assert_int_equal(http("GET", target, NULL, NULL, &res), 0);
+	assert_int_equal(res.status, 403);
+	resp_free(&res);
+	/* Kannel DLR and inbound, form bodies "a&b": no account of ours / no token. */
+	assert_int_equal(http("POST", "/callbacks/kan/dlr", form, "a&b", &res), 0);
+	assert_int_equal(res.status, 400);
+	resp_free(&res);
+	assert_int_equal(http("POST", "/callbacks/kan/dlr?a&b", form, many, &res), 0);
+	assert_int_equal(res.status, 400);
+	resp_free(&res);
+	assert_int_equal(http("POST", "/callbacks/kan/inbound", form, many, &res), 0);
+	assert_int_equal(res.status, 403);
+	resp_free(&res);
+	/* Nothing recorded, and the same daemon still answers. */
+	assert_int_equal(od_test_int(&g_env, "EXISTS outreach:attempts"), 0);
+	assert_int_equal(od_test_int(&g_env, "EXISTS outreach:replies"), 0);
+	assert_int_equal(kill(g_pid, 0), 0);
+	assert_int_equal(http("GET", "/healthz", NULL, NULL, &res), 0);
+	assert_int_equal(res.status, 200);
+	resp_free(&res);
+}
+
 static int
 group_setup(void **state)
 {
@@ -806,6 +876,7 @@ main(void)
 		cmocka_unit_test_teardown(test_inbound_reply_opts_out, teardown),
 		cmocka_unit_test_teardown(test_whatsapp_handshake, teardown),
 		cmocka_unit_test_teardown(test_unknown_and_no_echo, teardown),
+		cmocka_unit_test_teardown(test_params_without_value, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
