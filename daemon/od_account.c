@@ -231,24 +231,24 @@ account_date_problem(const char *s)
 	return s[10] == '\0' ? "not a calendar date (no such day)" : "not a date YYYY-MM-DD";
 }
 
-/* A field name fit to quote in a one-line reason: controls become '?', 40 bytes at most. */
-static const char *
-quote_name(const char *s, char *buf, size_t len)
+/*
+ * A name from the input may be quoted in a one-line reason (which is
+ * logged and stored) only when it looks like an identifier,
+ * [a-z_][a-z0-9_]{0,40}: a key that is anything else (a debtor's name, a
+ * phone number used as a key) is not repeated.
+ */
+static int
+name_quotable(const char *s)
 {
-	size_t i = 0;
+	size_t i;
 
-	for (; *s != '\0' && i + 4 < len && i < 40; s++)
-		buf[i++] = (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s;
-	if (*s != '\0') {
-		while (i > 0 && ((unsigned char)buf[i - 1] & 0xc0) == 0x80)
-			i--;		/* never cut a UTF-8 sequence */
-		if (i > 0 && (unsigned char)buf[i - 1] >= 0xc0)
-			i--;
-		memcpy(buf + i, "...", 3);
-		i += 3;
-	}
-	buf[i] = '\0';
-	return buf;
+	if (!((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
+		return 0;
+	for (i = 1; s[i] != '\0'; i++)
+		if (i > 40 || !((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '_'))
+			return 0;
+	return 1;
 }
 
 /* The first key of obj not in allowed (NULL-terminated), or NULL. */
@@ -274,9 +274,9 @@ unknown_key(const json_t *obj, const char *const *allowed)
 static int
 fail_unknown(char *reason, size_t rlen, const char *where, const char *key)
 {
-	char q[64];
-
-	return fail(reason, rlen, "%s: unknown field '%s'", where, quote_name(key, q, sizeof(q)));
+	if (!name_quotable(key))
+		return fail(reason, rlen, "%s: an unknown field", where);
+	return fail(reason, rlen, "%s: unknown field '%s'", where, key);
 }
 
 /* An optional member: NULL when absent or null. */
@@ -733,12 +733,10 @@ event_check(const json_t *doc, struct od_event *ev, char *reason, size_t rlen)
 	for (i = 0; i < sizeof(event_types) / sizeof(event_types[0]); i++)
 		if (strcmp(event_types[i].name, ev->type_name) == 0)
 			break;
-	if (i == sizeof(event_types) / sizeof(event_types[0])) {
-		char q[64];
-
-		return fail(reason, rlen, "type: unknown event type '%s'",
-		    quote_name(ev->type_name, q, sizeof(q)));
-	}
+	if (i == sizeof(event_types) / sizeof(event_types[0]))
+		return name_quotable(ev->type_name) ?
+		    fail(reason, rlen, "type: unknown event type '%s'", ev->type_name) :
+		    fail(reason, rlen, "type: an unknown event type");
 	ev->type = event_types[i].type;
 	field = event_types[i].field;
 	json_object_foreach((json_t *)doc, key, v) {
@@ -751,12 +749,9 @@ event_check(const json_t *doc, struct od_event *ev, char *reason, size_t rlen)
 		if (*c != NULL || (field != NULL && strcmp(field, key) == 0) ||
 		    (ev->type == OD_EV_PAYMENT && strcmp(key, "full") == 0))
 			continue;
-		{
-			char q[64];
-
-			return fail(reason, rlen, "body: unknown field '%s' for a %s event",
-			    quote_name(key, q, sizeof(q)), ev->type_name);
-		}
+		return name_quotable(key) ?
+		    fail(reason, rlen, "body: unknown field '%s' for a %s event", key, ev->type_name) :
+		    fail(reason, rlen, "body: an unknown field for a %s event", ev->type_name);
 	}
 	ev->channel = -1;
 	switch (ev->type) {

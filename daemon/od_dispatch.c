@@ -486,7 +486,7 @@ dispatch_complete_cb(redisReply *r, void *arg)
 			    a->job.action_id, r && r->type == REDIS_REPLY_ERROR ? r->str :
 			    "connection lost");
 		else if (i < r->elements && r->element[i]->type == REDIS_REPLY_STRING &&
-		    strcmp(r->element[i]->str, "lost") == 0)
+		    od_reply_is(r->element[i], "lost"))
 			od_log_warn("dispatch", "action %s: the lease had expired; recorded anyway",
 			    a->job.action_id);
 		d->inflight--;
@@ -648,6 +648,56 @@ od_dispatch_init(struct od_daemon *d)
 	d->flush_ev = event_new(d->base, -1, 0, dispatch_flush_cb, d);
 }
 
+/* A reply string with a NUL inside: no account id, account or state may hold one. */
+static int
+dispatch_has_nul(const redisReply *e)
+{
+	return e->type == REDIS_REPLY_STRING && e->str != NULL && memchr(e->str, '\0', e->len);
+}
+
+/*
+ * A claimed account whose id, document or state holds a NUL byte (written
+ * to Redis by something else than outreachd): read as C strings they would
+ * name another account or be cut short, so it is not dispatched at all.
+ * It lands in rejected with the id's bytes, its state (when the id is
+ * usable) says failed/state_corrupt, and its lease is dropped: it is never
+ * claimed again.  Every command is binary safe.
+ */
+static void
+dispatch_quarantine(struct od_daemon *d, const redisReply *id)
+{
+	static const char	 reason[] = "claim: the stored account id, account or state holds "
+	    "a NUL byte; not dispatched (state_corrupt)";
+	static const char	 failed[] = "{\"status\":\"failed\",\"reason\":\"state_corrupt\","
+	    "\"detail\":\"the stored account id, account or state holds a NUL byte\"}";
+	const struct od_keys	*k = od_queue_keys(d->q);
+	const char		*argv[11];
+	size_t			 lens[11];
+
+	argv[0] = "XADD"; argv[1] = k->rejected; argv[2] = "*"; argv[3] = "reason";
+	argv[4] = reason; argv[5] = "kind"; argv[6] = "claim"; argv[7] = "body"; argv[8] = id->str;
+	argv[9] = "entry"; argv[10] = "";
+	for (int i = 0; i < 11; i++)
+		lens[i] = i == 8 ? id->len : strlen(argv[i]);
+	od_queue_command(d->q, NULL, NULL, 11, argv, lens);
+	if (memchr(id->str, '\0', id->len) == NULL) {
+		argv[0] = "HSET"; argv[1] = k->state; argv[2] = id->str; argv[3] = failed;
+		for (int i = 0; i < 4; i++)
+			lens[i] = strlen(argv[i]);
+		od_queue_command(d->q, NULL, NULL, 4, argv, lens);
+	}
+	argv[0] = "ZREM"; argv[1] = k->inflight; argv[2] = id->str;
+	lens[0] = 4; lens[1] = strlen(k->inflight); lens[2] = id->len;
+	od_queue_command(d->q, NULL, NULL, 3, argv, lens);
+	argv[0] = "HDEL"; argv[1] = k->lease;
+	lens[0] = 4; lens[1] = strlen(k->lease);
+	od_queue_command(d->q, NULL, NULL, 3, argv, lens);
+	d->stats.rejected++;
+	od_metric_inc(d->m.rejected, NULL, 1);
+	od_log_err("dispatch", "a claimed account's id, account or state holds a NUL byte: "
+	    "not dispatched, see rejected");
+}
+
 static void
 dispatch_claim_cb(redisReply *r, void *arg)
 {
@@ -676,6 +726,12 @@ dispatch_claim_cb(redisReply *r, void *arg)
 	if (ids->type == REDIS_REPLY_ARRAY)
 		n = ids->elements;
 	for (i = 0; i < n; i++) {
+		if (ids->element[i]->type != REDIS_REPLY_STRING || dispatch_has_nul(ids->element[i]) ||
+		    dispatch_has_nul(accts->element[i]) || dispatch_has_nul(states->element[i])) {
+			if (ids->element[i]->type == REDIS_REPLY_STRING)
+				dispatch_quarantine(d, ids->element[i]);
+			continue;
+		}
 		if ((a = calloc(1, sizeof(*a))) == NULL)
 			break;
 		a->d = d;

@@ -47,7 +47,7 @@ hooks_script_cb(redisReply *r, void *arg)
 		od_log_err("callback", "gateway %s: a %s not applied: %s", it->gw, it->what,
 		    r ? r->str : "Redis unavailable");
 		hooks_count(it->d, it->gw, "not_applied");
-	} else if (r->type == REDIS_REPLY_STRING && strcmp(r->str, "unknown_attempt") == 0) {
+	} else if (od_reply_is(r, "unknown_attempt")) {
 		od_log_warn("callback", "gateway %s: a %s for an attempt the account's history "
 		    "does not know: ignored", it->gw, it->what);
 		hooks_count(it->d, it->gw, "unknown_attempt");

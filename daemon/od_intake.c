@@ -141,8 +141,8 @@ intake_script_cb(redisReply *r, void *arg)
 }
 
 static void
-intake_reject(struct od_daemon *d, const char *entry, const char *kind, const char *body,
-    size_t bodylen, const char *reason)
+intake_reject(struct od_daemon *d, const char *entry, const char *kind, size_t kindlen,
+    const char *body, size_t bodylen, const char *reason)
 {
 	const struct od_keys	*k = od_queue_keys(d->q);
 	const char		*argv[11];
@@ -155,7 +155,7 @@ intake_reject(struct od_daemon *d, const char *entry, const char *kind, const ch
 	argv[n] = "reason"; lens[n] = 6; n++;
 	argv[n] = reason; lens[n] = strlen(reason); n++;
 	argv[n] = "kind"; lens[n] = 4; n++;
-	argv[n] = kind ? kind : ""; lens[n] = strlen(argv[n]); n++;
+	argv[n] = kind ? kind : ""; lens[n] = kind ? kindlen : 0; n++;	/* as given, NULs too */
 	argv[n] = "body"; lens[n] = 4; n++;
 	argv[n] = body ? body : ""; lens[n] = body ? bodylen : 0; n++;
 	argv[n] = "entry"; lens[n] = 5; n++;
@@ -181,9 +181,9 @@ intake_event_cb(redisReply *r, void *arg)
 	char			 reason[256];
 
 	if (r != NULL && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS) &&
-	    strcmp(r->str, "unknown_account") == 0) {
+	    od_reply_is(r, "unknown_account")) {
 		snprintf(reason, sizeof(reason), "account_id: no such account (enqueue the account first)");
-		intake_reject(ev->d, ev->entry, "event", ev->body, ev->bodylen, reason);
+		intake_reject(ev->d, ev->entry, "event", 5, ev->body, ev->bodylen, reason);
 	} else if (r == NULL || r->type == REDIS_REPLY_ERROR) {
 		od_log_err("intake", "event %s failed: %s", ev->entry, r ? r->str : "connection lost");
 	} else {
@@ -208,7 +208,7 @@ intake_event(struct intake_batch *b, const char *entry, const char *body, size_t
 	const char		*keys[3], *args[8];
 
 	if (od_event_parse(body, len, d->set->cfg.max_body, &e, reason, sizeof(reason)) == -1) {
-		intake_reject(d, entry, "event", body, len, reason);
+		intake_reject(d, entry, "event", 5, body, len, reason);
 		return;
 	}
 	/* Entries apply in stream order: the accounts read before this event are stored first. */
@@ -260,13 +260,13 @@ intake_account(struct intake_batch *b, const char *entry, const char *body, size
 	int			 i;
 
 	if (od_account_parse(body, len, d->set->cfg.max_body, &a, reason, sizeof(reason)) == -1) {
-		intake_reject(d, entry, "account", body, len, reason);
+		intake_reject(d, entry, "account", 7, body, len, reason);
 		return;
 	}
 	if (a.policy != NULL) {
 		if ((p = od_policy_find(&d->set->policies, a.policy)) == NULL) {
 			snprintf(reason, sizeof(reason), "policy: no policy named '%s' is loaded", a.policy);
-			intake_reject(d, entry, "account", body, len, reason);
+			intake_reject(d, entry, "account", 7, body, len, reason);
 			od_account_clear(&a);
 			return;
 		}
@@ -274,7 +274,7 @@ intake_account(struct intake_batch *b, const char *entry, const char *body, size
 		snprintf(reason, sizeof(reason), "policy: no policy's segment takes this account "
 		    "(country %s, %s %s, due %s); name one in 'policy'", a.country, a.currency,
 		    a.amount, a.due_date);
-		intake_reject(d, entry, "account", body, len, reason);
+		intake_reject(d, entry, "account", 7, body, len, reason);
 		od_account_clear(&a);
 		return;
 	}
@@ -334,8 +334,7 @@ reply_field(const redisReply *fields, const char *name)
 	if (fields == NULL || fields->type != REDIS_REPLY_ARRAY)
 		return NULL;
 	for (i = 0; i + 1 < fields->elements; i += 2)
-		if (fields->element[i]->type == REDIS_REPLY_STRING &&
-		    strcmp(fields->element[i]->str, name) == 0 &&
+		if (od_reply_is(fields->element[i], name) &&
 		    fields->element[i + 1]->type == REDIS_REPLY_STRING)
 			return fields->element[i + 1];
 	return NULL;
@@ -376,15 +375,18 @@ intake_process(struct od_daemon *d, const redisReply *entries)
 		kind = reply_field(e->element[1], "kind");
 		body = reply_field(e->element[1], "body");
 		if (kind == NULL || body == NULL) {
-			intake_reject(d, e->element[0]->str, kind ? kind->str : "",
-			    body ? body->str : "", body ? body->len : 0,
+			intake_reject(d, e->element[0]->str, kind ? kind->str : NULL,
+			    kind ? (size_t)kind->len : 0, body ? body->str : NULL,
+			    body ? (size_t)body->len : 0,
 			    "entry: fields 'kind' (account or event) and 'body' are required");
-		} else if (strcmp(kind->str, "account") == 0)
+		} else if (od_reply_is(kind, "account"))
 			intake_account(b, e->element[0]->str, body->str, body->len, now);
-		else if (strcmp(kind->str, "event") == 0)
+		else if (od_reply_is(kind, "event"))
 			intake_event(b, e->element[0]->str, body->str, body->len);
-		else
-			intake_reject(d, e->element[0]->str, kind->str, body->str, body->len,
+		else	/* "account\0x" too: compared with its length */
+			intake_reject(d, e->element[0]->str, kind ? kind->str : NULL,
+			    kind ? (size_t)kind->len : 0, body ? body->str : NULL,
+			    body ? (size_t)body->len : 0,
 			    "kind: must be 'account' or 'event'");
 	}
 	intake_flush_accounts(b);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "od_form.h"
 #include "od_log.h"
 #include "od_plan.h"
 #include "od_sms.h"
@@ -50,6 +51,101 @@ state_int(const struct od_job *j, const char *key)
 	json_t	*v = json_object_get(j->state, key);
 
 	return json_is_number(v) ? (long long)json_number_value(v) : 0;
+}
+
+/*
+ * The stored state is read back from Redis: untrusted.  Every field the
+ * job reads is checked here, once, before anything is cast or indexed:
+ * numbers are finite whole numbers in range (a cast of 1.76e19 to an
+ * integer is undefined), "fb" a channel index, the containers of the
+ * right kind.  NULL when fine, else which field is wrong (a fixed string).
+ */
+#define STATE_MAX_WHOLE	9007199254740992.0	/* 2^53: exact in a double, and in Lua */
+
+static int
+state_whole(const json_t *v, double lo, double hi)
+{
+	double	d;
+
+	if (v == NULL)
+		return 1;	/* absent: 0 */
+	if (!json_is_number(v))
+		return 0;
+	d = json_number_value(v);
+	return d >= lo && d <= hi && (double)(int64_t)d == d;	/* NaN fails the first */
+}
+
+static const char *
+state_check(const json_t *st)
+{
+	static const char *const strings[] = { "status", "policy", "cycle", NULL };
+	const json_t	*v, *c;
+	size_t		 i;
+
+	for (i = 0; strings[i] != NULL; i++)
+		if ((v = json_object_get(st, strings[i])) != NULL && !json_is_string(v))
+			return strings[i];
+	if (!state_whole(json_object_get(st, "seq"), 0, 1e9))
+		return "seq";
+	if (!state_whole(json_object_get(st, "next"), 0, 1e6))
+		return "next";
+	if (!state_whole(json_object_get(st, "fb"), 0, OD_CH_MAX))
+		return "fb";
+	if (!state_whole(json_object_get(st, "tries"), 0, 1e6))
+		return "tries";
+	if (!state_whole(json_object_get(st, "paid_minor"), 0, STATE_MAX_WHOLE))
+		return "paid_minor";
+	if ((v = json_object_get(st, "optout")) != NULL && !json_is_object(v))
+		return "optout";
+	if ((v = json_object_get(st, "hold")) != NULL && (!json_is_object(v) ||
+	    ((c = json_object_get(v, "promise_until")) != NULL && !json_is_string(c))))
+		return "hold";
+	/* cjson writes an empty Lua table as {}: an empty "recent" may be either */
+	if ((v = json_object_get(st, "recent")) != NULL &&
+	    !(json_is_object(v) && json_object_size(v) == 0)) {
+		if (!json_is_array(v))
+			return "recent";
+		json_array_foreach(v, i, c)
+			if (!json_is_array(c) || json_array_size(c) < 2 ||
+			    !state_whole(json_array_get(c, 0), 0, STATE_MAX_WHOLE) ||
+			    json_array_get(c, 0) == NULL || !json_is_string(json_array_get(c, 1)))
+				return "recent";
+	}
+	return NULL;
+}
+
+/*
+ * A state that cannot be trusted: the account is failed, once, with the
+ * reason state_corrupt, and never claimed again (nothing is scheduled and
+ * its status is no longer active).  What was stored is kept, as a string,
+ * for whoever repairs it (cut at 4 KiB).
+ */
+static enum od_job_next
+job_corrupt(struct od_job *j, const char *field, const char *raw, size_t len)
+{
+	char	detail[128];
+
+	snprintf(detail, sizeof(detail), field ? "the stored state's '%s' is invalid" :
+	    "the stored state is not a JSON object%s", field ? field : "");
+	json_decref(j->state);
+	j->state = json_pack("{s:s, s:s, s:s}", "status", "failed", "reason", "state_corrupt",
+	    "detail", detail);
+	if (j->state == NULL)
+		j->state = json_object();
+	if (len > 4096)
+		for (len = 4096; len > 0 && ((unsigned char)raw[len] & 0xc0) == 0x80; len--)
+			;
+	if (od_utf8_valid(raw, len) && memchr(raw, '\0', len) == NULL)
+		json_object_set_new(j->state, "corrupt", json_stringn(raw, len));
+	j->corrupt = 1;
+	j->seq = 0;
+	j->next_step = -1;
+	j->next_due = -1;
+	json_object_set_new(od_job_record(j, -1, "failed", "state_corrupt"), "detail",
+	    json_string(detail));
+	od_log_err("dispatch", "account %s: %s; the account is failed (state_corrupt), not "
+	    "retried", j->id, detail);
+	return OD_JOB_FINISH;
 }
 
 /* A new attempt record, added to the action's list. */
@@ -382,7 +478,7 @@ od_job_start(struct od_job *j, const struct od_confset *set, const char *id,
 	struct od_local		 lt;
 	json_error_t		 jerr;
 	char			 reason[512];
-	const char		*status, *pname, *until, *tzname;
+	const char		*status, *pname, *until, *tzname, *why;
 	int64_t			 due;
 	size_t			 skipped;
 	int			 i;
@@ -398,12 +494,10 @@ od_job_start(struct od_job *j, const struct od_confset *set, const char *id,
 	j->now = now;
 	snprintf(j->action_id, sizeof(j->action_id), "%s", j->id);
 	j->state = od_account_json_loadb(state_json, state_len, 0, &jerr);
-	if (j->state == NULL || !json_is_object(j->state)) {
-		json_decref(j->state);
-		j->state = json_object();
-		od_job_record(j, -1, "failed", "state: unreadable; re-enqueue the account");
-		return OD_JOB_FINISH;
-	}
+	if (j->state == NULL || !json_is_object(j->state))
+		return job_corrupt(j, NULL, state_json, state_len);
+	if ((why = state_check(j->state)) != NULL)
+		return job_corrupt(j, why, state_json, state_len);
 	j->seq = (int)state_int(j, "seq");
 	status = state_str(j, "status");
 	if (status == NULL || strcmp(status, "active") != 0) {
@@ -446,6 +540,8 @@ od_job_start(struct od_job *j, const struct od_confset *set, const char *id,
 	} else {
 		j->ci = (int)state_int(j, "fb");
 		j->tries = (int)state_int(j, "tries");
+		if ((size_t)j->ci > j->policy->steps[i].nchannels)
+			return job_corrupt(j, "fb", state_json, state_len);
 	}
 	j->step = i;
 	j->st = &j->policy->steps[i];

@@ -24,6 +24,7 @@ struct od_job {
 	json_t			*state;		/* the account's state, owned */
 	struct od_account	 acct;
 	int			 acct_ok;
+	int			 corrupt;	/* the stored state was garbage: j->state replaces it */
 	int64_t			 now;
 	const struct od_policy	*policy;
 	const struct od_step	*st;

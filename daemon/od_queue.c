@@ -432,6 +432,15 @@ od_queue_free(struct od_queue *q)
 	free(q);
 }
 
+int
+od_reply_is(const redisReply *r, const char *s)
+{
+	size_t n = strlen(s);
+
+	return r != NULL && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS) &&
+	    r->str != NULL && (size_t)r->len == n && memcmp(r->str, s, n) == 0;
+}
+
 const struct od_keys *
 od_queue_keys(const struct od_queue *q)
 {

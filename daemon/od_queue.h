@@ -56,6 +56,12 @@ void	od_queue_free(struct od_queue *q);
 const struct od_keys *od_queue_keys(const struct od_queue *q);
 int	od_queue_ready(const struct od_queue *q);	/* both connections up */
 
+/*
+ * 1 when r is a string or status reply equal to s, compared by length
+ * (Redis strings carry their length and may hold NULs: never strcmp them).
+ */
+int	od_reply_is(const redisReply *r, const char *s);
+
 /* A command, as argv (binary safe).  0, or -1 (cb is then not called). */
 int	od_queue_command(struct od_queue *q, od_queue_cb *cb, void *arg, int argc,
 	    const char **argv, const size_t *argvlen);

@@ -55,6 +55,8 @@ od_record_state(struct od_job *j, int64_t now)
 	const char	*st = json_string_value(json_object_get(s, "status"));
 	size_t		 i;
 
+	if (j->corrupt)		/* the replacement od_job_start made (failed, state_corrupt) */
+		return od_account_json_dumps(s);
 	if (st == NULL || strcmp(st, "active") != 0 || json_object_get(s, "replan") != NULL)
 		return NULL;
 	if (j->next_step >= 0)

@@ -30,7 +30,8 @@ size_t	od_record_fields(json_t *r, const char **args, char (*num)[24]);
  * applied to j->state and written as JSON (malloc'd), for the script to
  * store when the state in Redis is still the one claimed.  NULL when the
  * script must merge itself: the state is not active, or a re-plan is
- * pending (or out of memory).  Keep in step with complete.lua.
+ * pending (or out of memory).  Keep in step with complete.lua.  A state
+ * od_job_start found corrupt is replaced whole (failed, state_corrupt).
  */
 char	*od_record_state(struct od_job *j, int64_t now);
 

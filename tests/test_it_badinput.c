@@ -40,6 +40,7 @@ teardown(void **state)
 struct bad {
 	const char	*what;
 	const char	*kind;		/* NULL: no 'kind' field */
+	size_t		 kindlen;	/* 0: strlen(kind) */
 	char		*body;		/* owned */
 	size_t		 len;
 	const char	*reason;	/* what the daemon must write */
@@ -65,7 +66,8 @@ xadd(const struct od_test_env *e, struct bad *b)
 	redisReply	*r;
 
 	if (b->kind != NULL)
-		r = redisCommand(e->rc, "XADD outreach:inbox * kind %s body %b", b->kind, b->body, b->len);
+		r = redisCommand(e->rc, "XADD outreach:inbox * kind %b body %b", b->kind,
+		    b->kindlen ? b->kindlen : strlen(b->kind), b->body, b->len);
 	else
 		r = redisCommand(e->rc, "XADD outreach:inbox * body %b", b->body, b->len);
 	assert_non_null(r);
@@ -131,6 +133,12 @@ test_rejected(void **state)
 	BAD("no kind", NULL, strdup(good),
 	    "entry: fields 'kind' (account or event) and 'body' are required");
 	BAD("an unknown kind", "acount", strdup(good), "kind: must be 'account' or 'event'");
+	/* Redis strings carry their length: "account\0x" is not "account". */
+	BAD("a kind with a NUL inside", "account\0x", strdup(good), "kind: must be 'account' or 'event'");
+	bad[n - 1].kindlen = 9;
+	/* A field name that is not an identifier (here a person's name) is not repeated. */
+	BAD("a field named after a person", "account",
+	    replace(good, "\"consent\"", "\"Rosa \xc3\x91ique\":1,\"consent\""), "body: an unknown field");
 	BAD("an event for an unknown account", "event",
 	    strdup("{\"account_id\":\"PE-NOBODY\",\"type\":\"close\"}"),
 	    "account_id: no such account (enqueue the account first)");
@@ -179,7 +187,9 @@ test_rejected(void **state)
 		print_message("%-32s -> %s\n", bad[k].what, reason->str);
 		bad[k].seen++;
 		assert_string_equal(reason->str, bad[k].reason);
-		assert_string_equal(kind->str, bad[k].kind ? bad[k].kind : "");
+		assert_int_equal(kind->len, bad[k].kind ? (bad[k].kindlen ? bad[k].kindlen :
+		    strlen(bad[k].kind)) : 0);
+		assert_memory_equal(kind->str, bad[k].kind ? bad[k].kind : "", kind->len);
 		assert_int_equal(body->len, bad[k].len);
 		assert_memory_equal(body->str, bad[k].body, bad[k].len);
 	}
@@ -203,11 +213,95 @@ test_rejected(void **state)
 	free(good);
 }
 
+/*
+ * A state that is garbage when read back (issue 10's fuzzing findings: a
+ * contact time of 1.76e19 ms, a channel index of -6 that crashed the
+ * daemon on every claim, looping through lease expiry forever), and an
+ * account id with a NUL inside: each is failed once, with its reason, never
+ * claimed again, and the daemon keeps serving.
+ */
+static void
+test_corrupt_state(void **state)
+{
+	static const char	 corrupt[] = "{\"policy\":\"pe-consumer\",\"recent\":"
+	    "[[17640020099E9]],\"status\":\"active\",\"next\":1,\"fb\":-6}";
+	struct od_test_env	*const ep = &g_env;
+	char			*good, *other, clk[64];
+	const char		*args[2] = { clk, NULL };
+	json_t			*rec, *st;
+	redisReply		*r;
+
+	(void)state;
+	assert_int_equal(od_test_env_start(ep, "itcorrupt", NULL, NULL), 0);
+	assert_non_null(good = od_test_account("PE-CS", "2026-03-09", "1234.50", NULL));
+	assert_int_equal(od_test_enqueue(ep, "account", good), 0);
+	od_test_clock_arg(clk, sizeof(clk), 2026, 3, 9, 15, 0);
+	g_pid = od_test_daemon_start(ep, "d.log", args);
+	assert_int_equal(od_test_wait_int(ep, 1, 10000, "LLEN outreach:hist:PE-CS"), 1);
+	assert_int_equal(od_test_process_stop(g_pid, SIGTERM, 5000), 0);
+	g_pid = 0;
+
+	/* Garbage in its state, due now; and an id "PE-N\0x" due now. */
+	freeReplyObject(redisCommand(ep->rc, "HSET outreach:state PE-CS %s", corrupt));
+	freeReplyObject(redisCommand(ep->rc, "ZADD outreach:due 0 PE-CS"));
+	freeReplyObject(redisCommand(ep->rc, "ZADD outreach:due 0 %b", "PE-N\0x", (size_t)6));
+	assert_non_null(other = od_test_account("PE-OK2", "2026-03-09", "99.00", NULL));
+	assert_int_equal(od_test_enqueue(ep, "account", other), 0);
+	g_pid = od_test_daemon_start(ep, "d2.log", args);
+	assert_int_equal(od_test_wait_int(ep, 2, 10000, "LLEN outreach:hist:PE-CS"), 2);
+	assert_int_equal(od_test_wait_int(ep, 1, 10000, "XLEN outreach:rejected"), 1);
+	/* the daemon kept serving */
+	assert_int_equal(od_test_wait_int(ep, 1, 10000, "LLEN outreach:hist:PE-OK2"), 1);
+	assert_int_equal(kill(g_pid, 0), 0);
+
+	rec = od_test_history_at(ep, "PE-CS", 1);
+	assert_non_null(rec);
+	assert_string_equal(od_test_str(rec, "status"), "failed");
+	assert_string_equal(od_test_str(rec, "reason"), "state_corrupt");
+	json_decref(rec);
+	r = redisCommand(ep->rc, "HGET outreach:state PE-CS");
+	assert_non_null(r);
+	assert_int_equal(r->type, REDIS_REPLY_STRING);
+	assert_non_null(st = json_loads(r->str, 0, NULL));
+	freeReplyObject(r);
+	assert_string_equal(od_test_str(st, "status"), "failed");
+	assert_string_equal(od_test_str(st, "reason"), "state_corrupt");
+	assert_string_equal(od_test_str(st, "corrupt"), corrupt);
+	json_decref(st);
+	/* nothing left to claim or reclaim: neither is tried again */
+	assert_int_equal(od_test_wait_int(ep, 0, 10000, "ZCARD outreach:inflight"), 0);
+	r = redisCommand(ep->rc, "ZSCORE outreach:due PE-CS");
+	assert_int_equal(r->type, REDIS_REPLY_NIL);
+	freeReplyObject(r);
+	r = redisCommand(ep->rc, "ZSCORE outreach:due %b", "PE-N\0x", (size_t)6);
+	assert_int_equal(r->type, REDIS_REPLY_NIL);
+	freeReplyObject(r);
+	r = redisCommand(ep->rc, "XRANGE outreach:rejected - +");
+	assert_int_equal(r->elements, 1);
+	{
+		const redisReply *f = r->element[0]->element[1];
+		int found = 0;
+
+		for (size_t k = 0; k + 1 < f->elements; k += 2)
+			if (strcmp(f->element[k]->str, "body") == 0) {
+				assert_int_equal(f->element[k + 1]->len, 6);
+				assert_memory_equal(f->element[k + 1]->str, "PE-N\0x", 6);
+				found = 1;
+			}
+		assert_true(found);
+	}
+	freeReplyObject(r);
+	assert_int_equal(od_test_int(ep, "LLEN outreach:hist:PE-CS"), 2);
+	free(good);
+	free(other);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_rejected, teardown),
+		cmocka_unit_test_teardown(test_corrupt_state, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,174 @@
+/*
+ * od_job: a claimed action's state as read back from Redis is untrusted.
+ * Garbage in it (out-of-range numbers, a negative or too large channel
+ * index "fb", containers of the wrong kind, not JSON at all) must never
+ * crash or loop: the account is failed once with the reason state_corrupt,
+ * nothing is scheduled, and the state written back says so and keeps what
+ * was stored.  The inputs are the findings of issue 10's first fuzzing pass.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "od_confset.h"
+#include "od_error.h"
+#include "od_job.h"
+#include "od_record.h"
+
+#define CONFIG	OD_TEST_DATA "/sim/outreachd.yaml"
+#define NOW	1773068400000LL		/* Monday 2026-03-09 10:00 in Lima */
+#define ACCOUNT	"{\"account_id\": \"PE-J1\", \"debtor\": {\"name\": \"María Quispe\"," \
+	" \"phone\": \"+51987654321\", \"email\": \"maria@example.pe\", \"country\": \"PE\"," \
+	" \"timezone\": \"America/Lima\"}, \"debt\": {\"amount\": \"1234.50\", \"currency\": " \
+	"\"PEN\", \"due_date\": \"2026-03-09\"}, \"policy\": \"sim-pe\", \"consent\": " \
+	"{\"sms\": true, \"email\": true}}"
+
+static struct od_confset	 g_set_storage;
+static struct od_confset	*g_set = &g_set_storage;
+
+static int
+setup(void **state)
+{
+	struct od_errors	errs;
+
+	(void)state;
+	od_errors_init(&errs);
+	if (od_confset_load(CONFIG, NULL, 0, g_set, &errs) == -1) {
+		od_errors_print(&errs, stderr);
+		od_errors_clear(&errs);
+		return -1;
+	}
+	od_errors_clear(&errs);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	od_confset_free(g_set);
+	return 0;
+}
+
+/* Starts a job on state; returns the records' last status and reason via out. */
+static enum od_job_next
+start(struct od_job *j, const char *state)
+{
+	return od_job_start(j, g_set, "PE-J1", ACCOUNT, strlen(ACCOUNT), state, strlen(state),
+	    NOW);
+}
+
+static void
+assert_corrupt(const char *state, const char *detail_has)
+{
+	struct od_job	 j;
+	json_t		*r, *written;
+	char		*out;
+
+	assert_int_equal(start(&j, state), OD_JOB_FINISH);
+	assert_int_equal(json_array_size(j.records), 1);
+	r = json_array_get(j.records, 0);
+	assert_string_equal(json_string_value(json_object_get(r, "status")), "failed");
+	assert_string_equal(json_string_value(json_object_get(r, "reason")), "state_corrupt");
+	if (strstr(json_string_value(json_object_get(r, "detail")), detail_has) == NULL)
+		fail_msg("%s: detail '%s' does not name %s", state,
+		    json_string_value(json_object_get(r, "detail")), detail_has);
+	/* nothing scheduled: it is not tried again */
+	assert_int_equal(j.next_due, -1);
+	assert_int_equal(j.next_step, -1);
+	/* the state written back: failed, with what was stored */
+	assert_non_null(out = od_record_state(&j, NOW));
+	assert_non_null(written = json_loads(out, 0, NULL));
+	assert_string_equal(json_string_value(json_object_get(written, "status")), "failed");
+	assert_string_equal(json_string_value(json_object_get(written, "reason")), "state_corrupt");
+	assert_string_equal(json_string_value(json_object_get(written, "corrupt")), state);
+	json_decref(written);
+	free(out);
+	od_job_clear(&j);
+}
+
+static void
+test_out_of_range_numbers(void **state)
+{
+	(void)state;
+	/* the fuzzer's input: a contact time of 1.76e19 ms (UBSan float-cast-overflow) */
+	assert_corrupt("{\"policy\":\"sim-pe\",\"recent\":[[17640020099E9]],\"status\":\"active\"}",
+	    "recent");
+	assert_corrupt("{\"policy\":\"sim-pe\",\"recent\":[[17640020099E9,\"sms\"]],"
+	    "\"status\":\"active\"}", "recent");
+	assert_corrupt("{\"policy\":\"sim-pe\",\"status\":\"active\",\"seq\":1e300}", "seq");
+	assert_corrupt("{\"policy\":\"sim-pe\",\"status\":\"active\",\"next\":-1}", "next");
+	assert_corrupt("{\"policy\":\"sim-pe\",\"status\":\"active\",\"tries\":2.5}", "tries");
+	assert_corrupt("{\"policy\":\"sim-pe\",\"status\":\"active\",\"paid_minor\":-5}",
+	    "paid_minor");
+}
+
+static void
+test_channel_index(void **state)
+{
+	(void)state;
+	/* -1 used a step's stage as a channel kind; -6 crashed (SEGV) */
+	assert_corrupt("{\"policy\":\"sim-pe\",\"status\":\"active\",\"next\":0,\"fb\":-1}", "fb");
+	assert_corrupt("{\"policy\":\"sim-pe\",\"status\":\"active\",\"next\":0,\"fb\":-6}", "fb");
+	/* in range for any step, but past this step's channels */
+	assert_corrupt("{\"policy\":\"sim-pe\",\"status\":\"active\",\"next\":0,\"fb\":3}", "fb");
+	assert_corrupt("{\"policy\":\"sim-pe\",\"status\":\"active\",\"next\":0,\"fb\":\"0\"}", "fb");
+}
+
+static void
+test_wrong_kinds(void **state)
+{
+	(void)state;
+	assert_corrupt("{\"policy\":\"sim-pe\",\"status\":\"active\",\"recent\":[5]}", "recent");
+	assert_corrupt("{\"policy\":\"sim-pe\",\"status\":\"active\",\"recent\":{\"a\":1}}",
+	    "recent");
+	assert_corrupt("{\"policy\":\"sim-pe\",\"status\":\"active\",\"optout\":[]}", "optout");
+	assert_corrupt("{\"policy\":\"sim-pe\",\"status\":\"active\",\"hold\":"
+	    "{\"promise_until\":7}}", "hold");
+	assert_corrupt("{\"policy\":7,\"status\":\"active\"}", "policy");
+	assert_corrupt("{\"status\":[\"active\"]}", "status");
+	assert_corrupt("[1,2]", "not a JSON object");
+	assert_corrupt("{\"status\":", "not a JSON object");
+}
+
+/* The checks do not refuse what the scripts write. */
+static void
+test_good_state(void **state)
+{
+	struct od_job	j;
+
+	(void)state;
+	assert_int_not_equal(start(&j, "{\"policy\":\"sim-pe\",\"status\":\"active\",\"next\":0,"
+	    "\"fb\":0,\"tries\":0,\"seq\":0,\"optout\":{},\"recent\":[[1773000000000,\"sms\"]],"
+	    "\"paid_minor\":0,\"cycle\":\"2026-03-09\"}"), OD_JOB_INVALID);
+	assert_int_equal(j.corrupt, 0);
+	for (size_t i = 0; i < json_array_size(j.records); i++)
+		assert_string_not_equal(json_string_value(json_object_get(json_array_get(j.records,
+		    i), "reason")) ? json_string_value(json_object_get(json_array_get(j.records, i),
+		    "reason")) : "", "state_corrupt");
+	od_job_clear(&j);
+	/* cjson writes an empty Lua table as {}: what intake.lua stores at first */
+	assert_int_not_equal(start(&j, "{\"policy\":\"sim-pe\",\"status\":\"active\",\"next\":0,"
+	    "\"recent\":{},\"optout\":{},\"seq\":0}"), OD_JOB_INVALID);
+	assert_int_equal(j.corrupt, 0);
+	od_job_clear(&j);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_out_of_range_numbers),
+		cmocka_unit_test(test_channel_index),
+		cmocka_unit_test(test_wrong_kinds),
+		cmocka_unit_test(test_good_state),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
