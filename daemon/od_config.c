@@ -620,8 +620,9 @@ cfg_environment(struct od_config *cfg, struct od_errors *errs)
 	}
 }
 
-int
-od_config_load(const char *path, const struct od_config_overrides *ov,
+/* od_config_load's work: path, or (buf not NULL) the len bytes of buf called path. */
+static int
+cfg_load(const char *path, const char *buf, size_t len, const struct od_config_overrides *ov,
     struct od_config *cfg, struct od_errors *errs)
 {
 	struct od_yaml_doc	 doc;
@@ -638,8 +639,8 @@ od_config_load(const char *path, const struct od_config_overrides *ov,
 		return -1;
 	}
 	cfg_defaults(cfg, dir, errs);
-	if (od_yaml_load_file(path, &doc, errs) == -1) {
-		od_yaml_doc_free(&doc);
+	if ((buf != NULL ? od_yaml_load_string(path, buf, len, &doc, errs) :
+	    od_yaml_load_file(path, &doc, errs)) == -1) {
 		free(dir);
 		od_config_clear(cfg);
 		return -1;
@@ -687,6 +688,20 @@ od_config_load(const char *path, const struct od_config_overrides *ov,
 		return -1;
 	}
 	return 0;
+}
+
+int
+od_config_load(const char *path, const struct od_config_overrides *ov,
+    struct od_config *cfg, struct od_errors *errs)
+{
+	return cfg_load(path, NULL, 0, ov, cfg, errs);
+}
+
+int
+od_config_load_string(const char *path, const char *buf, size_t len,
+    const struct od_config_overrides *ov, struct od_config *cfg, struct od_errors *errs)
+{
+	return cfg_load(path, buf != NULL ? buf : "", len, ov, cfg, errs);
 }
 
 void

@@ -89,6 +89,12 @@ struct od_config_overrides {
 /* Reads path, applies environment then overrides.  0, or -1 with every error in errs. */
 int	od_config_load(const char *path, const struct od_config_overrides *ov,
 	    struct od_config *cfg, struct od_errors *errs);
+/*
+ * The same from the len bytes of buf (not NUL-terminated), as if read from
+ * path (errors name it; relative directories are taken from its directory).
+ */
+int	od_config_load_string(const char *path, const char *buf, size_t len,
+	    const struct od_config_overrides *ov, struct od_config *cfg, struct od_errors *errs);
 void	od_config_clear(struct od_config *cfg);
 
 const struct od_gateway_conf *od_config_gateway(const struct od_config *cfg, const char *name);

@@ -694,10 +694,13 @@ policy_append(struct od_policy_set *set, struct od_policy *p, size_t n)
 	return 0;
 }
 
-/* Loads path into tmp (appending); names in set are also taken.  0 or -1. */
+/*
+ * Loads path (or, buf not NULL, the len bytes of buf called path) into tmp
+ * (appending); names in set are also taken.  0 or -1.
+ */
 static int
-policy_load_into(const char *path, struct od_policy_set *tmp, const struct od_policy_set *set,
-    struct od_errors *errs)
+policy_load_into(const char *path, const char *buf, size_t len, struct od_policy_set *tmp,
+    const struct od_policy_set *set, struct od_errors *errs)
 {
 	struct od_yaml_doc	 doc;
 	struct od_errors	 local;
@@ -706,8 +709,8 @@ policy_load_into(const char *path, struct od_policy_set *tmp, const struct od_po
 
 	od_errors_init(&local);
 	memset(&p, 0, sizeof(p));
-	if (od_yaml_load_file(path, &doc, &local) == -1) {
-		od_yaml_doc_free(&doc);
+	if ((buf != NULL ? od_yaml_load_string(path, buf, len, &doc, &local) :
+	    od_yaml_load_file(path, &doc, &local)) == -1) {
 		od_errors_move(errs, &local);
 		return -1;
 	}
@@ -729,7 +732,14 @@ policy_load_into(const char *path, struct od_policy_set *tmp, const struct od_po
 int
 od_policy_load_file(const char *path, struct od_policy_set *set, struct od_errors *errs)
 {
-	return policy_load_into(path, set, NULL, errs);
+	return policy_load_into(path, NULL, 0, set, NULL, errs);
+}
+
+int
+od_policy_load_string(const char *name, const char *buf, size_t len, struct od_policy_set *set,
+    struct od_errors *errs)
+{
+	return policy_load_into(name, buf != NULL ? buf : "", len, set, NULL, errs);
 }
 
 static int
@@ -775,7 +785,7 @@ od_policy_load_dir(const char *dir, struct od_policy_set *set, struct od_errors 
 			len--;
 		if (asprintf(&path, "%.*s/%s", (int)len, dir, names[i]) < 0)
 			path = NULL;
-		if (path == NULL || policy_load_into(path, &tmp, set, errs) == -1)
+		if (path == NULL || policy_load_into(path, NULL, 0, &tmp, set, errs) == -1)
 			rc = -1;
 		free(path);
 		free(names[i]);

@@ -94,6 +94,9 @@ struct od_policy_set {
 int	od_policy_load_dir(const char *dir, struct od_policy_set *set, struct od_errors *errs);
 /* Loads one file into set (appends).  For tests and `validate FILE`. */
 int	od_policy_load_file(const char *path, struct od_policy_set *set, struct od_errors *errs);
+/* Same, from the len bytes of buf (not NUL-terminated); errors call it name. */
+int	od_policy_load_string(const char *name, const char *buf, size_t len,
+	    struct od_policy_set *set, struct od_errors *errs);
 void	od_policy_set_free(struct od_policy_set *set);
 
 const struct od_policy *od_policy_find(const struct od_policy_set *set, const char *name);

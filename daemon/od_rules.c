@@ -529,6 +529,47 @@ rules_push_path(struct od_rules *r, char *path)
 	return 0;
 }
 
+/*
+ * Loads path (or, buf not NULL, the len bytes of buf called path), the file
+ * of country stem: a preset into r->presets when presets is 1, else a
+ * holiday calendar into r->cals (both with room for it).  0 or -1.
+ */
+static int
+rules_load_one(struct od_rules *r, const char *path, const char *buf, size_t len,
+    const char *stem, int presets, struct od_errors *errs)
+{
+	struct od_yaml_doc	doc = { 0 };
+	int			bad = 0;
+
+	if ((buf != NULL ? od_yaml_load_string(path, buf, len, &doc, errs) :
+	    od_yaml_load_file(path, &doc, errs)) != 0)
+		return -1;
+	if (presets) {
+		struct od_rules_preset *p = &r->presets[r->npresets];
+
+		if (rules_load_preset(&doc, stem, p, errs) == 0 &&
+		    rules_push_path(r, doc.file) == 0) {
+			doc.file = NULL;	/* kept: the preset points to it */
+			p->file = r->paths[r->npaths - 1];
+			r->npresets++;
+		} else {
+			rules_preset_clear(p);
+			bad++;
+		}
+	} else {
+		struct od_holidays *c = &r->cals[r->ncals];
+
+		if (od_holidays_load(&doc, stem, c, errs) == 0)
+			r->ncals++;
+		else {
+			od_holidays_clear(c);
+			bad++;
+		}
+	}
+	od_yaml_doc_free(&doc);
+	return bad ? -1 : 0;
+}
+
 /* Loads every file of dir/sub with fn; jurisdictions when presets is 1. */
 static int
 rules_load_sub(struct od_rules *r, const char *dir, const char *sub, int presets,
@@ -548,38 +589,12 @@ rules_load_sub(struct od_rules *r, const char *dir, const char *sub, int presets
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		struct od_yaml_doc doc = { 0 };
 		size_t slen = strlen(names[i]) - 5;
 
 		snprintf(path, sizeof(path), "%s/%s/%s", dir, sub, names[i]);
 		snprintf(stem, sizeof(stem), "%.*s", (int)(slen < sizeof(stem) ? slen : 0), names[i]);
-		if (od_yaml_load_file(path, &doc, errs) != 0) {
+		if (rules_load_one(r, path, NULL, 0, stem, presets, errs) != 0)
 			bad++;
-			continue;
-		}
-		if (presets) {
-			struct od_rules_preset *p = &r->presets[r->npresets];
-
-			if (rules_load_preset(&doc, stem, p, errs) == 0 &&
-			    rules_push_path(r, doc.file) == 0) {
-				doc.file = NULL;	/* kept: the preset points to it */
-				p->file = r->paths[r->npaths - 1];
-				r->npresets++;
-			} else {
-				rules_preset_clear(p);
-				bad++;
-			}
-		} else {
-			struct od_holidays *c = &r->cals[r->ncals];
-
-			if (od_holidays_load(&doc, stem, c, errs) == 0)
-				r->ncals++;
-			else {
-				od_holidays_clear(c);
-				bad++;
-			}
-		}
-		od_yaml_doc_free(&doc);
 	}
 	rules_strv_free(names, n);
 	return bad ? -1 : 0;
@@ -593,20 +608,13 @@ rules_preset_cmp(const void *a, const void *b)
 	return strcmp(x->jurisdiction, y->jurisdiction);
 }
 
-int
-od_rules_load(const char *dir, struct od_rules **out, struct od_errors *errs)
+/* The loaders' end: cross-checks r, then *out is r, or r is freed (bad > 0 or errors). */
+static int
+rules_finish(struct od_rules *r, const char *dir, int bad, struct od_rules **out,
+    struct od_errors *errs)
 {
-	struct od_rules	*r;
-	size_t		 i;
-	int		 bad = 0;
+	size_t	i;
 
-	*out = NULL;
-	if ((r = calloc(1, sizeof(*r))) == NULL)
-		return -1;
-	if (rules_load_sub(r, dir, "holidays", 0, errs) != 0)
-		bad++;
-	if (rules_load_sub(r, dir, "jurisdictions", 1, errs) != 0)
-		bad++;
 	for (i = 0; i < r->npresets; i++) {
 		const struct od_rules_preset *p = &r->presets[i];
 
@@ -623,6 +631,48 @@ od_rules_load(const char *dir, struct od_rules **out, struct od_errors *errs)
 	qsort(r->presets, r->npresets, sizeof(*r->presets), rules_preset_cmp);
 	*out = r;
 	return 0;
+}
+
+int
+od_rules_load(const char *dir, struct od_rules **out, struct od_errors *errs)
+{
+	struct od_rules	*r;
+	int		 bad = 0;
+
+	*out = NULL;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return -1;
+	if (rules_load_sub(r, dir, "holidays", 0, errs) != 0)
+		bad++;
+	if (rules_load_sub(r, dir, "jurisdictions", 1, errs) != 0)
+		bad++;
+	return rules_finish(r, dir, bad, out, errs);
+}
+
+int
+od_rules_load_string(const char *dir, const char *cc, const char *jur, size_t jlen,
+    const char *hol, size_t hlen, struct od_rules **out, struct od_errors *errs)
+{
+	struct od_rules	*r;
+	char		 path[4096];
+	int		 bad = 0;
+
+	*out = NULL;
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->presets = calloc(1, sizeof(*r->presets))) == NULL ||
+	    (r->cals = calloc(1, sizeof(*r->cals))) == NULL) {
+		od_rules_free(r);
+		return -1;
+	}
+	if (hol != NULL) {
+		snprintf(path, sizeof(path), "%s/holidays/%s.yaml", dir, cc);
+		if (rules_load_one(r, path, hol, hlen, cc, 0, errs) != 0)
+			bad++;
+	}
+	snprintf(path, sizeof(path), "%s/jurisdictions/%s.yaml", dir, cc);
+	if (rules_load_one(r, path, jur != NULL ? jur : "", jlen, cc, 1, errs) != 0)
+		bad++;
+	return rules_finish(r, dir, bad, out, errs);
 }
 
 void

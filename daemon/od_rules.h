@@ -66,6 +66,14 @@ struct od_rules;
  * -1 and *out is NULL.  Free with od_rules_free (NULL-safe).
  */
 int	od_rules_load(const char *dir, struct od_rules **out, struct od_errors *errs);
+/*
+ * The same from memory, for one country cc ("PE"): its jurisdiction file
+ * (jur, jlen bytes) and, hol not NULL, its holidays file (hlen bytes), as
+ * if read from dir/jurisdictions/<cc>.yaml and dir/holidays/<cc>.yaml
+ * (which is what errors call them).
+ */
+int	od_rules_load_string(const char *dir, const char *cc, const char *jur, size_t jlen,
+	    const char *hol, size_t hlen, struct od_rules **out, struct od_errors *errs);
 void	od_rules_free(struct od_rules *r);
 
 /* The preset of a jurisdiction ("PE", case-insensitive), or NULL if unknown. */

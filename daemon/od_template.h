@@ -73,6 +73,14 @@ struct od_template_set {
 /* Loads dir/<locale>/<name>.yaml for every locale folder.  0, or -1 with errors. */
 int	od_template_set_load(const char *dir, struct od_template_set *set, struct od_errors *errs);
 void	od_template_set_free(struct od_template_set *set);
+/*
+ * Adds one template file's text, the len bytes of buf (not NUL-terminated;
+ * errors call it file), to set as template name in locale, as if read from
+ * <dir>/<locale>/<name>.yaml.  set may start zeroed.  0, or -1 with errors
+ * (set is unchanged).
+ */
+int	od_template_set_load_string(const char *file, const char *locale, const char *name,
+	    const char *buf, size_t len, struct od_template_set *set, struct od_errors *errs);
 
 /*
  * Finds name for locale, falling back from "es-PE" to "es" to any "es-*",

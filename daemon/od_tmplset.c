@@ -342,26 +342,23 @@ tmplset_read(const char *path, size_t *len, struct od_errors *errs)
 	return buf;
 }
 
-/* Loads one file into m.  Returns the number of errors. */
+/*
+ * Reads the text raw (len bytes and a NUL) of the file path into m.
+ * Returns the number of errors.
+ */
 static int
-tmplset_load_file(const char *path, const char *locale, const char *name,
-    struct od_message_tmpl *m, struct od_errors *errs)
+tmplset_load_text(const char *path, const char *raw, size_t len, const char *locale,
+    const char *name, struct od_message_tmpl *m, struct od_errors *errs)
 {
 	static const char *const keys[] = { "sms", "email", "whatsapp", NULL };
 	struct tmplset_file	 f;
 	struct od_yaml_doc	 doc;
 	const struct od_yaml	*root, *v;
-	char			*raw;
-	size_t			 len;
 	int			 nerr = 0;
 
 	memset(m, 0, sizeof(*m));
-	if ((raw = tmplset_read(path, &len, errs)) == NULL)
+	if (od_yaml_load_string(path, raw, len, &doc, errs) == -1)
 		return 1;
-	if (od_yaml_load_string(path, raw, len, &doc, errs) == -1) {
-		free(raw);
-		return 1;
-	}
 	f.path = doc.file;
 	f.raw = raw;
 	f.len = len;
@@ -392,6 +389,22 @@ tmplset_load_file(const char *path, const char *locale, const char *name,
 		}
 	}
 	od_yaml_doc_free(&doc);
+	return nerr;
+}
+
+/* Loads one file into m.  Returns the number of errors. */
+static int
+tmplset_load_file(const char *path, const char *locale, const char *name,
+    struct od_message_tmpl *m, struct od_errors *errs)
+{
+	char	*raw;
+	size_t	 len;
+	int	 nerr;
+
+	memset(m, 0, sizeof(*m));
+	if ((raw = tmplset_read(path, &len, errs)) == NULL)
+		return 1;
+	nerr = tmplset_load_text(path, raw, len, locale, name, m, errs);
 	free(raw);
 	return nerr;
 }
@@ -506,6 +519,33 @@ od_template_set_load(const char *dir, struct od_template_set *set, struct od_err
 		return -1;
 	}
 	return 0;
+}
+
+int
+od_template_set_load_string(const char *file, const char *locale, const char *name,
+    const char *buf, size_t len, struct od_template_set *set, struct od_errors *errs)
+{
+	struct od_message_tmpl	 m;
+	char			*raw;
+	int			 nerr;
+
+	if (!tmplset_locale_valid(locale) || !tmplset_name_valid(name, strlen(name))) {
+		od_errors_add(errs, file, 1, 1, "'%s/%s' is not a locale and a template name",
+		    locale, name);
+		return -1;
+	}
+	if ((raw = malloc(len + 1)) == NULL) {
+		od_errors_add(errs, file, 1, 1, "out of memory");
+		return -1;
+	}
+	memcpy(raw, buf, len);
+	raw[len] = '\0';
+	nerr = tmplset_load_text(file, raw, len, locale, name, &m, errs);
+	free(raw);
+	if (nerr == 0 && tmplset_push(set, &m) == 0)
+		return 0;
+	tmplset_msg_clear(&m);
+	return -1;
 }
 
 static size_t

@@ -19,6 +19,7 @@
 
 #define TZ_NAME_MAX	255
 #define TZ_FILE_MAX	(1 << 20)
+#define TZ_MISS_MAX	64	/* unknown names remembered (the oldest forgotten first) */
 
 /* A POSIX TZ rule date: Jn, n or Mm.w.d, then a time of day in seconds. */
 struct tz_rule {
@@ -52,6 +53,8 @@ struct od_tz {
 
 static struct od_tz	**cache;
 static size_t		  ncache, capcache;
+static char		 *misses[TZ_MISS_MAX];	/* names with no zone: a ring */
+static size_t		  nmisses, miss_next;
 static pthread_mutex_t	  cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int
@@ -352,8 +355,8 @@ tzif_parse(const unsigned char *buf, size_t len, struct od_tz *tz)
 	return 0;
 }
 
-static void
-tz_free(struct od_tz *tz)
+void
+od_tz_free(struct od_tz *tz)
 {
 	if (tz == NULL)
 		return;
@@ -364,6 +367,20 @@ tz_free(struct od_tz *tz)
 	free(tz);
 }
 
+struct od_tz *
+od_tz_parse(const char *name, const void *buf, size_t len)
+{
+	struct od_tz *tz;
+
+	if (name == NULL || buf == NULL || len > TZ_FILE_MAX || (tz = calloc(1, sizeof(*tz))) == NULL)
+		return NULL;
+	if (tzif_parse(buf, len, tz) < 0 || (tz->name = strdup(name)) == NULL) {
+		od_tz_free(tz);
+		return NULL;
+	}
+	return tz;
+}
+
 static struct od_tz *
 tz_load(const char *name)
 {
@@ -371,7 +388,7 @@ tz_load(const char *name)
 	char path[4096];
 	unsigned char *buf = NULL;
 	size_t len = 0, cap = 0;
-	struct od_tz *tz = NULL;
+	struct od_tz *tz;
 	int fd;
 
 	if (dir == NULL || *dir == '\0')
@@ -402,18 +419,41 @@ tz_load(const char *name)
 			break;
 		len += (size_t)r;
 	}
-	if ((tz = calloc(1, sizeof(*tz))) == NULL)
-		goto fail;
-	if (tzif_parse(buf, len, tz) < 0 || (tz->name = strdup(name)) == NULL)
-		goto fail;
 	close(fd);
+	tz = od_tz_parse(name, buf, len);
 	free(buf);
 	return tz;
 fail:
 	close(fd);
 	free(buf);
-	tz_free(tz);
 	return NULL;
+}
+
+/* Was name looked up before and found to be no zone?  Called locked. */
+static int
+tz_missed(const char *name)
+{
+	for (size_t i = 0; i < nmisses; i++)
+		if (strcmp(misses[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Remembers name as no zone, forgetting the oldest when full.  Called locked. */
+static void
+tz_miss_add(const char *name)
+{
+	char *copy = strdup(name);
+
+	if (copy == NULL)
+		return;
+	if (nmisses < TZ_MISS_MAX)
+		misses[nmisses++] = copy;
+	else {
+		free(misses[miss_next]);
+		misses[miss_next] = copy;
+		miss_next = (miss_next + 1) % TZ_MISS_MAX;
+	}
 }
 
 const struct od_tz *
@@ -430,15 +470,24 @@ od_tz_get(const char *name)
 			goto out;
 		}
 	}
-	/* Only names that exist as zone files get here, so the table is bounded. */
-	if ((tz = tz_load(name)) == NULL)
+	/*
+	 * A name known to be no zone costs no open(); the misses are a ring of
+	 * TZ_MISS_MAX, so a stream of made-up names cannot grow it.  Only
+	 * names that exist as zone files are cached for good, so that table is
+	 * bounded by the tz database.
+	 */
+	if (tz_missed(name))
 		goto out;
+	if ((tz = tz_load(name)) == NULL) {
+		tz_miss_add(name);
+		goto out;
+	}
 	if (ncache == capcache) {
 		size_t ncap = capcache ? capcache * 2 : 32;
 		struct od_tz **nc = realloc(cache, ncap * sizeof(*nc));
 
 		if (nc == NULL) {
-			tz_free(tz);
+			od_tz_free(tz);
 			tz = NULL;
 			goto out;
 		}
@@ -567,9 +616,12 @@ od_tz_cache_free(void)
 {
 	pthread_mutex_lock(&cache_lock);
 	for (size_t i = 0; i < ncache; i++)
-		tz_free(cache[i]);
+		od_tz_free(cache[i]);
 	free(cache);
 	cache = NULL;
 	ncache = capcache = 0;
+	for (size_t i = 0; i < nmisses; i++)
+		free(misses[i]);
+	nmisses = miss_next = 0;
 	pthread_mutex_unlock(&cache_lock);
 }

@@ -6,11 +6,16 @@
  *
  * Zones are loaded once and cached for the life of the process (there are a
  * few hundred at most, so the cache is bounded by the tz database, not by the
- * number of accounts).  Lookups do no I/O after the first.
+ * number of accounts).  Lookups do no I/O after the first.  Names that are
+ * no zone are remembered too, the last 64 of them, so an upstream sending
+ * unknown names does not cost an open() each time and cannot grow the cache
+ * (a zone file installed meanwhile is seen once its name was forgotten, or
+ * after od_tz_cache_free).
  */
 #ifndef OD_TZ_H
 #define OD_TZ_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct od_tz;
@@ -39,6 +44,15 @@ int		 od_tz_offset(const struct od_tz *tz, int64_t utc);	/* seconds east */
  */
 int64_t		 od_tz_from_local(const struct od_tz *tz, int y, int mo, int d, int h, int mi, int s);
 
+/* Forgets every zone and every miss; zones handed out before are freed. */
 void		 od_tz_cache_free(void);
+
+/*
+ * Reads a TZif image (RFC 8536) of len bytes from memory, calling the zone
+ * name; outside the cache: the caller owns the zone and frees it with
+ * od_tz_free (NULL-safe).  NULL when buf is not a valid TZif file.
+ */
+struct od_tz	*od_tz_parse(const char *name, const void *buf, size_t len);
+void		 od_tz_free(struct od_tz *tz);
 
 #endif /* OD_TZ_H */

@@ -204,15 +204,14 @@ od_yaml_load_string(const char *name, const char *buf, size_t len,
 	r.errs = errs;
 	if (!yaml_parser_initialize(&r.parser)) {
 		od_errors_add(errs, name, 1, 1, "out of memory");
+		od_yaml_doc_free(doc);
 		return -1;
 	}
 	yaml_parser_set_input_string(&r.parser, (const unsigned char *)buf, len);
 	rc = yaml_load(&r, doc);
 	yaml_parser_delete(&r.parser);
-	if (rc == -1) {
-		yaml_node_free(doc->root);
-		doc->root = NULL;
-	}
+	if (rc == -1)
+		od_yaml_doc_free(doc);	/* the errors hold their own copy of the name */
 	return rc;
 }
 

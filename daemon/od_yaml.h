@@ -38,7 +38,8 @@ struct od_yaml_doc {
 
 /*
  * Reads path.  On a syntax error adds "path:line:col: message" to errs and
- * returns -1.  The document is freed with od_yaml_doc_free.
+ * returns -1 with doc left empty (nothing to free; od_yaml_doc_free on it
+ * is harmless).  On success the document is freed with od_yaml_doc_free.
  */
 int	 od_yaml_load_file(const char *path, struct od_yaml_doc *doc, struct od_errors *errs);
 /* Same, from memory; name is what errors call the source. */

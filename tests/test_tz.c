@@ -274,6 +274,121 @@ test_v1_file_and_zoneinfo_env(void **state)
 	rmdir(dir);
 }
 
+/* Reads a whole file into a malloc'd buffer. */
+static unsigned char *
+slurp(const char *path, size_t *len)
+{
+	unsigned char	*buf;
+	FILE		*f;
+	long		 n;
+
+	assert_non_null(f = fopen(path, "rb"));
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	assert_non_null(buf = malloc((size_t)n + 1));
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+static void
+copy_file(const char *from, const char *to)
+{
+	unsigned char	*buf;
+	size_t		 len;
+	FILE		*f;
+
+	buf = slurp(from, &len);
+	assert_non_null(f = fopen(to, "wb"));
+	assert_int_equal(fwrite(buf, 1, len, f), len);
+	fclose(f);
+	free(buf);
+}
+
+/* od_tz_parse: the same zone from memory, outside the cache; broken images refused. */
+static void
+test_parse_from_memory(void **state)
+{
+	unsigned char	*buf;
+	size_t		 len;
+	struct od_tz	*tz;
+
+	(void)state;
+	buf = slurp("/usr/share/zoneinfo/America/Santiago", &len);
+	assert_non_null(tz = od_tz_parse("America/Santiago", buf, len));
+	assert_string_equal(od_tz_name(tz), "America/Santiago");
+	assert_true(tz != od_tz_get("America/Santiago"));
+	/* 2026-01-15 is summer (-03), 2026-07-15 winter (-04); past the table, the footer */
+	assert_int_equal(od_tz_offset(tz, 1768435200), -3 * 3600);
+	assert_int_equal(od_tz_offset(tz, 1784073600), -4 * 3600);
+	assert_int_equal(od_tz_offset(tz, 4102444800LL + 200 * 86400), -4 * 3600);
+	assert_int_equal(od_tz_offset(tz, 1784073600),
+	    od_tz_offset(od_tz_get("America/Santiago"), 1784073600));
+	od_tz_free(tz);
+	/* every truncation is refused or read whole, never past the end (ASan) */
+	for (size_t n = 0; n < len; n += n < 128 ? 1 : 61) {
+		unsigned char *cut = malloc(n ? n : 1);
+
+		memcpy(cut, buf, n);
+		od_tz_free(od_tz_parse("Cut", cut, n));
+		free(cut);
+	}
+	assert_null(od_tz_parse("Cut", buf, 43));
+	assert_null(od_tz_parse("Bad", "not a zone", 10));
+	assert_null(od_tz_parse(NULL, buf, len));
+	od_tz_free(NULL);
+	free(buf);
+}
+
+/*
+ * An unknown name is remembered: no open() the next time, even once the
+ * file appears; the misses are bounded (the oldest is forgotten, and then
+ * the file is found), and od_tz_cache_free forgets them all.
+ */
+static void
+test_misses_cached_and_bounded(void **state)
+{
+	char	dir[] = "/tmp/od_tz_XXXXXX", path[256], name[64];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/Test", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	setenv("OUTREACHD_ZONEINFO", dir, 1);
+
+	assert_null(od_tz_get("Test/Late"));
+	snprintf(path, sizeof(path), "%s/Test/Late", dir);
+	copy_file("/usr/share/zoneinfo/America/Lima", path);
+	assert_null(od_tz_get("Test/Late"));	/* the miss, not the file */
+	assert_int_equal(od_tz_valid("Test/Late"), 0);
+	/* a flood of made-up names pushes the oldest miss out */
+	for (int i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "Test/Unknown_%d", i);
+		assert_null(od_tz_get(name));
+	}
+	assert_non_null(od_tz_get("Test/Late"));
+	assert_int_equal(od_tz_offset(od_tz_get("Test/Late"), 1784073600), -5 * 3600);
+	/* a recent miss is still remembered ... */
+	snprintf(path, sizeof(path), "%s/Test/Unknown_999", dir);
+	copy_file("/usr/share/zoneinfo/UTC", path);
+	assert_null(od_tz_get("Test/Unknown_999"));
+	/* ... until the cache is freed */
+	od_tz_cache_free();
+	assert_non_null(od_tz_get("Test/Unknown_999"));
+	assert_int_equal(od_tz_offset(od_tz_get("Test/Unknown_999"), 1784073600), 0);
+
+	unsetenv("OUTREACHD_ZONEINFO");
+	od_tz_cache_free();
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/Test/Late", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/Test", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
 static int
 teardown(void **state)
 {
@@ -293,6 +408,8 @@ main(void)
 		cmocka_unit_test(test_from_local_overlap),
 		cmocka_unit_test(test_unknown_and_unsafe),
 		cmocka_unit_test(test_v1_file_and_zoneinfo_env),
+		cmocka_unit_test(test_parse_from_memory),
+		cmocka_unit_test(test_misses_cached_and_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);
