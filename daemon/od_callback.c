@@ -317,6 +317,7 @@ od_cb_twilio_status(const struct od_cb_request *req, const char *auth_token,
 	cb_copy(r->state, sizeof(r->state), state);
 	cb_copy(r->code, sizeof(r->code), code);
 	r->at_ms = od_now_ms();
+	r->match_provider = 1;		/* the MessageSid of the send's 201 */
 	rc = cb_answer(res, 200, NULL);
 out:
 	od_form_clear(&ps);
@@ -442,6 +443,7 @@ od_cb_kannel_dlr(const struct od_cb_request *req, const char *secret, struct od_
 	cb_copy(r->state, sizeof(r->state), state);
 	cb_copy(r->code, sizeof(r->code), code);
 	r->at_ms = od_now_ms();
+	r->match_provider = 0;		/* %F is the SMSC's id; the token named the attempt */
 	rc = cb_answer(res, 200, NULL);
 out:
 	od_form_clear(&ps);
@@ -574,6 +576,7 @@ cb_wa_status(const json_t *st, struct od_cb_result *res)
 		return "too many";
 	cb_copy(r.provider_id, sizeof(r.provider_id), id);
 	cb_copy(r.state, sizeof(r.state), status);
+	r.match_provider = 1;		/* the wamid of the send's reply */
 	res->receipts[res->nreceipts++] = r;
 	return NULL;
 }

@@ -47,6 +47,13 @@ struct od_receipt {
 	char	 state[16];	/* delivered, failed, read, sent, queued, undelivered */
 	char	 code[32];	/* the provider's error code, or the Kannel DLR value; "" */
 	int64_t	 at_ms;		/* when, as the provider says (else when received) */
+	/*
+	 * 1: provider_id must be the one the provider gave at the send
+	 * (Twilio's MessageSid, WhatsApp's message id); 0: the receipt's id is
+	 * another (a Kannel DLR's %F is the SMSC's id, and its URL carries a
+	 * per-attempt token instead).
+	 */
+	int	 match_provider;
 };
 
 struct od_reply {
@@ -145,8 +152,8 @@ int	od_cb_optout_match(const char *text, const char *locale);
 struct od_cb_script {
 	int		 nkeys, nargs;
 	const char	*keys[3];
-	const char	*args[8];
-	size_t		 arglens[8];
+	const char	*args[9];
+	size_t		 arglens[9];
 	char		 hist[600];
 	char		 ts[32], n1[24], n2[24];
 };

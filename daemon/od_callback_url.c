@@ -125,7 +125,7 @@ od_cb_receipt_script(const struct od_keys *k, const struct od_receipt *r, long a
 	od_time_format_iso(r->at_ms, a->ts, sizeof(a->ts));
 	snprintf(a->n1, sizeof(a->n1), "%ld", attempts_maxlen);
 	snprintf(a->n2, sizeof(a->n2), "%d", history_len);
-	a->nargs = 8;
+	a->nargs = 9;
 	a->args[0] = a->ts;
 	a->args[1] = r->account_id;
 	a->args[2] = r->attempt_id;
@@ -134,6 +134,7 @@ od_cb_receipt_script(const struct od_keys *k, const struct od_receipt *r, long a
 	a->args[5] = r->code;
 	a->args[6] = a->n1;
 	a->args[7] = a->n2;
+	a->args[8] = r->match_provider ? "1" : "0";
 	for (i = 0; i < a->nargs; i++)
 		a->arglens[i] = strlen(a->args[i]);
 }

@@ -51,6 +51,14 @@ hooks_script_cb(redisReply *r, void *arg)
 		od_log_warn("callback", "gateway %s: a %s for an attempt the account's history "
 		    "does not know: ignored", it->gw, it->what);
 		hooks_count(it->d, it->gw, "unknown_attempt");
+	} else if (od_reply_is(r, "provider_mismatch")) {
+		/* signed, but for another message than the attempt's: a replay, or a bug */
+		od_log_warn("callback", "gateway %s: a receipt whose message id is not the "
+		    "attempt's: ignored", it->gw);
+		hooks_count(it->d, it->gw, "provider_mismatch");
+	} else if (od_reply_is(r, "duplicate") || od_reply_is(r, "stale")) {
+		/* receipt.lua: already recorded, or a state that would go back */
+		hooks_count(it->d, it->gw, r->str);
 	}
 	free(it);
 }

@@ -755,6 +755,92 @@ test_lua_receipt(void **state)
 	lua_stop(&e);
 }
 
+/* One receipt through receipt.lua; its answer. */
+static char *
+receipt(struct lua_env *e, const char *attempt, const char *state, const char *sid, int match)
+{
+	struct od_cb_script	 a;
+	struct od_receipt	 r;
+	redisReply		*rep;
+	char			*out;
+
+	memset(&r, 0, sizeof(r));
+	strcpy(r.account_id, ACCOUNT);
+	snprintf(r.attempt_id, sizeof(r.attempt_id), "%s", attempt);
+	snprintf(r.state, sizeof(r.state), "%s", state);
+	snprintf(r.provider_id, sizeof(r.provider_id), "%s", sid);
+	r.match_provider = match;
+	r.at_ms = 1773068460000LL;
+	od_cb_receipt_script(&e->k, &r, 1000, 500, &a);
+	rep = eval_script(e->c, OD_SCRIPT_RECEIPT, &a);
+	assert_non_null(rep);
+	assert_int_equal(rep->type, REDIS_REPLY_STRING);
+	out = strdup(rep->str);
+	freeReplyObject(rep);
+	return out;
+}
+
+#define ASSERT_RECEIPT(e, att, st, sid, m, want) do {		\
+	char *got_ = receipt((e), (att), (st), (sid), (m));	\
+	assert_string_equal(got_, (want));			\
+	free(got_);						\
+} while (0)
+
+/*
+ * Receipts only go forward, and only for the message the send named:
+ * a validly signed receipt replayed later with another status, or onto
+ * another attempt, changes nothing (issue 10).
+ */
+static void
+test_lua_receipt_order(void **state)
+{
+	static const char	*a1 = "PE:000123:2026-03-15:reminder#1";
+	static const char	*a2 = "PE:000123:2026-03-15:reminder#2";
+	struct lua_env		 e;
+	redisReply		*rep;
+	char			 rec[600];
+
+	(void)state;
+	lua_start(&e);
+	/* two attempts: sending, then sent with the provider's id SM<n> */
+	for (int i = 1; i <= 2; i++)
+		for (int k = 0; k < 2; k++) {
+			snprintf(rec, sizeof(rec), "{\"ts\":\"2026-03-09T15:00:00.000Z\",\"account_id\":"
+			    "\"%s\",\"action_id\":\"PE:000123:2026-03-15:reminder\",\"attempt_id\":"
+			    "\"PE:000123:2026-03-15:reminder#%d\",\"policy\":\"pe-retail\",\"step\":"
+			    "\"reminder\",\"stage\":\"reminder\",\"step_index\":0,\"channel\":"
+			    "\"sms\",\"gateway\":\"twa\",\"status\":\"%s\"%s}", ACCOUNT, i,
+			    k ? "sent" : "sending", k ? (i == 1 ? ",\"provider_id\":\"SM1\"" :
+			    ",\"provider_id\":\"SM2\"") : "");
+			freeReplyObject(redisCommand(e.c, "RPUSH outreach:hist:%s %s", ACCOUNT, rec));
+		}
+	/* a receipt for attempt 1 carrying attempt 2's message id: refused */
+	ASSERT_RECEIPT(&e, a1, "delivered", "SM2", 1, "provider_mismatch");
+	ASSERT_RECEIPT(&e, a1, "delivered", "SM1", 1, "ok");
+	/* the same, again (the provider's retry, or a replay): once */
+	ASSERT_RECEIPT(&e, a1, "delivered", "SM1", 1, "duplicate");
+	/* a replay with another final status: never back, never sideways */
+	ASSERT_RECEIPT(&e, a1, "undelivered", "SM1", 1, "stale");
+	ASSERT_RECEIPT(&e, a1, "failed", "SM1", 1, "stale");
+	ASSERT_RECEIPT(&e, a1, "sent", "SM1", 1, "ignored");
+	/* forward: read after delivered (WhatsApp) */
+	ASSERT_RECEIPT(&e, a1, "read", "SM1", 1, "ok");
+	ASSERT_RECEIPT(&e, a1, "delivered", "SM1", 1, "duplicate");
+	/* a failure is the end: nothing after it */
+	ASSERT_RECEIPT(&e, a2, "undelivered", "SM2", 1, "ok");
+	ASSERT_RECEIPT(&e, a2, "delivered", "SM2", 1, "stale");
+	ASSERT_RECEIPT(&e, a2, "read", "SM2", 1, "stale");
+	/* Kannel: the DLR's id is the SMSC's, not matched (its token names the attempt) */
+	ASSERT_RECEIPT(&e, a2, "failed", "smsc-77", 0, "stale");
+	rep = redisCommand(e.c, "LLEN outreach:hist:%s", ACCOUNT);
+	assert_int_equal(rep->integer, 4 + 3);	/* delivered, read, undelivered */
+	freeReplyObject(rep);
+	rep = redisCommand(e.c, "XLEN outreach:attempts");
+	assert_int_equal(rep->integer, 3);
+	freeReplyObject(rep);
+	lua_stop(&e);
+}
+
 /* intake.lua with the phones index: 5 keys, 9 values per account. */
 static void
 intake(struct lua_env *e, const char *id, const char *phone, const char *wa)
@@ -892,6 +978,7 @@ main(void)
 		cmocka_unit_test(test_optout_words),
 		cmocka_unit_test(test_limits_and_reflection),
 		cmocka_unit_test(test_lua_receipt),
+		cmocka_unit_test(test_lua_receipt_order),
 		cmocka_unit_test(test_lua_reply),
 	};
 

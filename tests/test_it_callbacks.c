@@ -509,6 +509,17 @@ send_reminder(void)
 	return target;
 }
 
+/* Waits (generously) for a metric to reach want. */
+static void
+wait_metric(const char *name, double want)
+{
+	int	i;
+
+	for (i = 0; i < 500 && metric(name) < want; i++)
+		sleep_ms(20);
+	assert_true(metric(name) == want);
+}
+
 /* ---- the tests ---------------------------------------------------------------- */
 
 /*
@@ -580,6 +591,34 @@ test_status_callback(void **state)
 	assert_true(metric("outreachd_callbacks_total{gateway=\"twa\",result=\"bad_signature\"}")
 	    == 2);
 	assert_true(metric("outreachd_callbacks_total{gateway=\"twa\",result=\"accepted\"}") == 2);
+	wait_metric("outreachd_callbacks_total{gateway=\"twa\",result=\"duplicate\"}", 1);
+
+	/*
+	 * Replays, validly signed (Twilio's scheme has no nonce): a later
+	 * 'undelivered' for the delivered message, and a receipt of another
+	 * message id onto this attempt.  Answered 200 (so Twilio stops), and
+	 * neither changes anything.
+	 */
+	twilio_status(target, TWILIO_TOKEN, "undelivered", &res);
+	assert_int_equal(res.status, 200);
+	resp_free(&res);
+	wait_metric("outreachd_callbacks_total{gateway=\"twa\",result=\"stale\"}", 1);
+	{
+		const struct kv p[] = {
+			{ "AccountSid", TWILIO_ACCOUNT }, { "MessageSid", "SM00000000000000000000000000000099" },
+			{ "MessageStatus", "failed" }, { "ErrorCode", "30003" },
+		};
+
+		twilio_post(target, TWILIO_TOKEN, p, sizeof(p) / sizeof(p[0]), &res);
+		assert_int_equal(res.status, 200);
+		resp_free(&res);
+	}
+	wait_metric("outreachd_callbacks_total{gateway=\"twa\",result=\"provider_mismatch\"}", 1);
+	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-C1"), 2);
+	assert_int_equal(od_test_int(&g_env, "XLEN outreach:attempts"), 3);
+	r = record("PE-C1", 1);
+	assert_string_equal(od_test_str(r, "status"), "delivered");
+	json_decref(r);
 	/* Only the one SMS went to Twilio. */
 	assert_int_equal(od_httpd_nrequests(g_tw), 1);
 	free(target);
