@@ -215,14 +215,20 @@ job_rules(struct od_job *j, int kind)
 {
 	struct od_contact	 recent[64];
 	struct od_verdict	 v;
-	const struct od_rules_preset *p;
+	const struct od_rules_preset *ps[2];
 	const char		*tz, *k;
 	json_t			*arr, *c;
 	size_t			 i, n = 0;
 	char			 reason[200];
 	int			 rc;
 
-	p = od_confset_preset(j->set, j->policy, j->acct.country);
+	/*
+	 * The law of the debtor's country always applies, whatever the policy
+	 * says; a policy's jurisdiction (with its rules:, which only tighten)
+	 * applies on top when it is another preset: both must allow.
+	 */
+	ps[0] = od_rules_preset(j->set->rules, j->acct.country);
+	ps[1] = od_confset_preset(j->set, j->policy, j->acct.country);
 	tz = od_account_timezone(&j->acct);
 	arr = json_object_get(j->state, "recent");
 	json_array_foreach(arr, i, c) {
@@ -234,7 +240,8 @@ job_rules(struct od_job *j, int kind)
 		n++;
 	}
 	memset(&v, 0, sizeof(v));
-	rc = od_rules_check(j->set->rules, p, tz, kind, recent, n, j->now, &v);
+	rc = od_rules_check_all(j->set->rules, ps, ps[1] == ps[0] ? 1 : 2, tz, kind, recent, n,
+	    j->now, &v);
 	if (rc == 0)
 		return 0;
 	if (rc == -1) {

@@ -600,6 +600,36 @@ policy_find_in(const struct od_policy_set *set, const char *name)
 	return NULL;
 }
 
+/*
+ * A policy of one jurisdiction whose segment admits debtors of other
+ * countries: allowed (the debtor's own country's rules apply to each, and
+ * the jurisdiction's on top), but worth a warning: its texts, money and
+ * disclosures were likely written for the one country.
+ */
+static void
+policy_warn_countries(const struct od_yaml *root, const struct od_policy *p,
+    struct od_errors *errs)
+{
+	const struct od_yaml	*at = od_yaml_get(root, "segment");
+	size_t			 i;
+
+	if (p->jurisdiction == NULL)
+		return;
+	if (p->segment.ncountries == 0) {
+		od_yaml_warn(errs, at ? at : od_yaml_get(root, "jurisdiction"), "policy '%s' "
+		    "(jurisdiction %s) admits debtors of any country: each is held to its own "
+		    "country's rules as well; add segment.countries: [%s] to keep to one",
+		    p->name ? p->name : "", p->jurisdiction, p->jurisdiction);
+		return;
+	}
+	for (i = 0; i < p->segment.ncountries; i++)
+		if (strcasecmp(p->segment.countries[i], p->jurisdiction) != 0)
+			od_yaml_warn(errs, at, "policy '%s' (jurisdiction %s) admits debtors of %s: "
+			    "they are held to %s's rules as well as %s's", p->name ? p->name : "",
+			    p->jurisdiction, p->segment.countries[i], p->segment.countries[i],
+			    p->jurisdiction);
+}
+
 /* Reads path into p; the names in sets a and b are taken. */
 static void
 policy_read(const struct od_yaml *root, struct od_policy *p, const struct od_policy_set *a,
@@ -662,6 +692,7 @@ policy_read(const struct od_yaml *root, struct od_policy *p, const struct od_pol
 		od_yaml_bool(v, &p->transliterate, errs);
 	if ((v = od_yaml_get(root, "segment")) != NULL)
 		policy_read_segment(v, &p->segment, errs);
+	policy_warn_countries(root, p, errs);
 	if ((v = od_yaml_get(root, "offer")) != NULL)
 		policy_read_offer(v, &p->offer, errs);
 	if ((v = od_yaml_get(root, "steps")) != NULL)

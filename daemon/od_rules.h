@@ -145,6 +145,17 @@ int	od_rules_check(const struct od_rules *r, const struct od_rules_preset *p,
 	    const char *timezone, int kind, const struct od_contact *recent, size_t nrecent,
 	    int64_t now_ms, struct od_verdict *out);
 
+/*
+ * The same under every preset of ps (n of them; a NULL one is no_preset):
+ * allowed only when each allows.  Blocked: out has the first blocking
+ * preset's reason, and next_ms the earliest instant all of them allow (-1
+ * when none within reach).  The debtor's country's preset and a policy's
+ * jurisdiction's are checked together this way.
+ */
+int	od_rules_check_all(const struct od_rules *r, const struct od_rules_preset *const *ps,
+	    size_t n, const char *timezone, int kind, const struct od_contact *recent,
+	    size_t nrecent, int64_t now_ms, struct od_verdict *out);
+
 /* "07:00-20:00", "07:00-12:00, 14:00-20:00" or "none": the windows of wday (0 = Sunday). */
 void	od_rules_format_day(const struct od_rules_limits *l, int wday, char *buf, size_t len);
 

@@ -160,6 +160,42 @@ test_good_state(void **state)
 	od_job_clear(&j);
 }
 
+/*
+ * The debtor's law always applies (issue 11, item 1): a Chilean debtor on a
+ * Peruvian policy is held to Chile's 48 h spacing (Ley 21.320) as well as
+ * Peru's rules, in Santiago's clock, and gets the earliest instant both
+ * allow: Chile's next window opening after the spacing.
+ */
+static void
+test_debtor_country_preset(void **state)
+{
+	static const char	 acct[] = "{\"account_id\": \"CL-J1\", \"debtor\": {\"name\": "
+	    "\"Rosa Díaz\", \"phone\": \"+56912345678\", \"country\": \"CL\", \"timezone\": "
+	    "\"America/Santiago\"}, \"debt\": {\"amount\": \"123456\", \"currency\": \"CLP\", "
+	    "\"due_date\": \"2026-03-09\"}, \"policy\": \"sim-pe\", \"consent\": {\"sms\": true}}";
+	/* one SMS on Sunday 2026-03-08 04:00 in Santiago: 30 h before */
+	static const char	 st[] = "{\"policy\":\"sim-pe\",\"status\":\"active\",\"next\":0,"
+	    "\"recent\":[[1772953200000,\"sms\"]]}";
+	/* Monday 2026-03-09 10:00 in Santiago (UTC-3): Peru's 24 h spacing allows it */
+	const int64_t		 at = 1773061200000LL;
+	struct od_job		 j;
+	json_t			*r;
+
+	(void)state;
+	assert_int_equal(od_job_start(&j, g_set, "CL-J1", acct, strlen(acct), st, strlen(st), at),
+	    OD_JOB_FINISH);
+	assert_int_equal(json_array_size(j.records), 1);
+	r = json_array_get(j.records, 0);
+	assert_string_equal(json_string_value(json_object_get(r, "status")), "suppressed");
+	assert_string_equal(json_string_value(json_object_get(r, "reason")), "spacing");
+	/* Tuesday 08:00 in Santiago: 48 h have passed at 04:00, CL's window opens at 08:00 */
+	assert_int_equal(j.next_due, 1773140400000LL);
+	od_job_clear(&j);
+	assert_int_equal(od_job_start(&j, g_set, "CL-J1", acct, strlen(acct), st, strlen(st),
+	    1773140400000LL), OD_JOB_SEND);
+	od_job_clear(&j);
+}
+
 int
 main(void)
 {
@@ -168,6 +204,7 @@ main(void)
 		cmocka_unit_test(test_channel_index),
 		cmocka_unit_test(test_wrong_kinds),
 		cmocka_unit_test(test_good_state),
+		cmocka_unit_test(test_debtor_country_preset),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -126,7 +126,7 @@ test_shipped_policies(void **state)
 	assert_int_equal(p->priority, 20);
 	assert_false(p->segment.has_amount_min);
 	assert_string_equal(p->segment.amount_max, "199.99");
-	assert_int_equal(p->segment.ncountries, 0);
+	assert_int_equal(p->segment.ncountries, 1);	/* PE: a Peruvian policy keeps to Peru */
 	assert_int_equal(p->offer.installments, 0);
 	assert_null(p->offer.payment_url);
 	assert_int_equal(p->nsteps, 3);
@@ -427,9 +427,9 @@ test_select_shipped(void **state)
 	account(&a, "PE", "America/Lima", "0.5", "PEN", NULL, NULL);
 	assert_string_equal(select_name(&set, &a, now), "small-balance");
 	od_account_clear(&a);
-	/* small-balance names no country; pe-consumer does. */
+	/* Both shipped policies keep to Peruvian debtors (issue 11: PE texts, PE law). */
 	account(&a, "CO", "America/Bogota", "150.00", "PEN", NULL, NULL);
-	assert_string_equal(select_name(&set, &a, now), "small-balance");
+	assert_string_equal(select_name(&set, &a, now), "(none)");
 	od_account_clear(&a);
 	account(&a, "CO", "America/Bogota", "1500.00", "PEN", NULL, NULL);
 	assert_string_equal(select_name(&set, &a, now), "(none)");
@@ -536,10 +536,50 @@ test_select_amount_zero_digit_currency(void **state)
 	od_policy_set_free(&set);
 }
 
+/*
+ * A policy whose segment admits debtors of other countries than its
+ * jurisdiction: loaded (each debtor is held to their own country's rules
+ * too), with a warning at the segment's position.
+ */
+static void
+test_foreign_countries_warned(void **state)
+{
+	static const char	 y[] =
+	    "name: mixed\n"
+	    "jurisdiction: PE\n"
+	    "segment:\n"
+	    "  countries: [PE, CO]\n"
+	    "steps:\n"
+	    "  - {name: due, at: 0d, stage: reminder, channels: [sms], template: reminder_due}\n";
+	static const char	 any[] =
+	    "name: anyone\n"
+	    "jurisdiction: PE\n"
+	    "steps:\n"
+	    "  - {name: due, at: 0d, stage: reminder, channels: [sms], template: reminder_due}\n";
+	struct od_policy_set	 set;
+	struct od_errors	 errs;
+
+	(void)state;
+	memset(&set, 0, sizeof(set));
+	od_errors_init(&errs);
+	assert_int_equal(od_policy_load_string("mixed.yaml", y, strlen(y), &set, &errs), 0);
+	assert_int_equal(errs.count, 0);
+	assert_int_equal(errs.nwarns, 1);
+	assert_string_equal(errs.warns[0], "mixed.yaml:4:3: policy 'mixed' (jurisdiction PE) "
+	    "admits debtors of CO: they are held to CO's rules as well as PE's");
+	od_errors_clear(&errs);
+	assert_int_equal(od_policy_load_string("anyone.yaml", any, strlen(any), &set, &errs), 0);
+	assert_int_equal(errs.nwarns, 1);
+	assert_non_null(strstr(errs.warns[0], "admits debtors of any country"));
+	od_errors_clear(&errs);
+	od_policy_set_free(&set);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_foreign_countries_warned),
 		cmocka_unit_test(test_shipped_policies),
 		cmocka_unit_test(test_stage_names),
 		cmocka_unit_test(test_hours_offsets_and_options),
