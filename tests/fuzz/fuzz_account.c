@@ -64,7 +64,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		od_fuzz_fail("accepted at intake, refused when read back: %s", r2);
 	if (!ok1 && ok2 && size <= 65536 && strncmp(r1, "body", 4) != 0)
 		od_fuzz_fail("refused at intake (%s), accepted when read back", r1);
-	if (!ok1 && !ok2 && size <= 65536 && strcmp(r1, r2) != 0)
+	if (!ok1 && !ok2 && size <= 65536 && strncmp(r1, "body", 4) != 0 && strcmp(r1, r2) != 0)
 		od_fuzz_fail("refused for \"%s\" at intake, for \"%s\" when read back", r1, r2);
 	if (ok1 && ok2) {
 		same_account(&a, &b);
