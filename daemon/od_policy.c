@@ -314,6 +314,41 @@ policy_read_attr(const struct od_yaml *n, size_t idx, struct od_attr_cond *c,
 	c->str = strdup(s);
 }
 
+/*
+ * An amount bound must be writable in every currency the segment takes, in
+ * that currency's ISO 4217 minor unit: "20.000" for CLP (no minor unit) is
+ * an error, not twenty pesos (in Chile '.' separates thousands).
+ */
+static void
+policy_check_minor_units(const struct od_yaml *range, const struct od_segment *seg,
+    struct od_errors *errs)
+{
+	static const char *const keys[] = { "min", "max" };
+	const char		*bound[2] = { seg->amount_min, seg->amount_max };
+	size_t			 i, c;
+	int			 d, have;
+
+	for (i = 0; i < 2; i++) {
+		if (bound[i] == NULL || !(i == 0 ? seg->has_amount_min : seg->has_amount_max))
+			continue;
+		have = policy_frac_digits(bound[i]);
+		for (c = 0; c < seg->ncurrencies; c++) {
+			if ((d = od_currency_digits(seg->currencies[c])) < 0 || have <= d)
+				continue;
+			if (d == 0)
+				od_yaml_error(errs, od_yaml_get(range, keys[i]), "segment.amount.%s: "
+				    "'%s' has a decimal part, but %s has no minor unit (ISO 4217); "
+				    "'.' is not a thousands separator here: write whole units",
+				    keys[i], bound[i], seg->currencies[c]);
+			else
+				od_yaml_error(errs, od_yaml_get(range, keys[i]), "segment.amount.%s: "
+				    "'%s' has %d decimal places, but %s has %d (ISO 4217)", keys[i],
+				    bound[i], have, seg->currencies[c], d);
+			break;
+		}
+	}
+}
+
 static void
 policy_read_segment(const struct od_yaml *n, struct od_segment *seg, struct od_errors *errs)
 {
@@ -339,8 +374,10 @@ policy_read_segment(const struct od_yaml *n, struct od_segment *seg, struct od_e
 	if ((v = od_yaml_get(n, "products")) != NULL)
 		policy_strlist(v, "segment.products", NULL, "must not be empty", &seg->products,
 		    &seg->nproducts, errs);
-	if ((v = od_yaml_get(n, "amount")) != NULL)
+	if ((v = od_yaml_get(n, "amount")) != NULL) {
 		policy_read_range(v, "segment.amount", 1, seg, errs);
+		policy_check_minor_units(v, seg, errs);
+	}
 	if ((v = od_yaml_get(n, "days_past_due")) != NULL)
 		policy_read_range(v, "segment.days_past_due", 0, seg, errs);
 	if ((v = od_yaml_get(n, "attributes")) != NULL) {

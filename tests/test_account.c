@@ -236,6 +236,9 @@ static const struct { const char *body, *reason; } rejects[] = {
 	{ "{" ID ", " DEBTOR ", " DT("\"amount\": \"12.345\"") "}", "debt.amount: PEN allows at most 2 decimal places" },
 	{ "{" ID ", " DEBTOR ", \"debt\": {\"amount\": \"1500.5\", \"currency\": \"CLP\", \"due_date\": \"2026-12-01\"}}",
 	  "debt.amount: CLP has no decimal places" },
+	/* "20.000" is not twenty pesos: in Chile '.' separates thousands (issue 11, item 9) */
+	{ "{" ID ", " DEBTOR ", \"debt\": {\"amount\": \"20.000\", \"currency\": \"CLP\", \"due_date\": \"2026-12-01\"}}",
+	  "debt.amount: CLP has no decimal places" },
 	{ "{" ID ", " DEBTOR ", \"debt\": {\"amount\": \"1\", \"due_date\": \"2026-12-01\"}}", "debt.currency: required" },
 	{ "{" ID ", " DEBTOR ", \"debt\": {\"amount\": \"1\", \"currency\": \"SOL\", \"due_date\": \"2026-12-01\"}}",
 	  "debt.currency: not an active ISO 4217 code" },

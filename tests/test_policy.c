@@ -514,7 +514,7 @@ test_select_amount_zero_digit_currency(void **state)
 	(void)state;
 	load_dir_ok(POL("match"), &set);
 	clp = od_policy_find(&set, "clp-big");
-	/* CLP has no minor unit; the bound "100000.5" is still compared exactly. */
+	/* CLP has no minor unit: whole pesos from 100001. */
 	account(&a, "CL", "America/Santiago", "100000", "CLP", NULL, NULL);
 	assert_false(od_policy_matches(clp, &a, now));
 	assert_string_equal(select_name(&set, &a, now), "tie-a");
@@ -575,11 +575,55 @@ test_foreign_countries_warned(void **state)
 	od_policy_set_free(&set);
 }
 
+/* Amounts in the currency's ISO 4217 minor unit (issue 11, item 9). */
+static void
+test_amount_minor_units(void **state)
+{
+	static const char	 clp[] =
+	    "name: cl-big\n"
+	    "jurisdiction: CL\n"
+	    "segment:\n"
+	    "  countries: [CL]\n"
+	    "  currencies: [CLP]\n"
+	    "  amount: {min: \"20.000\", max: \"5000000\"}\n"
+	    "steps:\n"
+	    "  - {name: due, at: 0d, stage: reminder, channels: [sms], template: reminder_due}\n";
+	static const char	 pen[] =
+	    "name: pe-odd\n"
+	    "jurisdiction: PE\n"
+	    "segment:\n"
+	    "  countries: [PE]\n"
+	    "  currencies: [PEN, USD]\n"
+	    "  amount:\n"
+	    "    max: \"199.995\"\n"
+	    "steps:\n"
+	    "  - {name: due, at: 0d, stage: reminder, channels: [sms], template: reminder_due}\n";
+	struct od_policy_set	 set;
+	struct od_errors	 errs;
+
+	(void)state;
+	memset(&set, 0, sizeof(set));
+	od_errors_init(&errs);
+	assert_int_equal(od_policy_load_string("cl.yaml", clp, strlen(clp), &set, &errs), -1);
+	assert_int_equal(errs.count, 1);
+	assert_string_equal(errs.msgs[0], "cl.yaml:6:17: segment.amount.min: '20.000' has a "
+	    "decimal part, but CLP has no minor unit (ISO 4217); '.' is not a thousands "
+	    "separator here: write whole units");
+	od_errors_clear(&errs);
+	assert_int_equal(od_policy_load_string("pe.yaml", pen, strlen(pen), &set, &errs), -1);
+	assert_int_equal(errs.count, 1);
+	assert_string_equal(errs.msgs[0], "pe.yaml:7:10: segment.amount.max: '199.995' has 3 "
+	    "decimal places, but PEN has 2 (ISO 4217)");
+	od_errors_clear(&errs);
+	od_policy_set_free(&set);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_foreign_countries_warned),
+		cmocka_unit_test(test_amount_minor_units),
 		cmocka_unit_test(test_shipped_policies),
 		cmocka_unit_test(test_stage_names),
 		cmocka_unit_test(test_hours_offsets_and_options),
