@@ -9,6 +9,23 @@
  * HEAD works too; other methods get 405, other paths 404.  It binds
  * 127.0.0.1 unless told otherwise.  With a token, every request must
  * carry "Authorization: Bearer <token>" or gets 401.
+ *
+ * The admin port must never starve the daemon of descriptors or of its
+ * loop (a flood of slow clients once stopped every send):
+ *   - at most max_connections are served at once, and never more than the
+ *     descriptors left above fd_reserve (RLIMIT_NOFILE's soft limit minus
+ *     fd_reserve); a connection beyond that is answered a fixed 503 with
+ *     "Retry-After: 1" and closed at once, without being read;
+ *   - a connection whose descriptor number shows that fewer than
+ *     fd_reserve are left is closed at once, without being read;
+ *   - each request (headers and body) must arrive whole within
+ *     request_timeout of the connection's start, or of the previous
+ *     request's answer on a kept-alive connection; a byte now and then
+ *     does not extend it; a connection past it is dropped;
+ *   - when accept() fails (EMFILE, ENFILE, ...), the listener pauses for
+ *     100 ms, doubled at each failure up to 2 s and back to 100 ms at the
+ *     next success; one log line per 10 s at most, with the count.
+ * Metrics (in the registry given): OD_METRIC_ADMIN_* below.
  */
 #ifndef OD_ADMIN_H
 #define OD_ADMIN_H
@@ -20,6 +37,18 @@ struct od_metrics;
 
 #define OD_ADMIN_DEFAULT_ADDRESS	"127.0.0.1"
 #define OD_ADMIN_DEFAULT_PORT		9464
+#define OD_ADMIN_DEFAULT_MAX_CONNECTIONS	256
+#define OD_ADMIN_DEFAULT_REQUEST_TIMEOUT_MS	10000
+#define OD_ADMIN_DEFAULT_FD_RESERVE		256
+
+/* The answer to a connection beyond the cap, byte for byte. */
+#define OD_ADMIN_BUSY_REPLY	"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n" \
+				"Connection: close\r\nRetry-After: 1\r\n\r\n"
+
+#define OD_METRIC_ADMIN_CONNECTIONS	"outreachd_admin_connections"		/* gauge */
+#define OD_METRIC_ADMIN_REFUSED		"outreachd_admin_refused_total"		/* counter {reason} */
+#define OD_METRIC_ADMIN_DROPPED		"outreachd_admin_dropped_total"		/* counter */
+#define OD_METRIC_ADMIN_ACCEPT_ERRORS	"outreachd_admin_accept_errors_total"	/* counter */
 
 /*
  * Ready?  1 ready; 0 not, with a short reason written to why (len bytes,
@@ -66,6 +95,9 @@ struct od_admin_config {
 	od_admin_callback_fn	 callback;	/* /callbacks/...; NULL: 404 */
 	od_admin_reload_fn	 reload;	/* POST /reload; NULL: 404 */
 	void			*arg;		/* for both callbacks */
+	int			 max_connections;	/* 0: OD_ADMIN_DEFAULT_MAX_CONNECTIONS */
+	long long		 request_timeout_ms;	/* 0: OD_ADMIN_DEFAULT_REQUEST_TIMEOUT_MS */
+	int			 fd_reserve;		/* kept for Redis and the gateways; 0: none */
 };
 
 struct od_admin;
@@ -75,6 +107,12 @@ struct od_admin	*od_admin_new(struct event_base *base, const struct od_admin_con
 		    char *err, size_t errlen);
 /* The port bound (useful with port 0). */
 int		 od_admin_port(const struct od_admin *a);
+/* Connections open now (served, or refused and not yet closed). */
+int		 od_admin_connections(const struct od_admin *a);
+/* The cap in force: min(max_connections, soft RLIMIT_NOFILE - fd_reserve). */
+int		 od_admin_max_connections(const struct od_admin *a);
+/* Whether the listener is paused after a failed accept(). */
+int		 od_admin_paused(const struct od_admin *a);
 /* Closes the listener and every connection.  Not from inside a callback. */
 void		 od_admin_free(struct od_admin *a);
 

@@ -112,6 +112,13 @@ static const struct cfg_option cfg_options[] = {
 	  CFG_EMPTY_NULL, NULL, "file holding the bearer token ($CREDENTIALS_DIRECTORY-relative)" },
 	{ "admin", "public_url", CFG_STRING, "", 0, 0, OFF(admin_public_url),
 	  CFG_EMPTY_NULL, NULL, "the public base URL providers call back (behind a proxy)" },
+	{ "admin", "max_connections", CFG_INT, "256", 1, 65536, OFF(admin_max_connections),
+	  0, NULL, "admin connections served at once; more are answered 503" },
+	{ "admin", "request_timeout", CFG_DURATION, "10s", 100, 3600000,
+	  OFF(admin_request_timeout_ms), 0, NULL,
+	  "a request's headers and body must arrive within it (not extended per byte)" },
+	{ "admin", "fd_reserve", CFG_INT, "256", 0, 65536, OFF(admin_fd_reserve),
+	  0, NULL, "descriptors the admin port never takes (kept for Redis and the gateways)" },
 };
 #define NOPTIONS	(sizeof(cfg_options) / sizeof(cfg_options[0]))
 

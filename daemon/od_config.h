@@ -75,6 +75,9 @@ struct od_config {
 	char		*admin_token_env;	/* bearer token from this variable, or NULL */
 	char		*admin_token_file;	/* or from this file, or NULL */
 	char		*admin_public_url;	/* base URL the providers call back, or NULL */
+	int		 admin_max_connections;	/* served at once, default 256 */
+	int64_t		 admin_request_timeout_ms; /* a whole request must arrive in it, default 10s */
+	int		 admin_fd_reserve;	/* descriptors the admin port leaves, default 256 */
 
 	struct od_gateway_conf	*gateways;
 	size_t			 ngateways;

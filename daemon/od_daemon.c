@@ -1,9 +1,11 @@
 #include "od_daemon.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -276,6 +278,38 @@ daemon_status_cb(evutil_socket_t fd, short what, void *arg)
 	od_http_trim(d->http);
 }
 
+/*
+ * Descriptors: the soft RLIMIT_NOFILE up to the hard one (at most
+ * DAEMON_NOFILE_MAX).  The default soft limit, 1024, is what let a flood
+ * of admin connections starve Redis and the gateways; the admin port
+ * keeps admin.fd_reserve of whatever is allowed.  Under the shipped unit
+ * LimitNOFILE= sets both and setrlimit is filtered (@resources): nothing
+ * to do then.
+ */
+#define DAEMON_NOFILE_MAX	65536
+
+static void
+daemon_raise_nofile(void)
+{
+	struct rlimit	rl;
+	rlim_t		want, was;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return;
+	want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > DAEMON_NOFILE_MAX ?
+	    DAEMON_NOFILE_MAX : rl.rlim_max;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+		return;
+	was = rl.rlim_cur;
+	rl.rlim_cur = want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		od_log_warn("daemon", "cannot raise the descriptor limit from %llu to %llu: %s",
+		    (unsigned long long)was, (unsigned long long)want, strerror(errno));
+	else
+		od_log_info("daemon", "descriptor limit raised from %llu to %llu",
+		    (unsigned long long)was, (unsigned long long)want);
+}
+
 static char *
 daemon_admin_token(const struct od_config *cfg)
 {
@@ -337,6 +371,7 @@ od_daemon_init(struct od_daemon *d, const char *config_path, const struct od_con
 		snprintf(d->consumer, sizeof(d->consumer), "%s-%ld", host, (long)getpid());
 	}
 	signal(SIGPIPE, SIG_IGN);
+	daemon_raise_nofile();
 	srandom((unsigned)(getpid() ^ time(NULL)));
 	if ((d->base = event_base_new()) == NULL) {
 		snprintf(err, errlen, "cannot create the event loop");
@@ -371,6 +406,9 @@ od_daemon_init(struct od_daemon *d, const char *config_path, const struct od_con
 		ac.callback = od_hooks_callback;
 		ac.reload = daemon_reload_admin;
 		ac.arg = d;
+		ac.max_connections = d->set->cfg.admin_max_connections;
+		ac.request_timeout_ms = d->set->cfg.admin_request_timeout_ms;
+		ac.fd_reserve = d->set->cfg.admin_fd_reserve;
 		d->admin = od_admin_new(d->base, &ac, err, errlen);
 		free(token);
 		if (d->admin == NULL)

@@ -14,6 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -285,7 +288,8 @@ collect_cb(void *arg, struct od_metrics *m)
 }
 
 static struct fixture *
-fixture_new(const char *token)
+fixture_new_with(const char *token, int max_connections, long long request_timeout_ms,
+    int fd_reserve)
 {
 	struct fixture		*f = calloc(1, sizeof(*f));
 	struct od_admin_config	 cfg;
@@ -298,6 +302,9 @@ fixture_new(const char *token)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.port = 0;
 	cfg.token = token;
+	cfg.max_connections = max_connections;
+	cfg.request_timeout_ms = request_timeout_ms;
+	cfg.fd_reserve = fd_reserve;
 	cfg.metrics = f->metrics;
 	cfg.ready = ready_cb;
 	cfg.collect = collect_cb;
@@ -307,6 +314,12 @@ fixture_new(const char *token)
 		fail_msg("%s", err);
 	assert_true(od_admin_port(f->admin) > 0);
 	return f;
+}
+
+static struct fixture *
+fixture_new(const char *token)
+{
+	return fixture_new_with(token, 0, 0, 0);
 }
 
 static void
@@ -373,8 +386,10 @@ test_metrics_exposition(void **state)
 	    "text/plain; version=0.0.4; charset=utf-8");
 	assert_int_equal(f->collected, 1);
 	/* 2 attempts + 1 suppression + due + inflight + rejected + 13 buckets, sum, count
-	 * + breaker + reload = 23 samples, every line well-formed. */
-	assert_int_equal(check_exposition(r.body), 23);
+	 * + breaker + reload + the admin port's connections, drops and accept errors
+	 * = 26 samples, every line well-formed. */
+	assert_int_equal(check_exposition(r.body), 26);
+	assert_non_null(strstr(r.body, "\noutreachd_admin_connections 1\n"));	/* this one */
 	assert_non_null(strstr(r.body,
 	    "outreachd_attempts_total{channel=\"sms\",gateway=\"twilio\",status=\"accepted\"} 5\n"));
 	assert_non_null(strstr(r.body,
@@ -484,6 +499,359 @@ test_bind_errors(void **state)
 	event_base_free(base);
 }
 
+
+/* --- the admin port under load: cap, deadline, accept errors, reserve --- */
+
+static long long
+mono_ms(void)
+{
+	struct timespec	t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Turns the loop for about ms milliseconds. */
+static void
+pump(struct event_base *base, int ms)
+{
+	long long	end = mono_ms() + ms;
+
+	do {
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		usleep(1000);
+	} while (mono_ms() < end);
+}
+
+/* A connected, non-blocking client socket to the admin port. */
+static int
+client_connect(int port)
+{
+	struct sockaddr_in	sa;
+	int			fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+	return fd;
+}
+
+/*
+ * Reads what fd gets while the loop turns, until EOF (returns 1), until want
+ * bytes came (want > 0; returns 0), or until a generous deadline fails the
+ * test.  out gets the bytes, NUL-terminated.
+ */
+static int
+client_read(struct event_base *base, int fd, size_t want, struct od_buf *out)
+{
+	long long	end = mono_ms() + 20000;
+	char		chunk[4096];
+	ssize_t		n;
+
+	for (;;) {
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		n = recv(fd, chunk, sizeof(chunk), 0);
+		if (n == 0 || (n < 0 && errno == ECONNRESET))
+			break;
+		if (n > 0) {
+			od_buf_append(out, chunk, (size_t)n);
+			if (want > 0 && out->len >= want)
+				return 0;
+			continue;
+		}
+		assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+		if (mono_ms() > end)
+			fail_msg("no reply and no EOF in 20 s (%zu bytes so far)", out->len);
+		usleep(1000);
+	}
+	od_buf_putc(out, '\0');
+	out->len--;
+	return 1;
+}
+
+/* Turns the loop until the server holds n connections (generous deadline). */
+static void
+wait_connections(struct fixture *f, int n)
+{
+	long long	end = mono_ms() + 20000;
+
+	while (od_admin_connections(f->admin) != n) {
+		if (mono_ms() > end)
+			fail_msg("%d admin connections, %d expected", od_admin_connections(f->admin), n);
+		event_base_loop(f->base, EVLOOP_NONBLOCK);
+		usleep(1000);
+	}
+}
+
+static double
+metric_value(struct fixture *f, const char *name, const char *const *labels)
+{
+	double	v = 0;
+
+	if (od_metric_value(od_metrics_find(f->metrics, name), labels, &v) != 1)
+		return 0;
+	return v;
+}
+
+static const char keepalive_get[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+
+/* One keep-alive GET /healthz on fd: the whole answer, 200 "ok\n". */
+static void
+client_healthz(struct fixture *f, int fd)
+{
+	struct od_buf	in;
+
+	od_buf_init(&in);
+	assert_int_equal(send(fd, keepalive_get, strlen(keepalive_get), MSG_NOSIGNAL),
+	    (ssize_t)strlen(keepalive_get));
+	/* the answer ends with its 3-byte body */
+	while (in.len < 4 || in.data == NULL || strstr(in.data, "\r\n\r\nok\n") == NULL) {
+		if (client_read(f->base, fd, in.len + 1, &in) == 1)
+			fail_msg("EOF on a kept-alive connection after %zu bytes (%d open)", in.len, od_admin_connections(f->admin));
+		od_buf_putc(&in, '\0');
+		in.len--;
+	}
+	assert_true(strncmp(in.data, "HTTP/1.1 200 OK\r\n", 17) == 0);
+	od_buf_free(&in);
+}
+
+static void
+test_cap_answers_busy(void **state)
+{
+	struct fixture	*f = fixture_new_with(NULL, 3, 0, 0);
+	struct od_buf	 in;
+	struct reply	 r;
+	int		 port = od_admin_port(f->admin), held[3], extra, i;
+
+	(void)state;
+	assert_int_equal(od_admin_max_connections(f->admin), 3);
+	for (i = 0; i < 3; i++)
+		held[i] = client_connect(port);
+	wait_connections(f, 3);
+
+	/* The fourth gets the fixed 503 and EOF, without sending a byte. */
+	extra = client_connect(port);
+	od_buf_init(&in);
+	assert_int_equal(client_read(f->base, extra, 0, &in), 1);
+	assert_string_equal(in.data, OD_ADMIN_BUSY_REPLY);
+	assert_string_equal(in.data, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
+	    "Connection: close\r\nRetry-After: 1\r\n\r\n");
+	od_buf_free(&in);
+	close(extra);
+	assert_true(metric_value(f, OD_METRIC_ADMIN_REFUSED, OD_LABELS("full")) == 1);
+
+	/* A full request on a refused connection is not served either. */
+	extra = client_connect(port);
+	assert_int_equal(send(extra, keepalive_get, strlen(keepalive_get), MSG_NOSIGNAL),
+	    (ssize_t)strlen(keepalive_get));
+	od_buf_init(&in);
+	client_read(f->base, extra, 0, &in);
+	assert_true(strncmp(in.data, "HTTP/1.1 503 ", 13) == 0);
+	od_buf_free(&in);
+	close(extra);
+	assert_true(metric_value(f, OD_METRIC_ADMIN_REFUSED, OD_LABELS("full")) == 2);
+
+	/* The clients leave: the count goes back to 0, and a request works again. */
+	for (i = 0; i < 3; i++)
+		close(held[i]);
+	wait_connections(f, 0);
+	assert_true(metric_value(f, OD_METRIC_ADMIN_CONNECTIONS, NULL) == 0);
+	http_get(f->base, port, "/healthz", NULL, &r);
+	assert_int_equal(r.status, 200);
+	free(r.body);
+	wait_connections(f, 0);
+	fixture_free(f);
+}
+
+/*
+ * A slowloris client: one header byte every 200 ms, never ending its
+ * headers.  The 1 s deadline is for the whole request: it is dropped long
+ * before its 25 bytes (5 s) are out, though every byte came well within
+ * evhttp's per-read timeout.
+ */
+static void
+test_slow_request_dropped(void **state)
+{
+	struct fixture	*f = fixture_new_with(NULL, 0, 1000, 0);
+	const char	 start[] = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+	struct od_buf	 in;
+	char		 c;
+	ssize_t		 n;
+	int		 fd, sent = 0, dropped = 0, i;
+
+	(void)state;
+	fd = client_connect(od_admin_port(f->admin));
+	assert_int_equal(send(fd, start, strlen(start), MSG_NOSIGNAL), (ssize_t)strlen(start));
+	for (i = 0; i < 25 && !dropped; i++) {
+		pump(f->base, 200);
+		n = recv(fd, &c, 1, 0);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+			dropped = 1;
+			break;
+		}
+		if (send(fd, "a", 1, MSG_NOSIGNAL) != 1) {
+			dropped = 1;
+			break;
+		}
+		sent++;
+	}
+	assert_true(dropped);
+	assert_true(sent < 25);
+	close(fd);
+	wait_connections(f, 0);
+	assert_true(metric_value(f, OD_METRIC_ADMIN_DROPPED, NULL) == 1);
+
+	/* Nothing was answered to it; a prompt request still is. */
+	fd = client_connect(od_admin_port(f->admin));
+	client_healthz(f, fd);
+	close(fd);
+	od_buf_init(&in);
+	od_buf_free(&in);
+	wait_connections(f, 0);
+	fixture_free(f);
+}
+
+/*
+ * Keep-alive: each answered request starts a new 1 s deadline, so three
+ * requests 600 ms apart (1.2 s in all) are served on one connection; left
+ * idle after that, it is dropped.
+ */
+static void
+test_keepalive_deadline(void **state)
+{
+	struct fixture	*f = fixture_new_with(NULL, 0, 1000, 0);
+	struct od_buf	 in;
+	int		 fd, i;
+
+	(void)state;
+	fd = client_connect(od_admin_port(f->admin));
+	for (i = 0; i < 3; i++) {
+		if (i > 0)
+			pump(f->base, 600);
+		client_healthz(f, fd);
+	}
+	assert_int_equal(od_admin_connections(f->admin), 1);
+	od_buf_init(&in);
+	assert_int_equal(client_read(f->base, fd, 0, &in), 1);	/* idle: dropped */
+	assert_int_equal(in.len, 0);
+	od_buf_free(&in);
+	close(fd);
+	wait_connections(f, 0);
+	assert_true(metric_value(f, OD_METRIC_ADMIN_DROPPED, NULL) == 1);
+	fixture_free(f);
+}
+
+/*
+ * accept() failing with EMFILE (no descriptor left under RLIMIT_NOFILE):
+ * the listener pauses instead of spinning on the pending connection, and
+ * serves it once descriptors are back.
+ */
+static void
+test_emfile_pauses(void **state)
+{
+	struct fixture	*f = fixture_new(NULL);
+	struct rlimit	 saved, low;
+	struct od_buf	 in;
+	double		 errors;
+	int		 fd, lowest;
+
+	(void)state;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	fd = socket(AF_INET, SOCK_STREAM, 0);	/* the client's, made before the squeeze */
+	assert_true(fd >= 0);
+	lowest = dup(0);		/* every descriptor below it is in use */
+	assert_true(lowest > fd);
+	close(lowest);
+	low = saved;
+	low.rlim_cur = (rlim_t)lowest;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	{
+		struct sockaddr_in sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sin_family = AF_INET;
+		sa.sin_port = htons((uint16_t)od_admin_port(f->admin));
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	}
+	{
+		long long end = mono_ms() + 20000;
+
+		while (!od_admin_paused(f->admin)) {
+			assert_true(mono_ms() < end);
+			event_base_loop(f->base, EVLOOP_NONBLOCK);
+			usleep(1000);
+		}
+	}
+	/* Paused with back-off: a handful of attempts in a second, not millions. */
+	pump(f->base, 1000);
+	errors = metric_value(f, OD_METRIC_ADMIN_ACCEPT_ERRORS, NULL);
+	assert_true(errors >= 1);
+	assert_true(errors <= 10);
+	assert_int_equal(od_admin_connections(f->admin), 0);
+
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+	assert_int_equal(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+	assert_int_equal(send(fd, keepalive_get, strlen(keepalive_get), MSG_NOSIGNAL),
+	    (ssize_t)strlen(keepalive_get));
+	od_buf_init(&in);
+	client_read(f->base, fd, 17, &in);
+	assert_true(strncmp(in.data, "HTTP/1.1 200 OK\r\n", 17) == 0);
+	od_buf_free(&in);
+	assert_false(od_admin_paused(f->admin));
+	close(fd);
+	wait_connections(f, 0);
+	fixture_free(f);
+}
+
+/*
+ * The reserve: a connection whose descriptor number leaves fewer than
+ * fd_reserve free under the soft limit is closed unread, unanswered.
+ */
+static void
+test_fd_reserve(void **state)
+{
+	struct fixture	*f;
+	struct rlimit	 saved, low;
+	struct od_buf	 in;
+	int		 dups[64], ndups = 0, fd, i;
+
+	(void)state;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	low = saved;
+	low.rlim_cur = 96;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	f = fixture_new_with(NULL, 0, 0, 48);
+	assert_int_equal(od_admin_max_connections(f->admin), 48);	/* 96 - 48 */
+	/* Descriptors 0..49 in use: the next one accepted is past 96 - 48. */
+	while ((fd = dup(0)) >= 0 && fd < 48 && ndups < 64)
+		dups[ndups++] = fd;
+	if (fd >= 0)
+		dups[ndups++] = fd;
+	fd = client_connect(od_admin_port(f->admin));
+	assert_true(fd >= 48);
+	od_buf_init(&in);
+	assert_int_equal(client_read(f->base, fd, 0, &in), 1);
+	assert_int_equal(in.len, 0);
+	od_buf_free(&in);
+	close(fd);
+	assert_true(metric_value(f, OD_METRIC_ADMIN_REFUSED, OD_LABELS("fd_reserve")) == 1);
+	wait_connections(f, 0);
+
+	for (i = 0; i < ndups; i++)
+		close(dups[i]);
+	fd = client_connect(od_admin_port(f->admin));
+	client_healthz(f, fd);
+	close(fd);
+	wait_connections(f, 0);
+	fixture_free(f);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+}
+
 int
 main(void)
 {
@@ -493,7 +861,14 @@ main(void)
 		cmocka_unit_test(test_bearer_token),
 		cmocka_unit_test(test_methods_and_paths),
 		cmocka_unit_test(test_bind_errors),
+		cmocka_unit_test(test_cap_answers_busy),
+		cmocka_unit_test(test_slow_request_dropped),
+		cmocka_unit_test(test_keepalive_deadline),
+		cmocka_unit_test(test_emfile_pauses),
+		cmocka_unit_test(test_fd_reserve),
 	};
+
+	signal(SIGPIPE, SIG_IGN);
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
