@@ -90,6 +90,14 @@ od_breaker_failure(struct od_breaker *b, int64_t now_ms)
 	}
 }
 
+void
+od_breaker_release(struct od_breaker *b, int64_t now_ms)
+{
+	(void)now_ms;
+	if (b->state == OD_BREAKER_HALF_OPEN)
+		b->probing = 0;
+}
+
 const char *
 od_breaker_state_name(enum od_breaker_state s)
 {

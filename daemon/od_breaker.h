@@ -52,6 +52,12 @@ void	od_breaker_init(struct od_breaker *b, int threshold, int64_t cooldown_ms,
 int	od_breaker_allow(struct od_breaker *b, int64_t now_ms, int64_t *retry_ms);
 void	od_breaker_success(struct od_breaker *b, int64_t now_ms);
 void	od_breaker_failure(struct od_breaker *b, int64_t now_ms);
+/*
+ * A request let through that says nothing about the gateway (it failed
+ * here, before anything was sent): the count of failures stays, and in
+ * half-open the probe's turn goes to the next request.
+ */
+void	od_breaker_release(struct od_breaker *b, int64_t now_ms);
 
 /* "closed", "open", "half-open". */
 const char *od_breaker_state_name(enum od_breaker_state s);

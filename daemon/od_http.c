@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 #include <event2/event.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,9 +45,27 @@ od_http_error_name(enum od_http_error e)
 	return "?";
 }
 
+const char *
+od_http_fault_name(enum od_http_fault f)
+{
+	switch (f) {
+	case OD_HTTP_FAULT_INVALID:
+		break;
+	case OD_HTTP_FAULT_NONE:
+		return "none";
+	case OD_HTTP_FAULT_REMOTE:
+		return "remote";
+	case OD_HTTP_FAULT_LOCAL:
+		return "local";
+	}
+	return "?";
+}
+
 int
 od_http_gateway_failed(const struct od_http_result *res)
 {
+	if (res->fault == OD_HTTP_FAULT_LOCAL)
+		return -1;
 	if (res->error != OD_HTTP_OK)
 		return 1;
 	if (res->smtp)
@@ -283,10 +302,18 @@ http_finish(struct http_xfer *x, CURLcode rc, const char *why)
 	if (rc != CURLE_OK)
 		snprintf(r.errstr, sizeof(r.errstr), "%s", why != NULL ? why :
 		    x->errbuf[0] != '\0' ? x->errbuf : curl_easy_strerror(rc));
+	r.fault = OD_HTTP_FAULT_NONE;
 	if (rc != CURLE_OK && !(why == NULL && x->smtp && r.status >= 400)) {
+		r.fault = OD_HTTP_FAULT_REMOTE;
 		if (why != NULL)
 			r.error = http_sent(x) ? OD_HTTP_SENT_NO_REPLY : OD_HTTP_CONNECT;
-		else
+		else if (x->sock_errno != 0 && !http_sent(x)) {
+			/* No socket could be made here: this host's failure, not the gateway's. */
+			r.error = OD_HTTP_CONNECT;
+			r.fault = OD_HTTP_FAULT_LOCAL;
+			snprintf(r.errstr, sizeof(r.errstr), "%s: cannot create a socket: %s",
+			    OD_HTTP_LOCAL_FD_EXHAUSTED, strerror(x->sock_errno));
+		} else
 			r.error = http_classify(x, rc);
 		r.status = 0;
 	} else if (!x->smtp) {

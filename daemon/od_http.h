@@ -39,6 +39,13 @@
  * CONNECT, TIMEOUT_BEFORE_SEND and TLS are safe to retry; PROTOCOL is
  * usually a configuration error.
  *
+ * Whose failure it is (res->fault): a socket this host could not create
+ * (socket() failed with EMFILE, ENFILE, ENOBUFS or ENOMEM: descriptors or
+ * memory exhausted here) is OD_HTTP_FAULT_LOCAL, reported as
+ * OD_HTTP_CONNECT (the request never left: safe to retry) with an errstr
+ * that starts "local_fd_exhausted: ".  It says nothing about the gateway
+ * and never counts against its breaker (od_http_gateway_failed).
+ *
  * libcurl's own rule still applies on a reused keep-alive connection that
  * turns out dead before any reply byte: it resends the request once on a
  * fresh connection (the peer closed it idle, so it did not process it).
@@ -76,8 +83,20 @@ enum od_http_error {
 	OD_HTTP_INTERNAL,		/* out of memory, libcurl misuse */
 };
 
+/* Whose a transport failure is.  Zero is INVALID, never a real value. */
+enum od_http_fault {
+	OD_HTTP_FAULT_INVALID = 0,
+	OD_HTTP_FAULT_NONE,		/* the transfer completed: the reply is the plugin's */
+	OD_HTTP_FAULT_REMOTE,		/* the network or the peer (or a shutdown cut it short) */
+	OD_HTTP_FAULT_LOCAL,		/* no socket could be made here */
+};
+
+/* The errstr prefix of an OD_HTTP_FAULT_LOCAL failure, as attempt records show it. */
+#define OD_HTTP_LOCAL_FD_EXHAUSTED	"local_fd_exhausted"
+
 struct od_http_result {
 	enum od_http_error	 error;
+	enum od_http_fault	 fault;
 	char			 errstr[256];	/* "" when the transfer completed; else libcurl's words
 						   (also for an SMTP refusal: "RCPT failed: 550") */
 	long			 status;	/* HTTP status or final SMTP code; 0 on a transport error */
@@ -127,11 +146,16 @@ size_t	 od_http_pending(const struct od_http *h);
 
 /* "ok", "connect", "timeout-before-send", "sent-no-reply", "tls", "protocol", "internal". */
 const char *od_http_error_name(enum od_http_error e);
+/* "none", "remote", "local". */
+const char *od_http_fault_name(enum od_http_fault f);
 
 /*
- * Whether res counts against the gateway's circuit breaker: a transport
- * error, an HTTP 5xx, or an SMTP 421 (service not available).  Other 4xx/5xx
- * SMTP codes are about one message or recipient, not the gateway.
+ * Whether res counts against the gateway's circuit breaker: 1 for a
+ * transport error, an HTTP 5xx, or an SMTP 421 (service not available);
+ * 0 when the gateway answered otherwise (other 4xx/5xx SMTP codes are about
+ * one message or recipient, not the gateway); -1 when res says nothing
+ * about the gateway (OD_HTTP_FAULT_LOCAL): neither a failure nor a success
+ * (od_sender_done takes these three values).
  */
 int	od_http_gateway_failed(const struct od_http_result *res);
 

@@ -73,6 +73,7 @@ struct http_xfer {
 	size_t			 reply_seen;
 	size_t			 max_reply;
 	char			 errbuf[CURL_ERROR_SIZE];
+	int			 sock_errno;	/* the last socket() failure for this transfer, or 0 */
 	od_http_done		*cb;
 	void			*arg;
 	struct http_xfer	*prev, *next;

@@ -6,10 +6,12 @@
  */
 #include "od_http_int.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 static size_t
 http_write_cb(char *p, size_t size, size_t n, void *arg)
@@ -55,6 +57,28 @@ http_seek_cb(void *arg, curl_off_t offset, int origin)
 	if (origin == SEEK_SET && offset == 0 && x->body_off == 0)
 		return CURL_SEEKFUNC_OK;
 	return CURL_SEEKFUNC_CANTSEEK;
+}
+
+/*
+ * CURLOPT_OPENSOCKETFUNCTION: the socket libcurl would make, but a failure
+ * for want of descriptors or memory here is noted, so that it is reported
+ * as this host's (OD_HTTP_FAULT_LOCAL), not the gateway's.
+ */
+static curl_socket_t
+http_open_cb(void *arg, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+	struct http_xfer	*x = arg;
+	curl_socket_t		 fd;
+
+	(void)purpose;
+	fd = socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+	if (fd != CURL_SOCKET_BAD) {
+		x->sock_errno = 0;
+		return fd;
+	}
+	if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+		x->sock_errno = errno;
+	return CURL_SOCKET_BAD;
 }
 
 void
@@ -358,10 +382,14 @@ od_http_setup(struct http_xfer *x, const struct od_request *req, const struct od
 		rc = curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
 	if (keep)
 		return rc == CURLE_OK ? http_setup_http(x, req, 1) : rc;
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, http_open_cb);
 	/*
 	 * Requests and replies are a few KiB: libcurl's smallest buffers (16 KiB)
 	 * instead of its 64 KiB upload buffer per handle, hundreds in flight.

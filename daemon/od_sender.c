@@ -228,7 +228,10 @@ od_sender_done(struct od_sender_gw *g, int failed, int64_t now_ms)
 {
 	if (g->inflight > 0)
 		g->inflight--;
-	if (failed)
+	if (failed < 0) {
+		g->local_failures++;
+		od_breaker_release(&g->breaker, now_ms);
+	} else if (failed)
 		od_breaker_failure(&g->breaker, now_ms);
 	else
 		od_breaker_success(&g->breaker, now_ms);

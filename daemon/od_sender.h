@@ -36,6 +36,7 @@ struct od_sender_gw {
 	int			 max_inflight;
 	struct od_http_opts	 opts;
 	uint64_t		 rate_waits;	/* admissions that had to wait */
+	uint64_t		 local_failures; /* sends that failed here, not at the gateway */
 };
 
 struct od_sender {
@@ -63,7 +64,11 @@ enum od_admit {
 
 enum od_admit od_sender_admit(struct od_sender_gw *g, int segments, int64_t now_ms,
 	    int64_t *wait_ms);
-/* After a send admitted with GO: failed says whether it counts against the breaker. */
+/*
+ * After a send admitted with GO.  failed, as od_http_gateway_failed gives
+ * it: 1 counts against the breaker, 0 for it, -1 neither (a failure of this
+ * host, e.g. no descriptor left for a socket: counted in local_failures).
+ */
 void	od_sender_done(struct od_sender_gw *g, int failed, int64_t now_ms);
 
 #endif /* OD_SENDER_H */

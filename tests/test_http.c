@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +27,7 @@ struct got {
 	int			 called;
 	int			 in_perform;	/* called while od_http_perform ran */
 	enum od_http_error	 error;
+	enum od_http_fault	 fault;
 	char			 errstr[256];
 	long			 status;
 	char			*body;
@@ -70,6 +72,7 @@ fx_done(void *arg, const struct od_http_result *r)
 	g->called = 1;
 	g->in_perform = f->performing;
 	g->error = r->error;
+	g->fault = r->fault;
 	snprintf(g->errstr, sizeof(g->errstr), "%s", r->errstr);
 	g->status = r->status;
 	g->body = malloc(r->body_len + 1);
@@ -743,6 +746,67 @@ test_free_from_callback(void **state)
 	fx_free(f);
 }
 
+/*
+ * No descriptor left for the socket (RLIMIT_NOFILE squeezed to what is
+ * open): a failure of this host, reported apart (fault local, the reason
+ * "local_fd_exhausted: ..."), that never counts against the gateway.
+ */
+static void
+test_local_fd_exhausted(void **state)
+{
+	struct fx		*f = fx_new(0);
+	struct od_http_result	 r;
+	struct rlimit		 saved, low;
+	int			 lowest;
+
+	(void)state;
+	fx_script(f, OD_HTTPD_REPLY, 200, NULL, "ok", 0);
+	fx_request(f, "a=1", "http://127.0.0.1:%d/send", od_httpd_port(f->srv));
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	lowest = dup(0);	/* every descriptor below it is in use */
+	assert_true(lowest >= 0);
+	close(lowest);
+	low = saved;
+	low.rlim_cur = (rlim_t)lowest;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	fx_send(f);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+	assert_int_equal(f->got[0].error, OD_HTTP_CONNECT);
+	assert_int_equal(f->got[0].fault, OD_HTTP_FAULT_LOCAL);
+	assert_string_equal(od_http_fault_name(f->got[0].fault), "local");
+	assert_string_equal(f->got[0].errstr,
+	    "local_fd_exhausted: cannot create a socket: Too many open files");
+	memset(&r, 0, sizeof(r));
+	r.error = f->got[0].error;
+	r.fault = f->got[0].fault;
+	assert_int_equal(od_http_gateway_failed(&r), -1);
+
+	/* Descriptors back: the same request goes through. */
+	fx_send(f);
+	assert_int_equal(f->got[1].error, OD_HTTP_OK);
+	assert_int_equal(f->got[1].fault, OD_HTTP_FAULT_NONE);
+	assert_int_equal(f->got[1].status, 200);
+	fx_free(f);
+}
+
+/* A refused connection is the peer's: fault remote, counted against the gateway. */
+static void
+test_refused_is_remote(void **state)
+{
+	struct fx		*f = fx_new(0);
+	struct sockaddr_in	 sin;
+	int			 fd;
+
+	(void)state;
+	fd = loopback_socket(&sin, -1);
+	fx_request(f, "a=1", "http://127.0.0.1:%d/send", ntohs(sin.sin_port));
+	fx_send(f);
+	close(fd);
+	assert_int_equal(f->got[0].error, OD_HTTP_CONNECT);
+	assert_int_equal(f->got[0].fault, OD_HTTP_FAULT_REMOTE);
+	fx_free(f);
+}
+
 static void
 test_gateway_failed(void **state)
 {
@@ -763,6 +827,13 @@ test_gateway_failed(void **state)
 	assert_int_equal(od_http_gateway_failed(&r), 1);
 	r.status = 550;
 	assert_int_equal(od_http_gateway_failed(&r), 0);
+	r.smtp = 0;
+	r.error = OD_HTTP_CONNECT;
+	r.status = 0;
+	r.fault = OD_HTTP_FAULT_LOCAL;		/* no socket could be made here */
+	assert_int_equal(od_http_gateway_failed(&r), -1);
+	r.fault = OD_HTTP_FAULT_REMOTE;
+	assert_int_equal(od_http_gateway_failed(&r), 1);
 }
 
 int
@@ -791,6 +862,8 @@ main(void)
 		cmocka_unit_test(test_unsupported_url),
 		cmocka_unit_test(test_free_ends_pending),
 		cmocka_unit_test(test_free_from_callback),
+		cmocka_unit_test(test_local_fd_exhausted),
+		cmocka_unit_test(test_refused_is_remote),
 		cmocka_unit_test(test_gateway_failed),
 	};
 

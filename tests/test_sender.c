@@ -247,6 +247,56 @@ test_breaker_opens_and_probes(void **state)
 	fixture_clear(&f);
 }
 
+/*
+ * A send that failed here (no descriptor for a socket: od_http_gateway_failed
+ * -1) is neither the gateway's failure nor its success: any number of them
+ * leave the breaker closed and the count of the gateway's own failures as
+ * it was; in half-open, the probe's turn passes to the next send.
+ */
+static void
+test_local_failures_spare_breaker(void **state)
+{
+	struct fixture		f;
+	struct od_sender	s;
+	struct od_sender_gw	*g;
+	int64_t			t = 0;
+	int			i;
+
+	(void)state;
+	sender_load(&s, &f);
+	g = find(&s, "breaker");	/* 3 failures open it for 2 s; rate 1/s */
+	expect_admit(g, 1, t, OD_ADMIT_GO, 0);
+	od_sender_done(g, 1, t);	/* one real failure */
+	for (i = 0; i < 20; i++) {
+		t += 1000;
+		expect_admit(g, 1, t, OD_ADMIT_GO, 0);
+		od_sender_done(g, -1, t);
+	}
+	assert_string_equal(od_breaker_state_name(g->breaker.state), "closed");
+	assert_int_equal(g->local_failures, 20);
+	assert_int_equal(g->inflight, 0);
+	/* Not a success either: two more real failures make three in a row. */
+	t += 1000;
+	expect_admit(g, 1, t, OD_ADMIT_GO, 0);
+	od_sender_done(g, 1, t);
+	t += 1000;
+	expect_admit(g, 1, t, OD_ADMIT_GO, 0);
+	od_sender_done(g, 1, t);
+	assert_string_equal(od_breaker_state_name(g->breaker.state), "open");
+	/* The probe fails here: the next send may probe at once, and closes it. */
+	t += 2000;
+	expect_admit(g, 1, t, OD_ADMIT_GO, 0);
+	assert_string_equal(od_breaker_state_name(g->breaker.state), "half-open");
+	od_sender_done(g, -1, t);
+	assert_string_equal(od_breaker_state_name(g->breaker.state), "half-open");
+	t += 1000;
+	expect_admit(g, 1, t, OD_ADMIT_GO, 0);
+	od_sender_done(g, 0, t);
+	assert_string_equal(od_breaker_state_name(g->breaker.state), "closed");
+	od_sender_free(&s);
+	fixture_clear(&f);
+}
+
 /* The timeouts reach the transport's options; the defaults otherwise. */
 static void
 test_transport_options(void **state)
@@ -438,6 +488,7 @@ main(void)
 		cmocka_unit_test(test_segment_rate_three_segments),
 		cmocka_unit_test(test_max_inflight),
 		cmocka_unit_test(test_breaker_opens_and_probes),
+		cmocka_unit_test(test_local_failures_spare_breaker),
 		cmocka_unit_test(test_transport_options),
 		cmocka_unit_test(test_reload_keeps_state),
 		cmocka_unit_test_teardown(test_reload_adding_gateways_keeps_inflight_gateway,
