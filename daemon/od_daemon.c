@@ -247,6 +247,11 @@ daemon_collect(void *arg, struct od_metrics *m)
 		default:			v = OD_METRIC_BREAKER_CLOSED; break;
 		}
 		od_metric_set(d->m.breaker_state, OD_LABELS(d->sender.v[i]->name), v);
+		if (d->sender.v[i]->local_failures > d->sender.v[i]->local_counted) {
+			od_metric_inc(d->local_failures, OD_LABELS(d->sender.v[i]->name),
+			    (double)(d->sender.v[i]->local_failures - d->sender.v[i]->local_counted));
+			d->sender.v[i]->local_counted = d->sender.v[i]->local_failures;
+		}
 	}
 }
 
@@ -383,7 +388,10 @@ od_daemon_init(struct od_daemon *d, const char *config_path, const struct od_con
 	if ((d->http = od_http_new(d->base, err, errlen)) == NULL)
 		return -1;
 	if ((d->metrics = od_metrics_new()) == NULL ||
-	    od_metrics_register_std(d->metrics, &d->m) == -1) {
+	    od_metrics_register_std(d->metrics, &d->m) == -1 ||
+	    (d->local_failures = od_metrics_counter(d->metrics, "outreachd_gateway_local_failures_total",
+	    "Sends that failed on this host (no descriptor for a socket), not at the gateway: "
+	    "retried, never counted against its breaker.", OD_LABELS("gateway"))) == NULL) {
 		snprintf(err, errlen, "cannot set up the metrics");
 		return -1;
 	}

@@ -70,6 +70,7 @@ struct od_daemon {
 	long long		 scheduled;		/* actions in the due set, at the last claim */
 	struct od_metrics	*metrics;
 	struct od_metrics_std	 m;
+	struct od_metric	*local_failures;	/* outreachd_gateway_local_failures_total */
 	struct od_admin		*admin;
 	struct od_notify_watchdog *watchdog;
 	struct event		*status_ev;	/* every 1 s: heap trim; 5 s: STATUS= for systemd */

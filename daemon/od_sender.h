@@ -37,6 +37,7 @@ struct od_sender_gw {
 	struct od_http_opts	 opts;
 	uint64_t		 rate_waits;	/* admissions that had to wait */
 	uint64_t		 local_failures; /* sends that failed here, not at the gateway */
+	uint64_t		 local_counted;	/* of those, already in the daemon's metric */
 };
 
 struct od_sender {
