@@ -72,6 +72,7 @@ struct admin_conn {
 	struct bufferevent	*bev;
 	enum admin_conn_state	 state;
 	int64_t			 deadline_ms;	/* monotonic: the current request must be in */
+	int64_t			 since_ms;	/* monotonic: waiting for that request since */
 	struct admin_conn	*prev, *next;
 };
 
@@ -92,6 +93,7 @@ struct od_admin {
 	int				 max_conns;	/* in force */
 	int				 fd_ceiling;	/* a descriptor at or above it: closed */
 	int64_t				 timeout_ms;
+	int64_t				 evict_ms;	/* -1: never */
 	struct admin_conn		*conns;		/* newest first: the unchecked lead */
 	int				 nconns;	/* alive, in any state */
 	int				 nserved;
@@ -104,6 +106,7 @@ struct od_admin {
 	int64_t				 logged_ms;
 
 	struct od_metric		*m_conns, *m_refused, *m_dropped, *m_accept_errors;
+	struct od_metric		*m_evicted;
 	struct od_admin			*next;		/* in admin_all */
 };
 
@@ -159,6 +162,26 @@ admin_conn_unlink(struct admin_conn *c)
 }
 
 /*
+ * The served connection that has waited longest for its request, if that
+ * is at least evict_ms: under a flood of slow clients the newcomer takes
+ * its place.  A request that is being answered is never chosen (its wait
+ * began again when it came in whole: admin_conn_rearm).
+ */
+static struct admin_conn *
+admin_evict_victim(struct od_admin *a, int64_t now)
+{
+	struct admin_conn	*c, *old = NULL;
+
+	if (a->evict_ms < 0)
+		return NULL;
+	for (c = a->conns; c != NULL; c = c->next)
+		if (c->state == ADMIN_CONN_SERVED && now - c->since_ms >= a->evict_ms &&
+		    (old == NULL || c->since_ms < old->since_ms))
+			old = c;
+	return old;
+}
+
+/*
  * The connections accepted since the last call (the lead of the list).
  * One evhttp freed already (out of memory) has lost its callbacks; its
  * bufferevent's memory lasts until its finalizer, queued after this.
@@ -167,7 +190,7 @@ static void
 admin_check_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct od_admin		*a = arg;
-	struct admin_conn	*c, *next;
+	struct admin_conn	*c, *next, *victim = NULL;
 	bufferevent_event_cb	 ecb;
 	void			*evcon;
 	evutil_socket_t		 cfd;
@@ -189,10 +212,15 @@ admin_check_cb(evutil_socket_t fd, short what, void *arg)
 		if (cfd >= a->fd_ceiling) {
 			od_metric_inc(a->m_refused, OD_LABELS("fd_reserve"), 1);
 			admin_conn_shut(c, NULL);
-		} else if (a->nserved >= a->max_conns) {
+		} else if (a->nserved >= a->max_conns &&
+		    (victim = admin_evict_victim(a, od_monotonic_ms())) == NULL) {
 			od_metric_inc(a->m_refused, OD_LABELS("full"), 1);
 			admin_conn_shut(c, OD_ADMIN_BUSY_REPLY);
 		} else {
+			if (a->nserved >= a->max_conns) {
+				od_metric_inc(a->m_evicted, NULL, 1);
+				admin_conn_shut(victim, OD_ADMIN_BUSY_REPLY);
+			}
 			c->state = ADMIN_CONN_SERVED;
 			a->nserved++;
 		}
@@ -248,7 +276,8 @@ admin_bevcb(struct event_base *base, void *arg)
 	c->a = a;
 	c->bev = bev;
 	c->state = ADMIN_CONN_NEW;
-	c->deadline_ms = od_monotonic_ms() + a->timeout_ms;
+	c->since_ms = od_monotonic_ms();
+	c->deadline_ms = c->since_ms + a->timeout_ms;
 	c->next = a->conns;
 	if (a->conns != NULL)
 		a->conns->prev = c;
@@ -278,7 +307,8 @@ admin_conn_rearm(struct od_admin *a, struct evhttp_request *req)
 		if (c->bev == bev) {
 			if (c->state == ADMIN_CONN_CLOSING)
 				return -1;
-			c->deadline_ms = od_monotonic_ms() + a->timeout_ms;
+			c->since_ms = od_monotonic_ms();
+			c->deadline_ms = c->since_ms + a->timeout_ms;
 			return 0;
 		}
 	return 0;
@@ -578,6 +608,8 @@ od_admin_new(struct event_base *base, const struct od_admin_config *cfg, char *e
 	admin_limits(a, cfg);
 	a->timeout_ms = cfg->request_timeout_ms > 0 ? cfg->request_timeout_ms :
 	    OD_ADMIN_DEFAULT_REQUEST_TIMEOUT_MS;
+	a->evict_ms = cfg->evict_after_ms < 0 ? -1 : cfg->evict_after_ms > 0 ?
+	    cfg->evict_after_ms : a->timeout_ms / 4;
 	if (cfg->metrics != NULL) {
 		a->m_conns = od_metrics_gauge(cfg->metrics, OD_METRIC_ADMIN_CONNECTIONS,
 		    "Connections open on the admin port.", NULL);
@@ -589,8 +621,12 @@ od_admin_new(struct event_base *base, const struct od_admin_config *cfg, char *e
 		    "admin.request_timeout.", NULL);
 		a->m_accept_errors = od_metrics_counter(cfg->metrics, OD_METRIC_ADMIN_ACCEPT_ERRORS,
 		    "Failed accept() calls on the admin port (EMFILE, ...).", NULL);
+		a->m_evicted = od_metrics_counter(cfg->metrics, OD_METRIC_ADMIN_EVICTED,
+		    "Admin connections shut to make room for a new one when full: the oldest "
+		    "still waiting for its request after a quarter of admin.request_timeout.",
+		    NULL);
 		if (a->m_conns == NULL || a->m_refused == NULL || a->m_dropped == NULL ||
-		    a->m_accept_errors == NULL) {
+		    a->m_accept_errors == NULL || a->m_evicted == NULL) {
 			snprintf(err, errlen, "admin: cannot register the metrics");
 			goto fail;
 		}

@@ -49,6 +49,7 @@ struct od_metrics;
 #define OD_METRIC_ADMIN_REFUSED		"outreachd_admin_refused_total"		/* counter {reason} */
 #define OD_METRIC_ADMIN_DROPPED		"outreachd_admin_dropped_total"		/* counter */
 #define OD_METRIC_ADMIN_ACCEPT_ERRORS	"outreachd_admin_accept_errors_total"	/* counter */
+#define OD_METRIC_ADMIN_EVICTED		"outreachd_admin_evicted_total"		/* counter */
 
 /*
  * Ready?  1 ready; 0 not, with a short reason written to why (len bytes,
@@ -98,6 +99,14 @@ struct od_admin_config {
 	int			 max_connections;	/* 0: OD_ADMIN_DEFAULT_MAX_CONNECTIONS */
 	long long		 request_timeout_ms;	/* 0: OD_ADMIN_DEFAULT_REQUEST_TIMEOUT_MS */
 	int			 fd_reserve;		/* kept for Redis and the gateways; 0: none */
+	/*
+	 * When the cap is reached, a new connection takes the place of the
+	 * oldest one that has waited this long for its request (a slow client
+	 * holding a slot), so that /healthz and the providers still get in
+	 * during a flood; 503 only when no connection is that old.  0: a
+	 * quarter of request_timeout; -1: never.
+	 */
+	long long		 evict_after_ms;
 };
 
 struct od_admin;

@@ -289,7 +289,7 @@ collect_cb(void *arg, struct od_metrics *m)
 
 static struct fixture *
 fixture_new_with(const char *token, int max_connections, long long request_timeout_ms,
-    int fd_reserve)
+    int fd_reserve, long long evict_after_ms)
 {
 	struct fixture		*f = calloc(1, sizeof(*f));
 	struct od_admin_config	 cfg;
@@ -305,6 +305,7 @@ fixture_new_with(const char *token, int max_connections, long long request_timeo
 	cfg.max_connections = max_connections;
 	cfg.request_timeout_ms = request_timeout_ms;
 	cfg.fd_reserve = fd_reserve;
+	cfg.evict_after_ms = evict_after_ms;
 	cfg.metrics = f->metrics;
 	cfg.ready = ready_cb;
 	cfg.collect = collect_cb;
@@ -319,7 +320,7 @@ fixture_new_with(const char *token, int max_connections, long long request_timeo
 static struct fixture *
 fixture_new(const char *token)
 {
-	return fixture_new_with(token, 0, 0, 0);
+	return fixture_new_with(token, 0, 0, 0, 0);
 }
 
 static void
@@ -386,9 +387,9 @@ test_metrics_exposition(void **state)
 	    "text/plain; version=0.0.4; charset=utf-8");
 	assert_int_equal(f->collected, 1);
 	/* 2 attempts + 1 suppression + due + inflight + rejected + 13 buckets, sum, count
-	 * + breaker + reload + the admin port's connections, drops and accept errors
-	 * = 26 samples, every line well-formed. */
-	assert_int_equal(check_exposition(r.body), 26);
+	 * + breaker + reload + the admin port's connections, drops, accept errors and
+	 * evictions = 27 samples, every line well-formed. */
+	assert_int_equal(check_exposition(r.body), 27);
 	assert_non_null(strstr(r.body, "\noutreachd_admin_connections 1\n"));	/* this one */
 	assert_non_null(strstr(r.body,
 	    "outreachd_attempts_total{channel=\"sms\",gateway=\"twilio\",status=\"accepted\"} 5\n"));
@@ -622,7 +623,7 @@ client_healthz(struct fixture *f, int fd)
 static void
 test_cap_answers_busy(void **state)
 {
-	struct fixture	*f = fixture_new_with(NULL, 3, 0, 0);
+	struct fixture	*f = fixture_new_with(NULL, 3, 0, 0, -1);	/* no eviction */
 	struct od_buf	 in;
 	struct reply	 r;
 	int		 port = od_admin_port(f->admin), held[3], extra, i;
@@ -668,6 +669,44 @@ test_cap_answers_busy(void **state)
 }
 
 /*
+ * Full of slow clients that send nothing: a newcomer takes the place of
+ * the one that has waited longest (at least evict_after), so /healthz and
+ * the providers still get in during a flood; that one gets the 503.
+ */
+static void
+test_full_evicts_oldest(void **state)
+{
+	struct fixture	*f = fixture_new_with(NULL, 3, 0, 0, 300);
+	struct od_buf	 in;
+	struct reply	 r;
+	int		 port = od_admin_port(f->admin), held[3], i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		held[i] = client_connect(port);
+		wait_connections(f, i + 1);
+		pump(f->base, 20);	/* held[0] is the oldest */
+	}
+	pump(f->base, 400);		/* all have waited past evict_after */
+	http_get(f->base, port, "/healthz", NULL, &r);
+	assert_int_equal(r.status, 200);
+	free(r.body);
+	assert_true(metric_value(f, OD_METRIC_ADMIN_EVICTED, NULL) == 1);
+	assert_true(metric_value(f, OD_METRIC_ADMIN_REFUSED, OD_LABELS("full")) == 0);
+	/* the oldest was shut, with the 503; the two younger are still open */
+	od_buf_init(&in);
+	assert_int_equal(client_read(f->base, held[0], 0, &in), 1);
+	assert_string_equal(in.data, OD_ADMIN_BUSY_REPLY);
+	od_buf_free(&in);
+	client_healthz(f, held[1]);
+	client_healthz(f, held[2]);
+	for (i = 0; i < 3; i++)
+		close(held[i]);
+	wait_connections(f, 0);
+	fixture_free(f);
+}
+
+/*
  * A slowloris client: one header byte every 200 ms, never ending its
  * headers.  The 1 s deadline is for the whole request: it is dropped long
  * before its 25 bytes (5 s) are out, though every byte came well within
@@ -676,7 +715,7 @@ test_cap_answers_busy(void **state)
 static void
 test_slow_request_dropped(void **state)
 {
-	struct fixture	*f = fixture_new_with(NULL, 0, 1000, 0);
+	struct fixture	*f = fixture_new_with(NULL, 0, 1000, 0, 0);
 	const char	 start[] = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ";
 	struct od_buf	 in;
 	char		 c;
@@ -723,7 +762,7 @@ test_slow_request_dropped(void **state)
 static void
 test_keepalive_deadline(void **state)
 {
-	struct fixture	*f = fixture_new_with(NULL, 0, 1000, 0);
+	struct fixture	*f = fixture_new_with(NULL, 0, 1000, 0, 0);
 	struct od_buf	 in;
 	int		 fd, i;
 
@@ -825,7 +864,7 @@ test_fd_reserve(void **state)
 	low = saved;
 	low.rlim_cur = 96;
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
-	f = fixture_new_with(NULL, 0, 0, 48);
+	f = fixture_new_with(NULL, 0, 0, 48, 0);
 	assert_int_equal(od_admin_max_connections(f->admin), 48);	/* 96 - 48 */
 	/* Descriptors 0..49 in use: the next one accepted is past 96 - 48. */
 	while ((fd = dup(0)) >= 0 && fd < 48 && ndups < 64)
@@ -862,6 +901,7 @@ main(void)
 		cmocka_unit_test(test_methods_and_paths),
 		cmocka_unit_test(test_bind_errors),
 		cmocka_unit_test(test_cap_answers_busy),
+		cmocka_unit_test(test_full_evicts_oldest),
 		cmocka_unit_test(test_slow_request_dropped),
 		cmocka_unit_test(test_keepalive_deadline),
 		cmocka_unit_test(test_emfile_pauses),

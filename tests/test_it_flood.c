@@ -9,8 +9,9 @@
  *
  * While they are held: every account enqueued is sent, once, through the
  * Twilio-like server; no record is anything but 'sent' (no retry, no
- * breaker); /healthz answers 200 on a fresh connection (once the whole-
- * request deadline has dropped the slow ones holding the slots); the log
+ * breaker); /healthz answers 200 on a fresh connection (it takes the slot
+ * of a slow client that has waited a quarter of admin.request_timeout, or
+ * one freed by the whole-request deadline); the log
  * has no line per failed accept.  Then the flood closes and the admin
  * port's connection gauge comes back down.
  *
