@@ -139,6 +139,8 @@ enum od_outcome {
 #define OD_RESULT_OPT_OUT	0x01	/* the recipient opted out of this kind (Twilio 21610) */
 #define OD_RESULT_FALLBACK	0x02	/* try the step's next channel */
 #define OD_RESULT_CONFIG	0x04	/* a configuration error: never retried, logged loudly */
+/* Set by the core only (plugins never see the network): */
+#define OD_RESULT_LOCAL		0x100	/* this host's failure (no socket): retried, no try counted */
 
 struct od_channel_result {
 	enum od_outcome	 outcome;

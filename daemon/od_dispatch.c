@@ -202,6 +202,8 @@ action_http_done(void *arg, const struct od_http_result *hr)
 	case OD_HTTP_INTERNAL:
 		/* Never reached the provider: safe to try again. */
 		res.outcome = OD_OUTCOME_RETRYABLE;
+		if (hr->fault == OD_HTTP_FAULT_LOCAL)
+			res.flags |= OD_RESULT_LOCAL;	/* neither the debtor's nor the provider's */
 		snprintf(res.reason, sizeof(res.reason), "%s: %s", od_http_error_name(hr->error),
 		    hr->errstr);
 		break;

@@ -448,7 +448,9 @@ od_job_outcome(struct od_job *j, const struct od_channel_result *res, json_t *r)
 	case OD_OUTCOME_ACCEPTED:
 		return job_step_done(j, r, "sent");
 	case OD_OUTCOME_RETRYABLE:
-		j->tries++;
+		/* A failure of this host (no socket to be had) uses up none of the tries. */
+		if (!(res->flags & OD_RESULT_LOCAL))
+			j->tries++;
 		if (j->tries <= j->set->cfg.max_retries && !(res->flags & OD_RESULT_CONFIG)) {
 			json_object_set_new(r, "status", json_string("retry"));
 			json_array_append_new(j->records, r);

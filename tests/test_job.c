@@ -196,6 +196,45 @@ test_debtor_country_preset(void **state)
 	od_job_clear(&j);
 }
 
+/*
+ * A send that failed on this host (no socket: EMFILE) is retried without
+ * using up a try: it is neither the debtor's nor the provider's doing.
+ */
+static void
+test_local_failure_uses_no_try(void **state)
+{
+	static const char		 st[] = "{\"policy\":\"sim-pe\",\"status\":\"active\",\"next\":0}";
+	struct od_channel_result	 res;
+	struct od_job			 j;
+	json_t				*r;
+	int				 k, max = g_set->cfg.max_retries;
+
+	(void)state;
+	assert_int_equal(start(&j, st), OD_JOB_SEND);
+	memset(&res, 0, sizeof(res));
+	res.outcome = OD_OUTCOME_RETRYABLE;
+	res.flags = OD_RESULT_LOCAL;
+	snprintf(res.reason, sizeof(res.reason), "connect: local_fd_exhausted: cannot create a "
+	    "socket: Too many open files");
+	for (k = 0; k < max + 3; k++) {
+		r = od_job_attempt(&j);
+		assert_int_equal(od_job_outcome(&j, &res, r), OD_JOB_FINISH);
+		json_decref(r);
+		assert_int_equal(j.tries, 0);
+		assert_string_equal(json_string_value(json_object_get(json_array_get(j.records,
+		    json_array_size(j.records) - 1), "status")), "retry");
+		assert_true(j.next_due > 0);
+		assert_int_equal(j.next_step, j.step);
+	}
+	/* the provider's own retryable failure counts */
+	res.flags = 0;
+	r = od_job_attempt(&j);
+	od_job_outcome(&j, &res, r);
+	json_decref(r);
+	assert_int_equal(j.tries, 1);
+	od_job_clear(&j);
+}
+
 int
 main(void)
 {
@@ -205,6 +244,7 @@ main(void)
 		cmocka_unit_test(test_wrong_kinds),
 		cmocka_unit_test(test_good_state),
 		cmocka_unit_test(test_debtor_country_preset),
+		cmocka_unit_test(test_local_failure_uses_no_try),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
