@@ -36,6 +36,10 @@ ctl_cmd_validate(struct ctl *c, int argc, char **argv)
 	ov.prefix = c->opt_prefix;
 	od_errors_init(&errs);
 	rc = od_confset_load(preview_config(c), &ov, OD_CONFSET_GATEWAYS, &set, &errs);
+	if (rc == 0 && od_rules_check_calendars(set.rules, od_now_ms(), &errs) > 0) {
+		od_confset_free(&set);
+		rc = -1;
+	}
 	od_errors_print(&errs, stderr);
 	if (rc == -1) {
 		fprintf(stderr, "%zu error(s)\n", errs.count);

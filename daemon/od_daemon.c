@@ -237,8 +237,8 @@ daemon_collect(void *arg, struct od_metrics *m)
 	size_t			 i;
 	int			 v;
 
-	(void)m;
 	od_metric_set(d->m.queue_due, NULL, (double)d->scheduled);
+	od_rules_calendar_metrics(d->set->rules, m, od_now_ms());
 	od_metric_set(d->m.queue_inflight, NULL, (double)d->leases);
 	for (i = 0; i < d->sender.n; i++) {
 		switch (d->sender.v[i]->breaker.state) {

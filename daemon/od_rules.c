@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "od_holiday.h"
+#include "od_metrics.h"
 #include "od_rules_int.h"
 #include "od_time.h"
 #include "od_tz.h"
@@ -320,6 +321,71 @@ od_rules_holiday(const struct od_rules *r, const char *country, int y, int m, in
 	const struct od_holidays *c = rules_calendar_find(r, country);
 
 	return c ? od_holidays_find(c, od_days_from_civil(y, m, d)) : NULL;
+}
+
+int
+od_rules_calendar_covers(const struct od_rules *r, const char *country, int y, int m, int d)
+{
+	return od_holidays_covers(rules_calendar_find(r, country), od_days_from_civil(y, m, d));
+}
+
+const char *
+od_rules_calendar_file(const struct od_rules *r, const char *country)
+{
+	const struct od_holidays *c = rules_calendar_find(r, country);
+
+	return c ? c->file : NULL;
+}
+
+/* The UTC date of now_ms, as days since the epoch. */
+static int64_t
+rules_today(int64_t now_ms)
+{
+	int64_t	day = now_ms / 86400000LL;
+
+	return now_ms < 0 && now_ms % 86400000LL != 0 ? day - 1 : day;
+}
+
+int
+od_rules_check_calendars(const struct od_rules *r, int64_t now_ms, struct od_errors *errs)
+{
+	int64_t	today = rules_today(now_ms), left;
+	size_t	i;
+	int	y, m, d, bad = 0;
+
+	for (i = 0; r != NULL && i < r->ncals; i++) {
+		const struct od_holidays *c = &r->cals[i];
+
+		od_civil_from_days(c->to, &y, &m, &d);
+		left = c->to - today;
+		if (left < 0) {
+			od_errors_add(errs, c->file, c->line, c->col, "the holiday calendar of %s ended "
+			    "on %04d-%02d-%02d: every send there is suppressed (calendar_missing) "
+			    "until the file covers today", c->country, y, m, d);
+			bad++;
+		} else if (left <= OD_RULES_CALENDAR_WARN_DAYS)
+			od_errors_warn(errs, c->file, c->line, c->col, "the holiday calendar of %s "
+			    "ends on %04d-%02d-%02d, in %lld day%s: extend it, or sends after that "
+			    "date are suppressed (calendar_missing)", c->country, y, m, d,
+			    (long long)left, left == 1 ? "" : "s");
+	}
+	return bad;
+}
+
+void
+od_rules_calendar_metrics(const struct od_rules *r, struct od_metrics *m, int64_t now_ms)
+{
+	struct od_metric	*g;
+	size_t			 i;
+
+	if (r == NULL || m == NULL || (g = od_metrics_gauge(m,
+	    "outreachd_holiday_calendar_days_left", "Days from today (UTC) to the last date "
+	    "the country's holiday calendar covers; past it sends are suppressed "
+	    "(calendar_missing).", OD_LABELS("country"))) == NULL)
+		return;
+	for (i = 0; i < r->ncals; i++)
+		od_metric_set(g, OD_LABELS(r->cals[i].country),
+		    (double)(r->cals[i].to - rules_today(now_ms)));
 }
 
 /* ---- presets ---- */

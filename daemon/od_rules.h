@@ -87,6 +87,32 @@ const struct od_rules_preset *od_rules_preset_at(const struct od_rules *r, size_
  * NULL when it is none or the country has no holidays file.
  */
 const char *od_rules_holiday(const struct od_rules *r, const char *country, int y, int m, int d);
+/*
+ * 1 when country's calendar covers that date (its covers: range), 0 when it
+ * does not or the country has no holidays file.  Outside the range a date
+ * not listed is unknown, not a working day.
+ */
+int	od_rules_calendar_covers(const struct od_rules *r, const char *country, int y, int m,
+	    int d);
+/* The holidays file of country, as it is reported ("/etc/outreachd/holidays/PE.yaml"), or NULL. */
+const char *od_rules_calendar_file(const struct od_rules *r, const char *country);
+
+/*
+ * The calendars against the date of now_ms (UTC): a warning at a file's
+ * covers: when it ends within 90 days, an error naming the file and its
+ * end once that date is past.  For --check and validate; a pure function
+ * of r and now_ms.  Returns the number of errors added.
+ */
+#define OD_RULES_CALENDAR_WARN_DAYS	90
+int	od_rules_check_calendars(const struct od_rules *r, int64_t now_ms, struct od_errors *errs);
+
+struct od_metrics;
+/*
+ * Sets outreachd_holiday_calendar_days_left{country} (registered on first
+ * use): the days from now_ms's date (UTC) to each calendar's last covered
+ * date, negative once past it.
+ */
+void	od_rules_calendar_metrics(const struct od_rules *r, struct od_metrics *m, int64_t now_ms);
 
 /*
  * A policy's "rules:" mapping applied to base: the same keys as a preset's
@@ -109,9 +135,13 @@ enum od_block {
 	OD_BLOCK_SPACING,
 	OD_BLOCK_TIMEZONE_UNKNOWN,
 	OD_BLOCK_NO_PRESET,
+	OD_BLOCK_CALENDAR_MISSING,	/* the date is outside the holiday calendar's covers: */
 };
 
-/* "none", "window", "holiday", "cap", "spacing", "timezone_unknown", "no_preset". */
+/*
+ * "none", "window", "holiday", "cap", "spacing", "timezone_unknown",
+ * "no_preset", "calendar_missing".
+ */
 const char *od_block_name(enum od_block b);
 
 /* One earlier send to the account (any channel, any policy). */
@@ -136,8 +166,9 @@ struct od_verdict {
  * unknown) under preset p (NULL: no preset)?  recent holds the account's
  * sends of the last 8 days (or more), any order.  per_day counts the sends on
  * the same local day, per_week those in the 7 * 24 h before, min_spacing
- * runs from the latest.  The first blocking reason in the order holiday,
- * window, spacing, cap is reported.  Returns 0 when allowed now, 1 when
+ * runs from the latest.  The first blocking reason in the order
+ * calendar_missing (holidays: true and the local date outside the
+ * country's calendar), holiday, window, spacing, cap is reported.  Returns 0 when allowed now, 1 when
  * blocked, -1 when out is NULL, recent is NULL with nrecent > 0, or kind is
  * not a channel kind.
  */

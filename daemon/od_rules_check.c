@@ -60,6 +60,7 @@ od_block_name(enum od_block b)
 	case OD_BLOCK_SPACING:		return "spacing";
 	case OD_BLOCK_TIMEZONE_UNKNOWN:	return "timezone_unknown";
 	case OD_BLOCK_NO_PRESET:	return "no_preset";
+	case OD_BLOCK_CALENDAR_MISSING:	return "calendar_missing";
 	}
 	return "unknown";
 }
@@ -102,6 +103,21 @@ check_holiday(const struct check *chk, int64_t day)
 	return od_rules_holiday(chk->r, chk->p->jurisdiction, y, m, d);
 }
 
+/*
+ * 1 when the preset blocks on holidays and its country's calendar does not
+ * cover day: nothing is known of that date, so nothing is sent on it.
+ */
+static int
+check_calendar_missing(const struct check *chk, int64_t day)
+{
+	int	y, m, d;
+
+	if (!chk->l->holidays)
+		return 0;
+	od_civil_from_days(day, &y, &m, &d);
+	return !od_rules_calendar_covers(chk->r, chk->p->jurisdiction, y, m, d);
+}
+
 /* Windows and holidays: the earliest instant >= t inside a window, or -1. */
 static int64_t
 check_time_next(const struct check *chk, int64_t t)
@@ -114,7 +130,8 @@ check_time_next(const struct check *chk, int64_t t)
 	for (i = 0; i < 403; i++) {
 		day = day0 + i;
 		wd = od_weekday(day);
-		if (chk->l->nwin[wd] == 0 || check_holiday(chk, day) != NULL)
+		if (chk->l->nwin[wd] == 0 || check_calendar_missing(chk, day) ||
+		    check_holiday(chk, day) != NULL)
 			continue;
 		for (k = 0; k < chk->l->nwin[wd]; k++) {
 			s = check_instant(chk, day, chk->l->win[wd][k].start);
@@ -307,7 +324,7 @@ check_cap_detail(const struct check *chk, enum check_cap cap, int64_t now, struc
 	}
 }
 
-/* Why now is blocked, in the order holiday, window, spacing, cap. */
+/* Why now is blocked, in the order calendar_missing, holiday, window, spacing, cap. */
 static void
 check_reason(const struct check *chk, int64_t now, struct od_verdict *out)
 {
@@ -319,6 +336,13 @@ check_reason(const struct check *chk, int64_t now, struct od_verdict *out)
 	int				 cap;
 
 	day = check_local_day(chk, now, &lt);
+	if (check_calendar_missing(chk, day)) {
+		out->block = OD_BLOCK_CALENDAR_MISSING;
+		snprintf(out->detail, sizeof(out->detail), "%04d-%02d-%02d is outside %s's holiday "
+		    "calendar (holidays/%s.yaml covers:): no contact on an unknown date (%s)",
+		    lt.year, lt.month, lt.day, p->jurisdiction, p->jurisdiction, p->law);
+		return;
+	}
 	if ((hname = check_holiday(chk, day)) != NULL) {
 		out->block = OD_BLOCK_HOLIDAY;
 		snprintf(out->detail, sizeof(out->detail), "%04d-%02d-%02d is a public holiday in "

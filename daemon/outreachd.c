@@ -84,7 +84,13 @@ main(int argc, char **argv)
 	}
 	if (check) {
 		od_errors_init(&errs);
-		if (od_confset_load(config, &ov, OD_CONFSET_GATEWAYS, &set, &errs) == -1) {
+		c = od_confset_load(config, &ov, OD_CONFSET_GATEWAYS, &set, &errs);
+		/* the calendars against the daemon's clock (--clock-offset included) */
+		if (c == 0 && od_rules_check_calendars(set.rules, od_now_ms(), &errs) > 0) {
+			od_confset_free(&set);
+			c = -1;
+		}
+		if (c == -1) {
 			od_errors_print(&errs, stderr);
 			fprintf(stderr, "%zu error(s)\n", errs.count);
 			od_errors_clear(&errs);

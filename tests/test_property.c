@@ -277,7 +277,7 @@ static void
 collect(const struct od_sim_entry *e, void *arg)
 {
 	static const char *const known[] = { "window", "holiday", "cap", "spacing", "consent",
-	    "opt_out", "hold", "timezone_unknown", "no_address", NULL };
+	    "opt_out", "hold", "timezone_unknown", "no_address", "calendar_missing", NULL };
 	const char	*const *k;
 
 	(void)arg;

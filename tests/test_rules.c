@@ -141,6 +141,8 @@ static void
 test_load_errors(void **state)
 {
 	static const char *const want[] = {
+		"holidays/XX.yaml:1:1: missing key 'covers': the dates the file vouches for, "
+		    "{from: YYYY-MM-DD, to: YYYY-MM-DD}",
 		"holidays/XX.yaml:4:12: bad date '2026-02-30': expected a real date YYYY-MM-DD",
 		"holidays/XX.yaml:6:5: a holiday needs a date and a name",
 		"holidays/XX.yaml:7:6: unknown key 'day' in a holiday",
@@ -358,7 +360,8 @@ test_holidays_data(void **state)
 	(void)state;
 	assert_int_equal(easter_day(2026), od_days_from_civil(2026, 4, 5));
 	assert_int_equal(easter_day(2027), od_days_from_civil(2027, 3, 28));
-	for (y = 2026; y <= 2027; y++) {
+	assert_int_equal(easter_day(2028), od_days_from_civil(2028, 4, 16));
+	for (y = 2026; y <= 2028; y++) {
 		int64_t e = easter_day(y), day;
 
 		for (i = 0; i < sizeof(pe) / sizeof(pe[0]); i++)
@@ -413,7 +416,7 @@ test_every_holiday_blocks(void **state)
 		int64_t day;
 
 		tz = od_tz_get(c[i].tz);
-		for (day = od_days_from_civil(2026, 1, 1); day <= od_days_from_civil(2027, 12, 31); day++) {
+		for (day = od_days_from_civil(2026, 1, 1); day <= od_days_from_civil(2028, 12, 31); day++) {
 			const char *name = holiday_on(c[i].cc, day);
 			struct od_verdict v;
 			struct od_local nl;
@@ -912,7 +915,7 @@ test_cross_check(void **state)
 	};
 	const int64_t from = iso("2026-01-01T00:00:00Z"), span = iso("2027-12-20T00:00:00Z") - from;
 	struct od_contact c[16];
-	int cases, blocked = 0, by[OD_BLOCK_NO_PRESET + 1] = { 0 };
+	int cases, blocked = 0, by[OD_BLOCK_CALENDAR_MISSING + 1] = { 0 };
 	char a[32];
 
 	(void)state;
@@ -965,6 +968,110 @@ test_cross_check(void **state)
 	    by[OD_BLOCK_SPACING] > 0 && by[OD_BLOCK_NONE] > 0);
 }
 
+/* The verdict of preset cc's rules for an email at the local time s ("2028-07-28T10:00:00-05:00"). */
+static void
+check_at(const struct od_rules *r, const char *cc, const char *tz, const char *s,
+    struct od_verdict *v)
+{
+	assert_in_range(od_rules_check(r, od_rules_preset(r, cc), tz, OD_CH_EMAIL, NULL, 0,
+	    iso(s), v), 0, 1);
+}
+
+/*
+ * Past the data: the shipped calendars cover up to 2028-12-31, so in 2029
+ * nothing is known of PE's holidays and nothing is sent (issue 11: the
+ * daemon sent on 1 January and on Fiestas Patrias once the data ran out).
+ */
+static void
+test_calendar_missing(void **state)
+{
+	static const char jur[] =
+	    "jurisdiction: PE\nname: Peru\nlaw: Ley 29571 art. 62\nsources: [x]\n"
+	    "windows: {mon: [\"07:00-20:00\"], tue: [\"07:00-20:00\"], wed: [\"07:00-20:00\"],\n"
+	    "  thu: [\"07:00-20:00\"], fri: [\"07:00-20:00\"], sat: [], sun: []}\n"
+	    "holidays: true\ntimezones: [America/Lima]\n";
+	static const char hol[] =
+	    "country: PE\ncovers: {from: 2026-03-01, to: 2026-12-31}\n"
+	    "dates:\n  - {date: 2026-03-02, name: \"A Monday off\"}\n";
+	struct od_rules *r;
+	struct od_errors e;
+	struct od_verdict v;
+
+	(void)state;
+	check_at(shipped, "PE", "America/Lima", "2029-03-05T10:00:00-05:00", &v);
+	assert_int_equal(v.block, OD_BLOCK_CALENDAR_MISSING);
+	assert_int_equal(v.next_ms, -1);
+	assert_string_equal(od_block_name(v.block), "calendar_missing");
+	assert_string_equal(v.detail, "2029-03-05 is outside PE's holiday calendar "
+	    "(holidays/PE.yaml covers:): no contact on an unknown date (Ley 29571 art. 62)");
+	check_at(shipped, "PE", "America/Lima", "2029-01-01T10:00:00-05:00", &v);
+	assert_int_equal(v.block, OD_BLOCK_CALENDAR_MISSING);
+	check_at(shipped, "PE", "America/Lima", "2029-07-28T10:00:00-05:00", &v);
+	assert_int_equal(v.block, OD_BLOCK_CALENDAR_MISSING);
+	check_at(shipped, "CO", "America/Bogota", "2029-07-09T10:00:00-05:00", &v);
+	assert_int_equal(v.block, OD_BLOCK_CALENDAR_MISSING);
+	/* the last covered working day still sends; after it no instant is within reach */
+	check_at(shipped, "PE", "America/Lima", "2028-12-29T10:00:00-05:00", &v);
+	assert_int_equal(v.block, OD_BLOCK_NONE);
+	check_at(shipped, "PE", "America/Lima", "2028-12-29T20:30:00-05:00", &v);
+	assert_int_equal(v.block, OD_BLOCK_WINDOW);
+	assert_int_equal(v.next_ms, -1);
+	/* a preset without holidays: true does not need the calendar */
+	check_at(shipped, "MX", "America/Mexico_City", "2029-03-05T10:00:00-06:00", &v);
+	assert_int_equal(v.block, OD_BLOCK_NONE);
+	/* before covers.from: blocked, next at the first covered working instant */
+	od_errors_init(&e);
+	assert_int_equal(od_rules_load_string("/etc/outreachd", "PE", jur, strlen(jur), hol,
+	    strlen(hol), &r, &e), 0);
+	check_at(r, "PE", "America/Lima", "2026-02-27T10:00:00-05:00", &v);
+	assert_int_equal(v.block, OD_BLOCK_CALENDAR_MISSING);
+	assert_int_equal(v.next_ms, iso("2026-03-03T07:00:00-05:00"));
+	od_rules_free(r);
+	od_errors_clear(&e);
+}
+
+/* The 2028 data and the gaps of issue 11: each blocks as a holiday, all day. */
+static void
+test_holidays_2028(void **state)
+{
+	static const struct { const char *cc, *tz, *at, *name; } c[] = {
+		{ "PE", "America/Lima", "2028-01-01T10:00:00-05:00", "Año Nuevo" },
+		{ "CO", "America/Bogota", "2028-01-01T10:00:00-05:00", "Año Nuevo" },
+		{ "CL", "America/Santiago", "2028-01-01T10:00:00-03:00", "Año Nuevo" },
+		{ "PE", "America/Lima", "2028-07-28T10:00:00-05:00", "Fiestas Patrias" },
+		{ "PE", "America/Lima", "2028-07-29T10:00:00-05:00", "Fiestas Patrias" },
+		{ "CO", "America/Bogota", "2028-07-10T10:00:00-05:00",
+		  "Nuestra Señora del Rosario de Chiquinquirá (9 Jul, moved; Ley 2578 de 2026)" },
+		{ "CO", "America/Bogota", "2026-07-13T10:00:00-05:00",
+		  "Nuestra Señora del Rosario de Chiquinquirá (9 Jul, moved; Ley 2578 de 2026)" },
+		{ "CO", "America/Bogota", "2027-07-12T10:00:00-05:00",
+		  "Nuestra Señora del Rosario de Chiquinquirá (9 Jul, moved; Ley 2578 de 2026)" },
+		/* unconfirmed in the data: doubt blocks, not sends */
+		{ "CL", "America/Santiago", "2027-09-17T10:00:00-03:00",
+		  "Fiestas Patrias (17 Sep, 18 Sep on a Saturday; Ley 20.983)" },
+		{ "CL", "America/Santiago", "2028-06-20T10:00:00-04:00",
+		  "Día Nacional de los Pueblos Indígenas (winter solstice)" },
+	};
+	struct od_verdict v;
+	char want[200];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		const struct od_rules_preset *p = od_rules_preset(shipped, c[i].cc);
+
+		check_at(shipped, c[i].cc, c[i].tz, c[i].at, &v);
+		snprintf(want, sizeof(want), "%.10s is a public holiday in %s: %s (%s)", c[i].at,
+		    c[i].cc, c[i].name, p->law);
+		assert_int_equal(v.block, OD_BLOCK_HOLIDAY);
+		assert_string_equal(v.detail, want);
+		assert_true(v.next_ms > iso(c[i].at));
+	}
+	/* 2028-07-27, a Thursday, is a working day in PE */
+	check_at(shipped, "PE", "America/Lima", "2028-07-27T10:00:00-05:00", &v);
+	assert_int_equal(v.block, OD_BLOCK_NONE);
+}
+
 int
 main(void)
 {
@@ -974,6 +1081,8 @@ main(void)
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_windows_table),
 		cmocka_unit_test(test_holidays_data),
+		cmocka_unit_test(test_calendar_missing),
+		cmocka_unit_test(test_holidays_2028),
 		cmocka_unit_test(test_every_holiday_blocks),
 		cmocka_unit_test(test_caps_table),
 		cmocka_unit_test(test_unknown_zone_and_preset),
