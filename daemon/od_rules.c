@@ -360,8 +360,8 @@ od_rules_check_calendars(const struct od_rules *r, int64_t now_ms, struct od_err
 		left = c->to - today;
 		if (left < 0) {
 			od_errors_add(errs, c->file, c->line, c->col, "the holiday calendar of %s ended "
-			    "on %04d-%02d-%02d: every send there is suppressed (calendar_missing) "
-			    "until the file covers today", c->country, y, m, d);
+			    "on %04d-%02d-%02d: sends under holidays: true are suppressed "
+			    "(calendar_missing) until the file covers today", c->country, y, m, d);
 			bad++;
 		} else if (left <= OD_RULES_CALENDAR_WARN_DAYS)
 			od_errors_warn(errs, c->file, c->line, c->col, "the holiday calendar of %s "

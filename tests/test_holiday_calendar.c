@@ -197,16 +197,24 @@ test_days_left_gauge(void **state)
 	od_rules_free(r);
 }
 
-/* `outreachd --check` on the shipped configuration with the clock moved by offset. */
+/*
+ * `outreachd --check` (ctl 0) or `outreachctl validate` (ctl 1) on the
+ * shipped configuration with the clock moved by offset.
+ */
 static int
-run_check(const char *offset, char *out, size_t len)
+run_check(int ctl, const char *offset, char *out, size_t len)
 {
 	char cmd[2048];
 	FILE *p;
 	size_t n;
 
-	snprintf(cmd, sizeof(cmd), "%s/bin/outreachd --check --config %s/config/outreachd.yaml "
-	    "--clock-offset %s 2>&1", OD_BUILD_DIR, OD_SOURCE_DIR, offset);
+	if (ctl)
+		snprintf(cmd, sizeof(cmd), "OUTREACHD_CLOCK_OFFSET=%s %s/bin/outreachctl --config "
+		    "%s/config/outreachd.yaml validate 2>&1", offset, OD_BUILD_DIR, OD_SOURCE_DIR);
+	else
+		snprintf(cmd, sizeof(cmd), "%s/bin/outreachd --check --config "
+		    "%s/config/outreachd.yaml --clock-offset %s 2>&1", OD_BUILD_DIR, OD_SOURCE_DIR,
+		    offset);
 	assert_non_null(p = popen(cmd, "r"));
 	n = fread(out, 1, len - 1, p);
 	out[n] = '\0';
@@ -218,21 +226,27 @@ test_check_command(void **state)
 {
 	int64_t now = od_now_ms();
 	char out[8192], off[32];
+	int ctl;
 
 	(void)state;
-	/* 60 days before the end */
-	snprintf(off, sizeof(off), "%llds", (long long)((iso("2028-11-01T12:00:00Z") - now) / 1000));
-	assert_int_equal(run_check(off, out, sizeof(out)), 0);
-	assert_non_null(strstr(out, "warning: " OD_SOURCE_DIR "/config/holidays/PE.yaml:"));
-	assert_non_null(strstr(out, "the holiday calendar of PE ends on 2028-12-31, in 60 days"));
-	assert_non_null(strstr(out, "configuration OK\n"));
-	/* past the end: refused */
-	snprintf(off, sizeof(off), "%llds", (long long)((iso("2029-03-05T12:00:00Z") - now) / 1000));
-	assert_int_not_equal(run_check(off, out, sizeof(out)), 0);
-	assert_non_null(strstr(out, OD_SOURCE_DIR "/config/holidays/CO.yaml:"));
-	assert_non_null(strstr(out, "the holiday calendar of CO ended on 2028-12-31"));
-	assert_non_null(strstr(out, "5 error(s)\n"));
-	assert_null(strstr(out, "configuration OK"));
+	for (ctl = 0; ctl <= 1; ctl++) {
+		/* 60 days before the end: warned, accepted */
+		snprintf(off, sizeof(off), "%llds",
+		    (long long)((iso("2028-11-01T12:00:00Z") - now) / 1000));
+		assert_int_equal(run_check(ctl, off, out, sizeof(out)), 0);
+		assert_non_null(strstr(out, "warning: " OD_SOURCE_DIR "/config/holidays/PE.yaml:"));
+		assert_non_null(strstr(out, "the holiday calendar of PE ends on 2028-12-31, in 60 "
+		    "days"));
+		assert_non_null(strstr(out, "configuration OK\n"));
+		/* past the end: refused, each file named with its end */
+		snprintf(off, sizeof(off), "%llds",
+		    (long long)((iso("2029-03-05T12:00:00Z") - now) / 1000));
+		assert_int_not_equal(run_check(ctl, off, out, sizeof(out)), 0);
+		assert_non_null(strstr(out, OD_SOURCE_DIR "/config/holidays/CO.yaml:"));
+		assert_non_null(strstr(out, "the holiday calendar of CO ended on 2028-12-31"));
+		assert_non_null(strstr(out, "5 error(s)\n"));
+		assert_null(strstr(out, "configuration OK"));
+	}
 }
 
 /* ---- against date-holidays ---- */
