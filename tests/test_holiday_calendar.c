@@ -1,6 +1,7 @@
 /*
  * test_holiday_calendar: what the holiday calendars cover (covers:), the
- * check against the clock (--check, validate), the days-left gauge, and the
+ * check against the clock (--check, validate), the days-left gauge, what
+ * simulate shows past the data and on 2028 dates, and the
  * shipped data against the npm package date-holidays (a test-time tool,
  * installed by .ci/peers under build/date-holidays): every difference is
  * either fixed in the data or written in the YAML with the law that decides
@@ -249,6 +250,56 @@ test_check_command(void **state)
 	}
 }
 
+/*
+ * What a user sees in simulate: a PE account due on a date, its first send at
+ * 09:00 Lima (tests/data/sim, config/ holidays): the CSV line of that step.
+ */
+static void
+simulate_first(const char *due, char *out, size_t len)
+{
+	char path[] = "/tmp/od-holcal-XXXXXX", cmd[2048], line[1024];
+	FILE *f, *p;
+	int fd;
+
+	assert_true((fd = mkstemp(path)) >= 0);
+	assert_non_null(f = fdopen(fd, "w"));
+	fprintf(f, "{\"account_id\": \"A-1\", \"debtor\": {\"name\": \"María Quispe\", "
+	    "\"phone\": \"+51987654321\", \"email\": \"maria@example.pe\", \"country\": "
+	    "\"PE\", \"timezone\": \"America/Lima\"}, \"debt\": {\"amount\": \"1234.50\", "
+	    "\"currency\": \"PEN\", \"due_date\": \"%s\"}, \"policy\": \"sim-pe\", "
+	    "\"consent\": {\"sms\": true, \"email\": true}}\n", due);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "%s/bin/outreachctl --config %s/sim/outreachd.yaml simulate "
+	    "--accounts %s --from %s --days 1 --format csv --timeline 2>&1", OD_BUILD_DIR,
+	    OD_TEST_DATA, path, due);
+	assert_non_null(p = popen(cmd, "r"));
+	out[0] = '\0';
+	while (fgets(line, sizeof(line), p) != NULL)
+		if (strstr(line, ",due,") != NULL && out[0] == '\0')
+			snprintf(out, len, "%s", line);
+	pclose(p);
+	unlink(path);
+}
+
+static void
+test_simulate(void **state)
+{
+	char line[1024];
+
+	(void)state;
+	/* past the data: suppressed, never sent */
+	simulate_first("2029-03-05", line, sizeof(line));
+	assert_non_null(strstr(line, ",sms,suppressed,calendar_missing,2029-03-05 is outside "
+	    "PE's holiday calendar"));
+	/* the shipped 2028 data: Fiestas Patrias blocks as a holiday */
+	simulate_first("2028-07-28", line, sizeof(line));
+	assert_non_null(strstr(line, ",sms,suppressed,holiday,2028-07-28 is a public holiday in "
+	    "PE: Fiestas Patrias"));
+	/* a working day of 2028 sends */
+	simulate_first("2028-07-27", line, sizeof(line));
+	assert_non_null(strstr(line, ",sms,sent,"));
+}
+
 /* ---- against date-holidays ---- */
 
 struct dh_day {
@@ -403,6 +454,7 @@ main(void)
 		cmocka_unit_test(test_check_calendars),
 		cmocka_unit_test(test_days_left_gauge),
 		cmocka_unit_test(test_check_command),
+		cmocka_unit_test(test_simulate),
 		cmocka_unit_test(test_against_date_holidays),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
