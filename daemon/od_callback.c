@@ -51,18 +51,6 @@ cb_reset(struct od_cb_result *res)
 	res->nreceipts = res->nreplies = 0;
 }
 
-static int
-cb_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The query, and the body when it is a form, decoded into f.  NULL, or why not. */
 static const char *
 cb_params_parse(struct od_form *f, const struct od_cb_request *req, int body_is_form)
@@ -677,7 +665,7 @@ cb_wa_signed(const struct od_cb_request *req, const char *app_secret)
 	    strncmp(s, "sha256=", 7) != 0 || strlen(s) != 7 + 64)
 		return 0;
 	for (i = 0; i < 32; i++) {
-		if ((h = cb_hexval(s[7 + 2 * i])) < 0 || (l = cb_hexval(s[8 + 2 * i])) < 0)
+		if ((h = od_hexval(s[7 + 2 * i])) < 0 || (l = od_hexval(s[8 + 2 * i])) < 0)
 			return 0;
 		got[i] = (unsigned char)(h << 4 | l);
 	}

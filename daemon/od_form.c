@@ -10,8 +10,8 @@
 
 #include <event2/http.h>
 
-static int
-form_hexval(int c)
+int
+od_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -68,7 +68,7 @@ form_escapes_ok(const char *src, size_t len)
 			return 0;
 		if (src[i] != '%')
 			continue;
-		if (i + 2 >= len || form_hexval(src[i + 1]) < 0 || form_hexval(src[i + 2]) < 0 ||
+		if (i + 2 >= len || od_hexval(src[i + 1]) < 0 || od_hexval(src[i + 2]) < 0 ||
 		    (src[i + 1] == '0' && src[i + 2] == '0'))
 			return 0;
 		i += 2;

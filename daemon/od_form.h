@@ -53,6 +53,9 @@ int		 od_form_get(const struct od_form *f, const char *name, const char **value)
 /* Frees every name and value; f is empty again (and may be reused). */
 void		 od_form_clear(struct od_form *f);
 
+/* The value of a hex digit, or -1. */
+int		 od_hexval(int c);
+
 /* 1 when s[0..len) is well-formed UTF-8 (no overlongs, surrogates, > U+10FFFF). */
 int		 od_utf8_valid(const char *s, size_t len);
 

@@ -168,3 +168,23 @@ od_fuzz_message(int kind, struct od_channel_message *m)
 	m->step = "reminder";
 	m->stage = "reminder";
 }
+
+void
+od_fuzz_classify(const struct od_channel_plugin *p, void *ctx, int kind, const char *name,
+    const uint8_t *data, size_t size)
+{
+	struct od_channel_message	m;
+	struct od_channel_reply		reply;
+	struct od_channel_result	res;
+	char				*body;
+
+	od_fuzz_message(kind, &m);
+	od_fuzz_reply(data, size, &reply, &body);
+	memset(&res, 0, sizeof(res));
+	p->classify(ctx, &m, &reply, &res);
+	if (res.outcome == OD_OUTCOME_INVALID)
+		od_fuzz_fail("%s %ld: no outcome", name, reply.status);
+	if (res.outcome == OD_OUTCOME_ACCEPTED && (reply.status < 200 || reply.status >= 300))
+		od_fuzz_fail("%s %ld: accepted", name, reply.status);
+	free(body);
+}

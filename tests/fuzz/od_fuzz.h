@@ -60,4 +60,12 @@ void	od_fuzz_reply(const uint8_t *data, size_t size, struct od_channel_reply *re
 /* A message for build/classify: an SMS, an email or a WhatsApp template. */
 void	od_fuzz_message(int kind, struct od_channel_message *m);
 
+/*
+ * One reply classifier harness: a reply made from data (od_fuzz_reply)
+ * for a message of kind, classified by p; a finding when it gives no
+ * outcome, or accepts a reply outside 2xx.  name is for the message.
+ */
+void	od_fuzz_classify(const struct od_channel_plugin *p, void *ctx, int kind,
+	    const char *name, const uint8_t *data, size_t size);
+
 #endif /* OD_FUZZ_H */
