@@ -15,6 +15,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "od_form.h"
+
 static char *
 th_strdup(const char *s)
 {
@@ -183,18 +185,6 @@ od_test_host_table(void)
 
 /* Form decoding. */
 
-static int
-th_hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 char *
 od_test_urldecode(const char *s, size_t len)
 {
@@ -206,10 +196,10 @@ od_test_urldecode(const char *s, size_t len)
 	for (i = 0; i < len; i++) {
 		if (s[i] == '+') {
 			*o++ = ' ';
-		} else if (s[i] == '%' && i + 2 < len && th_hex((unsigned char)s[i + 1]) >= 0 &&
-		    th_hex((unsigned char)s[i + 2]) >= 0) {
-			*o++ = (char)(th_hex((unsigned char)s[i + 1]) * 16 +
-			    th_hex((unsigned char)s[i + 2]));
+		} else if (s[i] == '%' && i + 2 < len && od_hexval((unsigned char)s[i + 1]) >= 0 &&
+		    od_hexval((unsigned char)s[i + 2]) >= 0) {
+			*o++ = (char)(od_hexval((unsigned char)s[i + 1]) * 16 +
+			    od_hexval((unsigned char)s[i + 2]));
 			i += 2;
 		} else {
 			*o++ = s[i];
