@@ -38,6 +38,8 @@ struct action {
 	struct od_request	 req;		/* the request, while the transport has it */
 	int			 latency;	/* the timer runs a simulated gateway latency */
 	char			*rec_json;	/* the 'sending' record, while begin is queued */
+	char			**pre;		/* the records made before it (begin writes them) */
+	size_t			 npre;
 	char			*claimed;	/* the state as claimed (see od_record_state) */
 	char			*new_state;	/* the state complete.lua writes, or NULL (see there) */
 	char			**recs;		/* the records, while completion is queued */
@@ -46,6 +48,7 @@ struct action {
 };
 
 static void	action_begin(struct action *a);
+static void	action_count(struct od_daemon *d, json_t *records);
 static void	action_finish(struct action *a);
 static void	action_admit(struct action *a);
 
@@ -65,11 +68,21 @@ action_release_slot(struct action *a, int counted, int failed)
 }
 
 static void
+action_free_pre(struct action *a)
+{
+	while (a->npre > 0)
+		free(a->pre[--a->npre]);
+	free(a->pre);
+	a->pre = NULL;
+}
+
+static void
 action_free(struct action *a)
 {
 	action_release_slot(a, 0, 0);
 	od_request_clear(&a->req);
 	free(a->rec_json);
+	action_free_pre(a);
 	free(a->claimed);
 	free(a->new_state);
 	while (a->nrecs > 0)
@@ -282,7 +295,11 @@ action_begin_answer(struct action *a, const char *s)
 
 	free(a->rec_json);
 	a->rec_json = NULL;
+	action_free_pre(a);
 	if (s != NULL && strcmp(s, "ok") == 0) {
+		/* begin.lua wrote the records made so far: completion has only the rest */
+		action_count(a->d, j->records);
+		json_array_clear(j->records);
 		action_send(a);
 		return;
 	}
@@ -367,16 +384,23 @@ dispatch_flush_begin(struct od_daemon *d, struct action **v, size_t n)
 {
 	const struct od_keys	*k = od_queue_keys(d->q);
 	struct dispatch_batch	*b;
-	const char		*keys[3], **args;
-	char			 maxlen[32], (*num)[24], (*nf)[8];
-	size_t			 i, na = 0;
+	const char		**keys, **args;
+	char			 maxlen[32], histlen[32], (*num)[24], (*nf)[8], **hist;
+	size_t			 i, r, na = 0, nrec = 0, ri;
 
+	/* the 'sending' record of each, and the records made before it */
+	for (i = 0; i < n; i++)
+		nrec += 1 + v[i]->npre;
 	b = calloc(1, sizeof(*b));
-	args = calloc(2 + (6 + 2 * OD_RECORD_FIELDS) * n, sizeof(*args));
-	num = calloc(n * OD_RECORD_FIELDS, sizeof(*num));
-	nf = calloc(n, sizeof(*nf));
-	if (b == NULL || args == NULL || num == NULL || nf == NULL) {
+	keys = calloc(3 + n, sizeof(*keys));
+	hist = calloc(n, sizeof(*hist));
+	args = calloc(3 + 7 * n + (2 + 2 * OD_RECORD_FIELDS) * nrec, sizeof(*args));
+	num = calloc(nrec * OD_RECORD_FIELDS, sizeof(*num));
+	nf = calloc(nrec + n, sizeof(*nf));
+	if (b == NULL || keys == NULL || hist == NULL || args == NULL || num == NULL || nf == NULL) {
 		free(b);
+		free(keys);
+		free(hist);
 		free(args);
 		free(num);
 		free(nf);
@@ -386,29 +410,50 @@ dispatch_flush_begin(struct od_daemon *d, struct action **v, size_t n)
 	}
 	b->d = d;
 	snprintf(maxlen, sizeof(maxlen), "%ld", d->set->cfg.attempts_maxlen);
+	snprintf(histlen, sizeof(histlen), "%d", d->set->cfg.history_len);
 	keys[0] = k->lease;
 	keys[1] = k->state;
 	keys[2] = k->attempts;
 	args[na++] = d->consumer;
 	args[na++] = maxlen;
-	for (i = 0; i < n; i++) {
-		struct od_job *j = &v[i]->job;
+	args[na++] = histlen;
+	for (i = 0, ri = 0; i < n; i++) {
+		struct action *a = v[i];
+		struct od_job *j = &a->job;
+		char buf[600];
 		size_t f;
 
-		b->v[b->n++] = v[i];
+		b->v[b->n++] = a;
+		od_keys_hist(k, j->id, buf, sizeof(buf));
+		hist[i] = strdup(buf);
+		keys[3 + i] = hist[i] ? hist[i] : "";
 		args[na++] = j->id;
 		args[na++] = od_channel_kind_name(j->kind);
-		args[na++] = v[i]->rec_json;
+		args[na++] = a->rec_json;
 		args[na++] = j->today;
-		args[na++] = v[i]->claimed ? v[i]->claimed : "";
-		f = od_record_fields(v[i]->rec, args + na + 1, num + i * OD_RECORD_FIELDS);
-		snprintf(nf[i], sizeof(nf[i]), "%zu", f);
-		args[na] = nf[i];
+		args[na++] = a->claimed ? a->claimed : "";
+		f = od_record_fields(a->rec, args + na + 1, num + ri * OD_RECORD_FIELDS);
+		snprintf(nf[ri], sizeof(nf[ri]), "%zu", f);
+		args[na] = nf[ri++];
 		na += 1 + f;
+		snprintf(nf[nrec + i], sizeof(nf[nrec + i]), "%zu", a->npre);
+		args[na++] = nf[nrec + i];
+		for (r = 0; r < a->npre; r++) {
+			args[na++] = a->pre[r];
+			f = od_record_fields(json_array_get(j->records, r), args + na + 1,
+			    num + ri * OD_RECORD_FIELDS);
+			snprintf(nf[ri], sizeof(nf[ri]), "%zu", f);
+			args[na] = nf[ri++];
+			na += 1 + f;
+		}
 	}
-	if (od_queue_script(d->q, OD_SCRIPT_BEGIN, dispatch_begin_cb, b, 3, keys, (int)na, args,
-	    NULL) == -1)
+	if (od_queue_script(d->q, OD_SCRIPT_BEGIN, dispatch_begin_cb, b, (int)(3 + n), keys,
+	    (int)na, args, NULL) == -1)
 		dispatch_begin_cb(NULL, b);
+	for (i = 0; i < n; i++)
+		free(hist[i]);
+	free(hist);
+	free(keys);
 	free(args);
 	free(num);
 	free(nf);
@@ -419,7 +464,13 @@ action_begin(struct action *a)
 {
 	struct od_job	*j = &a->job;
 
-	if (j->gw == NULL || (a->rec = od_job_attempt(j)) == NULL ||
+	size_t		 i, n = json_array_size(j->records);
+
+	if (n > 0 && (a->pre = calloc(n, sizeof(*a->pre))) != NULL)
+		for (i = 0; i < n; i++, a->npre++)
+			if ((a->pre[i] = od_account_json_dumps(json_array_get(j->records, i))) == NULL)
+				break;
+	if (j->gw == NULL || a->npre != n || (a->rec = od_job_attempt(j)) == NULL ||
 	    (a->rec_json = od_account_json_dumps(a->rec)) == NULL) {
 		/* Nothing was recorded or sent; the lease expires and the action is claimed again. */
 		od_log_err("dispatch", "action %s: cannot record the attempt; left to its lease",

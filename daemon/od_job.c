@@ -477,6 +477,40 @@ od_job_outcome(struct od_job *j, const struct od_channel_result *res, json_t *r)
 	}
 }
 
+/*
+ * The steps from..to-1, whose time passed while a later one fell due too
+ * (no daemon ran, or the account came in late): each is recorded
+ * superseded, with the step it gave way to.  They are never sent.  The
+ * records are written before any send of this action (begin.lua), so a
+ * crash cannot lose them.
+ */
+static void
+job_superseded(struct od_job *j, int from, int to)
+{
+	const struct od_step	*s, *by = &j->policy->steps[to];
+	json_t			*r;
+	char			 ts[32];
+	int64_t			 t;
+	int			 k;
+
+	for (k = from; k < to; k++) {
+		s = &j->policy->steps[k];
+		if ((r = od_job_record(j, -1, "superseded", "later_step_due")) == NULL)
+			continue;
+		json_object_set_new(r, "step", json_string(s->name));
+		json_object_set_new(r, "stage", json_string(od_stage_name(s->stage)));
+		json_object_set_new(r, "step_index", json_integer(k));
+		json_object_set_new(r, "action_id", json_sprintf("%s:%s:%s", j->id,
+		    state_str(j, "cycle") ? state_str(j, "cycle") : j->acct.due_date, s->name));
+		if (od_plan_step_time(&j->acct, j->policy, (size_t)k, &t) == 0)
+			od_time_format_iso(t, ts, sizeof(ts));
+		else
+			snprintf(ts, sizeof(ts), "?");
+		json_object_set_new(r, "detail", json_sprintf("due %s; not sent, since step '%s' "
+		    "was due too when it was claimed", ts, by->name));
+	}
+}
+
 /* Works out what a claimed action is: nothing to do, a wait, a hold, or a step to send. */
 enum od_job_next
 od_job_start(struct od_job *j, const struct od_confset *set, const char *id,
@@ -544,6 +578,7 @@ od_job_start(struct od_job *j, const struct od_confset *set, const char *id,
 		return OD_JOB_FINISH;
 	}
 	if (i != j->step) {
+		job_superseded(j, j->step, i);
 		j->ci = 0;
 		j->tries = 0;
 	} else {

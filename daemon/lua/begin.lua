@@ -1,23 +1,37 @@
 -- begin: records a batch of attempts as 'sending', just before their sends.
 -- KEYS[1] lease  KEYS[2] state  KEYS[3] attempts (stream)
--- ARGV: consumer, attempts maxlen, then per attempt: account id, kind
---       (sms|email|whatsapp), the record as JSON (kept in the lease), the
---       debtor's local date (YYYY-MM-DD, for promises), the account's state
---       as the daemon claimed it, F, then the record's F stream fields
---       (name, value, ...: od_field_names' order)
+-- KEYS[4..] hist:<id>, one per attempt, in order
+-- ARGV: consumer, attempts maxlen, history length, then per attempt:
+--       account id, kind (sms|email|whatsapp), the record as JSON (kept in
+--       the lease), the debtor's local date (YYYY-MM-DD, for promises), the
+--       account's state as the daemon claimed it, F, then the record's F
+--       stream fields (name, value, ...: od_field_names' order), then P, the
+--       number of records the action made before this attempt (superseded
+--       steps, channels passed over), and per record: its JSON, F, and its F
+--       stream fields
 -- A send goes ahead only when its answer is 'ok': the lease is still ours,
 -- and no payment, close, cease, hold or opt-out arrived since the claim.
--- Otherwise the answer is 'lost' or 'cancel <reason>' and nothing is
--- recorded.  Returns one answer per attempt, in order.
+-- Then the records made before it are written (stream and history), and
+-- the attempt's 'sending' record after them, so that a crash during the
+-- send loses none of them.  Otherwise the answer is 'lost' or 'cancel
+-- <reason>' and nothing is recorded.  Returns one answer per attempt, in
+-- order.
 -- A state still equal to the claimed one was checked by the daemon (the
 -- same checks, od_job.c) and is not decoded again.
-local consumer, maxlen = ARGV[1], ARGV[2]
-local ids, at = {}, {}
-local nargv, i = #ARGV, 3
+local consumer, maxlen, histlen = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local ids, at, pre = {}, {}, {}
+local nargv, i = #ARGV, 4
 while i <= nargv do
   ids[#ids + 1] = ARGV[i]
   at[#at + 1] = i
   i = i + 6 + tonumber(ARGV[i + 5])
+  local p = {}
+  for r = 1, tonumber(ARGV[i]) do
+    p[r] = i + 1
+    i = i + 2 + tonumber(ARGV[i + 2])
+  end
+  i = i + 1
+  pre[#pre + 1] = p
 end
 local leases = redis.call('HMGET', KEYS[1], unpack(ids))
 local states = redis.call('HMGET', KEYS[2], unpack(ids))
@@ -44,6 +58,17 @@ for n = 1, #ids do
     end
   end
   if answer == 'ok' then
+    local p = pre[n]
+    if #p > 0 then
+      local jsons = {}
+      for r, pa in ipairs(p) do
+        redis.call('XADD', KEYS[3], 'MAXLEN', '~', maxlen, '*', unpack(ARGV, pa + 2, pa + 1 + tonumber(ARGV[pa + 1])))
+        jsons[r] = ARGV[pa]
+      end
+      if redis.call('RPUSH', KEYS[3 + n], unpack(jsons)) > histlen then
+        redis.call('LTRIM', KEYS[3 + n], -histlen, -1)
+      end
+    end
     lset[#lset + 1] = ids[n]
     lset[#lset + 1] = mine .. 'sending ' .. record
     redis.call('XADD', KEYS[3], 'MAXLEN', '~', maxlen, '*', unpack(ARGV, i + 6, i + 5 + tonumber(ARGV[i + 5])))
