@@ -122,7 +122,7 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # hiredis 0.14, libcurl, libyaml, jansson.  Redis itself may run elsewhere,
 # so the server is only recommended.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
-    "libc6 (>= 2.34), libevent-2.1-7 (>= 2.1.12), libhiredis0.14 (>= 0.14.1), libcurl4 (>= 7.74.0), libyaml-0-2, libjansson4 (>= 2.14)")
+    "libc6 (>= 2.34), libevent-2.1-7 (>= 2.1.12), libhiredis0.14 (>= 0.14.1), libcurl4 (>= 7.74.0), libyaml-0-2, libjansson4 (>= 2.14), libssl3 (>= 3.0.0)")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "redis-server")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "prometheus")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA

@@ -7,6 +7,7 @@
  * absent.  Unknown fields are rejected at every level but attributes.
  */
 #include "od_account.h"
+#include "od_person.h"
 #include "od_time.h"
 #include "od_tz.h"
 
@@ -448,11 +449,43 @@ static const char *const top_keys[] = {
 	"account_id", "debtor", "debt", "policy", "consent", "attributes", NULL
 };
 static const char *const debtor_keys[] = {
-	"name", "phone", "email", "whatsapp", "locale", "timezone", "country", NULL
+	"name", "phone", "email", "whatsapp", "locale", "timezone", "country", "id", "id_hash",
+	NULL
 };
 static const char *const debt_keys[] = {
 	"amount", "currency", "due_date", "product", NULL
 };
+
+/*
+ * debtor.id, the national document (od_person.h), or debtor.id_hash, what
+ * intake stores in its place: one of them, or neither.
+ */
+static int
+check_identity(const json_t *d, struct od_account *a, char *reason, size_t rlen)
+{
+	char	doc[OD_PERSON_DOC_MAX + 1];
+	size_t	i;
+
+	if (get_string(d, "id", "debtor.id", 0, &a->id_doc, reason, rlen) < 0 ||
+	    get_string(d, "id_hash", "debtor.id_hash", 0, &a->id_hash, reason, rlen) < 0)
+		return -1;
+	if (a->id_doc != NULL && a->id_hash != NULL)
+		return fail(reason, rlen, "debtor.id_hash: give debtor.id or debtor.id_hash, "
+		    "not both");
+	if (a->id_doc != NULL && od_person_doc_normalise(a->id_doc, doc) < 0)
+		return fail(reason, rlen, "debtor.id: not a document number (1 to %d letters "
+		    "and digits; spaces, '.', '-' and '/' are ignored)", OD_PERSON_DOC_MAX);
+	if (a->id_hash != NULL) {
+		for (i = 0; a->id_hash[i] != '\0'; i++)
+			if (!((a->id_hash[i] >= '0' && a->id_hash[i] <= '9') ||
+			    (a->id_hash[i] >= 'a' && a->id_hash[i] <= 'f')))
+				break;
+		if (i != OD_PERSON_HASH_LEN || a->id_hash[i] != '\0')
+			return fail(reason, rlen, "debtor.id_hash: must be %d lower-case hex digits",
+			    OD_PERSON_HASH_LEN);
+	}
+	return 0;
+}
 
 static int
 check_debtor(const json_t *d, struct od_account *a, char *reason, size_t rlen)
@@ -501,7 +534,7 @@ check_debtor(const json_t *d, struct od_account *a, char *reason, size_t rlen)
 		return -1;
 	if (!od_country_valid(a->country))
 		return fail(reason, rlen, "debtor.country: not an ISO 3166-1 alpha-2 code");
-	return 0;
+	return check_identity(d, a, reason, rlen);
 }
 
 static int

@@ -35,6 +35,8 @@ struct od_account {
 	const char	*locale;	/* BCP 47, e.g. "es-PE"; never NULL after parse ("es-PE" when absent? no: the config default is applied by the caller when NULL) */
 	const char	*timezone;	/* IANA or NULL */
 	const char	*country;	/* ISO 3166-1 alpha-2 */
+	const char	*id_doc;	/* debtor.id, the national document as given, or NULL */
+	const char	*id_hash;	/* debtor.id_hash (stored in its place: od_person.h), or NULL */
 	/* debt */
 	const char	*amount;	/* decimal string as given, e.g. "1234.50" */
 	int64_t		 amount_minor;	/* in the currency's minor units: 123450 */

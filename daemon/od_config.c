@@ -110,6 +110,10 @@ static const struct cfg_option cfg_options[] = {
 	  CFG_EMPTY_NULL, NULL, "environment variable holding the bearer token" },
 	{ "admin", "token_file", CFG_STRING, "", 0, 0, OFF(admin_token_file),
 	  CFG_EMPTY_NULL, NULL, "file holding the bearer token ($CREDENTIALS_DIRECTORY-relative)" },
+	{ "identity", "key_env", CFG_STRING, "", 0, 0, OFF(identity_key_env),
+	  CFG_EMPTY_NULL, NULL, "environment variable holding the key debtor ids are hashed with" },
+	{ "identity", "key_file", CFG_STRING, "", 0, 0, OFF(identity_key_file),
+	  CFG_EMPTY_NULL, NULL, "file holding that key ($CREDENTIALS_DIRECTORY-relative)" },
 	{ "admin", "public_url", CFG_STRING, "", 0, 0, OFF(admin_public_url),
 	  CFG_EMPTY_NULL, NULL, "the public base URL providers call back (behind a proxy)" },
 	{ "admin", "max_connections", CFG_INT, "256", 1, 65536, OFF(admin_max_connections),
@@ -385,7 +389,7 @@ static void
 cfg_read_section(struct od_config *cfg, const struct od_yaml *map, const char *section,
     const char *dir, struct od_errors *errs)
 {
-	const char	*allowed[NOPTIONS + 5];
+	const char	*allowed[NOPTIONS + 6];
 	size_t		 i, j, n = 0;
 
 	for (i = 0; i < NOPTIONS; i++) {
@@ -396,6 +400,7 @@ cfg_read_section(struct od_config *cfg, const struct od_yaml *map, const char *s
 	if (section == NULL) {
 		allowed[n++] = "limits";
 		allowed[n++] = "admin";
+		allowed[n++] = "identity";
 		allowed[n++] = "company";
 		allowed[n++] = "gateways";
 		allowed[n++] = "channels";
@@ -664,6 +669,8 @@ cfg_load(const char *path, const char *buf, size_t len, const struct od_config_o
 		}
 		if ((n = od_yaml_get(root, "admin")) != NULL && cfg_is_map(n, "admin", errs))
 			cfg_read_section(cfg, n, "admin", dir, errs);
+		if ((n = od_yaml_get(root, "identity")) != NULL && cfg_is_map(n, "identity", errs))
+			cfg_read_section(cfg, n, "identity", dir, errs);
 		if ((n = od_yaml_get(root, "company")) != NULL)
 			cfg_read_company(cfg, n, errs);
 		if ((n = od_yaml_get(root, "gateways")) != NULL)
@@ -724,6 +731,8 @@ od_config_clear(struct od_config *cfg)
 	free(cfg->admin_address);
 	free(cfg->admin_token_env);
 	free(cfg->admin_token_file);
+	free(cfg->identity_key_env);
+	free(cfg->identity_key_file);
 	free(cfg->admin_public_url);
 	free(cfg->consumer);
 	free(cfg->policy_dir);

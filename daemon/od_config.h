@@ -79,6 +79,10 @@ struct od_config {
 	int64_t		 admin_request_timeout_ms; /* a whole request must arrive in it, default 10s */
 	int		 admin_fd_reserve;	/* descriptors the admin port leaves, default 256 */
 
+	/* identity: the key debtor.id is hashed with (od_person.h) */
+	char		*identity_key_env;	/* from this variable, or NULL */
+	char		*identity_key_file;	/* or from this file, or NULL (both NULL: a public key) */
+
 	struct od_gateway_conf	*gateways;
 	size_t			 ngateways;
 	int			 channel_gateway[OD_CH_MAX];	/* index into gateways, or -1 */

@@ -17,6 +17,7 @@
 #include "od_http.h"
 #include "od_log.h"
 #include "od_notify.h"
+#include "od_person.h"
 #include "od_time.h"
 #include "od_tz.h"
 
@@ -315,19 +316,23 @@ daemon_raise_nofile(void)
 		    (unsigned long long)was, (unsigned long long)want);
 }
 
+/*
+ * A secret from file (relative to $CREDENTIALS_DIRECTORY when systemd gives
+ * one), else from the environment variable env: malloc'd, without a final
+ * newline; NULL when neither is set or it cannot be read.
+ */
 static char *
-daemon_admin_token(const struct od_config *cfg)
+daemon_secret(const char *file, const char *env)
 {
 	const char	*v, *creds;
 	char		 path[1024], buf[512];
 	FILE		*fp;
 	size_t		 n;
 
-	if (cfg->admin_token_file != NULL) {
+	if (file != NULL) {
 		creds = getenv("CREDENTIALS_DIRECTORY");
-		snprintf(path, sizeof(path), "%s%s%s", cfg->admin_token_file[0] != '/' && creds ?
-		    creds : "", cfg->admin_token_file[0] != '/' && creds ? "/" : "",
-		    cfg->admin_token_file);
+		snprintf(path, sizeof(path), "%s%s%s", file[0] != '/' && creds ?
+		    creds : "", file[0] != '/' && creds ? "/" : "", file);
 		if ((fp = fopen(path, "r")) == NULL)
 			return NULL;
 		n = fread(buf, 1, sizeof(buf) - 1, fp);
@@ -337,7 +342,7 @@ daemon_admin_token(const struct od_config *cfg)
 		buf[n] = '\0';
 		return strdup(buf);
 	}
-	if (cfg->admin_token_env != NULL && (v = getenv(cfg->admin_token_env)) != NULL && *v)
+	if (env != NULL && (v = getenv(env)) != NULL && *v)
 		return strdup(v);
 	return NULL;
 }
@@ -395,9 +400,23 @@ od_daemon_init(struct od_daemon *d, const char *config_path, const struct od_con
 		snprintf(err, errlen, "cannot set up the metrics");
 		return -1;
 	}
+	/* The key debtor ids are hashed with: read once, kept for the daemon's life. */
+	if (d->set->cfg.identity_key_file || d->set->cfg.identity_key_env) {
+		if ((d->identity_key = daemon_secret(d->set->cfg.identity_key_file,
+		    d->set->cfg.identity_key_env)) == NULL || strlen(d->identity_key) < 16) {
+			snprintf(err, errlen, "identity: the key (identity.key_file or "
+			    "identity.key_env) cannot be read, or is under 16 bytes");
+			return -1;
+		}
+	} else {
+		od_log_warn("daemon", "identity.key_file is not set: debtor ids are hashed with "
+		    "a public key, which hides a document number only from a casual look");
+		d->identity_key = strdup(OD_PERSON_DEFAULT_KEY);
+	}
 	if (d->set->cfg.admin_enabled) {
 		struct od_admin_config ac;
-		char *token = daemon_admin_token(&d->set->cfg);
+		char *token = daemon_secret(d->set->cfg.admin_token_file,
+		    d->set->cfg.admin_token_env);
 
 		if (token == NULL && (d->set->cfg.admin_token_env || d->set->cfg.admin_token_file)) {
 			snprintf(err, errlen, "admin: the bearer token (admin.token_env or "
@@ -479,6 +498,7 @@ od_daemon_free(struct od_daemon *d)
 		return;
 	od_notify_watchdog_stop(d->watchdog);
 	od_admin_free(d->admin);
+	free(d->identity_key);
 	od_http_free(d->http);		/* its callbacks still reach the queue */
 	od_queue_free(d->q);
 	od_sender_free(&d->sender);

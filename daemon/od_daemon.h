@@ -40,6 +40,7 @@ struct od_daemon {
 	struct od_http		*http;		/* libcurl multi on the loop */
 	struct od_sender	 sender;	/* per-gateway limits and breakers */
 	char			 consumer[160];
+	char			*identity_key;	/* debtor ids are hashed with it (od_person.h) */
 
 	struct event		*claim_ev;	/* wakes at the next due time */
 	struct event		*intake_ev;	/* restarts the inbox read after an error */

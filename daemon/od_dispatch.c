@@ -21,7 +21,9 @@
 #include "od_http.h"
 #include "od_job.h"
 #include "od_sender.h"
+#include "od_buf.h"
 #include "od_log.h"
+#include "od_person.h"
 #include "od_record.h"
 #include "od_metrics.h"
 #include "od_time.h"
@@ -43,6 +45,8 @@ struct action {
 	char			*claimed;	/* the state as claimed (see od_record_state) */
 	char			*new_state;	/* the state complete.lua writes, or NULL (see there) */
 	char			**recs;		/* the records, while completion is queued */
+	char			*drop;		/* the attempts that reached nobody, space-separated */
+	char			*contacts;	/* the person's contacts after this send (begin writes) */
 	size_t			 nrecs;
 	char			 num[6][24];	/* completion's numbers, as text */
 };
@@ -85,6 +89,8 @@ action_free(struct action *a)
 	action_free_pre(a);
 	free(a->claimed);
 	free(a->new_state);
+	free(a->drop);
+	free(a->contacts);
 	while (a->nrecs > 0)
 		free(a->recs[--a->nrecs]);
 	free(a->recs);
@@ -300,12 +306,31 @@ action_begin_answer(struct action *a, const char *s)
 		/* begin.lua wrote the records made so far: completion has only the rest */
 		action_count(a->d, j->records);
 		json_array_clear(j->records);
+		if (a->contacts != NULL) {	/* the person's contacts, this send included */
+			free(j->contacts);
+			j->contacts = a->contacts;
+			j->ncontacts = strlen(a->contacts);
+			a->contacts = NULL;
+		}
 		action_send(a);
 		return;
 	}
 	json_decref(a->rec);
 	a->rec = NULL;
 	action_release_slot(a, 0, 0);
+	free(a->contacts);
+	a->contacts = NULL;
+	if (s != NULL && strcmp(s, "busy") == 0) {
+		/*
+		 * Another account of the same person was contacted since the claim:
+		 * nothing is sent or recorded; the action is claimed again at once
+		 * and the caps are checked on the person's contacts as they are now.
+		 */
+		j->next_step = j->step;
+		j->next_due = od_now_ms();
+		action_finish(a);
+		return;
+	}
 	if (s != NULL && strncmp(s, "cancel ", 7) == 0) {
 		/* A payment, hold or opt-out arrived after the claim: nothing is sent. */
 		od_job_record(j, j->kind, "suppressed", s + 7);
@@ -392,9 +417,9 @@ dispatch_flush_begin(struct od_daemon *d, struct action **v, size_t n)
 	for (i = 0; i < n; i++)
 		nrec += 1 + v[i]->npre;
 	b = calloc(1, sizeof(*b));
-	keys = calloc(3 + n, sizeof(*keys));
+	keys = calloc(4 + n, sizeof(*keys));
 	hist = calloc(n, sizeof(*hist));
-	args = calloc(3 + 7 * n + (2 + 2 * OD_RECORD_FIELDS) * nrec, sizeof(*args));
+	args = calloc(3 + 10 * n + (2 + 2 * OD_RECORD_FIELDS) * nrec, sizeof(*args));
 	num = calloc(nrec * OD_RECORD_FIELDS, sizeof(*num));
 	nf = calloc(nrec + n, sizeof(*nf));
 	if (b == NULL || keys == NULL || hist == NULL || args == NULL || num == NULL || nf == NULL) {
@@ -414,6 +439,7 @@ dispatch_flush_begin(struct od_daemon *d, struct action **v, size_t n)
 	keys[0] = k->lease;
 	keys[1] = k->state;
 	keys[2] = k->attempts;
+	keys[3] = k->person;
 	args[na++] = d->consumer;
 	args[na++] = maxlen;
 	args[na++] = histlen;
@@ -426,12 +452,15 @@ dispatch_flush_begin(struct od_daemon *d, struct action **v, size_t n)
 		b->v[b->n++] = a;
 		od_keys_hist(k, j->id, buf, sizeof(buf));
 		hist[i] = strdup(buf);
-		keys[3 + i] = hist[i] ? hist[i] : "";
+		keys[4 + i] = hist[i] ? hist[i] : "";
 		args[na++] = j->id;
 		args[na++] = od_channel_kind_name(j->kind);
 		args[na++] = a->rec_json;
 		args[na++] = j->today;
 		args[na++] = a->claimed ? a->claimed : "";
+		args[na++] = j->pid;
+		args[na++] = j->contacts ? j->contacts : "";
+		args[na++] = a->contacts ? a->contacts : "";
 		f = od_record_fields(a->rec, args + na + 1, num + ri * OD_RECORD_FIELDS);
 		snprintf(nf[ri], sizeof(nf[ri]), "%zu", f);
 		args[na] = nf[ri++];
@@ -447,7 +476,7 @@ dispatch_flush_begin(struct od_daemon *d, struct action **v, size_t n)
 			na += 1 + f;
 		}
 	}
-	if (od_queue_script(d->q, OD_SCRIPT_BEGIN, dispatch_begin_cb, b, (int)(3 + n), keys,
+	if (od_queue_script(d->q, OD_SCRIPT_BEGIN, dispatch_begin_cb, b, (int)(4 + n), keys,
 	    (int)na, args, NULL) == -1)
 		dispatch_begin_cb(NULL, b);
 	for (i = 0; i < n; i++)
@@ -457,6 +486,20 @@ dispatch_flush_begin(struct od_daemon *d, struct action **v, size_t n)
 	free(args);
 	free(num);
 	free(nf);
+}
+
+/* The person's contacts with the attempt about to begin (od_person.h). */
+static char *
+action_contacts(const struct od_job *j)
+{
+	struct od_buf	b;
+	char		*s;
+
+	od_buf_init(&b);
+	od_person_add(&b, j->contacts, j->ncontacts, od_now_ms(), j->kind, j->attempt_id);
+	s = b.oom ? NULL : od_buf_steal(&b);
+	od_buf_free(&b);
+	return s;
 }
 
 static void
@@ -471,7 +514,8 @@ action_begin(struct action *a)
 			if ((a->pre[i] = od_account_json_dumps(json_array_get(j->records, i))) == NULL)
 				break;
 	if (j->gw == NULL || a->npre != n || (a->rec = od_job_attempt(j)) == NULL ||
-	    (a->rec_json = od_account_json_dumps(a->rec)) == NULL) {
+	    (a->rec_json = od_account_json_dumps(a->rec)) == NULL ||
+	    (j->pid[0] != '\0' && (a->contacts = action_contacts(j)) == NULL)) {
 		/* Nothing was recorded or sent; the lease expires and the action is claimed again. */
 		od_log_err("dispatch", "action %s: cannot record the attempt; left to its lease",
 		    j->action_id);
@@ -561,9 +605,9 @@ dispatch_flush_complete(struct od_daemon *d, struct action **v, size_t n)
 
 	for (i = 0; i < n; i++)
 		nrec += v[i]->nrecs;
-	nargs += 11 * n + (2 + 2 * OD_RECORD_FIELDS) * nrec;
+	nargs += 13 * n + (2 + 2 * OD_RECORD_FIELDS) * nrec;
 	b = calloc(1, sizeof(*b));
-	keys = calloc(5 + n, sizeof(*keys));
+	keys = calloc(6 + n, sizeof(*keys));
 	hist = calloc(n, sizeof(*hist));
 	args = calloc(nargs, sizeof(*args));
 	num = calloc(nrec * OD_RECORD_FIELDS + 1, sizeof(*num));
@@ -592,6 +636,7 @@ dispatch_flush_complete(struct od_daemon *d, struct action **v, size_t n)
 	keys[nk++] = k->state;
 	keys[nk++] = k->due;
 	keys[nk++] = k->attempts;
+	keys[nk++] = k->person;
 	args[na++] = d->consumer;
 	args[na++] = now;
 	args[na++] = maxlen;
@@ -615,6 +660,8 @@ dispatch_flush_complete(struct od_daemon *d, struct action **v, size_t n)
 		args[na++] = j->optout;
 		args[na++] = a->claimed ? a->claimed : "";
 		args[na++] = a->new_state ? a->new_state : "";
+		args[na++] = j->pid;
+		args[na++] = a->drop ? a->drop : "";
 		args[na++] = a->num[5];
 		for (r = 0; r < a->nrecs; r++, ri++) {
 			size_t f;
@@ -654,6 +701,16 @@ action_finish(struct action *a)
 				break;
 			a->nrecs++;
 		}
+	if (j->pid[0] != '\0' && json_array_size(j->dropped) > 0) {
+		struct od_buf	b;
+		json_t		*v;
+
+		od_buf_init(&b);
+		json_array_foreach(j->dropped, i, v)
+			od_buf_printf(&b, "%s%s", i ? " " : "", json_string_value(v));
+		a->drop = od_buf_steal(&b);
+		od_buf_free(&b);
+	}
 	/* complete.lua's update, for a claim with every record written (see od_record.h) */
 	a->new_state = a->claimed != NULL && a->nrecs == n ? od_record_state(j, od_now_ms()) : NULL;
 	snprintf(a->num[0], sizeof(a->num[0]), "%d", j->next_step);
@@ -755,14 +812,15 @@ static void
 dispatch_claim_cb(redisReply *r, void *arg)
 {
 	struct od_daemon	*d = arg;
-	const redisReply	*ids, *accts, *states;
+	const redisReply	*ids, *accts, *states, *pids, *contacts;
+	struct od_job_person	 person;
 	struct action		*a;
 	struct timeval		 tv;
 	long long		 next_due, wait;
 	size_t			 i, n = 0;
 
 	d->claiming = 0;
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 6) {
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 8) {
 		if (r && r->type == REDIS_REPLY_ERROR)
 			od_log_err("dispatch", "claim: %s", r->str);
 		tv.tv_sec = 1;
@@ -774,6 +832,8 @@ dispatch_claim_cb(redisReply *r, void *arg)
 	ids = r->element[1];
 	accts = r->element[2];
 	states = r->element[3];
+	pids = r->element[6];
+	contacts = r->element[7];
 	d->leases = r->element[4]->type == REDIS_REPLY_INTEGER ? r->element[4]->integer : 0;
 	d->scheduled = r->element[5]->type == REDIS_REPLY_INTEGER ? r->element[5]->integer : 0;
 	if (ids->type == REDIS_REPLY_ARRAY)
@@ -797,10 +857,19 @@ dispatch_claim_cb(redisReply *r, void *arg)
 		d->stats.claimed++;
 		a->claimed = strndup(states->element[i]->str ? states->element[i]->str : "",
 		    states->element[i]->str ? states->element[i]->len : 0);
+		person.id = NULL;
+		if (pids->type == REDIS_REPLY_ARRAY && i < pids->elements &&
+		    pids->element[i]->type == REDIS_REPLY_STRING &&
+		    pids->element[i]->len < sizeof(a->job.pid) && contacts->type == REDIS_REPLY_ARRAY &&
+		    i < contacts->elements && contacts->element[i]->type == REDIS_REPLY_STRING) {
+			person.id = pids->element[i]->str;
+			person.contacts = contacts->element[i]->str;
+			person.len = contacts->element[i]->len;
+		}
 		action_next(a, od_job_start(&a->job, a->set, ids->element[i]->str,
 		    accts->element[i]->str ? accts->element[i]->str : "", accts->element[i]->len,
 		    states->element[i]->str ? states->element[i]->str : "", states->element[i]->len,
-		    od_now_ms()));
+		    &person, od_now_ms()));
 	}
 	if (d->stopping)
 		return;
@@ -829,7 +898,7 @@ void
 od_dispatch_kick(struct od_daemon *d)
 {
 	const struct od_keys	*k = od_queue_keys(d->q);
-	const char		*keys[5], *args[4];
+	const char		*keys[7], *args[4];
 	char			 now[32], lease[32], max[32];
 	int			 room = d->set->cfg.max_inflight - d->inflight;
 
@@ -845,11 +914,13 @@ od_dispatch_kick(struct od_daemon *d)
 	keys[2] = k->lease;
 	keys[3] = k->accounts;
 	keys[4] = k->state;
+	keys[5] = k->personof;
+	keys[6] = k->person;
 	args[0] = now;
 	args[1] = lease;
 	args[2] = max;
 	args[3] = d->consumer;
-	if (od_queue_script(d->q, OD_SCRIPT_CLAIM, dispatch_claim_cb, d, 5, keys, 4, args, NULL) == 0)
+	if (od_queue_script(d->q, OD_SCRIPT_CLAIM, dispatch_claim_cb, d, 7, keys, 4, args, NULL) == 0)
 		d->claiming = 1;
 }
 

@@ -16,6 +16,7 @@
 #include "od_daemon.h"
 #include "od_log.h"
 #include "od_metrics.h"
+#include "od_person.h"
 #include "od_plan.h"
 #include "od_time.h"
 
@@ -247,6 +248,33 @@ intake_event(struct intake_batch *b, const char *entry, const char *body, size_t
 	od_event_clear(&e);
 }
 
+/*
+ * a's debtor.id replaced by debtor.id_hash (od_person.h), in a's document and
+ * as the text to store (*out, malloc'd).  0, or -1 with a reason.
+ */
+static int
+intake_hash_id(const struct od_daemon *d, struct od_account *a, char **out, char *reason,
+    size_t rlen)
+{
+	char	 doc[OD_PERSON_DOC_MAX + 1], hash[OD_PERSON_HASH_LEN + 1];
+	json_t	*debtor = json_object_get(a->doc, "debtor");
+
+	if (od_person_doc_normalise(a->id_doc, doc) == -1 ||
+	    od_person_doc_hash(a->country, doc, d->identity_key, strlen(d->identity_key),
+	    hash) == -1 || json_object_set_new(debtor, "id_hash", json_string(hash)) == -1) {
+		snprintf(reason, rlen, "debtor.id: cannot be hashed");
+		return -1;
+	}
+	a->id_hash = json_string_value(json_object_get(debtor, "id_hash"));
+	a->id_doc = NULL;
+	json_object_del(debtor, "id");	/* after: a->id_doc pointed into it */
+	if ((*out = json_dumps(a->doc, JSON_COMPACT)) == NULL) {
+		snprintf(reason, rlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 static void
 intake_account(struct intake_batch *b, const char *entry, const char *body, size_t len,
     int64_t now)
@@ -254,7 +282,8 @@ intake_account(struct intake_batch *b, const char *entry, const char *body, size
 	struct od_daemon	*d = b->d;
 	struct od_account	 a;
 	const struct od_policy	*p;
-	char			 reason[512], num[3][32];
+	char			 reason[512], num[3][32], pid[OD_PERSON_ID_LEN + 1];
+	char			*stored = NULL;
 	int64_t			 due = now;
 	size_t			 skipped;
 	int			 i;
@@ -278,6 +307,18 @@ intake_account(struct intake_batch *b, const char *entry, const char *body, size
 		od_account_clear(&a);
 		return;
 	}
+	/* The document number is not stored: its keyed hash takes its place. */
+	if (a.id_doc != NULL && intake_hash_id(d, &a, &stored, reason, sizeof(reason)) == -1) {
+		intake_reject(d, entry, "account", 7, body, len, reason);
+		od_account_clear(&a);
+		return;
+	}
+	if (stored != NULL) {
+		body = stored;
+		len = strlen(stored);
+	}
+	if (od_person_id(&a, d->identity_key, strlen(d->identity_key), pid) == -1)
+		pid[0] = '\0';
 	i = od_plan_next(&a, p, 0, now, &due, &skipped);
 	if (i < 0 || due < now)
 		due = now;
@@ -295,11 +336,13 @@ intake_account(struct intake_batch *b, const char *entry, const char *body, size
 	    a.phone ? strlen(a.phone) : 0);
 	batch_arg(b, batch_own(b, a.whatsapp ? a.whatsapp : "", a.whatsapp ? strlen(a.whatsapp) : 0),
 	    a.whatsapp ? strlen(a.whatsapp) : 0);
+	batch_arg(b, batch_own(b, pid, strlen(pid)), strlen(pid));
 	b->accounts++;
 	b->pending++;
 	if (due <= now)
 		b->kick = 1;
 	od_account_clear(&a);
+	free(stored);
 }
 
 /* Sends the accounts gathered so far in one intake script; later ones start afresh. */
@@ -307,7 +350,7 @@ static void
 intake_flush_accounts(struct intake_batch *b)
 {
 	const struct od_keys	*k = od_queue_keys(b->d->q);
-	const char		*keys[5];
+	const char		*keys[6];
 
 	if (b->pending == 0)
 		return;
@@ -316,8 +359,9 @@ intake_flush_accounts(struct intake_batch *b)
 	keys[2] = k->due;
 	keys[3] = k->inflight;
 	keys[4] = k->phones;
+	keys[5] = k->personof;
 	b->waiting++;
-	if (od_queue_script(b->d->q, OD_SCRIPT_INTAKE, intake_script_cb, b, 5, keys,
+	if (od_queue_script(b->d->q, OD_SCRIPT_INTAKE, intake_script_cb, b, 6, keys,
 	    (int)b->nargs, b->args, b->arglens) == -1) {
 		b->waiting--;
 		b->nack = 0;
@@ -353,9 +397,9 @@ intake_process(struct od_daemon *d, const redisReply *entries)
 		return;
 	b->d = d;
 	b->ack_ids = calloc(n, sizeof(*b->ack_ids));
-	b->args = calloc(1 + 9 * n, sizeof(*b->args));
-	b->arglens = calloc(1 + 9 * n, sizeof(*b->arglens));
-	b->owned = calloc(1 + 10 * n, sizeof(*b->owned));
+	b->args = calloc(1 + 10 * n, sizeof(*b->args));
+	b->arglens = calloc(1 + 10 * n, sizeof(*b->arglens));
+	b->owned = calloc(1 + 11 * n, sizeof(*b->owned));
 	if (!b->ack_ids || !b->args || !b->arglens || !b->owned) {
 		batch_free(b);
 		return;

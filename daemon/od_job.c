@@ -20,6 +20,7 @@
 
 #include "od_form.h"
 #include "od_log.h"
+#include "od_person.h"
 #include "od_plan.h"
 #include "od_sms.h"
 #include "od_time.h"
@@ -32,6 +33,8 @@ od_job_clear(struct od_job *j)
 		return;
 	od_rendered_clear(&j->r);
 	json_decref(j->records);
+	json_decref(j->dropped);
+	free(j->contacts);
 	json_decref(j->state);
 	if (j->acct_ok)
 		od_account_clear(&j->acct);
@@ -230,6 +233,14 @@ job_rules(struct od_job *j, int kind)
 	ps[0] = od_rules_preset(j->set->rules, j->acct.country);
 	ps[1] = od_confset_preset(j->set, j->policy, j->acct.country);
 	tz = od_account_timezone(&j->acct);
+	/*
+	 * The contacts of the person, across all their accounts (od_person.h),
+	 * this action's own attempts that reached nobody left out; and those the
+	 * account's state kept before persons were counted.
+	 */
+	if (j->contacts != NULL)
+		n = od_person_contacts(j->contacts, j->ncontacts, j->now, j->action_id, recent,
+		    sizeof(recent) / sizeof(recent[0]));
 	arr = json_object_get(j->state, "recent");
 	json_array_foreach(arr, i, c) {
 		if (n == sizeof(recent) / sizeof(recent[0]))
@@ -451,6 +462,7 @@ od_job_outcome(struct od_job *j, const struct od_channel_result *res, json_t *r)
 		/* A failure of this host (no socket to be had) uses up none of the tries. */
 		if (!(res->flags & OD_RESULT_LOCAL))
 			j->tries++;
+		json_array_append_new(j->dropped, json_string(j->attempt_id));
 		if (j->tries <= j->set->cfg.max_retries && !(res->flags & OD_RESULT_CONFIG)) {
 			json_object_set_new(r, "status", json_string("retry"));
 			json_array_append_new(j->records, r);
@@ -464,6 +476,8 @@ od_job_outcome(struct od_job *j, const struct od_channel_result *res, json_t *r)
 		/* FALLTHROUGH */
 	case OD_OUTCOME_PERMANENT:
 	default:
+		if (res->outcome != OD_OUTCOME_RETRYABLE)
+			json_array_append_new(j->dropped, json_string(j->attempt_id));
 		json_object_set_new(r, "status", json_string("failed"));
 		json_array_append_new(j->records, r);
 		if (res->flags & OD_RESULT_OPT_OUT)
@@ -515,7 +529,7 @@ job_superseded(struct od_job *j, int from, int to)
 enum od_job_next
 od_job_start(struct od_job *j, const struct od_confset *set, const char *id,
     const char *acct_json, size_t acct_len, const char *state_json, size_t state_len,
-    int64_t now)
+    const struct od_job_person *person, int64_t now)
 {
 	const struct od_tz	*tz;
 	struct od_local		 lt;
@@ -535,6 +549,13 @@ od_job_start(struct od_job *j, const struct od_confset *set, const char *id,
 	j->contact = "";
 	j->optout = "";
 	j->now = now;
+	j->dropped = json_array();
+	if (person != NULL && person->id != NULL && person->id[0] != '\0') {
+		snprintf(j->pid, sizeof(j->pid), "%s", person->id);
+		j->contacts = strndup(person->contacts ? person->contacts : "",
+		    person->contacts ? person->len : 0);
+		j->ncontacts = j->contacts ? strlen(j->contacts) : 0;
+	}
 	snprintf(j->action_id, sizeof(j->action_id), "%s", j->id);
 	j->state = od_account_json_loadb(state_json, state_len, 0, &jerr);
 	if (j->state == NULL || !json_is_object(j->state))

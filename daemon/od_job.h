@@ -35,6 +35,10 @@ struct od_job {
 	char			 today[16];	/* the debtor's local date */
 	char			 action_id[400];	/* "<account>:<cycle>:<step>" */
 	json_t			*records;	/* attempt records to write at completion */
+	char			 pid[36];	/* the person id, or "" */
+	char			*contacts;	/* the person's contacts as read (begin compares) */
+	size_t			 ncontacts;	/* its length */
+	json_t			*dropped;	/* attempt ids that reached nobody (completion takes them back) */
 	/* completion: */
 	int			 next_step;	/* -1: unchanged */
 	int64_t			 next_due;	/* -1: nothing scheduled */
@@ -51,9 +55,20 @@ struct od_job {
 };
 
 /* Decides a claimed action.  j is cleared first; clear it with od_job_clear. */
+/*
+ * The person an account belongs to, as claim.lua read it: its id and its
+ * recent contacts (od_person.h), across all of its accounts.
+ */
+struct od_job_person {
+	const char	*id;		/* "" or NULL: none (an account stored before persons) */
+	const char	*contacts;	/* the <prefix>:person value, or NULL */
+	size_t		 len;
+};
+
+/* person may be NULL: the caps count the account's own contacts only. */
 enum od_job_next od_job_start(struct od_job *j, const struct od_confset *set, const char *id,
 	    const char *acct_json, size_t acct_len, const char *state_json, size_t state_len,
-	    int64_t now);
+	    const struct od_job_person *person, int64_t now);
 /* Tries the step's channels from j->ci on. */
 enum od_job_next od_job_try(struct od_job *j);
 /*

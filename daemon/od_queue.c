@@ -94,6 +94,8 @@ od_keys_init(struct od_keys *k, const char *prefix)
 	snprintf(k->attempts, sizeof(k->attempts), "%s:attempts", prefix);
 	snprintf(k->hist_prefix, sizeof(k->hist_prefix), "%s:hist:", prefix);
 	snprintf(k->phones, sizeof(k->phones), "%s:phones", prefix);
+	snprintf(k->personof, sizeof(k->personof), "%s:personof", prefix);
+	snprintf(k->person, sizeof(k->person), "%s:person", prefix);
 	snprintf(k->replies, sizeof(k->replies), "%s:replies", prefix);
 }
 

@@ -36,6 +36,7 @@ struct od_keys {
 	char	inbox[128], rejected[128], accounts[128], state[128], due[128];
 	char	inflight[128], lease[128], attempts[128], hist_prefix[128];
 	char	phones[128], replies[128];	/* E.164 -> account ids; inbound replies */
+	char	personof[128], person[128];	/* account id -> person id; person -> contacts */
 };
 
 void	od_keys_init(struct od_keys *k, const char *prefix);

@@ -77,7 +77,7 @@ od_record_state(struct od_job *j, int64_t now)
 		if (json_is_number(at) && json_number_value(at) > (double)(now - RECORD_RECENT_MS))
 			json_array_append(recent, c);
 	}
-	if (j->contact[0] != '\0')
+	if (j->contact[0] != '\0' && j->pid[0] == '\0')	/* else in the person's list */
 		json_array_append_new(recent, json_pack("[I,s]", (json_int_t)now, j->contact));
 	json_object_set_new(s, "recent", recent);
 	return od_account_json_dumps(s);

@@ -9,7 +9,9 @@
  *   complete.lua  -> sim_complete
  * claim.lua and begin.lua have nothing to do on one thread and one clock: a
  * claimed action is decided and completed at the same virtual instant, so
- * nothing can arrive in between.  event.lua's duplicate-entry list (evs) is
+ * nothing can arrive in between; begin.lua's one write that matters, the
+ * send added to the person's contacts (P:person, od_person.h), is made in
+ * sim_action.  event.lua's duplicate-entry list (evs) is
  * not kept: every simulated event is a distinct entry.
  */
 #include "od_sim.h"
@@ -21,6 +23,7 @@
 
 #include "od_buf.h"
 #include "od_job.h"
+#include "od_person.h"
 #include "od_plan.h"
 #include "od_time.h"
 
@@ -56,6 +59,13 @@ struct sim_acct {
 	size_t			 nrecent, caprecent;
 	int64_t			 due;		/* -1: nothing planned */
 	long			 hpos;		/* place in the heap, or -1 */
+	long			 person;	/* index into od_sim's persons, or -1 */
+};
+
+/* P:person: one debtor's contacts, across their accounts. */
+struct sim_person {
+	char			 id[OD_PERSON_ID_LEN + 1];
+	char			*contacts;	/* the P:person value, or NULL */
 };
 
 struct sim_event {
@@ -83,6 +93,10 @@ struct od_sim {
 	size_t			*heap;
 	size_t			 nheap;
 	struct od_buf		 state;		/* the state JSON handed to od_job_start */
+	struct sim_person	*person;
+	size_t			 nperson, capperson;
+	size_t			*phash;		/* person ids: index + 1, 0 empty */
+	size_t			 phcap;
 	struct od_sim_summary	 sum;
 	int			 ran;
 };
@@ -145,6 +159,50 @@ sim_hash_grow(struct od_sim *s)
 	s->hash = nh;
 	s->hcap = ncap;
 	return 0;
+}
+
+/* The index of person id, added when new; -1 when out of memory. */
+static long
+sim_person(struct od_sim *s, const char *id)
+{
+	size_t	i, k, ncap;
+
+	if (s->phcap > 0)
+		for (i = sim_hash_str(id) & (s->phcap - 1); s->phash[i] != 0;
+		    i = (i + 1) & (s->phcap - 1))
+			if (strcmp(s->person[s->phash[i] - 1].id, id) == 0)
+				return (long)(s->phash[i] - 1);
+	if (s->nperson == s->capperson) {
+		struct sim_person *nv;
+
+		ncap = s->capperson ? s->capperson * 2 : 1024;
+		if ((nv = realloc(s->person, ncap * sizeof(*nv))) == NULL)
+			return -1;
+		s->person = nv;
+		s->capperson = ncap;
+	}
+	if ((s->nperson + 1) * 2 > s->phcap) {
+		size_t *nh;
+
+		ncap = s->phcap ? s->phcap * 2 : 2048;
+		if ((nh = calloc(ncap, sizeof(*nh))) == NULL)
+			return -1;
+		for (k = 0; k < s->nperson; k++) {
+			for (i = sim_hash_str(s->person[k].id) & (ncap - 1); nh[i] != 0;
+			    i = (i + 1) & (ncap - 1))
+				;
+			nh[i] = k + 1;
+		}
+		free(s->phash);
+		s->phash = nh;
+		s->phcap = ncap;
+	}
+	for (i = sim_hash_str(id) & (s->phcap - 1); s->phash[i] != 0; i = (i + 1) & (s->phcap - 1))
+		;
+	s->phash[i] = s->nperson + 1;
+	snprintf(s->person[s->nperson].id, sizeof(s->person[s->nperson].id), "%s", id);
+	s->person[s->nperson].contacts = NULL;
+	return (long)s->nperson++;
 }
 
 /* ---- the due heap (P:due): a min-heap of accounts by (due, index) ------------ */
@@ -286,6 +344,10 @@ od_sim_free(struct od_sim *s)
 		free(s->acct[i].doc);
 		free(s->acct[i].recent);
 	}
+	for (i = 0; i < s->nperson; i++)
+		free(s->person[i].contacts);
+	free(s->person);
+	free(s->phash);
 	free(s->acct);
 	free(s->hash);
 	free(s->ev);
@@ -303,10 +365,16 @@ sim_intake(struct od_sim *s, const struct od_account *a, const struct od_policy 
     const char *json, size_t len)
 {
 	struct sim_acct	*x;
-	char		*doc;
+	char		*doc, pid[OD_PERSON_ID_LEN + 1];
 	int64_t		 now = s->o.from_ms, due = now;
 	size_t		 idx, skipped;
+	long		 person = -1;
 	int		 i;
+
+	/* intake: any key will do, the ids only have to agree within the run */
+	if (od_person_id(a, OD_PERSON_DEFAULT_KEY, strlen(OD_PERSON_DEFAULT_KEY), pid) == 0 &&
+	    (person = sim_person(s, pid)) == -1)
+		return -1;
 
 	if ((doc = malloc(len + 1)) == NULL)
 		return -1;
@@ -327,6 +395,7 @@ sim_intake(struct od_sim *s, const struct od_account *a, const struct od_policy 
 			x->promise[0] = '\0';
 		}
 		x->policy = p;
+		x->person = person;
 		x->amount_minor = a->amount_minor;
 		x->digits = a->minor_digits;
 		if (x->status == ST_ACTIVE)
@@ -371,6 +440,7 @@ sim_intake(struct od_sim *s, const struct od_account *a, const struct od_policy 
 	x->digits = a->minor_digits;
 	x->due = -1;
 	x->hpos = -1;
+	x->person = person;
 	sim_hash_put(s->hash, s->hcap, x->id, s->n);
 	idx = s->n++;
 	s->sum.accounts++;
@@ -579,7 +649,8 @@ sim_complete(struct od_sim *s, size_t ai, const struct od_job *j, int64_t now)
 		if (a->recent[i].at > now - RECENT_MS)
 			a->recent[n++] = a->recent[i];
 	a->nrecent = n;
-	if (j->contact[0] && (k = od_channel_kind_parse(j->contact)) >= 0) {
+	/* a person's contacts are in their own list (sim_action) */
+	if (j->contact[0] && j->pid[0] == '\0' && (k = od_channel_kind_parse(j->contact)) >= 0) {
 		if (a->nrecent == a->caprecent) {
 			size_t ncap = a->caprecent ? a->caprecent * 2 : 4;
 			struct sim_contact *nr = realloc(a->recent, ncap * sizeof(*nr));
@@ -696,8 +767,11 @@ static int
 sim_action(struct od_sim *s, size_t ai, int64_t now, od_sim_entry_fn fn, void *arg)
 {
 	struct sim_acct			*a = &s->acct[ai];
+	struct sim_person		*p = a->person >= 0 ? &s->person[a->person] : NULL;
 	struct od_channel_result	 res;
+	struct od_job_person		 jp;
 	struct od_job			 j;
+	struct od_buf			 b;
 	enum od_job_next		 next;
 	json_t				*rec;
 	int				 rc;
@@ -706,12 +780,35 @@ sim_action(struct od_sim *s, size_t ai, int64_t now, od_sim_entry_fn fn, void *a
 	if (sim_state_json(s, a) == -1)
 		return -1;
 	s->sum.actions++;
-	next = od_job_start(&j, s->set, a->id, a->doc, a->len, s->state.data, s->state.len, now);
+	memset(&jp, 0, sizeof(jp));
+	if (p != NULL) {
+		jp.id = p->id;
+		jp.contacts = p->contacts;
+		jp.len = p->contacts ? strlen(p->contacts) : 0;
+	}
+	next = od_job_start(&j, s->set, a->id, a->doc, a->len, s->state.data, s->state.len,
+	    &jp, now);
 	while (next == OD_JOB_SEND) {
 		/* The gateway takes it: what the daemon does on an accepted send. */
 		if ((rec = od_job_attempt(&j)) == NULL) {
 			od_job_clear(&j);
 			return -1;
+		}
+		if (p != NULL) {	/* begin.lua: the person's contacts get this send */
+			od_buf_init(&b);
+			od_person_add(&b, j.contacts, j.ncontacts, now, j.kind, j.attempt_id);
+			if (b.oom) {
+				od_buf_free(&b);
+				json_decref(rec);
+				od_job_clear(&j);
+				return -1;
+			}
+			free(p->contacts);
+			p->contacts = od_buf_steal(&b);
+			od_buf_free(&b);
+			free(j.contacts);
+			j.contacts = strdup(p->contacts);
+			j.ncontacts = j.contacts ? strlen(j.contacts) : 0;
 		}
 		memset(&res, 0, sizeof(res));
 		res.outcome = OD_OUTCOME_ACCEPTED;

@@ -216,7 +216,7 @@ test_deb(void **state)
 	assert_string_equal(out,
 	    "Package: outreachd\n"
 	    "Depends: libc6 (>= 2.34), libevent-2.1-7 (>= 2.1.12), libhiredis0.14 (>= 0.14.1), "
-	    "libcurl4 (>= 7.74.0), libyaml-0-2, libjansson4 (>= 2.14)\n"
+	    "libcurl4 (>= 7.74.0), libyaml-0-2, libjansson4 (>= 2.14), libssl3 (>= 3.0.0)\n"
 	    "Recommends: redis-server\n");
 	free(out);
 

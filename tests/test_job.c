@@ -60,7 +60,7 @@ teardown(void **state)
 static enum od_job_next
 start(struct od_job *j, const char *state)
 {
-	return od_job_start(j, g_set, "PE-J1", ACCOUNT, strlen(ACCOUNT), state, strlen(state),
+	return od_job_start(j, g_set, "PE-J1", ACCOUNT, strlen(ACCOUNT), state, strlen(state), NULL,
 	    NOW);
 }
 
@@ -182,7 +182,7 @@ test_debtor_country_preset(void **state)
 	json_t			*r;
 
 	(void)state;
-	assert_int_equal(od_job_start(&j, g_set, "CL-J1", acct, strlen(acct), st, strlen(st), at),
+	assert_int_equal(od_job_start(&j, g_set, "CL-J1", acct, strlen(acct), st, strlen(st), NULL, at),
 	    OD_JOB_FINISH);
 	assert_int_equal(json_array_size(j.records), 1);
 	r = json_array_get(j.records, 0);
@@ -191,7 +191,7 @@ test_debtor_country_preset(void **state)
 	/* Tuesday 08:00 in Santiago: 48 h have passed at 04:00, CL's window opens at 08:00 */
 	assert_int_equal(j.next_due, 1773140400000LL);
 	od_job_clear(&j);
-	assert_int_equal(od_job_start(&j, g_set, "CL-J1", acct, strlen(acct), st, strlen(st),
+	assert_int_equal(od_job_start(&j, g_set, "CL-J1", acct, strlen(acct), st, strlen(st), NULL,
 	    1773140400000LL), OD_JOB_SEND);
 	od_job_clear(&j);
 }

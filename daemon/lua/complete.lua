@@ -1,7 +1,7 @@
 -- complete: records the outcome of a batch of actions and plans each
 -- account's next one, in one step.
 -- KEYS[1] inflight  KEYS[2] lease  KEYS[3] state  KEYS[4] due  KEYS[5] attempts
--- KEYS[6..] hist:<id>, one per action, in order
+-- KEYS[6] person  KEYS[7..] hist:<id>, one per action, in order
 -- ARGV: consumer, now, attempts maxlen, history length, then per action:
 --       id, next step (-1: unchanged), next due (ms, -1: nothing scheduled),
 --       contact kind ('' or the kind that reached the debtor, for the caps),
@@ -9,7 +9,10 @@
 --       says the debtor left), the state as claimed, the new state ('' or
 --       the JSON to write when the stored state is still the claimed one:
 --       the daemon did this script's update itself, od_record.c
---       od_record_state: keep the two in step), the number of records R,
+--       od_record_state: keep the two in step), the person id ('' when
+--       none), the attempt ids that reached nobody (space-separated: their
+--       contacts, which begin.lua wrote, are taken back from the person's
+--       list), the number of records R,
 --       then per record: its JSON, F, and its F stream fields (name,
 --       value, ...)
 -- Events that arrived while an action was in flight win: a payment in full
@@ -24,8 +27,9 @@ while i <= #ARGV do
   local a = {id = ARGV[i], next_step = tonumber(ARGV[i + 1]), next_due = tonumber(ARGV[i + 2]),
              contact = ARGV[i + 3], fb = tonumber(ARGV[i + 4]), tries = tonumber(ARGV[i + 5]),
              seq = tonumber(ARGV[i + 6]), optout = ARGV[i + 7], claimed = ARGV[i + 8],
-             new = ARGV[i + 9], nrec = tonumber(ARGV[i + 10]), recs = {}}
-  i = i + 11
+             new = ARGV[i + 9], pid = ARGV[i + 10], drop = ARGV[i + 11],
+             nrec = tonumber(ARGV[i + 12]), recs = {}}
+  i = i + 13
   for r = 1, a.nrec do
     a.recs[r] = i
     i = i + 2 + tonumber(ARGV[i + 1])
@@ -45,8 +49,23 @@ for n, a in ipairs(acts) do
   end
   if a.nrec > 0 then
     -- Trimmed only when over the length: LTRIM would keep it all anyway.
-    if redis.call('RPUSH', KEYS[5 + n], unpack(jsons)) > histlen then
-      redis.call('LTRIM', KEYS[5 + n], -histlen, -1)
+    if redis.call('RPUSH', KEYS[6 + n], unpack(jsons)) > histlen then
+      redis.call('LTRIM', KEYS[6 + n], -histlen, -1)
+    end
+  end
+  if a.pid ~= '' and a.drop ~= '' then
+    -- "<ms> <kind> <attempt id>;" per contact: the dropped attempts' go
+    local gone = {}
+    for id in string.gmatch(a.drop, '%S+') do gone[id] = true end
+    local cur, keep = redis.call('HGET', KEYS[6], a.pid) or '', {}
+    for e in string.gmatch(cur, '[^;]+') do
+      local at = string.match(e, '^%S+ %S+ (%S+)$')
+      if not (at and gone[at]) then keep[#keep + 1] = e .. ';' end
+    end
+    if #keep > 0 then
+      redis.call('HSET', KEYS[6], a.pid, table.concat(keep))
+    else
+      redis.call('HDEL', KEYS[6], a.pid)
     end
   end
   local l = leases[n]
@@ -75,7 +94,8 @@ for n, a in ipairs(acts) do
       for _, c in ipairs(s.recent) do
         if c[1] > now - 8 * 86400000 then recent[#recent + 1] = c end
       end
-      if a.contact ~= '' then recent[#recent + 1] = {now, a.contact} end
+      -- a person's contacts are in their own list (begin.lua)
+      if a.contact ~= '' and a.pid == '' then recent[#recent + 1] = {now, a.contact} end
       s.recent = recent
       if s.status == 'active' then
         if s.replan then

@@ -9,11 +9,14 @@
 -- With KEYS[5] phones (hash: E.164 -> account ids, space-separated; read by
 -- reply.lua), each account has 9 values: the 7 above, then the debtor's
 -- phone and whatsapp number ('' when none); the index follows changes.
+-- With KEYS[6] personof (hash: account id -> person id, read by claim.lua:
+-- od_person.h), each has 10 values: the 9 above, then the person id ('' when
+-- the account has none).
 -- The batch is read and written with one call per key (HMGET, HSET, ZADD),
 -- not one per account; an account twice in a batch is applied in order.
 local now = tonumber(ARGV[1])
 local created, updated = 0, 0
-local stride = KEYS[5] and 9 or 7
+local stride = KEYS[6] and 10 or (KEYS[5] and 9 or 7)
 local ids, bodies = {}, {}
 for i = 2, #ARGV, stride do
   ids[#ids + 1] = ARGV[i]
@@ -39,10 +42,10 @@ for i = 2, #ARGV, stride do
   local id = ARGV[i]
   local s = states[id]
   if s == nil and raws[n] then s = cjson.decode(raws[n]) end
-  if s and stride == 9 and type(s.phones) == 'table' then
+  if s and stride >= 9 and type(s.phones) == 'table' then
     for _, num in ipairs(s.phones) do phone_list(num) end
   end
-  if stride == 9 then
+  if stride >= 9 then
     if ARGV[i + 7] ~= '' then phone_list(ARGV[i + 7]) end
     if ARGV[i + 8] ~= '' then phone_list(ARGV[i + 8]) end
   end
@@ -80,7 +83,7 @@ local function phone_index(id, old, new)
   end
 end
 
-local dueargs, written = {}, {}
+local dueargs, written, pof, pofdel = {}, {}, {}, {}
 n = 0
 for i = 2, #ARGV, stride do
   n = n + 1
@@ -107,7 +110,7 @@ for i = 2, #ARGV, stride do
     first_due = now
   end
   s.digits = digits
-  if stride == 9 then
+  if stride >= 9 then
     local new = {}
     if ARGV[i + 7] ~= '' then new[#new + 1] = ARGV[i + 7] end
     if ARGV[i + 8] ~= '' and ARGV[i + 8] ~= ARGV[i + 7] then new[#new + 1] = ARGV[i + 8] end
@@ -120,6 +123,14 @@ for i = 2, #ARGV, stride do
     else
       dueargs[#dueargs + 1] = first_due
       dueargs[#dueargs + 1] = id
+    end
+  end
+  if stride == 10 then
+    if ARGV[i + 9] ~= '' then
+      pof[#pof + 1] = id
+      pof[#pof + 1] = ARGV[i + 9]
+    else
+      pofdel[#pofdel + 1] = id
     end
   end
   if not written[id] then
@@ -135,6 +146,8 @@ for _, id in ipairs(order) do
 end
 redis.call('HSET', KEYS[2], unpack(sset))
 if #dueargs > 0 then redis.call('ZADD', KEYS[3], unpack(dueargs)) end
+if #pof > 0 then redis.call('HSET', KEYS[6], unpack(pof)) end
+if #pofdel > 0 then redis.call('HDEL', KEYS[6], unpack(pofdel)) end
 local pset, pdel = {}, {}
 for num in pairs(touched) do
   if #phones[num] > 0 then

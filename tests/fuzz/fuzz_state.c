@@ -61,6 +61,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char			*args[2 * OD_RECORD_FIELDS];
 	char				 num[OD_RECORD_FIELDS][24];
 	struct od_job			 j;
+	struct od_job_person		 person;
 	enum od_job_next		 next;
 	const char			*st, *acct;
 	size_t				 stlen, alen;
@@ -84,7 +85,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(account, acct, alen);
 
 	od_clock_set_now_ms(now);
-	next = od_job_start(&j, &set, "PE-J1", account, alen, state, stlen, now);
+	/* the same bytes as the person's contacts (P:person): their reader is fuzzed too */
+	person.id = "p0123456789abcdef0123456789abcdef";
+	person.contacts = state;
+	person.len = stlen;
+	next = od_job_start(&j, &set, "PE-J1", account, alen, state, stlen, &person, now);
 	for (int n = 0; next == OD_JOB_SEND && n < 12; n++) {
 		if ((rec = od_job_attempt(&j)) == NULL)
 			break;
