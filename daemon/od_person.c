@@ -67,12 +67,16 @@ od_person_doc_hash(const char *country, const char *doc, const void *key, size_t
 int
 od_person_id(const struct od_account *a, const void *key, size_t klen, char *out)
 {
-	char	msg[400];
+	char	msg[400], doc[OD_PERSON_DOC_MAX + 1], hash[OD_PERSON_HASH_LEN + 1];
+	const char *h = a->id_hash;
 
-	if (a->id_hash != NULL) {
-		/* already a keyed hash: its first 128 bits name the person */
+	if (h == NULL && a->id_doc != NULL && od_person_doc_normalise(a->id_doc, doc) == 0 &&
+	    od_person_doc_hash(a->country, doc, key, klen, hash) == 0)
+		h = hash;	/* not stored yet (intake, simulate): what intake will store */
+	if (h != NULL) {
+		/* a keyed hash already: its first 128 bits name the person */
 		out[0] = 'i';
-		memcpy(out + 1, a->id_hash, OD_PERSON_ID_LEN - 1);
+		memcpy(out + 1, h, OD_PERSON_ID_LEN - 1);
 		out[OD_PERSON_ID_LEN] = '\0';
 		return 0;
 	}

@@ -47,8 +47,9 @@ int	od_person_doc_hash(const char *country, const char *doc, const void *key, si
 	    char *out);
 
 /*
- * The person id of an account: from its id_hash, else its phone, else its
- * email (hashed with key).  Returns 0, or -1 when the account has none of
+ * The person id of an account: from its id_hash (or its id_doc, hashed as
+ * intake stores it), else its phone or whatsapp number, else its email
+ * (hashed with key).  Returns 0, or -1 when the account has none of
  * them (it has no person: caps count for the account alone).
  */
 int	od_person_id(const struct od_account *a, const void *key, size_t klen, char *out);

@@ -276,6 +276,51 @@ test_cap(void **state)
 	od_sim_free(s);
 }
 
+/*
+ * Two loans of one person (the same phone): the caps and spacing are the
+ * person's, as in the daemon (tests/test_it_person.c).  Both accounts' d0
+ * falls at 09:00 on 2 March: one is sent, the other waits 24 h (PE's
+ * spacing, outreachd's default); with two other phones both go at 09:00.
+ */
+static void
+test_person_shares_caps(void **state)
+{
+	struct od_sim	*s = new_sim("2026-03-01", 2);
+	struct log	 l = { .n = 0 };
+	size_t		 i, sent = 0, waited = 0;
+
+	(void)state;
+	add_account(s, "A-P1", "sim-burst", "2026-03-02", NULL);
+	add_account(s, "A-P2", "sim-burst", "2026-03-02", NULL);
+	assert_int_equal(od_sim_run(s, log_entry, &l, NULL, NULL), 0);
+	for (i = 0; i < l.n; i++) {
+		if (strncmp(l.line[i], "2026-03-02T14:00:00.000Z | 2026-03-02 09:00 | d0 | sms | sent",
+		    61) == 0)
+			sent++;
+		if (strcmp(l.line[i], "2026-03-02T14:00:00.000Z | 2026-03-02 09:00 | d0 | sms | "
+		    "suppressed | spacing | last contact 0s ago; PE requires 24h between contacts "
+		    "(outreachd default; Ley 29571 sets no cap)") == 0)
+			waited++;
+	}
+	assert_int_equal(sent, 1);
+	assert_int_equal(waited, 1);
+	log_free(&l);
+	od_sim_free(s);
+
+	s = new_sim("2026-03-01", 2);
+	add_account(s, "A-P1", "sim-burst", "2026-03-02", NULL);
+	add_account(s, "A-P2", "sim-burst", "2026-03-02", ", \"timezone\": \"America/Lima\", "
+	    "\"whatsapp\": \"+51987000999\", \"id\": \"40000001\"");
+	assert_int_equal(od_sim_run(s, log_entry, &l, NULL, NULL), 0);
+	for (i = 0, sent = 0; i < l.n; i++)
+		if (strncmp(l.line[i], "2026-03-02T14:00:00.000Z | 2026-03-02 09:00 | d0 | sms | sent",
+		    61) == 0)
+			sent++;
+	assert_int_equal(sent, 2);	/* a document number: another person, same phone or not */
+	log_free(&l);
+	od_sim_free(s);
+}
+
 /* Rejections read as the daemon's; an unknown zone is a suppression, never UTC. */
 static void
 test_rejections_and_unknown_zone(void **state)
@@ -392,6 +437,7 @@ main(void)
 		cmocka_unit_test(test_partial_payment),
 		cmocka_unit_test(test_opt_out_falls_back),
 		cmocka_unit_test(test_cap),
+		cmocka_unit_test(test_person_shares_caps),
 		cmocka_unit_test(test_rejections_and_unknown_zone),
 		cmocka_unit_test(test_reports),
 	};
