@@ -946,7 +946,7 @@ static void
 dispatch_reclaim_send(struct od_daemon *d, const char *id, int force, const char *why)
 {
 	const struct od_keys	*k = od_queue_keys(d->q);
-	const char		*keys[6], *args[9];
+	const char		*keys[7], *args[9];
 	char			 now[32], maxlen[32], hist[512], histlen[16], ts[32];
 	struct reclaim_one	*ro;
 
@@ -965,6 +965,7 @@ dispatch_reclaim_send(struct od_daemon *d, const char *id, int force, const char
 	keys[3] = k->due;
 	keys[4] = k->attempts;
 	keys[5] = od_keys_hist(k, ro->id, hist, sizeof(hist));
+	keys[6] = k->personof;
 	args[0] = ro->id;
 	args[1] = now;
 	args[2] = maxlen;
@@ -974,7 +975,7 @@ dispatch_reclaim_send(struct od_daemon *d, const char *id, int force, const char
 	args[6] = d->consumer;
 	args[7] = why;
 	args[8] = ts;
-	if (od_queue_script(d->q, OD_SCRIPT_RECLAIM, dispatch_reclaim_one_cb, ro, 6, keys, 9,
+	if (od_queue_script(d->q, OD_SCRIPT_RECLAIM, dispatch_reclaim_one_cb, ro, 7, keys, 9,
 	    args, NULL) == -1) {
 		free(ro->id);
 		free(ro);

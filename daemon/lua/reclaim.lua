@@ -1,7 +1,7 @@
 -- reclaim: settles one action whose lease expired (its daemon died or hung),
 -- or that a stopping daemon hands back (force = 1, its own lease only).
 -- KEYS[1] inflight  KEYS[2] lease  KEYS[3] state  KEYS[4] due  KEYS[5] attempts
--- KEYS[6] hist:<id>
+-- KEYS[6] hist:<id>  KEYS[7] personof
 -- ARGV: id, now, attempts maxlen, history length, resend unknown (0/1),
 --       force (0/1), consumer (with force), reason, now as ISO 8601
 -- An action that was only claimed goes back to the due set as it was.  One
@@ -43,7 +43,11 @@ if s then
     s.fb, s.tries = 0, 0
   end
   if type(s.recent) ~= 'table' then s.recent = {} end
-  s.recent[#s.recent + 1] = {now, r.channel}
+  -- an account with a person has the contact in the person's list already
+  -- (begin.lua wrote it), and it stays there
+  if not (KEYS[7] and redis.call('HEXISTS', KEYS[7], id) == 1) then
+    s.recent[#s.recent + 1] = {now, r.channel}
+  end
   s.replan = nil
   if s.status == 'active' then redis.call('ZADD', KEYS[4], now, id) end
   redis.call('HSET', KEYS[3], id, cjson.encode(s))
