@@ -496,7 +496,8 @@ action_contacts(const struct od_job *j)
 	char		*s;
 
 	od_buf_init(&b);
-	od_person_add(&b, j->contacts, j->ncontacts, od_now_ms(), j->kind, j->attempt_id);
+	od_person_add(&b, j->contacts, j->ncontacts, od_now_ms(), j->kind, j->attempt_id,
+	    OD_PERSON_PENDING);
 	s = b.oom ? NULL : od_buf_steal(&b);
 	od_buf_free(&b);
 	return s;
@@ -605,7 +606,7 @@ dispatch_flush_complete(struct od_daemon *d, struct action **v, size_t n)
 
 	for (i = 0; i < n; i++)
 		nrec += v[i]->nrecs;
-	nargs += 13 * n + (2 + 2 * OD_RECORD_FIELDS) * nrec;
+	nargs += 14 * n + (2 + 2 * OD_RECORD_FIELDS) * nrec;
 	b = calloc(1, sizeof(*b));
 	keys = calloc(6 + n, sizeof(*keys));
 	hist = calloc(n, sizeof(*hist));
@@ -662,6 +663,7 @@ dispatch_flush_complete(struct od_daemon *d, struct action **v, size_t n)
 		args[na++] = a->new_state ? a->new_state : "";
 		args[na++] = j->pid;
 		args[na++] = a->drop ? a->drop : "";
+		args[na++] = j->pid[0] && j->contact[0] ? j->attempt_id : "";
 		args[na++] = a->num[5];
 		for (r = 0; r < a->nrecs; r++, ri++) {
 			size_t f;
@@ -946,7 +948,7 @@ static void
 dispatch_reclaim_send(struct od_daemon *d, const char *id, int force, const char *why)
 {
 	const struct od_keys	*k = od_queue_keys(d->q);
-	const char		*keys[7], *args[9];
+	const char		*keys[8], *args[9];
 	char			 now[32], maxlen[32], hist[512], histlen[16], ts[32];
 	struct reclaim_one	*ro;
 
@@ -966,6 +968,7 @@ dispatch_reclaim_send(struct od_daemon *d, const char *id, int force, const char
 	keys[4] = k->attempts;
 	keys[5] = od_keys_hist(k, ro->id, hist, sizeof(hist));
 	keys[6] = k->personof;
+	keys[7] = k->person;
 	args[0] = ro->id;
 	args[1] = now;
 	args[2] = maxlen;
@@ -975,7 +978,7 @@ dispatch_reclaim_send(struct od_daemon *d, const char *id, int force, const char
 	args[6] = d->consumer;
 	args[7] = why;
 	args[8] = ts;
-	if (od_queue_script(d->q, OD_SCRIPT_RECLAIM, dispatch_reclaim_one_cb, ro, 7, keys, 9,
+	if (od_queue_script(d->q, OD_SCRIPT_RECLAIM, dispatch_reclaim_one_cb, ro, 8, keys, 9,
 	    args, NULL) == -1) {
 		free(ro->id);
 		free(ro);

@@ -212,6 +212,40 @@ job_opted_out(const struct od_job *j, int kind)
 	    json_is_true(json_object_get(o, od_channel_kind_name(kind)));
 }
 
+/*
+ * The contacts the caps count, into recent (at most max): the person's,
+ * across all their accounts (od_person.h), this action's own attempts that
+ * reached nobody left out, and with flags OD_PERSON_CONFIRMED the sends
+ * still under way too; then those the account's state kept before persons
+ * were counted.  *pending: how many sends under way were counted.
+ */
+static size_t
+job_contacts(const struct od_job *j, int flags, struct od_contact *recent, size_t max,
+    size_t *pending)
+{
+	const char	*k;
+	json_t		*arr, *c;
+	size_t		 i, n = 0;
+
+	*pending = 0;
+	if (j->contacts != NULL)
+		n = od_person_contacts(j->contacts, j->ncontacts, j->now, j->action_id, flags,
+		    recent, max, pending);
+	arr = json_object_get(j->state, "recent");
+	json_array_foreach(arr, i, c) {
+		if (n == max)
+			break;
+		k = json_string_value(json_array_get(c, 1));
+		recent[n].at_ms = (int64_t)json_number_value(json_array_get(c, 0));
+		recent[n].kind = k ? od_channel_kind_parse(k) : -1;
+		n++;
+	}
+	return n;
+}
+
+/* How long a send waits for another account's send to the same person to finish. */
+#define JOB_PENDING_WAIT_MS	5000
+
 /* The contact rules at this instant: 0 allowed, 1 held back (action finished). */
 static int
 job_rules(struct od_job *j, int kind)
@@ -219,9 +253,8 @@ job_rules(struct od_job *j, int kind)
 	struct od_contact	 recent[64];
 	struct od_verdict	 v;
 	const struct od_rules_preset *ps[2];
-	const char		*tz, *k;
-	json_t			*arr, *c;
-	size_t			 i, n = 0;
+	const char		*tz;
+	size_t			 n, pending;
 	char			 reason[200];
 	int			 rc;
 
@@ -233,28 +266,31 @@ job_rules(struct od_job *j, int kind)
 	ps[0] = od_rules_preset(j->set->rules, j->acct.country);
 	ps[1] = od_confset_preset(j->set, j->policy, j->acct.country);
 	tz = od_account_timezone(&j->acct);
-	/*
-	 * The contacts of the person, across all their accounts (od_person.h),
-	 * this action's own attempts that reached nobody left out; and those the
-	 * account's state kept before persons were counted.
-	 */
-	if (j->contacts != NULL)
-		n = od_person_contacts(j->contacts, j->ncontacts, j->now, j->action_id, recent,
-		    sizeof(recent) / sizeof(recent[0]));
-	arr = json_object_get(j->state, "recent");
-	json_array_foreach(arr, i, c) {
-		if (n == sizeof(recent) / sizeof(recent[0]))
-			break;
-		k = json_string_value(json_array_get(c, 1));
-		recent[n].at_ms = (int64_t)json_number_value(json_array_get(c, 0));
-		recent[n].kind = k ? od_channel_kind_parse(k) : -1;
-		n++;
-	}
+	n = job_contacts(j, 0, recent, sizeof(recent) / sizeof(recent[0]), &pending);
 	memset(&v, 0, sizeof(v));
 	rc = od_rules_check_all(j->set->rules, ps, ps[1] == ps[0] ? 1 : 2, tz, kind, recent, n,
 	    j->now, &v);
 	if (rc == 0)
 		return 0;
+	if (rc == 1 && pending > 0 && (v.block == OD_BLOCK_CAP || v.block == OD_BLOCK_SPACING)) {
+		/*
+		 * Held back by a send to the same person that is still under way
+		 * (another of their accounts)?  Its outcome decides: wait for it,
+		 * unrecorded, rather than defer a day for a message that may
+		 * never arrive.
+		 */
+		struct od_verdict w;
+
+		n = job_contacts(j, OD_PERSON_CONFIRMED, recent, sizeof(recent) / sizeof(recent[0]),
+		    &pending);
+		memset(&w, 0, sizeof(w));
+		if (od_rules_check_all(j->set->rules, ps, ps[1] == ps[0] ? 1 : 2, tz, kind, recent,
+		    n, j->now, &w) == 0) {
+			j->next_step = j->step;
+			j->next_due = j->now + JOB_PENDING_WAIT_MS;
+			return 1;
+		}
+	}
 	if (rc == -1) {
 		/* The rules could not be evaluated: never send on that; look again in a minute. */
 		od_job_record(j, kind, "suppressed", "rules_error");

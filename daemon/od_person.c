@@ -96,17 +96,23 @@ od_person_id(const struct od_account *a, const void *key, size_t klen, char *out
 }
 
 /*
- * One entry, "<ms> <kind> <attempt id>", of len bytes at s: 0 with its time
- * and kind, or -1 when malformed.
+ * One entry, "[?]<ms> <kind> <attempt id>", of len bytes at s: 0 with its
+ * time, kind and whether it is pending ('?': its send has begun and its
+ * outcome is not known yet), or -1 when malformed.
  */
 static int
-entry_parse(const char *s, size_t len, int64_t *at, int *kind)
+entry_parse(const char *s, size_t len, int64_t *at, int *kind, int *pending)
 {
 	char		 k[16];
 	const char	*sp1, *sp2;
 	int64_t		 v = 0;
 	const char	*p;
 
+	*pending = len > 0 && s[0] == '?';
+	if (*pending) {
+		s++;
+		len--;
+	}
 	if ((sp1 = memchr(s, ' ', len)) == NULL || sp1 == s || sp1 - s > 15)
 		return -1;
 	for (p = s; p < sp1; p++) {
@@ -128,18 +134,18 @@ entry_parse(const char *s, size_t len, int64_t *at, int *kind)
 /* Calls fn for every live entry of s: its bytes, time and kind. */
 static void
 entries(const char *s, size_t len, int64_t now,
-    void (*fn)(void *, const char *, size_t, int64_t, int), void *arg)
+    void (*fn)(void *, const char *, size_t, int64_t, int, int), void *arg)
 {
 	const char	*end = s + len, *semi;
 	int64_t		 at;
-	int		 kind;
+	int		 kind, pending;
 
 	while (s < end) {
 		if ((semi = memchr(s, ';', (size_t)(end - s))) == NULL)
 			semi = end;
-		if (entry_parse(s, (size_t)(semi - s), &at, &kind) == 0 &&
+		if (entry_parse(s, (size_t)(semi - s), &at, &kind, &pending) == 0 &&
 		    at > now - OD_PERSON_RECENT_MS)
-			fn(arg, s, (size_t)(semi - s), at, kind);
+			fn(arg, s, (size_t)(semi - s), at, kind, pending);
 		s = semi + 1;
 	}
 }
@@ -149,10 +155,12 @@ struct collect {
 	size_t			 n, max;
 	const char		*action;	/* "<action id>": its attempts are left out */
 	size_t			 alen;
+	int			 confirmed;	/* pending entries are left out */
+	size_t			 pending;	/* pending entries seen */
 };
 
 static void
-collect_one(void *arg, const char *s, size_t len, int64_t at, int kind)
+collect_one(void *arg, const char *s, size_t len, int64_t at, int kind, int pending)
 {
 	struct collect	*c = arg;
 	const char	*sp = memchr(s, ' ', len), *id;
@@ -165,6 +173,9 @@ collect_one(void *arg, const char *s, size_t len, int64_t at, int kind)
 	if (c->action != NULL && idlen > c->alen && memcmp(id, c->action, c->alen) == 0 &&
 	    id[c->alen] == '#')
 		return;
+	c->pending += pending;
+	if (pending && c->confirmed)
+		return;
 	if (c->n < c->max) {
 		c->out[c->n].at_ms = at;
 		c->out[c->n++].kind = kind;
@@ -172,30 +183,35 @@ collect_one(void *arg, const char *s, size_t len, int64_t at, int kind)
 }
 
 size_t
-od_person_contacts(const char *s, size_t len, int64_t now, const char *action,
-    struct od_contact *out, size_t max)
+od_person_contacts(const char *s, size_t len, int64_t now, const char *action, int flags,
+    struct od_contact *out, size_t max, size_t *pending)
 {
-	struct collect	c = { out, 0, max, action, action ? strlen(action) : 0 };
+	struct collect	c = { out, 0, max, action, action ? strlen(action) : 0,
+	    (flags & OD_PERSON_CONFIRMED) != 0, 0 };
 
 	if (s != NULL)
 		entries(s, len, now, collect_one, &c);
+	if (pending != NULL)
+		*pending = c.pending;
 	return c.n;
 }
 
 static void
-keep_one(void *arg, const char *s, size_t len, int64_t at, int kind)
+keep_one(void *arg, const char *s, size_t len, int64_t at, int kind, int pending)
 {
 	(void)at;
 	(void)kind;
+	(void)pending;
 	od_buf_append(arg, s, len);
 	od_buf_putc(arg, ';');
 }
 
 void
 od_person_add(struct od_buf *b, const char *old, size_t len, int64_t now, int kind,
-    const char *attempt_id)
+    const char *attempt_id, int flags)
 {
 	if (old != NULL)
 		entries(old, len, now, keep_one, b);
-	od_buf_printf(b, "%lld %s %s;", (long long)now, od_channel_kind_name(kind), attempt_id);
+	od_buf_printf(b, "%s%lld %s %s;", flags & OD_PERSON_PENDING ? "?" : "", (long long)now,
+	    od_channel_kind_name(kind), attempt_id);
 }

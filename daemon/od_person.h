@@ -13,7 +13,8 @@
  * <prefix>:person, as text the scripts store and compare without reading
  * (docs/protocol.md): "<ms> <kind> <attempt id>;" per contact.  A contact is
  * written when its send begins (compare-and-set against what was read at
- * the claim), and taken back at completion if nothing reached the debtor.
+ * the claim), pending ("?<ms> ..."), and at completion either confirmed
+ * (the '?' goes) or taken back (nothing reached the debtor).
  */
 #ifndef OD_PERSON_H
 #define OD_PERSON_H
@@ -54,21 +55,27 @@ int	od_person_doc_hash(const char *country, const char *doc, const void *key, si
  */
 int	od_person_id(const struct od_account *a, const void *key, size_t klen, char *out);
 
+#define OD_PERSON_CONFIRMED	0x1	/* od_person_contacts: leave the pending ones out */
+#define OD_PERSON_PENDING	0x2	/* od_person_add: the send has only begun */
+
 /*
  * The contacts in a <prefix>:person value (len bytes), at most max of them,
- * into out; entries older than now - OD_PERSON_RECENT_MS, malformed ones, and
+ * into out; entries older than now - OD_PERSON_RECENT_MS, malformed ones,
  * (action not NULL) the attempts "<action>#<n>" of that action, which are
- * its own sends that reached nobody, are left out.  Returns the number read.
+ * its own sends that reached nobody, and with OD_PERSON_CONFIRMED the
+ * pending ones are left out.  *pending (when not NULL) counts the pending
+ * entries among the rest.  Returns the number read.
  */
 size_t	od_person_contacts(const char *s, size_t len, int64_t now, const char *action,
-	    struct od_contact *out, size_t max);
+	    int flags, struct od_contact *out, size_t max, size_t *pending);
 
 /*
  * The value after a contact of kind at now by attempt_id: old (len bytes)
- * without its expired or malformed entries, and the new one.  Appended to b.
+ * without its expired or malformed entries, and the new one, pending with
+ * OD_PERSON_PENDING.  Appended to b.
  */
 void	od_person_add(struct od_buf *b, const char *old, size_t len, int64_t now, int kind,
-	    const char *attempt_id);
+	    const char *attempt_id, int flags);
 
 /* The key used when none is configured: public, so document numbers are only obscured. */
 #define OD_PERSON_DEFAULT_KEY	"outreachd identity key (not secret: set identity.key_file)"

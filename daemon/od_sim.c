@@ -796,7 +796,7 @@ sim_action(struct od_sim *s, size_t ai, int64_t now, od_sim_entry_fn fn, void *a
 		}
 		if (p != NULL) {	/* begin.lua: the person's contacts get this send */
 			od_buf_init(&b);
-			od_person_add(&b, j.contacts, j.ncontacts, now, j.kind, j.attempt_id);
+			od_person_add(&b, j.contacts, j.ncontacts, now, j.kind, j.attempt_id, 0);
 			if (b.oom) {
 				od_buf_free(&b);
 				json_decref(rec);

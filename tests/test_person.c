@@ -100,28 +100,28 @@ test_contacts(void **state)
 	od_buf_init(&b2);
 	/* an old contact (9 days ago) and a malformed one fall out when a contact is added */
 	od_buf_puts(&b, "1772294400000 sms A:2026-03-09:x#1;garbage;1773000000000 email A:c:s#2;");
-	od_person_add(&b2, b.data, b.len, NOW, 0, "B:2026-03-09:due#1");
+	od_person_add(&b2, b.data, b.len, NOW, 0, "B:2026-03-09:due#1", 0);
 	assert_string_equal(b2.data,
 	    "1773000000000 email A:c:s#2;1773072000000 sms B:2026-03-09:due#1;");
-	assert_int_equal(od_person_contacts(b2.data, b2.len, NOW, NULL, c, 8), 2);
+	assert_int_equal(od_person_contacts(b2.data, b2.len, NOW, NULL, 0, c, 8, NULL), 2);
 	assert_int_equal(c[0].at_ms, 1773000000000LL);
 	assert_int_equal(c[0].kind, 1);
 	assert_int_equal(c[1].kind, 0);
 	/* an action's own attempts (that reached nobody) are left out */
-	assert_int_equal(od_person_contacts(b2.data, b2.len, NOW, "B:2026-03-09:due", c, 8), 1);
+	assert_int_equal(od_person_contacts(b2.data, b2.len, NOW, "B:2026-03-09:due", 0, c, 8, NULL), 1);
 	assert_int_equal(c[0].kind, 1);
 	/* a prefix of another action's id is not that action */
-	assert_int_equal(od_person_contacts(b2.data, b2.len, NOW, "B:2026-03-09:du", c, 8), 2);
+	assert_int_equal(od_person_contacts(b2.data, b2.len, NOW, "B:2026-03-09:du", 0, c, 8, NULL), 2);
 	/* at most max */
-	assert_int_equal(od_person_contacts(b2.data, b2.len, NOW, NULL, c, 1), 1);
+	assert_int_equal(od_person_contacts(b2.data, b2.len, NOW, NULL, 0, c, 1, NULL), 1);
 	/* eight days on, nothing is left */
-	assert_int_equal(od_person_contacts(b2.data, b2.len, NOW + 8 * DAY, NULL, c, 8), 0);
-	assert_int_equal(od_person_contacts("", 0, NOW, NULL, c, 8), 0);
-	assert_int_equal(od_person_contacts(NULL, 0, NOW, NULL, c, 8), 0);
+	assert_int_equal(od_person_contacts(b2.data, b2.len, NOW + 8 * DAY, NULL, 0, c, 8, NULL), 0);
+	assert_int_equal(od_person_contacts("", 0, NOW, NULL, 0, c, 8, NULL), 0);
+	assert_int_equal(od_person_contacts(NULL, 0, NOW, NULL, 0, c, 8, NULL), 0);
 	{
 		static const char bad[] = "12 fax x#1;1 sms ;x sms a#1; sms a#1";
 
-		assert_int_equal(od_person_contacts(bad, strlen(bad), NOW, NULL, c, 8), 0);
+		assert_int_equal(od_person_contacts(bad, strlen(bad), NOW, NULL, 0, c, 8, NULL), 0);
 	}
 	od_buf_free(&b);
 	od_buf_free(&b2);

@@ -11,8 +11,9 @@
 --       the daemon did this script's update itself, od_record.c
 --       od_record_state: keep the two in step), the person id ('' when
 --       none), the attempt ids that reached nobody (space-separated: their
---       contacts, which begin.lua wrote, are taken back from the person's
---       list), the number of records R,
+--       contacts, which begin.lua wrote pending, are taken back from the
+--       person's list), the attempt id that reached the debtor ('' when
+--       none: its contact is confirmed), the number of records R,
 --       then per record: its JSON, F, and its F stream fields (name,
 --       value, ...)
 -- Events that arrived while an action was in flight win: a payment in full
@@ -28,8 +29,8 @@ while i <= #ARGV do
              contact = ARGV[i + 3], fb = tonumber(ARGV[i + 4]), tries = tonumber(ARGV[i + 5]),
              seq = tonumber(ARGV[i + 6]), optout = ARGV[i + 7], claimed = ARGV[i + 8],
              new = ARGV[i + 9], pid = ARGV[i + 10], drop = ARGV[i + 11],
-             nrec = tonumber(ARGV[i + 12]), recs = {}}
-  i = i + 13
+             confirm = ARGV[i + 12], nrec = tonumber(ARGV[i + 13]), recs = {}}
+  i = i + 14
   for r = 1, a.nrec do
     a.recs[r] = i
     i = i + 2 + tonumber(ARGV[i + 1])
@@ -53,13 +54,15 @@ for n, a in ipairs(acts) do
       redis.call('LTRIM', KEYS[6 + n], -histlen, -1)
     end
   end
-  if a.pid ~= '' and a.drop ~= '' then
-    -- "<ms> <kind> <attempt id>;" per contact: the dropped attempts' go
+  if a.pid ~= '' and (a.drop ~= '' or a.confirm ~= '') then
+    -- "[?]<ms> <kind> <attempt id>;" per contact: the dropped attempts' go,
+    -- the confirmed one loses its '?' (pending)
     local gone = {}
     for id in string.gmatch(a.drop, '%S+') do gone[id] = true end
     local cur, keep = redis.call('HGET', KEYS[6], a.pid) or '', {}
     for e in string.gmatch(cur, '[^;]+') do
       local at = string.match(e, '^%S+ %S+ (%S+)$')
+      if at == a.confirm and string.sub(e, 1, 1) == '?' then e = string.sub(e, 2) end
       if not (at and gone[at]) then keep[#keep + 1] = e .. ';' end
     end
     if #keep > 0 then

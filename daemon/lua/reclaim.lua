@@ -1,7 +1,7 @@
 -- reclaim: settles one action whose lease expired (its daemon died or hung),
 -- or that a stopping daemon hands back (force = 1, its own lease only).
 -- KEYS[1] inflight  KEYS[2] lease  KEYS[3] state  KEYS[4] due  KEYS[5] attempts
--- KEYS[6] hist:<id>  KEYS[7] personof
+-- KEYS[6] hist:<id>  KEYS[7] personof  KEYS[8] person
 -- ARGV: id, now, attempts maxlen, history length, resend unknown (0/1),
 --       force (0/1), consumer (with force), reason, now as ISO 8601
 -- An action that was only claimed goes back to the due set as it was.  One
@@ -44,8 +44,19 @@ if s then
   end
   if type(s.recent) ~= 'table' then s.recent = {} end
   -- an account with a person has the contact in the person's list already
-  -- (begin.lua wrote it), and it stays there
-  if not (KEYS[7] and redis.call('HEXISTS', KEYS[7], id) == 1) then
+  -- (begin.lua wrote it pending): it may have reached them, so it stays,
+  -- confirmed
+  local pid = KEYS[7] and redis.call('HGET', KEYS[7], id)
+  if pid then
+    local cur, keep = redis.call('HGET', KEYS[8], pid) or '', {}
+    for e in string.gmatch(cur, '[^;]+') do
+      if string.sub(e, 1, 1) == '?' and string.match(e, '^%S+ %S+ (%S+)$') == r.attempt_id then
+        e = string.sub(e, 2)
+      end
+      keep[#keep + 1] = e .. ';'
+    end
+    if #keep > 0 then redis.call('HSET', KEYS[8], pid, table.concat(keep)) end
+  else
     s.recent[#s.recent + 1] = {now, r.channel}
   end
   s.replan = nil
