@@ -116,7 +116,7 @@ test_shipped_policies(void **state)
 	    3, OD_CH_WHATSAPP, OD_CH_EMAIL, OD_CH_SMS);
 	assert_step(&p->steps[5], "final_notice", 30 * DAY, 1, OD_STAGE_FINAL, "final_notice",
 	    2, OD_CH_EMAIL, OD_CH_SMS, 0);
-	assert_int_equal(p->steps[0].line, 31);	/* "  - name: reminder_upcoming" */
+	assert_int_equal(p->steps[0].line, 24);	/* "  - name: reminder_upcoming" */
 	assert_int_equal(p->steps[0].col, 5);
 	assert_int_equal(od_policy_step_index(p, "offer_plan"), 4);
 	assert_int_equal(od_policy_step_index(p, "reminder_upcoming"), 0);
