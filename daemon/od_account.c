@@ -487,6 +487,41 @@ check_identity(const json_t *d, struct od_account *a, char *reason, size_t rlen)
 	return 0;
 }
 
+/*
+ * The zone must be one of the country's in tzdata's tables (zone1970.tab,
+ * zone.tab; a link counts when it is the same file as one of them): a
+ * Peruvian debtor is never held to Etc/UTC's clock.  A country tzdata gives
+ * no zone at all cannot be contacted at a known hour: rejected too.  The
+ * reason names the country's zones, as many as fit.
+ */
+static int
+check_zone(const struct od_account *a, char *reason, size_t rlen)
+{
+	const char *const *z;
+	size_t	n = od_tz_country_zones(a->country, &z), i;
+	char	list[224];
+	int	len = 0;
+
+	if (n == 0)
+		return fail(reason, rlen, "debtor.country: tzdata has no time zone for %s",
+		    a->country);
+	if (a->timezone == NULL || od_tz_country_zone(a->country, a->timezone) != NULL)
+		return 0;
+	list[0] = '\0';
+	for (i = 0; i < n; i++) {
+		size_t want = strlen(z[i]) + (i ? 2 : 0);
+
+		if ((size_t)len + want + 24 >= sizeof(list)) {
+			snprintf(list + len, sizeof(list) - (size_t)len, ", ... %zu in all", n);
+			break;
+		}
+		len += snprintf(list + len, sizeof(list) - (size_t)len, "%s%s", i ? ", " : "", z[i]);
+	}
+	/* od_tz_valid passed: the name is letters, digits and / _ + - only */
+	return fail(reason, rlen, "debtor.timezone: \"%s\" is not a time zone of %s (%s)",
+	    a->timezone, a->country, list);
+}
+
 static int
 check_debtor(const json_t *d, struct od_account *a, char *reason, size_t rlen)
 {
@@ -534,7 +569,9 @@ check_debtor(const json_t *d, struct od_account *a, char *reason, size_t rlen)
 		return -1;
 	if (!od_country_valid(a->country))
 		return fail(reason, rlen, "debtor.country: not an ISO 3166-1 alpha-2 code");
-	return check_identity(d, a, reason, rlen);
+	if (check_identity(d, a, reason, rlen) < 0)
+		return -1;
+	return check_zone(a, reason, rlen);
 }
 
 static int
@@ -684,44 +721,92 @@ od_account_clear(struct od_account *a)
 }
 
 /*
- * Country calling codes that name one zone (contact-rules.md: Peru
- * America/Lima, Colombia America/Bogota, Chile America/Santiago for the
- * mainland).  Codes with several zones (+1, +52, +55, ...) name none.
+ * Country calling codes (ITU-T E.164 assignments), for the countries whose
+ * debtors outreachd is most likely to see.  A number only ever speaks for
+ * its own country: +51 on a US account says nothing about the debtor's
+ * clock.  +1 is shared by the NANP countries (US, CA and the Caribbean),
+ * so it is listed for US and CA alike.
  */
-static const char *
-zone_of_number(const char *e164)
-{
-	static const struct { const char *cc, *zone; } map[] = {
-		{ "+51", "America/Lima" },
-		{ "+57", "America/Bogota" },
-		{ "+56", "America/Santiago" },
-	};
+static const struct {
+	char		cc[3];
+	const char	*code;
+} calling_codes[] = {
+	{ "AR", "+54" }, { "BO", "+591" }, { "BR", "+55" }, { "CA", "+1" }, { "CL", "+56" },
+	{ "CO", "+57" }, { "CR", "+506" }, { "DO", "+1" }, { "EC", "+593" }, { "ES", "+34" },
+	{ "GT", "+502" }, { "HN", "+504" }, { "MX", "+52" }, { "NI", "+505" }, { "PA", "+507" },
+	{ "PE", "+51" }, { "PR", "+1" }, { "PY", "+595" }, { "SV", "+503" }, { "US", "+1" },
+	{ "UY", "+598" }, { "VE", "+58" },
+};
 
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (strncmp(e164, map[i].cc, 3) == 0)
-			return map[i].zone;
-	return NULL;
+/* Does the E.164 number carry country cc's calling code?  Unlisted countries: no. */
+static int
+number_of_country(const char *e164, const char *cc)
+{
+	for (size_t i = 0; i < sizeof(calling_codes) / sizeof(calling_codes[0]); i++)
+		if (strcmp(calling_codes[i].cc, cc) == 0 &&
+		    strncmp(e164, calling_codes[i].code, strlen(calling_codes[i].code)) == 0)
+			return 1;
+	return 0;
 }
 
 /*
- * The debtor's zone: as given, else the one zone every number on the account
- * points to.  A phone and a WhatsApp number in different (or unmapped)
- * countries leave it unknown: better blocked than sent at 03:00.
+ * The debtor's one zone: as given (as the tables name it: a link such as
+ * US/Eastern reads America/New_York), else derived when the country has a
+ * single zone in tzdata and every number on the account (there must be one)
+ * carries the country's calling code (+51 on a PE account: America/Lima).
+ * NULL otherwise: the country has several zones (US, MX, CL: the rules then
+ * hold in all of them, od_account_zones) or the numbers are another
+ * country's (better blocked than sent at 03:00).
  */
 const char *
 od_account_timezone(const struct od_account *a)
 {
-	const char *zp = NULL, *zw = NULL;
+	const char *const *z;
+	const char *given;
 
 	if (a->timezone != NULL)
-		return a->timezone;
-	if (a->phone != NULL && (zp = zone_of_number(a->phone)) == NULL)
+		return (given = od_tz_country_zone(a->country, a->timezone)) != NULL ? given :
+		    a->timezone;
+	if (od_tz_country_zones(a->country, &z) != 1 || (a->phone == NULL && a->whatsapp == NULL))
 		return NULL;
-	if (a->whatsapp != NULL && (zw = zone_of_number(a->whatsapp)) == NULL)
+	if ((a->phone != NULL && !number_of_country(a->phone, a->country)) ||
+	    (a->whatsapp != NULL && !number_of_country(a->whatsapp, a->country)))
 		return NULL;
-	if (zp != NULL && zw != NULL && strcmp(zp, zw) != 0)
-		return NULL;
-	return zp != NULL ? zp : zw;
+	return z[0];
+}
+
+size_t
+od_account_zones(const struct od_account *a, const char *const **zones)
+{
+	const char *const *z;
+	size_t n;
+
+	*zones = NULL;
+	if (a->timezone != NULL) {
+		*zones = &a->timezone;
+		return 1;
+	}
+	if ((n = od_tz_country_zones(a->country, &z)) == 0)
+		return 0;
+	if (n == 1) {
+		if (od_account_timezone(a) == NULL)
+			return 0;
+		*zones = z;
+		return 1;
+	}
+	*zones = z;
+	return n;
+}
+
+const char *
+od_account_plan_zone(const struct od_account *a)
+{
+	const char *const *z;
+	const char *tz = od_account_timezone(a);
+
+	if (tz != NULL)
+		return tz;
+	return od_account_zones(a, &z) > 0 ? z[0] : NULL;
 }
 
 /* --- events -------------------------------------------------------------- */

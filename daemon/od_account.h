@@ -84,11 +84,28 @@ json_t	*od_account_json_loadb(const char *buf, size_t len, size_t flags, json_er
 char	*od_account_json_dumps(const json_t *v);
 
 /*
- * The debtor's time zone: a->timezone, else derived from the phone's country
- * code where that is unambiguous (+51 Peru, +57 Colombia, +56 Chile
- * mainland), else NULL (the caller blocks with reason timezone_unknown).
+ * The debtor's one time zone (docs/contact-rules.md, "Time zones"): the
+ * account's timezone (as tzdata's tables name it), else the country's only
+ * zone when every number on the account carries the country's calling code
+ * (+51 on a PE account: America/Lima), else NULL.  Intake has checked that a
+ * given zone belongs to debtor.country.
  */
 const char *od_account_timezone(const struct od_account *a);
+/*
+ * The zones the contact rules must allow a send in: that one zone (1), or,
+ * when the account gives none and the country has several in tzdata (US,
+ * MX, CL), all of the country's zones (Reg F's "both candidate zones",
+ * 12 CFR 1006.6(b)(1)(i)); 0 when unknown (a one-zone country with no
+ * number of its own: timezone_unknown).  *zones is borrowed from a or from
+ * the tz tables.
+ */
+size_t	od_account_zones(const struct od_account *a, const char *const **zones);
+/*
+ * The zone a's steps are planned in (the local day and send_at): its one
+ * zone, else the first of its zones (tzdata lists the most populous first:
+ * America/New_York for US), else NULL.
+ */
+const char *od_account_plan_zone(const struct od_account *a);
 
 enum od_event_type {
 	OD_EV_INVALID = 0,

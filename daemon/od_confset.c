@@ -7,6 +7,7 @@
 
 #include "od_plan.h"
 #include "od_sender.h"
+#include "od_tz.h"
 #include "od_yaml.h"
 
 const char *
@@ -118,7 +119,7 @@ int
 od_confset_load(const char *config_path, const struct od_config_overrides *ov, int flags,
     struct od_confset *set, struct od_errors *errs)
 {
-	char	dir[1024];
+	char	dir[1024], tzerr[256];
 	size_t	before = errs->count;
 
 	memset(set, 0, sizeof(*set));
@@ -128,6 +129,10 @@ od_confset_load(const char *config_path, const struct od_config_overrides *ov, i
 	od_template_set_load(set->cfg.template_dir, &set->templates, errs);
 	od_template_set_check_vars(&set->templates, od_plan_context_has, errs);
 	od_rules_load(od_confset_rules_dir(&set->cfg, dir, sizeof(dir)), &set->rules, errs);
+	/* Intake checks each debtor's zone against its country: the tables must be there. */
+	if (od_tz_countries_load(tzerr, sizeof(tzerr)) == -1)
+		od_errors_add(errs, NULL, 0, 0, "%s (tzdata's zone1970.tab and zone.tab say which "
+		    "time zones belong to which country; $OUTREACHD_ZONEINFO)", tzerr);
 	if (errs->count == before)
 		confset_check_steps(set, errs);
 	if (errs->count == before)

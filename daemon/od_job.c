@@ -168,6 +168,8 @@ od_job_record(struct od_job *j, int kind, const char *status, const char *reason
 		return NULL;
 	if (kind >= 0)
 		json_object_set_new(r, "channel", json_string(od_channel_kind_name(kind)));
+	if (j->tzlabel[0] != '\0')
+		json_object_set_new(r, "timezone", json_string(j->tzlabel));
 	if (reason != NULL && reason[0] != '\0')
 		json_object_set_new(r, "reason", json_string(reason));
 	json_array_append(j->records, r);
@@ -246,30 +248,80 @@ job_contacts(const struct od_job *j, int flags, struct od_contact *recent, size_
 /* How long a send waits for another account's send to the same person to finish. */
 #define JOB_PENDING_WAIT_MS	5000
 
+/* What the contact rules are checked with, for one channel of one job. */
+struct job_check {
+	const struct od_rules_preset	*ps[2];
+	size_t				 nps;
+	const char *const		*zones;
+	size_t				 nzones;
+	struct od_contact		 recent[64];
+	size_t				 nrecent;
+	int				 kind;
+};
+
+static int
+job_check_at(const struct od_job *j, const struct job_check *c, int64_t t, struct od_verdict *v)
+{
+	return od_rules_check_zones(j->set->rules, c->ps, c->nps, c->zones, c->nzones, c->kind,
+	    c->recent, c->nrecent, t, v);
+}
+
+/*
+ * A send the rules hold back until next (the earliest instant they allow)
+ * goes at the policy's send_at on next's local day (docs/contact-rules.md,
+ * "Deferred sends"), plus the account's spread offset: the first of
+ * send_at + offset, then send_at, that the rules allow, or the earliest
+ * instant they allow after it that day (both from next on when send_at is
+ * already past).  When nothing on that day from send_at on is allowed:
+ * next itself (the window's opening).  Every instant is checked again.
+ */
+static int64_t
+job_defer(const struct od_job *j, const struct job_check *c, int64_t next)
+{
+	struct od_verdict	v;
+	int64_t			at, end, cand[2];
+	int			i;
+
+	if (next < 0 || od_plan_send_at(&j->acct, j->policy, next, &at, &end) == -1)
+		return next;
+	if (at < next)
+		at = next;
+	cand[0] = at + od_plan_spread(&j->acct, j->policy);
+	cand[1] = at;
+	for (i = cand[0] == at; i < 2; i++)
+		if (cand[i] < end && job_check_at(j, c, cand[i], &v) != -1 && v.next_ms >= 0 &&
+		    v.next_ms < end)
+			return v.next_ms;
+	return next;
+}
+
 /* The contact rules at this instant: 0 allowed, 1 held back (action finished). */
 static int
 job_rules(struct od_job *j, int kind)
 {
-	struct od_contact	 recent[64];
+	struct job_check	 c;
 	struct od_verdict	 v;
-	const struct od_rules_preset *ps[2];
-	const char		*tz;
-	size_t			 n, pending;
+	size_t			 pending;
 	char			 reason[200];
 	int			 rc;
 
 	/*
 	 * The law of the debtor's country always applies, whatever the policy
 	 * says; a policy's jurisdiction (with its rules:, which only tighten)
-	 * applies on top when it is another preset: both must allow.
+	 * applies on top when it is another preset: both must allow.  In the
+	 * debtor's zone, or in every zone of the country when it has several
+	 * and the account names none.
 	 */
-	ps[0] = od_rules_preset(j->set->rules, j->acct.country);
-	ps[1] = od_confset_preset(j->set, j->policy, j->acct.country);
-	tz = od_account_timezone(&j->acct);
-	n = job_contacts(j, 0, recent, sizeof(recent) / sizeof(recent[0]), &pending);
+	memset(&c, 0, sizeof(c));
+	c.kind = kind;
+	c.ps[0] = od_rules_preset(j->set->rules, j->acct.country);
+	c.ps[1] = od_confset_preset(j->set, j->policy, j->acct.country);
+	c.nps = c.ps[1] == c.ps[0] ? 1 : 2;
+	c.nzones = od_account_zones(&j->acct, &c.zones);
+	c.nrecent = job_contacts(j, 0, c.recent, sizeof(c.recent) / sizeof(c.recent[0]),
+	    &pending);
 	memset(&v, 0, sizeof(v));
-	rc = od_rules_check_all(j->set->rules, ps, ps[1] == ps[0] ? 1 : 2, tz, kind, recent, n,
-	    j->now, &v);
+	rc = job_check_at(j, &c, j->now, &v);
 	if (rc == 0)
 		return 0;
 	if (rc == 1 && pending > 0 && (v.block == OD_BLOCK_CAP || v.block == OD_BLOCK_SPACING)) {
@@ -279,13 +331,13 @@ job_rules(struct od_job *j, int kind)
 		 * unrecorded, rather than defer a day for a message that may
 		 * never arrive.
 		 */
-		struct od_verdict w;
+		struct job_check	cc = c;
+		struct od_verdict	w;
 
-		n = job_contacts(j, OD_PERSON_CONFIRMED, recent, sizeof(recent) / sizeof(recent[0]),
-		    &pending);
+		cc.nrecent = job_contacts(j, OD_PERSON_CONFIRMED, cc.recent,
+		    sizeof(cc.recent) / sizeof(cc.recent[0]), &pending);
 		memset(&w, 0, sizeof(w));
-		if (od_rules_check_all(j->set->rules, ps, ps[1] == ps[0] ? 1 : 2, tz, kind, recent,
-		    n, j->now, &w) == 0) {
+		if (job_check_at(j, &cc, j->now, &w) == 0) {
 			j->next_step = j->step;
 			j->next_due = j->now + JOB_PENDING_WAIT_MS;
 			return 1;
@@ -302,7 +354,7 @@ job_rules(struct od_job *j, int kind)
 	json_object_set_new(od_job_record(j, kind, "suppressed", reason), "detail",
 	    json_string(v.detail));
 	j->next_step = j->step;
-	j->next_due = v.next_ms;	/* -1: never within reach: dropped, with its reason */
+	j->next_due = job_defer(j, &c, v.next_ms);	/* -1: never within reach: dropped */
 	return 1;
 }
 
@@ -455,6 +507,8 @@ od_job_attempt(struct od_job *j)
 	    "step", j->st->name, "stage", od_stage_name(j->st->stage), "step_index", j->step,
 	    "channel", od_channel_kind_name(j->kind), "gateway", j->gw_name ? j->gw_name : "",
 	    "status", "sending");
+	if (r != NULL && j->tzlabel[0] != '\0')
+		json_object_set_new(r, "timezone", json_string(j->tzlabel));
 	if (r != NULL && j->coding[0]) {
 		json_object_set_new(r, "encoding", json_string(j->coding));
 		json_object_set_new(r, "segments", json_integer(j->segments));
@@ -561,6 +615,24 @@ job_superseded(struct od_job *j, int from, int to)
 	}
 }
 
+/*
+ * The zone the rules use, for the records: the IANA name, or "CC:*" when
+ * the account has none and the country several (every one of them must
+ * allow; docs/protocol.md).  Empty when unknown.
+ */
+static void
+job_zone_label(struct od_job *j)
+{
+	const char *const	*z;
+	const char		*one = od_account_timezone(&j->acct);
+	size_t			 n = od_account_zones(&j->acct, &z);
+
+	if (n == 1)
+		snprintf(j->tzlabel, sizeof(j->tzlabel), "%s", one ? one : z[0]);
+	else if (n > 1)
+		snprintf(j->tzlabel, sizeof(j->tzlabel), "%s:*", j->acct.country);
+}
+
 /* Works out what a claimed action is: nothing to do, a wait, a hold, or a step to send. */
 enum od_job_next
 od_job_start(struct od_job *j, const struct od_confset *set, const char *id,
@@ -615,7 +687,8 @@ od_job_start(struct od_job *j, const struct od_confset *set, const char *id,
 		od_job_record(j, -1, "failed", reason);
 		return OD_JOB_FINISH;
 	}
-	tzname = od_account_timezone(&j->acct);
+	job_zone_label(j);
+	tzname = od_account_plan_zone(&j->acct);
 	tz = tzname ? od_tz_get(tzname) : NULL;
 	if (tz != NULL) {
 		od_tz_to_local(tz, j->now / 1000, &lt);

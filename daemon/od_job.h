@@ -32,7 +32,8 @@ struct od_job {
 	int			 ci;		/* the channel of the step being tried */
 	int			 tries;		/* retryable failures of this channel so far */
 	int			 seq;		/* attempts numbered so far */
-	char			 today[16];	/* the debtor's local date */
+	char			 today[16];	/* the debtor's local date (in od_account_plan_zone) */
+	char			 tzlabel[80];	/* the records' "timezone": "America/Lima", "US:*" or "" */
 	char			 action_id[400];	/* "<account>:<cycle>:<step>" */
 	json_t			*records;	/* attempt records to write at completion */
 	char			 pid[36];	/* the person id, or "" */

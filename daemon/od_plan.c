@@ -25,7 +25,7 @@ floor_div(int64_t a, int64_t b)
 static const struct od_tz *
 account_tz(const struct od_account *a)
 {
-	const char *name = od_account_timezone(a);
+	const char *name = od_account_plan_zone(a);
 
 	return name != NULL ? od_tz_get(name) : NULL;
 }
@@ -83,6 +83,37 @@ od_plan_next(const struct od_account *a, const struct od_policy *p, size_t from,
 		return (int)i;
 	}
 	return -1;
+}
+
+int
+od_plan_send_at(const struct od_account *a, const struct od_policy *p, int64_t t_ms,
+    int64_t *at_ms, int64_t *end_ms)
+{
+	const struct od_tz *tz = account_tz(a);
+	struct od_local lt;
+	int y, m, d;
+
+	if (tz == NULL)
+		return -1;
+	od_tz_to_local(tz, floor_div(t_ms, 1000), &lt);
+	*at_ms = od_tz_from_local(tz, lt.year, lt.month, lt.day, p->send_at_min / 60,
+	    p->send_at_min % 60, 0) * 1000;
+	od_civil_from_days(od_days_from_civil(lt.year, lt.month, lt.day) + 1, &y, &m, &d);
+	*end_ms = od_tz_from_local(tz, y, m, d, 0, 0, 0) * 1000;
+	return 0;
+}
+
+int64_t
+od_plan_spread(const struct od_account *a, const struct od_policy *p)
+{
+	uint64_t h = 14695981039346656037ULL;	/* FNV-1a, 64 bits */
+	int64_t secs = p->spread_ms / 1000;
+
+	if (secs <= 0 || a->id == NULL)
+		return 0;
+	for (const unsigned char *c = (const unsigned char *)a->id; *c != '\0'; c++)
+		h = (h ^ *c) * 1099511628211ULL;
+	return (int64_t)(h % (uint64_t)secs) * 1000;
 }
 
 /* The debtor's local date at now, as days since the epoch (UTC when the zone is unknown). */

@@ -33,6 +33,19 @@ int	od_plan_step_time(const struct od_account *a, const struct od_policy *p, siz
 int	od_plan_next(const struct od_account *a, const struct od_policy *p, size_t from,
 	    int64_t now_ms, int64_t *due_ms, size_t *skipped);
 
+/*
+ * The policy's send_at on t_ms's local day in the zone a is planned in
+ * (od_account_plan_zone), and that day's end (the next local midnight), in
+ * UTC ms.  0, or -1 when the zone is unknown.
+ */
+int	od_plan_send_at(const struct od_account *a, const struct od_policy *p, int64_t t_ms,
+	    int64_t *at_ms, int64_t *end_ms);
+/*
+ * The account's offset in [0, p->spread_ms), whole seconds: a hash of the
+ * account id (FNV-1a), the same on every run and host; 0 without spread.
+ */
+int64_t	od_plan_spread(const struct od_account *a, const struct od_policy *p);
+
 /* Days past due on the debtor's local date at now (negative before it). */
 int	od_plan_days_past_due(const struct od_account *a, int64_t now_ms);
 

@@ -667,13 +667,15 @@ policy_warn_countries(const struct od_yaml *root, const struct od_policy *p,
 			    p->jurisdiction);
 }
 
+#define POLICY_SPREAD_MAX_MS	(12 * 3600000LL)
+
 /* Reads path into p; the names in sets a and b are taken. */
 static void
 policy_read(const struct od_yaml *root, struct od_policy *p, const struct od_policy_set *a,
     const struct od_policy_set *b, struct od_errors *errs)
 {
 	static const char *const keys[] = { "name", "description", "priority", "jurisdiction",
-		"send_at", "transliterate", "segment", "offer", "steps", "rules", NULL };
+		"send_at", "spread", "transliterate", "segment", "offer", "steps", "rules", NULL };
 	static const char *const required[] = { "name", "steps", NULL };
 	const struct od_policy	*other;
 	const struct od_yaml	*v;
@@ -723,6 +725,17 @@ policy_read(const struct od_yaml *root, struct od_policy *p, const struct od_pol
 		if ((p->send_at_min = policy_hhmm(s)) < 0) {
 			od_yaml_error(errs, v, "send_at: '%s' is not a time of day HH:MM", s);
 			p->send_at_min = 9 * 60;
+		}
+	}
+	if ((v = od_yaml_get(root, "spread")) != NULL &&
+	    (s = policy_scalar(v, "spread", errs)) != NULL) {
+		/* Deferred sends go at send_at + a per-account offset in [0, spread). */
+		if (od_duration_parse(s, &p->spread_ms) == -1 || s[0] == '-' || s[0] == '+') {
+			od_yaml_error(errs, v, "spread: '%s' is not a duration such as 30m or 2h", s);
+			p->spread_ms = 0;
+		} else if (p->spread_ms < 60000 || p->spread_ms > POLICY_SPREAD_MAX_MS) {
+			od_yaml_error(errs, v, "spread: '%s' must be from 1m to 12h", s);
+			p->spread_ms = 0;
 		}
 	}
 	if ((v = od_yaml_get(root, "transliterate")) != NULL)

@@ -78,6 +78,7 @@ struct od_policy {
 	int		 priority;		/* higher wins when several match; then name order */
 	char		*jurisdiction;		/* "PE", or NULL: the account's country */
 	int		 send_at_min;		/* minutes after local midnight for whole-day offsets; default 09:00 */
+	int64_t		 spread_ms;		/* 0, or deferred sends spread over [0, spread) per account */
 	int		 transliterate;		/* SMS: fold to GSM-7 where possible */
 	struct od_segment segment;
 	struct od_offer	 offer;

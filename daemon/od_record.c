@@ -10,10 +10,10 @@
 
 #include "od_account.h"
 
-/* lib.lua's od_field_names: keep the two alike. */
+/* lib.lua's od_field_names: keep the two alike (tests/test_record.c compares them). */
 const char *const od_record_field_names[OD_RECORD_FIELDS] = {
 	"ts", "account_id", "action_id", "attempt_id", "policy", "step", "stage", "channel",
-	"gateway", "status", "provider_id", "reason", "code", "encoding", "segments",
+	"gateway", "status", "provider_id", "reason", "code", "encoding", "segments", "timezone",
 };
 
 size_t

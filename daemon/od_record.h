@@ -14,7 +14,7 @@
 
 /* The fields of <prefix>:attempts, in od_field_names' order (lua/lib.lua). */
 extern const char *const od_record_field_names[];
-#define OD_RECORD_FIELDS	15
+#define OD_RECORD_FIELDS	16
 
 /*
  * Appends the "name", "value" pairs of record r to args, in that order,

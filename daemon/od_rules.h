@@ -158,7 +158,7 @@ struct od_verdict {
 	 * time zone or the preset is unknown.
 	 */
 	int64_t		next_ms;
-	char		detail[160];	/* for people: "20:00 fri is outside PE's window 07:00-20:00 (Ley 29571 art. 62)" */
+	char		detail[256];	/* for people: "20:00 fri is outside PE's window 07:00-20:00 (Ley 29571 art. 62)" */
 };
 
 /*
@@ -186,6 +186,18 @@ int	od_rules_check(const struct od_rules *r, const struct od_rules_preset *p,
 int	od_rules_check_all(const struct od_rules *r, const struct od_rules_preset *const *ps,
 	    size_t n, const char *timezone, int kind, const struct od_contact *recent,
 	    size_t nrecent, int64_t now_ms, struct od_verdict *out);
+
+/*
+ * The same in every zone of zones (nzones of them; 0: the zone is unknown):
+ * allowed only when allowed in each, as for a debtor who may be in any of
+ * a country's zones.  A blocked verdict's detail names the zone first when
+ * there are several ("America/Los_Angeles: 06:00 sun is outside US's
+ * window 08:00-21:00 (...)").
+ */
+int	od_rules_check_zones(const struct od_rules *r, const struct od_rules_preset *const *ps,
+	    size_t n, const char *const *zones, size_t nzones, int kind,
+	    const struct od_contact *recent, size_t nrecent, int64_t now_ms,
+	    struct od_verdict *out);
 
 /* "07:00-20:00", "07:00-12:00, 14:00-20:00" or "none": the windows of wday (0 = Sunday). */
 void	od_rules_format_day(const struct od_rules_limits *l, int wday, char *buf, size_t len);

@@ -443,50 +443,74 @@ od_rules_check(const struct od_rules *r, const struct od_rules_preset *p, const 
 
 /*
  * Several presets at once (the debtor's country's, and the policy's
- * jurisdiction's when it is another): blocked when any blocks now, with
- * the reason of the first that does; next_ms is the earliest instant every
- * one allows, found by letting each push the instant on in turn.
+ * jurisdiction's when it is another), in several zones at once (a debtor
+ * whose zone is one of a country's several): blocked when any pair blocks
+ * now, with the reason of the first that does (its zone named first when
+ * there are several); next_ms is the earliest instant every pair allows,
+ * found by letting each push the instant on in turn.  Each pair counts the
+ * caps on its own zone's local days, so a per-day cap holds in every zone.
  */
 #define CHECK_ALL_ROUNDS	64
+
+int
+od_rules_check_zones(const struct od_rules *r, const struct od_rules_preset *const *ps, size_t n,
+    const char *const *zones, size_t nzones, int kind, const struct od_contact *recent,
+    size_t nrecent, int64_t now_ms, struct od_verdict *out)
+{
+	static const char *const nozone[1] = { NULL };
+	struct od_verdict	v;
+	int64_t			t;
+	size_t			i, z, agreed;
+	int			rc, round;
+
+	if (out == NULL || n == 0)
+		return -1;
+	if (nzones == 0) {
+		zones = nozone;		/* timezone_unknown */
+		nzones = 1;
+	}
+	memset(out, 0, sizeof(*out));
+	for (z = 0; z < nzones; z++)
+		for (i = 0; i < n; i++) {
+			if ((rc = od_rules_check(r, ps[i], zones[z], kind, recent, nrecent, now_ms,
+			    &v)) == -1)
+				return -1;
+			if (rc == 1 && out->block == OD_BLOCK_NONE) {
+				*out = v;
+				if (nzones > 1)
+					snprintf(out->detail, sizeof(out->detail), "%s: %s", zones[z],
+					    v.detail);
+			}
+		}
+	if (out->block == OD_BLOCK_NONE) {
+		out->next_ms = now_ms;
+		snprintf(out->detail, sizeof(out->detail), "allowed");
+		return 0;
+	}
+	/* The earliest instant all allow: each pair pushes t to its own next. */
+	t = out->next_ms;
+	for (round = 0; t >= 0 && round < CHECK_ALL_ROUNDS; round++) {
+		agreed = 0;
+		for (z = 0; z < nzones && t >= 0; z++)
+			for (i = 0; i < n && t >= 0; i++) {
+				if (od_rules_check(r, ps[i], zones[z], kind, recent, nrecent, t,
+				    &v) == -1)
+					return -1;
+				if (v.next_ms == t)
+					agreed++;
+				t = v.next_ms;
+			}
+		if (agreed == n * nzones)
+			break;
+	}
+	out->next_ms = round < CHECK_ALL_ROUNDS ? t : -1;	/* -1: none within reach */
+	return 1;
+}
 
 int
 od_rules_check_all(const struct od_rules *r, const struct od_rules_preset *const *ps, size_t n,
     const char *timezone, int kind, const struct od_contact *recent, size_t nrecent,
     int64_t now_ms, struct od_verdict *out)
 {
-	struct od_verdict	v;
-	int64_t			t;
-	size_t			i, agreed;
-	int			rc, round;
-
-	if (out == NULL || n == 0)
-		return -1;
-	memset(out, 0, sizeof(*out));
-	for (i = 0; i < n; i++) {
-		if ((rc = od_rules_check(r, ps[i], timezone, kind, recent, nrecent, now_ms,
-		    &v)) == -1)
-			return -1;
-		if (rc == 1 && out->block == OD_BLOCK_NONE)
-			*out = v;
-	}
-	if (out->block == OD_BLOCK_NONE) {
-		out->next_ms = now_ms;
-		snprintf(out->detail, sizeof(out->detail), "allowed");
-		return 0;
-	}
-	/* The earliest instant all allow: each preset pushes t to its own next. */
-	t = out->next_ms;
-	for (round = 0; t >= 0 && round < CHECK_ALL_ROUNDS; round++) {
-		for (i = agreed = 0; i < n && t >= 0; i++) {
-			if (od_rules_check(r, ps[i], timezone, kind, recent, nrecent, t, &v) == -1)
-				return -1;
-			if (v.next_ms == t)
-				agreed++;
-			t = v.next_ms;
-		}
-		if (agreed == n)
-			break;
-	}
-	out->next_ms = round < CHECK_ALL_ROUNDS ? t : -1;	/* -1: none within reach */
-	return 1;
+	return od_rules_check_zones(r, ps, n, &timezone, 1, kind, recent, nrecent, now_ms, out);
 }

@@ -714,8 +714,9 @@ sim_emit(struct od_sim *s, struct sim_acct *a, const struct od_job *j, int64_t n
 	memset(&e, 0, sizeof(e));
 	e.at_ms = now;
 	e.account_id = a->id;
-	if (j->acct_ok && (e.timezone = od_account_timezone(&j->acct)) != NULL &&
-	    (tz = od_tz_get(e.timezone)) != NULL) {
+	if (j->acct_ok && j->tzlabel[0] != '\0')
+		e.timezone = j->tzlabel;	/* "America/Lima", or "US:*" for all of US's zones */
+	if (j->acct_ok && (tz = od_tz_get(od_account_plan_zone(&j->acct))) != NULL) {
 		od_tz_to_local(tz, now / 1000, &e.local);
 		e.has_local = 1;
 	}

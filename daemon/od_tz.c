@@ -624,4 +624,5 @@ od_tz_cache_free(void)
 		free(misses[i]);
 	nmisses = miss_next = 0;
 	pthread_mutex_unlock(&cache_lock);
+	od_tz_countries_free();
 }

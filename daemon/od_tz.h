@@ -44,8 +44,30 @@ int		 od_tz_offset(const struct od_tz *tz, int64_t utc);	/* seconds east */
  */
 int64_t		 od_tz_from_local(const struct od_tz *tz, int y, int mo, int d, int h, int mi, int s);
 
-/* Forgets every zone and every miss; zones handed out before are freed. */
+/* Forgets every zone and every miss, and the country tables; zones handed out before are freed. */
 void		 od_tz_cache_free(void);
+
+/*
+ * The countries' zones, from tzdata's zone1970.tab and zone.tab in the same
+ * directory (od_tz_country.c says how they are merged): read on first use.
+ * od_tz_countries_load reads them now (start-up, --check): 0, or -1 with
+ * the reason in err ("/usr/share/zoneinfo/zone1970.tab: cannot be read").
+ */
+int		 od_tz_countries_load(char *err, size_t len);
+/*
+ * The zones of country cc ("PE"), most populous first (America/Lima; for US
+ * America/New_York, America/Detroit, ...): the count, with *zones borrowed
+ * until od_tz_cache_free; 0 when tzdata has none for cc (or the tables
+ * cannot be read).
+ */
+size_t		 od_tz_country_zones(const char *cc, const char *const **zones);
+/*
+ * name as a zone of cc: the zone's name as the tables list it when name is
+ * one of cc's zones or a link to one of them (the same file: US/Eastern is
+ * America/New_York); NULL otherwise (Etc/UTC for PE).  Borrowed as above.
+ */
+const char	*od_tz_country_zone(const char *cc, const char *name);
+void		 od_tz_countries_free(void);
 
 /*
  * Reads a TZif image (RFC 8536) of len bytes from memory, calling the zone

@@ -120,7 +120,9 @@ test_from_json_takes_a_reference(void **state)
 	assert_string_equal(a.phone, "+56912345678");
 	assert_int_equal(a.consent[OD_CH_SMS], 1);
 	assert_int_equal(a.consent[OD_CH_WHATSAPP], 0);
-	assert_string_equal(od_account_timezone(&a), "America/Santiago");
+	/* Chile has several zones in tzdata: +56 does not give one clock */
+	assert_null(od_account_timezone(&a));
+	assert_string_equal(od_account_plan_zone(&a), "America/Santiago");
 	od_account_clear(&a);
 
 	doc = json_array();
@@ -204,6 +206,16 @@ static const struct { const char *body, *reason; } rejects[] = {
 	  "debtor.timezone: not a known IANA time zone" },
 	{ "{" ID ", " DR("\"phone\": \"+51987654321\", \"timezone\": \"../../etc/passwd\"") ", " DEBT "}",
 	  "debtor.timezone: not a known IANA time zone" },
+	/* a zone must be one of the country's in tzdata (zone1970.tab, zone.tab) */
+	{ "{" ID ", " DR("\"phone\": \"+51987654321\", \"timezone\": \"Etc/UTC\"") ", " DEBT "}",
+	  "debtor.timezone: \"Etc/UTC\" is not a time zone of PE (America/Lima)" },
+	{ "{" ID ", " DR("\"phone\": \"+51987654321\", \"timezone\": \"America/Bogota\"") ", " DEBT "}",
+	  "debtor.timezone: \"America/Bogota\" is not a time zone of PE (America/Lima)" },
+	{ "{" ID ", " DR("\"phone\": \"+51987654321\", \"timezone\": \"UTC\"") ", " DEBT "}",
+	  "debtor.timezone: \"UTC\" is not a time zone of PE (America/Lima)" },
+	/* Bouvet Island: no zone in tzdata, no known hour to contact anyone at */
+	{ "{" ID ", \"debtor\": {\"name\": \"Ana\", \"phone\": \"+51987654321\", \"country\": \"BV\"}, " DEBT "}",
+	  "debtor.country: tzdata has no time zone for BV" },
 	{ "{" ID ", \"debtor\": {\"name\": \"Ana\", \"phone\": \"+51987654321\"}, " DEBT "}",
 	  "debtor.country: required" },
 	{ "{" ID ", \"debtor\": {\"name\": \"Ana\", \"phone\": \"+51987654321\", \"country\": \"pe\"}, " DEBT "}",
@@ -370,34 +382,107 @@ test_limits_and_nulls(void **state)
 	assert_string_equal(reason, "debtor.email: 255 bytes is over the 254 byte limit");
 }
 
+/* Is zone among the n of z? */
+static int
+has_zone(const char *const *z, size_t n, const char *zone)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(z[i], zone) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 test_timezone_derivation(void **state)
 {
 	struct od_account a;
+	const char *const *z;
+	size_t n;
 
 	(void)state;
 	memset(&a, 0, sizeof(a));
+	a.country = "PE";
 	a.phone = "+51987654321";
 	assert_string_equal(od_account_timezone(&a), "America/Lima");
+	assert_int_equal(od_account_zones(&a, &z), 1);
+	assert_string_equal(z[0], "America/Lima");
+	a.country = "CO";
 	a.phone = "+573001234567";
 	assert_string_equal(od_account_timezone(&a), "America/Bogota");
+	/* CL: America/Santiago, America/Punta_Arenas, Pacific/Easter (and Coyhaique): every one */
+	a.country = "CL";
 	a.phone = "+56912345678";
-	assert_string_equal(od_account_timezone(&a), "America/Santiago");
-	a.phone = "+12125550100";			/* several zones */
 	assert_null(od_account_timezone(&a));
+	n = od_account_zones(&a, &z);
+	assert_true(n >= 3);
+	assert_true(has_zone(z, n, "America/Santiago") && has_zone(z, n, "America/Punta_Arenas") &&
+	    has_zone(z, n, "Pacific/Easter"));
+	assert_string_equal(od_account_plan_zone(&a), "America/Santiago");
+	/* a US debtor with a Peruvian number: the US's zones, never Lima's clock */
+	a.country = "US";
+	a.phone = "+51987654321";
+	assert_null(od_account_timezone(&a));
+	n = od_account_zones(&a, &z);
+	assert_true(n >= 7);
+	assert_false(has_zone(z, n, "America/Lima"));
+	assert_true(has_zone(z, n, "America/Los_Angeles") && has_zone(z, n, "Pacific/Honolulu") &&
+	    has_zone(z, n, "America/Phoenix"));		/* zone1970.tab: "US,CA" */
+	assert_string_equal(od_account_plan_zone(&a), "America/New_York");
+	a.country = "MX";
 	a.phone = "+525512345678";
 	assert_null(od_account_timezone(&a));
-	a.phone = NULL;
+	assert_true(od_account_zones(&a, &z) >= 10);
+	/* a PE debtor with a +1 number: Peru has one zone, but the number is not Peru's */
+	a.country = "PE";
+	a.phone = "+12125550100";
+	assert_null(od_account_timezone(&a));
+	assert_int_equal(od_account_zones(&a, &z), 0);
+	assert_null(od_account_plan_zone(&a));
+	a.phone = NULL;				/* email only: nothing to derive from */
+	assert_null(od_account_timezone(&a));
 	a.whatsapp = "+51987654321";
 	assert_string_equal(od_account_timezone(&a), "America/Lima");
-	a.phone = "+573001234567";			/* the numbers disagree */
-	assert_null(od_account_timezone(&a));
-	a.phone = "+12125550100";
+	a.phone = "+573001234567";		/* one number is Colombia's */
 	assert_null(od_account_timezone(&a));
 	a.phone = "+51912345678";
 	assert_string_equal(od_account_timezone(&a), "America/Lima");
-	a.timezone = "America/New_York";		/* given wins */
+	/* given wins, named as tzdata's tables name it: a link reads as its zone */
+	a.country = "US";
+	a.timezone = "US/Eastern";
 	assert_string_equal(od_account_timezone(&a), "America/New_York");
+	assert_int_equal(od_account_zones(&a, &z), 1);
+	a.timezone = "America/Chicago";
+	assert_string_equal(od_account_timezone(&a), "America/Chicago");
+}
+
+/* Intake: a zone of another country is refused, naming the country's zones; links resolve. */
+static void
+test_timezone_of_country(void **state)
+{
+	static const char *const ok[][2] = {
+		{ "US", "America/Chicago" }, { "US", "US/Eastern" }, { "US", "America/Phoenix" },
+		{ "CA", "America/Phoenix" }, { "OM", "Asia/Dubai" }, { "OM", "Asia/Muscat" },
+		{ "CL", "Pacific/Easter" }, { "CL", "Chile/Continental" }, { "PE", "America/Lima" },
+	};
+	struct od_account a;
+	char body[1024], reason[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(body, sizeof(body), "{\"account_id\": \"A-1\", \"debtor\": {\"name\": \"Ana\", "
+		    "\"email\": \"a@example.com\", \"country\": \"%s\", \"timezone\": \"%s\"}, "
+		    DEBT "}", ok[i][0], ok[i][1]);
+		if (od_account_parse(body, strlen(body), 0, &a, reason, sizeof(reason)) != 0)
+			fail_msg("%s %s: %s", ok[i][0], ok[i][1], reason);
+		od_account_clear(&a);
+	}
+	snprintf(body, sizeof(body), "{\"account_id\": \"A-1\", \"debtor\": {\"name\": \"Ana\", "
+	    "\"phone\": \"+51987654321\", \"country\": \"US\", \"timezone\": \"America/Lima\"}, " DEBT "}");
+	assert_int_equal(od_account_parse(body, strlen(body), 0, &a, reason, sizeof(reason)), -1);
+	/* the US has some thirty zones: as many as fit, then how many in all */
+	assert_true(strncmp(reason, "debtor.timezone: \"America/Lima\" is not a time zone of US "
+	    "(America/New_York, America/Detroit, ", 89) == 0);
+	assert_non_null(strstr(reason, " in all)"));
 }
 
 static const struct { const char *body, *reason; } ev_rejects[] = {
@@ -626,6 +711,7 @@ main(void)
 		cmocka_unit_test(test_body_rejections),
 		cmocka_unit_test(test_limits_and_nulls),
 		cmocka_unit_test(test_timezone_derivation),
+		cmocka_unit_test(test_timezone_of_country),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_money_parse),
 		cmocka_unit_test(test_code_tables),

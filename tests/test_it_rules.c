@@ -201,34 +201,40 @@ window_case(const char *id, const char *policy, const char *due, int y, int mon,
 	assert_int_equal(due_of(ep, id), -1);	/* the policy's only step is done */
 }
 
-/* Tue 2026-03-10 21:00 Lima -> Wed 07:00 Lima. */
+/*
+ * Tue 2026-03-10 21:00 Lima -> Wed at the policy's send_at, 09:00 Lima (the
+ * window opens at 07:00; a deferred send does not burst there).
+ */
 static void
 test_window_next_morning(void **state)
 {
 	(void)state;
 	window_case("R-1", "rit-late", "2026-03-10", 2026, 3, 10, 21, 0,
 	    "21:00 tue is outside PE's window 07:00-20:00 (Ley 29571 art. 62)",
-	    lima(2026, 3, 11, 7, 0), "10 de marzo de 2026");
+	    lima(2026, 3, 11, 9, 0), "10 de marzo de 2026");
 }
 
-/* Fri 2026-03-13 20:30 Lima -> Mon 2026-03-16 07:00 (no contact Sat, Sun). */
+/*
+ * Fri 2026-03-13 20:30 Lima -> Mon 2026-03-16 at send_at, 09:00 (no contact
+ * Sat, Sun), not at 07:00 when the window opens.
+ */
 static void
 test_window_friday_to_monday(void **state)
 {
 	(void)state;
 	window_case("R-2", "rit-late2030", "2026-03-13", 2026, 3, 13, 20, 30,
 	    "20:30 fri is outside PE's window 07:00-20:00 (Ley 29571 art. 62)",
-	    lima(2026, 3, 16, 7, 0), "13 de marzo de 2026");
+	    lima(2026, 3, 16, 9, 0), "13 de marzo de 2026");
 }
 
-/* Mon 2026-07-27 21:00 Lima -> Thu 30 Jul 07:00: 28 and 29 Jul are Fiestas Patrias. */
+/* Mon 2026-07-27 21:00 Lima -> Thu 30 Jul 09:00 (send_at): 28 and 29 Jul are Fiestas Patrias. */
 static void
 test_window_before_holidays(void **state)
 {
 	(void)state;
 	window_case("R-3", "rit-late", "2026-07-27", 2026, 7, 27, 21, 0,
 	    "21:00 mon is outside PE's window 07:00-20:00 (Ley 29571 art. 62)",
-	    lima(2026, 7, 30, 7, 0), "27 de julio de 2026");
+	    lima(2026, 7, 30, 9, 0), "27 de julio de 2026");
 }
 
 /* Country PE, no timezone, a +1 phone: the zone cannot be derived; nothing goes out. */
@@ -261,6 +267,102 @@ test_timezone_unknown(void **state)
 	assert_int_equal(od_test_int(ep, "LLEN outreach:hist:R-4"), 1);
 	assert_int_equal(od_test_outbox_count(ep, "sms.jsonl"), 0);
 	assert_int_equal(od_test_outbox_count(ep, "email.jsonl"), 0);
+}
+
+/*
+ * A Peruvian debtor given Etc/UTC: refused at intake, the reason naming
+ * Peru's zone (tzdata's zone1970.tab); nothing stored, nothing sent.
+ */
+static void
+test_foreign_zone_rejected(void **state)
+{
+	struct od_test_env	*const ep = &g_env;
+	json_t			*rej;
+	size_t			 i;
+	int			 found = 0;
+
+	(void)state;
+	start_env(ep);
+	enqueue_account(ep, "R-7", "rit-late", "2026-03-10", "+51987000111", NULL, "Etc/UTC");
+	run_once_at(ep, "d1.log", lima(2026, 3, 10, 21, 0) + 30000);
+	rej = od_test_rejected(ep);
+	for (i = 0; i < json_array_size(rej); i++)
+		if (od_test_str(json_array_get(rej, i), "reason") != NULL &&
+		    strcmp(od_test_str(json_array_get(rej, i), "reason"),
+		    "debtor.timezone: \"Etc/UTC\" is not a time zone of PE (America/Lima)") == 0)
+			found++;
+	json_decref(rej);
+	assert_int_equal(found, 1);
+	assert_int_equal(od_test_int(ep, "HLEN outreach:accounts"), 0);
+	assert_int_equal(due_of(ep, "R-7"), -1);
+	assert_int_equal(od_test_int(ep, "LLEN outreach:hist:R-7"), 0);
+	assert_int_equal(od_test_outbox_count(ep, "sms.jsonl"), 0);
+}
+
+/* The record's string field, or "" (the history entry i of id). */
+static void
+expect_hist(const struct od_test_env *e, const char *id, size_t i, const char *status,
+    const char *reason, const char *timezone)
+{
+	json_t	*r = od_test_history_at(e, id, i);
+
+	assert_non_null(r);
+	assert_string_equal(od_test_str(r, "status"), status);
+	if (reason != NULL)
+		assert_string_equal(od_test_str(r, "reason"), reason);
+	assert_string_equal(od_test_str(r, "timezone"), timezone);
+	json_decref(r);
+}
+
+/*
+ * A US debtor with a +1 phone and no zone: sent only when 08:00-21:00 holds
+ * in every US zone (Reg F, 12 CFR 1006.6(b)(1)(i)).  Wed 2026-01-14 09:00 in
+ * New York (14:00 UTC) is 07:00 in Denver: held back until 08:00 in
+ * Honolulu (18:00 UTC), and sent then; the records say "US:*".
+ */
+static void
+test_us_zone_set(void **state)
+{
+	struct od_test_env	*const ep = &g_env;
+	const long long		 open_ms = od_test_utc_ms(2026, 1, 14, 18, 0);
+	json_t			*r, *att;
+	size_t			 i;
+	char			*body;
+
+	(void)state;
+	start_env(ep);
+	assert_true(asprintf(&body,
+	    "{\"account_id\":\"R-8\",\"policy\":\"rit-us\","
+	    "\"debtor\":{\"name\":\"Ann Lee\",\"phone\":\"+12125550100\",\"locale\":\"en\","
+	    "\"country\":\"US\"},"
+	    "\"debt\":{\"amount\":\"250.00\",\"currency\":\"USD\",\"due_date\":\"2026-01-14\"},"
+	    "\"consent\":{\"sms\":true}}") > 0);
+	assert_int_equal(od_test_enqueue(ep, "account", body), 0);
+	free(body);
+	run_once_at(ep, "d1.log", od_test_utc_ms(2026, 1, 14, 14, 0) + 30000);
+	expect_hist(ep, "R-8", 0, "suppressed", "window", "US:*");
+	r = od_test_history_at(ep, "R-8", 0);
+	assert_string_equal(od_test_str(r, "detail"), "America/Denver: 07:00 wed is outside US's "
+	    "window 08:00-21:00 (Reg F, 12 CFR 1006.6(b)(1)(i))");
+	json_decref(r);
+	assert_int_equal(due_of(ep, "R-8"), open_ms);
+	assert_int_equal(od_test_outbox_count(ep, "sms.jsonl"), 0);
+
+	/* 07:59 in Honolulu: still nothing */
+	run_once_at(ep, "d2.log", open_ms - 60000);
+	assert_int_equal(od_test_int(ep, "LLEN outreach:hist:R-8"), 1);
+	assert_int_equal(od_test_outbox_count(ep, "sms.jsonl"), 0);
+
+	run_once_at(ep, "d3.log", open_ms + 30000);
+	assert_int_equal(od_test_int(ep, "LLEN outreach:hist:R-8"), 2);
+	expect_hist(ep, "R-8", 1, "sent", NULL, "US:*");
+	assert_int_equal(od_test_outbox_count(ep, "sms.jsonl"), 1);
+	/* suppressed, sending, sent: each stream entry names the zone set too */
+	att = od_test_attempts(ep);
+	assert_int_equal(json_array_size(att), 3);
+	for (i = 0; i < 3; i++)
+		assert_string_equal(od_test_str(json_array_get(att, i), "timezone"), "US:*");
+	json_decref(att);
 }
 
 /* The at_ms of the account's latest recorded contact (state.recent), or -1. */
@@ -440,6 +542,8 @@ main(void)
 		cmocka_unit_test_teardown(test_window_friday_to_monday, teardown),
 		cmocka_unit_test_teardown(test_window_before_holidays, teardown),
 		cmocka_unit_test_teardown(test_timezone_unknown, teardown),
+		cmocka_unit_test_teardown(test_foreign_zone_rejected, teardown),
+		cmocka_unit_test_teardown(test_us_zone_set, teardown),
 		cmocka_unit_test_teardown(test_cap_same_day, teardown),
 		cmocka_unit_test_teardown(test_opt_out_in_flight, teardown),
 	};

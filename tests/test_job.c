@@ -19,7 +19,9 @@
 #include "od_confset.h"
 #include "od_error.h"
 #include "od_job.h"
+#include "od_plan.h"
 #include "od_record.h"
+#include "od_time.h"
 
 #define CONFIG	OD_TEST_DATA "/sim/outreachd.yaml"
 #define NOW	1773068400000LL		/* Monday 2026-03-09 10:00 in Lima */
@@ -188,8 +190,11 @@ test_debtor_country_preset(void **state)
 	r = json_array_get(j.records, 0);
 	assert_string_equal(json_string_value(json_object_get(r, "status")), "suppressed");
 	assert_string_equal(json_string_value(json_object_get(r, "reason")), "spacing");
-	/* Tuesday 08:00 in Santiago: 48 h have passed at 04:00, CL's window opens at 08:00 */
-	assert_int_equal(j.next_due, 1773140400000LL);
+	/*
+	 * 48 h have passed at 04:00 Tuesday, CL's window opens at 08:00, and a
+	 * deferred send goes at the policy's send_at: Tuesday 09:00 in Santiago.
+	 */
+	assert_int_equal(j.next_due, 1773140400000LL + 3600000LL);
 	od_job_clear(&j);
 	assert_int_equal(od_job_start(&j, g_set, "CL-J1", acct, strlen(acct), st, strlen(st), NULL,
 	    1773140400000LL), OD_JOB_SEND);
@@ -235,6 +240,157 @@ test_local_failure_uses_no_try(void **state)
 	od_job_clear(&j);
 }
 
+/* UTC ms of y-m-d h:mi UTC. */
+static int64_t
+utc(int y, int m, int d, int h, int mi)
+{
+	return od_days_from_civil(y, m, d) * 86400000LL + (h * 60 + mi) * 60000LL;
+}
+
+static const char *
+rec_str(const json_t *r, const char *key)
+{
+	return json_string_value(json_object_get(r, key));
+}
+
+#define US_ACCOUNT "{\"account_id\": \"US-J1\", \"debtor\": {\"name\": \"Ann Lee\"," \
+	" \"phone\": \"+12125550100\", \"country\": \"US\"}, \"debt\": {\"amount\": \"100.00\"," \
+	" \"currency\": \"USD\", \"due_date\": \"2026-01-14\"}, \"policy\": \"prop-us\"," \
+	" \"consent\": {\"sms\": true}}"
+#define US_STATE "{\"policy\":\"prop-us\",\"status\":\"active\",\"next\":1}"
+
+/*
+ * A US debtor with no zone: Reg F's 08:00-21:00 must hold in every US zone
+ * (12 CFR 1006.6(b)(1)(i), "both candidate zones").  Wed 2026-01-14 09:00 in
+ * New York (14:00 UTC) is 07:00 in Denver: held back, until 08:00 in
+ * Honolulu and Adak (18:00 UTC); 21:00 in New York (02:00 UTC) ends it.
+ */
+static void
+test_zone_set_us(void **state)
+{
+	struct od_job	 j;
+	json_t		*r;
+
+	(void)state;
+	assert_int_equal(od_job_start(&j, g_set, "US-J1", US_ACCOUNT, strlen(US_ACCOUNT), US_STATE,
+	    strlen(US_STATE), NULL, utc(2026, 1, 14, 14, 0)), OD_JOB_FINISH);
+	r = json_array_get(j.records, json_array_size(j.records) - 1);
+	assert_string_equal(rec_str(r, "status"), "suppressed");
+	assert_string_equal(rec_str(r, "reason"), "window");
+	assert_string_equal(rec_str(r, "channel"), "sms");
+	assert_string_equal(rec_str(r, "detail"), "America/Denver: 07:00 wed is outside US's window "
+	    "08:00-21:00 (Reg F, 12 CFR 1006.6(b)(1)(i))");
+	assert_string_equal(rec_str(r, "timezone"), "US:*");
+	/* send_at (09:00 New York) is past by then: the first instant every zone allows */
+	assert_int_equal(j.next_due, utc(2026, 1, 14, 18, 0));
+	od_job_clear(&j);
+
+	assert_int_equal(od_job_start(&j, g_set, "US-J1", US_ACCOUNT, strlen(US_ACCOUNT), US_STATE,
+	    strlen(US_STATE), NULL, utc(2026, 1, 14, 18, 0)), OD_JOB_SEND);
+	r = od_job_attempt(&j);
+	assert_string_equal(rec_str(r, "timezone"), "US:*");
+	json_decref(r);
+	od_job_clear(&j);
+
+	assert_int_equal(od_job_start(&j, g_set, "US-J1", US_ACCOUNT, strlen(US_ACCOUNT), US_STATE,
+	    strlen(US_STATE), NULL, utc(2026, 1, 15, 1, 59)), OD_JOB_SEND);
+	od_job_clear(&j);
+	assert_int_equal(od_job_start(&j, g_set, "US-J1", US_ACCOUNT, strlen(US_ACCOUNT), US_STATE,
+	    strlen(US_STATE), NULL, utc(2026, 1, 15, 2, 0)), OD_JOB_FINISH);
+	r = json_array_get(j.records, json_array_size(j.records) - 1);
+	assert_string_equal(rec_str(r, "detail"), "America/New_York: 21:00 wed is outside US's "
+	    "window 08:00-21:00 (Reg F, 12 CFR 1006.6(b)(1)(i))");
+	assert_int_equal(j.next_due, utc(2026, 1, 15, 18, 0));
+	od_job_clear(&j);
+}
+
+/* sim-pe's next_day step of a debt due Friday 2026-03-13: Saturday 09:00 Lima. */
+#define FRI_ACCOUNT "{\"account_id\": \"PE-J2\", \"debtor\": {\"name\": \"María Quispe\"," \
+	" \"phone\": \"+51987654321\", \"country\": \"PE\"}, \"debt\": {\"amount\": \"1234.50\"," \
+	" \"currency\": \"PEN\", \"due_date\": \"2026-03-13\"}, \"policy\": \"sim-pe\"," \
+	" \"consent\": {\"sms\": true}}"
+#define FRI_STATE "{\"policy\":\"sim-pe\",\"status\":\"active\",\"next\":1}"
+
+static int64_t
+deferred_due(void)
+{
+	struct od_job	j;
+	int64_t		due;
+
+	/* Sunday 2026-03-15 12:00 Lima (UTC-5): the step is due, and held back */
+	assert_int_equal(od_job_start(&j, g_set, "PE-J2", FRI_ACCOUNT, strlen(FRI_ACCOUNT),
+	    FRI_STATE, strlen(FRI_STATE), NULL, utc(2026, 3, 15, 17, 0)), OD_JOB_FINISH);
+	assert_string_equal(rec_str(json_array_get(j.records, 0), "reason"), "window");
+	assert_string_equal(rec_str(json_array_get(j.records, 0), "timezone"), "America/Lima");
+	due = j.next_due;
+	od_job_clear(&j);
+	return due;
+}
+
+/*
+ * A step pushed past the weekend goes at the policy's send_at on Monday
+ * (09:00 Lima), not at the window's opening (07:00); with spread, at a
+ * stable offset of the account's own; a send_at the window never allows
+ * that day falls back to the opening.
+ */
+static void
+test_deferred_goes_at_send_at(void **state)
+{
+	struct od_policy	*p = (struct od_policy *)od_policy_find(&g_set->policies, "sim-pe");
+	struct od_account	 a;
+	char			 reason[256];
+	int64_t			 off;
+
+	(void)state;
+	assert_non_null(p);
+	assert_int_equal(deferred_due(), utc(2026, 3, 16, 14, 0));
+
+	assert_int_equal(od_account_parse(FRI_ACCOUNT, strlen(FRI_ACCOUNT), 0, &a, reason,
+	    sizeof(reason)), 0);
+	p->spread_ms = 2 * 3600000LL;
+	off = od_plan_spread(&a, p);
+	assert_true(off >= 0 && off < p->spread_ms);
+	assert_int_equal(od_plan_spread(&a, p), off);		/* the same every time */
+	assert_int_equal(deferred_due(), utc(2026, 3, 16, 14, 0) + off);
+
+	/* 19:30 + the offset may pass 20:00, when PE's window closes: then 19:30 itself */
+	p->send_at_min = 19 * 60 + 30;
+	assert_int_equal(deferred_due(), utc(2026, 3, 17, 0, 30) + (off < 1800000 ? off : 0));
+	/* 21:00 is never allowed: Monday's opening, 07:00 */
+	p->send_at_min = 21 * 60;
+	assert_int_equal(deferred_due(), utc(2026, 3, 16, 12, 0));
+	p->spread_ms = 0;
+	od_account_clear(&a);
+	p->send_at_min = 9 * 60;
+}
+
+/*
+ * An account stored before zones were checked against the country: at
+ * dispatch it fails with the intake's reason, nothing is sent or scheduled.
+ */
+static void
+test_stored_foreign_zone(void **state)
+{
+	static const char acct[] = "{\"account_id\": \"PE-J3\", \"debtor\": {\"name\": \"Rosa\","
+	    " \"phone\": \"+51987654321\", \"country\": \"PE\", \"timezone\": \"Etc/UTC\"},"
+	    " \"debt\": {\"amount\": \"10.00\", \"currency\": \"PEN\", \"due_date\": \"2026-03-09\"},"
+	    " \"policy\": \"sim-pe\", \"consent\": {\"sms\": true}}";
+	static const char st[] = "{\"policy\":\"sim-pe\",\"status\":\"active\",\"next\":0}";
+	struct od_job	 j;
+	json_t		*r;
+
+	(void)state;
+	assert_int_equal(od_job_start(&j, g_set, "PE-J3", acct, strlen(acct), st, strlen(st), NULL,
+	    utc(2026, 3, 9, 14, 0)), OD_JOB_FINISH);
+	assert_int_equal(json_array_size(j.records), 1);
+	r = json_array_get(j.records, 0);
+	assert_string_equal(rec_str(r, "status"), "failed");
+	assert_string_equal(rec_str(r, "reason"),
+	    "debtor.timezone: \"Etc/UTC\" is not a time zone of PE (America/Lima)");
+	assert_int_equal(j.next_due, -1);
+	od_job_clear(&j);
+}
+
 int
 main(void)
 {
@@ -245,6 +401,9 @@ main(void)
 		cmocka_unit_test(test_good_state),
 		cmocka_unit_test(test_debtor_country_preset),
 		cmocka_unit_test(test_local_failure_uses_no_try),
+		cmocka_unit_test(test_zone_set_us),
+		cmocka_unit_test(test_deferred_goes_at_send_at),
+		cmocka_unit_test(test_stored_foreign_zone),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

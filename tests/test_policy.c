@@ -618,10 +618,46 @@ test_amount_minor_units(void **state)
 	od_policy_set_free(&set);
 }
 
+/* spread: a duration from 1m to 12h, errors positioned like the other keys. */
+static void
+test_spread(void **state)
+{
+	static const char *const bad[][2] = {
+		{ "13h", "sp.yaml:2:9: spread: '13h' must be from 1m to 12h" },
+		{ "30s", "sp.yaml:2:9: spread: '30s' must be from 1m to 12h" },
+		{ "soon", "sp.yaml:2:9: spread: 'soon' is not a duration such as 30m or 2h" },
+		{ "-1h", "sp.yaml:2:9: spread: '-1h' is not a duration such as 30m or 2h" },
+	};
+	struct od_policy_set	set;
+	struct od_errors	errs;
+	char			y[512];
+	size_t			i;
+
+	(void)state;
+	memset(&set, 0, sizeof(set));
+	od_errors_init(&errs);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(y, sizeof(y), "name: sp%zu\nspread: %s\nsteps:\n  - {name: a, at: 0d, "
+		    "stage: reminder, channels: [sms], template: reminder_due}\n", i, bad[i][0]);
+		assert_int_equal(od_policy_load_string("sp.yaml", y, strlen(y), &set, &errs), -1);
+		assert_int_equal(errs.count, 1);
+		assert_string_equal(errs.msgs[0], bad[i][1]);
+		od_errors_clear(&errs);
+	}
+	snprintf(y, sizeof(y), "name: sp\nspread: 2h\nsteps:\n  - {name: a, at: 0d, "
+	    "stage: reminder, channels: [sms], template: reminder_due}\n");
+	assert_int_equal(od_policy_load_string("sp.yaml", y, strlen(y), &set, &errs), 0);
+	assert_int_equal(set.n, 1);
+	assert_int_equal(set.v[0].spread_ms, 2 * 3600000LL);
+	od_errors_clear(&errs);
+	od_policy_set_free(&set);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_spread),
 		cmocka_unit_test(test_foreign_countries_warned),
 		cmocka_unit_test(test_amount_minor_units),
 		cmocka_unit_test(test_shipped_policies),

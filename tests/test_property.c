@@ -9,7 +9,11 @@
  *
  * ACCOUNTS_PER_PRESET accounts for each of PE, CO, MX, CL and US (all in one
  * run of 90 days from 2026-03-01, which crosses the DST changes of
- * America/New_York on 8 March and America/Santiago on 5 April).
+ * America/New_York on 8 March and America/Santiago on 5 April).  An account
+ * of MX, US or CL without a zone may be in any of the country's zones
+ * (tzdata's zone1970.tab and zone.tab, read here): each of its sends is
+ * checked in every one of them.  Accounts naming another country's zone
+ * must be refused at intake.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -43,7 +47,7 @@ struct rule {
 	const char	*currency;
 	const char	*phone_prefix;		/* a number in the country: prefix and digits */
 	int		 phone_digits;
-	const char	*phone_zone;		/* the zone the number implies, or NULL */
+	const char	*phone_zone;		/* the country's one zone, NULL when tzdata has several */
 	const char	*zones[3];
 	int		 win[7][2];		/* [wday]: minutes [start, end); {0, 0}: none */
 	int		 holidays;
@@ -65,7 +69,7 @@ static const struct rule rules[NPRESET] = {
 	  { {420, 1320}, {420, 1320}, {420, 1320}, {420, 1320}, {420, 1320}, {420, 1320}, {420, 1320} },
 	  0, 0, 0, 0, 0 },
 	/* Chile, Ley 21.320: working days 08-20, two a week, two days apart. */
-	{ "CL", "CLP", "+5699", 7, "America/Santiago", { "America/Santiago" },
+	{ "CL", "CLP", "+5699", 7, NULL, { "America/Santiago" },
 	  { {0, 0}, {480, 1200}, {480, 1200}, {480, 1200}, {480, 1200}, {480, 1200}, {0, 0} },
 	  1, 0, 2, 0, 48 * HOUR },
 	/* United States, Reg F 1006.6(b)(1)(i): 08-21 local; 7 in 7 days (TCPA: texts are calls). */
@@ -88,6 +92,7 @@ struct tev {
 struct tacct {
 	int		 rule;
 	const char	*zone;		/* the zone the checker derives, or NULL */
+	int		 zoneset;	/* no zone, several in the country: every one must allow */
 	int		 consent[3];
 	int		 has[3];	/* an address for the kind */
 	int64_t		 amount;
@@ -231,7 +236,9 @@ generate(struct od_sim *s, int64_t from)
 		if (chance(80)) {
 			snprintf(tz, sizeof(tz), ", \"timezone\": \"%s\"", zone);
 			a->zone = zone;
-		} else if (a->has[0] || a->has[2])	/* the number's, where the country has one zone */
+		} else if (rules[r].phone_zone == NULL)	/* several zones: all of them */
+			a->zoneset = 1;
+		else if (a->has[0] || a->has[2])	/* the number's, where the country has one zone */
 			a->zone = rules[r].phone_zone;
 		else
 			a->zone = NULL;
@@ -434,7 +441,7 @@ check_account(const struct tsend *v, size_t n)
 	for (i = 0; i < n; i++) {
 		const struct tsend *s = &v[i];
 
-		if (a->zone == NULL) {
+		if (a->zone == NULL && !a->zoneset) {
 			violation(s, "sent to a debtor whose time zone is unknown");
 			continue;
 		}
@@ -467,6 +474,105 @@ check_account(const struct tsend *v, size_t n)
 	}
 }
 
+/*
+ * The zones tzdata gives a country, read here from its own tables
+ * (zone1970.tab: a zone belongs to each code listed; zone.tab adds the
+ * rest), by name: the reference's "time zones belong to countries".
+ */
+#define MAXCZ	64
+static const char	*czones[NPRESET][MAXCZ];
+static int		 nczones[NPRESET];
+
+static void
+read_country_zones(int r)
+{
+	static const char *const files[] = { "/usr/share/zoneinfo/zone1970.tab",
+	    "/usr/share/zoneinfo/zone.tab" };
+	char	 line[512], *codes, *zone, *sp;
+	FILE	*f;
+	int	 k, i;
+
+	for (k = 0; k < 2; k++) {
+		assert_non_null(f = fopen(files[k], "r"));
+		while (fgets(line, sizeof(line), f) != NULL) {
+			if (line[0] == '#')
+				continue;
+			line[strcspn(line, "\n")] = '\0';
+			if ((codes = strtok_r(line, "\t", &sp)) == NULL ||
+			    strtok_r(NULL, "\t", &sp) == NULL || (zone = strtok_r(NULL, "\t", &sp)) == NULL)
+				continue;
+			for (i = 0; codes[i] != '\0' && strncmp(codes + i, rules[r].cc, 2) != 0; )
+				i += codes[i + 2] == ',' ? 3 : (int)strlen(codes + i);
+			if (codes[i] == '\0')
+				continue;		/* "AE,OM,RE": each two letters and a comma */
+			for (i = 0; i < nczones[r] && strcmp(czones[r][i], zone) != 0; i++)
+				;
+			if (i == nczones[r] && nczones[r] < MAXCZ)
+				czones[r][nczones[r]++] = strdup(zone);
+		}
+		fclose(f);
+	}
+}
+
+/* A zone-set account's sends in the zone TZ names: window, holiday, per-day cap there too. */
+static void
+check_in_zone(const struct tsend *v, size_t n)
+{
+	struct tacct		*a = &accts[v[0].acct];
+	const struct rule	*r = &rules[a->rule];
+	int64_t			 day[256];
+	size_t			 i, k, cnt;
+	int			 min, wd;
+
+	for (i = 0; i < n && i < 256; i++) {
+		local(v[i].at, &day[i], &min, &wd);
+		if (min < r->win[wd][0] || min >= r->win[wd][1])
+			violation(&v[i], "outside the weekday's window in one of the country's zones");
+		if (r->holidays && is_holiday(a->rule, day[i]))
+			violation(&v[i], "on a public holiday in one of the country's zones");
+		if (r->per_day > 0) {
+			for (cnt = 0, k = 0; k <= i; k++)
+				cnt += day[k] == day[i];
+			if ((int)cnt > r->per_day)
+				violation(&v[i], "over the per-day cap in one of the country's zones");
+		}
+	}
+}
+
+static void
+set_tz(const char *zone)
+{
+	char	tzenv[128];
+
+	snprintf(tzenv, sizeof(tzenv), ":%s", zone);
+	setenv("TZ", tzenv, 1);
+	tzset();
+}
+
+/* Zones of another country are refused at intake, naming the country's. */
+#define NFOREIGN	50
+static void
+add_foreign(struct od_sim *s)
+{
+	static const char *const bad[][2] = { { "PE", "Etc/UTC" }, { "PE", "America/Bogota" },
+	    { "US", "America/Lima" }, { "MX", "America/New_York" }, { "CL", "America/Argentina/Buenos_Aires" } };
+	char	doc[1024], reason[512], want[128];
+	size_t	i;
+
+	for (i = 0; i < NFOREIGN; i++) {
+		const char *cc = bad[i % 5][0], *tz = bad[i % 5][1];
+
+		snprintf(doc, sizeof(doc), "{\"account_id\": \"F-%zu\", \"debtor\": {\"name\": "
+		    "\"Deudor\", \"email\": \"f%zu@example.com\", \"country\": \"%s\", \"timezone\": "
+		    "\"%s\"}, \"debt\": {\"amount\": \"100\", \"currency\": \"USD\", \"due_date\": "
+		    "\"2026-03-10\"}}", i, i, cc, tz);
+		assert_int_equal(od_sim_add_account(s, doc, strlen(doc), reason, sizeof(reason)), -1);
+		snprintf(want, sizeof(want), "debtor.timezone: \"%s\" is not a time zone of %s (", tz, cc);
+		if (strncmp(reason, want, strlen(want)) != 0)
+			fail_msg("%s: %s", doc, reason);
+	}
+}
+
 static void
 test_every_send_obeys_the_rules(void **state)
 {
@@ -475,15 +581,19 @@ test_every_send_obeys_the_rules(void **state)
 	struct od_sim_options		 o;
 	const struct od_sim_summary	*sum;
 	struct od_sim			*s;
-	char				 err[256], tzenv[128];
+	char				 err[256];
 	const char			*zone, *cur = NULL;
 	size_t				 i, j;
-	int				 y, m, d, r;
+	int				 y, m, d, r, z;
 
 	(void)state;
-	for (r = 0; r < NPRESET; r++)
+	for (r = 0; r < NPRESET; r++) {
 		if (rules[r].holidays)
 			read_holidays(r);
+		read_country_zones(r);
+		assert_true(nczones[r] >= 1);
+		assert_true((nczones[r] == 1) == (rules[r].phone_zone != NULL));
+	}
 	od_errors_init(&errs);
 	if (od_confset_load(OD_TEST_DATA "/sim/outreachd.yaml", NULL, 0, &set, &errs) == -1) {
 		od_errors_print(&errs, stderr);
@@ -497,13 +607,14 @@ test_every_send_obeys_the_rules(void **state)
 	assert_non_null(s = od_sim_new(&set, &o, err, sizeof(err)));
 	assert_non_null(accts = calloc(NACCT, sizeof(*accts)));
 	generate(s, o.from_ms);
+	add_foreign(s);
 	assert_int_equal(od_sim_run(s, collect, NULL, NULL, NULL), 0);
 	sum = od_sim_summary(s);
 	print_message("%zu accounts, %llu events, %llu actions: %llu sent, %llu suppressed\n",
 	    (size_t)NACCT, (unsigned long long)sum->events, (unsigned long long)sum->actions,
 	    (unsigned long long)sum->sent, (unsigned long long)sum->suppressed);
 	assert_int_equal(sum->accounts, NACCT);
-	assert_int_equal(sum->accounts_rejected, 0);
+	assert_int_equal(sum->accounts_rejected, NFOREIGN);
 	assert_int_equal(failed, 0);
 	assert_int_equal(bad_reasons, 0);	/* every suppression has a known reason */
 	assert_true(nsends > NACCT);		/* the test tests something */
@@ -516,20 +627,34 @@ test_every_send_obeys_the_rules(void **state)
 		for (j = i + 1; j < nsends && sends[j].acct == sends[i].acct; j++)
 			;
 		zone = accts[sends[i].acct].zone;
+		if (accts[sends[i].acct].zoneset)	/* planned in the first (most populous) zone */
+			zone = czones[accts[sends[i].acct].rule][0];
 		if (zone != NULL && (cur == NULL || strcmp(zone, cur) != 0)) {
-			snprintf(tzenv, sizeof(tzenv), ":%s", zone);
-			setenv("TZ", tzenv, 1);
-			tzset();
+			set_tz(zone);
 			cur = zone;
 		}
 		check_account(&sends[i], j - i);
 	}
+	/* and every zone-set account's sends in each of its country's zones */
+	for (r = 0; r < NPRESET; r++)
+		for (z = 0; rules[r].phone_zone == NULL && z < nczones[r]; z++) {
+			set_tz(czones[r][z]);
+			for (i = 0; i < nsends; i = j) {
+				for (j = i + 1; j < nsends && sends[j].acct == sends[i].acct; j++)
+					;
+				if (accts[sends[i].acct].zoneset && accts[sends[i].acct].rule == r)
+					check_in_zone(&sends[i], j - i);
+			}
+		}
 	assert_int_equal(violations, 0);
 
 	od_sim_free(s);
 	od_confset_free(&set);
 	free(accts);
 	free(sends);
+	for (r = 0; r < NPRESET; r++)
+		for (z = 0; z < nczones[r]; z++)
+			free((char *)czones[r][z]);
 }
 
 int

@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -165,11 +166,40 @@ test_state_left_to_the_script(void **state)
 	od_job_clear(&j);
 }
 
+/* lib.lua's od_field_names (reclaim and receipt write with it) is od_record_field_names. */
+static void
+test_lua_field_names(void **state)
+{
+	FILE	*fp;
+	char	 buf[8192], *p, *end, name[32];
+	size_t	 n, i = 0;
+
+	(void)state;
+	assert_non_null(fp = fopen(OD_SOURCE_DIR "/daemon/lua/lib.lua", "r"));
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	assert_non_null(p = strstr(buf, "local od_field_names = {"));
+	assert_non_null(end = strchr(p, '}'));
+	for (p = strchr(p, '{'); (p = strchr(p, '\'')) != NULL && p < end; p = strchr(p + 1, '\'') + 1) {
+		size_t len = (size_t)(strchr(p + 1, '\'') - p - 1);
+
+		assert_true(len < sizeof(name));
+		memcpy(name, p + 1, len);
+		name[len] = '\0';
+		assert_true(i < OD_RECORD_FIELDS);
+		assert_string_equal(name, od_record_field_names[i]);
+		i++;
+	}
+	assert_int_equal(i, OD_RECORD_FIELDS);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fields_in_order),
+		cmocka_unit_test(test_lua_field_names),
 		cmocka_unit_test(test_fields_suppressed),
 		cmocka_unit_test(test_state_after_send),
 		cmocka_unit_test(test_state_retry),

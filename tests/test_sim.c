@@ -133,7 +133,10 @@ new_sim(const char *from, int days)
 		"el 6 de marzo de 2026 se encuentra pendiente. Le pedimos regularizarlo a la " \
 		"brevedad. Consultas al +51 1 700 0000."
 
-/* Due on a Friday: the +1d step falls on Saturday and goes on Monday 07:00 Lima. */
+/*
+ * Due on a Friday: the +1d step falls on Saturday and goes on Monday at the
+ * policy's send_at, 09:00 Lima, not at the window's opening (07:00).
+ */
 static void
 test_friday_moves_to_monday(void **state)
 {
@@ -149,7 +152,7 @@ test_friday_moves_to_monday(void **state)
 	    "sent | - | " DUE_SMS);
 	assert_string_equal(l.line[1], "2026-03-07T14:00:00.000Z | 2026-03-07 09:00 | next_day | "
 	    "sms | suppressed | window | no contact on sat in PE (Ley 29571 art. 62)");
-	assert_string_equal(l.line[2], "2026-03-09T12:00:00.000Z | 2026-03-09 07:00 | next_day | "
+	assert_string_equal(l.line[2], "2026-03-09T14:00:00.000Z | 2026-03-09 09:00 | next_day | "
 	    "sms | sent | - | " LATE_SMS);
 	sum = od_sim_summary(s);
 	assert_int_equal(sum->sent, 2);
@@ -165,7 +168,7 @@ test_friday_moves_to_monday(void **state)
 	od_sim_free(s);
 }
 
-/* Fiestas Patrias, 28 and 29 July: the step waits for Thursday 07:00. */
+/* Fiestas Patrias, 28 and 29 July: the step waits for Thursday at send_at, 09:00. */
 static void
 test_holiday(void **state)
 {
@@ -181,7 +184,7 @@ test_holiday(void **state)
 	assert_string_equal(l.line[1], "2026-07-28T14:00:00.000Z | 2026-07-28 09:00 | next_day | "
 	    "sms | suppressed | holiday | 2026-07-28 is a public holiday in PE: Fiestas Patrias "
 	    "(Ley 29571 art. 62)");
-	assert_true(strncmp(l.line[2], "2026-07-30T12:00:00.000Z | 2026-07-30 07:00 | next_day | "
+	assert_true(strncmp(l.line[2], "2026-07-30T14:00:00.000Z | 2026-07-30 09:00 | next_day | "
 	    "sms | sent | - | ", 66) == 0);
 	log_free(&l);
 	od_sim_free(s);
@@ -247,7 +250,7 @@ test_opt_out_falls_back(void **state)
 	    "sms | suppressed | opt_out | -");
 	assert_string_equal(l.line[2], "2026-03-07T14:00:00.000Z | 2026-03-07 09:00 | next_day | "
 	    "email | suppressed | window | no contact on sat in PE (Ley 29571 art. 62)");
-	assert_true(strncmp(l.line[3], "2026-03-09T12:00:00.000Z | 2026-03-09 07:00 | next_day | "
+	assert_true(strncmp(l.line[3], "2026-03-09T14:00:00.000Z | 2026-03-09 09:00 | next_day | "
 	    "email | sent | - [Pago pendiente de S/ 1,234.50] | Estimado(a) María Quispe:", 128) == 0);
 	log_free(&l);
 	od_sim_free(s);
