@@ -590,6 +590,25 @@ od_test_superseded(const json_t *records, size_t at, const char *by, const char 
 }
 
 long long
+od_test_wait_attempts(const struct od_test_env *e, const char *status, long long want,
+    int timeout_ms)
+{
+	json_t		*att;
+	long long	 n;
+	int		 waited = 0;
+
+	for (;;) {
+		att = od_test_attempts(e);
+		n = (long long)od_test_count_status(att, status);
+		json_decref(att);
+		if (n >= want || waited >= timeout_ms)
+			return n;
+		env_sleep_ms(20);
+		waited += 20;
+	}
+}
+
+long long
 od_test_wait_status(const struct od_test_env *e, const char *account_id, const char *status,
     long long want, int timeout_ms)
 {

@@ -116,6 +116,9 @@ size_t	 od_test_count_status(const json_t *records, const char *status);
  */
 const char *od_test_superseded(const json_t *records, size_t at, const char *by,
 	    const char *const *steps);
+/* Polls the attempts stream until want entries have that status; returns the count. */
+long long od_test_wait_attempts(const struct od_test_env *e, const char *status, long long want,
+	    int timeout_ms);
 /* Polls the account's history until want records have that status; returns the count. */
 long long od_test_wait_status(const struct od_test_env *e, const char *account_id,
 	    const char *status, long long want, int timeout_ms);

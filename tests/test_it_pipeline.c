@@ -89,25 +89,6 @@ wait_eq(const struct od_test_env *e, long long want, int timeout_ms, const char 
 	}
 }
 
-/* Polls the attempts stream until want entries have that status; returns the count. */
-static long long
-wait_stream_status(const struct od_test_env *e, const char *status, long long want, int timeout_ms)
-{
-	json_t		*att;
-	long long	 n;
-	int		 waited = 0;
-
-	for (;;) {
-		att = od_test_attempts(e);
-		n = (long long)od_test_count_status(att, status);
-		json_decref(att);
-		if (n >= want || waited >= timeout_ms)
-			return n;
-		sleep_ms(20);
-		waited += 20;
-	}
-}
-
 static void
 wait_settled(const struct od_test_env *e)
 {
@@ -570,7 +551,7 @@ test_events_while_sending(void **state)
 	enqueue_account(ep, "PE-7", DUE, "1234.50", NULL);
 	enqueue_account(ep, "PE-8", DUE, "1234.50", NULL);
 	pid = daemon_at(ep, "d1.log", 2026, 3, 9, 15, 0);
-	assert_int_equal(wait_stream_status(ep, "sending", 2, 10000), 2);
+	assert_int_equal(od_test_wait_attempts(ep, "sending", 2, 10000), 2);
 	/*
 	 * Both are being sent: their superseded reminder_upcoming is already
 	 * recorded (begin writes it before the send), their outcome is not.
