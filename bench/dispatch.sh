@@ -260,8 +260,9 @@ bench_once() {
 					for (i = 1; i <= n && steps[i] != sstep[a]; i++) want = want " " steps[i]
 					if (i > n) want = "?"
 				} else want = "?"
-				ok = supbad[a] ? "superseded_after_its_sending_or_not_later_step_due" :
-				    sup[a] == want ? "ok" : "superseded[" sup[a] " ] want[" want " ]"
+				if (supbad[a]) ok = "superseded_after_its_sending_or_not_later_step_due"
+				else if (sup[a] == want) ok = "ok"
+				else ok = "superseded[" sup[a] " ] want[" want " ]"
 				gsub(/ /, "_", ok)
 				print a, sent[a] + 0, sending[a] + 0, other[a] + 0, ok
 			}
