@@ -454,7 +454,7 @@ test_sigterm_under_load(void **state)
 {
 	struct od_test_env	*const ep = &g_env;
 	enum { N = 500 };
-	int			 counts[N], i, sent = 0, rc;
+	int			 counts[N], i, sent = 0, handed_back = 0, rc;
 	long long		 t0, elapsed, due_now;
 	char			 id[32];
 	json_t			*hist;
@@ -490,8 +490,20 @@ test_sigterm_under_load(void **state)
 		snprintf(id, sizeof(id), "TL-%04d", i);
 		hist = od_test_history(ep, id);
 		assert_true(counts[i] <= 1);
-		assert_int_equal((int)json_array_size(hist), 2 * counts[i]);
-		if (counts[i] == 1) {
+		if (counts[i] == 0) {
+			/*
+			 * Not sent: nothing recorded, or (handed back at the gateway's
+			 * limit while stopping: completed without a send) its
+			 * superseded step alone.
+			 */
+			assert_true(json_array_size(hist) <= 1);
+			if (json_array_size(hist) == 1) {
+				assert_string_equal(od_test_superseded(hist, 0, "reminder_due",
+				    sup_upcoming), "ok");
+				handed_back++;
+			}
+		} else {
+			assert_int_equal(json_array_size(hist), 2);
 			assert_string_equal(od_test_superseded(hist, 0, "reminder_due", sup_upcoming),
 			    "ok");
 			assert_string_equal(json_string_value(json_object_get(json_array_get(hist, 1),
@@ -500,7 +512,8 @@ test_sigterm_under_load(void **state)
 		}
 		json_decref(hist);
 	}
-	print_message("%d of %d sent before the stop\n", sent, N);
+	print_message("%d of %d sent before the stop (%d more handed back after their superseded "
+	    "step was recorded)\n", sent, N, handed_back);
 	assert_true(sent > 0 && sent < N);
 	assert_int_equal(od_test_int(ep, "ZCARD outreach:due"), N);
 	assert_int_equal(od_test_int(ep, "ZCOUNT outreach:due %lld %lld", NEXT_DUE_MS, NEXT_DUE_MS),
@@ -519,7 +532,7 @@ test_sigterm_under_load(void **state)
 	for (i = 0; i < N; i++) {
 		snprintf(id, sizeof(id), "TL-%04d", i);
 		assert_int_equal(counts[i], 1);
-		/* superseded once, whichever run sent it */
+		/* superseded once, whichever run recorded it, and sent once */
 		hist = od_test_history(ep, id);
 		assert_int_equal(json_array_size(hist), 2);
 		assert_string_equal(od_test_superseded(hist, 0, "reminder_due", sup_upcoming), "ok");
