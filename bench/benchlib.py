@@ -172,10 +172,30 @@ def pct(sorted_vals, p):
     return sorted_vals[k]
 
 
+def policy_steps(policy_dir=None):
+    """{policy name: [step names in order]} from the repository's policy/."""
+    policy_dir = policy_dir or os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                            "..", "policy")
+    out = {}
+    for name in sorted(os.listdir(policy_dir)):
+        if not name.endswith(".yaml"):
+            continue
+        with open(os.path.join(policy_dir, name), encoding="utf-8") as f:
+            text = f.read()
+        m = re.search(r"^name:\s*(\S+)", text, re.M)
+        if m:
+            out[m.group(1)] = re.findall(r"^  - name:\s*(\S+)", text, re.M)
+    return out
+
+
 def cmd_check(args):
-    """Exactly one 'sending' and one 'sent' per account and nothing else;
-    nothing rejected, in flight or due now.  Lag: the 'sent' entry's stream
-    id (ms, Redis's clock) minus max(the account's inbox entry id, --base-ms).
+    """Exactly one 'sending' and one 'sent' per account, and besides them
+    only the superseded records (reason later_step_due, before the
+    'sending') of the steps its policy has before the one sent, once each,
+    in order: a step whose successor was due too when the account came in
+    (small-balance, the policy of these accounts: none); nothing rejected,
+    in flight or due now.  Lag: the 'sent' entry's stream id (ms, Redis's
+    clock) minus max(the account's inbox entry id, --base-ms).
     Prints key=value lines; exit 1 on a failed check."""
     r = Redis(int(args[0]))
     p, n = args[1], int(args[2])
@@ -187,6 +207,8 @@ def cmd_check(args):
         if m:
             enq[m.group(1)] = ms
     sent, sending, other = {}, {}, {}
+    superseded, sent_step, sup_bad = {}, {}, set()
+    steps = policy_steps()
     first = last = None
     lags = []
     for ms, _, f in xrange_all(r, p + ":attempts"):
@@ -198,22 +220,41 @@ def cmd_check(args):
         last = ms
         if st == "sent":
             sent[a] = sent.get(a, 0) + 1
+            sent_step[a] = (f.get("policy", ""), f.get("step", ""))
             if a in enq:
                 lags.append(ms - max(enq[a], base))
         elif st == "sending":
             sending[a] = sending.get(a, 0) + 1
+        elif st == "superseded":
+            superseded.setdefault(a, []).append(f.get("step", ""))
+            if f.get("reason") != "later_step_due" or a in sending:
+                sup_bad.add(a)
         else:
             other[a] = other.get(a, 0) + 1
             if len(other) <= 5:
                 print("bench: %s: attempt %s (%s)" % (a, st, f.get("reason", "")), file=sys.stderr)
+    def superseded_ok(a):
+        """The steps before the one sent, in order, each superseded once."""
+        if a in sup_bad or a not in sent_step:
+            return a not in superseded and a not in sup_bad
+        policy, step = sent_step[a]
+        order = steps.get(policy, [])
+        want = order[:order.index(step)] if step in order else []
+        return superseded.get(a, []) == want
+
+    def good(a):
+        return (sent.get(a) == 1 and sending.get(a) == 1 and a not in other and
+                superseded_ok(a))
+
     fails = 0
-    ok = sum(1 for a in enq if sent.get(a) == 1 and sending.get(a) == 1 and a not in other)
+    ok = sum(1 for a in enq if good(a))
     if ok != n or len(enq) != n:
         fails += 1
-        bad = [a for a in enq if not (sent.get(a) == 1 and sending.get(a) == 1 and a not in other)]
+        bad = [a for a in enq if not good(a)]
         print("bench: %d of %d accounts enqueued; %d with exactly one attempt, sent; e.g. %s"
-              % (len(enq), n, ok, ", ".join("%s sent=%d sending=%d other=%d" %
-                 (a, sent.get(a, 0), sending.get(a, 0), other.get(a, 0)) for a in bad[:3])),
+              % (len(enq), n, ok, ", ".join("%s sent=%d sending=%d other=%d superseded=%s" %
+                 (a, sent.get(a, 0), sending.get(a, 0), other.get(a, 0),
+                  ",".join(superseded.get(a, [])) or "-") for a in bad[:3])),
               file=sys.stderr)
     rej = r.cmd("XLEN", p + ":rejected")
     infl = r.cmd("ZCARD", p + ":inflight")

@@ -20,8 +20,12 @@
 # redis-server's CPU seconds (INFO cpu deltas); Redis commands per action
 # (INFO commandstats deltas over the daemon's run, commands run by scripts
 # included, INFO itself excluded).  Checks that every account has exactly
-# one 'sent' attempt and nothing else, that no action is left due or in
-# flight, and that the outbox holds N messages; exits 1 otherwise.
+# one 'sending' and one 'sent' attempt, of reminder_due, and besides them
+# only the superseded records of the steps its policy has before
+# reminder_due, once each, in order, before the 'sending' (pe-consumer:
+# reminder_upcoming, at -3d, passed unsent; small-balance: none), that no
+# action is left due or in flight, and that the outbox holds N messages;
+# exits 1 otherwise.
 #
 # --smoke: N=200, one run (CI).  --repeat R: R runs, then the median.
 # BUILD_DIR (default <repo>/build); KEEP=1 keeps the temporary directories.
@@ -222,18 +226,51 @@ bench_once() {
 	first=$(redis-cli -h 127.0.0.1 -p "$PORT" --raw XRANGE "$akey" - + COUNT 1 | head -1)
 	last=$(redis-cli -h 127.0.0.1 -p "$PORT" --raw XREVRANGE "$akey" + - COUNT 1 | head -1)
 	redis-cli -h 127.0.0.1 -p "$PORT" --raw XRANGE "$akey" - + >"$TMP/attempts.txt"
-	# one line per account: "account sent other", from the stream's pairs
+	# each policy's steps in order, "policy step step ...": a step before the
+	# one an account is first sent was superseded (its successor was due too)
+	for f in "$ROOT"/policy/*.yaml; do
+		awk '/^name:/ { p = $2 } /^  - name:/ { s = s " " $3 } END { print p s }' "$f"
+	done >"$TMP/steps.txt"
+	# one line per account: "account sent sending other superseded", from the
+	# stream's pairs; superseded is "ok" when the account's superseded records
+	# are exactly the steps before the one sent, in order, before its 'sending'
 	awk '
-		function flush() { if (acct != "") { if (st == "sent") sent[acct]++; else if (st != "sending") other[acct]++; seen[acct] = 1 } }
-		pos % 2 == 0 && /^[0-9]+-[0-9]+$/ { flush(); acct = ""; st = ""; pos = 0; entries++; next }
+		function flush() {
+			if (acct == "") return
+			seen[acct] = 1
+			if (st == "sent") { sent[acct]++; sstep[acct] = step; pol[acct] = policy }
+			else if (st == "sending") sending[acct]++
+			else if (st == "superseded") {
+				if (reason != "later_step_due" || sending[acct] > 0) supbad[acct] = 1
+				sup[acct] = sup[acct] " " step
+			} else other[acct]++
+		}
+		NR == FNR { k = $1; $1 = ""; before[k] = $0; next }
+		pos % 2 == 0 && /^[0-9]+-[0-9]+$/ { flush(); acct = st = step = policy = reason = ""; pos = 0; next }
 		pos % 2 == 0 { field = $0; pos++; next }
-		{ if (field == "account_id") acct = $0; else if (field == "status") st = $0; pos++ }
-		END { flush(); for (a in seen) print a, sent[a] + 0, other[a] + 0 }' \
-	    "$TMP/attempts.txt" >"$TMP/per_account.txt"
+		{ if (field == "account_id") acct = $0; else if (field == "status") st = $0
+		  else if (field == "step") step = $0; else if (field == "policy") policy = $0
+		  else if (field == "reason") reason = $0; pos++ }
+		END {
+			flush()
+			for (a in seen) {
+				want = ""
+				if (sstep[a] == "reminder_due" && pol[a] in before) {
+					n = split(before[pol[a]], steps, " ")
+					for (i = 1; i <= n && steps[i] != sstep[a]; i++) want = want " " steps[i]
+					if (i > n) want = "?"
+				} else want = "?"
+				if (supbad[a]) ok = "superseded_after_its_sending_or_not_later_step_due"
+				else if (sup[a] == want) ok = "ok"
+				else ok = "superseded[" sup[a] " ] want[" want " ]"
+				gsub(/ /, "_", ok)
+				print a, sent[a] + 0, sending[a] + 0, other[a] + 0, ok
+			}
+		}' "$TMP/steps.txt" "$TMP/attempts.txt" >"$TMP/per_account.txt"
 	sent_lines=$(cat "$TMP/outbox/"*.jsonl 2>/dev/null | wc -l)
 	fails=$(awk -v n="$N" '
-		$2 == 1 && $3 == 0 { ok++; next }
-		{ bad++; if (bad <= 5) printf "bench: %s has %d sent and %d other attempts\n", $1, $2, $3 > "/dev/stderr" }
+		$2 == 1 && $3 == 1 && $4 == 0 && $5 == "ok" { ok++; next }
+		{ bad++; if (bad <= 5) printf "bench: %s has %d sent, %d sending and %d other attempts; %s\n", $1, $2, $3, $4, $5 > "/dev/stderr" }
 		END { missing = n - ok - bad; if (missing > 0) printf "bench: %d accounts have no attempt\n", missing > "/dev/stderr"
 		      print bad + (missing > 0 ? missing : 0) }' "$TMP/per_account.txt")
 	local status_json
@@ -294,4 +331,4 @@ if [ "$failures" -ne 0 ]; then
 	echo "FAILED: $failures run(s) did not produce exactly one sent attempt per action"
 	exit 1
 fi
-echo "check: every action produced exactly one 'sent' attempt; nothing lost"
+echo "check: every action produced exactly one 'sent' attempt, and only its policy's earlier steps superseded, once; nothing lost"

@@ -49,7 +49,8 @@
 # the moment the action could first be acted on to the gateway's 201.
 #
 # Every phase checks that each account got exactly one 'sending' and one
-# 'sent' attempt and nothing else, that nothing was rejected or left in
+# 'sent' attempt and nothing else (but the superseded records of its policy's
+# steps before the one sent: none for small-balance), that nothing was rejected or left in
 # flight; exit 1 otherwise.  Nothing about speed is asserted: the targets are
 # marked met or not in the table.
 #

@@ -754,6 +754,9 @@ sim_emit(struct od_sim *s, struct sim_acct *a, const struct od_job *j, int64_t n
 			s->sum.suppressed++;
 			sim_count(&s->sum.suppressions, &s->sum.nsuppressions, (size_t)-1,
 			    e.reason ? e.reason : "unknown");
+		} else if (strcmp(e.status, "superseded") == 0) {
+			/* never sent, and no failure: a later step was due too (od_job.c) */
+			s->sum.superseded++;
 		} else {
 			s->sum.failed++;
 			sim_count(&s->sum.failures, &s->sum.nfailures, MAX_FAILURES,

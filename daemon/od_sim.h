@@ -45,7 +45,7 @@ struct od_sim_entry {
 	const char	*stage;		/* "" likewise */
 	int		 step_index;
 	int		 channel;	/* OD_CH_*, or -1 */
-	const char	*status;	/* "sent", "suppressed" or "failed" */
+	const char	*status;	/* "sent", "suppressed", "superseded" or "failed" */
 	const char	*reason;	/* "window", "opt_out", ...; NULL when sent */
 	const char	*detail;	/* the rules' explanation, or NULL */
 	const char	*subject;	/* email, or NULL */
@@ -84,6 +84,7 @@ struct od_sim_summary {
 	uint64_t	 (*sends)[3];	/* [day][OD_CH_*]: sends on UTC day from + i */
 	uint64_t	 sent;
 	uint64_t	 suppressed;
+	uint64_t	 superseded;	/* steps passed over: a later one was due too */
 	uint64_t	 failed;
 	struct od_sim_count *suppressions;	/* by reason, in order of first appearance */
 	size_t		 nsuppressions;

@@ -71,7 +71,8 @@ report_text(const struct od_sim_entry *e, struct od_buf *b)
 			od_buf_puts(b, e->text);
 		else if (e->wa_template != NULL)
 			od_buf_printf(b, "(template %s)", e->wa_template);
-	} else if (strcmp(e->status, "suppressed") == 0) {
+	} else if (strcmp(e->status, "suppressed") == 0 ||
+	    strcmp(e->status, "superseded") == 0) {
 		if (e->detail != NULL)
 			od_buf_puts(b, e->detail);
 	} else if (e->reason != NULL)
@@ -124,6 +125,13 @@ report_json_kv(struct od_buf *b, const char *key, const char *val)
 		od_buf_json_string(b, val);
 }
 
+/* The REASON column: a suppression's or a superseded step's reason (the rest is TEXT). */
+static int
+report_shows_reason(const struct od_sim_entry *e)
+{
+	return strcmp(e->status, "suppressed") == 0 || strcmp(e->status, "superseded") == 0;
+}
+
 void
 od_sim_write_entry(const struct od_sim_entry *e, void *arg)
 {
@@ -146,7 +154,7 @@ od_sim_write_entry(const struct od_sim_entry *e, void *arg)
 		    w->id_width, e->account_id, w->step_width, e->step && e->step[0] ? e->step : "-",
 		    e->stage && e->stage[0] ? e->stage : "-", ch[0] ? ch : "-", e->status,
 		    t.len > 0 ? 16 : 0,
-		    strcmp(e->status, "suppressed") == 0 && e->reason ? e->reason : "-");
+		    report_shows_reason(e) && e->reason ? e->reason : "-");
 		if (t.len > 0) {
 			fputs("  ", w->out);
 			report_one_line(w->out, t.data);
@@ -246,6 +254,9 @@ summary_table(FILE *out, const struct od_sim_summary *sum)
 		fprintf(out, "%-20s  %8llu\n", sum->suppressions[i].name,
 		    (unsigned long long)sum->suppressions[i].n);
 	fprintf(out, "%-20s  %8llu\n", "total", (unsigned long long)sum->suppressed);
+	if (sum->superseded > 0)
+		fprintf(out, "\nsuperseded (not sent: a later step was due too)\n%-20s  %8llu\n",
+		    "total", (unsigned long long)sum->superseded);
 	if (sum->nfailures > 0) {
 		fprintf(out, "\nfailed (by reason)\n%8s  %s\n", "COUNT", "REASON");
 		for (i = 0; i < sum->nfailures; i++)
@@ -299,6 +310,7 @@ summary_csv(FILE *out, const struct od_sim_summary *sum)
 	for (i = 0; i < sum->nsuppressions; i++)
 		summary_csv_row(out, "suppressed", sum->suppressions[i].name, "",
 		    sum->suppressions[i].n);
+	summary_csv_row(out, "superseded", "", "", sum->superseded);
 	for (i = 0; i < sum->nfailures; i++)
 		summary_csv_row(out, "failed", sum->failures[i].name, "", sum->failures[i].n);
 	for (k = 0; k < 4; k++)
@@ -333,12 +345,13 @@ summary_json(FILE *out, const struct od_sim_summary *sum)
 	od_buf_printf(&b, "{\"type\":\"summary\",\"from\":\"%s\",\"days\":%d,\"accounts\":%llu,"
 	    "\"accounts_rejected\":%llu,\"events\":%llu,\"events_rejected\":%llu,"
 	    "\"events_after_horizon\":%llu,\"actions\":%llu,\"sent\":%llu,\"suppressed\":%llu,"
-	    "\"failed\":%llu,\"sends_per_day\":{", od_time_format_iso(sum->from_ms, iso,
+	    "\"superseded\":%llu,\"failed\":%llu,\"sends_per_day\":{", od_time_format_iso(sum->from_ms, iso,
 	    sizeof(iso)), sum->days, (unsigned long long)sum->accounts,
 	    (unsigned long long)sum->accounts_rejected, (unsigned long long)sum->events,
 	    (unsigned long long)sum->events_rejected, (unsigned long long)sum->events_outside,
 	    (unsigned long long)sum->actions, (unsigned long long)sum->sent,
-	    (unsigned long long)sum->suppressed, (unsigned long long)sum->failed);
+	    (unsigned long long)sum->suppressed, (unsigned long long)sum->superseded,
+	    (unsigned long long)sum->failed);
 	for (d = 0; d < sum->days; d++) {
 		if (sum->sends[d][0] + sum->sends[d][1] + sum->sends[d][2] == 0)
 			continue;

@@ -491,6 +491,142 @@ od_test_inbox_settled(const struct od_test_env *e)
 	return settled;
 }
 
+/* ---- superseded steps -------------------------------------------------------- */
+
+json_t *
+od_test_of_account(const json_t *records, const char *account_id)
+{
+	json_t	*out = json_array(), *r;
+	size_t	 i;
+
+	json_array_foreach(records, i, r)
+		if (strcmp(od_test_str(r, "account_id"), account_id) == 0)
+			json_array_append(out, r);
+	return out;
+}
+
+json_t *
+od_test_without_superseded(const json_t *records)
+{
+	json_t	*out = json_array(), *r;
+	size_t	 i;
+
+	json_array_foreach(records, i, r)
+		if (strcmp(od_test_str(r, "status"), "superseded") != 0)
+			json_array_append(out, r);
+	return out;
+}
+
+size_t
+od_test_count_status(const json_t *records, const char *status)
+{
+	json_t	*r;
+	size_t	 i, n = 0;
+
+	json_array_foreach(records, i, r)
+		n += strcmp(od_test_str(r, "status"), status) == 0;
+	return n;
+}
+
+const char *
+od_test_superseded(const json_t *records, size_t at, const char *by, const char *const *steps)
+{
+	static char	 why[1024];
+	const json_t	*r;
+	const char	*aid, *detail;
+	char		 want[256];
+	size_t		 i, n, k;
+	json_int_t	 last = -1;
+
+	for (n = 0; steps[n] != NULL; n++)
+		;
+	for (k = 0; k < n; k++) {
+		if ((r = json_array_get(records, at + k)) == NULL) {
+			snprintf(why, sizeof(why), "record %zu (superseded %s) is missing: %zu records",
+			    at + k, steps[k], json_array_size(records));
+			return why;
+		}
+		aid = od_test_str(r, "action_id");
+		snprintf(want, sizeof(want), ":%s", steps[k]);
+		if (strcmp(od_test_str(r, "status"), "superseded") != 0 ||
+		    strcmp(od_test_str(r, "reason"), "later_step_due") != 0 ||
+		    strcmp(od_test_str(r, "step"), steps[k]) != 0 ||
+		    json_object_get(r, "channel") != NULL || json_object_get(r, "gateway") != NULL ||
+		    strlen(aid) < strlen(want) || strcmp(aid + strlen(aid) - strlen(want), want) != 0) {
+			snprintf(why, sizeof(why), "record %zu: status %s, reason %s, step %s, channel "
+			    "%s, action_id %s; want superseded, later_step_due, %s, no channel",
+			    at + k, od_test_str(r, "status"), od_test_str(r, "reason"),
+			    od_test_str(r, "step"), od_test_str(r, "channel"), aid, steps[k]);
+			return why;
+		}
+		if (by == NULL)
+			continue;
+		detail = od_test_str(r, "detail");
+		snprintf(want, sizeof(want), "; not sent, since step '%s' was due too when it was "
+		    "claimed", by);
+		if (strncmp(detail, "due ", 4) != 0 || strlen(detail) < 4 + 24 + strlen(want) ||
+		    strcmp(detail + 4 + 24, want) != 0) {
+			snprintf(why, sizeof(why), "record %zu (%s): detail \"%s\"; want \"due "
+			    "<ISO time>%s\"", at + k, steps[k], detail, want);
+			return why;
+		}
+		if (!json_is_integer(json_object_get(r, "step_index")) ||
+		    json_integer_value(json_object_get(r, "step_index")) <= last) {
+			snprintf(why, sizeof(why), "record %zu (%s): step_index %s after %lld",
+			    at + k, steps[k], json_is_integer(json_object_get(r, "step_index")) ?
+			    "not increasing" : "absent", (long long)last);
+			return why;
+		}
+		last = json_integer_value(json_object_get(r, "step_index"));
+	}
+	for (i = 0; i < json_array_size(records); i++)
+		if ((i < at || i >= at + n) &&
+		    strcmp(od_test_str(json_array_get(records, i), "status"), "superseded") == 0) {
+			snprintf(why, sizeof(why), "record %zu is superseded too (step %s): %zu "
+			    "expected", i, od_test_str(json_array_get(records, i), "step"), n);
+			return why;
+		}
+	return "ok";
+}
+
+long long
+od_test_wait_attempts(const struct od_test_env *e, const char *status, long long want,
+    int timeout_ms)
+{
+	json_t		*att;
+	long long	 n;
+	int		 waited = 0;
+
+	for (;;) {
+		att = od_test_attempts(e);
+		n = (long long)od_test_count_status(att, status);
+		json_decref(att);
+		if (n >= want || waited >= timeout_ms)
+			return n;
+		env_sleep_ms(20);
+		waited += 20;
+	}
+}
+
+long long
+od_test_wait_status(const struct od_test_env *e, const char *account_id, const char *status,
+    long long want, int timeout_ms)
+{
+	json_t		*h;
+	long long	 n;
+	int		 waited = 0;
+
+	for (;;) {
+		h = od_test_history(e, account_id);
+		n = (long long)od_test_count_status(h, status);
+		json_decref(h);
+		if (n >= want || waited >= timeout_ms)
+			return n;
+		env_sleep_ms(20);
+		waited += 20;
+	}
+}
+
 /* ---- added by peers ---------------------------------------------------------- */
 
 int

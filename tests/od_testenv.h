@@ -93,6 +93,36 @@ long long od_test_utc_ms(int y, int mon, int d, int h, int min);
 /* 1 when the inbox's group has read and acknowledged every entry. */
 int	 od_test_inbox_settled(const struct od_test_env *e);
 
+/*
+ * Superseded steps (docs/protocol.md): a step whose time passed while a
+ * later one was due too is not sent but recorded, status 'superseded',
+ * reason 'later_step_due', before the action's own records.
+ */
+/* The records of account_id among records (e.g. the attempts stream), in order (new reference). */
+json_t	*od_test_of_account(const json_t *records, const char *account_id);
+/* records without the superseded ones: what was tried or sent (new reference). */
+json_t	*od_test_without_superseded(const json_t *records);
+/* How many of records have that status. */
+size_t	 od_test_count_status(const json_t *records, const char *status);
+/*
+ * Checks that records[at], records[at + 1], ... are the superseded records
+ * of the steps named in steps (NULL-terminated), in that order, and that
+ * no other record of records is superseded: status superseded, reason
+ * later_step_due, no channel or gateway, that step, an action id ending in
+ * ":<step>".  With by (history records; the stream carries no detail):
+ * also a detail "due <ISO time>; not sent, since step '<by>' was due too
+ * when it was claimed" and increasing step indices.  Returns "ok" or what
+ * is wrong, for assert_string_equal (a static buffer).
+ */
+const char *od_test_superseded(const json_t *records, size_t at, const char *by,
+	    const char *const *steps);
+/* Polls the attempts stream until want entries have that status; returns the count. */
+long long od_test_wait_attempts(const struct od_test_env *e, const char *status, long long want,
+	    int timeout_ms);
+/* Polls the account's history until want records have that status; returns the count. */
+long long od_test_wait_status(const struct od_test_env *e, const char *account_id,
+	    const char *status, long long want, int timeout_ms);
+
 /* Added by peers (tests against real gateways). */
 /*
  * Like od_test_env_start, but the config's gateways and channels are the

@@ -24,6 +24,8 @@
 
 static struct od_test_env	g_env;
 static pid_t			g_pid;
+/* An account due today passed reminder_upcoming (-3d): superseded (docs/protocol.md). */
+static const char *const	sup_upcoming[] = { "reminder_upcoming", NULL };
 
 static int
 teardown(void **state)
@@ -153,7 +155,7 @@ test_rejected(void **state)
 	od_test_clock_arg(clk, sizeof(clk), 2026, 3, 9, 15, 0);
 	g_pid = od_test_daemon_start(ep, "d.log", args);
 	assert_int_equal(od_test_wait_int(ep, (long long)n, 10000, "XLEN outreach:rejected"), (long long)n);
-	assert_int_equal(od_test_wait_int(ep, 1, 10000, "LLEN outreach:hist:PE-OK"), 1);
+	assert_int_equal(od_test_wait_status(ep, "PE-OK", "sent", 1, 10000), 1);
 	assert_int_equal(od_test_process_stop(g_pid, SIGTERM, 5000), 0);
 	g_pid = 0;
 
@@ -206,8 +208,11 @@ test_rejected(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_array_get(out, 0), "action_id")),
 	    "PE-OK:2026-03-09:reminder_due");
 	json_decref(out);
+	/* due today: its reminder_upcoming superseded, then reminder_due sent */
 	hist = od_test_history(ep, "PE-OK");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(hist, 0), "status")), "sent");
+	assert_int_equal(json_array_size(hist), 2);
+	assert_string_equal(od_test_superseded(hist, 0, "reminder_due", sup_upcoming), "ok");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(hist, 1), "status")), "sent");
 	json_decref(hist);
 	assert_true(od_test_inbox_settled(ep));
 	free(good);
@@ -237,7 +242,7 @@ test_corrupt_state(void **state)
 	assert_int_equal(od_test_enqueue(ep, "account", good), 0);
 	od_test_clock_arg(clk, sizeof(clk), 2026, 3, 9, 15, 0);
 	g_pid = od_test_daemon_start(ep, "d.log", args);
-	assert_int_equal(od_test_wait_int(ep, 1, 10000, "LLEN outreach:hist:PE-CS"), 1);
+	assert_int_equal(od_test_wait_status(ep, "PE-CS", "sent", 1, 10000), 1);
 	assert_int_equal(od_test_process_stop(g_pid, SIGTERM, 5000), 0);
 	g_pid = 0;
 
@@ -248,13 +253,18 @@ test_corrupt_state(void **state)
 	assert_non_null(other = od_test_account("PE-OK2", "2026-03-09", "99.00", NULL));
 	assert_int_equal(od_test_enqueue(ep, "account", other), 0);
 	g_pid = od_test_daemon_start(ep, "d2.log", args);
-	assert_int_equal(od_test_wait_int(ep, 2, 10000, "LLEN outreach:hist:PE-CS"), 2);
+	assert_int_equal(od_test_wait_status(ep, "PE-CS", "failed", 1, 10000), 1);
 	assert_int_equal(od_test_wait_int(ep, 1, 10000, "XLEN outreach:rejected"), 1);
 	/* the daemon kept serving */
-	assert_int_equal(od_test_wait_int(ep, 1, 10000, "LLEN outreach:hist:PE-OK2"), 1);
+	assert_int_equal(od_test_wait_status(ep, "PE-OK2", "sent", 1, 10000), 1);
 	assert_int_equal(kill(g_pid, 0), 0);
 
-	rec = od_test_history_at(ep, "PE-CS", 1);
+	/* [superseded reminder_upcoming, sent reminder_due, failed state_corrupt] */
+	rec = od_test_history_at(ep, "PE-CS", 0);
+	assert_non_null(rec);
+	assert_string_equal(od_test_str(rec, "status"), "superseded");
+	json_decref(rec);
+	rec = od_test_history_at(ep, "PE-CS", 2);
 	assert_non_null(rec);
 	assert_string_equal(od_test_str(rec, "status"), "failed");
 	assert_string_equal(od_test_str(rec, "reason"), "state_corrupt");
@@ -291,7 +301,7 @@ test_corrupt_state(void **state)
 		assert_true(found);
 	}
 	freeReplyObject(r);
-	assert_int_equal(od_test_int(ep, "LLEN outreach:hist:PE-CS"), 2);
+	assert_int_equal(od_test_int(ep, "LLEN outreach:hist:PE-CS"), 3);
 	free(good);
 	free(other);
 }

@@ -5,7 +5,9 @@
  *     its step exactly once: 'sent', or 'unknown' when the send was cut off
  *     (the lease expired while 'sending'), and an 'unknown' one is never
  *     sent again (docs/protocol.md: a duplicate collection message harms
- *     the debtor).
+ *     the debtor).  Its superseded reminder_upcoming (enqueued on the due
+ *     date, past the step's -3d) is recorded exactly once, before the send:
+ *     a crash loses none and the restart repeats none.
  * (b) two daemons on one Redis, both --once: 1,000 accounts, 1,000 messages,
  *     no action twice.
  *
@@ -111,6 +113,19 @@ outbox_counts(const struct od_test_env *e, int *counts, int n)
 	return total;
 }
 
+/* Index of the first record with that status, or -1. */
+static long
+first_status(const json_t *records, const char *status)
+{
+	json_t	*r;
+	size_t	 i;
+
+	json_array_foreach(records, i, r)
+		if (strcmp(od_test_str(r, "status"), status) == 0)
+			return (long)i;
+	return -1;
+}
+
 static void
 test_kill9(void **state)
 {
@@ -119,7 +134,8 @@ test_kill9(void **state)
 	int			 counts[N], i, sent = 0, unknown = 0, unknown_unwritten = 0;
 	long long		 before;
 	char			 id[32];
-	json_t			*hist, *h;
+	static const char *const sup[] = { "reminder_upcoming", NULL };
+	json_t			*hist, *h, *att, *mine;
 	const char		*st;
 
 	(void)state;
@@ -128,7 +144,7 @@ test_kill9(void **state)
 	enqueue_many(ep, N);
 	g_pid[0] = daemon_now(ep, "d1.log", 0);
 	/* Wait for the first completions: then about 50 sends are under way. */
-	assert_true(od_test_wait_int(ep, 70, 15000, "XLEN outreach:attempts") >= 70);
+	assert_true(od_test_wait_attempts(ep, "sent", 20, 15000) >= 20);
 	/*
 	 * Sends start and end in waves 300ms apart (the outbox delay); half-way
 	 * through a wave the actions in flight are 'sending', not just claimed.
@@ -151,14 +167,25 @@ test_kill9(void **state)
 	g_pid[0] = 0;
 
 	outbox_counts(ep, counts, N);
+	att = od_test_attempts(ep);
 	for (i = 0; i < N; i++) {
 		snprintf(id, sizeof(id), "IT-%04d", i);
 		hist = od_test_history(ep, id);
-		/* One outcome per account: its step was neither lost nor repeated. */
-		if (json_array_size(hist) != 1)
+		/*
+		 * Its superseded reminder_upcoming, once, then one outcome: neither
+		 * was lost nor repeated.
+		 */
+		if (json_array_size(hist) != 2)
 			print_message("%s: %zu records, outbox %d\n", id, json_array_size(hist), counts[i]);
-		assert_int_equal(json_array_size(hist), 1);
-		h = json_array_get(hist, 0);
+		assert_int_equal(json_array_size(hist), 2);
+		assert_string_equal(od_test_superseded(hist, 0, "reminder_due", sup), "ok");
+		/* In the stream too: one superseded record, written before the one 'sending'. */
+		mine = od_test_of_account(att, id);
+		assert_string_equal(od_test_superseded(mine, 0, NULL, sup), "ok");
+		assert_int_equal(od_test_count_status(mine, "sending"), 1);
+		assert_true(first_status(mine, "superseded") < first_status(mine, "sending"));
+		json_decref(mine);
+		h = json_array_get(hist, 1);
 		st = json_string_value(json_object_get(h, "status"));
 		assert_non_null(st);
 		assert_string_equal(json_string_value(json_object_get(h, "action_id")) + 7,
@@ -178,6 +205,7 @@ test_kill9(void **state)
 		}
 		json_decref(hist);
 	}
+	json_decref(att);
 	print_message("%d sent, %d unknown (%d of them never reached the outbox)\n", sent, unknown,
 	    unknown_unwritten);
 	assert_int_equal(sent + unknown, N);
@@ -193,7 +221,7 @@ test_two_daemons(void **state)
 	struct od_test_env	*const ep = &g_env;
 	enum { N = 1000 };
 	int			 counts[N], i, j, rc[2];
-	size_t			 total, nsent = 0, k;
+	size_t			 total, nsent = 0, nsup = 0, k;
 	json_t			*att, *a;
 
 	(void)state;
@@ -219,12 +247,25 @@ test_two_daemons(void **state)
 	assert_true(od_test_inbox_settled(ep));
 	assert_int_equal(total, N);
 	assert_int_equal(j, N);
+	/* Each account's superseded reminder_upcoming was recorded by one daemon, once. */
+	memset(counts, 0, sizeof(counts));
 	att = od_test_attempts(ep);
-	json_array_foreach(att, k, a)
+	json_array_foreach(att, k, a) {
 		if (strcmp(json_string_value(json_object_get(a, "status")), "sent") == 0)
 			nsent++;
+		if (strcmp(json_string_value(json_object_get(a, "status")), "superseded") == 0) {
+			assert_string_equal(od_test_str(a, "step"), "reminder_upcoming");
+			assert_int_equal(sscanf(od_test_str(a, "account_id"), "IT-%4d", &i), 1);
+			assert_true(i >= 0 && i < N);
+			counts[i]++;
+			nsup++;
+		}
+	}
 	json_decref(att);
 	assert_int_equal(nsent, N);
+	assert_int_equal(nsup, N);
+	for (i = 0; i < N; i++)
+		assert_int_equal(counts[i], 1);
 	assert_int_equal(od_test_int(ep, "ZCARD outreach:inflight"), 0);
 	assert_true(od_test_inbox_settled(ep));
 }

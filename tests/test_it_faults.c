@@ -512,7 +512,8 @@ static void
 test_other_gateway_keeps_flowing(void **state)
 {
 	static const char	*wa[] = { "PE-B1", "PE-B2", "PE-B3", "PE-B4", "PE-B5", "PE-B6" };
-	json_t			*r, *r1, *r2;
+	static const char *const sup_upcoming[] = { "reminder_upcoming", NULL };
+	json_t			*r, *r1, *r2, *h;
 	long long		 t0, t1;
 	size_t			 i;
 	int			 sent = 0, unknown = 0;
@@ -531,7 +532,7 @@ test_other_gateway_keeps_flowing(void **state)
 	for (i = 0; i < 6; i++)
 		enqueue_wa(wa[i]);
 	for (i = 0; i < 6; i++)
-		wait_hist(wa[i], 1, 3000);
+		assert_int_equal(od_test_wait_status(&g_env, wa[i], "sent", 1, 3000), 1);
 	t1 = mono_ms();
 	printf("# B's six sent %lld ms after they were enqueued\n", t1 - t0);
 	assert_true(t1 - t0 <= 1000);
@@ -539,7 +540,12 @@ test_other_gateway_keeps_flowing(void **state)
 	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-A1"), 0);
 	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-A2"), 0);
 	for (i = 0; i < 6; i++) {
-		r = record(wa[i], 0);
+		/* due today: reminder_upcoming (-3d) superseded, then reminder_due sent */
+		h = od_test_history(&g_env, wa[i]);
+		assert_int_equal(json_array_size(h), 2);
+		assert_string_equal(od_test_superseded(h, 0, "reminder_due", sup_upcoming), "ok");
+		json_decref(h);
+		r = record(wa[i], 1);
 		assert_string_equal(od_test_str(r, "status"), "sent");
 		assert_string_equal(od_test_str(r, "channel"), "whatsapp");
 		assert_string_equal(od_test_str(r, "gateway"), "wab");

@@ -127,6 +127,29 @@ run_once(const struct od_test_env *e, const char *log, int y, int mon, int d, in
 	g_pid = 0;
 }
 
+/*
+ * An account due today was enqueued after reminder_upcoming's time (-3d,
+ * 2026-03-06 09:00 Lima): that step is superseded by reminder_due, recorded
+ * first and never sent.
+ */
+static const char *const sup_upcoming[] = { "reminder_upcoming", NULL };
+#define SUP_UPCOMING_DETAIL	"due 2026-03-06T14:00:00.000Z; not sent, since step " \
+				"'reminder_due' was due too when it was claimed"
+
+/* The account's history is [superseded reminder_upcoming, sent reminder_due on whatsapp]. */
+static void
+assert_due_today_history(const struct od_test_env *e, const char *id)
+{
+	json_t	*hist = od_test_history(e, id);
+
+	assert_int_equal(json_array_size(hist), 2);
+	assert_string_equal(od_test_superseded(hist, 0, "reminder_due", sup_upcoming), "ok");
+	assert_string_equal(od_test_str(json_array_get(hist, 1), "status"), "sent");
+	assert_string_equal(od_test_str(json_array_get(hist, 1), "step"), "reminder_due");
+	assert_string_equal(od_test_str(json_array_get(hist, 1), "channel"), "whatsapp");
+	json_decref(hist);
+}
+
 static const char	 wa_reminder_due[] =
     "Hola Rosa, le recordamos que hoy 9 de marzo de 2026 vence su pago de S/ 1,234.50. "
     "Si ya lo realizó, muchas gracias. Financiera Ejemplo S.A.C., consultas al +51 1 700 0000.";
@@ -140,13 +163,13 @@ test_due_today(void **state)
 	pid_t			 pid;
 	char			 cmd[1024], line[512], *tok[8], *save;
 	FILE			*fp;
-	int			 nt, found = 0, header = 0;
+	int			 nt, found = 0, superseded = 0, header = 0;
 
 	(void)state;
 	assert_int_equal(od_test_env_start(ep, "itpipe", NULL, NULL), 0);
 	enqueue_account(ep, "PE-1", DUE, "1234.50", NULL);
 	pid = daemon_at(ep, "d1.log", 2026, 3, 9, 15, 0);
-	assert_int_equal(od_test_wait_int(ep, 1, 10000, "LLEN outreach:hist:PE-1"), 1);
+	assert_int_equal(od_test_wait_status(ep, "PE-1", "sent", 1, 10000), 1);
 	assert_int_equal(wait_eq(ep, NEXT_DUE_MS, 5000, "ZSCORE outreach:due PE-1"), NEXT_DUE_MS);
 
 	/* Enqueued again while its next step is scheduled: re-planned, nothing new. */
@@ -180,10 +203,26 @@ test_due_today(void **state)
 	assert_int_equal(od_test_outbox_count(ep, "sms.jsonl"), 0);
 	assert_int_equal(od_test_outbox_count(ep, "email.jsonl"), 0);
 
-	/* The account's history: one 'sent'. */
+	/*
+	 * The account's history: reminder_upcoming superseded (enqueued on the
+	 * due date, past its -3d), then reminder_due 'sent'.
+	 */
 	hist = od_test_history(ep, "PE-1");
-	assert_int_equal(json_array_size(hist), 1);
+	assert_int_equal(json_array_size(hist), 2);
+	assert_string_equal(od_test_superseded(hist, 0, "reminder_due", sup_upcoming), "ok");
 	h = json_array_get(hist, 0);
+	assert_string_equal(od_test_str(h, "status"), "superseded");
+	assert_string_equal(od_test_str(h, "reason"), "later_step_due");
+	assert_string_equal(od_test_str(h, "detail"), SUP_UPCOMING_DETAIL);
+	assert_string_equal(od_test_str(h, "action_id"), "PE-1:2026-03-09:reminder_upcoming");
+	assert_string_equal(od_test_str(h, "policy"), "pe-consumer");
+	assert_string_equal(od_test_str(h, "step"), "reminder_upcoming");
+	assert_string_equal(od_test_str(h, "stage"), "reminder");
+	assert_int_equal(json_integer_value(json_object_get(h, "step_index")), 0);
+	assert_string_equal(od_test_str(h, "channel"), "(absent)");
+	assert_string_equal(od_test_str(h, "attempt_id"), "(absent)");
+	assert_true(strncmp(od_test_str(h, "ts"), "2026-03-09T15:0", 15) == 0);
+	h = json_array_get(hist, 1);
 	assert_string_equal(od_test_str(h, "status"), "sent");
 	assert_string_equal(od_test_str(h, "action_id"), "PE-1:2026-03-09:reminder_due");
 	assert_string_equal(od_test_str(h, "policy"), "pe-consumer");
@@ -195,14 +234,17 @@ test_due_today(void **state)
 	assert_true(strncmp(od_test_str(h, "ts"), "2026-03-09T15:0", 15) == 0);
 	json_decref(hist);
 
-	/* The attempts stream: 'sending', then 'sent', same attempt. */
+	/* The attempts stream: the superseded step first, then 'sending' and 'sent', same attempt. */
 	att = od_test_attempts(ep);
-	assert_int_equal(json_array_size(att), 2);
-	assert_string_equal(od_test_str(json_array_get(att, 0), "status"), "sending");
-	assert_string_equal(od_test_str(json_array_get(att, 1), "status"), "sent");
-	assert_string_equal(od_test_str(json_array_get(att, 0), "attempt_id"), "PE-1:2026-03-09:reminder_due#1");
+	assert_int_equal(json_array_size(att), 3);
+	assert_string_equal(od_test_superseded(att, 0, NULL, sup_upcoming), "ok");
+	assert_string_equal(od_test_str(json_array_get(att, 0), "action_id"), "PE-1:2026-03-09:reminder_upcoming");
+	assert_string_equal(od_test_str(json_array_get(att, 0), "attempt_id"), "(absent)");
+	assert_string_equal(od_test_str(json_array_get(att, 1), "status"), "sending");
+	assert_string_equal(od_test_str(json_array_get(att, 2), "status"), "sent");
 	assert_string_equal(od_test_str(json_array_get(att, 1), "attempt_id"), "PE-1:2026-03-09:reminder_due#1");
-	assert_string_equal(od_test_str(json_array_get(att, 1), "provider_id"),
+	assert_string_equal(od_test_str(json_array_get(att, 2), "attempt_id"), "PE-1:2026-03-09:reminder_due#1");
+	assert_string_equal(od_test_str(json_array_get(att, 2), "provider_id"),
 	    "outbox:PE-1:2026-03-09:reminder_due#1");
 	json_decref(att);
 
@@ -213,6 +255,15 @@ test_due_today(void **state)
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		if (strncmp(line, "TIME ", 5) == 0 && strstr(line, "STATUS") != NULL)
 			header = 1;
+		/* the superseded step: no channel, no gateway; its reason and detail */
+		if (strstr(line, " reminder_upcoming ") != NULL) {
+			assert_non_null(strstr(line, " reminder "));
+			assert_non_null(strstr(line, " superseded "));
+			assert_non_null(strstr(line, " later_step_due: " SUP_UPCOMING_DETAIL "\n"));
+			assert_null(strstr(line, "whatsapp"));
+			superseded++;
+			continue;
+		}
 		for (nt = 0, save = NULL, tok[0] = strtok_r(line, " \n", &save); tok[nt] != NULL && nt < 7;)
 			tok[++nt] = strtok_r(NULL, " \n", &save);
 		if (nt == 7 && strcmp(tok[1], "reminder_due") == 0) {
@@ -227,6 +278,7 @@ test_due_today(void **state)
 	assert_int_equal(pclose(fp), 0);
 	assert_true(header);
 	assert_int_equal(found, 1);
+	assert_int_equal(superseded, 1);
 
 	/* Enqueued again after the send, with the daemon started afresh: still nothing new. */
 	enqueue_account(ep, "PE-1", DUE, "1234.50", NULL);
@@ -237,8 +289,14 @@ test_due_today(void **state)
 	sleep_ms(300);
 	stop_daemon(pid);
 	assert_int_equal(od_test_outbox_count(ep, "whatsapp.jsonl"), 1);
-	assert_int_equal(od_test_int(ep, "LLEN outreach:hist:PE-1"), 1);
+	/* not superseded again either: the history is as it was */
+	assert_due_today_history(ep, "PE-1");
+	assert_int_equal(od_test_count_status(att = od_test_attempts(ep), "superseded"), 1);
+	json_decref(att);
 	}
+
+static const char *const sup_offer[] = { "reminder_upcoming", "reminder_due", "notice_overdue",
+    "notice_firm", NULL };
 
 /* Consent for email only: offer_plan prefers whatsapp, records why not, sends email. */
 static void
@@ -254,20 +312,26 @@ test_consent_fallback(void **state)
 	enqueue_account(ep, "PE-2", "2026-02-22", "1234.50",
 	    "{\"sms\":false,\"email\":true,\"whatsapp\":false}");
 	pid = daemon_at(ep, "d1.log", 2026, 3, 9, 15, 0);
-	assert_int_equal(od_test_wait_int(ep, 2, 10000, "LLEN outreach:hist:PE-2"), 2);
+	assert_int_equal(od_test_wait_status(ep, "PE-2", "sent", 1, 10000), 1);
 	assert_int_equal(wait_eq(ep, 0, 5000, "ZCARD outreach:inflight"), 0);
 	stop_daemon(pid);
 
+	/* The four steps before offer_plan passed unsent: superseded, in step order. */
 	hist = od_test_history(ep, "PE-2");
-	assert_int_equal(json_array_size(hist), 2);
-	assert_string_equal(od_test_str(json_array_get(hist, 0), "status"), "suppressed");
-	assert_string_equal(od_test_str(json_array_get(hist, 0), "reason"), "consent");
-	assert_string_equal(od_test_str(json_array_get(hist, 0), "channel"), "whatsapp");
-	assert_string_equal(od_test_str(json_array_get(hist, 0), "step"), "offer_plan");
-	assert_string_equal(od_test_str(json_array_get(hist, 1), "status"), "sent");
-	assert_string_equal(od_test_str(json_array_get(hist, 1), "channel"), "email");
-	assert_string_equal(od_test_str(json_array_get(hist, 1), "stage"), "offer");
-	assert_string_equal(od_test_str(json_array_get(hist, 1), "action_id"), "PE-2:2026-02-22:offer_plan");
+	assert_int_equal(json_array_size(hist), 6);
+	assert_string_equal(od_test_superseded(hist, 0, "offer_plan", sup_offer), "ok");
+	assert_string_equal(od_test_str(json_array_get(hist, 0), "detail"),
+	    "due 2026-02-19T14:00:00.000Z; not sent, since step 'offer_plan' was due too when it "
+	    "was claimed");
+	assert_string_equal(od_test_str(json_array_get(hist, 3), "action_id"), "PE-2:2026-02-22:notice_firm");
+	assert_string_equal(od_test_str(json_array_get(hist, 4), "status"), "suppressed");
+	assert_string_equal(od_test_str(json_array_get(hist, 4), "reason"), "consent");
+	assert_string_equal(od_test_str(json_array_get(hist, 4), "channel"), "whatsapp");
+	assert_string_equal(od_test_str(json_array_get(hist, 4), "step"), "offer_plan");
+	assert_string_equal(od_test_str(json_array_get(hist, 5), "status"), "sent");
+	assert_string_equal(od_test_str(json_array_get(hist, 5), "channel"), "email");
+	assert_string_equal(od_test_str(json_array_get(hist, 5), "stage"), "offer");
+	assert_string_equal(od_test_str(json_array_get(hist, 5), "action_id"), "PE-2:2026-02-22:offer_plan");
 	json_decref(hist);
 
 	assert_int_equal(od_test_outbox_count(ep, "whatsapp.jsonl"), 0);
@@ -283,6 +347,68 @@ test_consent_fallback(void **state)
 	json_decref(out);
 	}
 
+/*
+ * Enqueued three days after its due date: reminder_upcoming (-3d) and
+ * reminder_due (0d) passed unsent, notice_overdue (+3d, 09:00 today) is due.
+ * Only the notice goes out; the two reminders are recorded superseded, in
+ * step order, before it (history and stream alike), once: a second daemon
+ * run records nothing more.
+ */
+static void
+test_enqueued_late(void **state)
+{
+	static const char *const sup[] = { "reminder_upcoming", "reminder_due", NULL };
+	struct od_test_env	*const ep = &g_env;
+	json_t			*hist, *att, *out;
+	pid_t			 pid;
+
+	(void)state;
+	assert_int_equal(od_test_env_start(ep, "itpipe", NULL, NULL), 0);
+	enqueue_account(ep, "PE-11", "2026-03-06", "1234.50", NULL);
+	pid = daemon_at(ep, "d1.log", 2026, 3, 9, 15, 0);
+	assert_int_equal(od_test_wait_status(ep, "PE-11", "sent", 1, 10000), 1);
+	assert_int_equal(wait_eq(ep, 0, 5000, "ZCARD outreach:inflight"), 0);
+	stop_daemon(pid);
+
+	hist = od_test_history(ep, "PE-11");
+	assert_int_equal(json_array_size(hist), 3);
+	assert_string_equal(od_test_superseded(hist, 0, "notice_overdue", sup), "ok");
+	assert_string_equal(od_test_str(json_array_get(hist, 0), "detail"),
+	    "due 2026-03-03T14:00:00.000Z; not sent, since step 'notice_overdue' was due too when "
+	    "it was claimed");
+	assert_string_equal(od_test_str(json_array_get(hist, 1), "detail"),
+	    "due 2026-03-06T14:00:00.000Z; not sent, since step 'notice_overdue' was due too when "
+	    "it was claimed");
+	assert_string_equal(od_test_str(json_array_get(hist, 0), "action_id"), "PE-11:2026-03-06:reminder_upcoming");
+	assert_string_equal(od_test_str(json_array_get(hist, 1), "action_id"), "PE-11:2026-03-06:reminder_due");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(hist, 0), "step_index")), 0);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(hist, 1), "step_index")), 1);
+	assert_string_equal(od_test_str(json_array_get(hist, 2), "status"), "sent");
+	assert_string_equal(od_test_str(json_array_get(hist, 2), "step"), "notice_overdue");
+	assert_string_equal(od_test_str(json_array_get(hist, 2), "channel"), "sms");
+	json_decref(hist);
+	att = od_test_attempts(ep);
+	assert_int_equal(json_array_size(att), 4);
+	assert_string_equal(od_test_superseded(att, 0, NULL, sup), "ok");
+	assert_string_equal(od_test_str(json_array_get(att, 2), "status"), "sending");
+	assert_string_equal(od_test_str(json_array_get(att, 2), "step"), "notice_overdue");
+	assert_string_equal(od_test_str(json_array_get(att, 3), "status"), "sent");
+	json_decref(att);
+
+	/* The debtor got the notice only. */
+	assert_int_equal(od_test_outbox_count(ep, "whatsapp.jsonl"), 0);
+	assert_int_equal(od_test_outbox_count(ep, "email.jsonl"), 0);
+	out = od_test_outbox(ep, "sms.jsonl");
+	assert_int_equal(json_array_size(out), 1);
+	assert_string_equal(od_test_str(json_array_get(out, 0), "action_id"), "PE-11:2026-03-06:notice_overdue");
+	json_decref(out);
+
+	/* Later the same day, nothing is due: nothing more is recorded. */
+	run_once(ep, "d2.log", 2026, 3, 9, 20);
+	assert_int_equal(od_test_int(ep, "LLEN outreach:hist:PE-11"), 3);
+	assert_int_equal(od_test_int(ep, "XLEN outreach:attempts"), 4);
+}
+
 /* Sends reminder_due to id at 2026-03-09 10:00 Lima, then leaves the daemon running. */
 static pid_t
 sent_due_today(struct od_test_env *e, const char *id)
@@ -291,8 +417,9 @@ sent_due_today(struct od_test_env *e, const char *id)
 
 	enqueue_account(e, id, DUE, "1234.50", NULL);
 	pid = daemon_at(e, "d1.log", 2026, 3, 9, 15, 0);
-	assert_int_equal(od_test_wait_int(e, 1, 10000, "LLEN outreach:hist:%s", id), 1);
+	assert_int_equal(od_test_wait_status(e, id, "sent", 1, 10000), 1);
 	assert_int_equal(wait_eq(e, NEXT_DUE_MS, 5000, "ZSCORE outreach:due %s", id), NEXT_DUE_MS);
+	assert_due_today_history(e, id);
 	return pid;
 }
 
@@ -321,7 +448,8 @@ test_full_payment(void **state)
 	assert_int_equal(od_test_outbox_count(ep, "whatsapp.jsonl"), 1);
 	assert_int_equal(od_test_outbox_count(ep, "sms.jsonl"), 0);
 	assert_int_equal(od_test_outbox_count(ep, "email.jsonl"), 0);
-	assert_int_equal(od_test_int(ep, "LLEN outreach:hist:PE-3"), 1);
+	/* and nothing more recorded: no step is superseded after a payment in full */
+	assert_due_today_history(ep, "PE-3");
 	assert_int_equal(od_test_int(ep, "ZCARD outreach:due"), 0);
 	assert_int_equal(od_test_int(ep, "ZCARD outreach:inflight"), 0);
 	}
@@ -355,11 +483,14 @@ test_partial_payment(void **state)
 	    "9 de marzo de 2026 se encuentra pendiente. Le pedimos regularizarlo a la brevedad. "
 	    "Pague en https://pagos.example.pe o consulte al +51 1 700 0000.");
 	json_decref(out);
+	/* [superseded reminder_upcoming, sent reminder_due, sent notice_overdue]: nothing skipped */
 	hist = od_test_history(ep, "PE-4");
-	assert_int_equal(json_array_size(hist), 2);
-	assert_string_equal(od_test_str(json_array_get(hist, 1), "status"), "sent");
-	assert_string_equal(od_test_str(json_array_get(hist, 1), "step"), "notice_overdue");
-	assert_string_equal(od_test_str(json_array_get(hist, 1), "channel"), "sms");
+	assert_int_equal(json_array_size(hist), 3);
+	assert_string_equal(od_test_superseded(hist, 0, "reminder_due", sup_upcoming), "ok");
+	assert_string_equal(od_test_str(json_array_get(hist, 1), "step"), "reminder_due");
+	assert_string_equal(od_test_str(json_array_get(hist, 2), "status"), "sent");
+	assert_string_equal(od_test_str(json_array_get(hist, 2), "step"), "notice_overdue");
+	assert_string_equal(od_test_str(json_array_get(hist, 2), "channel"), "sms");
 	json_decref(hist);
 	}
 
@@ -388,13 +519,17 @@ test_opt_out(void **state)
 	assert_string_equal(od_test_str(json_array_get(out, 0), "to"), "rosa@example.pe");
 	assert_string_equal(od_test_str(json_array_get(out, 0), "subject"), "Pago pendiente de S/ 1,234.50");
 	json_decref(out);
+	/* [superseded reminder_upcoming, sent reminder_due, suppressed sms, sent email] */
 	hist = od_test_history(ep, "PE-5");
-	assert_int_equal(json_array_size(hist), 3);
-	assert_string_equal(od_test_str(json_array_get(hist, 1), "status"), "suppressed");
-	assert_string_equal(od_test_str(json_array_get(hist, 1), "reason"), "opt_out");
-	assert_string_equal(od_test_str(json_array_get(hist, 1), "channel"), "sms");
-	assert_string_equal(od_test_str(json_array_get(hist, 2), "status"), "sent");
-	assert_string_equal(od_test_str(json_array_get(hist, 2), "channel"), "email");
+	assert_int_equal(json_array_size(hist), 4);
+	assert_string_equal(od_test_superseded(hist, 0, "reminder_due", sup_upcoming), "ok");
+	assert_string_equal(od_test_str(json_array_get(hist, 1), "step"), "reminder_due");
+	assert_string_equal(od_test_str(json_array_get(hist, 2), "status"), "suppressed");
+	assert_string_equal(od_test_str(json_array_get(hist, 2), "reason"), "opt_out");
+	assert_string_equal(od_test_str(json_array_get(hist, 2), "channel"), "sms");
+	assert_string_equal(od_test_str(json_array_get(hist, 2), "step"), "notice_overdue");
+	assert_string_equal(od_test_str(json_array_get(hist, 3), "status"), "sent");
+	assert_string_equal(od_test_str(json_array_get(hist, 3), "channel"), "email");
 	json_decref(hist);
 	}
 
@@ -408,7 +543,7 @@ static void
 test_events_while_sending(void **state)
 {
 	struct od_test_env	*const ep = &g_env;
-	json_t			*out;
+	json_t			*out, *hist;
 	pid_t			 pid;
 
 	(void)state;
@@ -416,15 +551,24 @@ test_events_while_sending(void **state)
 	enqueue_account(ep, "PE-7", DUE, "1234.50", NULL);
 	enqueue_account(ep, "PE-8", DUE, "1234.50", NULL);
 	pid = daemon_at(ep, "d1.log", 2026, 3, 9, 15, 0);
-	assert_int_equal(od_test_wait_int(ep, 2, 10000, "XLEN outreach:attempts"), 2);
-	assert_int_equal(od_test_int(ep, "LLEN outreach:hist:PE-7"), 0);
+	assert_int_equal(od_test_wait_attempts(ep, "sending", 2, 10000), 2);
+	/*
+	 * Both are being sent: their superseded reminder_upcoming is already
+	 * recorded (begin writes it before the send), their outcome is not.
+	 */
+	hist = od_test_history(ep, "PE-7");
+	assert_int_equal(json_array_size(hist), 1);
+	assert_string_equal(od_test_superseded(hist, 0, "reminder_due", sup_upcoming), "ok");
+	json_decref(hist);
 	assert_int_equal(od_test_enqueue(ep, "event",
 	    "{\"account_id\":\"PE-7\",\"type\":\"opt_out\",\"channel\":\"sms\"}"), 0);
 	assert_int_equal(od_test_enqueue(ep, "event", "{\"account_id\":\"PE-8\",\"type\":\"payment\","
 	    "\"amount\":\"1234.50\",\"full\":true}"), 0);
 	wait_settled(ep);
-	assert_int_equal(od_test_wait_int(ep, 1, 10000, "LLEN outreach:hist:PE-7"), 1);
-	assert_int_equal(od_test_wait_int(ep, 1, 10000, "LLEN outreach:hist:PE-8"), 1);
+	assert_int_equal(od_test_wait_status(ep, "PE-7", "sent", 1, 10000), 1);
+	assert_int_equal(od_test_wait_status(ep, "PE-8", "sent", 1, 10000), 1);
+	assert_due_today_history(ep, "PE-7");
+	assert_due_today_history(ep, "PE-8");
 	assert_int_equal(wait_eq(ep, 0, 5000, "ZCARD outreach:inflight"), 0);
 	assert_int_equal(wait_eq(ep, NEXT_DUE_MS, 5000, "ZSCORE outreach:due PE-7"), NEXT_DUE_MS);
 	assert_int_equal(od_test_int(ep, "ZCARD outreach:due"), 1);	/* PE-8: nothing */
@@ -439,7 +583,7 @@ test_events_while_sending(void **state)
 	assert_string_equal(od_test_str(json_array_get(out, 0), "action_id"),
 	    "PE-7:2026-03-09:notice_overdue");
 	json_decref(out);
-	assert_int_equal(od_test_int(ep, "LLEN outreach:hist:PE-8"), 1);
+	assert_due_today_history(ep, "PE-8");	/* paid in full: nothing after reminder_due */
 }
 
 /*
@@ -452,26 +596,25 @@ test_script_cache_flushed(void **state)
 {
 	struct od_test_env	*const ep = &g_env;
 	redisReply		*r;
-	json_t			*h;
 	pid_t			 pid;
 
 	(void)state;
 	assert_int_equal(od_test_env_start(ep, "itpipe", NULL, NULL), 0);
 	enqueue_account(ep, "PE-9", DUE, "1234.50", NULL);
 	pid = daemon_at(ep, "d1.log", 2026, 3, 9, 15, 0);
-	assert_int_equal(od_test_wait_int(ep, 1, 10000, "LLEN outreach:hist:PE-9"), 1);
+	assert_int_equal(od_test_wait_status(ep, "PE-9", "sent", 1, 10000), 1);
 	r = redisCommand(ep->rc, "SCRIPT FLUSH");
 	assert_non_null(r);
 	assert_int_equal(r->type, REDIS_REPLY_STATUS);
 	freeReplyObject(r);
 	enqueue_account(ep, "PE-10", DUE, "1234.50", NULL);
-	assert_int_equal(od_test_wait_int(ep, 1, 10000, "LLEN outreach:hist:PE-10"), 1);
+	assert_int_equal(od_test_wait_status(ep, "PE-10", "sent", 1, 10000), 1);
 	assert_int_equal(wait_eq(ep, NEXT_DUE_MS, 5000, "ZSCORE outreach:due PE-10"), NEXT_DUE_MS);
 	stop_daemon(pid);
 	assert_int_equal(od_test_outbox_count(ep, "whatsapp.jsonl"), 2);
-	h = od_test_history_at(ep, "PE-10", 0);
-	assert_string_equal(od_test_str(h, "status"), "sent");
-	json_decref(h);
+	/* begin.lua, loaded again after the flush, wrote the superseded record as before */
+	assert_due_today_history(ep, "PE-9");
+	assert_due_today_history(ep, "PE-10");
 }
 
 /*
@@ -486,6 +629,7 @@ test_once_fresh(void **state)
 	struct od_test_env	*const ep = &g_env;
 	int			 i, misses = 0;
 	char			 id[16];
+	json_t			*hist;
 
 	(void)state;
 	assert_int_equal(od_test_env_start(ep, "itpipe", NULL, NULL), 0);
@@ -493,8 +637,12 @@ test_once_fresh(void **state)
 		snprintf(id, sizeof(id), "PE-6%d", i);
 		enqueue_account(ep, id, DUE, "1234.50", NULL);
 		run_once(ep, "d.log", 2026, 3, 9, 15);
-		if (od_test_int(ep, "LLEN outreach:hist:%s", id) != 1)
+		/* sent before it exited: [superseded reminder_upcoming, sent reminder_due] */
+		hist = od_test_history(ep, id);
+		if (json_array_size(hist) != 2 || od_test_count_status(hist, "sent") != 1 ||
+		    strcmp(od_test_superseded(hist, 0, "reminder_due", sup_upcoming), "ok") != 0)
 			misses++;
+		json_decref(hist);
 	}
 	assert_int_equal(misses, 0);
 	assert_int_equal(od_test_outbox_count(ep, "whatsapp.jsonl"), 5);
@@ -506,6 +654,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_due_today, teardown),
 		cmocka_unit_test_teardown(test_consent_fallback, teardown),
+		cmocka_unit_test_teardown(test_enqueued_late, teardown),
 		cmocka_unit_test_teardown(test_full_payment, teardown),
 		cmocka_unit_test_teardown(test_partial_payment, teardown),
 		cmocka_unit_test_teardown(test_opt_out, teardown),

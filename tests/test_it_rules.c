@@ -463,6 +463,7 @@ test_cap_same_day(void **state)
 static void
 test_opt_out_in_flight(void **state)
 {
+	static const char *const sup_upcoming[] = { "reminder_upcoming", NULL };
 	struct od_test_env	*const ep = &g_env;
 	json_t			*att, *hist, *wa, *sms;
 	const char		*ids[2] = { "R-6A", "R-6B" }, *first, *other;
@@ -480,16 +481,24 @@ test_opt_out_in_flight(void **state)
 	    "America/Lima");
 	pid = daemon_at_ms(ep, "d1.log", lima(2026, 3, 9, 10, 0), 0);
 	assert_true(pid > 0);
-	assert_int_equal(od_test_wait_int(ep, 1, 10000, "XLEN outreach:attempts"), 1);
+	/*
+	 * Both are due today, past reminder_upcoming (-3d): begin records that
+	 * step superseded just before the 'sending' of reminder_due.
+	 */
+	assert_int_equal(od_test_wait_int(ep, 2, 10000, "XLEN outreach:attempts"), 2);
 	att = od_test_attempts(ep);
-	assert_string_equal(od_test_str(json_array_get(att, 0), "status"), "sending");
-	first = strcmp(od_test_str(json_array_get(att, 0), "account_id"), ids[0]) == 0 ? ids[0] : ids[1];
+	assert_int_equal(json_array_size(att), 2);
+	assert_string_equal(od_test_superseded(att, 0, NULL, sup_upcoming), "ok");
+	assert_string_equal(od_test_str(json_array_get(att, 1), "status"), "sending");
+	first = strcmp(od_test_str(json_array_get(att, 1), "account_id"), ids[0]) == 0 ? ids[0] : ids[1];
 	other = first == ids[0] ? ids[1] : ids[0];
+	assert_string_equal(od_test_str(json_array_get(att, 0), "account_id"), first);
 	json_decref(att);
-	/* The other is claimed (in flight) and has not begun: it waits for the slot. */
+	/* The other is claimed (in flight) and has not begun: it waits for the slot, nothing recorded. */
 	assert_true(due_of(ep, other) == -1);
 	assert_int_equal(od_test_int(ep, "ZCARD outreach:inflight"), 2);
-	assert_int_equal(od_test_int(ep, "XLEN outreach:attempts"), 1);
+	assert_int_equal(od_test_int(ep, "XLEN outreach:attempts"), 2);
+	assert_int_equal(od_test_int(ep, "LLEN outreach:hist:%s", other), 0);
 
 	snprintf(ev, sizeof(ev), "{\"account_id\":\"%s\",\"type\":\"opt_out\",\"channel\":\"whatsapp\"}",
 	    other);
@@ -497,28 +506,51 @@ test_opt_out_in_flight(void **state)
 	for (waited = 0; waited < 5000 && !od_test_inbox_settled(ep); waited += 20)
 		sleep_ms(20);
 	assert_true(od_test_inbox_settled(ep));
-	/* Applied while the first send still held the slot (else the test proves nothing). */
-	assert_int_equal(od_test_int(ep, "LLEN outreach:hist:%s", first), 0);
+	/*
+	 * Applied while the first send still held the slot (else the test proves
+	 * nothing): the first has its superseded record and no outcome yet.
+	 */
+	hist = od_test_history(ep, first);
+	assert_int_equal(json_array_size(hist), 1);
+	assert_string_equal(od_test_superseded(hist, 0, "reminder_due", sup_upcoming), "ok");
+	json_decref(hist);
 
-	assert_int_equal(od_test_wait_int(ep, 2, 15000, "LLEN outreach:hist:%s", other), 2);
-	assert_int_equal(od_test_wait_int(ep, 1, 5000, "LLEN outreach:hist:%s", first), 1);
+	assert_int_equal(od_test_wait_status(ep, other, "sent", 1, 15000), 1);
+	assert_int_equal(od_test_wait_status(ep, first, "sent", 1, 5000), 1);
 	g_pid = 0;
 	assert_int_equal(od_test_process_stop(pid, SIGTERM, 10000), 0);
 
+	/*
+	 * The cancelled whatsapp begin wrote nothing; the sms one wrote the
+	 * superseded step and the suppression before its send, once each.
+	 */
 	hist = od_test_history(ep, other);
-	assert_int_equal(json_array_size(hist), 2);
-	assert_string_equal(od_test_str(json_array_get(hist, 0), "status"), "suppressed");
-	assert_string_equal(od_test_str(json_array_get(hist, 0), "reason"), "opt_out");
-	assert_string_equal(od_test_str(json_array_get(hist, 0), "channel"), "whatsapp");
-	assert_string_equal(od_test_str(json_array_get(hist, 0), "step"), "reminder_due");
-	assert_string_equal(od_test_str(json_array_get(hist, 1), "status"), "sent");
-	assert_string_equal(od_test_str(json_array_get(hist, 1), "channel"), "sms");
+	assert_int_equal(json_array_size(hist), 3);
+	assert_string_equal(od_test_superseded(hist, 0, "reminder_due", sup_upcoming), "ok");
+	assert_string_equal(od_test_str(json_array_get(hist, 1), "status"), "suppressed");
+	assert_string_equal(od_test_str(json_array_get(hist, 1), "reason"), "opt_out");
+	assert_string_equal(od_test_str(json_array_get(hist, 1), "channel"), "whatsapp");
+	assert_string_equal(od_test_str(json_array_get(hist, 1), "step"), "reminder_due");
+	assert_string_equal(od_test_str(json_array_get(hist, 2), "status"), "sent");
+	assert_string_equal(od_test_str(json_array_get(hist, 2), "channel"), "sms");
 	json_decref(hist);
 	hist = od_test_history(ep, first);
-	assert_int_equal(json_array_size(hist), 1);
-	assert_string_equal(od_test_str(json_array_get(hist, 0), "status"), "sent");
-	assert_string_equal(od_test_str(json_array_get(hist, 0), "channel"), "whatsapp");
+	assert_int_equal(json_array_size(hist), 2);
+	assert_string_equal(od_test_superseded(hist, 0, "reminder_due", sup_upcoming), "ok");
+	assert_string_equal(od_test_str(json_array_get(hist, 1), "status"), "sent");
+	assert_string_equal(od_test_str(json_array_get(hist, 1), "channel"), "whatsapp");
 	json_decref(hist);
+	/* The stream: each account's superseded record once, ahead of its 'sending'. */
+	att = od_test_attempts(ep);
+	for (size_t k = 0; k < 2; k++) {
+		json_t *mine = od_test_of_account(att, ids[k]);
+
+		assert_string_equal(od_test_superseded(mine, 0, NULL, sup_upcoming), "ok");
+		assert_string_equal(od_test_str(json_array_get(mine, ids[k] == other ? 2 : 1),
+		    "status"), "sending");
+		json_decref(mine);
+	}
+	json_decref(att);
 
 	/* WhatsApp went to the first only; the other got its SMS. */
 	wa = od_test_outbox(ep, "whatsapp.jsonl");

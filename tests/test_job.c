@@ -391,6 +391,106 @@ test_stored_foreign_zone(void **state)
 	od_job_clear(&j);
 }
 
+
+/*
+ * Superseded steps: an account whose state still says next=0 (no daemon ran
+ * for a week, or it was enqueued late) on Monday 2026-03-16 10:00 Lima,
+ * when sim-pe's step 2 ('week', +7d) is due: steps 0 ('due') and 1
+ * ('next_day') are recorded superseded, in order, with their own names,
+ * stages, indices and action ids and their due times, and 'week' is sent.
+ * When the state's step is the one due, nothing is superseded.
+ */
+#define WEEK_NOW	(NOW + 7 * 86400000LL)
+
+static void
+assert_superseded(const json_t *r, const char *step, const char *stage, int index,
+    const char *action_id, const char *due)
+{
+	char	detail[256];
+
+	assert_non_null(r);
+	assert_string_equal(json_string_value(json_object_get(r, "status")), "superseded");
+	assert_string_equal(json_string_value(json_object_get(r, "reason")), "later_step_due");
+	assert_string_equal(json_string_value(json_object_get(r, "step")), step);
+	assert_string_equal(json_string_value(json_object_get(r, "stage")), stage);
+	assert_int_equal(json_integer_value(json_object_get(r, "step_index")), index);
+	assert_string_equal(json_string_value(json_object_get(r, "action_id")), action_id);
+	assert_string_equal(json_string_value(json_object_get(r, "account_id")), "PE-J1");
+	assert_string_equal(json_string_value(json_object_get(r, "policy")), "sim-pe");
+	assert_null(json_object_get(r, "channel"));
+	assert_null(json_object_get(r, "gateway"));
+	assert_null(json_object_get(r, "attempt_id"));
+	snprintf(detail, sizeof(detail), "due %s; not sent, since step 'week' was due too when it "
+	    "was claimed", due);
+	assert_string_equal(json_string_value(json_object_get(r, "detail")), detail);
+}
+
+static void
+test_superseded_steps(void **state)
+{
+	static const char	 st0[] = "{\"policy\":\"sim-pe\",\"status\":\"active\",\"next\":0,"
+	    "\"cycle\":\"2026-03-09\",\"seq\":0}";
+	static const char	 st1[] = "{\"policy\":\"sim-pe\",\"status\":\"active\",\"next\":1,"
+	    "\"cycle\":\"2026-03-09\"}";
+	static const char	 st2[] = "{\"policy\":\"sim-pe\",\"status\":\"active\",\"next\":2,"
+	    "\"cycle\":\"2026-03-09\"}";
+	struct od_channel_result res;
+	struct od_job		 j;
+	json_t			*r;
+
+	(void)state;
+	assert_int_equal(od_job_start(&j, g_set, "PE-J1", ACCOUNT, strlen(ACCOUNT), st0,
+	    strlen(st0), NULL, WEEK_NOW), OD_JOB_SEND);
+	assert_int_equal(j.step, 2);
+	assert_string_equal(j.action_id, "PE-J1:2026-03-09:week");
+	assert_int_equal(json_array_size(j.records), 2);
+	assert_superseded(json_array_get(j.records, 0), "due", "reminder", 0,
+	    "PE-J1:2026-03-09:due", "2026-03-09T14:00:00.000Z");
+	assert_superseded(json_array_get(j.records, 1), "next_day", "notice", 1,
+	    "PE-J1:2026-03-09:next_day", "2026-03-10T14:00:00.000Z");
+	/* The step sent is 'week', after them; they are not attempts (the seq is the send's). */
+	assert_non_null(r = od_job_attempt(&j));
+	assert_string_equal(json_string_value(json_object_get(r, "attempt_id")),
+	    "PE-J1:2026-03-09:week#1");
+	memset(&res, 0, sizeof(res));
+	res.outcome = OD_OUTCOME_ACCEPTED;
+	assert_int_equal(od_job_outcome(&j, &res, r), OD_JOB_FINISH);
+	json_decref(r);
+	assert_int_equal(json_array_size(j.records), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(j.records, 2),
+	    "status")), "sent");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(j.records, 2),
+	    "step")), "week");
+	assert_int_equal(j.next_step, 3);
+	od_job_clear(&j);
+
+	/* From step 1: only 'next_day' is superseded. */
+	assert_int_equal(od_job_start(&j, g_set, "PE-J1", ACCOUNT, strlen(ACCOUNT), st1,
+	    strlen(st1), NULL, WEEK_NOW), OD_JOB_SEND);
+	assert_int_equal(j.step, 2);
+	assert_int_equal(json_array_size(j.records), 1);
+	assert_superseded(json_array_get(j.records, 0), "next_day", "notice", 1,
+	    "PE-J1:2026-03-09:next_day", "2026-03-10T14:00:00.000Z");
+	od_job_clear(&j);
+
+	/* The state's step is the one due: nothing superseded, at +7d or on the due date. */
+	assert_int_equal(od_job_start(&j, g_set, "PE-J1", ACCOUNT, strlen(ACCOUNT), st2,
+	    strlen(st2), NULL, WEEK_NOW), OD_JOB_SEND);
+	assert_int_equal(j.step, 2);
+	assert_int_equal(json_array_size(j.records), 0);
+	od_job_clear(&j);
+	assert_int_equal(start(&j, st0), OD_JOB_SEND);
+	assert_int_equal(j.step, 0);
+	assert_int_equal(json_array_size(j.records), 0);
+	od_job_clear(&j);
+	/* 18:00, step 1 (next day 09:00) not yet come: step 0 is sent late, not superseded. */
+	assert_int_equal(od_job_start(&j, g_set, "PE-J1", ACCOUNT, strlen(ACCOUNT), st0,
+	    strlen(st0), NULL, NOW + 8 * 3600000LL), OD_JOB_SEND);
+	assert_int_equal(j.step, 0);
+	assert_int_equal(json_array_size(j.records), 0);
+	od_job_clear(&j);
+}
+
 int
 main(void)
 {
@@ -404,6 +504,7 @@ main(void)
 		cmocka_unit_test(test_zone_set_us),
 		cmocka_unit_test(test_deferred_goes_at_send_at),
 		cmocka_unit_test(test_stored_foreign_zone),
+		cmocka_unit_test(test_superseded_steps),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -110,7 +110,9 @@ struct tsend {
 static struct tacct	*accts;
 static struct tsend	*sends;
 static size_t		 nsends, capsends;
-static uint64_t		 bad_reasons, failed;
+static uint64_t		 bad_reasons, failed, superseded, bad_superseded;
+/* Per account, a bit per step index: the steps sent, and the steps superseded. */
+static uint32_t		*steps_sent, *steps_superseded;
 static int64_t		 holidays[NPRESET][128];
 static int		 nholidays[NPRESET];
 static uint64_t		 rng = 0x9E3779B97F4A7C15ULL;
@@ -288,7 +290,36 @@ collect(const struct od_sim_entry *e, void *arg)
 	const char	*const *k;
 
 	(void)arg;
+	if (strcmp(e->status, "superseded") == 0) {
+		/*
+		 * A step passed over because a later one was due too: never on a
+		 * channel, always with its reason and its due time, once, and never
+		 * a step that was (or is later) sent.
+		 */
+		uint32_t a = (uint32_t)strtoul(e->account_id + 2, NULL, 10), bit;
+
+		superseded++;
+		assert_true(e->step_index >= 0 && e->step_index < 32);
+		bit = 1u << e->step_index;
+		if (e->channel != -1 || e->reason == NULL || strcmp(e->reason, "later_step_due") != 0 ||
+		    e->detail == NULL || strncmp(e->detail, "due ", 4) != 0 ||
+		    (steps_superseded[a] | steps_sent[a]) & bit) {
+			if (bad_superseded++ < 10)
+				print_message("bad superseded record: %s step %s (%d) reason %s "
+				    "detail %s\n", e->account_id, e->step, e->step_index,
+				    e->reason ? e->reason : "-", e->detail ? e->detail : "-");
+		}
+		steps_superseded[a] |= bit;
+		return;
+	}
 	if (strcmp(e->status, "sent") == 0) {
+		uint32_t a = (uint32_t)strtoul(e->account_id + 2, NULL, 10);
+
+		if (e->step_index >= 0 && e->step_index < 32) {
+			if (steps_superseded[a] & (1u << e->step_index))
+				bad_superseded++;
+			steps_sent[a] |= 1u << e->step_index;
+		}
 		if (nsends == capsends) {
 			capsends = capsends ? capsends * 2 : 65536;
 			assert_non_null(sends = realloc(sends, capsends * sizeof(*sends)));
@@ -606,16 +637,24 @@ test_every_send_obeys_the_rules(void **state)
 	o.days = DAYS;
 	assert_non_null(s = od_sim_new(&set, &o, err, sizeof(err)));
 	assert_non_null(accts = calloc(NACCT, sizeof(*accts)));
+	assert_non_null(steps_sent = calloc(NACCT, sizeof(*steps_sent)));
+	assert_non_null(steps_superseded = calloc(NACCT, sizeof(*steps_superseded)));
 	generate(s, o.from_ms);
 	add_foreign(s);
 	assert_int_equal(od_sim_run(s, collect, NULL, NULL, NULL), 0);
 	sum = od_sim_summary(s);
-	print_message("%zu accounts, %llu events, %llu actions: %llu sent, %llu suppressed\n",
-	    (size_t)NACCT, (unsigned long long)sum->events, (unsigned long long)sum->actions,
-	    (unsigned long long)sum->sent, (unsigned long long)sum->suppressed);
+	print_message("%zu accounts, %llu events, %llu actions: %llu sent, %llu suppressed, "
+	    "%llu superseded\n", (size_t)NACCT, (unsigned long long)sum->events,
+	    (unsigned long long)sum->actions, (unsigned long long)sum->sent,
+	    (unsigned long long)sum->suppressed, (unsigned long long)sum->superseded);
 	assert_int_equal(sum->accounts, NACCT);
 	assert_int_equal(sum->accounts_rejected, NFOREIGN);
 	assert_int_equal(failed, 0);
+	assert_int_equal(sum->failed, 0);
+	/* accounts due up to 12 days before the start: some steps passed unsent */
+	assert_true(superseded > 0);
+	assert_int_equal(sum->superseded, superseded);
+	assert_int_equal(bad_superseded, 0);
 	assert_int_equal(bad_reasons, 0);	/* every suppression has a known reason */
 	assert_true(nsends > NACCT);		/* the test tests something */
 	for (i = 0; i < sum->nsuppressions; i++)
@@ -655,6 +694,8 @@ test_every_send_obeys_the_rules(void **state)
 	for (r = 0; r < NPRESET; r++)
 		for (z = 0; z < nczones[r]; z++)
 			free((char *)czones[r][z]);
+	free(steps_sent);
+	free(steps_superseded);
 }
 
 int

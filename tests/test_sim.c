@@ -372,6 +372,95 @@ test_rejections_and_unknown_zone(void **state)
 	od_sim_free(s);
 }
 
+/*
+ * Taken in eight days after its due date: 'due' and 'next_day' passed
+ * unsent and 'week' is due.  The timeline shows the two superseded, in step
+ * order, with their due time, then the one send; the summary counts them
+ * as superseded, not as failures.
+ */
+static void
+test_superseded(void **state)
+{
+	struct od_sim			*s = new_sim("2026-03-10", 3);
+	const struct od_sim_summary	*sum;
+	struct log			 l = { .n = 0 };
+
+	(void)state;
+	add_account(s, "A-LATE", "sim-pe", "2026-03-02", NULL);
+	assert_int_equal(od_sim_run(s, log_entry, &l, NULL, NULL), 0);
+	assert_int_equal(l.n, 3);
+	assert_string_equal(l.line[0], "2026-03-10T00:00:00.000Z | 2026-03-09 19:00 | due | - | "
+	    "superseded | later_step_due | due 2026-03-02T14:00:00.000Z; not sent, since step "
+	    "'week' was due too when it was claimed");
+	assert_string_equal(l.line[1], "2026-03-10T00:00:00.000Z | 2026-03-09 19:00 | next_day | "
+	    "- | superseded | later_step_due | due 2026-03-03T14:00:00.000Z; not sent, since step "
+	    "'week' was due too when it was claimed");
+	assert_true(strncmp(l.line[2], "2026-03-10T00:00:00.000Z | 2026-03-09 19:00 | week | "
+	    "email | sent | - [", 70) == 0);
+	sum = od_sim_summary(s);
+	assert_int_equal(sum->sent, 1);
+	assert_int_equal(sum->superseded, 2);
+	assert_int_equal(sum->failed, 0);
+	assert_int_equal(sum->nfailures, 0);
+	assert_int_equal(sum->suppressed, 0);
+	assert_int_equal(sum->end[OD_SIM_END_FINISHED], 1);
+	log_free(&l);
+	od_sim_free(s);
+}
+
+/* The superseded steps in the three report formats. */
+static void
+test_reports_superseded(void **state)
+{
+	struct od_sim		*s;
+	struct od_sim_writer	 w;
+	char			*buf;
+	size_t			 len;
+	FILE			*f;
+	int			 fmt;
+
+	(void)state;
+	for (fmt = OD_SIM_TABLE; fmt <= OD_SIM_JSON; fmt++) {
+		s = new_sim("2026-03-10", 3);
+		add_account(s, "A-LATE", "sim-pe", "2026-03-02", NULL);
+		assert_non_null(f = open_memstream(&buf, &len));
+		od_sim_writer_init(&w, f, (enum od_sim_format)fmt, s);
+		assert_int_equal(od_sim_run(s, od_sim_write_entry, &w, NULL, NULL), 0);
+		od_sim_write_summary(&w, od_sim_summary(s));
+		fclose(f);
+		switch (fmt) {
+		case OD_SIM_TABLE:
+			assert_non_null(strstr(buf, "2026-03-10 00:00Z  2026-03-09 19:00 -05  A-LATE   "
+			    "due       reminder  -         superseded  later_step_due    due "
+			    "2026-03-02T14:00:00.000Z; not sent, since step 'week' was due too when it "
+			    "was claimed\n"));
+			assert_non_null(strstr(buf, "\nsuperseded (not sent: a later step was due too)\n"
+			    "total                        2\n"));
+			assert_null(strstr(buf, "failed (by reason)"));
+			break;
+		case OD_SIM_CSV:
+			assert_non_null(strstr(buf, "2026-03-10T00:00:00.000Z,2026-03-09 19:00 -05,"
+			    "America/Lima,A-LATE,sim-pe,next_day,notice,,superseded,later_step_due,"
+			    "\"due 2026-03-03T14:00:00.000Z; not sent, since step 'week' was due too when "
+			    "it was claimed\",,\n"));
+			assert_non_null(strstr(buf, "\nsuperseded,,,2\n"));
+			assert_null(strstr(buf, "\nfailed,"));
+			break;
+		case OD_SIM_JSON:
+			assert_non_null(strstr(buf, "\"step\":\"due\",\"stage\":\"reminder\","
+			    "\"step_index\":0,\"channel\":null,\"status\":\"superseded\","
+			    "\"reason\":\"later_step_due\",\"detail\":\"due 2026-03-02T14:00:00.000Z; "
+			    "not sent, since step 'week' was due too when it was claimed\""));
+			assert_non_null(strstr(buf, "\"sent\":1,\"suppressed\":0,\"superseded\":2,"
+			    "\"failed\":0,"));
+			assert_non_null(strstr(buf, "\"failures\":{}"));
+			break;
+		}
+		free(buf);
+		od_sim_free(s);
+	}
+}
+
 /* The three report formats, as a user reads them. */
 static void
 test_reports(void **state)
@@ -443,6 +532,8 @@ main(void)
 		cmocka_unit_test(test_person_shares_caps),
 		cmocka_unit_test(test_rejections_and_unknown_zone),
 		cmocka_unit_test(test_reports),
+		cmocka_unit_test(test_superseded),
+		cmocka_unit_test(test_reports_superseded),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
