@@ -420,14 +420,19 @@ od_test_str(const json_t *o, const char *key)
 char *
 od_test_account(const char *id, const char *due_date, const char *amount, const char *consent_json)
 {
-	char	*s;
+	char		*s;
+	unsigned long	 h = 5381;
 
+	/* each account its own person (debtor.id): they share one phone, not their caps */
+	for (const char *p = id; *p != '\0'; p++)
+		h = h * 33 + (unsigned char)*p;
 	if (asprintf(&s,
-	    "{\"account_id\":\"%s\",\"debtor\":{\"name\":\"Rosa Huamán\",\"phone\":\"+51987000111\","
+	    "{\"account_id\":\"%s\",\"debtor\":{\"name\":\"Rosa Huamán\",\"id\":\"T%lu\","
+	    "\"phone\":\"+51987000111\","
 	    "\"email\":\"rosa@example.pe\",\"whatsapp\":\"+51987000111\",\"locale\":\"es-PE\","
 	    "\"timezone\":\"America/Lima\",\"country\":\"PE\"},\"debt\":{\"amount\":\"%s\","
 	    "\"currency\":\"PEN\",\"due_date\":\"%s\",\"product\":\"consumer_loan\"},"
-	    "\"consent\":%s}", id, amount, due_date,
+	    "\"consent\":%s}", id, h % 10000000000UL, amount, due_date,
 	    consent_json ? consent_json : "{\"sms\":true,\"email\":true,\"whatsapp\":true}") < 0)
 		return NULL;
 	return s;

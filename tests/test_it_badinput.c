@@ -83,7 +83,7 @@ test_rejected(void **state)
 {
 	struct od_test_env	*const ep = &g_env;
 	struct bad		 bad[20];
-	char			*good, *big, clk[64];
+	char			*good, *big, clk[64], big_reason[80];
 	const char		*args[2] = { clk, NULL };
 	size_t			 n = 0, i, k, nrej;
 	redisReply		*r, *f;
@@ -124,11 +124,13 @@ test_rejected(void **state)
 	memset(big, 'a', 70000);
 	big[70000] = '\0';
 	BAD("a body over 64 KiB", "account", replace(good, "\"consent\"", "\"attributes\":{\"x\":\"X\"},\"consent\""),
-	    "body: 70355 bytes is over the 65536 byte limit");
+	    big_reason);
 	{
 		char *t = bad[n - 1].body;
 		bad[n - 1].body = replace(t, "\"X\"", big);
 		bad[n - 1].len = strlen(bad[n - 1].body);
+		snprintf(big_reason, sizeof(big_reason), "body: %zu bytes is over the 65536 byte "
+		    "limit", bad[n - 1].len);
 		free(t);
 	}
 	free(big);

@@ -124,11 +124,12 @@ enqueue(const char *id, const char *policy)
 
 	assert_true(asprintf(&body,
 	    "{\"account_id\":\"%s\",\"policy\":\"%s\",\"debtor\":{\"name\":\"Rosa Ñique Huamán\","
+	    "\"id\":\"DNI%s\","
 	    "\"phone\":\"+51987000111\",\"email\":\"rosa@example.pe\",\"whatsapp\":\"+51987000111\","
 	    "\"locale\":\"es-PE\",\"timezone\":\"America/Lima\",\"country\":\"PE\"},"
 	    "\"debt\":{\"amount\":\"1234.50\",\"currency\":\"PEN\",\"due_date\":\"2026-03-09\","
 	    "\"product\":\"consumer_loan\"},\"consent\":{\"sms\":true,\"email\":true,"
-	    "\"whatsapp\":true}}", id, policy) > 0);
+	    "\"whatsapp\":true}}", id, policy, id + 3) > 0);
 	assert_int_equal(od_test_enqueue(&g_env, "account", body), 0);
 	free(body);
 }

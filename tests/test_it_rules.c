@@ -365,22 +365,30 @@ test_us_zone_set(void **state)
 	json_decref(att);
 }
 
-/* The at_ms of the account's latest recorded contact (state.recent), or -1. */
+/*
+ * The at_ms of the latest confirmed contact with the account's person
+ * (P:personof -> P:person, "<ms> <kind> <attempt id>;" each, a pending one
+ * with a leading '?'), or -1.
+ */
 static long long
 last_contact_ms(const struct od_test_env *e, const char *id)
 {
-	redisReply	*r = redisCommand(e->rc, "HGET outreach:state %s", id);
-	json_t		*s = NULL, *rec;
+	redisReply	*r = redisCommand(e->rc, "HGET outreach:personof %s", id), *c;
 	long long	 v = -1;
+	const char	*p;
 
-	if (r != NULL && r->type == REDIS_REPLY_STRING)
-		s = json_loads(r->str, 0, NULL);
+	assert_non_null(r);
+	assert_int_equal(r->type, REDIS_REPLY_STRING);
+	c = redisCommand(e->rc, "HGET outreach:person %s", r->str);
 	freeReplyObject(r);
-	rec = json_object_get(s, "recent");
-	if (json_array_size(rec) > 0)
-		v = (long long)json_number_value(json_array_get(json_array_get(rec,
-		    json_array_size(rec) - 1), 0));
-	json_decref(s);
+	if (c != NULL && c->type == REDIS_REPLY_STRING)
+		for (p = c->str; *p != '\0'; p = strchr(p, ';') + 1) {
+			if (*p != '?')
+				v = strtoll(p, NULL, 10);
+			if (strchr(p, ';') == NULL)
+				break;
+		}
+	freeReplyObject(c);
 	return v;
 }
 

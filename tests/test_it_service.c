@@ -751,6 +751,7 @@ test_admin(void **state)
 #define PII_WA_NAT	"944555666"
 #define PII_EMAIL	"zq.privado@correo-unico.pe"
 #define PII_EMAIL_USER	"zq.privado"
+#define PII_DOC		"73519086"	/* debtor.id: PII_DOC and the account's digit */
 
 static void
 enqueue_pii(const struct od_test_env *e, const char *id, const char *due, const char *consent)
@@ -758,11 +759,12 @@ enqueue_pii(const struct od_test_env *e, const char *id, const char *due, const 
 	char	body[1024];
 
 	snprintf(body, sizeof(body),
-	    "{\"account_id\":\"%s\",\"debtor\":{\"name\":\"" PII_NAME "\",\"phone\":\"" PII_PHONE "\","
+	    "{\"account_id\":\"%s\",\"debtor\":{\"name\":\"" PII_NAME "\",\"id\":\"" PII_DOC "%s\","
+	    "\"phone\":\"" PII_PHONE "\","
 	    "\"email\":\"" PII_EMAIL "\",\"whatsapp\":\"" PII_WA "\",\"locale\":\"es-PE\","
 	    "\"timezone\":\"America/Lima\",\"country\":\"PE\"},\"debt\":{\"amount\":\"1234.50\","
 	    "\"currency\":\"PEN\",\"due_date\":\"%s\",\"product\":\"consumer_loan\"},"
-	    "\"consent\":%s}", id, due, consent);
+	    "\"consent\":%s}", id, id + 4, due, consent);
 	assert_int_equal(od_test_enqueue(e, "account", body), 0);
 }
 
@@ -770,7 +772,7 @@ static void
 assert_no_pii(const char *t)
 {
 	static const char *const pii[] = { PII_FIRST, PII_LAST, PII_PHONE_NAT, PII_WA_NAT,
-	    PII_EMAIL_USER, PII_EMAIL };
+	    PII_EMAIL_USER, PII_EMAIL, PII_DOC };
 	size_t	i;
 
 	for (i = 0; i < sizeof(pii) / sizeof(pii[0]); i++)
