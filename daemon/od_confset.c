@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "od_plan.h"
 #include "od_sender.h"
@@ -71,6 +72,117 @@ confset_check_steps(struct od_confset *set, struct od_errors *errs)
 	}
 }
 
+/* The text of m that a kind sends and a disclosure is looked for in (email: text, then html). */
+static const struct od_template *
+confset_text(const struct od_message_tmpl *m, int kind, int part)
+{
+	switch (kind) {
+	case OD_CH_SMS:		return part == 0 ? m->sms : NULL;
+	case OD_CH_WHATSAPP:	return part == 0 ? m->wa_text : NULL;
+	case OD_CH_EMAIL:	return part == 0 ? m->email_text : part == 1 ? m->email_html : NULL;
+	default:		return NULL;
+	}
+}
+
+/* m's kind must carry every disclosure preset p lists for it. */
+static void
+confset_disclose(const struct od_message_tmpl *m, int kind, const struct od_rules_preset *p,
+    const char *why, struct od_errors *errs)
+{
+	const struct od_template	*t;
+	const char			*name, *phrase, *file;
+	size_t				 i;
+	int				 part, line, col;
+
+	for (i = 0; i < p->ndisclose[kind]; i++) {
+		name = p->disclose[kind][i];
+		phrase = od_rules_phrase(p, name, m->locale);
+		for (part = 0; (t = confset_text(m, kind, part)) != NULL; part++) {
+			od_template_position(t, &file, &line, &col);
+			if (phrase == NULL)
+				od_errors_add(errs, file, line, col, "%s/%s: %s %s must carry the "
+				    "disclosure '%s' (%s, %s), which has no phrase in %s's language "
+				    "(%s:%d:%d)", m->locale, m->name, od_channel_kind_name(kind),
+				    part == 1 ? "html" : "text", name, p->jurisdiction, why, m->locale,
+				    p->file, p->line, p->col);
+			else if (!od_template_says(t, phrase))
+				od_errors_add(errs, file, line, col, "%s/%s: %s %s lacks the disclosure "
+				    "'%s' that %s requires (%s): it must say \"%s\" outside any "
+				    "{{#if}} (%s)", m->locale, m->name, od_channel_kind_name(kind),
+				    part == 1 ? "html" : "text", name, p->jurisdiction, why, phrase,
+				    p->file);
+		}
+	}
+}
+
+/*
+ * The jurisdictions' disclosures (config/jurisdictions/<CC>.yaml,
+ * disclosures:).  A template is held to a preset when its locale names the
+ * preset's country (es-CO: CO, every text it has), and when a policy of
+ * that jurisdiction uses it in a step (the step's kinds) and its locale
+ * names no other country with a preset (en, es, en-US for US).
+ */
+static void
+confset_check_disclosures(struct od_confset *set, struct od_errors *errs)
+{
+	const struct od_rules_preset	*p;
+	const struct od_policy		*pol;
+	const struct od_step		*s;
+	const struct od_message_tmpl	*m;
+	const char			*region;
+	size_t				 i, j, k, t, np;
+	unsigned char			*done;
+	int				 kind;
+
+	if (set->rules == NULL || (np = od_rules_preset_count(set->rules)) == 0)
+		return;
+	if ((done = calloc(set->templates.n * np, OD_CH_MAX)) == NULL)
+		return;
+	for (t = 0; t < set->templates.n; t++) {
+		m = &set->templates.v[t];
+		region = strpbrk(m->locale, "-_");
+		for (i = 0; i < np; i++) {
+			p = od_rules_preset_at(set->rules, i);
+			if (region == NULL || strcasecmp(region + 1, p->jurisdiction) != 0)
+				continue;
+			for (kind = 0; kind < OD_CH_MAX; kind++)
+				if (od_message_tmpl_has(m, kind) && !done[(t * np + i) * OD_CH_MAX + kind]) {
+					done[(t * np + i) * OD_CH_MAX + kind] = 1;
+					confset_disclose(m, kind, p, "its locale's country", errs);
+				}
+		}
+	}
+	for (i = 0; i < set->policies.n; i++) {
+		pol = &set->policies.v[i];
+		if (pol->jurisdiction == NULL ||
+		    (p = od_rules_preset(set->rules, pol->jurisdiction)) == NULL)
+			continue;
+		for (k = 0; k < np && od_rules_preset_at(set->rules, k) != p; k++)
+			;
+		for (j = 0; j < pol->nsteps; j++) {
+			s = &pol->steps[j];
+			for (t = 0; t < set->templates.n; t++) {
+				m = &set->templates.v[t];
+				region = strpbrk(m->locale, "-_");
+				if (strcmp(m->name, s->template) != 0 || (region != NULL &&
+				    strcasecmp(region + 1, p->jurisdiction) != 0 &&
+				    od_rules_preset(set->rules, region + 1) != NULL))
+					continue;
+				for (size_t c = 0; c < s->nchannels; c++) {
+					kind = s->channels[c];
+					if (!od_message_tmpl_has(m, kind) ||
+					    done[(t * np + k) * OD_CH_MAX + kind])
+						continue;
+					done[(t * np + k) * OD_CH_MAX + kind] = 1;
+					confset_disclose(m, kind, p, "a policy of that jurisdiction uses it",
+					    errs);
+				}
+			}
+		}
+	}
+	free(done);
+}
+
 /* A policy's "rules:" tighten its jurisdiction's preset; loosening is a warning. */
 static void
 confset_policy_rules(struct od_confset *set, struct od_errors *errs)
@@ -128,8 +240,11 @@ od_confset_load(const char *config_path, const struct od_config_overrides *ov, i
 	od_template_set_load(set->cfg.template_dir, &set->templates, errs);
 	od_template_set_check_vars(&set->templates, od_plan_context_has, errs);
 	od_rules_load(od_confset_rules_dir(&set->cfg, dir, sizeof(dir)), &set->rules, errs);
+	od_template_set_check_lockscreen(&set->templates, errs);
 	if (errs->count == before)
 		confset_check_steps(set, errs);
+	if (errs->count == before)
+		confset_check_disclosures(set, errs);
 	if (errs->count == before)
 		confset_policy_rules(set, errs);
 	if (errs->count == before && (flags & OD_CONFSET_GATEWAYS)) {

@@ -28,6 +28,7 @@ enum tmpl_filter {
 	TF_DATE,
 	TF_UPPER,
 	TF_LOWER,
+	TF_RELATIVE,
 };
 
 static const struct {
@@ -38,6 +39,7 @@ static const struct {
 	{ "date", TF_DATE },
 	{ "upper", TF_UPPER },
 	{ "lower", TF_LOWER },
+	{ "relative", TF_RELATIVE },
 };
 
 struct tmpl_node;
@@ -63,6 +65,7 @@ struct tmpl_node {
 
 struct od_template {
 	char			*file;
+	int			 line, col;	/* where its text starts */
 	struct tmpl_list	 root;
 };
 
@@ -427,6 +430,8 @@ od_template_compile(const char *src, const char *file, int line, int col,
 		free(t);
 		return NULL;
 	}
+	t->line = line;
+	t->col = col;
 	memset(&c, 0, sizeof(c));
 	c.src = src != NULL ? src : "";
 	c.file = file;
@@ -517,6 +522,52 @@ od_template_foreach_var(const struct od_template *t,
 {
 	if (t != NULL)
 		tmpl_foreach_list(t, &t->root, fn, arg);
+}
+
+static void
+tmpl_pieces(const struct tmpl_list *l, int depth,
+    void (*fn)(void *, const struct od_template_piece *), void *arg)
+{
+	struct od_template_piece	 p;
+	size_t				 i;
+	int				 k;
+
+	for (i = 0; i < l->n; i++) {
+		const struct tmpl_node *n = &l->v[i];
+
+		if (n->type == TN_IF || n->type == TN_UNLESS) {
+			tmpl_pieces(&n->body, depth + 1, fn, arg);
+			tmpl_pieces(&n->alt, depth + 1, fn, arg);
+			continue;
+		}
+		memset(&p, 0, sizeof(p));
+		p.var = n->type == TN_VAR;
+		p.s = n->s;
+		p.len = n->len;
+		p.depth = depth;
+		p.line = n->line;
+		p.col = n->col;
+		for (k = 0; k < n->nfilters; k++)
+			if (n->filters[k] == TF_MONEY)
+				p.money = 1;
+		fn(arg, &p);
+	}
+}
+
+void
+od_template_foreach_piece(const struct od_template *t,
+    void (*fn)(void *arg, const struct od_template_piece *p), void *arg)
+{
+	if (t != NULL)
+		tmpl_pieces(&t->root, 0, fn, arg);
+}
+
+void
+od_template_position(const struct od_template *t, const char **file, int *line, int *col)
+{
+	*file = t->file;
+	*line = t->line;
+	*col = t->col;
 }
 
 /* Rendering. */
@@ -681,6 +732,17 @@ tmpl_filter(struct tmpl_render *r, int f, struct od_buf *b)
 	case TF_DATE:
 		if (od_locale_date(r->locale, in, &o) == -1) {
 			snprintf(r->err, r->errlen, "date: '%s' is not a date", in);
+			rc = -1;
+		}
+		break;
+	case TF_RELATIVE:
+		cur = tmpl_lookup(r->ctx, "today");
+		if (!json_is_string(cur)) {
+			snprintf(r->err, r->errlen, "relative: missing variable 'today'");
+			return -1;
+		}
+		if (od_locale_relative(r->locale, json_string_value(cur), in, &o) == -1) {
+			snprintf(r->err, r->errlen, "relative: '%s' is not a date", in);
 			rc = -1;
 		}
 		break;
