@@ -19,8 +19,8 @@
 
 /* Writes a config into a fresh directory, with the repo's rules beside it. */
 static void
-write_config(char *dir, size_t dlen, char *path, size_t plen, const char *policy_dir,
-    const char *channels)
+write_config_tmpl(char *dir, size_t dlen, char *path, size_t plen, const char *policy_dir,
+    const char *template_dir, const char *channels)
 {
 	char	 src[600], dst[700];
 	FILE	*fp;
@@ -35,10 +35,18 @@ write_config(char *dir, size_t dlen, char *path, size_t plen, const char *policy
 	snprintf(path, plen, "%s/outreachd.yaml", dir);
 	fp = fopen(path, "w");
 	assert_non_null(fp);
-	fprintf(fp, "policy_dir: %s\ntemplate_dir: %s/templates\nplugin_dir: %s/lib/outreachd/channels\n"
+	fprintf(fp, "policy_dir: %s\ntemplate_dir: %s\nplugin_dir: %s/lib/outreachd/channels\n"
 	    "gateways:\n  outbox:\n    plugin: outbox\n    dir: %s/outbox\nchannels:\n%s",
-	    policy_dir, OD_SOURCE_DIR, OD_BUILD_DIR, dir, channels);
+	    policy_dir, template_dir ? template_dir : OD_SOURCE_DIR "/templates", OD_BUILD_DIR, dir,
+	    channels);
 	fclose(fp);
+}
+
+static void
+write_config(char *dir, size_t dlen, char *path, size_t plen, const char *policy_dir,
+    const char *channels)
+{
+	write_config_tmpl(dir, dlen, path, plen, policy_dir, NULL, channels);
 }
 
 static void
@@ -137,6 +145,99 @@ test_step_with_unknown_template(void **state)
 	od_tz_cache_free();
 }
 
+static int
+has_warning(const struct od_errors *e, const char *needle)
+{
+	size_t	i;
+
+	for (i = 0; i < e->nwarns; i++)
+		if (strstr(e->warns[i], needle) != NULL)
+			return 1;
+	return 0;
+}
+
+/*
+ * ITEM 8: a template a jurisdiction's messages use must carry the preset's
+ * disclosures (config/jurisdictions/<CC>.yaml, disclosures:): the set is
+ * refused, at the text's position, naming what is missing.  ITEM 10: an
+ * amount in a subject is a warning only.
+ */
+static void
+test_missing_disclosures(void **state)
+{
+	struct od_confset	set;
+	struct od_errors	errs;
+	char			dir[300], path[600], pol[600], tdir[700], cmd[2400], want[1400];
+	size_t			i;
+
+	(void)state;
+	snprintf(pol, sizeof(pol), "%s/policy", OD_SOURCE_DIR);
+	assert_int_equal(od_test_tmpdir("disclose", tdir, sizeof(tdir)), 0);
+	snprintf(cmd, sizeof(cmd), "cp -r '%s/templates/.' '%s/' && cd '%s' && "
+	    "sed -i 's/ Responda BAJA para no recibir SMS\\.//' es-CO/reminder_due.yaml && "
+	    "sed -i 's/To stop receiving emails from us/To unsubscribe/' en-US/reminder_upcoming.yaml && "
+	    "sed -i 's/subject: .*/subject: \"Su deuda de {{ debt.outstanding | money }}\"/' "
+	    "es-MX/final_notice.yaml", OD_SOURCE_DIR, tdir, tdir);
+	assert_int_equal(system(cmd), 0);
+	write_config_tmpl(dir, sizeof(dir), path, sizeof(path), pol, tdir,
+	    "  sms: outbox\n  email: outbox\n  whatsapp: outbox\n");
+	od_errors_init(&errs);
+	assert_int_equal(od_confset_load(path, NULL, 0, &set, &errs), -1);
+	for (i = 0; i < errs.count; i++)
+		printf("  %s\n", errs.msgs[i]);
+	for (i = 0; i < errs.nwarns; i++)
+		printf("  warning: %s\n", errs.warns[i]);
+	assert_int_equal(errs.count, 3);
+	snprintf(want, sizeof(want), "%s/es-CO/reminder_due.yaml:21:7: es-CO/reminder_due: sms text "
+	    "lacks the disclosure 'opt_out' that CO requires (its locale's country): it must say "
+	    "\"Responda BAJA\" outside any {{#if}} (%s/jurisdictions/CO.yaml)", tdir, dir);
+	assert_true(has_error(&errs, want));
+	snprintf(want, sizeof(want), "%s/en-US/reminder_upcoming.yaml:", tdir);
+	assert_true(has_error(&errs, want));
+	assert_true(has_error(&errs, "en-US/reminder_upcoming: email text lacks the disclosure "
+	    "'email_opt_out' that US requires"));
+	assert_true(has_error(&errs, "en-US/reminder_upcoming: email html lacks the disclosure "
+	    "'email_opt_out' that US requires"));
+	assert_true(has_error(&errs, "it must say \"To stop receiving emails from us\""));
+	/* the lock-screen check: a warning, at the amount */
+	snprintf(want, sizeof(want), "%s/es-MX/final_notice.yaml:24:13: es-MX/final_notice: the "
+	    "email subject says 'deuda' in the subject", tdir);
+	assert_true(has_warning(&errs, want));
+	od_errors_clear(&errs);
+	remove_dir(dir);
+	remove_dir(tdir);
+	od_tz_cache_free();
+}
+
+/* A preset's disclosures: each name a kind lists needs a phrase; errors at their position. */
+static void
+test_bad_disclosures(void **state)
+{
+	static const char jur[] =
+	    "jurisdiction: PE\nname: Peru\nlaw: x\nsources: [x]\n"
+	    "windows: {mon: [], tue: [], wed: [], thu: [], fri: [], sat: [], sun: []}\n"
+	    "holidays: false\ntimezones: [America/Lima]\n"
+	    "disclosures:\n"
+	    "  sms: [opt_out, stop_word]\n"
+	    "  phrases:\n"
+	    "    opt_out: {es: \"Responda BAJA\", EN: \"Reply STOP\"}\n";
+	struct od_rules		*r = NULL;
+	struct od_errors	 errs;
+
+	(void)state;
+	od_errors_init(&errs);
+	assert_int_equal(od_rules_load_string("/x", "PE", jur, strlen(jur), NULL, 0, &r, &errs), -1);
+	for (size_t i = 0; i < errs.count; i++)
+		printf("  %s\n", errs.msgs[i]);
+	assert_int_equal(errs.count, 2);
+	assert_true(has_error(&errs, "/x/jurisdictions/PE.yaml:11:36: disclosures.phrases.opt_out: "
+	    "'EN' is not a language code (es, en)"));
+	assert_true(has_error(&errs, "/x/jurisdictions/PE.yaml:9:18: disclosures.sms: 'stop_word' "
+	    "has no phrase under disclosures.phrases"));
+	od_errors_clear(&errs);
+	od_tz_cache_free();
+}
+
 int
 main(void)
 {
@@ -144,6 +245,8 @@ main(void)
 		cmocka_unit_test(test_shipped_set_loads),
 		cmocka_unit_test(test_step_without_gateway),
 		cmocka_unit_test(test_step_with_unknown_template),
+		cmocka_unit_test(test_missing_disclosures),
+		cmocka_unit_test(test_bad_disclosures),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
