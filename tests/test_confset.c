@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "od_confset.h"
@@ -209,6 +210,75 @@ test_missing_disclosures(void **state)
 	od_tz_cache_free();
 }
 
+/* Runs cmd, its stderr too, into out; the exit status. */
+static int
+run(const char *cmd, char *out, size_t len)
+{
+	FILE	*fp;
+	size_t	 n;
+	int	 st;
+
+	assert_non_null(fp = popen(cmd, "r"));
+	n = fread(out, 1, len - 1, fp);
+	out[n] = '\0';
+	st = pclose(fp);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/*
+ * Through the operator's tools: `outreachctl validate` and `outreachd
+ * --check` warn about a text that opens with the amount and still say OK;
+ * a missing disclosure fails them, at its position.
+ */
+static void
+test_validate_command(void **state)
+{
+	char			dir[300], path[600], pol[600], tdir[700], cmd[2400], want[1400];
+	char			out[16384];
+
+	(void)state;
+	snprintf(pol, sizeof(pol), "%s/policy", OD_SOURCE_DIR);
+	assert_int_equal(od_test_tmpdir("validate", tdir, sizeof(tdir)), 0);
+	snprintf(cmd, sizeof(cmd), "cp -r '%s/templates/.' '%s/' && cd '%s' && "
+	    "sed -i 's/^sms: \"{{ company.name }}: /sms: \"{{ company.name }}: "
+	    "{{ debt.outstanding | money }} /' es-PE/final_notice.yaml", OD_SOURCE_DIR, tdir, tdir);
+	assert_int_equal(system(cmd), 0);
+	write_config_tmpl(dir, sizeof(dir), path, sizeof(path), pol, tdir,
+	    "  sms: outbox\n  email: outbox\n  whatsapp: outbox\n");
+	snprintf(want, sizeof(want), "warning: %s/es-PE/final_notice.yaml:21:27: es-PE/final_notice: "
+	    "the sms text shows the amount ({{ debt.outstanding }}) in its first 40 characters", tdir);
+	snprintf(cmd, sizeof(cmd), "%s/bin/outreachctl --config '%s' validate 2>&1", OD_BUILD_DIR,
+	    path);
+	assert_int_equal(run(cmd, out, sizeof(out)), 0);
+	if (strstr(out, want) == NULL || strstr(out, "configuration OK\n") == NULL)
+		fail_msg("want \"%s\" in:\n%s", want, out);
+	snprintf(cmd, sizeof(cmd), "%s/bin/outreachd --config '%s' --check 2>&1", OD_BUILD_DIR,
+	    path);
+	assert_int_equal(run(cmd, out, sizeof(out)), 0);
+	if (strstr(out, want) == NULL || strstr(out, "configuration OK\n") == NULL)
+		fail_msg("want \"%s\" in:\n%s", want, out);
+
+	/* An SMS of es-CL without its opt-out: refused, at the text. */
+	snprintf(cmd, sizeof(cmd), "cd '%s' && sed -i 's/ Responda BAJA para no recibir SMS\\.//' "
+	    "es-CL/notice_firm.yaml", tdir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(want, sizeof(want), "%s/es-CL/notice_firm.yaml:20:7: es-CL/notice_firm: sms text "
+	    "lacks the disclosure 'opt_out' that CL requires (its locale's country): it must say "
+	    "\"Responda BAJA\" outside any {{#if}}", tdir);
+	snprintf(cmd, sizeof(cmd), "%s/bin/outreachctl --config '%s' validate 2>&1", OD_BUILD_DIR,
+	    path);
+	assert_int_equal(run(cmd, out, sizeof(out)), 1);
+	if (strstr(out, want) == NULL || strstr(out, "\n1 error(s)\n") == NULL)
+		fail_msg("want \"%s\" in:\n%s", want, out);
+	snprintf(cmd, sizeof(cmd), "%s/bin/outreachd --config '%s' --check 2>&1", OD_BUILD_DIR,
+	    path);
+	assert_int_not_equal(run(cmd, out, sizeof(out)), 0);
+	if (strstr(out, want) == NULL)
+		fail_msg("want \"%s\" in:\n%s", want, out);
+	remove_dir(dir);
+	remove_dir(tdir);
+}
+
 /* A preset's disclosures: each name a kind lists needs a phrase; errors at their position. */
 static void
 test_bad_disclosures(void **state)
@@ -247,6 +317,7 @@ main(void)
 		cmocka_unit_test(test_step_with_unknown_template),
 		cmocka_unit_test(test_missing_disclosures),
 		cmocka_unit_test(test_bad_disclosures),
+		cmocka_unit_test(test_validate_command),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -802,7 +802,7 @@ test_shipped_exact_texts(void **state)
 	assert_int_equal(od_template_render_message(m, OD_CH_SMS, ctx, NULL, &r, err,
 	    sizeof(err)), 0);
 	assert_string_equal(r.text, "Caja Andina: Ana, tiene un mensaje sobre su cuenta. Puede "
-	    "pagar su saldo de S/ 1,234.50 en 6 cuotas de S/ 205.75 o solo S/ 987.60 hasta el "
+	    "pagar su saldo en 6 cuotas de S/ 205.75 o solo S/ 987.60 hasta el "
 	    "15 de diciembre de 2026 (20% de descuento). Acepte en "
 	    "https://pagos.example.pe/o/A-1001 o llame al 01 615 0000. Responda BAJA para no "
 	    "recibir SMS.");
@@ -812,7 +812,7 @@ test_shipped_exact_texts(void **state)
 	assert_int_equal(od_template_render_message(m, OD_CH_SMS, ctx, NULL, &r, err,
 	    sizeof(err)), 0);
 	assert_string_equal(r.text, "Caja Andina: Ana, tiene un mensaje sobre su cuenta. Puede "
-	    "pagar su saldo de S/ 1,234.50 en 6 cuotas de S/ 205.75. Llame al 01 615 0000. "
+	    "pagar su saldo en 6 cuotas de S/ 205.75. Llame al 01 615 0000. "
 	    "Responda BAJA para no recibir SMS.");
 	od_rendered_clear(&r);
 	json_object_set_new(ctx, "offer", ctx_parse("{\"discount_percent\": 20, "
