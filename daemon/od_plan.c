@@ -313,9 +313,9 @@ od_plan_context(const struct od_account *a, const struct od_policy *p, const str
 	due_context(debt, today, od_days_from_civil(a->due_y, a->due_m, a->due_d));
 	json_object_set_new_nocheck(ctx, "debt", debt);
 
-	company = co = company_for(company, a->country);
+	co = company_for(company, a->country);
 	if (p != NULL && (p->offer.installments > 0 || p->offer.discount_percent > 0))
-		json_object_set_new_nocheck(ctx, "offer", offer_context(a, p, outstanding, today, company));
+		json_object_set_new_nocheck(ctx, "offer", offer_context(a, p, outstanding, today, co));
 	if (s != NULL) {
 		o = json_object();
 		set_str(o, "name", s->name);
