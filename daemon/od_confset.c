@@ -115,19 +115,57 @@ confset_disclose(const struct od_message_tmpl *m, int kind, const struct od_rule
 	}
 }
 
+/* done[] marks (template, preset, kind) checked: each is reported once. */
+#define CONFSET_DONE(done, np, t, k, kind)	((done)[((t) * (np) + (k)) * OD_CH_MAX + (kind)])
+
+/*
+ * Every template policy pol uses, for the kinds its steps send, held to the
+ * preset at index k: those whose locale names no other country with a
+ * preset (en, es, en-US for US).
+ */
+static void
+confset_policy_disclose(struct od_confset *set, const struct od_policy *pol, size_t k,
+    unsigned char *done, struct od_errors *errs)
+{
+	const struct od_rules_preset	*p = od_rules_preset_at(set->rules, k);
+	const struct od_message_tmpl	*m;
+	const struct od_step		*s;
+	const char			*region;
+	size_t				 np = od_rules_preset_count(set->rules), j, t, c;
+	int				 kind;
+
+	for (j = 0; j < pol->nsteps; j++) {
+		s = &pol->steps[j];
+		for (t = 0; t < set->templates.n; t++) {
+			m = &set->templates.v[t];
+			region = strpbrk(m->locale, "-_");
+			if (strcmp(m->name, s->template) != 0 || (region != NULL &&
+			    strcasecmp(region + 1, p->jurisdiction) != 0 &&
+			    od_rules_preset(set->rules, region + 1) != NULL))
+				continue;
+			for (c = 0; c < s->nchannels; c++) {
+				kind = s->channels[c];
+				if (!od_message_tmpl_has(m, kind) || CONFSET_DONE(done, np, t, k, kind))
+					continue;
+				CONFSET_DONE(done, np, t, k, kind) = 1;
+				confset_disclose(m, kind, p, "a policy for that country uses it", errs);
+			}
+		}
+	}
+}
+
 /*
  * The jurisdictions' disclosures (config/jurisdictions/<CC>.yaml,
  * disclosures:).  A template is held to a preset when its locale names the
- * preset's country (es-CO: CO, every text it has), and when a policy of
- * that jurisdiction uses it in a step (the step's kinds) and its locale
- * names no other country with a preset (en, es, en-US for US).
+ * preset's country (es-CO: CO, every text it has), and when a policy for
+ * that country uses it: a policy of that jurisdiction, or one without a
+ * jurisdiction whose segment takes that country (confset_policy_disclose).
  */
 static void
 confset_check_disclosures(struct od_confset *set, struct od_errors *errs)
 {
 	const struct od_rules_preset	*p;
 	const struct od_policy		*pol;
-	const struct od_step		*s;
 	const struct od_message_tmpl	*m;
 	const char			*region;
 	size_t				 i, j, k, t, np;
@@ -141,43 +179,29 @@ confset_check_disclosures(struct od_confset *set, struct od_errors *errs)
 	for (t = 0; t < set->templates.n; t++) {
 		m = &set->templates.v[t];
 		region = strpbrk(m->locale, "-_");
-		for (i = 0; i < np; i++) {
-			p = od_rules_preset_at(set->rules, i);
+		for (k = 0; k < np; k++) {
+			p = od_rules_preset_at(set->rules, k);
 			if (region == NULL || strcasecmp(region + 1, p->jurisdiction) != 0)
 				continue;
 			for (kind = 0; kind < OD_CH_MAX; kind++)
-				if (od_message_tmpl_has(m, kind) && !done[(t * np + i) * OD_CH_MAX + kind]) {
-					done[(t * np + i) * OD_CH_MAX + kind] = 1;
+				if (od_message_tmpl_has(m, kind) && !CONFSET_DONE(done, np, t, k, kind)) {
+					CONFSET_DONE(done, np, t, k, kind) = 1;
 					confset_disclose(m, kind, p, "its locale's country", errs);
 				}
 		}
 	}
 	for (i = 0; i < set->policies.n; i++) {
 		pol = &set->policies.v[i];
-		if (pol->jurisdiction == NULL ||
-		    (p = od_rules_preset(set->rules, pol->jurisdiction)) == NULL)
-			continue;
-		for (k = 0; k < np && od_rules_preset_at(set->rules, k) != p; k++)
-			;
-		for (j = 0; j < pol->nsteps; j++) {
-			s = &pol->steps[j];
-			for (t = 0; t < set->templates.n; t++) {
-				m = &set->templates.v[t];
-				region = strpbrk(m->locale, "-_");
-				if (strcmp(m->name, s->template) != 0 || (region != NULL &&
-				    strcasecmp(region + 1, p->jurisdiction) != 0 &&
-				    od_rules_preset(set->rules, region + 1) != NULL))
-					continue;
-				for (size_t c = 0; c < s->nchannels; c++) {
-					kind = s->channels[c];
-					if (!od_message_tmpl_has(m, kind) ||
-					    done[(t * np + k) * OD_CH_MAX + kind])
-						continue;
-					done[(t * np + k) * OD_CH_MAX + kind] = 1;
-					confset_disclose(m, kind, p, "a policy of that jurisdiction uses it",
-					    errs);
-				}
+		for (k = 0; k < np; k++) {
+			p = od_rules_preset_at(set->rules, k);
+			if (pol->jurisdiction != NULL) {
+				if (strcasecmp(pol->jurisdiction, p->jurisdiction) == 0)
+					confset_policy_disclose(set, pol, k, done, errs);
+				continue;
 			}
+			for (j = 0; j < pol->segment.ncountries; j++)
+				if (strcasecmp(pol->segment.countries[j], p->jurisdiction) == 0)
+					confset_policy_disclose(set, pol, k, done, errs);
 		}
 	}
 	free(done);

@@ -210,6 +210,39 @@ test_missing_disclosures(void **state)
 	od_tz_cache_free();
 }
 
+/* A policy without a jurisdiction is held to the presets of the countries it takes. */
+static void
+test_disclosures_by_segment(void **state)
+{
+	struct od_confset	set;
+	struct od_errors	errs;
+	char			dir[300], path[600], pol[600], tdir[600], want[1400];
+	size_t			i;
+
+	(void)state;
+	snprintf(pol, sizeof(pol), "%s/confset/policy-us-segment", OD_TEST_DATA);
+	snprintf(tdir, sizeof(tdir), "%s/confset/templates-us-segment", OD_TEST_DATA);
+	write_config_tmpl(dir, sizeof(dir), path, sizeof(path), pol, tdir,
+	    "  sms: outbox\n  email: outbox\n  whatsapp: outbox\n");
+	od_errors_init(&errs);
+	assert_int_equal(od_confset_load(path, NULL, 0, &set, &errs), -1);
+	for (i = 0; i < errs.count; i++)
+		printf("  %s\n", errs.msgs[i]);
+	assert_int_equal(errs.count, 2);
+	snprintf(want, sizeof(want), "%s/es/greet.yaml:2:7: es/greet: sms text lacks the disclosure "
+	    "'opt_out' that US requires (a policy for that country uses it): it must say "
+	    "\"Responda BAJA\" outside any {{#if}}", tdir);
+	assert_true(has_error(&errs, want));
+	/* Spanish for a US debtor: the preset's Spanish phrase */
+	snprintf(want, sizeof(want), "%s/es/greet.yaml:5:10: es/greet: email text lacks the "
+	    "disclosure 'email_opt_out' that US requires (a policy for that country uses it): it "
+	    "must say \"Para dejar de recibir correos\"", tdir);
+	assert_true(has_error(&errs, want));
+	od_errors_clear(&errs);
+	remove_dir(dir);
+	od_tz_cache_free();
+}
+
 /* Runs cmd, its stderr too, into out; the exit status. */
 static int
 run(const char *cmd, char *out, size_t len)
@@ -318,6 +351,7 @@ main(void)
 		cmocka_unit_test(test_missing_disclosures),
 		cmocka_unit_test(test_bad_disclosures),
 		cmocka_unit_test(test_validate_command),
+		cmocka_unit_test(test_disclosures_by_segment),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
