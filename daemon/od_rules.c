@@ -1,7 +1,8 @@
 /*
  * od_rules: loading the jurisdiction presets and the holiday calendars.  A
- * policy's tightening of a preset is in od_rules_tighten.c, the check at
- * send time in od_rules_check.c.
+ * policy's tightening of a preset is in od_rules_tighten.c, a preset's
+ * disclosures in od_rules_disclose.c, the check at send time in
+ * od_rules_check.c.
  */
 #include "od_rules.h"
 
@@ -421,8 +422,8 @@ rules_preset_clear(struct od_rules_preset *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static int
-rules_strv(const struct od_yaml *n, const char *what, char ***out, size_t *nout,
+int
+od_rules_strv(const struct od_yaml *n, const char *what, char ***out, size_t *nout,
     struct od_errors *errs)
 {
 	size_t	i;
@@ -439,130 +440,6 @@ rules_strv(const struct od_yaml *n, const char *what, char ***out, size_t *nout,
 		(*nout)++;
 	}
 	return 0;
-}
-
-/* "es", "en": a language code, two or three lower-case letters. */
-static int
-rules_lang_valid(const char *s)
-{
-	size_t	n = strlen(s);
-
-	return (n == 2 || n == 3) && strspn(s, "abcdefghijklmnopqrstuvwxyz") == n;
-}
-
-/*
- * disclosures:
- *   sms: [opt_out]                     names, per channel kind
- *   phrases:
- *     opt_out: {es: "Responda BAJA", en: "Reply STOP"}
- * Every name a kind lists must have a phrase.
- */
-static int
-rules_load_disclosures(const struct od_yaml *map, struct od_rules_preset *p,
-    struct od_errors *errs)
-{
-	static const char *const keys[] = { "sms", "email", "whatsapp", "phrases", NULL };
-	const struct od_yaml	*ph, *n, *k, *langs;
-	size_t			 i, j;
-	int			 kind, bad = 0, found;
-
-	if (map->type != OD_YAML_MAP) {
-		od_yaml_error(errs, map, "disclosures: expected a mapping, found %s",
-		    od_yaml_type_name(map->type));
-		return -1;
-	}
-	if (od_yaml_check_keys(map, keys, "disclosures", errs) != 0)
-		return -1;
-	if ((ph = od_yaml_get(map, "phrases")) != NULL) {
-		if (ph->type != OD_YAML_MAP) {
-			od_yaml_error(errs, ph, "disclosures.phrases: expected a mapping, found %s",
-			    od_yaml_type_name(ph->type));
-			return -1;
-		}
-		for (i = 0; i < od_yaml_map_size(ph); i++) {
-			k = od_yaml_map_key(ph, i);
-			langs = od_yaml_map_value(ph, i);
-			if (k->type != OD_YAML_SCALAR || !od_yaml_name_valid(k->str)) {
-				od_yaml_error(errs, k, "disclosures.phrases: bad disclosure name");
-				bad++;
-				continue;
-			}
-			if (langs->type != OD_YAML_MAP || od_yaml_map_size(langs) == 0) {
-				od_yaml_error(errs, langs, "disclosures.phrases.%s: expected a mapping "
-				    "of languages to phrases (es: \"Responda BAJA\")", k->str);
-				bad++;
-				continue;
-			}
-			for (j = 0; j < od_yaml_map_size(langs); j++) {
-				const struct od_yaml *l = od_yaml_map_key(langs, j);
-				struct od_rules_phrase *v, *nv;
-
-				n = od_yaml_map_value(langs, j);
-				if (l->type != OD_YAML_SCALAR || !rules_lang_valid(l->str)) {
-					od_yaml_error(errs, l, "disclosures.phrases.%s: '%s' is not a "
-					    "language code (es, en)", k->str,
-					    l->type == OD_YAML_SCALAR ? l->str : "?");
-					bad++;
-					continue;
-				}
-				if ((nv = realloc(p->phrases, (p->nphrases + 1) * sizeof(*nv))) == NULL)
-					return -1;
-				p->phrases = nv;
-				v = &p->phrases[p->nphrases];
-				memset(v, 0, sizeof(*v));
-				if (od_yaml_string(n, &v->text, errs) != 0) {
-					bad++;
-					continue;
-				}
-				if (v->text[0] == '\0') {
-					od_yaml_error(errs, n, "disclosures.phrases.%s.%s: empty phrase",
-					    k->str, l->str);
-					free(v->text);
-					bad++;
-					continue;
-				}
-				v->name = strdup(k->str);
-				v->lang = strdup(l->str);
-				p->nphrases++;
-			}
-		}
-	}
-	for (i = 0; keys[i + 1] != NULL; i++) {
-		if ((n = od_yaml_get(map, keys[i])) == NULL)
-			continue;
-		kind = od_channel_kind_parse(keys[i]);
-		if (rules_strv(n, keys[i], &p->disclose[kind], &p->ndisclose[kind], errs) != 0) {
-			bad++;
-			continue;
-		}
-		for (j = 0; j < p->ndisclose[kind]; j++) {
-			size_t m;
-
-			for (found = 0, m = 0; m < p->nphrases && !found; m++)
-				found = strcmp(p->phrases[m].name, p->disclose[kind][j]) == 0;
-			if (!found) {
-				od_yaml_error(errs, n->items[j], "disclosures.%s: '%s' has no phrase "
-				    "under disclosures.phrases", keys[i], p->disclose[kind][j]);
-				bad++;
-			}
-		}
-	}
-	return bad ? -1 : 0;
-}
-
-const char *
-od_rules_phrase(const struct od_rules_preset *p, const char *name, const char *locale)
-{
-	size_t	i, n;
-
-	if (p == NULL || name == NULL || locale == NULL)
-		return NULL;
-	n = strcspn(locale, "-_");
-	for (i = 0; i < p->nphrases; i++)
-		if (strcmp(p->phrases[i].name, name) == 0 && strlen(p->phrases[i].lang) == n &&
-		    strncasecmp(p->phrases[i].lang, locale, n) == 0)
-			return p->phrases[i].text;
-	return NULL;
 }
 
 static int
@@ -599,10 +476,10 @@ rules_load_preset(const struct od_yaml_doc *doc, const char *stem, struct od_rul
 	if ((n = od_yaml_get(root, "law")) != NULL && od_yaml_string(n, &p->law, errs) != 0)
 		bad++;
 	if ((n = od_yaml_get(root, "sources")) != NULL &&
-	    rules_strv(n, "sources", &p->sources, &p->nsources, errs) != 0)
+	    od_rules_strv(n, "sources", &p->sources, &p->nsources, errs) != 0)
 		bad++;
 	if ((n = od_yaml_get(root, "timezones")) != NULL) {
-		if (rules_strv(n, "timezones", &p->timezones, &p->ntimezones, errs) != 0)
+		if (od_rules_strv(n, "timezones", &p->timezones, &p->ntimezones, errs) != 0)
 			bad++;
 		for (i = 0; i < p->ntimezones; i++)
 			if (!od_tz_valid(p->timezones[i])) {
@@ -612,7 +489,7 @@ rules_load_preset(const struct od_yaml_doc *doc, const char *stem, struct od_rul
 			}
 	}
 	if ((n = od_yaml_get(root, "disclosures")) != NULL &&
-	    rules_load_disclosures(n, p, errs) != 0)
+	    od_rules_load_disclosures(n, p, errs) != 0)
 		bad++;
 	od_rules_input_init(&in);
 	if (od_rules_parse_limits(root, 1, &in, errs) != 0)
