@@ -429,30 +429,75 @@ cfg_is_map(const struct od_yaml *n, const char *what, struct od_errors *errs)
 	return 0;
 }
 
+/* The string keys of one company mapping into obj; what names where ("company", "company.by_country.CO"). */
 static void
-cfg_read_company(struct od_config *cfg, const struct od_yaml *map, struct od_errors *errs)
+cfg_read_company_keys(json_t *obj, const struct od_yaml *map, const char *what, int top,
+    struct od_errors *errs)
 {
 	size_t	 i;
 	char	*v;
 
-	if (!cfg_is_map(map, "company", errs))
-		return;
 	for (i = 0; i < od_yaml_map_size(map); i++) {
 		const struct od_yaml *k = od_yaml_map_key(map, i), *n = od_yaml_map_value(map, i);
 		if (k->type != OD_YAML_SCALAR) {
-			od_yaml_error(errs, k, "keys of company must be scalars");
+			od_yaml_error(errs, k, "keys of %s must be scalars", what);
+			continue;
+		}
+		if (strcmp(k->str, "by_country") == 0) {
+			if (!top)
+				od_yaml_error(errs, k, "%s: by_country is only allowed under company", what);
 			continue;
 		}
 		if (n->type != OD_YAML_SCALAR) {
-			od_yaml_error(errs, n, "company.%s: expected a string, found %s", k->str,
+			od_yaml_error(errs, n, "%s.%s: expected a string, found %s", what, k->str,
 			    od_yaml_type_name(n->type));
 			continue;
 		}
 		if (od_yaml_string(n, &v, errs) == -1)
 			continue;
-		json_object_set_new(cfg->company, k->str, json_string(v));
+		json_object_set_new(obj, k->str, json_string(v));
 		free(v);
 	}
+}
+
+/*
+ * company: the default creditor's strings, and by_country: <CC>: the
+ * strings that differ for debtors of that country.  Each country's entry is
+ * stored merged over the default, so od_plan_context only picks one.
+ */
+static void
+cfg_read_company(struct od_config *cfg, const struct od_yaml *map, struct od_errors *errs)
+{
+	const struct od_yaml	*by;
+	json_t			*all, *one;
+	char			 what[64];
+	size_t			 i;
+
+	if (!cfg_is_map(map, "company", errs))
+		return;
+	cfg_read_company_keys(cfg->company, map, "company", 1, errs);
+	if ((by = od_yaml_get(map, "by_country")) == NULL || !cfg_is_map(by, "company.by_country",
+	    errs))
+		return;
+	all = json_object();
+	for (i = 0; i < od_yaml_map_size(by); i++) {
+		const struct od_yaml *k = od_yaml_map_key(by, i), *n = od_yaml_map_value(by, i);
+
+		if (k->type != OD_YAML_SCALAR || strlen(k->str) != 2 ||
+		    k->str[0] < 'A' || k->str[0] > 'Z' || k->str[1] < 'A' || k->str[1] > 'Z') {
+			od_yaml_error(errs, k, "company.by_country: '%s' is not a country code (ISO "
+			    "3166-1 alpha-2 in capitals: CO, MX, CL, US)",
+			    k->type == OD_YAML_SCALAR ? k->str : "?");
+			continue;
+		}
+		snprintf(what, sizeof(what), "company.by_country.%s", k->str);
+		if (!cfg_is_map(n, what, errs))
+			continue;
+		one = json_copy(cfg->company);
+		cfg_read_company_keys(one, n, what, 0, errs);
+		json_object_set_new(all, k->str, one);
+	}
+	json_object_set_new(cfg->company, "by_country", all);
 }
 
 /* A setting that holds a credential and so must come from a file or the environment. */

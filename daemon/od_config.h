@@ -50,7 +50,12 @@ struct od_config {
 	char		*plugin_dir;
 	char		*state_dir;
 	char		*default_locale;	/* when an account has none: "es-PE" */
-	json_t		*company;		/* free-form map handed to templates as company.* */
+	/*
+	 * company.* for templates: the default creditor's strings, and under
+	 * "by_country" one object per country code with the default merged
+	 * under that country's own strings (od_plan_context picks the debtor's).
+	 */
+	json_t		*company;
 	int		 log_level;		/* OD_LOG_* */
 
 	/* limits: */

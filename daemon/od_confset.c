@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "od_plan.h"
 #include "od_sender.h"
@@ -72,6 +73,141 @@ confset_check_steps(struct od_confset *set, struct od_errors *errs)
 	}
 }
 
+/* The text of m that a kind sends and a disclosure is looked for in (email: text, then html). */
+static const struct od_template *
+confset_text(const struct od_message_tmpl *m, int kind, int part)
+{
+	switch (kind) {
+	case OD_CH_SMS:		return part == 0 ? m->sms : NULL;
+	case OD_CH_WHATSAPP:	return part == 0 ? m->wa_text : NULL;
+	case OD_CH_EMAIL:	return part == 0 ? m->email_text : part == 1 ? m->email_html : NULL;
+	default:		return NULL;
+	}
+}
+
+/* m's kind must carry every disclosure preset p lists for it. */
+static void
+confset_disclose(const struct od_message_tmpl *m, int kind, const struct od_rules_preset *p,
+    const char *why, struct od_errors *errs)
+{
+	const struct od_template	*t;
+	const char			*name, *phrase, *file;
+	size_t				 i;
+	int				 part, line, col;
+
+	for (i = 0; i < p->ndisclose[kind]; i++) {
+		name = p->disclose[kind][i];
+		phrase = od_rules_phrase(p, name, m->locale);
+		for (part = 0; (t = confset_text(m, kind, part)) != NULL; part++) {
+			od_template_position(t, &file, &line, &col);
+			if (phrase == NULL)
+				od_errors_add(errs, file, line, col, "%s/%s: %s %s must carry the "
+				    "disclosure '%s' (%s, %s), which has no phrase in %s's language "
+				    "(%s:%d:%d)", m->locale, m->name, od_channel_kind_name(kind),
+				    part == 1 ? "html" : "text", name, p->jurisdiction, why, m->locale,
+				    p->file, p->line, p->col);
+			else if (!od_template_says(t, phrase))
+				od_errors_add(errs, file, line, col, "%s/%s: %s %s lacks the disclosure "
+				    "'%s' that %s requires (%s): it must say \"%s\" outside any "
+				    "{{#if}} (%s)", m->locale, m->name, od_channel_kind_name(kind),
+				    part == 1 ? "html" : "text", name, p->jurisdiction, why, phrase,
+				    p->file);
+		}
+	}
+}
+
+/* done[] marks (template, preset, kind) checked: each is reported once. */
+#define CONFSET_DONE(done, np, t, k, kind)	((done)[((t) * (np) + (k)) * OD_CH_MAX + (kind)])
+
+/*
+ * Every template policy pol uses, for the kinds its steps send, held to the
+ * preset at index k: those whose locale names no other country with a
+ * preset (en, es, en-US for US).
+ */
+static void
+confset_policy_disclose(struct od_confset *set, const struct od_policy *pol, size_t k,
+    unsigned char *done, struct od_errors *errs)
+{
+	const struct od_rules_preset	*p = od_rules_preset_at(set->rules, k);
+	const struct od_message_tmpl	*m;
+	const struct od_step		*s;
+	const char			*region;
+	size_t				 np = od_rules_preset_count(set->rules), j, t, c;
+	int				 kind;
+
+	for (j = 0; j < pol->nsteps; j++) {
+		s = &pol->steps[j];
+		for (t = 0; t < set->templates.n; t++) {
+			m = &set->templates.v[t];
+			region = strpbrk(m->locale, "-_");
+			if (strcmp(m->name, s->template) != 0 || (region != NULL &&
+			    strcasecmp(region + 1, p->jurisdiction) != 0 &&
+			    od_rules_preset(set->rules, region + 1) != NULL))
+				continue;
+			for (c = 0; c < s->nchannels; c++) {
+				kind = s->channels[c];
+				if (!od_message_tmpl_has(m, kind) || CONFSET_DONE(done, np, t, k, kind))
+					continue;
+				CONFSET_DONE(done, np, t, k, kind) = 1;
+				confset_disclose(m, kind, p, "a policy for that country uses it", errs);
+			}
+		}
+	}
+}
+
+/*
+ * The jurisdictions' disclosures (config/jurisdictions/<CC>.yaml,
+ * disclosures:).  A template is held to a preset when its locale names the
+ * preset's country (es-CO: CO, every text it has), and when a policy for
+ * that country uses it: a policy of that jurisdiction, or one without a
+ * jurisdiction whose segment takes that country (confset_policy_disclose).
+ */
+static void
+confset_check_disclosures(struct od_confset *set, struct od_errors *errs)
+{
+	const struct od_rules_preset	*p;
+	const struct od_policy		*pol;
+	const struct od_message_tmpl	*m;
+	const char			*region;
+	size_t				 i, j, k, t, np;
+	unsigned char			*done;
+	int				 kind;
+
+	if (set->rules == NULL || (np = od_rules_preset_count(set->rules)) == 0)
+		return;
+	if ((done = calloc(set->templates.n * np, OD_CH_MAX)) == NULL)
+		return;
+	for (t = 0; t < set->templates.n; t++) {
+		m = &set->templates.v[t];
+		region = strpbrk(m->locale, "-_");
+		for (k = 0; k < np; k++) {
+			p = od_rules_preset_at(set->rules, k);
+			if (region == NULL || strcasecmp(region + 1, p->jurisdiction) != 0)
+				continue;
+			for (kind = 0; kind < OD_CH_MAX; kind++)
+				if (od_message_tmpl_has(m, kind) && !CONFSET_DONE(done, np, t, k, kind)) {
+					CONFSET_DONE(done, np, t, k, kind) = 1;
+					confset_disclose(m, kind, p, "its locale's country", errs);
+				}
+		}
+	}
+	for (i = 0; i < set->policies.n; i++) {
+		pol = &set->policies.v[i];
+		for (k = 0; k < np; k++) {
+			p = od_rules_preset_at(set->rules, k);
+			if (pol->jurisdiction != NULL) {
+				if (strcasecmp(pol->jurisdiction, p->jurisdiction) == 0)
+					confset_policy_disclose(set, pol, k, done, errs);
+				continue;
+			}
+			for (j = 0; j < pol->segment.ncountries; j++)
+				if (strcasecmp(pol->segment.countries[j], p->jurisdiction) == 0)
+					confset_policy_disclose(set, pol, k, done, errs);
+		}
+	}
+	free(done);
+}
+
 /* A policy's "rules:" tighten its jurisdiction's preset; loosening is a warning. */
 static void
 confset_policy_rules(struct od_confset *set, struct od_errors *errs)
@@ -133,8 +269,11 @@ od_confset_load(const char *config_path, const struct od_config_overrides *ov, i
 	if (od_tz_countries_load(tzerr, sizeof(tzerr)) == -1)
 		od_errors_add(errs, NULL, 0, 0, "%s (tzdata's zone1970.tab and zone.tab say which "
 		    "time zones belong to which country; $OUTREACHD_ZONEINFO)", tzerr);
+	od_template_set_check_lockscreen(&set->templates, errs);
 	if (errs->count == before)
 		confset_check_steps(set, errs);
+	if (errs->count == before)
+		confset_check_disclosures(set, errs);
 	if (errs->count == before)
 		confset_policy_rules(set, errs);
 	if (errs->count == before && (flags & OD_CONFSET_GATEWAYS)) {

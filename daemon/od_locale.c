@@ -3,14 +3,18 @@
  *
  * Money, by the locale's language and region (docs/templates.md):
  *   es-PE  PEN "S/ 1,234.50"   USD "US$ 1,234.50"
- *   es-CO  COP "$ 1.234,50"    USD "US$ 1.234,50"
+ *   es-CO  COP "$ 1.234.567"   USD "US$ 1.234,50"   (COP: the cents only when not zero)
  *   es-MX  MXN "$1,234.50"     USD "US$1,234.50"
  *   es-CL  CLP "$1.234"        USD "US$1.234,50"
  *   es, es-* otherwise, or a currency the region does not write with a
  *          symbol: "1.234,50 EUR" (the region's separators, the ISO code after)
+ *   en-US  USD "$1,234.50"     (every other currency as in en)
  *   en and every other language: symbol by currency, "1,234.50":
  *          PEN "S/ ", USD "US$", COP "COL$", MXN "MX$", CLP "CLP$", EUR "€"
  * Dates: es* "1 de diciembre de 2026"; every other language "December 1, 2026".
+ * Relative dates (od_locale_relative): es "hoy", "mañana", "el sábado 5 de
+ * diciembre", "ayer", "hace 2 días"; en "today", "tomorrow", "on Saturday,
+ * December 5", "yesterday", "2 days ago".
  */
 #include "od_locale.h"
 
@@ -18,6 +22,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+
+#include "od_time.h"
 
 /*
  * The ISO 4217 exponents of the currencies we format.  od_account.c has
@@ -45,16 +51,30 @@ static const struct {
 	const char	*currency;	/* the local one */
 	const char	*symbol;	/* its prefix */
 	const char	*usd_symbol;	/* how the region writes dollars */
+	int		 whole;		/* its currency: no cents written when they are zero */
 } locale_es_regions[] = {
-	{ "PE", ',', '.', "PEN", "S/ ", "US$ " },
-	{ "CO", '.', ',', "COP", "$ ", "US$ " },
-	{ "MX", ',', '.', "MXN", "$", "US$" },
-	{ "CL", '.', ',', "CLP", "$", "US$" },
+	{ "PE", ',', '.', "PEN", "S/ ", "US$ ", 0 },
+	/*
+	 * COP has 2 minor digits in ISO 4217, but Colombians write pesos without
+	 * them ("$ 1.234.567"): the cents are written only when there are some,
+	 * so that no amount is ever rounded.
+	 */
+	{ "CO", '.', ',', "COP", "$ ", "US$ ", 1 },
+	{ "MX", ',', '.', "MXN", "$", "US$", 0 },
+	{ "CL", '.', ',', "CLP", "$", "US$", 0 },
 };
 
 static const char *const locale_months_es[12] = {
 	"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio",
 	"agosto", "septiembre", "octubre", "noviembre", "diciembre",
+};
+
+static const char *const locale_wdays_es[7] = {
+	"domingo", "lunes", "martes", "mi\xc3\xa9rcoles", "jueves", "viernes", "s\xc3\xa1""bado",
+};
+
+static const char *const locale_wdays_en[7] = {
+	"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 };
 
 static const char *const locale_months_en[12] = {
@@ -160,7 +180,7 @@ od_locale_money(const char *locale, const char *currency, const char *amount,
 	char		 ip[64], fp[8];
 	const char	*prefix = "", *suffix = NULL;
 	char		 group = ',', decimal = '.';
-	int		 c, r, digits;
+	int		 c, r, digits, whole = 0;
 
 	if ((c = locale_currency(currency)) == -1)
 		return -1;
@@ -171,9 +191,10 @@ od_locale_money(const char *locale, const char *currency, const char *amount,
 		if ((r = locale_es_region(locale)) != -1) {
 			group = locale_es_regions[r].group;
 			decimal = locale_es_regions[r].decimal;
-			if (strcmp(currency, locale_es_regions[r].currency) == 0)
+			if (strcmp(currency, locale_es_regions[r].currency) == 0) {
 				prefix = locale_es_regions[r].symbol;
-			else if (strcmp(currency, "USD") == 0)
+				whole = locale_es_regions[r].whole;
+			} else if (strcmp(currency, "USD") == 0)
 				prefix = locale_es_regions[r].usd_symbol;
 			else
 				suffix = currency;
@@ -182,9 +203,15 @@ od_locale_money(const char *locale, const char *currency, const char *amount,
 			decimal = ',';
 			suffix = currency;
 		}
+	} else if (strncasecmp(locale != NULL ? locale : "", "en", 2) == 0 &&
+	    (locale[2] == '-' || locale[2] == '_') && strcasecmp(locale + 3, "US") == 0 &&
+	    strcmp(currency, "USD") == 0) {
+		prefix = "$";
 	} else {
 		prefix = locale_currencies[c].en_symbol;
 	}
+	if (whole && strspn(fp, "0") == strlen(fp))
+		digits = 0;
 	od_buf_puts(out, prefix);
 	locale_put_grouped(out, ip, group);
 	if (digits > 0) {
@@ -249,5 +276,50 @@ od_locale_date(const char *locale, const char *iso_date, struct od_buf *out)
 		od_buf_printf(out, "%d de %s de %d", d, locale_months_es[m - 1], y);
 	else
 		od_buf_printf(out, "%s %d, %d", locale_months_en[m - 1], d, y);
+	return out->oom ? -1 : 0;
+}
+
+int
+od_locale_relative(const char *locale, const char *today, const char *iso_date,
+    struct od_buf *out)
+{
+	int	ty, tm, td, y, m, d, wd;
+	int64_t	diff;
+
+	if (locale_parse_date(today, &ty, &tm, &td) == -1 ||
+	    locale_parse_date(iso_date, &y, &m, &d) == -1)
+		return -1;
+	diff = od_days_from_civil(y, m, d) - od_days_from_civil(ty, tm, td);
+	wd = (int)(((od_days_from_civil(y, m, d) % 7) + 11) % 7);	/* 1970-01-01 was a Thursday */
+	if (locale_is_es(locale)) {
+		if (diff == 0)
+			od_buf_puts(out, "hoy");
+		else if (diff == 1)
+			od_buf_puts(out, "ma\xc3\xb1""ana");
+		else if (diff == -1)
+			od_buf_puts(out, "ayer");
+		else if (diff < 0)
+			od_buf_printf(out, "hace %lld d\xc3\xad""as", (long long)-diff);
+		else if (y == ty)
+			od_buf_printf(out, "el %s %d de %s", locale_wdays_es[wd], d,
+			    locale_months_es[m - 1]);
+		else
+			od_buf_printf(out, "el %s %d de %s de %d", locale_wdays_es[wd], d,
+			    locale_months_es[m - 1], y);
+	} else {
+		if (diff == 0)
+			od_buf_puts(out, "today");
+		else if (diff == 1)
+			od_buf_puts(out, "tomorrow");
+		else if (diff == -1)
+			od_buf_puts(out, "yesterday");
+		else if (diff < 0)
+			od_buf_printf(out, "%lld days ago", (long long)-diff);
+		else if (y == ty)
+			od_buf_printf(out, "on %s, %s %d", locale_wdays_en[wd], locale_months_en[m - 1], d);
+		else
+			od_buf_printf(out, "on %s, %s %d, %d", locale_wdays_en[wd],
+			    locale_months_en[m - 1], d, y);
+	}
 	return out->oom ? -1 : 0;
 }

@@ -268,11 +268,51 @@ offer_context(const struct od_account *a, const struct od_policy *p, int64_t out
 	return offer;
 }
 
+/*
+ * The due date from the debtor's local date at the moment of sending, so that
+ * a text sent late never says "hoy" of a day that is past.
+ */
+static void
+due_context(json_t *debt, int64_t today, int64_t due)
+{
+	int64_t	to_due = due - today;
+
+	json_object_set_new_nocheck(debt, "days_to_due", json_integer(to_due));
+	json_object_set_new_nocheck(debt, "days_overdue", json_integer(to_due < 0 ? -to_due : 0));
+	json_object_set_new_nocheck(debt, "days_past_due", json_integer(-to_due));
+	json_object_set_new_nocheck(debt, "due_today", json_boolean(to_due == 0));
+	json_object_set_new_nocheck(debt, "due_tomorrow", json_boolean(to_due == 1));
+	json_object_set_new_nocheck(debt, "due_future", json_boolean(to_due > 0));
+	json_object_set_new_nocheck(debt, "due_past", json_boolean(to_due < 0));
+}
+
+/*
+ * The company for the debtor's country: company.by_country.<CC> (which the
+ * configuration merged over the default when it was loaded), else the
+ * default without its by_country.  A new reference.
+ */
+static json_t *
+company_for(const json_t *company, const char *country)
+{
+	const json_t	*by = json_object_get(company, "by_country");
+	json_t		*c;
+
+	if (!json_is_object(company))
+		return json_object();
+	if (country != NULL && (c = json_object_get(by, country)) != NULL && json_is_object(c))
+		return json_incref(c);
+	if (by == NULL)
+		return json_incref((json_t *)company);
+	c = json_copy((json_t *)company);
+	json_object_del(c, "by_country");
+	return c;
+}
+
 json_t *
 od_plan_context(const struct od_account *a, const struct od_policy *p, const struct od_step *s,
     int64_t paid_minor, const json_t *company, int64_t now_ms)
 {
-	json_t *ctx = json_object(), *debtor = json_object(), *debt = json_object(), *o;
+	json_t *ctx = json_object(), *debtor = json_object(), *debt = json_object(), *o, *co;
 	int64_t today = local_day(a, now_ms);
 	int64_t outstanding = a->amount_minor - paid_minor;
 	char buf[64];
@@ -301,12 +341,12 @@ od_plan_context(const struct od_account *a, const struct od_policy *p, const str
 	set_str(debt, "currency", a->currency);
 	set_str(debt, "due_date", a->due_date);
 	set_str(debt, "product", a->product);
-	json_object_set_new_nocheck(debt, "days_past_due",
-	    json_integer(today - od_days_from_civil(a->due_y, a->due_m, a->due_d)));
+	due_context(debt, today, od_days_from_civil(a->due_y, a->due_m, a->due_d));
 	json_object_set_new_nocheck(ctx, "debt", debt);
 
+	co = company_for(company, a->country);
 	if (p != NULL && (p->offer.installments > 0 || p->offer.discount_percent > 0))
-		json_object_set_new_nocheck(ctx, "offer", offer_context(a, p, outstanding, today, company));
+		json_object_set_new_nocheck(ctx, "offer", offer_context(a, p, outstanding, today, co));
 	if (s != NULL) {
 		o = json_object();
 		set_str(o, "name", s->name);
@@ -319,11 +359,10 @@ od_plan_context(const struct od_account *a, const struct od_policy *p, const str
 		json_object_set_new_nocheck(ctx, "policy", o);
 	}
 	/*
-	 * Shared, not copied: a context is only read (rendering), and the
-	 * configuration and the account outlive it.
+	 * company and attributes are shared, not copied: a context is only read
+	 * (rendering), and the configuration and the account outlive it.
 	 */
-	json_object_set_new_nocheck(ctx, "company",
-	    json_is_object(company) ? json_incref((json_t *)company) : json_object());
+	json_object_set_new_nocheck(ctx, "company", co);
 	json_object_set_new_nocheck(ctx, "attributes",
 	    a->attributes != NULL ? json_incref((json_t *)a->attributes) : json_object());
 	return ctx;
@@ -337,7 +376,9 @@ od_plan_context_has(const char *path)
 		"debtor.name", "debtor.first_name", "debtor.phone", "debtor.email",
 		"debtor.whatsapp", "debtor.locale", "debtor.country", "debtor.timezone",
 		"debt.amount", "debt.outstanding", "debt.paid", "debt.currency",
-		"debt.due_date", "debt.product", "debt.days_past_due",
+		"debt.due_date", "debt.product", "debt.days_past_due", "debt.days_to_due",
+		"debt.days_overdue", "debt.due_today", "debt.due_tomorrow", "debt.due_future",
+		"debt.due_past",
 		"offer.installments", "offer.installment_amount", "offer.discount_percent",
 		"offer.discount_amount", "offer.discounted_amount", "offer.deadline",
 		"offer.payment_url",

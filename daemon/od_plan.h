@@ -54,10 +54,15 @@ int	od_plan_days_past_due(const struct od_account *a, int64_t now_ms);
  *   account_id, today
  *   debtor.{name, first_name, phone, email, whatsapp, locale, country, timezone}
  *   debt.{amount, outstanding, paid, currency, due_date, product, days_past_due}
+ *   debt.{days_to_due, days_overdue, due_today, due_tomorrow, due_future, due_past}
+ *        the due date from the debtor's local date at now: days_to_due is
+ *        negative after it (= -days_past_due), days_overdue 0 before it; the
+ *        booleans are for {{#if}}; the relative filter words it
  *   offer.{installments, installment_amount, discount_percent, discount_amount,
  *          discounted_amount, deadline, payment_url}      (when the policy has an offer)
  *   step.{name, stage}, policy.{name}
- *   company.*     (from the configuration)
+ *   company.*     (from the configuration: company.by_country.<debtor.country>
+ *                  when there is one, else the default company)
  *   attributes.*  (the account's own)
  * Amounts are decimal strings in the debt's currency ("1234.50"); dates are
  * ISO dates ("2026-12-01"); the money and date filters format them.

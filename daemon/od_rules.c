@@ -1,7 +1,8 @@
 /*
  * od_rules: loading the jurisdiction presets and the holiday calendars.  A
- * policy's tightening of a preset is in od_rules_tighten.c, the check at
- * send time in od_rules_check.c.
+ * policy's tightening of a preset is in od_rules_tighten.c, a preset's
+ * disclosures in od_rules_disclose.c, the check at send time in
+ * od_rules_check.c.
  */
 #include "od_rules.h"
 
@@ -403,16 +404,26 @@ rules_strv_free(char **v, size_t n)
 static void
 rules_preset_clear(struct od_rules_preset *p)
 {
+	size_t	i;
+
 	free(p->name);
 	free(p->law);
 	free(p->caps_basis);
 	rules_strv_free(p->sources, p->nsources);
 	rules_strv_free(p->timezones, p->ntimezones);
+	for (i = 0; i < OD_CH_MAX; i++)
+		rules_strv_free(p->disclose[i], p->ndisclose[i]);
+	for (i = 0; i < p->nphrases; i++) {
+		free(p->phrases[i].name);
+		free(p->phrases[i].lang);
+		free(p->phrases[i].text);
+	}
+	free(p->phrases);
 	memset(p, 0, sizeof(*p));
 }
 
-static int
-rules_strv(const struct od_yaml *n, const char *what, char ***out, size_t *nout,
+int
+od_rules_strv(const struct od_yaml *n, const char *what, char ***out, size_t *nout,
     struct od_errors *errs)
 {
 	size_t	i;
@@ -436,7 +447,7 @@ rules_load_preset(const struct od_yaml_doc *doc, const char *stem, struct od_rul
     struct od_errors *errs)
 {
 	static const char *const keys[] = { "jurisdiction", "name", "law", "sources", "windows",
-	    "holidays", "caps", "timezones", NULL };
+	    "holidays", "caps", "timezones", "disclosures", NULL };
 	static const char *const required[] = { "jurisdiction", "name", "law", "sources",
 	    "windows", "holidays", "timezones", NULL };
 	const struct od_yaml	*root = doc->root, *n;
@@ -465,10 +476,10 @@ rules_load_preset(const struct od_yaml_doc *doc, const char *stem, struct od_rul
 	if ((n = od_yaml_get(root, "law")) != NULL && od_yaml_string(n, &p->law, errs) != 0)
 		bad++;
 	if ((n = od_yaml_get(root, "sources")) != NULL &&
-	    rules_strv(n, "sources", &p->sources, &p->nsources, errs) != 0)
+	    od_rules_strv(n, "sources", &p->sources, &p->nsources, errs) != 0)
 		bad++;
 	if ((n = od_yaml_get(root, "timezones")) != NULL) {
-		if (rules_strv(n, "timezones", &p->timezones, &p->ntimezones, errs) != 0)
+		if (od_rules_strv(n, "timezones", &p->timezones, &p->ntimezones, errs) != 0)
 			bad++;
 		for (i = 0; i < p->ntimezones; i++)
 			if (!od_tz_valid(p->timezones[i])) {
@@ -477,6 +488,9 @@ rules_load_preset(const struct od_yaml_doc *doc, const char *stem, struct od_rul
 				bad++;
 			}
 	}
+	if ((n = od_yaml_get(root, "disclosures")) != NULL &&
+	    od_rules_load_disclosures(n, p, errs) != 0)
+		bad++;
 	od_rules_input_init(&in);
 	if (od_rules_parse_limits(root, 1, &in, errs) != 0)
 		bad++;

@@ -43,6 +43,13 @@ struct od_rules_limits {
 	int64_t			 min_spacing_ms;	/* from the latest contact, any kind */
 };
 
+/* One disclosure's phrase in one language: opt_out, es, "Responda BAJA". */
+struct od_rules_phrase {
+	char	*name;
+	char	*lang;		/* "es", "en" */
+	char	*text;		/* what the message must say, case aside */
+};
+
 struct od_rules_preset {
 	char			 jurisdiction[3];	/* "PE"; also the holidays' country */
 	char			*name;		/* "Peru" */
@@ -53,6 +60,14 @@ struct od_rules_preset {
 	char		       **timezones;	/* zones where the country is unambiguous */
 	size_t			 ntimezones;
 	struct od_rules_limits	 lim;
+	/*
+	 * disclosures: the names every text of a kind must carry
+	 * (disclose[OD_CH_SMS] = {"opt_out"}), and each name's phrase per language.
+	 */
+	char		       **disclose[OD_CH_MAX];
+	size_t			 ndisclose[OD_CH_MAX];
+	struct od_rules_phrase	*phrases;
+	size_t			 nphrases;
 	const char		*file;		/* where it was read */
 	int			 line, col;
 };
@@ -78,6 +93,12 @@ void	od_rules_free(struct od_rules *r);
 
 /* The preset of a jurisdiction ("PE", case-insensitive), or NULL if unknown. */
 const struct od_rules_preset *od_rules_preset(const struct od_rules *r, const char *jurisdiction);
+/*
+ * The phrase that carries disclosure name in a text written in locale (its
+ * language: "en-US" -> "en"), or NULL when the preset gives none.
+ */
+const char *od_rules_phrase(const struct od_rules_preset *p, const char *name, const char *locale);
+
 /* The presets in jurisdiction order, for listing: index i < count, or NULL. */
 size_t	od_rules_preset_count(const struct od_rules *r);
 const struct od_rules_preset *od_rules_preset_at(const struct od_rules *r, size_t i);

@@ -1,7 +1,8 @@
 /*
- * od_rules_int.h: what od_rules.c (the presets, read from YAML) and
- * od_rules_tighten.c (a policy's tightening of one) share.  Not for other
- * modules: od_rules.h is the interface.
+ * od_rules_int.h: what od_rules.c (the presets, read from YAML),
+ * od_rules_tighten.c (a policy's tightening of one) and od_rules_disclose.c
+ * (a preset's disclosures) share.  Not for other modules: od_rules.h is the
+ * interface.
  */
 #ifndef OD_RULES_INT_H
 #define OD_RULES_INT_H
@@ -32,6 +33,13 @@ struct rules_input {
 void	od_rules_input_init(struct rules_input *in);
 /* windows, holidays, caps of a preset (preset 1) or a policy; 0 or -1. */
 int	od_rules_parse_limits(const struct od_yaml *map, int preset, struct rules_input *in,
+	    struct od_errors *errs);
+
+/* A non-empty list of strings (a preset's sources, timezones, disclosures); 0 or -1. */
+int	od_rules_strv(const struct od_yaml *n, const char *what, char ***out, size_t *nout,
+	    struct od_errors *errs);
+/* A preset's disclosures: mapping (od_rules_disclose.c); 0 or -1. */
+int	od_rules_load_disclosures(const struct od_yaml *map, struct od_rules_preset *p,
 	    struct od_errors *errs);
 
 #endif /* OD_RULES_INT_H */

@@ -1,7 +1,8 @@
 /*
  * od_template: the template syntax (docs/templates.md): compiling a text to a
- * small tree, and rendering it against a JSON context.  Template sets (the
- * files under templates/<locale>/) are in od_tmplset.c.
+ * small tree, and walking it.  Rendering it against a JSON context is in
+ * od_template_render.c, template sets (the files under templates/<locale>/)
+ * in od_tmplset.c, the checks that read a template in od_tmplcheck.c.
  */
 #include "od_template.h"
 
@@ -10,25 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "od_locale.h"
-
-#define TMPL_MAX_FILTERS	8
-#define TMPL_MAX_DEPTH		32
-#define TMPL_MAX_PATH		256
-
-enum tmpl_node_type {
-	TN_TEXT = 1,
-	TN_VAR,
-	TN_IF,
-	TN_UNLESS,
-};
-
-enum tmpl_filter {
-	TF_MONEY = 1,
-	TF_DATE,
-	TF_UPPER,
-	TF_LOWER,
-};
+#include "od_template_int.h"
 
 static const struct {
 	const char		*name;
@@ -38,32 +21,7 @@ static const struct {
 	{ "date", TF_DATE },
 	{ "upper", TF_UPPER },
 	{ "lower", TF_LOWER },
-};
-
-struct tmpl_node;
-
-struct tmpl_list {
-	struct tmpl_node	*v;
-	size_t			 n;
-	size_t			 cap;
-};
-
-struct tmpl_node {
-	enum tmpl_node_type	 type;
-	char			*s;		/* TEXT: the text; others: the variable's path */
-	size_t			 len;
-	int			 filters[TMPL_MAX_FILTERS];
-	int			 nfilters;
-	int			 line;		/* of the "{{", in the file */
-	int			 col;
-	struct tmpl_list	 body;		/* IF/UNLESS */
-	struct tmpl_list	 alt;		/* IF/UNLESS: after {{else}} */
-	int			 has_else;
-};
-
-struct od_template {
-	char			*file;
-	struct tmpl_list	 root;
+	{ "relative", TF_RELATIVE },
 };
 
 /* Compiler state. */
@@ -427,6 +385,8 @@ od_template_compile(const char *src, const char *file, int line, int col,
 		free(t);
 		return NULL;
 	}
+	t->line = line;
+	t->col = col;
 	memset(&c, 0, sizeof(c));
 	c.src = src != NULL ? src : "";
 	c.file = file;
@@ -519,282 +479,48 @@ od_template_foreach_var(const struct od_template *t,
 		tmpl_foreach_list(t, &t->root, fn, arg);
 }
 
-/* Rendering. */
-
-struct tmpl_render {
-	const json_t	*ctx;
-	const char	*locale;
-	enum od_escape	 esc;
-	char		*err;
-	size_t		 errlen;
-};
-
-static const json_t *
-tmpl_lookup(const json_t *ctx, const char *path)
-{
-	char		 seg[TMPL_MAX_PATH];
-	const char	*dot;
-	size_t		 n;
-
-	while (ctx != NULL) {
-		if (!json_is_object(ctx))
-			return NULL;
-		dot = strchr(path, '.');
-		n = dot ? (size_t)(dot - path) : strlen(path);
-		if (n >= sizeof(seg))
-			return NULL;
-		memcpy(seg, path, n);
-		seg[n] = '\0';
-		ctx = json_object_get(ctx, seg);
-		if (dot == NULL)
-			break;
-		path = dot + 1;
-	}
-	return json_is_null(ctx) ? NULL : ctx;
-}
-
-static int
-tmpl_truthy(const json_t *v)
-{
-	switch (v == NULL ? JSON_NULL : json_typeof(v)) {
-	case JSON_STRING:
-		return json_string_length(v) > 0;
-	case JSON_INTEGER:
-		return json_integer_value(v) != 0;
-	case JSON_REAL:
-		return json_real_value(v) != 0.0;
-	case JSON_TRUE:
-		return 1;
-	case JSON_OBJECT:
-		return json_object_size(v) > 0;
-	case JSON_ARRAY:
-		return json_array_size(v) > 0;
-	default:
-		return 0;
-	}
-}
-
-/* Writes v as text into b; -1 when v is not a value. */
-static int
-tmpl_value_text(struct tmpl_render *r, const char *path, const json_t *v, struct od_buf *b)
-{
-	const char	*what;
-	double		 d;
-
-	switch (json_typeof(v)) {
-	case JSON_STRING:
-		od_buf_append(b, json_string_value(v), json_string_length(v));
-		return 0;
-	case JSON_INTEGER:
-		od_buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		return 0;
-	case JSON_REAL:
-		d = json_real_value(v);
-		if (d > -1e15 && d < 1e15 && (double)(long long)d == d)
-			od_buf_printf(b, "%lld", (long long)d);
-		else
-			od_buf_printf(b, "%.15g", d);
-		return 0;
-	case JSON_OBJECT:
-		what = "an object";
-		break;
-	case JSON_ARRAY:
-		what = "a list";
-		break;
-	default:
-		what = "a boolean";
-		break;
-	}
-	snprintf(r->err, r->errlen, "variable '%s' is %s, not text", path, what);
-	return -1;
-}
-
-/* Upper or lower case, ASCII and the Latin-1 letters (á <-> Á, ÿ <-> Ÿ). */
 static void
-tmpl_case(struct od_buf *b, int upper)
+tmpl_pieces(const struct tmpl_list *l, int depth,
+    void (*fn)(void *, const struct od_template_piece *), void *arg)
 {
-	unsigned char	*s = (unsigned char *)b->data;
-	struct od_buf	 o;
-	size_t		 i;
-
-	if (b->len == 0)
-		return;
-	od_buf_init(&o);
-	for (i = 0; i < b->len; i++) {
-		unsigned char ch = s[i];
-		if (ch < 0x80) {
-			if (upper && ch >= 'a' && ch <= 'z')
-				ch = (unsigned char)(ch - 32);
-			else if (!upper && ch >= 'A' && ch <= 'Z')
-				ch = (unsigned char)(ch + 32);
-			od_buf_putc(&o, (char)ch);
-		} else if (ch == 0xC3 && i + 1 < b->len) {
-			unsigned char c2 = s[++i];
-			if (upper && c2 == 0xBF) {		/* ÿ -> Ÿ U+0178 */
-				od_buf_append(&o, "\xc5\xb8", 2);
-				continue;
-			}
-			if (upper && c2 >= 0xA0 && c2 <= 0xBE && c2 != 0xB7)
-				c2 = (unsigned char)(c2 - 0x20);
-			else if (!upper && c2 >= 0x80 && c2 <= 0x9E && c2 != 0x97)
-				c2 = (unsigned char)(c2 + 0x20);
-			od_buf_putc(&o, (char)ch);
-			od_buf_putc(&o, (char)c2);
-		} else if (!upper && ch == 0xC5 && i + 1 < b->len && s[i + 1] == 0xB8) {
-			od_buf_append(&o, "\xc3\xbf", 2);
-			i++;
-		} else {
-			od_buf_putc(&o, (char)ch);
-		}
-	}
-	od_buf_reset(b);
-	od_buf_append(b, o.data, o.len);
-	od_buf_free(&o);
-}
-
-static int
-tmpl_filter(struct tmpl_render *r, int f, struct od_buf *b)
-{
-	struct od_buf	 o;
-	const json_t	*cur;
-	const char	*in = b->len ? b->data : "";
-	int		 rc = 0;
-
-	od_buf_init(&o);
-	switch (f) {
-	case TF_MONEY:
-		cur = tmpl_lookup(r->ctx, "debt.currency");
-		if (!json_is_string(cur)) {
-			snprintf(r->err, r->errlen, "money: missing variable 'debt.currency'");
-			return -1;
-		}
-		if (od_locale_money(r->locale, json_string_value(cur), in, &o) == -1) {
-			od_buf_reset(&o);
-			if (od_locale_money(r->locale, json_string_value(cur), "0", &o) == -1)
-				snprintf(r->err, r->errlen, "money: unknown currency '%s'",
-				    json_string_value(cur));
-			else
-				snprintf(r->err, r->errlen, "money: '%s' is not an amount", in);
-			rc = -1;
-		}
-		break;
-	case TF_DATE:
-		if (od_locale_date(r->locale, in, &o) == -1) {
-			snprintf(r->err, r->errlen, "date: '%s' is not a date", in);
-			rc = -1;
-		}
-		break;
-	case TF_UPPER:
-	case TF_LOWER:
-		tmpl_case(b, f == TF_UPPER);
-		return 0;
-	}
-	if (rc == 0) {
-		od_buf_reset(b);
-		od_buf_append(b, o.len ? o.data : "", o.len);
-	}
-	od_buf_free(&o);
-	return rc;
-}
-
-static void
-tmpl_put_escaped(struct od_buf *out, const char *s, size_t n, enum od_escape esc)
-{
-	size_t	i;
-
-	if (esc != OD_ESC_HTML) {
-		od_buf_append(out, s, n);
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		switch (s[i]) {
-		case '&': od_buf_puts(out, "&amp;"); break;
-		case '<': od_buf_puts(out, "&lt;"); break;
-		case '>': od_buf_puts(out, "&gt;"); break;
-		case '"': od_buf_puts(out, "&quot;"); break;
-		case '\'': od_buf_puts(out, "&#39;"); break;
-		default: od_buf_putc(out, s[i]); break;
-		}
-	}
-}
-
-static int
-tmpl_render_list(struct tmpl_render *r, const struct tmpl_list *l, struct od_buf *out)
-{
-	struct od_buf	 b;
-	const json_t	*v;
-	size_t		 i;
-	int		 k, truth;
+	struct od_template_piece	 p;
+	size_t				 i;
+	int				 k;
 
 	for (i = 0; i < l->n; i++) {
 		const struct tmpl_node *n = &l->v[i];
-		switch (n->type) {
-		case TN_TEXT:
-			od_buf_append(out, n->s, n->len);
-			break;
-		case TN_VAR:
-			if ((v = tmpl_lookup(r->ctx, n->s)) == NULL) {
-				snprintf(r->err, r->errlen, "missing variable '%s'", n->s);
-				return -1;
-			}
-			od_buf_init(&b);
-			if (tmpl_value_text(r, n->s, v, &b) == -1) {
-				od_buf_free(&b);
-				return -1;
-			}
-			for (k = 0; k < n->nfilters; k++)
-				if (tmpl_filter(r, n->filters[k], &b) == -1) {
-					od_buf_free(&b);
-					return -1;
-				}
-			tmpl_put_escaped(out, b.len ? b.data : "", b.len, r->esc);
-			od_buf_free(&b);
-			break;
-		case TN_IF:
-		case TN_UNLESS:
-			truth = tmpl_truthy(tmpl_lookup(r->ctx, n->s));
-			if (n->type == TN_UNLESS)
-				truth = !truth;
-			if (tmpl_render_list(r, truth ? &n->body : &n->alt, out) == -1)
-				return -1;
-			break;
+
+		if (n->type == TN_IF || n->type == TN_UNLESS) {
+			tmpl_pieces(&n->body, depth + 1, fn, arg);
+			tmpl_pieces(&n->alt, depth + 1, fn, arg);
+			continue;
 		}
+		memset(&p, 0, sizeof(p));
+		p.var = n->type == TN_VAR;
+		p.s = n->s;
+		p.len = n->len;
+		p.depth = depth;
+		p.line = n->line;
+		p.col = n->col;
+		for (k = 0; k < n->nfilters; k++)
+			if (n->filters[k] == TF_MONEY)
+				p.money = 1;
+		fn(arg, &p);
 	}
-	return 0;
 }
 
-int
-od_template_render(const struct od_template *t, const json_t *ctx, const char *locale,
-    enum od_escape esc, struct od_buf *out, char *err, size_t errlen)
+void
+od_template_foreach_piece(const struct od_template *t,
+    void (*fn)(void *arg, const struct od_template_piece *p), void *arg)
 {
-	struct tmpl_render	r;
-	char			dummy[8];
-	size_t			len0 = out->len;
+	if (t != NULL)
+		tmpl_pieces(&t->root, 0, fn, arg);
+}
 
-	if (err == NULL || errlen == 0) {
-		err = dummy;
-		errlen = sizeof(dummy);
-	}
-	err[0] = '\0';
-	if (t == NULL) {
-		snprintf(err, errlen, "no template");
-		return -1;
-	}
-	r.ctx = ctx;
-	r.locale = locale;
-	r.esc = esc;
-	r.err = err;
-	r.errlen = errlen;
-	if (tmpl_render_list(&r, &t->root, out) == -1 || out->oom) {
-		if (out->oom)
-			snprintf(err, errlen, "out of memory");
-		out->len = len0;
-		if (out->data != NULL)
-			out->data[len0] = '\0';
-		return -1;
-	}
-	/* An empty result still reads as "" to the caller. */
-	if (out->data == NULL)
-		od_buf_append(out, "", 0);
-	return out->oom ? -1 : 0;
+void
+od_template_position(const struct od_template *t, const char **file, int *line, int *col)
+{
+	*file = t->file;
+	*line = t->line;
+	*col = t->col;
 }

@@ -6,6 +6,8 @@
  *   {{ debtor.name }}                 a variable by dotted path
  *   {{ debt.amount | money }}         S/ 1,234.50 in es-PE (currency from debt.currency)
  *   {{ debt.due_date | date }}        1 de diciembre de 2026 in es-PE
+ *   {{ debt.due_date | relative }}    hoy, mañana, el sábado 5 de diciembre, hace 2 días
+ *                                     (from the context's today: the debtor's local date)
  *   {{ x | upper }} {{ x | lower }}
  *   {{#if offer.installments}} ... {{else}} ... {{/if}}   (nested allowed)
  *   {{#unless x}} ... {{/unless}}
@@ -40,6 +42,26 @@ void	od_template_free(struct od_template *t);
 void	od_template_foreach_var(const struct od_template *t,
 	    void (*fn)(void *arg, const char *path, const char *file, int line, int col),
 	    void *arg);
+
+/*
+ * One piece of a compiled template, in the order written, for the checks
+ * that read a template without rendering it (od_tmplcheck.c).
+ */
+struct od_template_piece {
+	int		 var;		/* 0: literal text; 1: a variable */
+	const char	*s;		/* the text, or the variable's path */
+	size_t		 len;		/* of the text */
+	int		 money;		/* a variable with the money filter */
+	int		 depth;		/* #if/#unless around it: 0 is always written */
+	int		 line, col;	/* a variable's "{{" (0 for text) */
+};
+
+/* Calls fn for every text and variable (not the conditions of #if, #unless). */
+void	od_template_foreach_piece(const struct od_template *t,
+	    void (*fn)(void *arg, const struct od_template_piece *p), void *arg);
+/* Where t's text starts, as given to od_template_compile. */
+void	od_template_position(const struct od_template *t, const char **file, int *line,
+	    int *col);
 
 /*
  * Renders t with ctx (a JSON object) in locale.  Appends to out.  Returns 0,
@@ -117,5 +139,21 @@ void	od_rendered_clear(struct od_rendered *r);
  */
 int	od_template_set_check_vars(const struct od_template_set *set,
 	    int (*known)(const char *path), struct od_errors *errs);
+
+/*
+ * Checks without rendering (od_tmplcheck.c).  od_template_says: 1 when t
+ * always writes phrase, ignoring ASCII case: inside one literal text outside
+ * every #if and #unless (a variable's value or a branch may not be written).
+ */
+int	od_template_says(const struct od_template *t, const char *phrase);
+/*
+ * The lock-screen check: a warning (not an error) at each SMS or WhatsApp
+ * text whose first 40 characters, and each email subject that, show an
+ * amount (a money filter, debt.amount/outstanding/paid, the offer's amounts)
+ * or the words deuda, mora, cobranza, debt, collection.  Variables count as
+ * no characters.  Returns the number of warnings.
+ */
+int	od_template_set_check_lockscreen(const struct od_template_set *set,
+	    struct od_errors *errs);
 
 #endif /* OD_TEMPLATE_H */

@@ -177,6 +177,27 @@ test_shipped_config(void **state)
 	    "lunes a viernes de 9:00 a 18:00");
 	assert_string_equal(json_string_value(json_object_get(cfg.company, "payment_url")),
 	    "https://pagos.example.pe");
+	/* each country's company: its own strings over the default */
+	{
+		const json_t *by = json_object_get(cfg.company, "by_country"), *co;
+		const char *const cc[] = { "CO", "MX", "CL", "US" };
+
+		assert_int_equal(json_object_size(by), 4);
+		for (size_t i = 0; i < 4; i++) {
+			co = json_object_get(by, cc[i]);
+			assert_non_null(co);
+			assert_null(json_object_get(co, "by_country"));
+			assert_string_not_equal(json_string_value(json_object_get(co, "phone")),
+			    "+51 1 700 0000");
+			assert_null(strstr(json_string_value(json_object_get(co, "payment_url")),
+			    ".pe"));
+		}
+		co = json_object_get(by, "CO");
+		assert_string_equal(json_string_value(json_object_get(co, "phone")),
+		    "+57 601 700 0000");
+		assert_string_equal(json_string_value(json_object_get(co, "payment_url")),
+		    "https://pagos.example.com.co");
+	}
 	assert_int_equal(cfg.ngateways, 1);
 	gw = od_config_gateway(&cfg, "outbox");
 	assert_ptr_equal(gw, &cfg.gateways[0]);
@@ -311,6 +332,22 @@ test_wrong_type(void **state)
 	    CONF("wrong_type.yaml") ":7:10: company: expected a mapping, found a scalar");
 }
 
+/* company.by_country: country codes, mappings of strings, one level. */
+static void
+test_company_by_country_errors(void **state)
+{
+	(void)state;
+	expect_errors(CONF("company_by_country.yaml"), NULL, 4,
+	    CONF("company_by_country.yaml") ":4:5: company.by_country: 'co' is not a country code "
+	    "(ISO 3166-1 alpha-2 in capitals: CO, MX, CL, US)",
+	    CONF("company_by_country.yaml") ":6:9: company.by_country.MX: expected a mapping, "
+	    "found a scalar",
+	    CONF("company_by_country.yaml") ":8:14: company.by_country.CL.phone: expected a "
+	    "string, found a list",
+	    CONF("company_by_country.yaml") ":9:7: company.by_country.CL: by_country is only "
+	    "allowed under company");
+}
+
 static void
 test_out_of_range(void **state)
 {
@@ -411,6 +448,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_relative_dirs, clean_env, clean_env),
 		cmocka_unit_test_setup_teardown(test_unknown_key, clean_env, clean_env),
 		cmocka_unit_test_setup_teardown(test_wrong_type, clean_env, clean_env),
+		cmocka_unit_test_setup_teardown(test_company_by_country_errors, clean_env, clean_env),
 		cmocka_unit_test_setup_teardown(test_out_of_range, clean_env, clean_env),
 		cmocka_unit_test_setup_teardown(test_unknown_gateway_in_channels, clean_env, clean_env),
 		cmocka_unit_test_setup_teardown(test_missing_plugin, clean_env, clean_env),

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "od_confset.h"
@@ -19,8 +20,8 @@
 
 /* Writes a config into a fresh directory, with the repo's rules beside it. */
 static void
-write_config(char *dir, size_t dlen, char *path, size_t plen, const char *policy_dir,
-    const char *channels)
+write_config_tmpl(char *dir, size_t dlen, char *path, size_t plen, const char *policy_dir,
+    const char *template_dir, const char *channels)
 {
 	char	 src[600], dst[700];
 	FILE	*fp;
@@ -35,10 +36,18 @@ write_config(char *dir, size_t dlen, char *path, size_t plen, const char *policy
 	snprintf(path, plen, "%s/outreachd.yaml", dir);
 	fp = fopen(path, "w");
 	assert_non_null(fp);
-	fprintf(fp, "policy_dir: %s\ntemplate_dir: %s/templates\nplugin_dir: %s/lib/outreachd/channels\n"
+	fprintf(fp, "policy_dir: %s\ntemplate_dir: %s\nplugin_dir: %s/lib/outreachd/channels\n"
 	    "gateways:\n  outbox:\n    plugin: outbox\n    dir: %s/outbox\nchannels:\n%s",
-	    policy_dir, OD_SOURCE_DIR, OD_BUILD_DIR, dir, channels);
+	    policy_dir, template_dir ? template_dir : OD_SOURCE_DIR "/templates", OD_BUILD_DIR, dir,
+	    channels);
 	fclose(fp);
+}
+
+static void
+write_config(char *dir, size_t dlen, char *path, size_t plen, const char *policy_dir,
+    const char *channels)
+{
+	write_config_tmpl(dir, dlen, path, plen, policy_dir, NULL, channels);
 }
 
 static void
@@ -76,7 +85,8 @@ test_shipped_set_loads(void **state)
 	od_errors_init(&errs);
 	assert_int_equal(od_confset_load(path, NULL, OD_CONFSET_GATEWAYS, &set, &errs), 0);
 	assert_int_equal(errs.count, 0);
-	assert_int_equal(set.policies.n, 2);
+	assert_int_equal(set.policies.n, 6);
+	assert_int_equal(errs.nwarns, 0);	/* the shipped texts open neutrally */
 	assert_int_equal(set.gateways.n, 1);
 	sb = od_policy_find(&set.policies, "small-balance");
 	pe = od_policy_find(&set.policies, "pe-consumer");
@@ -136,6 +146,201 @@ test_step_with_unknown_template(void **state)
 	od_tz_cache_free();
 }
 
+static int
+has_warning(const struct od_errors *e, const char *needle)
+{
+	size_t	i;
+
+	for (i = 0; i < e->nwarns; i++)
+		if (strstr(e->warns[i], needle) != NULL)
+			return 1;
+	return 0;
+}
+
+/*
+ * ITEM 8: a template a jurisdiction's messages use must carry the preset's
+ * disclosures (config/jurisdictions/<CC>.yaml, disclosures:): the set is
+ * refused, at the text's position, naming what is missing.  ITEM 10: an
+ * amount in a subject is a warning only.
+ */
+static void
+test_missing_disclosures(void **state)
+{
+	struct od_confset	set;
+	struct od_errors	errs;
+	char			dir[300], path[600], pol[600], tdir[700], cmd[2400], want[1400];
+	size_t			i;
+
+	(void)state;
+	snprintf(pol, sizeof(pol), "%s/policy", OD_SOURCE_DIR);
+	assert_int_equal(od_test_tmpdir("disclose", tdir, sizeof(tdir)), 0);
+	snprintf(cmd, sizeof(cmd), "cp -r '%s/templates/.' '%s/' && cd '%s' && "
+	    "sed -i 's/ Responda BAJA para no recibir SMS\\.//' es-CO/reminder_due.yaml && "
+	    "sed -i 's/To stop receiving emails from us/To unsubscribe/' en-US/reminder_upcoming.yaml && "
+	    "sed -i 's/subject: .*/subject: \"Su deuda de {{ debt.outstanding | money }}\"/' "
+	    "es-MX/final_notice.yaml", OD_SOURCE_DIR, tdir, tdir);
+	assert_int_equal(system(cmd), 0);
+	write_config_tmpl(dir, sizeof(dir), path, sizeof(path), pol, tdir,
+	    "  sms: outbox\n  email: outbox\n  whatsapp: outbox\n");
+	od_errors_init(&errs);
+	assert_int_equal(od_confset_load(path, NULL, 0, &set, &errs), -1);
+	for (i = 0; i < errs.count; i++)
+		printf("  %s\n", errs.msgs[i]);
+	for (i = 0; i < errs.nwarns; i++)
+		printf("  warning: %s\n", errs.warns[i]);
+	assert_int_equal(errs.count, 3);
+	snprintf(want, sizeof(want), "%s/es-CO/reminder_due.yaml:21:7: es-CO/reminder_due: sms text "
+	    "lacks the disclosure 'opt_out' that CO requires (its locale's country): it must say "
+	    "\"Responda BAJA\" outside any {{#if}} (%s/jurisdictions/CO.yaml)", tdir, dir);
+	assert_true(has_error(&errs, want));
+	snprintf(want, sizeof(want), "%s/en-US/reminder_upcoming.yaml:", tdir);
+	assert_true(has_error(&errs, want));
+	assert_true(has_error(&errs, "en-US/reminder_upcoming: email text lacks the disclosure "
+	    "'email_opt_out' that US requires"));
+	assert_true(has_error(&errs, "en-US/reminder_upcoming: email html lacks the disclosure "
+	    "'email_opt_out' that US requires"));
+	assert_true(has_error(&errs, "it must say \"To stop receiving emails from us\""));
+	/* the lock-screen check: a warning, at the amount */
+	snprintf(want, sizeof(want), "%s/es-MX/final_notice.yaml:24:13: es-MX/final_notice: the "
+	    "email subject says 'deuda' in the subject", tdir);
+	assert_true(has_warning(&errs, want));
+	od_errors_clear(&errs);
+	remove_dir(dir);
+	remove_dir(tdir);
+	od_tz_cache_free();
+}
+
+/* A policy without a jurisdiction is held to the presets of the countries it takes. */
+static void
+test_disclosures_by_segment(void **state)
+{
+	struct od_confset	set;
+	struct od_errors	errs;
+	char			dir[300], path[600], pol[600], tdir[600], want[1400];
+	size_t			i;
+
+	(void)state;
+	snprintf(pol, sizeof(pol), "%s/confset/policy-us-segment", OD_TEST_DATA);
+	snprintf(tdir, sizeof(tdir), "%s/confset/templates-us-segment", OD_TEST_DATA);
+	write_config_tmpl(dir, sizeof(dir), path, sizeof(path), pol, tdir,
+	    "  sms: outbox\n  email: outbox\n  whatsapp: outbox\n");
+	od_errors_init(&errs);
+	assert_int_equal(od_confset_load(path, NULL, 0, &set, &errs), -1);
+	for (i = 0; i < errs.count; i++)
+		printf("  %s\n", errs.msgs[i]);
+	assert_int_equal(errs.count, 2);
+	snprintf(want, sizeof(want), "%s/es/greet.yaml:2:7: es/greet: sms text lacks the disclosure "
+	    "'opt_out' that US requires (a policy for that country uses it): it must say "
+	    "\"Responda BAJA\" outside any {{#if}}", tdir);
+	assert_true(has_error(&errs, want));
+	/* Spanish for a US debtor: the preset's Spanish phrase */
+	snprintf(want, sizeof(want), "%s/es/greet.yaml:5:10: es/greet: email text lacks the "
+	    "disclosure 'email_opt_out' that US requires (a policy for that country uses it): it "
+	    "must say \"Para dejar de recibir correos\"", tdir);
+	assert_true(has_error(&errs, want));
+	od_errors_clear(&errs);
+	remove_dir(dir);
+	od_tz_cache_free();
+}
+
+/* Runs cmd, its stderr too, into out; the exit status. */
+static int
+run(const char *cmd, char *out, size_t len)
+{
+	FILE	*fp;
+	size_t	 n;
+	int	 st;
+
+	assert_non_null(fp = popen(cmd, "r"));
+	n = fread(out, 1, len - 1, fp);
+	out[n] = '\0';
+	st = pclose(fp);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/*
+ * Through the operator's tools: `outreachctl validate` and `outreachd
+ * --check` warn about a text that opens with the amount and still say OK;
+ * a missing disclosure fails them, at its position.
+ */
+static void
+test_validate_command(void **state)
+{
+	char			dir[300], path[600], pol[600], tdir[700], cmd[2400], want[1400];
+	char			out[16384];
+
+	(void)state;
+	snprintf(pol, sizeof(pol), "%s/policy", OD_SOURCE_DIR);
+	assert_int_equal(od_test_tmpdir("validate", tdir, sizeof(tdir)), 0);
+	snprintf(cmd, sizeof(cmd), "cp -r '%s/templates/.' '%s/' && cd '%s' && "
+	    "sed -i 's/^sms: \"{{ company.name }}: /sms: \"{{ company.name }}: "
+	    "{{ debt.outstanding | money }} /' es-PE/final_notice.yaml", OD_SOURCE_DIR, tdir, tdir);
+	assert_int_equal(system(cmd), 0);
+	write_config_tmpl(dir, sizeof(dir), path, sizeof(path), pol, tdir,
+	    "  sms: outbox\n  email: outbox\n  whatsapp: outbox\n");
+	snprintf(want, sizeof(want), "warning: %s/es-PE/final_notice.yaml:21:27: es-PE/final_notice: "
+	    "the sms text shows the amount ({{ debt.outstanding }}) in its first 40 characters", tdir);
+	snprintf(cmd, sizeof(cmd), "%s/bin/outreachctl --config '%s' validate 2>&1", OD_BUILD_DIR,
+	    path);
+	assert_int_equal(run(cmd, out, sizeof(out)), 0);
+	if (strstr(out, want) == NULL || strstr(out, "configuration OK\n") == NULL)
+		fail_msg("want \"%s\" in:\n%s", want, out);
+	snprintf(cmd, sizeof(cmd), "%s/bin/outreachd --config '%s' --check 2>&1", OD_BUILD_DIR,
+	    path);
+	assert_int_equal(run(cmd, out, sizeof(out)), 0);
+	if (strstr(out, want) == NULL || strstr(out, "configuration OK\n") == NULL)
+		fail_msg("want \"%s\" in:\n%s", want, out);
+
+	/* An SMS of es-CL without its opt-out: refused, at the text. */
+	snprintf(cmd, sizeof(cmd), "cd '%s' && sed -i 's/ Responda BAJA para no recibir SMS\\.//' "
+	    "es-CL/notice_firm.yaml", tdir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(want, sizeof(want), "%s/es-CL/notice_firm.yaml:20:7: es-CL/notice_firm: sms text "
+	    "lacks the disclosure 'opt_out' that CL requires (its locale's country): it must say "
+	    "\"Responda BAJA\" outside any {{#if}}", tdir);
+	snprintf(cmd, sizeof(cmd), "%s/bin/outreachctl --config '%s' validate 2>&1", OD_BUILD_DIR,
+	    path);
+	assert_int_equal(run(cmd, out, sizeof(out)), 1);
+	if (strstr(out, want) == NULL || strstr(out, "\n1 error(s)\n") == NULL)
+		fail_msg("want \"%s\" in:\n%s", want, out);
+	snprintf(cmd, sizeof(cmd), "%s/bin/outreachd --config '%s' --check 2>&1", OD_BUILD_DIR,
+	    path);
+	assert_int_not_equal(run(cmd, out, sizeof(out)), 0);
+	if (strstr(out, want) == NULL)
+		fail_msg("want \"%s\" in:\n%s", want, out);
+	remove_dir(dir);
+	remove_dir(tdir);
+}
+
+/* A preset's disclosures: each name a kind lists needs a phrase; errors at their position. */
+static void
+test_bad_disclosures(void **state)
+{
+	static const char jur[] =
+	    "jurisdiction: PE\nname: Peru\nlaw: x\nsources: [x]\n"
+	    "windows: {mon: [], tue: [], wed: [], thu: [], fri: [], sat: [], sun: []}\n"
+	    "holidays: false\ntimezones: [America/Lima]\n"
+	    "disclosures:\n"
+	    "  sms: [opt_out, stop_word]\n"
+	    "  phrases:\n"
+	    "    opt_out: {es: \"Responda BAJA\", EN: \"Reply STOP\"}\n";
+	struct od_rules		*r = NULL;
+	struct od_errors	 errs;
+
+	(void)state;
+	od_errors_init(&errs);
+	assert_int_equal(od_rules_load_string("/x", "PE", jur, strlen(jur), NULL, 0, &r, &errs), -1);
+	for (size_t i = 0; i < errs.count; i++)
+		printf("  %s\n", errs.msgs[i]);
+	assert_int_equal(errs.count, 2);
+	assert_true(has_error(&errs, "/x/jurisdictions/PE.yaml:11:36: disclosures.phrases.opt_out: "
+	    "'EN' is not a language code (es, en)"));
+	assert_true(has_error(&errs, "/x/jurisdictions/PE.yaml:9:18: disclosures.sms: 'stop_word' "
+	    "has no phrase under disclosures.phrases"));
+	od_errors_clear(&errs);
+	od_tz_cache_free();
+}
+
 int
 main(void)
 {
@@ -143,6 +348,10 @@ main(void)
 		cmocka_unit_test(test_shipped_set_loads),
 		cmocka_unit_test(test_step_without_gateway),
 		cmocka_unit_test(test_step_with_unknown_template),
+		cmocka_unit_test(test_missing_disclosures),
+		cmocka_unit_test(test_bad_disclosures),
+		cmocka_unit_test(test_validate_command),
+		cmocka_unit_test(test_disclosures_by_segment),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -151,8 +151,9 @@ assert_due_today_history(const struct od_test_env *e, const char *id)
 }
 
 static const char	 wa_reminder_due[] =
-    "Hola Rosa, le recordamos que hoy 9 de marzo de 2026 vence su pago de S/ 1,234.50. "
-    "Si ya lo realizó, muchas gracias. Financiera Ejemplo S.A.C., consultas al +51 1 700 0000.";
+    "Hola Rosa, Financiera Ejemplo S.A.C. tiene un mensaje sobre su cuenta: su pago de "
+    "S/ 1,234.50 vence hoy, 9 de marzo de 2026. Si ya lo realizó, muchas gracias. Consultas "
+    "al +51 1 700 0000. Responda BAJA si no desea recibir más mensajes.";
 
 /* An account due today gets reminder_due on whatsapp, once; a re-enqueue duplicates nothing. */
 static void
@@ -197,8 +198,9 @@ test_due_today(void **state)
 	p = json_object_get(m, "wa_params");
 	assert_int_equal(json_array_size(p), 5);
 	assert_string_equal(json_string_value(json_array_get(p, 0)), "Rosa");
-	assert_string_equal(json_string_value(json_array_get(p, 1)), "9 de marzo de 2026");
+	assert_string_equal(json_string_value(json_array_get(p, 1)), "Financiera Ejemplo S.A.C.");
 	assert_string_equal(json_string_value(json_array_get(p, 2)), "S/ 1,234.50");
+	assert_string_equal(json_string_value(json_array_get(p, 3)), "vence hoy, 9 de marzo de 2026");
 	json_decref(out);
 	assert_int_equal(od_test_outbox_count(ep, "sms.jsonl"), 0);
 	assert_int_equal(od_test_outbox_count(ep, "email.jsonl"), 0);
@@ -341,7 +343,7 @@ test_consent_fallback(void **state)
 	m = json_array_get(out, 0);
 	assert_string_equal(od_test_str(m, "to"), "rosa@example.pe");
 	assert_string_equal(od_test_str(m, "action_id"), "PE-2:2026-02-22:offer_plan");
-	assert_string_equal(od_test_str(m, "subject"), "Una propuesta para regularizar su deuda de S/ 1,234.50");
+	assert_string_equal(od_test_str(m, "subject"), "Financiera Ejemplo S.A.C.: una propuesta para su cuenta");
 	assert_non_null(strstr(od_test_str(m, "text"), "Estimado(a) Rosa Huamán:\n"));
 	assert_non_null(strstr(od_test_str(m, "text"), "- Pagar en 3 cuotas de S/ 411.50."));
 	json_decref(out);
@@ -479,9 +481,10 @@ test_partial_payment(void **state)
 	assert_string_equal(od_test_str(json_array_get(out, 0), "action_id"), "PE-4:2026-03-09:notice_overdue");
 	assert_string_equal(od_test_str(json_array_get(out, 0), "to"), "+51987000111");
 	assert_string_equal(od_test_str(json_array_get(out, 0), "text"),
-	    "Financiera Ejemplo S.A.C.: Rosa, su pago de S/ 1,034.50 con vencimiento el "
-	    "9 de marzo de 2026 se encuentra pendiente. Le pedimos regularizarlo a la brevedad. "
-	    "Pague en https://pagos.example.pe o consulte al +51 1 700 0000.");
+	    "Financiera Ejemplo S.A.C.: Rosa, tiene un mensaje sobre su cuenta. Su pago de "
+	    "S/ 1,034.50 con vencimiento el 9 de marzo de 2026 sigue pendiente; le pedimos "
+	    "regularizarlo a la brevedad. Pague en https://pagos.example.pe o consulte al "
+	    "+51 1 700 0000. Responda BAJA para no recibir SMS.");
 	json_decref(out);
 	/* [superseded reminder_upcoming, sent reminder_due, sent notice_overdue]: nothing skipped */
 	hist = od_test_history(ep, "PE-4");
@@ -517,7 +520,8 @@ test_opt_out(void **state)
 	assert_int_equal(json_array_size(out), 1);
 	assert_string_equal(od_test_str(json_array_get(out, 0), "action_id"), "PE-5:2026-03-09:notice_overdue");
 	assert_string_equal(od_test_str(json_array_get(out, 0), "to"), "rosa@example.pe");
-	assert_string_equal(od_test_str(json_array_get(out, 0), "subject"), "Pago pendiente de S/ 1,234.50");
+	assert_string_equal(od_test_str(json_array_get(out, 0), "subject"),
+	    "Financiera Ejemplo S.A.C.: información importante sobre su cuenta");
 	json_decref(out);
 	/* [superseded reminder_upcoming, sent reminder_due, suppressed sms, sent email] */
 	hist = od_test_history(ep, "PE-5");

@@ -76,7 +76,7 @@ test_reload_refused_then_taken(void **state)
 	unsetenv("OUTREACHD_ADMIN_PORT");
 	for (i = 0; i < 50 && ctl_reload(port, out, sizeof(out)) != 0; i++)
 		nanosleep(&ts, NULL);	/* until the admin server answers */
-	assert_non_null(strstr(out, "reloaded: 2 policies"));
+	assert_non_null(strstr(out, "reloaded: 6 policies"));
 
 	snprintf(cmd, sizeof(cmd), "%s/pe-consumer.yaml", pol);
 	replace_in_file(cmd, "stage: offer", "stage: bogus");
@@ -88,7 +88,7 @@ test_reload_refused_then_taken(void **state)
 
 	replace_in_file(cmd, "stage: bogus", "stage: offer");
 	assert_int_equal(ctl_reload(port, out, sizeof(out)), 0);
-	assert_string_equal(out, "reloaded: 2 policies, 12 templates, 1 gateways\n");
+	assert_string_equal(out, "reloaded: 6 policies, 36 templates, 1 gateways\n");
 
 	assert_int_equal(od_test_process_stop(pid, SIGTERM, 10000), 0);
 	od_test_env_stop(&e);

@@ -139,9 +139,10 @@ expect_notice_sms(json_t *m, const char *action_id, const char *due_text)
 	char	text[512];
 
 	snprintf(text, sizeof(text),
-	    "Financiera Ejemplo S.A.C.: Rosa, su pago de S/ 1,234.50 con vencimiento el %s "
-	    "se encuentra pendiente. Le pedimos regularizarlo a la brevedad. "
-	    "Pague en https://pagos.example.pe o consulte al +51 1 700 0000.", due_text);
+	    "Financiera Ejemplo S.A.C.: Rosa, tiene un mensaje sobre su cuenta. Su pago de "
+	    "S/ 1,234.50 con vencimiento el %s sigue pendiente; le pedimos regularizarlo a la "
+	    "brevedad. Pague en https://pagos.example.pe o consulte al +51 1 700 0000. Responda "
+	    "BAJA para no recibir SMS.", due_text);
 	assert_string_equal(od_test_str(m, "action_id"), action_id);
 	assert_string_equal(od_test_str(m, "to"), "+51987000111");
 	assert_string_equal(od_test_str(m, "text"), text);

@@ -336,11 +336,13 @@ test_sd_notify(void **state)
 /* ---- reload ----------------------------------------------------------------- */
 
 static const char	wa_old[] =
-    "Hola Rosa, le recordamos que hoy 9 de marzo de 2026 vence su pago de S/ 1,234.50. "
-    "Si ya lo realizó, muchas gracias. Financiera Ejemplo S.A.C., consultas al +51 1 700 0000.";
+    "Hola Rosa, Financiera Ejemplo S.A.C. tiene un mensaje sobre su cuenta: su pago de "
+    "S/ 1,234.50 vence hoy, 9 de marzo de 2026. Si ya lo realizó, muchas gracias. Consultas "
+    "al +51 1 700 0000. Responda BAJA si no desea recibir más mensajes.";
 static const char	wa_new[] =
-    "Hola Rosa, le recordamos que hoy 9 de marzo de 2026 vence su pago de S/ 1,234.50. "
-    "Si ya pagó, le agradecemos. Financiera Ejemplo S.A.C., consultas al +51 1 700 0000.";
+    "Hola Rosa, Financiera Ejemplo S.A.C. tiene un mensaje sobre su cuenta: su pago de "
+    "S/ 1,234.50 vence hoy, 9 de marzo de 2026. Si ya pagó, le agradecemos. Consultas "
+    "al +51 1 700 0000. Responda BAJA si no desea recibir más mensajes.";
 
 static void
 test_reload(void **state)
@@ -395,7 +397,7 @@ test_reload(void **state)
 	file_replace(pol, "    stage: warning\n", "    stage: notice\n");
 	file_replace(tmpl, "Si ya lo realizó, muchas gracias.", "Si ya pagó, le agradecemos.");
 	kill(g_pid, SIGHUP);
-	assert_true(wait_log(ep, "d.log", "[daemon] reloaded: 2 policies, ", 1, 5000));
+	assert_true(wait_log(ep, "d.log", "[daemon] reloaded: 6 policies, ", 1, 5000));
 	enqueue_account(ep, "RL-3", "2026-03-09");
 	assert_int_equal(od_test_wait_status(ep, "RL-3", "sent", 1, 10000), 1);
 	t = outbox_text(ep, "whatsapp.jsonl", "RL-3:2026-03-09:reminder_due");

@@ -95,10 +95,15 @@ static void
 test_money_es_other_regions(void **state)
 {
 	(void)state;
+	/* COP: pesos as Colombians write them; the cents only when there are some */
+	expect_money("es-CO", "COP", "1234567", "$ 1.234.567");
+	expect_money("es-CO", "COP", "1234567.00", "$ 1.234.567");
 	expect_money("es-CO", "COP", "1234.5", "$ 1.234,50");
-	expect_money("es-CO", "COP", "1500000", "$ 1.500.000,00");
+	expect_money("es-CO", "COP", "1500000", "$ 1.500.000");
+	expect_money("es-CO", "COP", "0", "$ 0");
 	expect_money("es-CO", "USD", "20", "US$ 20,00");
 	expect_money("es-MX", "MXN", "1234.5", "$1,234.50");
+	expect_money("es-MX", "MXN", "1234", "$1,234.00");
 	expect_money("es-CL", "CLP", "1234", "$1.234");
 	expect_money("es-CL", "CLP", "1234567", "$1.234.567");
 	expect_money("es-CL", "CLP", "1234.00", "$1.234");
@@ -120,7 +125,12 @@ test_money_en(void **state)
 	expect_money("en", "MXN", "1234.5", "MX$1,234.50");
 	expect_money("en", "CLP", "1234", "CLP$1,234");
 	expect_money("en", "EUR", "7.1", "\xe2\x82\xac" "7.10");
-	expect_money("en-US", "USD", "0.5", "US$0.50");
+	/* en-US writes its own dollars with a bare $, others as in en */
+	expect_money("en-US", "USD", "0.5", "$0.50");
+	expect_money("en-US", "USD", "1234.5", "$1,234.50");
+	expect_money("en_US", "USD", "1234.5", "$1,234.50");
+	expect_money("en-US", "PEN", "1234.5", "S/ 1,234.50");
+	expect_money("en-GB", "USD", "1234.5", "US$1,234.50");
 	/* other languages are written the English way */
 	expect_money("pt-BR", "USD", "10", "US$10.00");
 }
@@ -155,7 +165,9 @@ test_money_minor(void **state)
 	expect_minor("es-PE", "PEN", 5, "S/ 0.05");
 	expect_minor("es-PE", "PEN", 0, "S/ 0.00");
 	expect_minor("es-CL", "CLP", 1234, "$1.234");
-	expect_minor("es-CO", "COP", 150000000, "$ 1.500.000,00");
+	expect_minor("es-CO", "COP", 150000000, "$ 1.500.000");
+	expect_minor("es-CO", "COP", 150000001, "$ 1.500.000,01");
+	expect_minor("en-US", "USD", 123450, "$1,234.50");
 	expect_minor("en", "USD", INT64_MAX, "US$92,233,720,368,547,758.07");
 	od_buf_init(&b);
 	assert_int_equal(od_locale_money_minor("es-PE", "PEN", -1, &b), -1);
@@ -186,6 +198,48 @@ test_dates(void **state)
 	expect_date_bad(NULL);
 }
 
+static void
+expect_relative(const char *locale, const char *today, const char *iso, const char *want)
+{
+	struct od_buf	b;
+
+	od_buf_init(&b);
+	if (od_locale_relative(locale, today, iso, &b) != 0)
+		fail_msg("od_locale_relative(%s, %s, %s) failed", locale, today, iso);
+	assert_string_equal(b.data, want);
+	od_buf_free(&b);
+}
+
+/* The due date said from the day of sending: 2026-12-05 is a Saturday. */
+static void
+test_relative(void **state)
+{
+	struct od_buf	b;
+
+	(void)state;
+	expect_relative("es-PE", "2026-12-05", "2026-12-05", "hoy");
+	expect_relative("es-CO", "2026-12-04", "2026-12-05", "ma\xc3\xb1""ana");
+	expect_relative("es-MX", "2026-12-01", "2026-12-05", "el s\xc3\xa1""bado 5 de diciembre");
+	expect_relative("es-CL", "2026-12-01", "2026-12-02", "ma\xc3\xb1""ana");
+	expect_relative("es", "2026-12-01", "2026-12-09", "el mi\xc3\xa9rcoles 9 de diciembre");
+	expect_relative("es-PE", "2026-12-28", "2027-01-03", "el domingo 3 de enero de 2027");
+	expect_relative("es-PE", "2026-12-06", "2026-12-05", "ayer");
+	expect_relative("es-PE", "2026-12-07", "2026-12-05", "hace 2 d\xc3\xad""as");
+	expect_relative("en", "2026-12-05", "2026-12-05", "today");
+	expect_relative("en-US", "2026-12-04", "2026-12-05", "tomorrow");
+	expect_relative("en-US", "2026-12-01", "2026-12-05", "on Saturday, December 5");
+	expect_relative("en", "2026-12-30", "2027-01-04", "on Monday, January 4, 2027");
+	expect_relative("en", "2026-12-06", "2026-12-05", "yesterday");
+	expect_relative("en", "2026-12-07", "2026-12-05", "2 days ago");
+	expect_relative("en", "2027-01-01", "2026-12-31", "yesterday");
+	expect_relative("en", "2028-03-01", "2028-02-28", "2 days ago");	/* a leap year */
+	expect_relative("en", "1970-01-01", "1970-01-03", "on Saturday, January 3");
+	od_buf_init(&b);
+	assert_int_equal(od_locale_relative("es-PE", "2026-12-05", "2026-02-30", &b), -1);
+	assert_int_equal(od_locale_relative("es-PE", "hoy", "2026-12-05", &b), -1);
+	od_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -196,6 +250,7 @@ main(void)
 		cmocka_unit_test(test_money_bad),
 		cmocka_unit_test(test_money_minor),
 		cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_relative),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "od_config.h"
 #include "od_plan.h"
 #include "od_time.h"
 #include "od_tz.h"
@@ -275,8 +276,10 @@ test_context_pen(void **state)
 	    "{\"account_id\":\"A-1001\","
 	    "\"attributes\":{\"risk_score\":640},"
 	    "\"company\":{\"name\":\"Financiera Andina\",\"payment_url\":\"https://example.pe/pay\"},"
-	    "\"debt\":{\"amount\":\"1234.50\",\"currency\":\"PEN\",\"days_past_due\":6,"
-	    "\"due_date\":\"2026-12-01\",\"outstanding\":\"1234.50\",\"paid\":\"0.00\","
+	    "\"debt\":{\"amount\":\"1234.50\",\"currency\":\"PEN\",\"days_overdue\":6,"
+	    "\"days_past_due\":6,\"days_to_due\":-6,\"due_date\":\"2026-12-01\","
+	    "\"due_future\":false,\"due_past\":true,\"due_today\":false,\"due_tomorrow\":false,"
+	    "\"outstanding\":\"1234.50\",\"paid\":\"0.00\","
 	    "\"product\":\"consumer_loan\"},"
 	    "\"debtor\":{\"country\":\"PE\",\"email\":\"maria@example.pe\",\"first_name\":\"Mar\\u00EDa\","
 	    "\"locale\":\"es-PE\",\"name\":\"Mar\\u00EDa Quispe Huam\\u00E1n\",\"phone\":\"+51987654321\","
@@ -293,8 +296,10 @@ test_context_pen(void **state)
 	/* after a payment of 234.50: 1000.00 left, 3 x 333.34 (rounded up) */
 	ctx = od_plan_context(&a, &p, &steps4[3], 23450, company, at("2026-12-31T14:00Z"));
 	s = dump(json_object_get(ctx, "debt"));
-	assert_string_equal(s, "{\"amount\":\"1234.50\",\"currency\":\"PEN\",\"days_past_due\":30,"
-	    "\"due_date\":\"2026-12-01\",\"outstanding\":\"1000.00\",\"paid\":\"234.50\","
+	assert_string_equal(s, "{\"amount\":\"1234.50\",\"currency\":\"PEN\",\"days_overdue\":30,"
+	    "\"days_past_due\":30,\"days_to_due\":-30,\"due_date\":\"2026-12-01\","
+	    "\"due_future\":false,\"due_past\":true,\"due_today\":false,\"due_tomorrow\":false,"
+	    "\"outstanding\":\"1000.00\",\"paid\":\"234.50\","
 	    "\"product\":\"consumer_loan\"}");
 	free(s);
 	s = dump(json_object_get(ctx, "offer"));
@@ -365,8 +370,10 @@ test_context_clp(void **state)
 	s = dump(ctx);
 	assert_string_equal(s,
 	    "{\"account_id\":\"cl:77@x\",\"attributes\":{},\"company\":{},"
-	    "\"debt\":{\"amount\":\"150000\",\"currency\":\"CLP\",\"days_past_due\":7,"
-	    "\"due_date\":\"2026-09-01\",\"outstanding\":\"149999\",\"paid\":\"1\"},"
+	    "\"debt\":{\"amount\":\"150000\",\"currency\":\"CLP\",\"days_overdue\":7,"
+	    "\"days_past_due\":7,\"days_to_due\":-7,\"due_date\":\"2026-09-01\","
+	    "\"due_future\":false,\"due_past\":true,\"due_today\":false,\"due_tomorrow\":false,"
+	    "\"outstanding\":\"149999\",\"paid\":\"1\"},"
 	    "\"debtor\":{\"country\":\"CL\",\"first_name\":\"Juan\",\"name\":\"Juan\","
 	    "\"whatsapp\":\"+56912345678\"},"
 	    "\"offer\":{\"deadline\":\"2026-09-18\",\"discount_amount\":\"22500\",\"discount_percent\":15,"
@@ -379,6 +386,119 @@ test_context_clp(void **state)
 	od_account_clear(&a);
 }
 
+/* The due date's keys at send time, on the debtor's local date (Lima, UTC-5). */
+static void
+test_context_due_relative(void **state)
+{
+	static const struct {
+		const char	*now;
+		int		 to_due, overdue, today, tomorrow, future, past;
+	} cases[] = {
+		{ "2026-12-01T14:00Z", 4, 0, 0, 0, 1, 0 },	/* Tuesday */
+		{ "2026-12-04T14:00Z", 1, 0, 0, 1, 1, 0 },	/* Friday: tomorrow */
+		{ "2026-12-05T04:59Z", 1, 0, 0, 1, 1, 0 },	/* 23:59 on Friday in Lima */
+		{ "2026-12-05T05:00Z", 0, 0, 1, 0, 0, 0 },	/* Saturday 00:00 in Lima: today */
+		{ "2026-12-06T04:59Z", 0, 0, 1, 0, 0, 0 },
+		{ "2026-12-07T14:00Z", -2, 2, 0, 0, 0, 1 },	/* deferred to Monday */
+		{ "2026-12-15T14:00Z", -10, 10, 0, 0, 0, 1 },
+	};
+	struct od_account a;
+	struct od_policy p;
+	json_t *ctx, *debt;
+	size_t i;
+
+	(void)state;
+	account(&a, "America/Lima", "+51987654321", "2026-12-05", "100", "PEN");
+	policy(&p, steps4, 4, 540);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ctx = od_plan_context(&a, &p, NULL, 0, NULL, at(cases[i].now));
+		debt = json_object_get(ctx, "debt");
+		if (json_integer_value(json_object_get(debt, "days_to_due")) != cases[i].to_due ||
+		    json_integer_value(json_object_get(debt, "days_overdue")) != cases[i].overdue ||
+		    json_integer_value(json_object_get(debt, "days_past_due")) != -cases[i].to_due ||
+		    json_is_true(json_object_get(debt, "due_today")) != cases[i].today ||
+		    json_is_true(json_object_get(debt, "due_tomorrow")) != cases[i].tomorrow ||
+		    json_is_true(json_object_get(debt, "due_future")) != cases[i].future ||
+		    json_is_true(json_object_get(debt, "due_past")) != cases[i].past)
+			fail_msg("at %s: %s", cases[i].now, json_dumps(debt, JSON_SORT_KEYS));
+		json_decref(ctx);
+	}
+	od_account_clear(&a);
+}
+
+static void
+country_account(struct od_account *a, const char *cc, const char *tz, const char *currency)
+{
+	char body[512], reason[256];
+
+	snprintf(body, sizeof(body), "{\"account_id\": \"%s-1\", \"debtor\": {\"name\": \"Ana\","
+	    " \"email\": \"ana@example.com\", \"country\": \"%s\", \"timezone\": \"%s\"}, \"debt\": {\"amount\": \"100\","
+	    " \"currency\": \"%s\", \"due_date\": \"2026-12-05\"}}", cc, cc, tz, currency);
+	if (od_account_parse(body, strlen(body), 0, a, reason, sizeof(reason)) != 0)
+		fail_msg("%s", reason);
+}
+
+/* company.* is the debtor's country's: by_country merged over the default. */
+static void
+test_context_company_by_country(void **state)
+{
+	static const char conf[] =
+	    "company:\n"
+	    "  name: \"Financiera Ejemplo S.A.C.\"\n"
+	    "  phone: \"+51 1 700 0000\"\n"
+	    "  hours: \"lunes a viernes\"\n"
+	    "  payment_url: \"https://pagos.example.pe\"\n"
+	    "  by_country:\n"
+	    "    CO: {name: \"Financiera Ejemplo Colombia S.A.S.\", phone: \"+57 601 700 0000\",\n"
+	    "         payment_url: \"https://pagos.example.com.co\"}\n";
+	struct od_config cfg;
+	struct od_errors errs;
+	struct od_account a;
+	struct od_policy p;
+	json_t *ctx, *c;
+
+	(void)state;
+	od_errors_init(&errs);
+	assert_int_equal(od_config_load_string("/tmp/x/outreachd.yaml", conf, strlen(conf), NULL,
+	    &cfg, &errs), 0);
+	policy(&p, steps4, 4, 540);
+	p.offer.discount_percent = 10;
+	p.offer.valid_days = 5;
+
+	country_account(&a, "CO", "America/Bogota", "COP");
+	ctx = od_plan_context(&a, &p, NULL, 0, cfg.company, at("2026-12-01T14:00Z"));
+	c = json_object_get(ctx, "company");
+	assert_string_equal(json_string_value(json_object_get(c, "name")),
+	    "Financiera Ejemplo Colombia S.A.S.");
+	assert_string_equal(json_string_value(json_object_get(c, "phone")), "+57 601 700 0000");
+	assert_string_equal(json_string_value(json_object_get(c, "hours")), "lunes a viernes");
+	assert_null(json_object_get(c, "by_country"));
+	/* the offer's link falls back to the country's payment page */
+	assert_string_equal(json_string_value(json_object_get(json_object_get(ctx, "offer"),
+	    "payment_url")), "https://pagos.example.com.co");
+	json_decref(ctx);
+	od_account_clear(&a);
+
+	/* a Peruvian debtor, and one of a country with no entry: the default */
+	account(&a, "America/Lima", "+51987654321", "2026-12-05", "100", "PEN");
+	ctx = od_plan_context(&a, &p, NULL, 0, cfg.company, at("2026-12-01T14:00Z"));
+	c = json_object_get(ctx, "company");
+	assert_string_equal(json_string_value(json_object_get(c, "phone")), "+51 1 700 0000");
+	assert_null(json_object_get(c, "by_country"));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(ctx, "offer"),
+	    "payment_url")), "https://pagos.example.pe");
+	json_decref(ctx);
+	od_account_clear(&a);
+	country_account(&a, "MX", "America/Mexico_City", "MXN");
+	ctx = od_plan_context(&a, &p, NULL, 0, cfg.company, at("2026-12-01T14:00Z"));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(ctx, "company"),
+	    "name")), "Financiera Ejemplo S.A.C.");
+	json_decref(ctx);
+	od_account_clear(&a);
+	od_config_clear(&cfg);
+	od_errors_clear(&errs);
+}
+
 static void
 test_context_has(void **state)
 {
@@ -386,7 +506,9 @@ test_context_has(void **state)
 		"account_id", "today", "debtor.name", "debtor.first_name", "debtor.phone",
 		"debtor.email", "debtor.whatsapp", "debtor.locale", "debtor.country",
 		"debtor.timezone", "debt.amount", "debt.outstanding", "debt.paid", "debt.currency",
-		"debt.due_date", "debt.product", "debt.days_past_due", "offer.installments",
+		"debt.due_date", "debt.product", "debt.days_past_due", "debt.days_to_due",
+		"debt.days_overdue", "debt.due_today", "debt.due_tomorrow", "debt.due_future",
+		"debt.due_past", "offer.installments",
 		"offer.installment_amount", "offer.discount_percent", "offer.discount_amount",
 		"offer.discounted_amount", "offer.deadline", "offer.payment_url", "step.name",
 		"step.stage", "policy.name", "attributes.risk_score", "company.name",
@@ -427,6 +549,8 @@ main(void)
 		cmocka_unit_test(test_days_past_due),
 		cmocka_unit_test(test_context_pen),
 		cmocka_unit_test(test_context_clp),
+		cmocka_unit_test(test_context_due_relative),
+		cmocka_unit_test(test_context_company_by_country),
 		cmocka_unit_test(test_context_has),
 	};
 

@@ -80,13 +80,23 @@ test_shipped_policies(void **state)
 
 	(void)state;
 	load_dir_ok(OD_SOURCE_DIR "/policy", &set);
-	assert_int_equal(set.n, 2);
-	/* Sorted by priority, highest first. */
+	assert_int_equal(set.n, 6);
+	/* Sorted by priority, highest first; ties by name. */
 	assert_string_equal(set.v[0].name, "small-balance");
-	assert_string_equal(set.v[1].name, "pe-consumer");
+	assert_string_equal(set.v[1].name, "cl-consumer");
+	assert_string_equal(set.v[2].name, "co-consumer");
+	assert_string_equal(set.v[3].name, "mx-consumer");
+	assert_string_equal(set.v[4].name, "pe-consumer");
+	assert_string_equal(set.v[5].name, "us-consumer");
+	/* one sample policy per country, each under its own jurisdiction */
+	for (size_t i = 1; i < 6; i++) {
+		assert_int_equal(set.v[i].segment.ncountries, 1);
+		assert_string_equal(set.v[i].segment.countries[0], set.v[i].jurisdiction);
+		assert_int_equal(set.v[i].nsteps, 6);
+	}
 
 	p = od_policy_find(&set, "pe-consumer");
-	assert_ptr_equal(p, &set.v[1]);
+	assert_ptr_equal(p, &set.v[4]);
 	assert_int_equal(p->priority, 10);
 	assert_string_equal(p->jurisdiction, "PE");
 	assert_int_equal(p->send_at_min, 9 * 60);

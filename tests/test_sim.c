@@ -127,11 +127,13 @@ new_sim(const char *from, int days)
 	return s;
 }
 
-#define DUE_SMS	"Financiera Ejemplo S.A.C.: Hola María, hoy 6 de marzo de 2026 vence su pago " \
-		"de S/ 1,234.50. Consultas al +51 1 700 0000. Si ya hizo el pago, gracias."
-#define LATE_SMS "Financiera Ejemplo S.A.C.: María, su pago de S/ 1,234.50 con vencimiento " \
-		"el 6 de marzo de 2026 se encuentra pendiente. Le pedimos regularizarlo a la " \
-		"brevedad. Consultas al +51 1 700 0000."
+#define DUE_SMS	"Financiera Ejemplo S.A.C.: Hola María, tiene un mensaje sobre su cuenta. Su " \
+		"pago de S/ 1,234.50 vence hoy, 6 de marzo de 2026. Consultas al +51 1 700 0000. " \
+		"Si ya hizo el pago, gracias. Responda BAJA para no recibir SMS."
+#define LATE_SMS "Financiera Ejemplo S.A.C.: María, tiene un mensaje sobre su cuenta. Su pago " \
+		"de S/ 1,234.50 con vencimiento el 6 de marzo de 2026 sigue pendiente; le pedimos " \
+		"regularizarlo a la brevedad. Consultas al +51 1 700 0000. Responda BAJA para no " \
+		"recibir SMS."
 
 /*
  * Due on a Friday: the +1d step falls on Saturday and goes on Monday at the
@@ -227,7 +229,7 @@ test_partial_payment(void **state)
 	    " \"at\": \"2026-03-06T20:00:00Z\"}");
 	assert_int_equal(od_sim_run(s, log_entry, &l, NULL, NULL), 0);
 	assert_int_equal(l.n, 3);
-	assert_non_null(strstr(l.line[2], "su pago de S/ 1,000.00 con vencimiento"));
+	assert_non_null(strstr(l.line[2], "Su pago de S/ 1,000.00 con vencimiento"));
 	assert_int_equal(od_sim_summary(s)->actions, 4);	/* due, the re-plan, Sat, Mon */
 	log_free(&l);
 	od_sim_free(s);
@@ -251,7 +253,8 @@ test_opt_out_falls_back(void **state)
 	assert_string_equal(l.line[2], "2026-03-07T14:00:00.000Z | 2026-03-07 09:00 | next_day | "
 	    "email | suppressed | window | no contact on sat in PE (Ley 29571 art. 62)");
 	assert_true(strncmp(l.line[3], "2026-03-09T14:00:00.000Z | 2026-03-09 09:00 | next_day | "
-	    "email | sent | - [Pago pendiente de S/ 1,234.50] | Estimado(a) María Quispe:", 128) == 0);
+	    "email | sent | - [Financiera Ejemplo S.A.C.: información importante sobre su cuenta] "
+	    "| Estimado(a) María Quispe:", 163) == 0);
 	log_free(&l);
 	od_sim_free(s);
 }
@@ -500,8 +503,8 @@ test_reports(void **state)
 			assert_non_null(strstr(buf, "utc,local,timezone,account_id,policy,step,stage,"
 			    "channel,status,reason,detail,subject,text\n2026-03-06T14:00:00.000Z,"
 			    "2026-03-06 09:00 -05,America/Lima,A-FRI,sim-pe,due,reminder,sms,sent,,,,"
-			    "\"Financiera Ejemplo S.A.C.: Hola María, hoy 6 de marzo de 2026 vence su "
-			    "pago de S/ 1,234.50."));
+			    "\"Financiera Ejemplo S.A.C.: Hola María, tiene un mensaje sobre su cuenta. "
+			    "Su pago de S/ 1,234.50 vence hoy, 6 de marzo de 2026."));
 			assert_non_null(strstr(buf, "\n\nmetric,key,channel,value\naccounts,taken,,1\n"));
 			assert_non_null(strstr(buf, "sends,2026-03-06,sms,1\n"));
 			assert_non_null(strstr(buf, "suppressed,window,,1\n"));

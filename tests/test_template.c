@@ -11,8 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "od_account.h"
+#include "od_plan.h"
+#include "od_policy.h"
 #include "od_template.h"
+#include "od_time.h"
+#include "od_tz.h"
 
 #define SET_DIR		OD_TEST_DATA "/template/set"
 #define SHIPPED_DIR	OD_SOURCE_DIR "/templates"
@@ -525,7 +531,8 @@ known_var(const char *path)
 		"debtor.name", "debtor.first_name", "debtor.phone", "debtor.email",
 		"debtor.whatsapp", "debtor.locale", "debtor.country", "debtor.timezone",
 		"debt.amount", "debt.outstanding", "debt.paid", "debt.currency", "debt.due_date",
-		"debt.product", "debt.days_past_due",
+		"debt.product", "debt.days_past_due", "debt.days_to_due", "debt.days_overdue",
+		"debt.due_today", "debt.due_tomorrow", "debt.due_future", "debt.due_past",
 		"offer.installments", "offer.installment_amount", "offer.discount_percent",
 		"offer.discount_amount", "offer.discounted_amount", "offer.deadline",
 		"offer.payment_url",
@@ -574,7 +581,8 @@ static const char *const ctx_sample =
     "  \"locale\": \"es-PE\", \"country\": \"PE\", \"timezone\": \"America/Lima\"},"
     " \"debt\": {\"amount\": \"2500.00\", \"outstanding\": \"1234.50\", \"paid\": \"1265.50\","
     "  \"currency\": \"PEN\", \"due_date\": \"2026-12-01\", \"product\": \"Pr\xc3\xa9stamo personal\","
-    "  \"days_past_due\": 10},"
+    "  \"days_past_due\": -3, \"days_to_due\": 3, \"days_overdue\": 0, \"due_today\": false,"
+    "  \"due_tomorrow\": false, \"due_future\": true, \"due_past\": false},"
     " \"offer\": {\"installments\": 6, \"installment_amount\": \"205.75\","
     "  \"discount_percent\": 20, \"discount_amount\": \"246.90\", \"discounted_amount\": \"987.60\","
     "  \"deadline\": \"2026-12-15\", \"payment_url\": \"https://pagos.example.pe/o/A-1001\"},"
@@ -680,10 +688,13 @@ assert_sms_gsm7(const struct od_message_tmpl *m, const json_t *ctx)
 	od_rendered_clear(&r);
 }
 
+static const char *const shipped_locales[] = { "es-PE", "es-CO", "es-MX", "es-CL", "en-US", "en" };
+#define NLOCALES	(sizeof(shipped_locales) / sizeof(shipped_locales[0]))
+
 static void
 test_shipped_render(void **state)
 {
-	static const char *const locales[] = { "es-PE", "en" };
+	const char *const *locales = shipped_locales;
 	static const char *const offers[] = {
 		NULL,
 		"{\"installments\": 6, \"installment_amount\": \"205.75\"}",
@@ -696,9 +707,9 @@ test_shipped_render(void **state)
 
 	(void)state;
 	load_shipped(&set);
-	assert_int_equal(set.n, 12);
+	assert_int_equal(set.n, 6 * NLOCALES);
 	ctx = ctx_parse(ctx_sample);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < NLOCALES; i++) {
 		for (j = 0; j < sizeof(shipped_names) / sizeof(shipped_names[0]); j++) {
 			m = od_template_set_find(&set, shipped_names[j], locales[i], NULL);
 			assert_non_null(m);
@@ -742,16 +753,23 @@ test_shipped_exact_texts(void **state)
 	m = od_template_set_find(&set, "reminder_upcoming", "es-PE", "en");
 	assert_int_equal(od_template_render_message(m, OD_CH_SMS, ctx, "es-PE", &r, err,
 	    sizeof(err)), 0);
-	assert_string_equal(r.text, "Caja Andina: Hola Ana, le recordamos que su pago de "
-	    "S/ 1,234.50 vence el 1 de diciembre de 2026. Pague en https://pagos.example.pe "
-	    "o consulte al 01 615 0000.");
+	/* neutral first words (a lock screen shows them), then the amount and the date */
+	assert_string_equal(r.text, "Caja Andina: Hola Ana, tiene un mensaje sobre su cuenta. "
+	    "Su pago de S/ 1,234.50 vence el 1 de diciembre de 2026. Pague en "
+	    "https://pagos.example.pe o consulte al 01 615 0000. Responda BAJA para no recibir SMS.");
 	od_rendered_clear(&r);
 	assert_int_equal(od_template_render_message(m, OD_CH_WHATSAPP, ctx, "es-PE", &r, err,
 	    sizeof(err)), 0);
 	assert_string_equal(r.wa_name, "payment_reminder_upcoming");
 	assert_string_equal(r.wa_language, "es");
 	assert_int_equal(r.wa_nparams, 5);
-	assert_string_equal(r.wa_params[2], "1 de diciembre de 2026");
+	assert_string_equal(r.wa_params[1], "Caja Andina");
+	/* today is Saturday 28 November: the due date said from it */
+	assert_string_equal(r.wa_params[3], "vence el martes 1 de diciembre");
+	assert_string_equal(r.text, "Hola Ana, Caja Andina tiene un mensaje sobre su cuenta. "
+	    "Le recordamos que su pago de S/ 1,234.50 vence el martes 1 de diciembre. Si ya lo "
+	    "realiz\xc3\xb3, no tome en cuenta este mensaje. Consultas al 01 615 0000. Responda BAJA si "
+	    "no desea recibir m\xc3\xa1s mensajes.");
 	od_rendered_clear(&r);
 
 	/* the same account, read in English; the symbol follows the currency */
@@ -759,19 +777,21 @@ test_shipped_exact_texts(void **state)
 	assert_string_equal(m->locale, "en");
 	assert_int_equal(od_template_render_message(m, OD_CH_EMAIL, ctx, "en-GB", &r, err,
 	    sizeof(err)), 0);
-	assert_string_equal(r.subject, "Reminder: your payment of S/ 1,234.50 is due on "
-	    "December 1, 2026");
+	assert_string_equal(r.subject, "A reminder from Caja Andina about your account");
 	assert_string_equal(r.text,
 	    "Dear Ana Mar\xc3\xad""a Quispe,\n"
 	    "\n"
 	    "This is a friendly reminder that your payment of S/ 1,234.50 (Pr\xc3\xa9stamo personal) "
-	    "is due on December 1, 2026.\n"
+	    "is due on Tuesday, December 1.\n"
 	    "You can pay online at https://pagos.example.pe.\n"
 	    "\n"
 	    "If you have already paid, thank you, and please disregard this message.\n"
 	    "\n"
 	    "If you have any questions, call us at 01 615 0000 or write to cobranzas@example.pe "
 	    "(lunes a viernes, 8:00 a 18:00).\n"
+	    "\n"
+	    "To stop receiving emails from us, call 01 615 0000 or write to cobranzas@example.pe "
+	    "and say so.\n"
 	    "\n"
 	    "Kind regards,\n"
 	    "Caja Andina\n");
@@ -781,17 +801,19 @@ test_shipped_exact_texts(void **state)
 	m = od_template_set_find(&set, "offer_plan", "es-PE", NULL);
 	assert_int_equal(od_template_render_message(m, OD_CH_SMS, ctx, NULL, &r, err,
 	    sizeof(err)), 0);
-	assert_string_equal(r.text, "Caja Andina: Ana, tenemos una propuesta para su deuda de "
-	    "S/ 1,234.50: pagar en 6 cuotas de S/ 205.75 o pagar solo S/ 987.60 hasta el "
+	assert_string_equal(r.text, "Caja Andina: Ana, tiene un mensaje sobre su cuenta. Puede "
+	    "pagar su saldo en 6 cuotas de S/ 205.75 o solo S/ 987.60 hasta el "
 	    "15 de diciembre de 2026 (20% de descuento). Acepte en "
-	    "https://pagos.example.pe/o/A-1001 o llame al 01 615 0000.");
+	    "https://pagos.example.pe/o/A-1001 o llame al 01 615 0000. Responda BAJA para no "
+	    "recibir SMS.");
 	od_rendered_clear(&r);
 	json_object_set_new(ctx, "offer", ctx_parse("{\"installments\": 6, "
 	    "\"installment_amount\": \"205.75\"}"));
 	assert_int_equal(od_template_render_message(m, OD_CH_SMS, ctx, NULL, &r, err,
 	    sizeof(err)), 0);
-	assert_string_equal(r.text, "Caja Andina: Ana, tenemos una propuesta para su deuda de "
-	    "S/ 1,234.50: pagar en 6 cuotas de S/ 205.75. Llame al 01 615 0000.");
+	assert_string_equal(r.text, "Caja Andina: Ana, tiene un mensaje sobre su cuenta. Puede "
+	    "pagar su saldo en 6 cuotas de S/ 205.75. Llame al 01 615 0000. "
+	    "Responda BAJA para no recibir SMS.");
 	od_rendered_clear(&r);
 	json_object_set_new(ctx, "offer", ctx_parse("{\"discount_percent\": 20, "
 	    "\"discounted_amount\": \"987.60\", \"deadline\": \"2026-12-15\"}"));
@@ -807,43 +829,336 @@ test_shipped_exact_texts(void **state)
 }
 
 static void
-test_shipped_es_pe_wording(void **state)
+test_shipped_es_wording(void **state)
 {
-	/* Ley 29571 art. 62: nothing that reads like court papers, no third parties. */
+	/*
+	 * Peru (Ley 29571 art. 62), Colombia (Ley 2300), Mexico (CONDUSEF) and
+	 * Chile (Ley 21.320): nothing that reads like court papers, no threats,
+	 * no third parties.
+	 */
 	static const char *const forbidden[] = {
 		"demanda", "embargo", "orden judicial", "juzgado", "notificaci\xc3\xb3n judicial",
 		"notificacion judicial", "judicial", "juez", "abogado", "familia", "empleador",
-		"centro de trabajo",
+		"centro de trabajo", "referencias", "bur\xc3\xb3", "lista negra", "procuradur",
+		"fiscal",
 		NULL,
 	};
+	static const char *const es[] = { "es-PE", "es-CO", "es-MX", "es-CL" };
 	struct od_template_set		 set;
 	const struct od_message_tmpl	*m;
 	struct od_buf			 all;
 	json_t				*ctx;
-	size_t				 j, i;
+	size_t				 j, i, l;
 	char				*p;
 
 	(void)state;
 	load_shipped(&set);
 	ctx = ctx_parse(ctx_sample);
-	od_buf_init(&all);
-	for (j = 0; j < sizeof(shipped_names) / sizeof(shipped_names[0]); j++) {
-		m = od_template_set_find(&set, shipped_names[j], "es-PE", NULL);
-		render_all(m, ctx, "es-PE", &all);
+	for (l = 0; l < sizeof(es) / sizeof(es[0]); l++) {
+		od_buf_init(&all);
+		for (j = 0; j < sizeof(shipped_names) / sizeof(shipped_names[0]); j++) {
+			m = od_template_set_find(&set, shipped_names[j], es[l], NULL);
+			assert_string_equal(m->locale, es[l]);
+			render_all(m, ctx, es[l], &all);
+		}
+		for (p = all.data; *p != '\0'; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p + 32);
+		for (i = 0; forbidden[i] != NULL; i++)
+			if (strstr(all.data, forbidden[i]) != NULL)
+				fail_msg("%s templates say '%s'", es[l], forbidden[i]);
+		/* usted, never tú */
+		assert_null(strstr(all.data, " tu "));
+		assert_null(strstr(all.data, " tienes "));
+		assert_non_null(strstr(all.data, "empresa de cobranza"));
+		od_buf_free(&all);
 	}
-	for (p = all.data; *p != '\0'; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p + 32);
-	for (i = 0; forbidden[i] != NULL; i++)
-		if (strstr(all.data, forbidden[i]) != NULL)
-			fail_msg("es-PE templates say '%s'", forbidden[i]);
-	/* usted, never tú */
-	assert_null(strstr(all.data, " tu "));
-	assert_null(strstr(all.data, " tienes "));
-	assert_non_null(strstr(all.data, "empresa de cobranza"));
-	od_buf_free(&all);
 	json_decref(ctx);
 	od_template_set_free(&set);
+}
+
+/* ITEM 8: each country's texts, in its money, with its opt-out words. */
+static void
+test_shipped_countries(void **state)
+{
+	static const struct {
+		const char *locale, *currency, *amount, *money, *optout, *wa_language;
+	} c[] = {
+		{ "es-PE", "PEN", "1234.50", "S/ 1,234.50", "Responda BAJA", "es" },
+		{ "es-CO", "COP", "1234567.00", "$ 1.234.567", "Responda BAJA", "es" },
+		{ "es-MX", "MXN", "1234.50", "$1,234.50", "Responda BAJA", "es_MX" },
+		{ "es-CL", "CLP", "1234567", "$1.234.567", "Responda BAJA", "es" },
+		{ "en-US", "USD", "1234.50", "$1,234.50", "Reply STOP to opt out", "en_US" },
+	};
+	struct od_template_set		 set;
+	const struct od_message_tmpl	*m;
+	struct od_rendered		 r;
+	json_t				*ctx, *debt;
+	char				 err[256];
+	size_t				 i, j;
+
+	(void)state;
+	load_shipped(&set);
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		ctx = ctx_parse(ctx_sample);
+		debt = json_object_get(ctx, "debt");
+		json_object_set_new(debt, "currency", json_string(c[i].currency));
+		json_object_set_new(debt, "outstanding", json_string(c[i].amount));
+		for (j = 0; j < sizeof(shipped_names) / sizeof(shipped_names[0]); j++) {
+			if (strcmp(shipped_names[j], "offer_plan") == 0)
+				continue;	/* the sample's offer is in soles */
+			m = od_template_set_find(&set, shipped_names[j], c[i].locale, "en");
+			assert_string_equal(m->locale, c[i].locale);
+			assert_int_equal(od_template_render_message(m, OD_CH_SMS, ctx, c[i].locale, &r,
+			    err, sizeof(err)), 0);
+			if (strstr(r.text, c[i].money) == NULL || strstr(r.text, c[i].optout) == NULL)
+				fail_msg("%s/%s sms: %s", m->locale, m->name, r.text);
+			/* the company first, the amount after the first 40 characters */
+			assert_int_equal(strncmp(r.text, "Caja Andina: ", 13), 0);
+			assert_true(strstr(r.text, c[i].money) - r.text > 40);
+			od_rendered_clear(&r);
+			assert_int_equal(od_template_render_message(m, OD_CH_WHATSAPP, ctx, c[i].locale,
+			    &r, err, sizeof(err)), 0);
+			assert_string_equal(r.wa_language, c[i].wa_language);
+			assert_non_null(strstr(r.text, strncmp(c[i].locale, "en", 2) == 0 ?
+			    "Reply STOP" : "Responda BAJA"));
+			od_rendered_clear(&r);
+			assert_int_equal(od_template_render_message(m, OD_CH_EMAIL, ctx, c[i].locale,
+			    &r, err, sizeof(err)), 0);
+			assert_null(strstr(r.subject, c[i].money));
+			assert_non_null(strstr(r.subject, "Caja Andina"));
+			/* Reg F 12 CFR 1006.6(e): the US emails say how to stop them */
+			if (strcmp(c[i].locale, "en-US") == 0) {
+				assert_non_null(strstr(r.text, "To stop receiving emails from us"));
+				assert_non_null(strstr(r.html, "To stop receiving emails from us"));
+			}
+			od_rendered_clear(&r);
+		}
+		json_decref(ctx);
+	}
+	od_template_set_free(&set);
+}
+
+/* Is word in s (ASCII case aside) with no letter just before or after it? */
+static int
+has_word(const char *s, const char *word)
+{
+	size_t		 n = strlen(word);
+	const char	*p;
+
+	for (p = s; (p = strcasestr(p, word)) != NULL; p++) {
+		unsigned char before = p > s ? (unsigned char)p[-1] : ' ';
+		unsigned char after = (unsigned char)p[n];
+
+		if (!((before | 32) >= 'a' && (before | 32) <= 'z') && before < 0x80 &&
+		    !((after | 32) >= 'a' && (after | 32) <= 'z') && after < 0x80)
+			return 1;
+	}
+	return 0;
+}
+
+/* Every text of a rendered message, one a line. */
+static void
+render_texts(const struct od_message_tmpl *m, const json_t *ctx, const char *locale,
+    struct od_buf *all)
+{
+	struct od_rendered	r;
+	char			err[256];
+	size_t			i;
+	int			kind;
+
+	for (kind = OD_CH_SMS; kind < OD_CH_MAX; kind++) {
+		if (od_template_render_message(m, kind, ctx, locale, &r, err, sizeof(err)) != 0)
+			fail_msg("%s/%s: %s", m->locale, m->name, err);
+		od_buf_printf(all, "%s\n", r.text);
+		if (r.subject != NULL)
+			od_buf_printf(all, "%s\n%s\n", r.subject, r.html);
+		for (i = 0; i < r.wa_nparams; i++)
+			od_buf_printf(all, "%s\n", r.wa_params[i]);
+		od_rendered_clear(&r);
+	}
+}
+
+/*
+ * ITEM 6: a deferred message never states a false date.  Every shipped
+ * template of every locale, rendered with the plan's own context for due
+ * dates on a Saturday, a Sunday and a holiday (Peru's 8 December), sent from
+ * 10 days before to 10 days after: "hoy"/"today" only on the due date,
+ * "mañana"/"tomorrow" only the day before, and no "vence"/"is due" once it
+ * has passed (nor "venció"/"was due" before).
+ */
+static void
+test_shipped_deferred_dates(void **state)
+{
+	static const char *const dues[] = { "2026-12-05", "2026-12-06", "2026-12-08" };
+	static const struct {
+		const char	*locale, *country, *tz, *currency, *amount;
+	} who[] = {
+		{ "es-PE", "PE", "America/Lima", "PEN", "1234.50" },
+		{ "es-CO", "CO", "America/Bogota", "COP", "1234567" },
+		{ "es-MX", "MX", "America/Mexico_City", "MXN", "1234.50" },
+		{ "es-CL", "CL", "America/Santiago", "CLP", "1234567" },
+		{ "en-US", "US", "America/New_York", "USD", "1234.50" },
+		{ "en", "PE", "America/Lima", "PEN", "1234.50" },
+	};
+	struct od_template_set		 set;
+	const struct od_message_tmpl	*m;
+	struct od_account		 a;
+	struct od_policy		 p;
+	struct od_buf			 all;
+	json_t				*ctx, *company, *debt;
+	char				 body[1024], reason[256];
+	size_t				 w, d, j;
+	int				 off, y, mo, day, checked = 0;
+	int64_t				 due_day, now;
+
+	(void)state;
+	load_shipped(&set);
+	memset(&p, 0, sizeof(p));
+	p.name = "deferred";
+	p.offer.installments = 3;
+	p.offer.discount_percent = 10;
+	p.offer.valid_days = 7;
+	company = ctx_parse("{\"name\": \"Caja Andina\", \"phone\": \"01 615 0000\","
+	    " \"email\": \"cobranzas@example.pe\", \"payment_url\": \"https://pagos.example.pe\"}");
+	for (w = 0; w < sizeof(who) / sizeof(who[0]); w++) {
+		for (d = 0; d < sizeof(dues) / sizeof(dues[0]); d++) {
+			snprintf(body, sizeof(body), "{\"account_id\": \"D-1\", \"debtor\": {\"name\":"
+			    " \"Carla Rojas\", \"phone\": \"+51987654321\", \"email\": \"c@example.pe\","
+			    " \"locale\": \"%s\", \"country\": \"%s\", \"timezone\": \"%s\"},"
+			    " \"debt\": {\"amount\": \"%s\", \"currency\": \"%s\", \"due_date\": \"%s\"}}",
+			    who[w].locale, who[w].country, who[w].tz, who[w].amount, who[w].currency,
+			    dues[d]);
+			if (od_account_parse(body, strlen(body), 0, &a, reason, sizeof(reason)) != 0)
+				fail_msg("%s", reason);
+			due_day = od_days_from_civil(a.due_y, a.due_m, a.due_d);
+			for (off = -10; off <= 10; off++) {
+				/* 15:00 UTC: 09:00 to 12:00 in every zone above */
+				od_civil_from_days(due_day + off, &y, &mo, &day);
+				snprintf(reason, sizeof(reason), "%04d-%02d-%02dT15:00:00Z", y, mo, day);
+				assert_int_equal(od_time_parse_iso(reason, &now), 0);
+				ctx = od_plan_context(&a, &p, NULL, 0, company, now);
+				debt = json_object_get(ctx, "debt");
+				assert_int_equal(json_integer_value(json_object_get(debt, "days_to_due")),
+				    -off);
+				for (j = 0; j < sizeof(shipped_names) / sizeof(shipped_names[0]); j++) {
+					m = od_template_set_find(&set, shipped_names[j], who[w].locale, NULL);
+					assert_string_equal(m->locale, who[w].locale);
+					od_buf_init(&all);
+					render_texts(m, ctx, who[w].locale, &all);
+					if (off != 0 && (has_word(all.data, "hoy") ||
+					    has_word(all.data, "today")))
+						fail_msg("%s/%s due %s sent %s says today:\n%s", m->locale,
+						    m->name, dues[d], reason, all.data);
+					if (off != -1 && (has_word(all.data, "ma\xc3\xb1""ana") ||
+					    has_word(all.data, "manana") || has_word(all.data, "tomorrow")))
+						fail_msg("%s/%s due %s sent %s says tomorrow:\n%s", m->locale,
+						    m->name, dues[d], reason, all.data);
+					if (off > 0 && (has_word(all.data, "vence") ||
+					    strcasestr(all.data, "is due") != NULL ||
+					    has_word(all.data, "vencer\xc3\xa1")))
+						fail_msg("%s/%s due %s sent %s says it is still due:\n%s",
+						    m->locale, m->name, dues[d], reason, all.data);
+					if (off <= 0 && (has_word(all.data, "venci\xc3\xb3") ||
+					    has_word(all.data, "vencio") ||
+					    strcasestr(all.data, "was due") != NULL))
+						fail_msg("%s/%s due %s sent %s says it was due:\n%s",
+						    m->locale, m->name, dues[d], reason, all.data);
+					/* the reminders say the day as it is at sending */
+					if (strncmp(m->name, "reminder", 8) == 0 && off == 0 &&
+					    !has_word(all.data, "hoy") && !has_word(all.data, "today"))
+						fail_msg("%s/%s on the due date does not say today:\n%s",
+						    m->locale, m->name, all.data);
+					if (strcmp(m->name, "reminder_due") == 0 && off == 2 &&
+					    strstr(all.data, "hace 2 d\xc3\xad""as") == NULL &&
+					    strstr(all.data, "2 days ago") == NULL)
+						fail_msg("%s/%s two days late does not say so:\n%s",
+						    m->locale, m->name, all.data);
+					od_buf_free(&all);
+					checked++;
+				}
+				json_decref(ctx);
+			}
+			od_account_clear(&a);
+		}
+	}
+	assert_int_equal(checked, 6 * 3 * 21 * 6);
+	json_decref(company);
+	od_template_set_free(&set);
+	od_tz_cache_free();
+}
+
+/* ITEM 10: amounts and telling words in the first 40 characters are warned about. */
+static void
+test_lockscreen_warnings(void **state)
+{
+	static const char bad[] =
+	    "sms: \"{{ company.name }} - Aviso final: {{ debtor.first_name }}, su deuda de {{ debt.outstanding | money }}.\"\n"
+	    "email:\n"
+	    "  subject: \"Pago pendiente de {{ debt.outstanding | money }}\"\n"
+	    "  text: \"x\"\n"
+	    "whatsapp:\n"
+	    "  template: t\n"
+	    "  language: es\n"
+	    "  params: [\"{{ debt.amount }}\"]\n"
+	    "  text: \"Monto: {{ debt.amount }}\"\n";
+	static const char late[] =
+	    "sms: \"{{ company.name }}: {{ debtor.first_name }}, tiene un mensaje sobre su cuenta. Su deuda es de {{ debt.outstanding | money }}.\"\n"
+	    "email:\n"
+	    "  subject: \"{{ company.name }}: Collection notice\"\n"
+	    "  text: \"{{ debt.outstanding | money }}\"\n";
+	struct od_template_set	set;
+	struct od_errors	errs;
+	size_t			i;
+
+	(void)state;
+	memset(&set, 0, sizeof(set));
+	od_errors_init(&errs);
+	assert_int_equal(od_template_set_load_string("t/es-PE/bad.yaml", "es-PE", "bad", bad,
+	    strlen(bad), &set, &errs), 0);
+	assert_int_equal(od_template_set_load_string("t/en/late.yaml", "en", "late", late,
+	    strlen(late), &set, &errs), 0);
+	assert_int_equal(od_template_set_check_lockscreen(&set, &errs), 4);
+	assert_int_equal(errs.count, 0);	/* warnings, never errors */
+	assert_int_equal(errs.nwarns, 4);
+	for (i = 0; i < errs.nwarns; i++)
+		printf("  %s\n", errs.warns[i]);
+	/* the word, at the text's position; the amount at its own {{ */
+	assert_non_null(strstr(errs.warns[0], "t/es-PE/bad.yaml:1:7: es-PE/bad: the sms text "
+	    "says 'deuda' in its first 40 characters"));
+	assert_non_null(strstr(errs.warns[1], "t/es-PE/bad.yaml:9:17: es-PE/bad: the whatsapp "
+	    "text shows the amount ({{ debt.amount }}) in its first 40 characters"));
+	assert_non_null(strstr(errs.warns[2], "t/es-PE/bad.yaml:3:31: es-PE/bad: the email "
+	    "subject shows the amount ({{ debt.outstanding }}) in the subject"));
+	/* past the first 40 characters the sms is fine; a subject is checked whole */
+	assert_non_null(strstr(errs.warns[3], "t/en/late.yaml:3:13: en/late: the email subject "
+	    "says 'collection' in the subject"));
+	od_errors_clear(&errs);
+	od_template_set_free(&set);
+}
+
+/* The checks' building block: a phrase always written, outside any condition. */
+static void
+test_says(void **state)
+{
+	struct od_errors	 errs;
+	struct od_template	*t;
+
+	(void)state;
+	od_errors_init(&errs);
+	t = od_template_compile("Hola. Responda BAJA para no recibir SMS.", "f", 1, 1, &errs);
+	assert_true(od_template_says(t, "Responda BAJA"));
+	assert_true(od_template_says(t, "responda baja"));
+	assert_false(od_template_says(t, "Reply STOP"));
+	od_template_free(t);
+	t = od_template_compile("Hola.{{#if x}} Responda BAJA.{{/if}}", "f", 1, 1, &errs);
+	assert_false(od_template_says(t, "Responda BAJA"));
+	od_template_free(t);
+	t = od_template_compile("Responda {{ x }} BAJA", "f", 1, 1, &errs);
+	assert_false(od_template_says(t, "Responda BAJA"));
+	od_template_free(t);
+	assert_false(od_template_says(NULL, "x"));
+	od_errors_clear(&errs);
 }
 
 static void
@@ -903,7 +1218,11 @@ main(void)
 		cmocka_unit_test(test_set_check_vars),
 		cmocka_unit_test(test_shipped_render),
 		cmocka_unit_test(test_shipped_exact_texts),
-		cmocka_unit_test(test_shipped_es_pe_wording),
+		cmocka_unit_test(test_shipped_es_wording),
+		cmocka_unit_test(test_shipped_deferred_dates),
+		cmocka_unit_test(test_shipped_countries),
+		cmocka_unit_test(test_lockscreen_warnings),
+		cmocka_unit_test(test_says),
 		cmocka_unit_test(test_shipped_check),
 	};
 

@@ -1,0 +1,59 @@
+/*
+ * od_template_int.h: the compiled form of a template, shared by
+ * od_template.c (compiling, walking) and od_template_render.c (rendering).
+ * Not for other modules: od_template.h is the interface.
+ */
+#ifndef OD_TEMPLATE_INT_H
+#define OD_TEMPLATE_INT_H
+
+#include <stddef.h>
+
+#include "od_template.h"
+
+#define TMPL_MAX_FILTERS	8
+#define TMPL_MAX_DEPTH		32
+#define TMPL_MAX_PATH		256
+
+enum tmpl_node_type {
+	TN_TEXT = 1,
+	TN_VAR,
+	TN_IF,
+	TN_UNLESS,
+};
+
+enum tmpl_filter {
+	TF_MONEY = 1,
+	TF_DATE,
+	TF_UPPER,
+	TF_LOWER,
+	TF_RELATIVE,
+};
+
+struct tmpl_node;
+
+struct tmpl_list {
+	struct tmpl_node	*v;
+	size_t			 n;
+	size_t			 cap;
+};
+
+struct tmpl_node {
+	enum tmpl_node_type	 type;
+	char			*s;		/* TEXT: the text; others: the variable's path */
+	size_t			 len;
+	int			 filters[TMPL_MAX_FILTERS];
+	int			 nfilters;
+	int			 line;		/* of the "{{", in the file */
+	int			 col;
+	struct tmpl_list	 body;		/* IF/UNLESS */
+	struct tmpl_list	 alt;		/* IF/UNLESS: after {{else}} */
+	int			 has_else;
+};
+
+struct od_template {
+	char			*file;
+	int			 line, col;	/* where its text starts */
+	struct tmpl_list	 root;
+};
+
+#endif /* OD_TEMPLATE_INT_H */
