@@ -487,7 +487,9 @@ job_backoff(const struct od_job *j, long retry_after_ms)
 		cap *= 2;
 	if (cap > c->retry_max_ms)
 		cap = c->retry_max_ms;
-	delay = cap > 0 ? (int64_t)(random() % cap) : 0;	/* full jitter */
+	/* full jitter: uniform in [0, cap) */
+	delay = cap > 0 ? (int64_t)((j->rand ? j->rand(j->rand_arg) : (uint64_t)random()) %
+	    (uint64_t)cap) : 0;
 	if (retry_after_ms > delay)
 		delay = retry_after_ms;
 	return delay;
@@ -533,8 +535,9 @@ enum od_job_next
 od_job_outcome(struct od_job *j, const struct od_channel_result *res, json_t *r)
 {
 	char	 reason[400];
+	int64_t	 now = od_now_ms();	/* one reading: the record's ts and the retry's time */
 
-	json_object_set_new(r, "ts", json_string(od_time_format_iso(od_now_ms(), reason, sizeof(reason))));
+	json_object_set_new(r, "ts", json_string(od_time_format_iso(now, reason, sizeof(reason))));
 	if (res->provider_id[0])
 		json_object_set_new(r, "provider_id", json_string(res->provider_id));
 	if (res->code[0])
@@ -557,7 +560,7 @@ od_job_outcome(struct od_job *j, const struct od_channel_result *res, json_t *r)
 			json_object_set_new(r, "status", json_string("retry"));
 			json_array_append_new(j->records, r);
 			j->next_step = j->step;
-			j->next_due = od_now_ms() + job_backoff(j, res->retry_after_ms);	/* from the reply */
+			j->next_due = now + job_backoff(j, res->retry_after_ms);	/* from the reply */
 			return OD_JOB_FINISH;
 		}
 		snprintf(reason, sizeof(reason), "gave up after %d tries: %s", j->tries,

@@ -18,6 +18,9 @@ enum od_job_next {
 	OD_JOB_SEND,		/* send j->r on j->kind through j->gw, then od_job_outcome */
 };
 
+/* A uniform 64-bit random value, for the retry jitter (od_job_outcome). */
+typedef uint64_t	od_job_rand_fn(void *arg);
+
 struct od_job {
 	const struct od_confset	*set;		/* borrowed */
 	char			*id;		/* account id */
@@ -45,6 +48,9 @@ struct od_job {
 	int64_t			 next_due;	/* -1: nothing scheduled */
 	const char		*contact;	/* the kind that reached the debtor, or "" */
 	const char		*optout;	/* a kind the provider says the debtor left, or "" */
+	/* the retry jitter's source; NULL: random().  Set it before od_job_outcome. */
+	od_job_rand_fn		*rand;
+	void			*rand_arg;
 	/* the send (OD_JOB_SEND): */
 	int			 kind;
 	const char		*gw_name;

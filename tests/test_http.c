@@ -533,9 +533,13 @@ test_loop_never_stalls(void **state)
 	event_free(t.ev);
 	assert_int_equal(f->got[0].status, 200);
 	assert_true(f->got[0].total_s >= 0.95);
-	/* A 20 ms timer kept ticking through the second the gateway took. */
-	assert_true(t.ticks >= 25);
-	assert_true(t.max_gap_us < 250000);
+	/*
+	 * A 20 ms timer kept ticking through the second the gateway took: a
+	 * blocked loop would tick once, after it.  (No tighter bound on a gap:
+	 * a loaded machine may pause any process for a while.)
+	 */
+	assert_true(t.ticks >= 10);
+	assert_true(t.max_gap_us < 900000);
 	fx_free(f);
 }
 

@@ -307,8 +307,12 @@ test_429_retry_after(void **state)
 	assert_string_equal(od_test_str(r, "reason"), "twilio 20429: too many requests: Too Many Requests");
 	assert_string_equal(od_test_str(r, "code"), "20429");
 	ts = iso_ms(od_test_str(r, "ts"));
-	/* Due again 2 s after the claim (the record's ts is a little later). */
-	assert_in_range(due_of("PE-A1") - ts, 1800, 2000);
+	/*
+	 * Due again exactly 2 s after the outcome: the record's ts and the next
+	 * due time come from one reading of the clock (od_job_outcome), and the
+	 * jitter (below retry_base, 1 s) is under the provider's Retry-After.
+	 */
+	assert_int_equal(due_of("PE-A1") - ts, 2000);
 	json_decref(r);
 
 	assert_true((t2 = wait_requests(g_a, 2, 5000)) > 0);
@@ -478,7 +482,7 @@ test_endless_reply_is_unknown(void **state)
 	assert_true((t0 = wait_requests(g_a, 1, 10000)) > 0);
 	wait_hist("PE-A1", 1, 5000);
 	t1 = mono_ms();
-	assert_in_range(t1 - t0, 900, 2000);
+	assert_true(t1 - t0 >= 900);	/* not before the 1 s timeout; a slow machine may take longer */
 	r = record("PE-A1", 0);
 	assert_string_equal(od_test_str(r, "status"), "unknown");
 	printf("# %s\n", od_test_str(r, "reason"));
@@ -502,11 +506,11 @@ test_garbage_is_unknown(void **state)
 }
 
 /*
- * (8, 9) While A hangs (one reply 5 s late, one that never ends, timeout
- * 6 s), the loop keeps serving B: six WhatsApp reminders enqueued once A's
- * two requests are hanging are all 'sent' within about a second, before A
- * has answered anything.  Then A's slow one is 'sent', its endless one
- * 'unknown'.
+ * (8, 9) While A hangs (one reply 10 s late, one that never ends, timeout
+ * 12 s), the loop keeps serving B: six WhatsApp reminders enqueued once A's
+ * two requests are hanging are all 'sent' before A has answered anything
+ * (no wall-clock bound: the order is the signal).  Then A's slow one is
+ * 'sent', its endless one 'unknown'.
  */
 static void
 test_other_gateway_keeps_flowing(void **state)
@@ -520,9 +524,9 @@ test_other_gateway_keeps_flowing(void **state)
 
 	(void)state;
 	servers();
-	script(g_a, OD_HTTPD_REPLY, 201, NULL, g_created, 5000);
+	script(g_a, OD_HTTPD_REPLY, 201, NULL, g_created, 10000);
 	script(g_a, OD_HTTPD_ENDLESS, 200, NULL, NULL, 0);
-	start("itfflow", 0, "    timeout: 6s\n", NULL);
+	start("itfflow", 0, "    timeout: 12s\n", NULL);
 	enqueue_sms("PE-A1");
 	enqueue_sms("PE-A2");
 	assert_true(wait_requests(g_a, 2, 10000) > 0);
@@ -532,10 +536,9 @@ test_other_gateway_keeps_flowing(void **state)
 	for (i = 0; i < 6; i++)
 		enqueue_wa(wa[i]);
 	for (i = 0; i < 6; i++)
-		assert_int_equal(od_test_wait_status(&g_env, wa[i], "sent", 1, 3000), 1);
+		assert_int_equal(od_test_wait_status(&g_env, wa[i], "sent", 1, 8000), 1);
 	t1 = mono_ms();
 	printf("# B's six sent %lld ms after they were enqueued\n", t1 - t0);
-	assert_true(t1 - t0 <= 1000);
 	/* A has still answered nothing. */
 	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-A1"), 0);
 	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-A2"), 0);
@@ -554,8 +557,8 @@ test_other_gateway_keeps_flowing(void **state)
 	}
 	assert_int_equal(od_httpd_nrequests(g_b), 6);
 
-	wait_hist("PE-A1", 1, 8000);
-	wait_hist("PE-A2", 1, 8000);
+	wait_hist("PE-A1", 1, 20000);
+	wait_hist("PE-A2", 1, 20000);
 	r1 = record("PE-A1", 0);
 	r2 = record("PE-A2", 0);
 	for (i = 0; i < 2; i++) {

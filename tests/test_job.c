@@ -240,6 +240,80 @@ test_local_failure_uses_no_try(void **state)
 	od_job_clear(&j);
 }
 
+/* A random source that answers what it is given, in turn. */
+struct fixed_rand {
+	const uint64_t	*v;
+	size_t		 i;
+};
+
+static uint64_t
+fixed_rand(void *arg)
+{
+	struct fixed_rand *f = arg;
+
+	return f->v[f->i++];
+}
+
+/*
+ * The back-off with a seeded random source: full jitter below
+ * retry_base * 2^(tries-1), capped at retry_max; a provider's Retry-After
+ * is a floor; past max_retries the channel fails and the next is tried.
+ */
+static void
+test_backoff(void **state)
+{
+	static const char		 st[] = "{\"policy\":\"sim-pe\",\"status\":\"active\",\"next\":0}";
+	static const uint64_t		 seq[] = { 0, 999, 12345, UINT64_MAX, 7, 7, 7, 7, 7, 7 };
+	const struct od_config		*c = &g_set->cfg;
+	struct od_channel_result	 res;
+	struct fixed_rand		 fr = { seq, 0 };
+	struct od_job			 j;
+	json_t				*r, *last;
+	int64_t				 cap, before;
+	int				 k;
+
+	(void)state;
+	assert_true(c->max_retries >= 3);
+	assert_int_equal(start(&j, st), OD_JOB_SEND);
+	j.rand = fixed_rand;
+	j.rand_arg = &fr;
+	memset(&res, 0, sizeof(res));
+	res.outcome = OD_OUTCOME_RETRYABLE;
+	snprintf(res.reason, sizeof(res.reason), "twilio 20429: too many requests");
+	for (k = 1, cap = c->retry_base_ms; k <= 3; k++, cap *= 2) {
+		if (cap > c->retry_max_ms)
+			cap = c->retry_max_ms;
+		r = od_job_attempt(&j);
+		before = od_now_ms();
+		assert_int_equal(od_job_outcome(&j, &res, r), OD_JOB_FINISH);
+		json_decref(r);
+		assert_int_equal(j.tries, k);
+		last = json_array_get(j.records, json_array_size(j.records) - 1);
+		assert_string_equal(json_string_value(json_object_get(last, "status")), "retry");
+		/* due = the outcome's clock reading + seq[k-1] mod cap */
+		assert_true(j.next_due >= before + (int64_t)(seq[k - 1] % (uint64_t)cap));
+		assert_true(j.next_due <= od_now_ms() + (int64_t)(seq[k - 1] % (uint64_t)cap));
+	}
+	/* Retry-After above the jitter wins */
+	res.retry_after_ms = 3 * 3600000L;
+	r = od_job_attempt(&j);
+	before = od_now_ms();
+	od_job_outcome(&j, &res, r);
+	json_decref(r);
+	assert_true(j.next_due >= before + 3 * 3600000LL && j.next_due <= od_now_ms() + 3 * 3600000LL);
+	/* the tries run out: the step's channel fails, the next one (email) is tried */
+	res.retry_after_ms = 0;
+	while (j.tries <= c->max_retries && j.kind == OD_CH_SMS) {
+		r = od_job_attempt(&j);
+		od_job_outcome(&j, &res, r);
+		json_decref(r);
+	}
+	last = json_array_get(j.records, json_array_size(j.records) - 1);
+	assert_string_equal(json_string_value(json_object_get(last, "status")), "failed");
+	assert_non_null(strstr(json_string_value(json_object_get(last, "reason")), "gave up after"));
+	od_job_clear(&j);
+}
+
 /* UTC ms of y-m-d h:mi UTC. */
 static int64_t
 utc(int y, int m, int d, int h, int mi)
@@ -501,6 +575,7 @@ main(void)
 		cmocka_unit_test(test_good_state),
 		cmocka_unit_test(test_debtor_country_preset),
 		cmocka_unit_test(test_local_failure_uses_no_try),
+		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_zone_set_us),
 		cmocka_unit_test(test_deferred_goes_at_send_at),
 		cmocka_unit_test(test_stored_foreign_zone),
