@@ -90,6 +90,10 @@ main(int argc, char **argv)
 			od_confset_free(&set);
 			c = -1;
 		}
+		if (c == 0 && set.cfg.identity_key_file == NULL && set.cfg.identity_key_env == NULL)
+			od_errors_warn(&errs, set.cfg.file, 1, 1, "identity: no key_file or key_env: "
+			    "debtor.id is hashed with a public key, which hides a document number "
+			    "from a casual look only (docs/configuration.md, identity)");
 		if (c == -1) {
 			od_errors_print(&errs, stderr);
 			fprintf(stderr, "%zu error(s)\n", errs.count);
