@@ -77,20 +77,6 @@ cb_unique(const struct od_form *ps, const char *const *names)
 	return 0;
 }
 
-static int
-cb_equal(const void *a, size_t alen, const void *b, size_t blen)
-{
-	const unsigned char	*x = a, *y = b;
-	unsigned char		 d = 0;
-	size_t			 i;
-
-	if (alen != blen)
-		return 0;
-	for (i = 0; i < alen; i++)
-		d |= x[i] ^ y[i];
-	return d == 0;
-}
-
 static void
 cb_base64(const unsigned char *in, size_t len, char *out)
 {
@@ -240,7 +226,7 @@ cb_twilio_signed(const struct od_cb_request *req, const struct od_form *ps, cons
 	od_cb_hmac_sha1(token, strlen(token), b.data, b.len, mac);
 	od_buf_free(&b);
 	cb_base64(mac, sizeof(mac), want);
-	ok = cb_equal(want, strlen(want), req->signature, strlen(req->signature));
+	ok = od_cb_equal(want, strlen(want), req->signature, strlen(req->signature));
 	return ok;
 }
 
@@ -415,7 +401,7 @@ od_cb_kannel_dlr(const struct od_cb_request *req, const char *secret, struct od_
 		goto out;
 	}
 	od_cb_token(secret, account, attempt, want);
-	if (!cb_equal(want, 64, token, strlen(token))) {
+	if (!od_cb_equal(want, 64, token, strlen(token))) {
 		rc = cb_answer(res, 403, "bad DLR token");
 		goto out;
 	}
@@ -460,7 +446,7 @@ od_cb_kannel_inbound(const struct od_cb_request *req, const char *token, struct 
 	}
 	od_form_get(&ps, "token", &given);
 	if (token == NULL || *token == '\0' || given == NULL ||
-	    !cb_equal(token, strlen(token), given, strlen(given))) {
+	    !od_cb_equal(token, strlen(token), given, strlen(given))) {
 		rc = cb_answer(res, 403, "bad inbound token");
 		goto out;
 	}
@@ -671,7 +657,7 @@ cb_wa_signed(const struct od_cb_request *req, const char *app_secret)
 	}
 	od_cb_hmac_sha256(app_secret, strlen(app_secret), req->body ? req->body : "",
 	    req->body_len, mac);
-	return cb_equal(mac, sizeof(mac), got, sizeof(got));
+	return od_cb_equal(mac, sizeof(mac), got, sizeof(got));
 }
 
 int
@@ -698,7 +684,7 @@ od_cb_whatsapp(const struct od_cb_request *req, const char *verify_token, const 
 		od_form_get(&ps, "hub.verify_token", &given);
 		od_form_get(&ps, "hub.challenge", &challenge);
 		if (verify_token == NULL || *verify_token == '\0' || given == NULL ||
-		    !cb_equal(verify_token, strlen(verify_token), given, strlen(given))) {
+		    !od_cb_equal(verify_token, strlen(verify_token), given, strlen(given))) {
 			rc = cb_answer(res, 403, "bad hub.verify_token");
 			goto out;
 		}
