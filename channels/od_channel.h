@@ -70,8 +70,13 @@ struct od_channel_host {
 	int		(*buf_printf)(void *buf, const char *fmt, ...)
 			    __attribute__((format(printf, 2, 3)));
 	int		(*buf_json_string)(void *buf, const char *s);	/* a JSON literal, quotes included */
-	int		(*buf_urlencode)(void *buf, const char *s);	/* form encoding */
+	/*
+	 * Form encoding (application/x-www-form-urlencoded): A-Z a-z 0-9
+	 * - _ . ~ as they are, space as '+', every other byte as %XX.
+	 */
+	int		(*buf_urlencode)(void *buf, const char *s);
 	const char	*(*buf_data)(void *buf, size_t *len);		/* NUL-terminated */
+	int		(*buf_base64)(void *buf, const void *data, size_t len);	/* RFC 4648, padded */
 };
 
 enum od_transport {

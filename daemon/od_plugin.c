@@ -10,7 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "od_channel_util.h"
+#include "od_buf.h"
+#include "od_codec.h"
 #include "od_log.h"
 #include "od_time.h"
 
@@ -172,18 +173,16 @@ host_buf_json_string(void *buf, const char *s)
 	return od_buf_json_string(buf, s);
 }
 
-/* od_ch_urlencode (od_channel_util.h) straight into the buffer: one pass, no call per byte. */
 static int
 host_buf_urlencode(void *buf, const char *s)
 {
-	struct od_buf	*b = buf;
-	size_t		 n = strlen(s);
+	return od_codec_urlencode(buf, s, strlen(s), OD_CODEC_FORM);
+}
 
-	if (od_buf_reserve(b, 3 * n) == -1)
-		return -1;
-	b->len += od_ch_urlencode(b->data + b->len, s, n);
-	b->data[b->len] = '\0';
-	return 0;
+static int
+host_buf_base64(void *buf, const void *data, size_t len)
+{
+	return od_codec_base64_buf(buf, data, len);
 }
 
 static const char *
@@ -292,6 +291,7 @@ static const struct od_channel_host plugin_host = {
 	.buf_json_string = host_buf_json_string,
 	.buf_urlencode = host_buf_urlencode,
 	.buf_data = host_buf_data,
+	.buf_base64 = host_buf_base64,
 };
 
 const struct od_channel_host *
