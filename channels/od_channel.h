@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define OD_CHANNEL_ABI_VERSION	1
+#define OD_CHANNEL_ABI_VERSION	2	/* 2: reply.retry_after_ms, host->buf_base64 */
 
 /* Log levels for host->log, as syslog's. */
 #define OD_CH_LOG_ERR		3
@@ -127,7 +127,9 @@ struct od_channel_reply {
 	long		 status;	/* HTTP status; SMTP final reply code; 0 for FILE */
 	const char	*body;		/* reply body (NUL-terminated), may be "" */
 	size_t		 body_len;
-	const char	*retry_after;	/* the Retry-After header, or NULL */
+	const char	*retry_after;	/* the Retry-After header, or NULL (for messages) */
+	long		 retry_after_ms;	/* the delay it asks for, parsed by the core
+					   (seconds or an HTTP-date); 0 when absent or odd */
 	const char	*content_type;	/* or NULL */
 };
 

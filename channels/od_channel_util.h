@@ -12,25 +12,6 @@
 
 #include "od_channel.h"
 
-/* Retry-After in seconds (the form providers use) as milliseconds; 0 when absent or odd. */
-static inline long
-od_ch_retry_after_ms(const char *v)
-{
-	char	*end;
-	long	 s;
-
-	if (v == NULL)
-		return 0;
-	while (*v == ' ')
-		v++;
-	s = strtol(v, &end, 10);
-	if (end == v || s < 0 || s > 86400)
-		return 0;
-	while (*end == ' ')
-		end++;
-	return *end == '\0' ? s * 1000 : 0;
-}
-
 /*
  * Fills an outcome: "<provider> <code>: what: message" when the provider
  * gave an error code, else "<provider> HTTP <status>: what: message".

@@ -211,6 +211,7 @@ action_http_done(void *arg, const struct od_http_result *hr)
 		reply.body = hr->body ? hr->body : "";
 		reply.body_len = hr->body_len;
 		reply.retry_after = hr->retry_after;
+		reply.retry_after_ms = hr->retry_after_ms;
 		reply.content_type = hr->content_type;
 		od_job_message(&a->job, &msg);
 		gw->plugin->classify(gw->ctx, &msg, &reply, &res);

@@ -595,12 +595,12 @@ twilio_classify(void *ctx, const struct od_channel_message *m,
 	} else if (st == 429 || code == 20429) {
 		/* providers.md: not processed, safe to retry after back-off. */
 		od_ch_result(res, "twilio", OD_OUTCOME_RETRYABLE, 0, "too many requests", code, message, st);
-		res->retry_after_ms = od_ch_retry_after_ms(reply->retry_after);
+		res->retry_after_ms = reply->retry_after_ms;
 	} else if (code == 21611 || code == 30001) {
 		/* providers.md: queue overflow, slow down. */
 		od_ch_result(res, "twilio", OD_OUTCOME_RETRYABLE, 0, "queue overflow, slow down", code,
 		    message, st);
-		res->retry_after_ms = od_ch_retry_after_ms(reply->retry_after);
+		res->retry_after_ms = reply->retry_after_ms;
 	} else if (code == 21610) {
 		/* providers.md: recipient replied STOP; permanent until START. */
 		od_ch_result(res, "twilio", OD_OUTCOME_PERMANENT, OD_RESULT_OPT_OUT,
