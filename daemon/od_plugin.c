@@ -352,10 +352,14 @@ gateway_open_file(struct od_gateway *gw, const char *file, char *err, size_t err
 		snprintf(err, errlen, "cannot create %s: %s", gw->file_dir, strerror(errno));
 		return -1;
 	}
-	snprintf(path, sizeof(path), "%s/%s", gw->file_dir, file);
+	/* a cut path would be another file: refused */
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", gw->file_dir, file) >= sizeof(path)) {
+		snprintf(err, errlen, "the file name %s/%.100s is too long", gw->file_dir, file);
+		return -1;
+	}
 	gw->file_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 	if (gw->file_fd == -1) {
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "cannot open %.200s: %s", path, strerror(errno));
 		return -1;
 	}
 	snprintf(gw->file_name, sizeof(gw->file_name), "%s", file);
@@ -486,7 +490,7 @@ od_gateway_file_send(struct od_gateway *gw, const struct od_channel_message *msg
     struct od_request *req, struct od_channel_result *res)
 {
 	struct od_channel_reply	reply;
-	char			err[512];
+	char			err[sizeof(res->reason)];
 	ssize_t			n;
 
 	memset(res, 0, sizeof(*res));
@@ -511,7 +515,7 @@ od_gateway_file_send(struct od_gateway *gw, const struct od_channel_message *msg
 	n = write(gw->file_fd, req->body.data, req->body.len);
 	if (n != (ssize_t)req->body.len) {
 		res->outcome = n <= 0 ? OD_OUTCOME_RETRYABLE : OD_OUTCOME_UNKNOWN;
-		snprintf(res->reason, sizeof(res->reason), "write to %s/%s: %s", gw->file_dir,
+		snprintf(res->reason, sizeof(res->reason), "write to %s/%.100s: %s", gw->file_dir,
 		    req->path, n < 0 ? strerror(errno) : "short write");
 		return;
 	}

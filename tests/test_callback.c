@@ -358,7 +358,7 @@ wa_post(struct od_cb_request *q, const char *body, char *sig, size_t siglen)
 	char hex[80];
 
 	openssl_hmac("sha256", WA_SECRET, body, strlen(body), 0, hex, sizeof(hex));
-	snprintf(sig, siglen, "sha256=%s", hex);
+	snprintf(sig, siglen, "sha256=%.64s", hex);	/* SHA-256: 64 hex digits */
 	req_init(q, "POST", "https://cb.example.com/wa", body, "application/json", sig);
 }
 

@@ -38,7 +38,7 @@ struct twilio {
 	/* The form's constant pieces, encoded once at init (twilio_build); host buffers. */
 	void				*mid;		/* "&From=...&MessagingServiceSid=..." */
 	void				*cbpre;		/* StatusCallback: <status_callback>?attempt= encoded */
-	char				 tail[32];	/* "&ValidityPeriod=N" or "" */
+	char				 tail[sizeof("&ValidityPeriod=") + 20];	/* or "": any long fits */
 };
 
 static void
