@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define OD_CHANNEL_ABI_VERSION	1
+#define OD_CHANNEL_ABI_VERSION	2	/* 2: reply.retry_after_ms, host->buf_base64 */
 
 /* Log levels for host->log, as syslog's. */
 #define OD_CH_LOG_ERR		3
@@ -70,8 +70,13 @@ struct od_channel_host {
 	int		(*buf_printf)(void *buf, const char *fmt, ...)
 			    __attribute__((format(printf, 2, 3)));
 	int		(*buf_json_string)(void *buf, const char *s);	/* a JSON literal, quotes included */
-	int		(*buf_urlencode)(void *buf, const char *s);	/* form encoding */
+	/*
+	 * Form encoding (application/x-www-form-urlencoded): A-Z a-z 0-9
+	 * - _ . ~ as they are, space as '+', every other byte as %XX.
+	 */
+	int		(*buf_urlencode)(void *buf, const char *s);
 	const char	*(*buf_data)(void *buf, size_t *len);		/* NUL-terminated */
+	int		(*buf_base64)(void *buf, const void *data, size_t len);	/* RFC 4648, padded */
 };
 
 enum od_transport {
@@ -122,7 +127,9 @@ struct od_channel_reply {
 	long		 status;	/* HTTP status; SMTP final reply code; 0 for FILE */
 	const char	*body;		/* reply body (NUL-terminated), may be "" */
 	size_t		 body_len;
-	const char	*retry_after;	/* the Retry-After header, or NULL */
+	const char	*retry_after;	/* the Retry-After header, or NULL (for messages) */
+	long		 retry_after_ms;	/* the delay it asks for, parsed by the core
+					   (seconds or an HTTP-date); 0 when absent or odd */
 	const char	*content_type;	/* or NULL */
 };
 

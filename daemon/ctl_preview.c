@@ -197,7 +197,11 @@ ctl_cmd_preview(struct ctl *c, int argc, char **argv)
 			printf(", due %s", od_time_format_iso(due, when, sizeof(when)));
 		printf("\n\n");
 	}
-	ctx = od_plan_context(&a, p, s, 0, set.cfg.company, now);
+	if ((ctx = od_plan_context(&a, p, s, 0, set.cfg.company, now, err, sizeof(err))) == NULL) {
+		ctl_errx(c, "%s", err);
+		rc = CTL_EXIT_FAIL;
+		goto out;
+	}
 	for (k = 0; k < s->nchannels; k++)
 		if (preview_channel(&set, p, s, &a, s->channels[k], ctx) == -1)
 			rc = CTL_EXIT_FAIL;

@@ -44,6 +44,7 @@
 
 #include "od_admin.h"
 #include "od_buf.h"
+#include "od_callback.h"
 #include "od_log.h"
 #include "od_metrics.h"
 #include "od_time.h"
@@ -387,18 +388,6 @@ admin_limits(struct od_admin *a, const struct od_admin_config *cfg)
 	}
 }
 
-/* Compares without an early exit, so timing does not tell the prefix. */
-static int
-admin_token_equal(const char *a, const char *b)
-{
-	size_t		la = strlen(a), lb = strlen(b), i;
-	unsigned char	diff = (unsigned char)(la != lb);
-
-	for (i = 0; i < la; i++)
-		diff |= (unsigned char)a[i] ^ (unsigned char)(lb > 0 ? b[i % lb] : 0);
-	return diff == 0;
-}
-
 static int
 admin_authorized(const struct od_admin *a, struct evhttp_request *req)
 {
@@ -412,7 +401,7 @@ admin_authorized(const struct od_admin *a, struct evhttp_request *req)
 	h += 7;
 	while (*h == ' ')
 		h++;
-	return admin_token_equal(h, a->token);
+	return od_cb_equal(h, strlen(h), a->token, strlen(a->token));
 }
 
 static void

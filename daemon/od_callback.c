@@ -15,6 +15,7 @@
 
 #include "od_account.h"
 #include "od_buf.h"
+#include "od_codec.h"
 #include "od_form.h"
 #include "od_time.h"
 
@@ -75,42 +76,6 @@ cb_unique(const struct od_form *ps, const char *const *names)
 		if (od_form_get(ps, *names, &v) == -1)
 			return -1;
 	return 0;
-}
-
-static int
-cb_equal(const void *a, size_t alen, const void *b, size_t blen)
-{
-	const unsigned char	*x = a, *y = b;
-	unsigned char		 d = 0;
-	size_t			 i;
-
-	if (alen != blen)
-		return 0;
-	for (i = 0; i < alen; i++)
-		d |= x[i] ^ y[i];
-	return d == 0;
-}
-
-static void
-cb_base64(const unsigned char *in, size_t len, char *out)
-{
-	static const char	 tab[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t			 i;
-	unsigned		 v;
-
-	for (i = 0; i + 2 < len; i += 3) {
-		v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
-		*out++ = tab[v >> 18]; *out++ = tab[(v >> 12) & 63];
-		*out++ = tab[(v >> 6) & 63]; *out++ = tab[v & 63];
-	}
-	if (i < len) {
-		v = (unsigned)in[i] << 16 | (i + 1 < len ? (unsigned)in[i + 1] << 8 : 0);
-		*out++ = tab[v >> 18]; *out++ = tab[(v >> 12) & 63];
-		*out++ = i + 1 < len ? tab[(v >> 6) & 63] : '=';
-		*out++ = '=';
-	}
-	*out = '\0';
 }
 
 /* A provider's id: printable ASCII without spaces, and it fits. */
@@ -218,7 +183,7 @@ cb_twilio_signed(const struct od_cb_request *req, const struct od_form *ps, cons
 	const struct od_form_param	*sorted[OD_CB_MAX_PARAMS];
 	struct od_buf			 b;
 	unsigned char			 mac[20];
-	char				 want[32];
+	char				 want[OD_CODEC_BASE64_SIZE(sizeof(mac))];
 	int				 i, n = 0, ok;
 
 	if (token == NULL || *token == '\0' || req->signature == NULL || req->url == NULL)
@@ -239,8 +204,8 @@ cb_twilio_signed(const struct od_cb_request *req, const struct od_form *ps, cons
 	}
 	od_cb_hmac_sha1(token, strlen(token), b.data, b.len, mac);
 	od_buf_free(&b);
-	cb_base64(mac, sizeof(mac), want);
-	ok = cb_equal(want, strlen(want), req->signature, strlen(req->signature));
+	od_codec_base64(want, mac, sizeof(mac));
+	ok = od_cb_equal(want, strlen(want), req->signature, strlen(req->signature));
 	return ok;
 }
 
@@ -415,7 +380,7 @@ od_cb_kannel_dlr(const struct od_cb_request *req, const char *secret, struct od_
 		goto out;
 	}
 	od_cb_token(secret, account, attempt, want);
-	if (!cb_equal(want, 64, token, strlen(token))) {
+	if (!od_cb_equal(want, 64, token, strlen(token))) {
 		rc = cb_answer(res, 403, "bad DLR token");
 		goto out;
 	}
@@ -460,7 +425,7 @@ od_cb_kannel_inbound(const struct od_cb_request *req, const char *token, struct 
 	}
 	od_form_get(&ps, "token", &given);
 	if (token == NULL || *token == '\0' || given == NULL ||
-	    !cb_equal(token, strlen(token), given, strlen(given))) {
+	    !od_cb_equal(token, strlen(token), given, strlen(given))) {
 		rc = cb_answer(res, 403, "bad inbound token");
 		goto out;
 	}
@@ -659,19 +624,14 @@ cb_wa_signed(const struct od_cb_request *req, const char *app_secret)
 {
 	unsigned char	 mac[32], got[32];
 	const char	*s = req->signature;
-	int		 i, h, l;
 
 	if (app_secret == NULL || *app_secret == '\0' || s == NULL ||
-	    strncmp(s, "sha256=", 7) != 0 || strlen(s) != 7 + 64)
+	    strncmp(s, "sha256=", 7) != 0 || od_codec_unhex(s + 7, strlen(s + 7), got,
+	    sizeof(got)) == -1)
 		return 0;
-	for (i = 0; i < 32; i++) {
-		if ((h = od_hexval(s[7 + 2 * i])) < 0 || (l = od_hexval(s[8 + 2 * i])) < 0)
-			return 0;
-		got[i] = (unsigned char)(h << 4 | l);
-	}
 	od_cb_hmac_sha256(app_secret, strlen(app_secret), req->body ? req->body : "",
 	    req->body_len, mac);
-	return cb_equal(mac, sizeof(mac), got, sizeof(got));
+	return od_cb_equal(mac, sizeof(mac), got, sizeof(got));
 }
 
 int
@@ -698,7 +658,7 @@ od_cb_whatsapp(const struct od_cb_request *req, const char *verify_token, const 
 		od_form_get(&ps, "hub.verify_token", &given);
 		od_form_get(&ps, "hub.challenge", &challenge);
 		if (verify_token == NULL || *verify_token == '\0' || given == NULL ||
-		    !cb_equal(verify_token, strlen(verify_token), given, strlen(given))) {
+		    !od_cb_equal(verify_token, strlen(verify_token), given, strlen(given))) {
 			rc = cb_answer(res, 403, "bad hub.verify_token");
 			goto out;
 		}

@@ -162,10 +162,16 @@ void	od_cb_receipt_script(const struct od_keys *k, const struct od_receipt *r,
 void	od_cb_reply_script(const struct od_keys *k, const struct od_reply *r, long replies_maxlen,
 	    struct od_cb_script *a);
 
-/* Crypto, for the handlers and tests: out is 20 / 32 bytes. */
+/* HMACs (libcrypto), for the handlers and tests: out is 20 / 32 bytes. */
 void	od_cb_hmac_sha1(const void *key, size_t klen, const void *msg, size_t mlen,
 	    unsigned char out[20]);
 void	od_cb_hmac_sha256(const void *key, size_t klen, const void *msg, size_t mlen,
 	    unsigned char out[32]);
+/*
+ * 1 when a[0..alen) equals b[0..blen): a signature, token or password
+ * compared in constant time (CRYPTO_memcmp over their SHA-256 digests, so
+ * neither a common prefix nor the lengths show in the time taken).
+ */
+int	od_cb_equal(const void *a, size_t alen, const void *b, size_t blen);
 
 #endif /* OD_CALLBACK_H */

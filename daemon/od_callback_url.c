@@ -3,7 +3,6 @@
  * callback URL and token of an attempt, the callback secret from a
  * gateway's settings, and the arguments of receipt.lua and reply.lua.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,18 +12,10 @@
 
 #include "od_buf.h"
 #include "od_callback.h"
+#include "od_codec.h"
 #include "od_config.h"
 #include "od_log.h"
 #include "od_time.h"
-
-static void
-cb_hex(const unsigned char *in, size_t len, char *out)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		snprintf(out + 2 * i, 3, "%02x", in[i]);
-}
 
 void
 od_cb_token(const char *secret, const char *account_id, const char *attempt_id, char out[65])
@@ -36,18 +27,7 @@ od_cb_token(const char *secret, const char *account_id, const char *attempt_id, 
 	od_buf_printf(&b, "%s\n%s", account_id, attempt_id);
 	od_cb_hmac_sha256(secret, strlen(secret), b.data ? b.data : "", b.len, mac);
 	od_buf_free(&b);
-	cb_hex(mac, sizeof(mac), out);
-}
-
-static void
-cb_urlencode(struct od_buf *b, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		if (isalnum((unsigned char)*s) || strchr("-._~", *s) != NULL)
-			od_buf_putc(b, *s);
-		else
-			od_buf_printf(b, "%%%02X", (unsigned char)*s);
-	}
+	od_codec_hex(mac, sizeof(mac), out);
 }
 
 int
@@ -60,9 +40,9 @@ od_cb_callback_url(char *buf, size_t len, const char *base, const char *account_
 
 	od_buf_init(&b);
 	od_buf_printf(&b, "%s%caccount=", base, strchr(base, '?') != NULL ? '&' : '?');
-	cb_urlencode(&b, account_id);
+	od_codec_urlencode(&b, account_id, strlen(account_id), 0);
 	od_buf_puts(&b, "&attempt=");
-	cb_urlencode(&b, attempt_id);
+	od_codec_urlencode(&b, attempt_id, strlen(attempt_id), 0);
 	if (secret != NULL && *secret != '\0') {
 		od_cb_token(secret, account_id, attempt_id, tok);
 		od_buf_printf(&b, "&token=%s", tok);

@@ -278,9 +278,12 @@ cfg_assign(struct od_config *cfg, const struct cfg_option *o, const char *text,
 			return -1;
 		}
 		if ((o->flags & CFG_REDIS) && !cfg_redis_valid(text)) {
+			char shown[512];
+
+			/* the password never reaches the message: it may be the bad part */
 			od_errors_add(errs, at->file, at->line, at->col,
 			    "%s: '%s' is not a Redis URL (redis://host:port[/db] or unix:/path)",
-			    name, text);
+			    name, od_redis_url_redact(text, shown, sizeof(shown)));
 			return -1;
 		}
 		if ((o->flags & CFG_PREFIX) && !cfg_prefix_valid(text)) {

@@ -211,6 +211,7 @@ action_http_done(void *arg, const struct od_http_result *hr)
 		reply.body = hr->body ? hr->body : "";
 		reply.body_len = hr->body_len;
 		reply.retry_after = hr->retry_after;
+		reply.retry_after_ms = hr->retry_after_ms;
 		reply.content_type = hr->content_type;
 		od_job_message(&a->job, &msg);
 		gw->plugin->classify(gw->ctx, &msg, &reply, &res);
@@ -223,21 +224,21 @@ action_http_done(void *arg, const struct od_http_result *hr)
 		res.outcome = OD_OUTCOME_RETRYABLE;
 		if (hr->fault == OD_HTTP_FAULT_LOCAL)
 			res.flags |= OD_RESULT_LOCAL;	/* neither the debtor's nor the provider's */
-		snprintf(res.reason, sizeof(res.reason), "%s: %s", od_http_error_name(hr->error),
-		    hr->errstr);
+		snprintf(res.reason, sizeof(res.reason), "%s: %.200s",
+		    od_http_error_name(hr->error), hr->errstr);
 		break;
 	case OD_HTTP_SENT_NO_REPLY:
 		/* The request went out: the provider may have sent the message. */
 		res.outcome = OD_OUTCOME_UNKNOWN;
-		snprintf(res.reason, sizeof(res.reason), "no reply after the request was sent: %s",
+		snprintf(res.reason, sizeof(res.reason), "no reply after the request was sent: %.200s",
 		    hr->errstr);
 		break;
 	case OD_HTTP_PROTOCOL:
 	default:
 		res.outcome = OD_OUTCOME_PERMANENT;
 		res.flags = OD_RESULT_CONFIG;
-		snprintf(res.reason, sizeof(res.reason), "%s: %s", od_http_error_name(hr->error),
-		    hr->errstr);
+		snprintf(res.reason, sizeof(res.reason), "%s: %.200s",
+		    od_http_error_name(hr->error), hr->errstr);
 		break;
 	}
 	if (res.outcome == OD_OUTCOME_INVALID) {
@@ -256,7 +257,7 @@ action_send(struct action *a)
 	struct od_channel_message	msg;
 	struct od_channel_result	res;
 	struct od_gateway		*gw = a->job.gw;
-	char				err[512], cbu[2048];
+	char				err[sizeof(res.reason)], cbu[2048];
 
 	od_job_message(&a->job, &msg);
 	msg.callback_url = od_hooks_callback_url(a->d, gw, a->job.id, a->job.attempt_id, cbu,

@@ -11,18 +11,6 @@
 #include <event2/http.h>
 
 int
-od_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-int
 od_utf8_valid(const char *str, size_t len)
 {
 	const unsigned char	*s = (const unsigned char *)str, *end = s + len;

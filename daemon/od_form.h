@@ -21,6 +21,8 @@
 
 #include <stddef.h>
 
+#include "od_codec.h"	/* od_hexval */
+
 #define OD_FORM_MAX_PARAMS	100	/* the most a form may hold (query + body) */
 #define OD_FORM_MAX_NAME	256	/* bytes of one encoded name */
 #define OD_FORM_MAX_VALUE	4096	/* bytes of one decoded value */
@@ -52,9 +54,6 @@ const char	*od_form_parse(struct od_form *f, const char *s, size_t len, int part
 int		 od_form_get(const struct od_form *f, const char *name, const char **value);
 /* Frees every name and value; f is empty again (and may be reused). */
 void		 od_form_clear(struct od_form *f);
-
-/* The value of a hex digit, or -1. */
-int		 od_hexval(int c);
 
 /* 1 when s[0..len) is well-formed UTF-8 (no overlongs, surrogates, > U+10FFFF). */
 int		 od_utf8_valid(const char *s, size_t len);

@@ -293,6 +293,7 @@ http_finish(struct http_xfer *x, CURLcode rc, const char *why)
 	struct curl_header	*hd;
 	curl_off_t		 total_us = 0;
 	char			*ra = NULL, *ct = NULL, *s = NULL;
+	curl_off_t		 ra_s = 0;
 
 	memset(&r, 0, sizeof(r));
 	r.smtp = x->smtp;
@@ -320,6 +321,10 @@ http_finish(struct http_xfer *x, CURLcode rc, const char *why)
 		if (curl_easy_header(x->easy, "Retry-After", 0, CURLH_HEADER, -1, &hd) ==
 		    CURLHE_OK && hd->value != NULL)
 			r.retry_after = ra = strdup(hd->value);
+		/* libcurl parses both forms; an HTTP-date comes back as seconds from now */
+		if (curl_easy_getinfo(x->easy, CURLINFO_RETRY_AFTER, &ra_s) == CURLE_OK &&
+		    ra_s > 0 && ra_s <= OD_HTTP_RETRY_AFTER_MAX_S)
+			r.retry_after_ms = (long)ra_s * 1000;
 		if (curl_easy_getinfo(x->easy, CURLINFO_CONTENT_TYPE, &s) == CURLE_OK && s != NULL)
 			r.content_type = ct = strdup(s);
 	}

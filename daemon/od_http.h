@@ -71,6 +71,7 @@ struct od_http_opts {
 
 #define OD_HTTP_CONNECT_TIMEOUT_MS	10000
 #define OD_HTTP_TOTAL_TIMEOUT_MS	30000
+#define OD_HTTP_RETRY_AFTER_MAX_S	86400	/* a longer Retry-After is taken as none */
 #define OD_HTTP_MAX_REPLY		(64 * 1024)
 
 enum od_http_error {
@@ -104,6 +105,9 @@ struct od_http_result {
 	size_t			 body_len;
 	int			 body_truncated; /* more than max_reply came; body has the first max_reply */
 	const char		*retry_after;	/* the Retry-After header's value, or NULL */
+	long			 retry_after_ms;	/* the delay it asks for (libcurl's
+						   CURLINFO_RETRY_AFTER: seconds or an
+						   HTTP-date); 0 absent, past or over a day */
 	const char		*content_type;	/* or NULL */
 	double			 total_s;	/* latency, seconds */
 	int			 smtp;		/* it was an SMTP transaction */

@@ -13,6 +13,8 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "od_codec.h"
+
 static size_t
 http_write_cb(char *p, size_t size, size_t n, void *arg)
 {
@@ -131,13 +133,10 @@ od_http_scheme(const char *url, int *smtp)
 static char *
 http_basic_header(const char *user, const char *password)
 {
-	static const char b64[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	static const char pre[] = "Authorization: Basic ";
 	size_t		 ul = strlen(user), pl = password ? strlen(password) : 0;
-	size_t		 n = ul + 1 + pl, i, o = sizeof(pre) - 1;
-	unsigned char	*in;
-	char		*out;
+	size_t		 n = ul + 1 + pl;
+	char		*in, *out;
 
 	if ((in = malloc(n)) == NULL)
 		return NULL;
@@ -145,29 +144,15 @@ http_basic_header(const char *user, const char *password)
 	in[ul] = ':';
 	if (pl > 0)
 		memcpy(in + ul + 1, password, pl);
-	if ((out = malloc(sizeof(pre) + (n + 2) / 3 * 4)) == NULL) {
+	if ((out = malloc(sizeof(pre) - 1 + OD_CODEC_BASE64_SIZE(n))) == NULL ||
+	    od_codec_base64(out + sizeof(pre) - 1, in, n) < 0) {
+		explicit_bzero(in, n);
 		free(in);
+		free(out);
 		return NULL;
 	}
 	memcpy(out, pre, sizeof(pre) - 1);
-	for (i = 0; i + 2 < n; i += 3) {
-		out[o++] = b64[in[i] >> 2];
-		out[o++] = b64[(in[i] & 0x03) << 4 | in[i + 1] >> 4];
-		out[o++] = b64[(in[i + 1] & 0x0f) << 2 | in[i + 2] >> 6];
-		out[o++] = b64[in[i + 2] & 0x3f];
-	}
-	if (i < n) {
-		out[o++] = b64[in[i] >> 2];
-		if (i + 1 < n) {
-			out[o++] = b64[(in[i] & 0x03) << 4 | in[i + 1] >> 4];
-			out[o++] = b64[(in[i + 1] & 0x0f) << 2];
-		} else {
-			out[o++] = b64[(in[i] & 0x03) << 4];
-			out[o++] = '=';
-		}
-		out[o++] = '=';
-	}
-	out[o] = '\0';
+	explicit_bzero(in, n);
 	free(in);
 	return out;
 }

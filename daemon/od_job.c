@@ -367,11 +367,10 @@ job_render(struct od_job *j, const struct od_message_tmpl *m, char *err, size_t 
 	int64_t			 paid = state_int(j, "paid_minor");
 
 	*rc = -1;
-	ctx = od_plan_context(&j->acct, j->policy, j->st, paid, j->set->cfg.company, j->now);
-	if (ctx == NULL) {
-		snprintf(err, errlen, "cannot build the template context");
+	ctx = od_plan_context(&j->acct, j->policy, j->st, paid, j->set->cfg.company, j->now, err,
+	    errlen);
+	if (ctx == NULL)
 		return;
-	}
 	*rc = od_template_render_message(m, j->kind, ctx, j->acct.locale ? j->acct.locale :
 	    j->set->cfg.default_locale, &j->r, err, errlen);
 	json_decref(ctx);

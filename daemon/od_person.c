@@ -10,18 +10,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-static void
-hex(const unsigned char *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t	i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
+#include "od_codec.h"
 
 static int
 hmac_hex(const void *key, size_t klen, const char *msg, char *out, size_t digits)
@@ -32,7 +21,7 @@ hmac_hex(const void *key, size_t klen, const char *msg, char *out, size_t digits
 	if (HMAC(EVP_sha256(), key, (int)klen, (const unsigned char *)msg, strlen(msg), md,
 	    &mdlen) == NULL || mdlen * 2 < digits)
 		return -1;
-	hex(md, digits / 2, out);
+	od_codec_hex(md, digits / 2, out);
 	return 0;
 }
 

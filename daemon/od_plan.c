@@ -5,6 +5,8 @@
  * but the first load of a zone file.
  */
 #include "od_plan.h"
+#include "od_buf.h"
+#include "od_codec.h"
 #include "od_time.h"
 #include "od_tz.h"
 
@@ -193,50 +195,45 @@ set_ascii(json_t *obj, const char *key, const char *v)
 	json_object_set_new_nocheck(obj, key, json_string_nocheck(v));
 }
 
-/* tmpl with every "{{account_id}}" replaced by the percent-encoded id (RFC 3986). */
+/*
+ * tmpl with every "{{account_id}}" replaced by the percent-encoded id
+ * (RFC 3986: a space is %20, '+' is %2B).  NULL with err set when the link
+ * would be longer than OD_PLAN_URL_MAX: a cut link would send the debtor
+ * to a wrong page.
+ */
 static json_t *
-payment_url(const char *tmpl, const char *id)
+payment_url(const char *tmpl, const char *id, char *err, size_t errlen)
 {
 	static const char mark[] = "{{account_id}}";
-	char enc[3 * 128 + 1], *q = enc;
-	char out[2048];
-	size_t n = 0;
+	struct od_buf b;
+	const char *m;
+	json_t *v = NULL;
 
-	for (const char *p = id; *p != '\0' && q < enc + sizeof(enc) - 3; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '.' || c == '_' || c == '~')
-			*q++ = (char)c;
-		else
-			q += sprintf(q, "%%%02X", c);
+	od_buf_init(&b);
+	while ((m = strstr(tmpl, mark)) != NULL) {
+		od_buf_append(&b, tmpl, (size_t)(m - tmpl));
+		od_codec_urlencode(&b, id, strlen(id), 0);
+		tmpl = m + sizeof(mark) - 1;
 	}
-	*q = '\0';
-	while (*tmpl != '\0') {
-		const char *piece = tmpl;
-		size_t plen = 1;
-
-		if (strncmp(tmpl, mark, sizeof(mark) - 1) == 0) {
-			piece = enc;
-			plen = strlen(enc);
-			tmpl += sizeof(mark) - 1;
-		} else
-			tmpl++;
-		if (n + plen >= sizeof(out))
-			break;
-		memcpy(out + n, piece, plen);
-		n += plen;
-	}
-	out[n] = '\0';
-	return json_string(out);
+	od_buf_puts(&b, tmpl);
+	if (b.oom)
+		snprintf(err, errlen, "offer.payment_url: out of memory");
+	else if (b.len > OD_PLAN_URL_MAX)
+		snprintf(err, errlen, "offer.payment_url is %zu bytes with the account id; "
+		    "at most %d", b.len, OD_PLAN_URL_MAX);
+	else if ((v = json_stringn(b.data, b.len)) == NULL)
+		snprintf(err, errlen, "offer.payment_url: not UTF-8");
+	od_buf_free(&b);
+	return v;
 }
 
+/* The offer's part of the context; NULL with err set (a payment link too long). */
 static json_t *
 offer_context(const struct od_account *a, const struct od_policy *p, int64_t outstanding,
-    int64_t today, const json_t *company)
+    int64_t today, const json_t *company, char *err, size_t errlen)
 {
 	const struct od_offer *o = &p->offer;
-	json_t *offer = json_object();
+	json_t *offer = json_object(), *url;
 	const char *cu;
 	char buf[64];
 
@@ -261,9 +258,13 @@ offer_context(const struct od_account *a, const struct od_policy *p, int64_t out
 	}
 	json_object_set_new_nocheck(offer, "deadline",
 	    json_string(day_str(today + o->valid_days, buf, sizeof(buf))));
-	if (o->payment_url != NULL)
-		json_object_set_new_nocheck(offer, "payment_url", payment_url(o->payment_url, a->id));
-	else if ((cu = json_string_value(json_object_get(company, "payment_url"))) != NULL)
+	if (o->payment_url != NULL) {
+		if ((url = payment_url(o->payment_url, a->id, err, errlen)) == NULL) {
+			json_decref(offer);
+			return NULL;
+		}
+		json_object_set_new_nocheck(offer, "payment_url", url);
+	} else if ((cu = json_string_value(json_object_get(company, "payment_url"))) != NULL)
 		json_object_set_new_nocheck(offer, "payment_url", json_string(cu));
 	return offer;
 }
@@ -310,9 +311,9 @@ company_for(const json_t *company, const char *country)
 
 json_t *
 od_plan_context(const struct od_account *a, const struct od_policy *p, const struct od_step *s,
-    int64_t paid_minor, const json_t *company, int64_t now_ms)
+    int64_t paid_minor, const json_t *company, int64_t now_ms, char *err, size_t errlen)
 {
-	json_t *ctx = json_object(), *debtor = json_object(), *debt = json_object(), *o, *co;
+	json_t *ctx, *debtor, *debt, *o = NULL, *co;
 	int64_t today = local_day(a, now_ms);
 	int64_t outstanding = a->amount_minor - paid_minor;
 	char buf[64];
@@ -320,6 +321,17 @@ od_plan_context(const struct od_account *a, const struct od_policy *p, const str
 
 	if (outstanding < 0)
 		outstanding = 0;
+	co = company_for(company, a->country);
+	if (p != NULL && (p->offer.installments > 0 || p->offer.discount_percent > 0) &&
+	    (o = offer_context(a, p, outstanding, today, co, err, errlen)) == NULL) {
+		json_decref(co);
+		return NULL;
+	}
+	ctx = json_object();
+	debtor = json_object();
+	debt = json_object();
+	if (o != NULL)
+		json_object_set_new_nocheck(ctx, "offer", o);
 	set_str(ctx, "account_id", a->id);
 	set_ascii(ctx, "today", day_str(today, buf, sizeof(buf)));
 
@@ -344,9 +356,6 @@ od_plan_context(const struct od_account *a, const struct od_policy *p, const str
 	due_context(debt, today, od_days_from_civil(a->due_y, a->due_m, a->due_d));
 	json_object_set_new_nocheck(ctx, "debt", debt);
 
-	co = company_for(company, a->country);
-	if (p != NULL && (p->offer.installments > 0 || p->offer.discount_percent > 0))
-		json_object_set_new_nocheck(ctx, "offer", offer_context(a, p, outstanding, today, co));
 	if (s != NULL) {
 		o = json_object();
 		set_str(o, "name", s->name);

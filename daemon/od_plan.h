@@ -66,10 +66,14 @@ int	od_plan_days_past_due(const struct od_account *a, int64_t now_ms);
  *   attributes.*  (the account's own)
  * Amounts are decimal strings in the debt's currency ("1234.50"); dates are
  * ISO dates ("2026-12-01"); the money and date filters format them.
- * paid_minor is what payments have covered so far.
+ * paid_minor is what payments have covered so far.  NULL with a reason in
+ * err when the context cannot be built: offer.payment_url longer than
+ * OD_PLAN_URL_MAX once the account id is in it (never cut short).
  */
+#define OD_PLAN_URL_MAX	2048
 json_t	*od_plan_context(const struct od_account *a, const struct od_policy *p,
-	    const struct od_step *s, int64_t paid_minor, const json_t *company, int64_t now_ms);
+	    const struct od_step *s, int64_t paid_minor, const json_t *company, int64_t now_ms,
+	    char *err, size_t errlen);
 
 /*
  * Does od_plan_context provide this path for some account?  1 or 0

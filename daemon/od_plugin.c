@@ -10,7 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "od_channel_util.h"
+#include "od_buf.h"
+#include "od_codec.h"
 #include "od_log.h"
 #include "od_time.h"
 
@@ -172,18 +173,16 @@ host_buf_json_string(void *buf, const char *s)
 	return od_buf_json_string(buf, s);
 }
 
-/* od_ch_urlencode (od_channel_util.h) straight into the buffer: one pass, no call per byte. */
 static int
 host_buf_urlencode(void *buf, const char *s)
 {
-	struct od_buf	*b = buf;
-	size_t		 n = strlen(s);
+	return od_codec_urlencode(buf, s, strlen(s), OD_CODEC_FORM);
+}
 
-	if (od_buf_reserve(b, 3 * n) == -1)
-		return -1;
-	b->len += od_ch_urlencode(b->data + b->len, s, n);
-	b->data[b->len] = '\0';
-	return 0;
+static int
+host_buf_base64(void *buf, const void *data, size_t len)
+{
+	return od_codec_base64_buf(buf, data, len);
 }
 
 static const char *
@@ -292,6 +291,7 @@ static const struct od_channel_host plugin_host = {
 	.buf_json_string = host_buf_json_string,
 	.buf_urlencode = host_buf_urlencode,
 	.buf_data = host_buf_data,
+	.buf_base64 = host_buf_base64,
 };
 
 const struct od_channel_host *
@@ -352,10 +352,14 @@ gateway_open_file(struct od_gateway *gw, const char *file, char *err, size_t err
 		snprintf(err, errlen, "cannot create %s: %s", gw->file_dir, strerror(errno));
 		return -1;
 	}
-	snprintf(path, sizeof(path), "%s/%s", gw->file_dir, file);
+	/* a cut path would be another file: refused */
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", gw->file_dir, file) >= sizeof(path)) {
+		snprintf(err, errlen, "the file name %s/%.100s is too long", gw->file_dir, file);
+		return -1;
+	}
 	gw->file_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 	if (gw->file_fd == -1) {
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "cannot open %.200s: %s", path, strerror(errno));
 		return -1;
 	}
 	snprintf(gw->file_name, sizeof(gw->file_name), "%s", file);
@@ -486,7 +490,7 @@ od_gateway_file_send(struct od_gateway *gw, const struct od_channel_message *msg
     struct od_request *req, struct od_channel_result *res)
 {
 	struct od_channel_reply	reply;
-	char			err[512];
+	char			err[sizeof(res->reason)];
 	ssize_t			n;
 
 	memset(res, 0, sizeof(*res));
@@ -511,7 +515,7 @@ od_gateway_file_send(struct od_gateway *gw, const struct od_channel_message *msg
 	n = write(gw->file_fd, req->body.data, req->body.len);
 	if (n != (ssize_t)req->body.len) {
 		res->outcome = n <= 0 ? OD_OUTCOME_RETRYABLE : OD_OUTCOME_UNKNOWN;
-		snprintf(res->reason, sizeof(res->reason), "write to %s/%s: %s", gw->file_dir,
+		snprintf(res->reason, sizeof(res->reason), "write to %s/%.100s: %s", gw->file_dir,
 		    req->path, n < 0 ? strerror(errno) : "short write");
 		return;
 	}

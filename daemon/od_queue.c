@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <curl/curl.h>
 #include <event2/event.h>
 #include <hiredis/async.h>
 #include <hiredis/adapters/libevent.h>
@@ -135,10 +136,146 @@ queue_url_copy(char *dst, size_t dstlen, const char *s, size_t n)
 	return 0;
 }
 
+const char *
+od_redis_url_redact(const char *url, char *buf, size_t len)
+{
+	const char	*auth, *end, *at = NULL, *colon, *p;
+
+	if (url == NULL)
+		url = "";
+	if ((auth = strstr(url, "://")) == NULL) {
+		snprintf(buf, len, "%s", url);
+		return buf;
+	}
+	auth += 3;
+	end = auth + strcspn(auth, "/?#");
+	for (p = auth; p < end; p++)
+		if (*p == '@')
+			at = p;
+	if (at == NULL) {
+		snprintf(buf, len, "%s", url);
+		return buf;
+	}
+	/* user:password@ keeps the user; a userinfo without ':' is a password (see od_queue.h) */
+	colon = memchr(auth, ':', (size_t)(at - auth));
+	snprintf(buf, len, "%.*s***%s", (int)((colon ? colon + 1 : auth) - url), url, at);
+	return buf;
+}
+
+/* One part of u, percent-decoded, into dst ("" when absent).  1 given, 0 absent, -1 with err set. */
+static int
+queue_url_part(CURLU *u, CURLUPart part, const char *what, char *dst, size_t dstlen,
+    const char *shown, char *err, size_t errlen)
+{
+	char		*v = NULL;
+	CURLUcode	 rc;
+	int		 ret = 0;
+
+	dst[0] = '\0';
+	rc = curl_url_get(u, part, &v, part == CURLUPART_HOST ? 0 : CURLU_URLDECODE);
+	if (rc == CURLUE_OK) {
+		if (strlen(v) != strcspn(v, "\r\n") || queue_url_copy(dst, dstlen, v, strlen(v)) == -1) {
+			snprintf(err, errlen, "Redis URL \"%s\": %s too long or not text", shown, what);
+			ret = -1;
+		} else
+			ret = 1;
+	} else if (rc == CURLUE_OUT_OF_MEMORY) {
+		snprintf(err, errlen, "Redis URL \"%s\": out of memory", shown);
+		ret = -1;
+	}
+	if (v != NULL) {
+		explicit_bzero(v, strlen(v));
+		curl_free(v);
+	}
+	return ret;
+}
+
+/* redis://[[user]:password@]host[:port][/db], parsed by libcurl (CURLU). */
+static int
+queue_url_parse_tcp(const char *url, const char *shown, struct od_redis_addr *a, char *err,
+    size_t errlen)
+{
+	CURLU		*u;
+	CURLUcode	 rc;
+	char		 part[256];
+	size_t		 n;
+	long		 v;
+	int		 ret = -1, has_pw;
+
+	if ((u = curl_url()) == NULL) {
+		snprintf(err, errlen, "Redis URL \"%s\": out of memory", shown);
+		return -1;
+	}
+	if ((rc = curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME)) != CURLUE_OK) {
+		snprintf(err, errlen, "Redis URL \"%s\": %s", shown,
+		    rc == CURLUE_NO_HOST ? "no host" : rc == CURLUE_BAD_PORT_NUMBER ?
+		    "port must be 1 to 65535" : curl_url_strerror(rc));
+		goto out;
+	}
+	if (queue_url_part(u, CURLUPART_USER, "user", a->user, sizeof(a->user), shown, err,
+	    errlen) == -1 ||
+	    (has_pw = queue_url_part(u, CURLUPART_PASSWORD, "password", a->password,
+	    sizeof(a->password), shown, err, errlen)) == -1 ||
+	    queue_url_part(u, CURLUPART_HOST, "host", part, sizeof(part), shown, err,
+	    errlen) == -1)
+		goto out;
+	/* a userinfo without ':' is the password, as before users existed (AUTH <password>) */
+	if (has_pw == 0 && a->user[0] != '\0') {
+		memcpy(a->password, a->user, sizeof(a->password));
+		explicit_bzero(a->user, sizeof(a->user));
+	}
+	n = strlen(part);
+	if (n >= 2 && part[0] == '[' && part[n - 1] == ']')	/* IPv6: "[::1]" */
+		queue_url_copy(a->host, sizeof(a->host), part + 1, n - 2);
+	else
+		memcpy(a->host, part, sizeof(a->host));
+	if (a->host[0] == '\0') {
+		snprintf(err, errlen, "Redis URL \"%s\": no host", shown);
+		goto out;
+	}
+	if (queue_url_part(u, CURLUPART_PORT, "port", part, sizeof(part), shown, err,
+	    errlen) == -1)
+		goto out;
+	if (part[0] != '\0') {
+		if (queue_url_number(part, strlen(part), 1, 65535, &v) == -1) {
+			snprintf(err, errlen, "Redis URL \"%s\": port must be 1 to 65535", shown);
+			goto out;
+		}
+		a->port = (int)v;
+	}
+	if (queue_url_part(u, CURLUPART_QUERY, "query", part, sizeof(part), shown, err,
+	    errlen) == -1 ||
+	    (part[0] == '\0' && queue_url_part(u, CURLUPART_FRAGMENT, "fragment", part,
+	    sizeof(part), shown, err, errlen) == -1))
+		goto out;
+	if (part[0] != '\0' || strpbrk(url, "?#") != NULL) {
+		snprintf(err, errlen, "Redis URL \"%s\": expected redis://host:port[/db], "
+		    "without a query", shown);
+		goto out;
+	}
+	if (queue_url_part(u, CURLUPART_PATH, "database", part, sizeof(part), shown, err,
+	    errlen) == -1)
+		goto out;
+	if (part[0] != '\0' && strcmp(part, "/") != 0) {
+		if (queue_url_number(part + 1, strlen(part + 1), 0, INT_MAX, &v) == -1) {
+			snprintf(err, errlen, "Redis URL \"%s\": database must be a number", shown);
+			goto out;
+		}
+		a->db = (int)v;
+	}
+	ret = 0;
+out:
+	curl_url_cleanup(u);
+	if (ret == -1)
+		explicit_bzero(a->password, sizeof(a->password));
+	return ret;
+}
+
 int
 od_redis_url_parse(const char *url, struct od_redis_addr *a, char *err, size_t errlen)
 {
-	const char	*p, *q, *auth_end, *at, *hs, *he, *colon, *slash;
+	const char	*p, *q;
+	char		 shown[512];
 	long		 v;
 
 	memset(a, 0, sizeof(*a));
@@ -147,95 +284,53 @@ od_redis_url_parse(const char *url, struct od_redis_addr *a, char *err, size_t e
 		snprintf(err, errlen, "empty Redis URL");
 		return -1;
 	}
+	od_redis_url_redact(url, shown, sizeof(shown));
 	if (strncmp(url, "unix:", 5) == 0) {
 		p = url + 5;
 		if (strncmp(p, "//", 2) == 0)
 			p += 2;
 		q = strchr(p, '?');
 		if (*p == '\0' || q == p) {
-			snprintf(err, errlen, "Redis URL \"%s\": no socket path", url);
+			snprintf(err, errlen, "Redis URL \"%s\": no socket path", shown);
 			return -1;
 		}
 		if (q != NULL) {			/* unix:/path?db=N */
 			if (strncmp(q, "?db=", 4) != 0 ||
 			    queue_url_number(q + 4, strlen(q + 4), 0, INT_MAX, &v) == -1) {
 				snprintf(err, errlen, "Redis URL \"%s\": expected ?db=N after "
-				    "the socket path", url);
+				    "the socket path", shown);
 				return -1;
 			}
 			a->db = (int)v;
 		}
 		if (queue_url_copy(a->path, sizeof(a->path), p, q ? (size_t)(q - p) : strlen(p)) == -1) {
-			snprintf(err, errlen, "Redis URL \"%s\": socket path too long", url);
+			snprintf(err, errlen, "Redis URL \"%s\": socket path too long", shown);
 			return -1;
 		}
 		return 0;
 	}
 	if (strncmp(url, "redis://", 8) != 0) {
 		snprintf(err, errlen, "Redis URL \"%s\": expected redis://host:port[/db] "
-		    "or unix:/path", url);
+		    "or unix:/path", shown);
 		return -1;
 	}
-	p = url + 8;
-	slash = strchr(p, '/');
-	auth_end = slash ? slash : p + strlen(p);
-	/* userinfo: the last '@' before the path */
-	at = NULL;
-	for (hs = p; hs < auth_end; hs++)
-		if (*hs == '@')
-			at = hs;
-	if (at != NULL) {
-		colon = memchr(p, ':', (size_t)(at - p));
-		hs = colon ? colon + 1 : p;
-		if (queue_url_copy(a->password, sizeof(a->password), hs, (size_t)(at - hs)) == -1) {
-			snprintf(err, errlen, "Redis URL: password too long");
-			return -1;
-		}
-		p = at + 1;
-	}
-	/* host[:port] */
-	if (*p == '[') {
-		he = memchr(p, ']', (size_t)(auth_end - p));
-		if (he == NULL) {
-			snprintf(err, errlen, "Redis URL \"%s\": no ']' after the IPv6 address", url);
-			return -1;
-		}
-		hs = p + 1;
-		colon = he + 1 < auth_end && he[1] == ':' ? he + 1 : NULL;
-		if (colon == NULL && he + 1 != auth_end) {
-			snprintf(err, errlen, "Redis URL \"%s\": bad host", url);
-			return -1;
-		}
-	} else {
-		hs = p;
-		colon = memchr(p, ':', (size_t)(auth_end - p));
-		he = colon ? colon : auth_end;
-	}
-	if (he == hs) {
-		snprintf(err, errlen, "Redis URL \"%s\": no host", url);
-		return -1;
-	}
-	if (queue_url_copy(a->host, sizeof(a->host), hs, (size_t)(he - hs)) == -1) {
-		snprintf(err, errlen, "Redis URL \"%s\": host too long", url);
-		return -1;
-	}
-	if (colon != NULL) {
-		if (queue_url_number(colon + 1, (size_t)(auth_end - colon - 1), 1, 65535, &v) == -1) {
-			snprintf(err, errlen, "Redis URL \"%s\": port must be 1 to 65535", url);
-			return -1;
-		}
-		a->port = (int)v;
-	}
-	if (slash != NULL && slash[1] != '\0') {
-		if (queue_url_number(slash + 1, strlen(slash + 1), 0, INT_MAX, &v) == -1) {
-			snprintf(err, errlen, "Redis URL \"%s\": database must be a number", url);
-			return -1;
-		}
-		a->db = (int)v;
-	}
-	return 0;
+	return queue_url_parse_tcp(url, shown, a, err, errlen);
 }
 
+/* AUTH [user] password, as argv (the password never goes through a format string). */
+static int
+queue_auth_argv(const struct od_redis_addr *a, const char **argv, size_t *lens)
+{
+	int	n = 0;
+
+	argv[n++] = "AUTH";
+	if (a->user[0] != '\0')
+		argv[n++] = a->user;
+	argv[n++] = a->password;
+	for (int i = 0; i < n; i++)
+		lens[i] = strlen(argv[i]);
+	return n;
+}
 
 redisContext *
 od_queue_connect_sync(const char *url, char *err, size_t errlen)
@@ -245,21 +340,30 @@ od_queue_connect_sync(const char *url, char *err, size_t errlen)
 	redisReply		*r = NULL;
 	struct timeval		 tv = { 5, 0 };
 
+	const char		*argv[3];
+	size_t			 lens[3];
+	char			 shown[512];
+
 	if (od_redis_url_parse(url, &a, err, errlen) == -1)
 		return NULL;
 	c = a.path[0] ? redisConnectUnixWithTimeout(a.path, tv) :
 	    redisConnectWithTimeout(a.host, a.port, tv);
 	if (c == NULL || c->err) {
-		snprintf(err, errlen, "cannot connect to Redis at %s: %s", url,
-		    c ? c->errstr : "out of memory");
+		snprintf(err, errlen, "cannot connect to Redis at %s: %s",
+		    od_redis_url_redact(url, shown, sizeof(shown)), c ? c->errstr : "out of memory");
 		redisFree(c);
+		explicit_bzero(&a, sizeof(a));
 		return NULL;
 	}
 	if (a.password[0] != '\0' &&
-	    ((r = redisCommand(c, "AUTH %s", a.password)) == NULL || r->type == REDIS_REPLY_ERROR)) {
-		snprintf(err, errlen, "AUTH: %s", r ? r->str : c->errstr);
+	    ((r = redisCommandArgv(c, queue_auth_argv(&a, argv, lens), argv, lens)) == NULL ||
+	    r->type == REDIS_REPLY_ERROR)) {
+		snprintf(err, errlen, "Redis at %s: AUTH: %s",
+		    od_redis_url_redact(url, shown, sizeof(shown)), r ? r->str : c->errstr);
+		explicit_bzero(&a, sizeof(a));
 		goto fail;
 	}
+	explicit_bzero(&a, sizeof(a));
 	freeReplyObject(r);
 	r = NULL;
 	if (a.db != 0 &&
@@ -303,6 +407,18 @@ queue_schedule_reconnect(struct od_queue *q)
 	tv.tv_sec = q->backoff_ms / 1000;
 	tv.tv_usec = (q->backoff_ms % 1000) * 1000;
 	evtimer_add(q->reconnect_ev, &tv);
+}
+
+/* AUTH on a new connection: a refusal is logged (the commands behind it then fail NOAUTH). */
+static void
+queue_on_auth(redisAsyncContext *ac, void *reply, void *arg)
+{
+	const redisReply	*r = reply;
+	const struct queue_conn	*c = arg;
+
+	(void)ac;
+	if (r != NULL && r->type == REDIS_REPLY_ERROR)
+		od_log_err("queue", "%s connection: AUTH refused: %s", c->name, r->str);
 }
 
 static void
@@ -355,8 +471,13 @@ queue_connect_async(struct od_queue *q, struct queue_conn *c)
 	redisAsyncSetConnectCallback(ac, queue_on_connect);
 	redisAsyncSetDisconnectCallback(ac, queue_on_disconnect);
 	/* Commands queue behind these: AUTH and SELECT go first on every connection. */
-	if (q->addr.password[0] != '\0')
-		redisAsyncCommand(ac, NULL, NULL, "AUTH %s", q->addr.password);
+	if (q->addr.password[0] != '\0') {
+		const char	*argv[3];
+		size_t		 lens[3];
+
+		redisAsyncCommandArgv(ac, queue_on_auth, c, queue_auth_argv(&q->addr, argv, lens),
+		    argv, lens);
+	}
 	if (q->addr.db != 0) {
 		snprintf(db, sizeof(db), "%d", q->addr.db);
 		redisAsyncCommand(ac, NULL, NULL, "SELECT %s", db);

@@ -81,14 +81,25 @@ struct od_redis_addr {
 	int	port;		/* TCP port, default 6379 */
 	char	path[256];	/* Unix socket path, or "" */
 	int	db;		/* SELECT db, default 0 */
+	char	user[256];	/* Redis 6 ACL user (AUTH user password), or "" */
 	char	password[256];	/* AUTH password, or "" */
 };
 
 /*
- * Parses "redis://[[user]:password@]host[:port][/db]" (host may be "[::1]")
- * or "unix:/path/to/socket[?db=N]".  0, or -1 with a one-line reason in err.
+ * Parses "redis://[[user]:password@]host[:port][/db]" (libcurl's URL
+ * parser: user and password percent-decoded, host may be "[::1]") or
+ * "unix:/path/to/socket[?db=N]".  "redis://:pw@h" and, as before ACL
+ * users, "redis://pw@h" send AUTH pw; "redis://user:pw@h" sends AUTH user
+ * pw.  0, or -1 with a one-line reason in err, where the URL is shown
+ * redacted.
  */
 int	od_redis_url_parse(const char *url, struct od_redis_addr *a, char *err, size_t errlen);
+/*
+ * url with its password replaced by "***", for every message and log line
+ * ("redis://user:***@127.0.0.1:6379/0"); works on malformed URLs too.
+ * Into buf (cut to len); returns buf.
+ */
+const char *od_redis_url_redact(const char *url, char *buf, size_t len);
 /* A blocking connection for tools (outreachctl, tests).  NULL with err set. */
 redisContext *od_queue_connect_sync(const char *url, char *err, size_t errlen);
 

@@ -366,7 +366,7 @@ check_reason(const struct check *chk, int64_t now, struct od_verdict *out)
 		out->block = OD_BLOCK_SPACING;
 		check_format_ms(now - chk->c[0].at, ago, sizeof(ago));
 		check_format_ms(chk->l->min_spacing_ms, buf, sizeof(buf));
-		snprintf(out->detail, sizeof(out->detail), "last contact %s ago; %s requires %s "
+		snprintf(out->detail, sizeof(out->detail), "last contact %.24s ago; %s requires %.24s "
 		    "between contacts (%s)", now >= chk->c[0].at ? ago : "0s", p->jurisdiction, buf,
 		    p->caps_basis);
 		return;
@@ -478,7 +478,7 @@ od_rules_check_zones(const struct od_rules *r, const struct od_rules_preset *con
 			if (rc == 1 && out->block == OD_BLOCK_NONE) {
 				*out = v;
 				if (nzones > 1)
-					snprintf(out->detail, sizeof(out->detail), "%s: %s", zones[z],
+					snprintf(out->detail, sizeof(out->detail), "%.48s: %.200s", zones[z],
 					    v.detail);
 			}
 		}

@@ -719,7 +719,8 @@ od_template_render_message(const struct od_message_tmpl *m, int kind, const json
 			break;
 		}
 		for (i = 0; rc == 0 && i < m->wa_nparams; i++) {
-			char part[32];
+			char part[sizeof("whatsapp.params[]") + 20];	/* any size_t fits */
+
 			snprintf(part, sizeof(part), "whatsapp.params[%zu]", i);
 			rc = tmplset_part(m, m->wa_params[i], part, ctx, locale, OD_ESC_NONE,
 			    &out->wa_params[i], err, errlen);

@@ -244,16 +244,19 @@ static int
 ctl_redis_ok(struct ctl *c, redisContext *rc, const char *what, int argc, const char **argv)
 {
 	redisReply	*r;
+	char		 shown[512];
 	int		 ok;
 
 	r = redisCommandArgv(rc, argc, argv, NULL);
 	if (r == NULL) {
-		ctl_errx(c, "%s %s: %s", c->redis_url, what, rc->errstr);
+		ctl_errx(c, "%s %s: %s", od_redis_url_redact(c->redis_url, shown, sizeof(shown)),
+		    what, rc->errstr);
 		return -1;
 	}
 	ok = r->type != REDIS_REPLY_ERROR;
 	if (!ok)
-		ctl_errx(c, "%s %s: %s", c->redis_url, what, r->str);
+		ctl_errx(c, "%s %s: %s", od_redis_url_redact(c->redis_url, shown, sizeof(shown)),
+		    what, r->str);
 	freeReplyObject(r);
 	return ok ? 0 : -1;
 }
@@ -278,16 +281,21 @@ ctl_redis(struct ctl *c)
 	rc = a.path[0] ? redisConnectUnixWithTimeout(a.path, tv)
 	    : redisConnectWithTimeout(a.host, a.port, tv);
 	if (rc == NULL || rc->err) {
-		ctl_errx(c, "cannot connect to Redis at %s: %s", c->redis_url,
+		ctl_errx(c, "cannot connect to Redis at %s: %s",
+		    od_redis_url_redact(c->redis_url, err, sizeof(err)),
 		    rc ? rc->errstr : "out of memory");
 		redisFree(rc);
 		return NULL;
 	}
 	redisSetTimeout(rc, cmdtv);
 	if (a.password[0]) {
-		av[0] = "AUTH";
-		av[1] = a.password;
-		if (ctl_redis_ok(c, rc, "AUTH", 2, av) == -1)
+		int n = 0;
+
+		av[n++] = "AUTH";
+		if (a.user[0])
+			av[n++] = a.user;
+		av[n++] = a.password;
+		if (ctl_redis_ok(c, rc, "AUTH", n, av) == -1)
 			goto fail;
 	}
 	if (a.db != 0) {

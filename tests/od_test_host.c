@@ -15,7 +15,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include <time.h>
+
+#include <curl/curl.h>
+
 #include "od_form.h"
+#include "od_http.h"
+#include "od_time.h"
 
 static char *
 th_strdup(const char *s)
@@ -325,6 +331,27 @@ od_test_fixture_read(const char *relpath, size_t *len)
 	return d;
 }
 
+/*
+ * What the core hands a plugin for a Retry-After header: libcurl's reading
+ * of it (CURLINFO_RETRY_AFTER: an HTTP-date, by curl_getdate, as seconds
+ * from now; else delay-seconds), counted here from the core's clock
+ * (od_now_ms(), which a test fixes) instead of the wall clock.
+ */
+static long
+th_retry_after_ms(const char *v)
+{
+	time_t		 t;
+	long long	 s;
+
+	if (v == NULL)
+		return 0;
+	if ((t = curl_getdate(v, NULL)) != -1)
+		s = (long long)t - od_now_ms() / 1000;
+	else
+		s = strtoll(v, NULL, 10);
+	return s > 0 && s <= OD_HTTP_RETRY_AFTER_MAX_S ? (long)s * 1000 : 0;
+}
+
 int
 od_test_classify(const struct od_channel_plugin *p, void *ctx,
     const struct od_channel_message *m, const char *fixture, long status,
@@ -342,6 +369,7 @@ od_test_classify(const struct od_channel_plugin *p, void *ctx,
 	reply.body = body;
 	reply.body_len = len;
 	reply.retry_after = retry_after;
+	reply.retry_after_ms = th_retry_after_ms(retry_after);
 	p->classify(ctx, m, &reply, res);
 	free(body);
 	return 0;

@@ -181,6 +181,33 @@ test_hmac_vectors(void **state)
 	for (i = 0; i < 32; i++)
 		sprintf(hex + 2 * i, "%02x", mac[i]);
 	assert_string_equal(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+	/* RFC 4231 test case 6: a key longer than the block is hashed first. */
+	{
+		unsigned char	key[131];
+
+		memset(key, 0xaa, sizeof(key));
+		od_cb_hmac_sha256(key, sizeof(key),
+		    "Test Using Larger Than Block-Size Key - Hash Key First", 54, mac);
+		for (i = 0; i < 32; i++)
+			sprintf(hex + 2 * i, "%02x", mac[i]);
+		assert_string_equal(hex,
+		    "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+	}
+}
+
+/* Secrets compare equal only whole: not a prefix, not an extension, not empty against any. */
+static void
+test_equal(void **state)
+{
+	(void)state;
+	assert_true(od_cb_equal("s3cret", 6, "s3cret", 6));
+	assert_true(od_cb_equal("", 0, "", 0));
+	assert_false(od_cb_equal("s3cret", 6, "s3cre", 5));
+	assert_false(od_cb_equal("s3cre", 5, "s3cret", 6));
+	assert_false(od_cb_equal("s3cret", 6, "s3creT", 6));
+	assert_false(od_cb_equal("", 0, "x", 1));
+	assert_true(od_cb_equal("a\0b", 3, "a\0b", 3));	/* bytes, not strings */
+	assert_false(od_cb_equal("a\0b", 3, "a\0c", 3));
 }
 
 static void
@@ -331,7 +358,7 @@ wa_post(struct od_cb_request *q, const char *body, char *sig, size_t siglen)
 	char hex[80];
 
 	openssl_hmac("sha256", WA_SECRET, body, strlen(body), 0, hex, sizeof(hex));
-	snprintf(sig, siglen, "sha256=%s", hex);
+	snprintf(sig, siglen, "sha256=%.64s", hex);	/* SHA-256: 64 hex digits */
 	req_init(q, "POST", "https://cb.example.com/wa", body, "application/json", sig);
 }
 
@@ -967,6 +994,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hmac_vectors),
+		cmocka_unit_test(test_equal),
 		cmocka_unit_test(test_callback_url),
 		cmocka_unit_test(test_twilio_status),
 		cmocka_unit_test(test_twilio_inbound),

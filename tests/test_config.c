@@ -284,6 +284,12 @@ test_env_and_override_errors(void **state)
 	    "--redis:1:1: redis: 'localhost:6379' is not a Redis URL "
 	    "(redis://host:port[/db] or unix:/path)",
 	    "--prefix:1:1: prefix: 'a{b}' must be 1 to 64 characters of A-Z a-z 0-9 _ . : -");
+	/* a bad URL's password is never printed */
+	ov.redis_url = "redis://outreach:hunter2@db.internal:70000/0";
+	ov.prefix = NULL;
+	expect_errors(CONF("precedence.yaml"), &ov, 1,
+	    "--redis:1:1: redis: 'redis://outreach:***@db.internal:70000/0' is not a Redis URL "
+	    "(redis://host:port[/db] or unix:/path)");
 }
 
 static void

@@ -53,7 +53,7 @@ write_config(char *dir, size_t dlen, char *path, size_t plen, const char *policy
 static void
 remove_dir(const char *dir)
 {
-	char	cmd[400];
+	char	cmd[1024];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	assert_int_equal(system(cmd), 0);

@@ -94,6 +94,66 @@ test_url_errors(void **state)
 	assert_string_equal(err, "empty Redis URL");
 }
 
+/* Users (Redis 6 ACLs), percent-decoding, IPv6 with userinfo; the password never shown. */
+static void
+test_url_userinfo(void **state)
+{
+	struct od_redis_addr	 a;
+	char			 err[256], buf[256];
+
+	(void)state;
+	assert_int_equal(od_redis_url_parse("redis://outreach:s3cr%40t%3Ax@127.0.0.1:6379/0", &a,
+	    err, sizeof(err)), 0);
+	assert_string_equal(a.user, "outreach");
+	assert_string_equal(a.password, "s3cr@t:x");
+	assert_string_equal(a.host, "127.0.0.1");
+	assert_int_equal(a.port, 6379);
+	assert_int_equal(a.db, 0);
+
+	assert_int_equal(od_redis_url_parse("redis://:pw@[::1]:6390/4", &a, err, sizeof(err)), 0);
+	assert_string_equal(a.user, "");
+	assert_string_equal(a.password, "pw");
+	assert_string_equal(a.host, "::1");
+	assert_int_equal(a.port, 6390);
+	assert_int_equal(a.db, 4);
+
+	assert_int_equal(od_redis_url_parse("redis://us%20er:p%20w@db.internal", &a, err,
+	    sizeof(err)), 0);
+	assert_string_equal(a.user, "us er");
+	assert_string_equal(a.password, "p w");
+	assert_int_equal(a.port, 6379);
+
+	/* no ':' in the userinfo: a password, as before ACL users (AUTH <password>) */
+	assert_int_equal(od_redis_url_parse("redis://s3cret@h:7000", &a, err, sizeof(err)), 0);
+	assert_string_equal(a.user, "");
+	assert_string_equal(a.password, "s3cret");
+
+	assert_string_equal(od_redis_url_redact("redis://outreach:s3cr%40t@127.0.0.1:6379/0", buf,
+	    sizeof(buf)), "redis://outreach:***@127.0.0.1:6379/0");
+	assert_string_equal(od_redis_url_redact("redis://:pw@[::1]:6390/4", buf, sizeof(buf)),
+	    "redis://:***@[::1]:6390/4");
+	assert_string_equal(od_redis_url_redact("redis://s3cret@h", buf, sizeof(buf)),
+	    "redis://***@h");
+	assert_string_equal(od_redis_url_redact("redis://u:a@b@h/1", buf, sizeof(buf)),
+	    "redis://u:***@h/1");
+	assert_string_equal(od_redis_url_redact("redis://h:6379/0", buf, sizeof(buf)),
+	    "redis://h:6379/0");
+	assert_string_equal(od_redis_url_redact("unix:/run/r.sock", buf, sizeof(buf)),
+	    "unix:/run/r.sock");
+
+	/* errors show the URL redacted */
+	assert_int_equal(od_redis_url_parse("redis://u:hunter2@h:99999", &a, err, sizeof(err)), -1);
+	assert_null(strstr(err, "hunter2"));
+	assert_string_equal(err, "Redis URL \"redis://u:***@h:99999\": port must be 1 to 65535");
+	assert_int_equal(od_redis_url_parse("redis://u:hunter2@h/x", &a, err, sizeof(err)), -1);
+	assert_string_equal(err, "Redis URL \"redis://u:***@h/x\": database must be a number");
+	assert_int_equal(od_redis_url_parse("redis://u:hunter2@h/0?db=1", &a, err, sizeof(err)), -1);
+	assert_null(strstr(err, "hunter2"));
+	assert_int_equal(od_redis_url_parse("redis://u:hunter2@/0", &a, err, sizeof(err)), -1);
+	assert_null(strstr(err, "hunter2"));
+	assert_string_equal(a.password, "");
+}
+
 /* ---- arguments ---------------------------------------------------------------- */
 
 static void
@@ -560,6 +620,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_url_forms),
 		cmocka_unit_test(test_url_errors),
+		cmocka_unit_test(test_url_userinfo),
 		cmocka_unit_test(test_args_scan),
 		cmocka_unit_test(test_reader_json_lines),
 		cmocka_unit_test(test_reader_bad_first_line),

@@ -347,7 +347,9 @@ dh_read(const char *pkg, struct dh_day *v, size_t cap)
 		memcpy(v[n].cc, line, 2);
 		v[n].cc[2] = '\0';
 		v[n].day = od_days_from_civil(y, m, d);
-		snprintf(v[n].name, sizeof(v[n].name), "%s", line + 14);
+		if ((size_t)snprintf(v[n].name, sizeof(v[n].name), "%s", line + 14) >=
+		    sizeof(v[n].name))
+			fail_msg("date-holidays: name too long in '%s'", line);
 		n++;
 	}
 	assert_int_equal(pclose(p), 0);
@@ -387,7 +389,8 @@ test_against_date_holidays(void **state)
 
 	(void)state;
 	dh_path(pkg, sizeof(pkg));
-	snprintf(path, sizeof(path), "%s/package.json", pkg);
+	if ((size_t)snprintf(path, sizeof(path), "%s/package.json", pkg) >= sizeof(path))
+		fail_msg("date-holidays path too long: %s", pkg);
 	if (system("node --version >/dev/null 2>&1") != 0 || access(path, R_OK) != 0) {
 		if (ci != NULL && strcmp(ci, "true") == 0)
 			fail_msg("CI=true: node or date-holidays (%s) is missing: run .ci/peers", pkg);

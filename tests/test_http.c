@@ -34,6 +34,7 @@ struct got {
 	size_t			 body_len;
 	int			 truncated;
 	char			*retry_after;
+	long			 retry_after_ms;
 	char			*content_type;
 	double			 total_s;
 	int			 smtp;
@@ -80,6 +81,7 @@ fx_done(void *arg, const struct od_http_result *r)
 	g->body_len = r->body_len;
 	g->truncated = r->body_truncated;
 	g->retry_after = r->retry_after != NULL ? strdup(r->retry_after) : NULL;
+	g->retry_after_ms = r->retry_after_ms;
 	g->content_type = r->content_type != NULL ? strdup(r->content_type) : NULL;
 	g->total_s = r->total_s;
 	g->smtp = r->smtp;
@@ -454,8 +456,32 @@ test_429_retry_after(void **state)
 	assert_int_equal(f->got[0].error, OD_HTTP_OK);
 	assert_int_equal(f->got[0].status, 429);
 	assert_string_equal(f->got[0].retry_after, "7");
+	assert_int_equal(f->got[0].retry_after_ms, 7000);
 	assert_string_equal(f->got[0].content_type, "application/json");
 	assert_string_equal(f->got[0].body, "{\"code\":20429,\"message\":\"Too Many Requests\"}");
+	fx_free(f);
+}
+
+/*
+ * An HTTP-date: libcurl (CURLINFO_RETRY_AFTER) counts it from its own
+ * clock, the wall's, so the date is made from it: an hour ahead.
+ */
+static void
+test_429_retry_after_date(void **state)
+{
+	struct fx	*f = fx_new(0);
+	char		 hdr[128];
+	time_t		 t = time(NULL) + 3600;
+	struct tm	 tm;
+
+	(void)state;
+	strftime(hdr, sizeof(hdr), "Retry-After: %a, %d %b %Y %H:%M:%S GMT\r\n",
+	    gmtime_r(&t, &tm));
+	fx_script(f, OD_HTTPD_REPLY, 429, hdr, "{}", 0);
+	fx_request(f, "x=1", "%s/messages", f->url);
+	fx_send(f);
+	assert_int_equal(f->got[0].status, 429);
+	assert_in_range(f->got[0].retry_after_ms, 3590000, 3600000);
 	fx_free(f);
 }
 
@@ -855,6 +881,7 @@ main(void)
 		cmocka_unit_test(test_garbage_reply),
 		cmocka_unit_test(test_tls_handshake_unanswered),
 		cmocka_unit_test(test_429_retry_after),
+		cmocka_unit_test(test_429_retry_after_date),
 		cmocka_unit_test(test_malformed_json_and_cap),
 		cmocka_unit_test(test_loop_never_stalls),
 		cmocka_unit_test(test_smtp_transaction),

@@ -119,7 +119,8 @@ journal_on(void)
 	assert_true(g_sockfd != -1);
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", g_sock);
+	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", g_sock) >= sizeof(sa.sun_path))
+		fail_msg("socket path too long: %s", g_sock);
 	assert_int_equal(bind(g_sockfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	setsockopt(g_sockfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	od_log_setup();

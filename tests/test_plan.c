@@ -17,6 +17,9 @@
 #define HOUR	(3600 * (int64_t)1000)
 
 /* An account with the given zone (NULL: none), phone, due date, amount and currency. */
+/* od_plan_context's reason, for the tests that expect none. */
+static char err[256];
+
 static void
 account(struct od_account *a, const char *tz, const char *phone, const char *due,
     const char *amount, const char *currency)
@@ -220,7 +223,7 @@ test_unknown_zone(void **state)
 	assert_int_equal(od_plan_next(&a, &p, 0, at("2026-11-20T00:00Z"), &due, &skipped), -2);
 	/* days past due on the UTC date */
 	assert_int_equal(od_plan_days_past_due(&a, at("2026-12-02T00:30Z")), 1);
-	ctx = od_plan_context(&a, &p, &steps4[0], 0, NULL, at("2026-12-02T00:30Z"));
+	ctx = od_plan_context(&a, &p, &steps4[0], 0, NULL, at("2026-12-02T00:30Z"), err, sizeof(err));
 	assert_string_equal(json_string_value(json_object_get(ctx, "today")), "2026-12-02");
 	assert_null(json_object_get(json_object_get(ctx, "debtor"), "timezone"));
 	json_decref(ctx);
@@ -270,7 +273,7 @@ test_context_pen(void **state)
 	company = json_pack("{s:s, s:s}", "name", "Financiera Andina", "payment_url",
 	    "https://example.pe/pay");
 	/* 2026-12-08 03:00Z is still the 7th in Lima */
-	ctx = od_plan_context(&a, &p, &steps4[2], 0, company, at("2026-12-08T03:00Z"));
+	ctx = od_plan_context(&a, &p, &steps4[2], 0, company, at("2026-12-08T03:00Z"), err, sizeof(err));
 	s = dump(ctx);
 	assert_string_equal(s,
 	    "{\"account_id\":\"A-1001\","
@@ -294,7 +297,7 @@ test_context_pen(void **state)
 	json_decref(ctx);
 
 	/* after a payment of 234.50: 1000.00 left, 3 x 333.34 (rounded up) */
-	ctx = od_plan_context(&a, &p, &steps4[3], 23450, company, at("2026-12-31T14:00Z"));
+	ctx = od_plan_context(&a, &p, &steps4[3], 23450, company, at("2026-12-31T14:00Z"), err, sizeof(err));
 	s = dump(json_object_get(ctx, "debt"));
 	assert_string_equal(s, "{\"amount\":\"1234.50\",\"currency\":\"PEN\",\"days_overdue\":30,"
 	    "\"days_past_due\":30,\"days_to_due\":-30,\"due_date\":\"2026-12-01\","
@@ -313,7 +316,7 @@ test_context_pen(void **state)
 	/* overpaid: nothing outstanding; no instalments, company's payment link */
 	p.offer.installments = 0;
 	p.offer.payment_url = NULL;
-	ctx = od_plan_context(&a, &p, &steps4[1], 200000, company, at("2026-12-01T14:00Z"));
+	ctx = od_plan_context(&a, &p, &steps4[1], 200000, company, at("2026-12-01T14:00Z"), err, sizeof(err));
 	s = dump(json_object_get(ctx, "offer"));
 	assert_string_equal(s, "{\"deadline\":\"2026-12-06\",\"discount_amount\":\"0.00\","
 	    "\"discount_percent\":10,\"discounted_amount\":\"0.00\","
@@ -325,7 +328,7 @@ test_context_pen(void **state)
 
 	/* no offer in the policy: no offer object; no company: an empty one */
 	p.offer.discount_percent = 0;
-	ctx = od_plan_context(&a, &p, NULL, 0, NULL, at("2026-12-01T14:00Z"));
+	ctx = od_plan_context(&a, &p, NULL, 0, NULL, at("2026-12-01T14:00Z"), err, sizeof(err));
 	assert_null(json_object_get(ctx, "offer"));
 	assert_null(json_object_get(ctx, "step"));
 	assert_int_equal(json_object_size(json_object_get(ctx, "company")), 0);
@@ -336,7 +339,7 @@ test_context_pen(void **state)
 	/* half up: 10% of 1234.55 is 123.455 -> 123.46 */
 	account(&a, "America/Lima", NULL, "2026-12-01", "1234.55", "PEN");
 	p.offer.discount_percent = 10;
-	ctx = od_plan_context(&a, &p, NULL, 0, NULL, at("2026-12-01T14:00Z"));
+	ctx = od_plan_context(&a, &p, NULL, 0, NULL, at("2026-12-01T14:00Z"), err, sizeof(err));
 	s = dump(json_object_get(ctx, "offer"));
 	assert_string_equal(s, "{\"deadline\":\"2026-12-06\",\"discount_amount\":\"123.46\","
 	    "\"discount_percent\":10,\"discounted_amount\":\"1111.09\"}");
@@ -366,7 +369,7 @@ test_context_clp(void **state)
 	p.offer.valid_days = 10;
 	p.offer.payment_url = "https://pagos.example.cl/{{account_id}}/{{account_id}}";
 	/* paid 1: 149999 left; /4 = 37499.75 -> 37500; 15% = 22499.85 -> 22500 */
-	ctx = od_plan_context(&a, &p, &steps4[2], 1, NULL, at("2026-09-08T12:00Z"));
+	ctx = od_plan_context(&a, &p, &steps4[2], 1, NULL, at("2026-09-08T12:00Z"), err, sizeof(err));
 	s = dump(ctx);
 	assert_string_equal(s,
 	    "{\"account_id\":\"cl:77@x\",\"attributes\":{},\"company\":{},"
@@ -411,7 +414,7 @@ test_context_due_relative(void **state)
 	account(&a, "America/Lima", "+51987654321", "2026-12-05", "100", "PEN");
 	policy(&p, steps4, 4, 540);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		ctx = od_plan_context(&a, &p, NULL, 0, NULL, at(cases[i].now));
+		ctx = od_plan_context(&a, &p, NULL, 0, NULL, at(cases[i].now), err, sizeof(err));
 		debt = json_object_get(ctx, "debt");
 		if (json_integer_value(json_object_get(debt, "days_to_due")) != cases[i].to_due ||
 		    json_integer_value(json_object_get(debt, "days_overdue")) != cases[i].overdue ||
@@ -466,7 +469,7 @@ test_context_company_by_country(void **state)
 	p.offer.valid_days = 5;
 
 	country_account(&a, "CO", "America/Bogota", "COP");
-	ctx = od_plan_context(&a, &p, NULL, 0, cfg.company, at("2026-12-01T14:00Z"));
+	ctx = od_plan_context(&a, &p, NULL, 0, cfg.company, at("2026-12-01T14:00Z"), err, sizeof(err));
 	c = json_object_get(ctx, "company");
 	assert_string_equal(json_string_value(json_object_get(c, "name")),
 	    "Financiera Ejemplo Colombia S.A.S.");
@@ -481,7 +484,7 @@ test_context_company_by_country(void **state)
 
 	/* a Peruvian debtor, and one of a country with no entry: the default */
 	account(&a, "America/Lima", "+51987654321", "2026-12-05", "100", "PEN");
-	ctx = od_plan_context(&a, &p, NULL, 0, cfg.company, at("2026-12-01T14:00Z"));
+	ctx = od_plan_context(&a, &p, NULL, 0, cfg.company, at("2026-12-01T14:00Z"), err, sizeof(err));
 	c = json_object_get(ctx, "company");
 	assert_string_equal(json_string_value(json_object_get(c, "phone")), "+51 1 700 0000");
 	assert_null(json_object_get(c, "by_country"));
@@ -490,13 +493,50 @@ test_context_company_by_country(void **state)
 	json_decref(ctx);
 	od_account_clear(&a);
 	country_account(&a, "MX", "America/Mexico_City", "MXN");
-	ctx = od_plan_context(&a, &p, NULL, 0, cfg.company, at("2026-12-01T14:00Z"));
+	ctx = od_plan_context(&a, &p, NULL, 0, cfg.company, at("2026-12-01T14:00Z"), err, sizeof(err));
 	assert_string_equal(json_string_value(json_object_get(json_object_get(ctx, "company"),
 	    "name")), "Financiera Ejemplo S.A.C.");
 	json_decref(ctx);
 	od_account_clear(&a);
 	od_config_clear(&cfg);
 	od_errors_clear(&errs);
+}
+
+/* A payment link longer than OD_PLAN_URL_MAX is refused with a reason, never cut short. */
+static void
+test_context_payment_url_too_long(void **state)
+{
+	struct od_account a;
+	struct od_policy p;
+	json_t *ctx;
+	char tmpl[OD_PLAN_URL_MAX + 64], body[1024], reason[256];
+	const char *doc = "{\"account_id\": \"cl:77@x\", \"debtor\": {\"name\": \"Juan\", "
+	    "\"whatsapp\": \"+56912345678\", \"country\": \"CL\"}, \"debt\": {\"amount\": \"150000\","
+	    " \"currency\": \"CLP\", \"due_date\": \"2026-09-01\"}}";
+	size_t n;
+
+	(void)state;
+	snprintf(body, sizeof(body), "%s", doc);
+	assert_int_equal(od_account_parse(body, strlen(body), 0, &a, reason, sizeof(reason)), 0);
+	policy(&p, steps4, 4, 540);
+	p.offer.installments = 4;
+	p.offer.valid_days = 10;
+	/* 2048 bytes exactly once "cl:77@x" is "cl%3A77%40x" (11 bytes): accepted */
+	n = OD_PLAN_URL_MAX - 11 - strlen("https://p.example.cl/?id=");
+	snprintf(tmpl, sizeof(tmpl), "https://p.example.cl/%0*d?id={{account_id}}", (int)n, 0);
+	p.offer.payment_url = tmpl;
+	ctx = od_plan_context(&a, &p, &steps4[2], 0, NULL, at("2026-09-08T12:00Z"), err, sizeof(err));
+	assert_non_null(ctx);
+	assert_int_equal(strlen(json_string_value(json_object_get(json_object_get(ctx, "offer"),
+	    "payment_url"))), OD_PLAN_URL_MAX);
+	json_decref(ctx);
+	/* one byte more: no context, and the reason says why */
+	snprintf(tmpl, sizeof(tmpl), "https://p.example.cl/%0*d?id={{account_id}}", (int)n + 1, 0);
+	err[0] = '\0';
+	assert_null(od_plan_context(&a, &p, &steps4[2], 0, NULL, at("2026-09-08T12:00Z"), err,
+	    sizeof(err)));
+	assert_string_equal(err, "offer.payment_url is 2049 bytes with the account id; at most 2048");
+	od_account_clear(&a);
 }
 
 static void
@@ -551,6 +591,7 @@ main(void)
 		cmocka_unit_test(test_context_clp),
 		cmocka_unit_test(test_context_due_relative),
 		cmocka_unit_test(test_context_company_by_country),
+		cmocka_unit_test(test_context_payment_url_too_long),
 		cmocka_unit_test(test_context_has),
 	};
 

@@ -1037,7 +1037,8 @@ test_shipped_deferred_dates(void **state)
 				od_civil_from_days(due_day + off, &y, &mo, &day);
 				snprintf(reason, sizeof(reason), "%04d-%02d-%02dT15:00:00Z", y, mo, day);
 				assert_int_equal(od_time_parse_iso(reason, &now), 0);
-				ctx = od_plan_context(&a, &p, NULL, 0, company, now);
+				ctx = od_plan_context(&a, &p, NULL, 0, company, now, reason, sizeof(reason));
+				assert_non_null(ctx);
 				debt = json_object_get(ctx, "debt");
 				assert_int_equal(json_integer_value(json_object_get(debt, "days_to_due")),
 				    -off);

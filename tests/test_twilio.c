@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "od_test_host.h"
+#include "od_time.h"
 
 #define SID	"AC0123456789abcdef0123456789abcdef"
 #define TOKEN	"f00dfeedf00dfeedf00dfeedf00dfeed"
@@ -217,7 +218,11 @@ static const struct od_test_expect twilio_cases[] = {
 	    "twilio 20429: too many requests: Too Many Requests", "" },
 	{ "429_20429.json", 429, NULL, OD_OUTCOME_RETRYABLE, 0, 0, "20429",
 	    "twilio 20429: too many requests: Too Many Requests", "" },
-	{ "429_20429.json", 429, "Wed, 21 Oct 2015 07:28:00 GMT", OD_OUTCOME_RETRYABLE, 0, 0,
+	/* an HTTP-date, two minutes after the fixed clock of test_classify */
+	{ "429_20429.json", 429, "Wed, 21 Oct 2015 07:28:00 GMT", OD_OUTCOME_RETRYABLE, 0, 120000,
+	    "20429", "twilio 20429: too many requests: Too Many Requests", "" },
+	/* a date already past asks for no delay */
+	{ "429_20429.json", 429, "Wed, 21 Oct 2015 07:25:59 GMT", OD_OUTCOME_RETRYABLE, 0, 0,
 	    "20429", "twilio 20429: too many requests: Too Many Requests", "" },
 	{ "400_21611.json", 400, NULL, OD_OUTCOME_RETRYABLE, 0, 0, "21611",
 	    "twilio 21611: queue overflow, slow down: This 'From' number has exceeded the "
@@ -257,9 +262,15 @@ test_classify(void **state)
 {
 	struct od_test_fx *f = *state;
 
+	int64_t now;
+
 	assert_int_equal(od_test_fx_init(f), 0);
+	/* a fixed clock, not the wall's: 2015-10-21T07:26:00Z */
+	assert_int_equal(od_time_parse_iso("2015-10-21T07:26:00Z", &now), 0);
+	od_clock_set_now_ms(now);
 	od_test_assert_classify(f, &base_msg, "gateways/twilio", twilio_cases,
 	    sizeof(twilio_cases) / sizeof(twilio_cases[0]));
+	od_clock_set_offset_ms(0);
 }
 
 /* Classifies body (len bytes) as a reply with status. */

@@ -204,29 +204,6 @@ smtp_init(const struct od_channel_host *host, void *host_ctx, void **ctx, char *
 	return 0;
 }
 
-static void
-smtp_base64(const struct od_channel_host *h, void *b, const unsigned char *p, size_t n)
-{
-	static const char	 tab[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char			 out[4];
-	uint32_t		 v;
-	size_t			 i;
-
-	for (i = 0; i < n; i += 3) {
-		v = (uint32_t)p[i] << 16;
-		if (i + 1 < n)
-			v |= (uint32_t)p[i + 1] << 8;
-		if (i + 2 < n)
-			v |= p[i + 2];
-		out[0] = tab[(v >> 18) & 63];
-		out[1] = tab[(v >> 12) & 63];
-		out[2] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
-		out[3] = i + 2 < n ? tab[v & 63] : '=';
-		h->buf_append(b, out, 4);
-	}
-}
-
 /* RFC 2047 encoded-words of at most SMTP_EW_BYTES bytes of whole UTF-8 characters. */
 static void
 smtp_encoded_words(const struct od_channel_host *h, void *b, const char *text)
@@ -240,7 +217,7 @@ smtp_encoded_words(const struct od_channel_host *h, void *b, const char *text)
 		while (n < left && n > 1 && (p[n] & 0xC0) == 0x80)
 			n--;
 		h->buf_printf(b, "%s=?UTF-8?B?", first ? "" : "\r\n ");
-		smtp_base64(h, b, p, n);
+		h->buf_base64(b, p, n);
 		h->buf_append(b, "?=", 2);
 		p += n;
 		left -= n;

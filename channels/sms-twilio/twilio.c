@@ -35,15 +35,10 @@ struct twilio {
 	char				*service;
 	char				*status_callback;
 	long				 validity;
-	/* The form's constant pieces, encoded once at init (twilio_build). */
-	char				*mid;		/* "&From=...&MessagingServiceSid=..." */
-	size_t				 midlen;
-	char				*cbpre;		/* StatusCallback: <status_callback>?attempt= encoded */
-	size_t				 cbprelen;
-	char				 tail[32];	/* "&ValidityPeriod=N" or "" */
-	/* The body, kept from one build to the next (a build is never concurrent). */
-	char				*body;
-	size_t				 bodycap;
+	/* The form's constant pieces, encoded once at init (twilio_build); host buffers. */
+	void				*mid;		/* "&From=...&MessagingServiceSid=..." */
+	void				*cbpre;		/* StatusCallback: <status_callback>?attempt= encoded */
+	char				 tail[sizeof("&ValidityPeriod=") + 20];	/* or "": any long fits */
 };
 
 static void
@@ -59,22 +54,18 @@ twilio_fini(void *ctx)
 	free(t->from);
 	free(t->service);
 	free(t->status_callback);
-	free(t->mid);
-	free(t->cbpre);
-	free(t->body);
+	if (t->mid != NULL)
+		t->host->buf_free(t->mid);
+	if (t->cbpre != NULL)
+		t->host->buf_free(t->cbpre);
 	free(t);
 }
 
-/* "&<name>=<value encoded>" appended at out; the length. */
-static size_t
-twilio_put_field(char *out, const char *name, const char *value, size_t len)
+/* "&<name>=<value form-encoded>" appended to b.  0 or -1 (out of memory). */
+static int
+twilio_put_field(const struct od_channel_host *h, void *b, const char *name, const char *value)
 {
-	size_t	nl = strlen(name);
-
-	out[0] = '&';
-	memcpy(out + 1, name, nl);
-	out[1 + nl] = '=';
-	return 2 + nl + od_ch_urlencode(out + 2 + nl, value, len);
+	return h->buf_printf(b, "&%s=", name) == -1 || h->buf_urlencode(b, value) == -1 ? -1 : 0;
 }
 
 /*
@@ -85,33 +76,25 @@ twilio_put_field(char *out, const char *name, const char *value, size_t len)
 static int
 twilio_prepare(struct twilio *t)
 {
-	size_t	fl = t->from ? strlen(t->from) : 0, sl = t->service ? strlen(t->service) : 0;
-	size_t	cl;
-	char	*pre;
+	const struct od_channel_host	*h = t->host;
 
-	if ((t->mid = malloc(8 + 3 * fl + 24 + 3 * sl + 1)) == NULL)
+	if ((t->mid = h->buf_new()) == NULL ||
+	    (t->from != NULL && twilio_put_field(h, t->mid, "From", t->from) == -1) ||
+	    (t->service != NULL &&
+	     twilio_put_field(h, t->mid, "MessagingServiceSid", t->service) == -1))
 		return -1;
-	if (t->from != NULL)
-		t->midlen += twilio_put_field(t->mid + t->midlen, "From", t->from, fl);
-	if (t->service != NULL)
-		t->midlen += twilio_put_field(t->mid + t->midlen, "MessagingServiceSid",
-		    t->service, sl);
-	t->mid[t->midlen] = '\0';
 	if (t->status_callback != NULL) {
 		/* <status_callback>?attempt= (or &attempt=), form-encoded as a whole */
-		cl = strlen(t->status_callback);
-		if ((pre = malloc(cl + 10)) == NULL)
+		char	*pre;
+		int	 rc;
+
+		if (asprintf(&pre, "%s%cattempt=", t->status_callback,
+		    strchr(t->status_callback, '?') != NULL ? '&' : '?') < 0)
 			return -1;
-		memcpy(pre, t->status_callback, cl);
-		pre[cl] = strchr(t->status_callback, '?') != NULL ? '&' : '?';
-		memcpy(pre + cl + 1, "attempt=", 9);
-		if ((t->cbpre = malloc(3 * (cl + 9) + 1)) == NULL) {
-			free(pre);
-			return -1;
-		}
-		t->cbprelen = od_ch_urlencode(t->cbpre, pre, cl + 9);
-		t->cbpre[t->cbprelen] = '\0';
+		rc = (t->cbpre = h->buf_new()) == NULL || h->buf_urlencode(t->cbpre, pre) == -1;
 		free(pre);
+		if (rc)
+			return -1;
 	}
 	if (t->validity > 0)
 		snprintf(t->tail, sizeof(t->tail), "&ValidityPeriod=%ld", t->validity);
@@ -268,9 +251,9 @@ twilio_e164(const char *s)
 
 /*
  * The form, in the order CreateMessage takes it: To, From and/or
- * MessagingServiceSid, Body, StatusCallback, ValidityPeriod.  Written in one
- * pass into t->body (grown as needed, kept for the next build): each value
- * form-encoded, the constant pieces as twilio_prepare encoded them.
+ * MessagingServiceSid, Body, StatusCallback, ValidityPeriod: each value
+ * form-encoded by the host (buf_urlencode), the constant pieces as
+ * twilio_prepare encoded them.
  */
 static int
 twilio_build(void *ctx, const struct od_channel_message *m, struct od_channel_request *req,
@@ -278,9 +261,9 @@ twilio_build(void *ctx, const struct od_channel_message *m, struct od_channel_re
 {
 	struct twilio			*t = ctx;
 	const struct od_channel_host	*h = t->host;
-	const char			*cbu = NULL;
-	char				*o, *inner = NULL, ibuf[256];
-	size_t				 n, tl, xl, al = 0, cl = 0, need;
+	void				*b = NULL, *inner = NULL;
+	const char			*data;
+	size_t				 n, len;
 	int				 rc = -1;
 
 	if (m->kind != OD_KIND_SMS) {
@@ -300,65 +283,41 @@ twilio_build(void *ctx, const struct od_channel_message *m, struct od_channel_re
 		    n, TWILIO_BODY_MAX);
 		return -1;
 	}
-	tl = strlen(m->to);
-	xl = strlen(m->text);
-	need = 3 + 3 * tl + t->midlen + 6 + 3 * xl + strlen(t->tail) + 1;
-	if (t->status_callback != NULL && m->attempt_id != NULL) {
+	if ((b = h->buf_new()) == NULL ||
+	    h->buf_append(b, "To=", 3) == -1 || h->buf_urlencode(b, m->to) == -1 ||
+	    h->buf_printf(b, "%s", h->buf_data(t->mid, NULL)) == -1 ||
+	    twilio_put_field(h, b, "Body", m->text) == -1)
+		goto oom;
+	if (t->cbpre != NULL && m->attempt_id != NULL) {
 		/* the attempt id is encoded in the callback URL, which is encoded again */
-		al = strlen(m->attempt_id);
-		if (3 * al < sizeof(ibuf))
-			inner = ibuf;
-		else if ((inner = malloc(3 * al + 1)) == NULL)
+		if ((inner = h->buf_new()) == NULL || h->buf_urlencode(inner, m->attempt_id) == -1 ||
+		    h->buf_append(b, "&StatusCallback=", 16) == -1 ||
+		    h->buf_printf(b, "%s", h->buf_data(t->cbpre, NULL)) == -1 ||
+		    h->buf_urlencode(b, h->buf_data(inner, NULL)) == -1)
 			goto oom;
-		al = od_ch_urlencode(inner, m->attempt_id, al);
-		need += 16 + t->cbprelen + 3 * al;
-	} else if (m->callback_url != NULL) {
-		cbu = m->callback_url;
-		cl = strlen(cbu);
-		need += 16 + 3 * cl;
-	}
-	if (need > t->bodycap) {
-		char *nb = realloc(t->body, need);
-
-		if (nb == NULL)
-			goto oom;
-		t->body = nb;
-		t->bodycap = need;
-	}
-	o = t->body;
-	memcpy(o, "To=", 3);
-	o += 3;
-	o += od_ch_urlencode(o, m->to, tl);
-	memcpy(o, t->mid, t->midlen);
-	o += t->midlen;
-	o += twilio_put_field(o, "Body", m->text, xl);
-	if (inner != NULL) {
-		memcpy(o, "&StatusCallback=", 16);
-		o += 16;
-		memcpy(o, t->cbpre, t->cbprelen);
-		o += t->cbprelen;
-		o += od_ch_urlencode(o, inner, al);
-	} else if (cbu != NULL)
-		o += twilio_put_field(o, "StatusCallback", cbu, cl);
-	n = strlen(t->tail);
-	memcpy(o, t->tail, n);
-	o += n;
-	*o = '\0';
+	} else if (m->callback_url != NULL &&
+	    twilio_put_field(h, b, "StatusCallback", m->callback_url) == -1)
+		goto oom;
+	if (h->buf_append(b, t->tail, strlen(t->tail)) == -1)
+		goto oom;
+	data = h->buf_data(b, &len);
 
 	if (h->req_url(req->req, t->url) == -1 ||
 	    h->req_method(req->req, "POST") == -1 ||
 	    h->req_header(req->req, "Accept: application/json") == -1 ||
 	    h->req_header(req->req, "Content-Type: application/x-www-form-urlencoded") == -1 ||
 	    h->req_basic_auth(req->req, t->sid, t->token) == -1 ||
-	    h->req_body(req->req, t->body, (size_t)(o - t->body)) == -1)
+	    h->req_body(req->req, data, len) == -1)
 		goto oom;
 	rc = 0;
 	goto out;
 oom:
 	snprintf(err, errlen, "out of memory");
 out:
-	if (inner != ibuf)
-		free(inner);
+	if (inner != NULL)
+		h->buf_free(inner);
+	if (b != NULL)
+		h->buf_free(b);
 	return rc;
 }
 
@@ -636,12 +595,12 @@ twilio_classify(void *ctx, const struct od_channel_message *m,
 	} else if (st == 429 || code == 20429) {
 		/* providers.md: not processed, safe to retry after back-off. */
 		od_ch_result(res, "twilio", OD_OUTCOME_RETRYABLE, 0, "too many requests", code, message, st);
-		res->retry_after_ms = od_ch_retry_after_ms(reply->retry_after);
+		res->retry_after_ms = reply->retry_after_ms;
 	} else if (code == 21611 || code == 30001) {
 		/* providers.md: queue overflow, slow down. */
 		od_ch_result(res, "twilio", OD_OUTCOME_RETRYABLE, 0, "queue overflow, slow down", code,
 		    message, st);
-		res->retry_after_ms = od_ch_retry_after_ms(reply->retry_after);
+		res->retry_after_ms = reply->retry_after_ms;
 	} else if (code == 21610) {
 		/* providers.md: recipient replied STOP; permanent until START. */
 		od_ch_result(res, "twilio", OD_OUTCOME_PERMANENT, OD_RESULT_OPT_OUT,

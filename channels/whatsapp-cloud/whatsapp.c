@@ -238,7 +238,7 @@ whatsapp_classify(void *ctx, const struct od_channel_message *m,
 	} else if (code == 130429 || code == 131056) {
 		od_ch_result(res, "whatsapp", OD_OUTCOME_RETRYABLE, 0,
 		    code == 130429 ? "throughput limit" : "pair rate limit", code, message, st);
-		res->retry_after_ms = od_ch_retry_after_ms(reply->retry_after);
+		res->retry_after_ms = reply->retry_after_ms;
 	} else if (code == 132000 || code == 132001) {
 		od_ch_result(res, "whatsapp", OD_OUTCOME_PERMANENT, OD_RESULT_CONFIG,
 		    code == 132000 ? "template parameter count mismatch" : "template not found",
@@ -250,11 +250,11 @@ whatsapp_classify(void *ctx, const struct od_channel_message *m,
 		    "template does not exist in this language");
 	} else if (code == 131000) {
 		od_ch_result(res, "whatsapp", OD_OUTCOME_RETRYABLE, 0, "generic error", code, message, st);
-		res->retry_after_ms = od_ch_retry_after_ms(reply->retry_after);
+		res->retry_after_ms = reply->retry_after_ms;
 	} else if (st == 429) {
 		od_ch_result(res, "whatsapp", OD_OUTCOME_RETRYABLE, 0, "too many requests", code, message,
 		    st);
-		res->retry_after_ms = od_ch_retry_after_ms(reply->retry_after);
+		res->retry_after_ms = reply->retry_after_ms;
 	} else if (st == 401 || code == 190) {
 		od_ch_result(res, "whatsapp", OD_OUTCOME_PERMANENT, OD_RESULT_CONFIG,
 		    "access token refused", code, message, st);

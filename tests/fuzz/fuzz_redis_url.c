@@ -1,7 +1,8 @@
 /*
  * fuzz_redis_url: od_redis_url_parse on any string (from the config file,
- * OUTREACHD_REDIS or --redis): redis://[user:password@]host[:port][/db],
- * unix:/path; every result NUL-terminated and in range, or a reason.
+ * OUTREACHD_REDIS or --redis): redis://[user:password@]host[:port][/db]
+ * (libcurl's CURLU), unix:/path; every result NUL-terminated and in range,
+ * or a reason.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (od_redis_url_parse(url, &a, err, sizeof(err)) == 0) {
 		if (memchr(a.host, '\0', sizeof(a.host)) == NULL ||
 		    memchr(a.path, '\0', sizeof(a.path)) == NULL ||
+		    memchr(a.user, '\0', sizeof(a.user)) == NULL ||
 		    memchr(a.password, '\0', sizeof(a.password)) == NULL)
 			od_fuzz_fail("a field of the address is not NUL-terminated");
 		if ((a.host[0] == '\0') == (a.path[0] == '\0'))
