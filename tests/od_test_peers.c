@@ -8,6 +8,10 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -772,4 +776,24 @@ od_test_proxy_stop(struct od_test_proxy *x)
 	}
 	pthread_mutex_destroy(&x->lock);
 	free(x);
+}
+
+static int	peer_skipped;
+
+void
+od_test_peer_missing(const char *test, const char *why)
+{
+	const char	*ci = getenv("CI");
+
+	if (ci != NULL && strcmp(ci, "true") == 0)
+		fail_msg("CI=true: %s cannot run its peer: %s (run .ci/install)", test, why);
+	print_message("SKIP %s: %s\n", test, why);
+	peer_skipped = 1;
+	skip();
+}
+
+int
+od_test_exit_code(int rc)
+{
+	return rc == 0 && peer_skipped ? 77 : rc;
 }

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "od_buf.h"
+#include "od_test_peers.h"
 #include "od_error.h"
 #include "od_metrics.h"
 #include "od_rules.h"
@@ -380,7 +381,6 @@ static void
 test_against_date_holidays(void **state)
 {
 	static struct dh_day dh[1024];
-	const char *ci = getenv("CI");
 	char pkg[1024], path[1024], day[16];
 	struct od_yaml_doc doc;
 	struct od_errors e;
@@ -392,11 +392,9 @@ test_against_date_holidays(void **state)
 	if ((size_t)snprintf(path, sizeof(path), "%s/package.json", pkg) >= sizeof(path))
 		fail_msg("date-holidays path too long: %s", pkg);
 	if (system("node --version >/dev/null 2>&1") != 0 || access(path, R_OK) != 0) {
-		if (ci != NULL && strcmp(ci, "true") == 0)
-			fail_msg("CI=true: node or date-holidays (%s) is missing: run .ci/peers", pkg);
-		print_message("skipped: no node or no date-holidays in %s (run .ci/peers, or set "
-		    "OD_DATE_HOLIDAYS)\n", pkg);
-		skip();
+		snprintf(path, sizeof(path), "no node or no date-holidays in %.900s (run .ci/peers, "
+		    "or set OD_DATE_HOLIDAYS)", pkg);
+		od_test_peer_missing("test_holiday_calendar", path);
 	}
 	n = dh_read(pkg, dh, sizeof(dh) / sizeof(dh[0]));
 	assert_true(n > 200);
@@ -463,5 +461,5 @@ main(void)
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
 	od_tz_cache_free();
-	return rc;
+	return od_test_exit_code(rc);
 }

@@ -57,8 +57,7 @@ start_kannel(void)
 	assert_int_equal(od_test_tmpdir("itkannel-peer", g_peerdir, sizeof(g_peerdir)), 0);
 	if (od_test_kannel_start(&g_kannel, g_peerdir, KANNEL_USER, KANNEL_PASS, why,
 	    sizeof(why)) == -1) {
-		print_message("SKIP test_it_kannel: %s\n", why);
-		skip();
+		od_test_peer_missing("test_it_kannel", why);
 	}
 }
 
@@ -247,5 +246,5 @@ main(void)
 		cmocka_unit_test_teardown(test_kannel_bad_password, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return od_test_exit_code(cmocka_run_group_tests(tests, NULL, NULL));
 }

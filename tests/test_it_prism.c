@@ -112,8 +112,7 @@ start_prisms(void)
 	assert_int_equal(od_test_tmpdir("itprism-peer", g_peerdir, sizeof(g_peerdir)), 0);
 	if (od_test_prism_start(&g_twilio, g_peerdir, TWILIO_SPEC, why, sizeof(why)) == -1 ||
 	    od_test_prism_start(&g_wa, g_peerdir, WA_SPEC, why, sizeof(why)) == -1) {
-		print_message("SKIP test_it_prism: %s\n", why);
-		skip();
+		od_test_peer_missing("test_it_prism", why);
 	}
 }
 
@@ -296,5 +295,5 @@ main(void)
 		cmocka_unit_test_teardown(test_prism_rate_limited, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return od_test_exit_code(cmocka_run_group_tests(tests, NULL, NULL));
 }

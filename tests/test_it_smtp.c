@@ -86,8 +86,7 @@ test_smtp_message(void **state)
 	(void)state;
 	assert_int_equal(od_test_tmpdir("itsmtp-peer", g_peerdir, sizeof(g_peerdir)), 0);
 	if (od_test_smtp_start(&g_smtp, g_peerdir, why, sizeof(why)) == -1) {
-		print_message("SKIP test_it_smtp: %s\n", why);
-		skip();
+		od_test_peer_missing("test_it_smtp", why);
 	}
 	snprintf(pdir, sizeof(pdir), "%s/peers/policy", OD_TEST_DATA);
 	snprintf(tdir, sizeof(tdir), "%s/peers/templates", OD_TEST_DATA);
@@ -184,5 +183,5 @@ main(void)
 		cmocka_unit_test_teardown(test_smtp_message, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return od_test_exit_code(cmocka_run_group_tests(tests, NULL, NULL));
 }
