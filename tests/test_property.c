@@ -41,9 +41,14 @@
  *    else the WhatsApp number; else the email), over the sends of all their
  *    accounts: each applying preset's per-day, per-week and
  *    channels-per-week caps and min spacing.
- * Then doctored sends (a sibling account's send an hour later, a send on a
- * policy jurisdiction's holiday, on 2029-01-02, on a 2028 holiday) must each
- * be reported, so the checks can fail.
+ * Then doctored sends must each be reported, so that the new checks can
+ * fail: sends on another account of the same person a minute after a real
+ * one (PE spacing, CO per-day), two days after on another channel (CO
+ * channels per week), four days running on two accounts (US 8 in 7 days),
+ * each passing the checks per account; a mismatched account's send moved
+ * outside its policy's preset's window or onto that preset's holiday, each
+ * passing its country's preset alone; a send moved onto a 2028 holiday, and
+ * past covers.to (of the debtor's preset, and of a mismatched policy's).
  */
 #include <stdarg.h>
 #include <stddef.h>
