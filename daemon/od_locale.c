@@ -70,7 +70,7 @@ static const char *const locale_months_es[12] = {
 };
 
 static const char *const locale_wdays_es[7] = {
-	"domingo", "lunes", "martes", "mi\xc3\xa9rcoles", "jueves", "viernes", "s\xc3\xa1""bado",
+	"domingo", "lunes", "martes", "mi\xc3\xa9rcoles", "jueves", "viernes", "s\303\241bado",
 };
 
 static const char *const locale_wdays_en[7] = {
@@ -295,11 +295,11 @@ od_locale_relative(const char *locale, const char *today, const char *iso_date,
 		if (diff == 0)
 			od_buf_puts(out, "hoy");
 		else if (diff == 1)
-			od_buf_puts(out, "ma\xc3\xb1""ana");
+			od_buf_puts(out, "ma\303\261ana");
 		else if (diff == -1)
 			od_buf_puts(out, "ayer");
 		else if (diff < 0)
-			od_buf_printf(out, "hace %lld d\xc3\xad""as", (long long)-diff);
+			od_buf_printf(out, "hace %lld d\303\255as", (long long)-diff);
 		else if (y == ty)
 			od_buf_printf(out, "el %s %d de %s", locale_wdays_es[wd], d,
 			    locale_months_es[m - 1]);

@@ -340,9 +340,14 @@ test_connect_timeout(void **state)
 	for (i = 0; i < 4; i++)
 		close(fds[i]);
 	close(lfd);
+	/*
+	 * outreachd's class of the failure, not libcurl's wording (and no upper
+	 * bound on the time: a loaded machine may take longer than 300 ms).
+	 */
+	print_message("# %s (%.3f s)\n", f->got[0].errstr, f->got[0].total_s);
 	assert_int_equal(f->got[0].error, OD_HTTP_CONNECT);
-	assert_non_null(strstr(f->got[0].errstr, "after 3"));	/* "... after 30x ms: Timeout was reached" */
-	assert_non_null(strstr(f->got[0].errstr, "Timeout was reached"));
+	assert_int_equal(f->got[0].fault, OD_HTTP_FAULT_REMOTE);
+	assert_int_equal(f->got[0].status, 0);
 	fx_free(f);
 }
 

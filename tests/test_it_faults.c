@@ -392,7 +392,7 @@ test_slow_reply_is_unknown(void **state)
 	r = one_unknown("itfslow", OD_HTTPD_REPLY, 201, g_created, 3000, "    timeout: 1s\n",
 	    10000);
 	printf("# %s\n", od_test_str(r, "reason"));
-	assert_true(starts_with(od_test_str(r, "reason"), UNSENT "Operation timed out after 10"));
+	assert_true(starts_with(od_test_str(r, "reason"), UNSENT "Operation timed out"));
 	assert_string_equal(od_test_str(r, "provider_id"), "(absent)");
 	json_decref(r);
 }
@@ -486,7 +486,7 @@ test_endless_reply_is_unknown(void **state)
 	r = record("PE-A1", 0);
 	assert_string_equal(od_test_str(r, "status"), "unknown");
 	printf("# %s\n", od_test_str(r, "reason"));
-	assert_true(starts_with(od_test_str(r, "reason"), UNSENT "Operation timed out after 10"));
+	assert_true(starts_with(od_test_str(r, "reason"), UNSENT "Operation timed out"));
 	json_decref(r);
 	sleep_ms(1300);
 	assert_int_equal(od_httpd_nrequests(g_a), 1);

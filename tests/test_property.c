@@ -590,7 +590,7 @@ static int		 cmode;
 static uint64_t		 violations, matched;
 static const char	*want;		/* count the violations whose text has this in matched */
 static int		 quiet;
-static char		 first_violation[256];
+static char		 first_violation[512];
 
 static uint32_t
 pid(const struct tsend *s)
@@ -624,7 +624,7 @@ tev_cmp(const void *x, const void *y)
 static void
 violation(const struct tsend *s, const char *fmt, ...)
 {
-	char	t[32], what[200], msg[256];
+	char	t[32], what[200], msg[512];
 	va_list	ap;
 
 	va_start(ap, fmt);
