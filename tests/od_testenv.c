@@ -698,3 +698,29 @@ od_test_env_start_with(struct od_test_env *e, const char *tag, const char *polic
 	fclose(fp);
 	return 0;
 }
+
+pid_t
+od_test_daemon_at(const struct od_test_env *e, const char *log, long long at_ms, int once)
+{
+	struct timespec	 ts;
+	char		 clk[64];
+	const char	*args[3] = { clk, once ? "--once" : NULL, NULL };
+	long long	 now;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	snprintf(clk, sizeof(clk), "--clock-offset=%lldms", at_ms - now);
+	return od_test_daemon_start(e, log, args);
+}
+
+long long
+od_test_due_of(const struct od_test_env *e, const char *id)
+{
+	redisReply	*r = redisCommand(e->rc, "ZSCORE outreach:due %s", id);
+	long long	 v = -1;
+
+	if (r != NULL && r->type == REDIS_REPLY_STRING)
+		v = strtoll(r->str, NULL, 10);
+	freeReplyObject(r);
+	return v;
+}

@@ -141,4 +141,13 @@ int	od_test_env_start_with(struct od_test_env *e, const char *tag, const char *p
 	    const char *template_dir, const char *limits_yaml, const char *gateways_yaml,
 	    const char *channels_yaml);
 
+/*
+ * The daemon with its clock put at at_ms (UTC ms, --clock-offset), with
+ * --once when once: its pid, or -1.
+ */
+pid_t	od_test_daemon_at(const struct od_test_env *e, const char *log, long long at_ms,
+	    int once);
+/* ZSCORE <prefix>:due <id>: when the account's next action is due (ms), or -1. */
+long long od_test_due_of(const struct od_test_env *e, const char *id);
+
 #endif /* OD_TESTENV_H */

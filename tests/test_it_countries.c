@@ -59,16 +59,7 @@ utc5(int y, int mon, int d, int h, int min)
 static void
 run_once_at(const struct od_test_env *e, const char *log, long long at_ms)
 {
-	struct timespec	 ts;
-	char		 clk[64];
-	const char	*args[3] = { clk, "--once", NULL };
-	long long	 now;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	snprintf(clk, sizeof(clk), "--clock-offset=%lldms", at_ms - now);
-	g_pid = od_test_daemon_start(e, log, args);
-	assert_true(g_pid > 0);
+	assert_true((g_pid = od_test_daemon_at(e, log, at_ms, 1)) > 0);
 	assert_int_equal(od_test_process_wait(g_pid, 20000), 0);
 	g_pid = 0;
 }

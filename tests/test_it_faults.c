@@ -214,19 +214,6 @@ iso_ms(const char *iso)
 	return od_test_utc_ms(y, mo, d, h, mi) + s * 1000LL + ms;
 }
 
-/* The account's member in the due set (ms), or -1. */
-static long long
-due_of(const char *id)
-{
-	redisReply	*r = redisCommand(g_env.rc, "ZSCORE outreach:due %s", id);
-	long long	 v = -1;
-
-	if (r != NULL && r->type == REDIS_REPLY_STRING)
-		v = strtoll(r->str, NULL, 10);
-	freeReplyObject(r);
-	return v;
-}
-
 static int
 starts_with(const char *s, const char *prefix)
 {
@@ -260,7 +247,7 @@ one_unknown(const char *tag, enum od_httpd_action act, int status, const char *b
 	sleep_ms(1300);
 	assert_int_equal(od_httpd_nrequests(g_a), 1);
 	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-A1"), 1);
-	assert_true(due_of("PE-A1") >= LATER_MS);
+	assert_true(od_test_due_of(&g_env, "PE-A1") >= LATER_MS);
 	return r;
 }
 
@@ -312,7 +299,7 @@ test_429_retry_after(void **state)
 	 * due time come from one reading of the clock (od_job_outcome), and the
 	 * jitter (below retry_base, 1 s) is under the provider's Retry-After.
 	 */
-	assert_int_equal(due_of("PE-A1") - ts, 2000);
+	assert_int_equal(od_test_due_of(&g_env, "PE-A1") - ts, 2000);
 	json_decref(r);
 
 	assert_true((t2 = wait_requests(g_a, 2, 5000)) > 0);
@@ -372,7 +359,7 @@ test_connection_refused_is_retry(void **state)
 	assert_true(starts_with(reason, want));
 	assert_non_null(strstr(reason, "Couldn't connect to server"));
 	assert_string_equal(od_test_str(r, "provider_id"), "(absent)");
-	assert_in_range(due_of("PE-A1") - iso_ms(od_test_str(r, "ts")), 0, 1000);
+	assert_in_range(od_test_due_of(&g_env, "PE-A1") - iso_ms(od_test_str(r, "ts")), 0, 1000);
 	json_decref(r);
 	/* And it is tried again: never reached the provider. */
 	wait_hist("PE-A1", 2, 3000);
@@ -613,7 +600,7 @@ test_breaker(void **state)
 		long long n = od_test_int(&g_env, "LLEN outreach:hist:%s", ids[i]);
 		if (n == 0) {
 			empty++;
-			due = due_of(ids[i]);
+			due = od_test_due_of(&g_env, ids[i]);
 			/* Due at the end of the cool-down, not at the next step. */
 			assert_true(due > 0 && due < LATER_MS);
 		} else {

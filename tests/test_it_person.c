@@ -53,30 +53,9 @@ lima(int y, int mon, int d, int h, int min)
 static void
 run_once_at(const struct od_test_env *e, const char *log, long long at_ms)
 {
-	struct timespec	 ts;
-	char		 clk[64];
-	const char	*args[3] = { clk, "--once", NULL };
-	long long	 now;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	snprintf(clk, sizeof(clk), "--clock-offset=%lldms", at_ms - now);
-	g_pid = od_test_daemon_start(e, log, args);
-	assert_true(g_pid > 0);
+	assert_true((g_pid = od_test_daemon_at(e, log, at_ms, 1)) > 0);
 	assert_int_equal(od_test_process_wait(g_pid, 20000), 0);
 	g_pid = 0;
-}
-
-static long long
-due_of(const struct od_test_env *e, const char *id)
-{
-	redisReply	*r = redisCommand(e->rc, "ZSCORE outreach:due %s", id);
-	long long	 v = -1;
-
-	if (r != NULL && r->type == REDIS_REPLY_STRING)
-		v = strtoll(r->str, NULL, 10);
-	freeReplyObject(r);
-	return v;
 }
 
 /* A PE account on pit-one due 2026-03-09; doc_id (debtor.id) may be NULL. */
@@ -151,7 +130,7 @@ one_person_case(const char *phone_a, const char *phone_b, const char *id_a, cons
 	/* spacing (24 h) or the day cap: both are the person's */
 	assert_true(strcmp(strcmp(sa, "sent") == 0 ? rb : ra, "spacing") == 0 ||
 	    strcmp(strcmp(sa, "sent") == 0 ? rb : ra, "cap") == 0);
-	due = due_of(ep, waited);
+	due = od_test_due_of(ep, waited);
 	assert_true(due >= sent_at + DAY_MS);
 	assert_int_equal(od_test_int(ep, "HLEN outreach:person"), 1);
 

@@ -66,17 +66,7 @@ lima(int y, int mon, int d, int h, int min)
 static pid_t
 daemon_at_ms(const struct od_test_env *e, const char *log, long long at_ms, int once)
 {
-	struct timespec	 ts;
-	char		 clk[64];
-	const char	*args[3] = { clk, NULL, NULL };
-	long long	 now;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	snprintf(clk, sizeof(clk), "--clock-offset=%lldms", at_ms - now);
-	if (once)
-		args[1] = "--once";
-	return g_pid = od_test_daemon_start(e, log, args);
+	return g_pid = od_test_daemon_at(e, log, at_ms, once);
 }
 
 static void
@@ -90,18 +80,6 @@ run_once_at(const struct od_test_env *e, const char *log, long long at_ms)
 }
 
 /* ZSCORE outreach:due <id> as an integer; -1 when the account has nothing due. */
-static long long
-due_of(const struct od_test_env *e, const char *id)
-{
-	redisReply	*r = redisCommand(e->rc, "ZSCORE outreach:due %s", id);
-	long long	 v = -1;
-
-	if (r != NULL && r->type == REDIS_REPLY_STRING)
-		v = strtoll(r->str, NULL, 10);
-	freeReplyObject(r);
-	return v;
-}
-
 /* An account naming its policy; timezone and whatsapp may be NULL (absent). */
 static void
 enqueue_account(const struct od_test_env *e, const char *id, const char *policy, const char *due,
@@ -175,7 +153,7 @@ window_case(const char *id, const char *policy, const char *due, int y, int mon,
 	assert_string_equal(od_test_str(json_array_get(hist, 0), "step"), "late_notice");
 	assert_string_equal(od_test_str(json_array_get(hist, 0), "action_id"), action_id);
 	json_decref(hist);
-	assert_int_equal(due_of(ep, id), want_ms);
+	assert_int_equal(od_test_due_of(ep, id), want_ms);
 	assert_int_equal(od_test_int(ep, "ZCARD outreach:inflight"), 0);
 	assert_int_equal(od_test_outbox_count(ep, "sms.jsonl"), 0);
 	assert_int_equal(od_test_outbox_count(ep, "email.jsonl"), 0);
@@ -183,7 +161,7 @@ window_case(const char *id, const char *policy, const char *due, int y, int mon,
 	/* A minute before the window opens: still nothing. */
 	run_once_at(ep, "d2.log", want_ms - 60000);
 	assert_int_equal(od_test_int(ep, "LLEN outreach:hist:%s", id), 1);
-	assert_int_equal(due_of(ep, id), want_ms);
+	assert_int_equal(od_test_due_of(ep, id), want_ms);
 	assert_int_equal(od_test_outbox_count(ep, "sms.jsonl"), 0);
 
 	/* Half a minute after it opens: sent, once. */
@@ -199,7 +177,7 @@ window_case(const char *id, const char *policy, const char *due, int y, int mon,
 	expect_notice_sms(json_array_get(out, 0), action_id, due_text);
 	json_decref(out);
 	assert_int_equal(od_test_outbox_count(ep, "email.jsonl"), 0);
-	assert_int_equal(due_of(ep, id), -1);	/* the policy's only step is done */
+	assert_int_equal(od_test_due_of(ep, id), -1);	/* the policy's only step is done */
 }
 
 /*
@@ -256,7 +234,7 @@ test_timezone_unknown(void **state)
 	assert_string_equal(od_test_str(json_array_get(hist, 0), "reason"), "timezone_unknown");
 	assert_string_equal(od_test_str(json_array_get(hist, 0), "policy"), "rit-late");
 	json_decref(hist);
-	assert_int_equal(due_of(ep, "R-4"), -1);
+	assert_int_equal(od_test_due_of(ep, "R-4"), -1);
 	assert_int_equal(od_test_int(ep, "ZCARD outreach:due"), 0);
 	assert_int_equal(od_test_int(ep, "ZCARD outreach:inflight"), 0);
 	assert_int_equal(od_test_outbox_count(ep, "sms.jsonl"), 0);
@@ -295,7 +273,7 @@ test_foreign_zone_rejected(void **state)
 	json_decref(rej);
 	assert_int_equal(found, 1);
 	assert_int_equal(od_test_int(ep, "HLEN outreach:accounts"), 0);
-	assert_int_equal(due_of(ep, "R-7"), -1);
+	assert_int_equal(od_test_due_of(ep, "R-7"), -1);
 	assert_int_equal(od_test_int(ep, "LLEN outreach:hist:R-7"), 0);
 	assert_int_equal(od_test_outbox_count(ep, "sms.jsonl"), 0);
 }
@@ -346,7 +324,7 @@ test_us_zone_set(void **state)
 	assert_string_equal(od_test_str(r, "detail"), "America/Denver: 07:00 wed is outside US's "
 	    "window 08:00-21:00 (Reg F, 12 CFR 1006.6(b)(1)(i))");
 	json_decref(r);
-	assert_int_equal(due_of(ep, "R-8"), open_ms);
+	assert_int_equal(od_test_due_of(ep, "R-8"), open_ms);
 	assert_int_equal(od_test_outbox_count(ep, "sms.jsonl"), 0);
 
 	/* 07:59 in Honolulu: still nothing */
@@ -416,7 +394,7 @@ test_cap_same_day(void **state)
 	assert_string_equal(od_test_str(json_array_get(hist, 0), "status"), "sent");
 	assert_string_equal(od_test_str(json_array_get(hist, 0), "step"), "morning");
 	json_decref(hist);
-	assert_int_equal(due_of(ep, "R-5"), lima(2026, 3, 10, 15, 0));
+	assert_int_equal(od_test_due_of(ep, "R-5"), lima(2026, 3, 10, 15, 0));
 	first = last_contact_ms(ep, "R-5");
 	assert_true(first >= lima(2026, 3, 10, 9, 0) + 30000 && first < lima(2026, 3, 10, 9, 1) + 30000);
 
@@ -434,14 +412,14 @@ test_cap_same_day(void **state)
 	    "last contact 5h59m ago; PE requires 24h between contacts "
 	    "(outreachd default; Ley 29571 sets no cap)");
 	/* The next instant every rule allows: 24 h after the first send, Wed 09:00:30 Lima. */
-	again = due_of(ep, "R-5");
+	again = od_test_due_of(ep, "R-5");
 	assert_int_equal(again, first + 86400000LL);
 	assert_int_equal(od_test_outbox_count(ep, "sms.jsonl"), 1);
 
 	/* Later the same day: still held back, still one send. */
 	run_once_at(ep, "d3.log", lima(2026, 3, 10, 19, 0));
 	assert_int_equal(od_test_outbox_count(ep, "sms.jsonl"), 1);
-	assert_int_equal(due_of(ep, "R-5"), again);
+	assert_int_equal(od_test_due_of(ep, "R-5"), again);
 
 	run_once_at(ep, "d4.log", again + 1000);
 	hist = od_test_history(ep, "R-5");
@@ -456,7 +434,7 @@ test_cap_same_day(void **state)
 	json_decref(out);
 	/* The two contacts, on two local days. */
 	assert_true(last_contact_ms(ep, "R-5") >= lima(2026, 3, 11, 0, 0));
-	assert_int_equal(due_of(ep, "R-5"), -1);
+	assert_int_equal(od_test_due_of(ep, "R-5"), -1);
 }
 
 /*
@@ -504,7 +482,7 @@ test_opt_out_in_flight(void **state)
 	assert_string_equal(od_test_str(json_array_get(att, 0), "account_id"), first);
 	json_decref(att);
 	/* The other is claimed (in flight) and has not begun: it waits for the slot, nothing recorded. */
-	assert_true(due_of(ep, other) == -1);
+	assert_true(od_test_due_of(ep, other) == -1);
 	assert_int_equal(od_test_int(ep, "ZCARD outreach:inflight"), 2);
 	assert_int_equal(od_test_int(ep, "XLEN outreach:attempts"), 2);
 	assert_int_equal(od_test_int(ep, "LLEN outreach:hist:%s", other), 0);
