@@ -42,7 +42,7 @@
 static struct od_test_env	 g_env;
 static pid_t			 g_pid;
 static struct od_httpd		*g_a, *g_b;
-static char			*g_created, *g_500, *g_429, *g_meta;
+static char			*g_created, *g_500, *g_429, *g_meta, *g_30005;
 
 static int
 teardown(void **state)
@@ -639,6 +639,59 @@ test_breaker(void **state)
 		assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:%s", ids[i]), 1);
 }
 
+/*
+ * Two loans of one person (one debtor.id), both due now on SMS: the first
+ * send the provider refuses for good (Twilio 30005, unknown destination)
+ * reached nobody, so it does not count against the person's caps: the
+ * other account, held back while that send was under way, is sent the same
+ * day, not 24 h later.  The person's list ends with exactly one contact,
+ * confirmed.
+ */
+static void
+test_failed_send_gives_contact_back(void **state)
+{
+	char		*b1, *b2, *p, *q, *body;
+	const char	*first, *second;
+	redisReply	*r;
+	int		 n;
+
+	(void)state;
+	servers();
+	script(g_a, OD_HTTPD_REPLY, 400, NULL, g_30005, 0);
+	script(g_a, OD_HTTPD_REPLY, 201, NULL, g_created, 0);
+	start("itfperson", 0, NULL, NULL);
+	/* PE-S2 is PE-S1's debtor: the same debtor.id */
+	assert_non_null(b1 = od_test_account("PE-S1", DUE, "150.00", NULL));
+	assert_non_null(b2 = od_test_account("PE-S2", DUE, "150.00", NULL));
+	assert_non_null(p = strstr(b1, "\"id\":\""));
+	assert_non_null(q = strstr(b2, "\"id\":\""));
+	n = (int)(strchr(p + 6, '"') - p);
+	assert_true(asprintf(&body, "%.*s%.*s%s", (int)(q - b2), b2, n, p,
+	    strchr(q + 6, '"')) > 0);
+	assert_int_equal(od_test_enqueue(&g_env, "account", b1), 0);
+	assert_int_equal(od_test_enqueue(&g_env, "account", body), 0);
+	free(b1);
+	free(b2);
+	free(body);
+
+	assert_true(wait_requests(g_a, 2, 30000) > 0);
+	assert_int_equal(od_test_wait_attempts(&g_env, "failed", 1, 20000), 1);
+	first = od_test_wait_status(&g_env, "PE-S1", "failed", 1, 1) == 1 ? "PE-S1" : "PE-S2";
+	second = strcmp(first, "PE-S1") == 0 ? "PE-S2" : "PE-S1";
+	assert_int_equal(od_test_wait_status(&g_env, second, "sent", 1, 20000), 1);
+	/* never held back by the caps: only the superseded reminder and the send */
+	assert_int_equal(od_test_wait_status(&g_env, second, "suppressed", 1, 1), 0);
+	r = redisCommand(g_env.rc, "HVALS outreach:person");
+	assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+	assert_int_equal(r->elements, 1);
+	assert_true(r->element[0]->str[0] != '?');
+	assert_int_equal(strchr(r->element[0]->str, ';') - r->element[0]->str + 1,
+	    (long)r->element[0]->len);	/* one entry */
+	assert_non_null(strstr(r->element[0]->str, second));
+	freeReplyObject(r);
+	assert_int_equal(od_httpd_nrequests(g_a), 2);
+}
+
 static int
 group_setup(void **state)
 {
@@ -647,6 +700,7 @@ group_setup(void **state)
 	g_500 = fixture("twilio/500_20500.json");
 	g_429 = fixture("twilio/429_20429.json");
 	g_meta = fixture("whatsapp/200_accepted.json");
+	g_30005 = fixture("twilio/400_30005.json");
 	return 0;
 }
 
@@ -658,6 +712,7 @@ group_teardown(void **state)
 	free(g_500);
 	free(g_429);
 	free(g_meta);
+	free(g_30005);
 	return 0;
 }
 
@@ -677,6 +732,7 @@ main(void)
 		cmocka_unit_test_teardown(test_garbage_is_unknown, teardown),
 		cmocka_unit_test_teardown(test_other_gateway_keeps_flowing, teardown),
 		cmocka_unit_test_teardown(test_breaker, teardown),
+		cmocka_unit_test_teardown(test_failed_send_gives_contact_back, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

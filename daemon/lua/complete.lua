@@ -55,21 +55,9 @@ for n, a in ipairs(acts) do
     end
   end
   if a.pid ~= '' and (a.drop ~= '' or a.confirm ~= '') then
-    -- "[?]<ms> <kind> <attempt id>;" per contact: the dropped attempts' go,
-    -- the confirmed one loses its '?' (pending)
     local gone = {}
     for id in string.gmatch(a.drop, '%S+') do gone[id] = true end
-    local cur, keep = redis.call('HGET', KEYS[6], a.pid) or '', {}
-    for e in string.gmatch(cur, '[^;]+') do
-      local at = string.match(e, '^%S+ %S+ (%S+)$')
-      if at == a.confirm and string.sub(e, 1, 1) == '?' then e = string.sub(e, 2) end
-      if not (at and gone[at]) then keep[#keep + 1] = e .. ';' end
-    end
-    if #keep > 0 then
-      redis.call('HSET', KEYS[6], a.pid, table.concat(keep))
-    else
-      redis.call('HDEL', KEYS[6], a.pid)
-    end
+    od_person_settle(KEYS[6], a.pid, a.confirm, gone)
   end
   local l = leases[n]
   if not l or string.sub(l, 1, #mine) ~= mine then

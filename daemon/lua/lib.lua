@@ -13,3 +13,19 @@ local function od_fields(r)
   end
   return f
 end
+-- A person's contacts (od_person.h), "[?]<ms> <kind> <attempt id>;" each:
+-- the attempt confirm ('' for none) loses its '?' (pending), the attempts in
+-- drop (a set) go.  Rewritten in place; removed when nothing is left.
+local function od_person_settle(key, pid, confirm, drop)
+  local cur, keep = redis.call('HGET', key, pid) or '', {}
+  for e in string.gmatch(cur, '[^;]+') do
+    local at = string.match(e, '^%S+ %S+ (%S+)$')
+    if at == confirm and string.sub(e, 1, 1) == '?' then e = string.sub(e, 2) end
+    if not (at and drop[at]) then keep[#keep + 1] = e .. ';' end
+  end
+  if #keep > 0 then
+    redis.call('HSET', key, pid, table.concat(keep))
+  else
+    redis.call('HDEL', key, pid)
+  end
+end

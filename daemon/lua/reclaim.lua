@@ -48,14 +48,7 @@ if s then
   -- confirmed
   local pid = KEYS[7] and redis.call('HGET', KEYS[7], id)
   if pid then
-    local cur, keep = redis.call('HGET', KEYS[8], pid) or '', {}
-    for e in string.gmatch(cur, '[^;]+') do
-      if string.sub(e, 1, 1) == '?' and string.match(e, '^%S+ %S+ (%S+)$') == r.attempt_id then
-        e = string.sub(e, 2)
-      end
-      keep[#keep + 1] = e .. ';'
-    end
-    if #keep > 0 then redis.call('HSET', KEYS[8], pid, table.concat(keep)) end
+    od_person_settle(KEYS[8], pid, r.attempt_id, {})
   else
     s.recent[#s.recent + 1] = {now, r.channel}
   end
