@@ -23,6 +23,7 @@
 #include "od_person.h"
 #include "od_plan.h"
 #include "od_sms.h"
+#include "od_state.h"
 #include "od_time.h"
 #include "od_tz.h"
 
@@ -54,67 +55,6 @@ state_int(const struct od_job *j, const char *key)
 	json_t	*v = json_object_get(j->state, key);
 
 	return json_is_number(v) ? (long long)json_number_value(v) : 0;
-}
-
-/*
- * The stored state is read back from Redis: untrusted.  Every field the
- * job reads is checked here, once, before anything is cast or indexed:
- * numbers are finite whole numbers in range (a cast of 1.76e19 to an
- * integer is undefined), "fb" a channel index, the containers of the
- * right kind.  NULL when fine, else which field is wrong (a fixed string).
- */
-#define STATE_MAX_WHOLE	9007199254740992.0	/* 2^53: exact in a double, and in Lua */
-
-static int
-state_whole(const json_t *v, double lo, double hi)
-{
-	double	d;
-
-	if (v == NULL)
-		return 1;	/* absent: 0 */
-	if (!json_is_number(v))
-		return 0;
-	d = json_number_value(v);
-	return d >= lo && d <= hi && (double)(int64_t)d == d;	/* NaN fails the first */
-}
-
-static const char *
-state_check(const json_t *st)
-{
-	static const char *const strings[] = { "status", "policy", "cycle", NULL };
-	const json_t	*v, *c;
-	size_t		 i;
-
-	for (i = 0; strings[i] != NULL; i++)
-		if ((v = json_object_get(st, strings[i])) != NULL && !json_is_string(v))
-			return strings[i];
-	if (!state_whole(json_object_get(st, "seq"), 0, 1e9))
-		return "seq";
-	if (!state_whole(json_object_get(st, "next"), 0, 1e6))
-		return "next";
-	if (!state_whole(json_object_get(st, "fb"), 0, OD_CH_MAX))
-		return "fb";
-	if (!state_whole(json_object_get(st, "tries"), 0, 1e6))
-		return "tries";
-	if (!state_whole(json_object_get(st, "paid_minor"), 0, STATE_MAX_WHOLE))
-		return "paid_minor";
-	if ((v = json_object_get(st, "optout")) != NULL && !json_is_object(v))
-		return "optout";
-	if ((v = json_object_get(st, "hold")) != NULL && (!json_is_object(v) ||
-	    ((c = json_object_get(v, "promise_until")) != NULL && !json_is_string(c))))
-		return "hold";
-	/* cjson writes an empty Lua table as {}: an empty "recent" may be either */
-	if ((v = json_object_get(st, "recent")) != NULL &&
-	    !(json_is_object(v) && json_object_size(v) == 0)) {
-		if (!json_is_array(v))
-			return "recent";
-		json_array_foreach(v, i, c)
-			if (!json_is_array(c) || json_array_size(c) < 2 ||
-			    !state_whole(json_array_get(c, 0), 0, STATE_MAX_WHOLE) ||
-			    json_array_get(c, 0) == NULL || !json_is_string(json_array_get(c, 1)))
-				return "recent";
-	}
-	return NULL;
 }
 
 /*
@@ -670,7 +610,7 @@ od_job_start(struct od_job *j, const struct od_confset *set, const char *id,
 	j->state = od_account_json_loadb(state_json, state_len, 0, &jerr);
 	if (j->state == NULL || !json_is_object(j->state))
 		return job_corrupt(j, NULL, state_json, state_len);
-	if ((why = state_check(j->state)) != NULL)
+	if ((why = od_state_check(j->state)) != NULL)
 		return job_corrupt(j, why, state_json, state_len);
 	j->seq = (int)state_int(j, "seq");
 	status = state_str(j, "status");

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "od_account.h"
+#include "od_state.h"
 
 /* lib.lua's od_field_names: keep the two alike (tests/test_record.c compares them). */
 const char *const od_record_field_names[OD_RECORD_FIELDS] = {
@@ -45,40 +46,33 @@ od_record_fields(json_t *r, const char **args, char (*num)[24])
 	return n;
 }
 
-/* complete.lua keeps the contacts of the last 8 days, for the caps. */
-#define RECORD_RECENT_MS	(8 * 86400000LL)
-
 char *
 od_record_state(struct od_job *j, int64_t now)
 {
-	json_t		*s = j->state, *o, *old, *recent, *c;
-	const char	*st = json_string_value(json_object_get(s, "status"));
-	size_t		 i;
+	struct od_state		 st;
+	struct od_state_outcome	 o;
+	const char		*field;
+	char			*out = NULL;
+	int64_t			 due;
 
 	if (j->corrupt)		/* the replacement od_job_start made (failed, state_corrupt) */
-		return od_account_json_dumps(s);
-	if (st == NULL || strcmp(st, "active") != 0 || json_object_get(s, "replan") != NULL)
-		return NULL;
-	if (j->next_step >= 0)
-		json_object_set_new(s, "next", json_integer(j->next_step));
-	json_object_set_new(s, "fb", json_integer(j->ci));
-	json_object_set_new(s, "tries", json_integer(j->tries));
-	json_object_set_new(s, "seq", json_integer(j->seq));
-	if (!json_is_object(o = json_object_get(s, "optout")))
-		json_object_set_new(s, "optout", (o = json_object()));
-	if (j->optout[0] != '\0')
-		json_object_set_new(o, j->optout, json_true());
-	if ((recent = json_array()) == NULL)
-		return NULL;
-	old = json_object_get(s, "recent");
-	json_array_foreach(old, i, c) {
-		json_t *at = json_array_get(c, 0);
-
-		if (json_is_number(at) && json_number_value(at) > (double)(now - RECORD_RECENT_MS))
-			json_array_append(recent, c);
-	}
-	if (j->contact[0] != '\0' && j->pid[0] == '\0')	/* else in the person's list */
-		json_array_append_new(recent, json_pack("[I,s]", (json_int_t)now, j->contact));
-	json_object_set_new(s, "recent", recent);
-	return od_account_json_dumps(s);
+		return od_account_json_dumps(j->state);
+	/* a state od_state cannot write back the same is merged by complete.lua */
+	if (od_state_from_json(&st, j->state, &field) == -1 || st.status != OD_STATE_ACTIVE ||
+	    st.replan)
+		goto done;
+	memset(&o, 0, sizeof(o));
+	o.next_step = j->next_step;
+	o.next_due = j->next_due;
+	o.fb = j->ci;
+	o.tries = j->tries;
+	o.seq = j->seq;
+	o.contact = j->contact;
+	o.optout = j->optout;
+	o.person = j->pid[0] != '\0';
+	if (od_state_outcome(&st, &o, now, &due) == 0)
+		out = od_state_to_json(&st);
+done:
+	od_state_clear(&st);
+	return out;
 }

@@ -26,12 +26,13 @@ extern const char *const od_record_field_names[];
 size_t	od_record_fields(json_t *r, const char **args, char (*num)[24]);
 
 /*
- * complete.lua's update of the account state for the finished job j at now,
- * applied to j->state and written as JSON (malloc'd), for the script to
- * store when the state in Redis is still the one claimed.  NULL when the
- * script must merge itself: the state is not active, or a re-plan is
- * pending (or out of memory).  Keep in step with complete.lua.  A state
- * od_job_start found corrupt is replaced whole (failed, state_corrupt).
+ * complete.lua's update of the account state for the finished job j at now
+ * (od_state_outcome on j->state), written as JSON (malloc'd), for the script
+ * to store when the state in Redis is still the one claimed.  NULL when the
+ * script must merge itself: the state is not active, a re-plan is pending,
+ * od_state cannot write it back the same (od_state_from_json), or out of
+ * memory.  j->state is not changed.  A state od_job_start found corrupt is
+ * replaced whole (failed, state_corrupt).
  */
 char	*od_record_state(struct od_job *j, int64_t now);
 

@@ -1,12 +1,12 @@
 /*
  * od_sim: the simulation engine (see od_sim.h).
  *
- * The state an account has in Redis (P:state, a JSON object written by the
- * Lua scripts) is kept here as a C struct and written out as the same JSON
- * whenever od_job_start reads it; the scripts' changes are made in C:
- *   intake.lua    -> sim_intake (new account / update of a known one)
- *   event.lua     -> sim_event_apply
- *   complete.lua  -> sim_complete
+ * The state an account has in Redis (P:state) is kept here as a struct
+ * od_state and written out as its JSON whenever od_job_start reads it; the
+ * scripts' changes are od_state's transitions, as the daemon's are:
+ *   intake.lua    -> od_state_intake (sim_intake)
+ *   event.lua     -> od_state_event (sim_event_apply)
+ *   complete.lua  -> od_state_outcome (sim_complete)
  * claim.lua and begin.lua have nothing to do on one thread and one clock: a
  * claimed action is decided and completed at the same virtual instant, so
  * nothing can arrive in between; begin.lua's one write that matters, the
@@ -16,7 +16,6 @@
  */
 #include "od_sim.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,38 +24,19 @@
 #include "od_job.h"
 #include "od_person.h"
 #include "od_plan.h"
+#include "od_state.h"
 #include "od_time.h"
 
 #define DAY_MS		86400000LL
-#define RECENT_MS	(8 * DAY_MS)	/* complete.lua keeps 8 days of contacts */
 #define MAX_FAILURES	64
-
-enum sim_status { ST_ACTIVE = 0, ST_PAID, ST_CLOSED, ST_CEASED };
-static const char *const sim_status_names[] = { "active", "paid", "closed", "ceased" };
-
-#define OPT_ALL		(1u << OD_CH_MAX)
-
-struct sim_contact {
-	int64_t	at;
-	int	kind;
-};
 
 struct sim_acct {
 	char			*id;
 	char			*doc;		/* the account document as taken in */
 	size_t			 len;
-	const struct od_policy	*policy;
-	char			 cycle[11];
-	int			 next, fb, tries, seq;
-	int			 digits;
-	int64_t			 amount_minor, paid_minor;
-	unsigned char		 status;	/* enum sim_status */
-	unsigned char		 optout;	/* bit per kind, OPT_ALL */
-	unsigned char		 dispute;
+	const struct od_policy	*policy;	/* st.policy's */
+	struct od_state		 st;		/* P:state */
 	unsigned char		 stages;	/* bit per stage a message was sent at */
-	char			 promise[11];	/* hold.promise_until, or "" */
-	struct sim_contact	*recent;
-	size_t			 nrecent, caprecent;
 	int64_t			 due;		/* -1: nothing planned */
 	long			 hpos;		/* place in the heap, or -1 */
 	long			 person;	/* index into od_sim's persons, or -1 */
@@ -342,7 +322,7 @@ od_sim_free(struct od_sim *s)
 	for (i = 0; i < s->n; i++) {
 		free(s->acct[i].id);
 		free(s->acct[i].doc);
-		free(s->acct[i].recent);
+		od_state_clear(&s->acct[i].st);
 	}
 	for (i = 0; i < s->nperson; i++)
 		free(s->person[i].contacts);
@@ -366,10 +346,9 @@ sim_intake(struct od_sim *s, const struct od_account *a, const struct od_policy 
 {
 	struct sim_acct	*x;
 	char		*doc, pid[OD_PERSON_ID_LEN + 1];
-	int64_t		 now = s->o.from_ms, due = now;
-	size_t		 idx, skipped;
+	int64_t		 now = s->o.from_ms, due;
+	size_t		 idx;
 	long		 person = -1;
-	int		 i;
 
 	/* intake: any key will do, the ids only have to agree within the run */
 	if (od_person_id(a, OD_PERSON_DEFAULT_KEY, strlen(OD_PERSON_DEFAULT_KEY), pid) == 0 &&
@@ -382,24 +361,17 @@ sim_intake(struct od_sim *s, const struct od_account *a, const struct od_policy 
 	doc[len] = '\0';
 	if ((idx = sim_find(s, a->id)) != (size_t)-1) {
 		x = &s->acct[idx];
+		if (od_state_intake(&x->st, 1, a, p, now, &due) == -1) {
+			free(doc);
+			return -1;
+		}
 		free(x->doc);
 		x->doc = doc;
 		x->len = len;
-		if (strcmp(x->cycle, a->due_date) != 0) {
-			snprintf(x->cycle, sizeof(x->cycle), "%s", a->due_date);
-			x->next = x->tries = x->fb = 0;
-			x->paid_minor = 0;
-			if (x->status != ST_CEASED)
-				x->status = ST_ACTIVE;
-			x->dispute = 0;
-			x->promise[0] = '\0';
-		}
 		x->policy = p;
 		x->person = person;
-		x->amount_minor = a->amount_minor;
-		x->digits = a->minor_digits;
-		if (x->status == ST_ACTIVE)
-			sim_schedule(s, idx, now);	/* an update is re-planned at once */
+		if (due >= 0)
+			sim_schedule(s, idx, due);	/* an update is re-planned at once */
 		return 0;
 	}
 	if (s->o.limit_accounts > 0 && s->n >= s->o.limit_accounts) {
@@ -427,27 +399,22 @@ sim_intake(struct od_sim *s, const struct od_account *a, const struct od_policy 
 	}
 	x = &s->acct[s->n];
 	memset(x, 0, sizeof(*x));
-	if ((x->id = strdup(a->id)) == NULL) {
+	if ((x->id = strdup(a->id)) == NULL ||
+	    od_state_intake(&x->st, 0, a, p, now, &due) == -1) {
+		free(x->id);
+		od_state_clear(&x->st);
 		free(doc);
 		return -1;
 	}
 	x->doc = doc;
 	x->len = len;
 	x->policy = p;
-	snprintf(x->cycle, sizeof(x->cycle), "%s", a->due_date);
-	x->status = ST_ACTIVE;
-	x->amount_minor = a->amount_minor;
-	x->digits = a->minor_digits;
 	x->due = -1;
 	x->hpos = -1;
 	x->person = person;
 	sim_hash_put(s->hash, s->hcap, x->id, s->n);
 	idx = s->n++;
 	s->sum.accounts++;
-	/* od_intake.c: the first due from step 0; a step already due goes now. */
-	i = od_plan_next(a, p, 0, now, &due, &skipped);
-	if (i < 0 || due < now)
-		due = now;
 	sim_schedule(s, idx, due);
 	return 0;
 }
@@ -544,52 +511,19 @@ reject:
 static void
 sim_event_apply(struct od_sim *s, const struct sim_event *ev, int64_t now)
 {
-	struct sim_acct	*a = &s->acct[ev->acct];
-	int64_t		 amount;
-	int		 replan = 0;
-	unsigned	 bit = ev->channel < 0 ? OPT_ALL : 1u << ev->channel;
+	struct sim_acct		*a = &s->acct[ev->acct];
+	struct od_state_event	 e;
+	int			 replan = 0;
 
-	amount = (int64_t)floor(ev->amount * pow(10, a->digits) + 0.5);
-	switch (ev->type) {
-	case OD_EV_PAYMENT:
-		a->paid_minor += amount;
-		if (ev->full || a->paid_minor >= a->amount_minor)
-			a->status = ST_PAID;
-		else
-			replan = 1;	/* the amounts in the next message change */
-		break;
-	case OD_EV_CLOSE:
-		a->status = ST_CLOSED;
-		break;
-	case OD_EV_CEASE:
-		a->status = ST_CEASED;
-		break;
-	case OD_EV_OPT_OUT:
-		a->optout |= bit;
-		break;
-	case OD_EV_OPT_IN:
-		if (ev->channel < 0)
-			a->optout = 0;
-		else
-			a->optout &= ~bit;
-		replan = 1;
-		break;
-	case OD_EV_DISPUTE:
-		a->dispute = 1;
-		break;
-	case OD_EV_DISPUTE_RESOLVED:
-		a->dispute = 0;
-		replan = 1;
-		break;
-	case OD_EV_PROMISE:
-		snprintf(a->promise, sizeof(a->promise), "%s", ev->until);
-		replan = 1;
-		break;
-	default:
-		break;
-	}
+	memset(&e, 0, sizeof(e));
+	e.type = ev->type;
+	e.channel = ev->channel;
+	e.full = ev->full;
+	e.amount = ev->amount;
+	e.until = ev->until;
+	(void)od_state_event(&a->st, &e, now, &replan);	/* no entry: nothing allocated */
 	s->sum.events++;
-	if (a->status != ST_ACTIVE) {
+	if (a->st.status != OD_STATE_ACTIVE) {
 		sim_heap_remove(s, ev->acct);
 		a->due = -1;
 	} else if (replan)
@@ -600,72 +534,32 @@ sim_event_apply(struct od_sim *s, const struct sim_event *ev, int64_t now)
 static int
 sim_state_json(struct od_sim *s, const struct sim_acct *a)
 {
-	struct od_buf	*b = &s->state;
-	size_t		 i;
-	int		 k, first = 1;
-
-	od_buf_reset(b);
-	od_buf_puts(b, "{\"policy\":");
-	od_buf_json_string(b, a->policy->name);
-	od_buf_printf(b, ",\"cycle\":\"%s\",\"next\":%d,\"status\":\"%s\",\"amount_minor\":%lld,"
-	    "\"paid_minor\":%lld,\"digits\":%d,\"tries\":%d,\"fb\":%d,\"seq\":%d,\"optout\":{",
-	    a->cycle, a->next, sim_status_names[a->status], (long long)a->amount_minor,
-	    (long long)a->paid_minor, a->digits, a->tries, a->fb, a->seq);
-	for (k = 0; k <= OD_CH_MAX; k++)
-		if (a->optout & (1u << k)) {
-			od_buf_printf(b, "%s\"%s\":true", first ? "" : ",",
-			    k == OD_CH_MAX ? "all" : od_channel_kind_name(k));
-			first = 0;
-		}
-	od_buf_puts(b, "},\"hold\":{");
-	if (a->dispute)
-		od_buf_puts(b, "\"dispute\":true");
-	if (a->promise[0])
-		od_buf_printf(b, "%s\"promise_until\":\"%s\"", a->dispute ? "," : "", a->promise);
-	od_buf_puts(b, "},\"recent\":[");
-	for (i = 0; i < a->nrecent; i++)
-		od_buf_printf(b, "%s[%lld,\"%s\"]", i ? "," : "", (long long)a->recent[i].at,
-		    od_channel_kind_name(a->recent[i].kind));
-	od_buf_puts(b, "]}");
-	return b->oom ? -1 : 0;
+	od_buf_reset(&s->state);
+	return od_state_write(&a->st, &s->state);
 }
 
 /* complete.lua at now. */
 static int
 sim_complete(struct od_sim *s, size_t ai, const struct od_job *j, int64_t now)
 {
-	struct sim_acct	*a = &s->acct[ai];
-	size_t		 i, n = 0;
-	int		 k;
+	struct sim_acct		*a = &s->acct[ai];
+	struct od_state_outcome	 o;
+	int64_t			 due;
 
-	if (j->next_step >= 0)
-		a->next = j->next_step;
-	a->fb = j->ci;
-	a->tries = j->tries;
-	a->seq = j->seq;
-	if (j->optout[0] && (k = od_channel_kind_parse(j->optout)) >= 0)
-		a->optout |= 1u << k;
-	for (i = 0; i < a->nrecent; i++)
-		if (a->recent[i].at > now - RECENT_MS)
-			a->recent[n++] = a->recent[i];
-	a->nrecent = n;
-	/* a person's contacts are in their own list (sim_action) */
-	if (j->contact[0] && j->pid[0] == '\0' && (k = od_channel_kind_parse(j->contact)) >= 0) {
-		if (a->nrecent == a->caprecent) {
-			size_t ncap = a->caprecent ? a->caprecent * 2 : 4;
-			struct sim_contact *nr = realloc(a->recent, ncap * sizeof(*nr));
-
-			if (nr == NULL)
-				return -1;
-			a->recent = nr;
-			a->caprecent = ncap;
-		}
-		a->recent[a->nrecent].at = now;
-		a->recent[a->nrecent++].kind = k;
-	}
+	memset(&o, 0, sizeof(o));
+	o.next_step = j->next_step;
+	o.next_due = j->next_due;
+	o.fb = j->ci;
+	o.tries = j->tries;
+	o.seq = j->seq;
+	o.contact = j->contact;
+	o.optout = j->optout;
+	o.person = j->pid[0] != '\0';	/* its contacts are in the person's list (sim_action) */
+	if (od_state_outcome(&a->st, &o, now, &due) == -1)
+		return -1;
 	a->due = -1;
-	if (a->status == ST_ACTIVE && j->next_due >= 0)
-		sim_schedule(s, ai, j->next_due);
+	if (due >= 0)
+		sim_schedule(s, ai, due);
 	return 0;
 }
 
@@ -876,13 +770,13 @@ od_sim_run(struct od_sim *s, od_sim_entry_fn fn, void *arg, od_sim_progress_fn p
 	od_clock_set_now_ms(s->horizon);
 	for (i = 0; i < s->n; i++) {
 		a = &s->acct[i];
-		if (a->status == ST_PAID)
+		if (a->st.status == OD_STATE_PAID)
 			s->sum.end[OD_SIM_END_PAID]++;
-		else if (a->status == ST_CLOSED)
+		else if (a->st.status == OD_STATE_CLOSED)
 			s->sum.end[OD_SIM_END_CLOSED]++;
-		else if (a->status == ST_CEASED)
+		else if (a->st.status == OD_STATE_CEASED)
 			s->sum.end[OD_SIM_END_CEASED]++;
-		else if ((size_t)a->next >= a->policy->nsteps)
+		else if ((size_t)a->st.next >= a->policy->nsteps)
 			s->sum.end[OD_SIM_END_FINISHED]++;
 		else if (a->due >= 0)
 			s->sum.end[OD_SIM_END_ACTIVE]++;

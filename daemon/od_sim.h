@@ -1,11 +1,11 @@
 /*
  * od_sim: `outreachctl simulate`, the daemon's decisions on a virtual clock.
  *
- * Accounts are taken in as intake takes them (intake.lua, od_intake.c),
- * events are applied at their instant as event.lua applies them, and every
- * due action is decided by the daemon's own od_job (planner, holds, contact
- * rules, consent, opt-outs, fallbacks, rendering).  A send is taken as
- * accepted by the gateway and completed as complete.lua completes it.  The
+ * Accounts are taken in, events applied at their instant and actions
+ * completed by od_state's transitions (od_state.h: intake, event, outcome),
+ * and every due action is decided by the daemon's own od_job (planner,
+ * holds, contact rules, consent, opt-outs, fallbacks, rendering).  A send is
+ * taken as accepted by the gateway.  The
  * clock jumps from one due instant to the next (a min-heap of due times):
  * nothing steps minute by minute.
  *

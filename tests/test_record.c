@@ -91,7 +91,8 @@ test_state_after_send(void **state)
 	snprintf(buf, sizeof(buf), "{\"policy\":\"pe-consumer\",\"cycle\":\"2026-03-09\","
 	    "\"next\":0,\"status\":\"active\",\"amount_minor\":123450,\"paid_minor\":0,"
 	    "\"digits\":2,\"tries\":1,\"fb\":1,\"seq\":2,\"optout\":{},\"hold\":{},"
-	    "\"recent\":[[%lld,\"email\"],[%lld,\"whatsapp\"]],\"phones\":[\"+51987000111\"]}",
+	    "\"recent\":[[%lld,\"email\"],[%lld,\"whatsapp\"]],\"phones\":[\"+51987000111\"],"
+	    "\"evs\":[\"1700000000000-0\"],\"note\":\"kept\"}",
 	    NOW - 9 * DAY_MS, NOW - DAY_MS);
 	job_with_state(&j, buf);
 	j.next_step = 1;
@@ -120,6 +121,12 @@ test_state_after_send(void **state)
 	    "whatsapp");
 	assert_int_equal(json_integer_value(json_array_get(json_array_get(recent, 1), 0)), NOW);
 	assert_string_equal(json_string_value(json_array_get(json_array_get(recent, 1), 1)), "sms");
+	/* what intake.lua and event.lua keep comes back unchanged */
+	assert_string_equal(json_string_value(json_array_get(json_object_get(s, "phones"), 0)),
+	    "+51987000111");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(s, "evs"), 0)),
+	    "1700000000000-0");
+	assert_string_equal(json_string_value(json_object_get(s, "note")), "kept");
 	json_decref(s);
 	free(out);
 	od_job_clear(&j);
@@ -151,7 +158,7 @@ test_state_retry(void **state)
 	od_job_clear(&j);
 }
 
-/* Paid, or a re-plan pending: the script merges itself. */
+/* Paid, a re-plan pending, or a state od_state cannot keep whole: the script merges itself. */
 static void
 test_state_left_to_the_script(void **state)
 {
@@ -162,6 +169,10 @@ test_state_left_to_the_script(void **state)
 	assert_null(od_record_state(&j, NOW));
 	od_job_clear(&j);
 	job_with_state(&j, "{\"status\":\"active\",\"next\":1,\"replan\":true}");
+	assert_null(od_record_state(&j, NOW));
+	od_job_clear(&j);
+	/* a state od_state would not write back the same (an opt-out of no known kind) */
+	job_with_state(&j, "{\"status\":\"active\",\"next\":1,\"optout\":{\"voice\":true}}");
 	assert_null(od_record_state(&j, NOW));
 	od_job_clear(&j);
 }
