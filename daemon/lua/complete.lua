@@ -9,7 +9,7 @@
 --       says the debtor left), the state as claimed, the new state ('' or
 --       the JSON to write when the stored state is still the claimed one:
 --       the daemon did this script's update itself, od_record.c
---       od_record_state: keep the two in step), the person id ('' when
+--       od_record_state, through od_state_outcome), the person id ('' when
 --       none), the attempt ids that reached nobody (space-separated: their
 --       contacts, which begin.lua wrote pending, are taken back from the
 --       person's list), the attempt id that reached the debtor ('' when
