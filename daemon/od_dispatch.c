@@ -43,6 +43,7 @@ struct action {
 	char			**pre;		/* the records made before it (begin writes them) */
 	size_t			 npre;
 	char			*claimed;	/* the state as claimed (see od_record_state) */
+	char			*hist;		/* its P:hist:<id> key (begin and complete write it) */
 	char			*new_state;	/* the state complete.lua writes, or NULL (see there) */
 	char			**recs;		/* the records, while completion is queued */
 	char			*drop;		/* the attempts that reached nobody, space-separated */
@@ -88,6 +89,7 @@ action_free(struct action *a)
 	free(a->rec_json);
 	action_free_pre(a);
 	free(a->claimed);
+	free(a->hist);
 	free(a->new_state);
 	free(a->drop);
 	free(a->contacts);
@@ -405,13 +407,28 @@ dispatch_begin_cb(redisReply *r, void *arg)
 	free(b);
 }
 
+/*
+ * A record's stream fields as script arguments at args: their count F
+ * (written into nf), then the F "name", "value" strings (numbers into num,
+ * OD_RECORD_FIELDS slots).  Returns how many arguments were added, 1 + F.
+ */
+static size_t
+dispatch_record_args(json_t *rec, const char **args, char (*num)[24], char (*nf)[8])
+{
+	size_t	f = od_record_fields(rec, args + 1, num);
+
+	snprintf(*nf, sizeof(*nf), "%zu", f);
+	args[0] = *nf;
+	return 1 + f;
+}
+
 static void
 dispatch_flush_begin(struct od_daemon *d, struct action **v, size_t n)
 {
 	const struct od_keys	*k = od_queue_keys(d->q);
 	struct dispatch_batch	*b;
 	const char		**keys, **args;
-	char			 maxlen[32], histlen[32], (*num)[24], (*nf)[8], **hist;
+	char			 maxlen[32], histlen[32], (*num)[24], (*nf)[8];
 	size_t			 i, r, na = 0, nrec = 0, ri;
 
 	/* the 'sending' record of each, and the records made before it */
@@ -419,14 +436,12 @@ dispatch_flush_begin(struct od_daemon *d, struct action **v, size_t n)
 		nrec += 1 + v[i]->npre;
 	b = calloc(1, sizeof(*b));
 	keys = calloc(4 + n, sizeof(*keys));
-	hist = calloc(n, sizeof(*hist));
 	args = calloc(3 + 10 * n + (2 + 2 * OD_RECORD_FIELDS) * nrec, sizeof(*args));
 	num = calloc(nrec * OD_RECORD_FIELDS, sizeof(*num));
 	nf = calloc(nrec + n, sizeof(*nf));
-	if (b == NULL || keys == NULL || hist == NULL || args == NULL || num == NULL || nf == NULL) {
+	if (b == NULL || keys == NULL || args == NULL || num == NULL || nf == NULL) {
 		free(b);
 		free(keys);
-		free(hist);
 		free(args);
 		free(num);
 		free(nf);
@@ -447,13 +462,9 @@ dispatch_flush_begin(struct od_daemon *d, struct action **v, size_t n)
 	for (i = 0, ri = 0; i < n; i++) {
 		struct action *a = v[i];
 		struct od_job *j = &a->job;
-		char buf[600];
-		size_t f;
 
 		b->v[b->n++] = a;
-		od_keys_hist(k, j->id, buf, sizeof(buf));
-		hist[i] = strdup(buf);
-		keys[4 + i] = hist[i] ? hist[i] : "";
+		keys[4 + i] = a->hist ? a->hist : "";
 		args[na++] = j->id;
 		args[na++] = od_channel_kind_name(j->kind);
 		args[na++] = a->rec_json;
@@ -462,27 +473,19 @@ dispatch_flush_begin(struct od_daemon *d, struct action **v, size_t n)
 		args[na++] = j->pid;
 		args[na++] = j->contacts ? j->contacts : "";
 		args[na++] = a->contacts ? a->contacts : "";
-		f = od_record_fields(a->rec, args + na + 1, num + ri * OD_RECORD_FIELDS);
-		snprintf(nf[ri], sizeof(nf[ri]), "%zu", f);
-		args[na] = nf[ri++];
-		na += 1 + f;
+		na += dispatch_record_args(a->rec, args + na, num + ri * OD_RECORD_FIELDS, &nf[ri]);
+		ri++;
 		snprintf(nf[nrec + i], sizeof(nf[nrec + i]), "%zu", a->npre);
 		args[na++] = nf[nrec + i];
-		for (r = 0; r < a->npre; r++) {
+		for (r = 0; r < a->npre; r++, ri++) {
 			args[na++] = a->pre[r];
-			f = od_record_fields(json_array_get(j->records, r), args + na + 1,
-			    num + ri * OD_RECORD_FIELDS);
-			snprintf(nf[ri], sizeof(nf[ri]), "%zu", f);
-			args[na] = nf[ri++];
-			na += 1 + f;
+			na += dispatch_record_args(json_array_get(j->records, r), args + na,
+			    num + ri * OD_RECORD_FIELDS, &nf[ri]);
 		}
 	}
 	if (od_queue_script(d->q, OD_SCRIPT_BEGIN, dispatch_begin_cb, b, (int)(4 + n), keys,
 	    (int)na, args, NULL) == -1)
 		dispatch_begin_cb(NULL, b);
-	for (i = 0; i < n; i++)
-		free(hist[i]);
-	free(hist);
 	free(keys);
 	free(args);
 	free(num);
@@ -602,7 +605,7 @@ dispatch_flush_complete(struct od_daemon *d, struct action **v, size_t n)
 	const struct od_keys	*k = od_queue_keys(d->q);
 	struct dispatch_batch	*b;
 	const char		**keys, **args;
-	char			 now[32], maxlen[32], histlen[16], **hist, (*num)[24], (*nf)[8];
+	char			 now[32], maxlen[32], histlen[16], (*num)[24], (*nf)[8];
 	size_t			 i, r, nk = 0, na = 0, nargs = 4, nrec = 0, ri = 0;
 
 	for (i = 0; i < n; i++)
@@ -610,14 +613,11 @@ dispatch_flush_complete(struct od_daemon *d, struct action **v, size_t n)
 	nargs += 14 * n + (2 + 2 * OD_RECORD_FIELDS) * nrec;
 	b = calloc(1, sizeof(*b));
 	keys = calloc(6 + n, sizeof(*keys));
-	hist = calloc(n, sizeof(*hist));
 	args = calloc(nargs, sizeof(*args));
 	num = calloc(nrec * OD_RECORD_FIELDS + 1, sizeof(*num));
 	nf = calloc(nrec + 1, sizeof(*nf));
-	if (b == NULL || keys == NULL || hist == NULL || args == NULL || num == NULL ||
-	    nf == NULL) {
+	if (b == NULL || keys == NULL || args == NULL || num == NULL || nf == NULL) {
 		free(keys);
-		free(hist);
 		free(args);
 		free(num);
 		free(nf);
@@ -646,12 +646,9 @@ dispatch_flush_complete(struct od_daemon *d, struct action **v, size_t n)
 	for (i = 0; i < n; i++) {
 		struct action *a = v[i];
 		struct od_job *j = &a->job;
-		char buf[600];
 
 		b->v[b->n++] = a;
-		od_keys_hist(k, j->id, buf, sizeof(buf));
-		hist[i] = strdup(buf);
-		keys[nk++] = hist[i] ? hist[i] : "";
+		keys[nk++] = a->hist ? a->hist : "";
 		args[na++] = j->id;
 		args[na++] = a->num[0];
 		args[na++] = a->num[1];
@@ -667,22 +664,14 @@ dispatch_flush_complete(struct od_daemon *d, struct action **v, size_t n)
 		args[na++] = j->pid[0] && j->contact[0] ? j->attempt_id : "";
 		args[na++] = a->num[5];
 		for (r = 0; r < a->nrecs; r++, ri++) {
-			size_t f;
-
 			args[na++] = a->recs[r];
-			f = od_record_fields(json_array_get(j->records, r), args + na + 1,
-			    num + ri * OD_RECORD_FIELDS);
-			snprintf(nf[ri], sizeof(nf[ri]), "%zu", f);
-			args[na] = nf[ri];
-			na += 1 + f;
+			na += dispatch_record_args(json_array_get(j->records, r), args + na,
+			    num + ri * OD_RECORD_FIELDS, &nf[ri]);
 		}
 	}
 	if (od_queue_script(d->q, OD_SCRIPT_COMPLETE, dispatch_complete_cb, b, (int)nk, keys,
 	    (int)na, args, NULL) == -1)
 		dispatch_complete_cb(NULL, b);
-	for (i = 0; i < n; i++)
-		free(hist[i]);
-	free(hist);
 	free(keys);
 	free(args);
 	free(num);
@@ -860,6 +849,12 @@ dispatch_claim_cb(redisReply *r, void *arg)
 		d->stats.claimed++;
 		a->claimed = strndup(states->element[i]->str ? states->element[i]->str : "",
 		    states->element[i]->str ? states->element[i]->len : 0);
+		{
+			char hist[600];
+
+			a->hist = strdup(od_keys_hist(od_queue_keys(d->q), ids->element[i]->str, hist,
+			    sizeof(hist)));
+		}
 		person.id = NULL;
 		if (pids->type == REDIS_REPLY_ARRAY && i < pids->elements &&
 		    pids->element[i]->type == REDIS_REPLY_STRING &&
