@@ -42,20 +42,25 @@ struct action {
 	char			*rec_json;	/* the 'sending' record, while begin is queued */
 	char			**pre;		/* the records made before it (begin writes them) */
 	size_t			 npre;
-	char			*claimed;	/* the state as claimed (see od_record_state) */
+	char			*ver;		/* the state's version the job works on (lib.lua's od_ver) */
 	char			*hist;		/* its P:hist:<id> key (begin and complete write it) */
-	char			*new_state;	/* the state complete.lua writes, or NULL (see there) */
+	char			*new_state;	/* the state complete.lua writes (od_record_state) */
+	int			 stale;		/* times a script found the state changed under it */
 	char			**recs;		/* the records, while completion is queued */
 	char			*drop;		/* the attempts that reached nobody, space-separated */
 	char			*contacts;	/* the person's contacts after this send (begin writes) */
 	size_t			 nrecs;
-	char			 num[6][24];	/* completion's numbers, as text */
+	char			 num[2][24];	/* completion's due time and record count, as text */
 };
 
 static void	action_begin(struct action *a);
 static void	action_count(struct od_daemon *d, json_t *records);
 static void	action_finish(struct action *a);
 static void	action_admit(struct action *a);
+static void	action_complete(struct action *a);
+static void	dispatch_queue(struct od_daemon *d, struct action ***q, size_t *n, size_t *cap,
+		    struct action *a);
+static void	action_complete_stale(struct action *a, const redisReply *e);
 
 /* Longest wait for a token or a slot that an action spends in memory. */
 #define DISPATCH_WAIT_MAX_MS	5000
@@ -88,7 +93,7 @@ action_free(struct action *a)
 	od_request_clear(&a->req);
 	free(a->rec_json);
 	action_free_pre(a);
-	free(a->claimed);
+	free(a->ver);
 	free(a->hist);
 	free(a->new_state);
 	free(a->drop);
@@ -296,6 +301,53 @@ action_send(struct action *a)
 	action_result(a, &res);
 }
 
+/*
+ * Changes under a script's feet (events while the action is in flight) are
+ * taken again this many times in a row at most; then the action is left to
+ * its lease.
+ */
+#define DISPATCH_STALE_MAX	64
+
+/* The state's new version, from a script's {'stale', state, version}; -1 when it is not that. */
+static int
+action_stale(struct action *a, const redisReply *e)
+{
+	char	*v;
+
+	if (e->type != REDIS_REPLY_ARRAY || e->elements != 3 ||
+	    e->element[1]->type != REDIS_REPLY_STRING || e->element[2]->type != REDIS_REPLY_STRING ||
+	    ++a->stale > DISPATCH_STALE_MAX ||
+	    (v = strndup(e->element[2]->str, e->element[2]->len)) == NULL)
+		return -1;
+	free(a->ver);
+	a->ver = v;
+	return 0;
+}
+
+static void	action_begin_answer(struct action *a, const char *s);
+
+/*
+ * begin.lua found the state changed since the claim: the send is checked
+ * again on the state as it is now, and begins again or is cancelled.
+ */
+static void
+action_begin_stale(struct action *a, const redisReply *e)
+{
+	static char	 cancel[64];
+	const char	*why;
+
+	if (action_stale(a, e) == -1) {
+		action_begin_answer(a, NULL);
+		return;
+	}
+	if ((why = od_job_recheck(&a->job, e->element[1]->str, e->element[1]->len)) == NULL) {
+		dispatch_queue(a->d, &a->d->begin_q, &a->d->begin_n, &a->d->begin_cap, a);
+		return;
+	}
+	snprintf(cancel, sizeof(cancel), "cancel %s", why);
+	action_begin_answer(a, cancel);
+}
+
 /* The answer of begin.lua for one attempt: send, or not and why. */
 static void
 action_begin_answer(struct action *a, const char *s)
@@ -331,6 +383,11 @@ action_begin_answer(struct action *a, const char *s)
 		 */
 		j->next_step = j->step;
 		j->next_due = od_now_ms();
+		action_finish(a);
+		return;
+	}
+	if (s != NULL && strcmp(s, "cancel state_corrupt") == 0) {
+		/* the state changed into garbage: od_job_restate failed the account */
 		action_finish(a);
 		return;
 	}
@@ -399,9 +456,14 @@ dispatch_begin_cb(redisReply *r, void *arg)
 
 	for (i = 0; i < b->n; i++) {
 		const char *s = NULL;
-		if (r != NULL && r->type == REDIS_REPLY_ARRAY && i < r->elements &&
-		    r->element[i]->type == REDIS_REPLY_STRING)
-			s = r->element[i]->str;
+		if (r != NULL && r->type == REDIS_REPLY_ARRAY && i < r->elements) {
+			if (r->element[i]->type == REDIS_REPLY_ARRAY) {
+				action_begin_stale(b->v[i], r->element[i]);
+				continue;
+			}
+			if (r->element[i]->type == REDIS_REPLY_STRING)
+				s = r->element[i]->str;
+		}
 		action_begin_answer(b->v[i], s);
 	}
 	free(b);
@@ -466,10 +528,8 @@ dispatch_flush_begin(struct od_daemon *d, struct action **v, size_t n)
 		b->v[b->n++] = a;
 		keys[4 + i] = a->hist ? a->hist : "";
 		args[na++] = j->id;
-		args[na++] = od_channel_kind_name(j->kind);
 		args[na++] = a->rec_json;
-		args[na++] = j->today;
-		args[na++] = a->claimed ? a->claimed : "";
+		args[na++] = a->ver ? a->ver : "";
 		args[na++] = j->pid;
 		args[na++] = j->contacts ? j->contacts : "";
 		args[na++] = a->contacts ? a->contacts : "";
@@ -583,6 +643,11 @@ dispatch_complete_cb(redisReply *r, void *arg)
 
 	for (i = 0; i < b->n; i++) {
 		a = b->v[i];
+		if (r != NULL && r->type == REDIS_REPLY_ARRAY && i < r->elements &&
+		    r->element[i]->type == REDIS_REPLY_ARRAY) {
+			action_complete_stale(a, r->element[i]);
+			continue;
+		}
 		if (r == NULL || r->type != REDIS_REPLY_ARRAY)
 			od_log_err("dispatch", "completing %s failed: %s; its lease will settle it",
 			    a->job.action_id, r && r->type == REDIS_REPLY_ERROR ? r->str :
@@ -605,12 +670,12 @@ dispatch_flush_complete(struct od_daemon *d, struct action **v, size_t n)
 	const struct od_keys	*k = od_queue_keys(d->q);
 	struct dispatch_batch	*b;
 	const char		**keys, **args;
-	char			 now[32], maxlen[32], histlen[16], (*num)[24], (*nf)[8];
-	size_t			 i, r, nk = 0, na = 0, nargs = 4, nrec = 0, ri = 0;
+	char			 maxlen[32], histlen[16], (*num)[24], (*nf)[8];
+	size_t			 i, r, nk = 0, na = 0, nargs = 3, nrec = 0, ri = 0;
 
 	for (i = 0; i < n; i++)
 		nrec += v[i]->nrecs;
-	nargs += 14 * n + (2 + 2 * OD_RECORD_FIELDS) * nrec;
+	nargs += 8 * n + (2 + 2 * OD_RECORD_FIELDS) * nrec;
 	b = calloc(1, sizeof(*b));
 	keys = calloc(6 + n, sizeof(*keys));
 	args = calloc(nargs, sizeof(*args));
@@ -630,7 +695,6 @@ dispatch_flush_complete(struct od_daemon *d, struct action **v, size_t n)
 		return;
 	}
 	b->d = d;
-	snprintf(now, sizeof(now), "%lld", (long long)od_now_ms());
 	snprintf(maxlen, sizeof(maxlen), "%ld", d->set->cfg.attempts_maxlen);
 	snprintf(histlen, sizeof(histlen), "%d", d->set->cfg.history_len);
 	keys[nk++] = k->inflight;
@@ -640,7 +704,6 @@ dispatch_flush_complete(struct od_daemon *d, struct action **v, size_t n)
 	keys[nk++] = k->attempts;
 	keys[nk++] = k->person;
 	args[na++] = d->consumer;
-	args[na++] = now;
 	args[na++] = maxlen;
 	args[na++] = histlen;
 	for (i = 0; i < n; i++) {
@@ -650,19 +713,13 @@ dispatch_flush_complete(struct od_daemon *d, struct action **v, size_t n)
 		b->v[b->n++] = a;
 		keys[nk++] = a->hist ? a->hist : "";
 		args[na++] = j->id;
+		args[na++] = a->ver ? a->ver : "";
+		args[na++] = a->new_state;
 		args[na++] = a->num[0];
-		args[na++] = a->num[1];
-		args[na++] = j->contact;
-		args[na++] = a->num[2];
-		args[na++] = a->num[3];
-		args[na++] = a->num[4];
-		args[na++] = j->optout;
-		args[na++] = a->claimed ? a->claimed : "";
-		args[na++] = a->new_state ? a->new_state : "";
 		args[na++] = j->pid;
 		args[na++] = a->drop ? a->drop : "";
 		args[na++] = j->pid[0] && j->contact[0] ? j->attempt_id : "";
-		args[na++] = a->num[5];
+		args[na++] = a->num[1];
 		for (r = 0; r < a->nrecs; r++, ri++) {
 			args[na++] = a->recs[r];
 			na += dispatch_record_args(json_array_get(j->records, r), args + na,
@@ -703,15 +760,57 @@ action_finish(struct action *a)
 		a->drop = od_buf_steal(&b);
 		od_buf_free(&b);
 	}
-	/* complete.lua's update, for a claim with every record written (see od_record.h) */
-	a->new_state = a->claimed != NULL && a->nrecs == n ? od_record_state(j, od_now_ms()) : NULL;
-	snprintf(a->num[0], sizeof(a->num[0]), "%d", j->next_step);
-	snprintf(a->num[1], sizeof(a->num[1]), "%lld", (long long)j->next_due);
-	snprintf(a->num[2], sizeof(a->num[2]), "%d", j->ci);
-	snprintf(a->num[3], sizeof(a->num[3]), "%d", j->tries);
-	snprintf(a->num[4], sizeof(a->num[4]), "%d", j->seq);
-	snprintf(a->num[5], sizeof(a->num[5]), "%zu", a->nrecs);
+	action_complete(a);
+}
+
+/* Queues the completion: the state and the schedule the outcome makes (od_record_state). */
+static void
+action_complete(struct action *a)
+{
+	int64_t	due;
+
+	free(a->new_state);
+	if ((a->new_state = od_record_state(&a->job, od_now_ms(), &due)) == NULL) {
+		od_log_err("dispatch", "action %s: out of memory completing it; left to its lease",
+		    a->job.action_id);
+		a->d->inflight--;
+		action_free(a);
+		return;
+	}
+	snprintf(a->num[0], sizeof(a->num[0]), "%lld", (long long)due);
+	snprintf(a->num[1], sizeof(a->num[1]), "%zu", a->nrecs);
 	dispatch_queue(a->d, &a->d->complete_q, &a->d->complete_n, &a->d->complete_cap, a);
+}
+
+/*
+ * complete.lua found the state changed since the claim (an event came in
+ * while the action was in flight): the outcome is applied again to the
+ * state as it is now, and completed again.
+ */
+static void
+action_complete_stale(struct action *a, const redisReply *e)
+{
+	struct od_job	*j = &a->job;
+	size_t		 n;
+	char		**nv;
+
+	if (action_stale(a, e) == -1) {
+		od_log_err("dispatch", "action %s: its state keeps changing under it; left to "
+		    "its lease", j->action_id);
+		a->d->inflight--;
+		action_free(a);
+		return;
+	}
+	n = json_array_size(j->records);
+	if (od_job_restate(j, e->element[1]->str, e->element[1]->len) == -1 &&
+	    json_array_size(j->records) > n && a->nrecs == n &&
+	    (nv = realloc(a->recs, (n + 1) * sizeof(*nv))) != NULL) {
+		/* the account is failed: the record saying so goes with the others */
+		a->recs = nv;
+		if ((a->recs[n] = od_account_json_dumps(json_array_get(j->records, n))) != NULL)
+			a->nrecs++;
+	}
+	action_complete(a);
 }
 
 /* Takes a queue whole (answers may queue more, for the next turn) and sends it in batches. */
@@ -804,7 +903,7 @@ static void
 dispatch_claim_cb(redisReply *r, void *arg)
 {
 	struct od_daemon	*d = arg;
-	const redisReply	*ids, *accts, *states, *pids, *contacts;
+	const redisReply	*ids, *accts, *states, *pids, *contacts, *vers;
 	struct od_job_person	 person;
 	struct action		*a;
 	struct timeval		 tv;
@@ -812,7 +911,7 @@ dispatch_claim_cb(redisReply *r, void *arg)
 	size_t			 i, n = 0;
 
 	d->claiming = 0;
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 8) {
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 9) {
 		if (r && r->type == REDIS_REPLY_ERROR)
 			od_log_err("dispatch", "claim: %s", r->str);
 		tv.tv_sec = 1;
@@ -826,6 +925,7 @@ dispatch_claim_cb(redisReply *r, void *arg)
 	states = r->element[3];
 	pids = r->element[6];
 	contacts = r->element[7];
+	vers = r->element[8];
 	d->leases = r->element[4]->type == REDIS_REPLY_INTEGER ? r->element[4]->integer : 0;
 	d->scheduled = r->element[5]->type == REDIS_REPLY_INTEGER ? r->element[5]->integer : 0;
 	if (ids->type == REDIS_REPLY_ARRAY)
@@ -847,8 +947,9 @@ dispatch_claim_cb(redisReply *r, void *arg)
 		d->actions = a;
 		d->inflight++;
 		d->stats.claimed++;
-		a->claimed = strndup(states->element[i]->str ? states->element[i]->str : "",
-		    states->element[i]->str ? states->element[i]->len : 0);
+		if (vers->type == REDIS_REPLY_ARRAY && i < vers->elements &&
+		    vers->element[i]->type == REDIS_REPLY_STRING)
+			a->ver = strndup(vers->element[i]->str, vers->element[i]->len);
 		{
 			char hist[600];
 

@@ -91,6 +91,72 @@ job_corrupt(struct od_job *j, const char *field, const char *raw, size_t len)
 	return OD_JOB_FINISH;
 }
 
+/*
+ * The stored state's check: NULL when od_state reads it whole (what
+ * completion writes back is od_state's, od_record_state), else the field
+ * that is not right.
+ */
+static const char *
+job_state_check(const json_t *v)
+{
+	struct od_state	 st;
+	const char	*why;
+
+	if (od_state_from_json(&st, v, &why) == 0)
+		why = NULL;
+	od_state_clear(&st);
+	return why;
+}
+
+int
+od_job_restate(struct od_job *j, const char *raw, size_t len)
+{
+	json_error_t	 jerr;
+	json_t		*v;
+	const char	*why;
+
+	v = od_account_json_loadb(raw, len, 0, &jerr);
+	if (v == NULL || !json_is_object(v)) {
+		json_decref(v);
+		job_corrupt(j, NULL, raw, len);
+		return -1;
+	}
+	if ((why = job_state_check(v)) != NULL) {
+		json_decref(v);
+		job_corrupt(j, why, raw, len);
+		return -1;
+	}
+	json_decref(j->state);
+	j->state = v;
+	return 0;
+}
+
+const char *
+od_job_recheck(struct od_job *j, const char *raw, size_t len)
+{
+	struct od_state	 st;
+	const char	*why;
+
+	if (od_job_restate(j, raw, len) == -1)
+		return "state_corrupt";
+	if (od_state_from_json(&st, j->state, &why) == -1) {
+		od_state_clear(&st);
+		return "state_corrupt";		/* out of memory: not sent */
+	}
+	/* what od_job_start and the channel's checks hold a send back for */
+	if (st.status != OD_STATE_ACTIVE)
+		why = st.status == OD_STATE_PAID || st.status == OD_STATE_CLOSED ? "paid" : "hold";
+	else if (st.optout & (OD_STATE_OPT_ALL | 1u << j->kind))
+		why = "opt_out";
+	else if (st.dispute || (st.promise_until[0] != '\0' &&
+	    strcmp(st.promise_until, j->today) >= 0))
+		why = "hold";
+	else
+		why = NULL;
+	od_state_clear(&st);
+	return why;
+}
+
 /* A new attempt record, added to the action's list. */
 json_t *
 od_job_record(struct od_job *j, int kind, const char *status, const char *reason)
@@ -610,7 +676,7 @@ od_job_start(struct od_job *j, const struct od_confset *set, const char *id,
 	j->state = od_account_json_loadb(state_json, state_len, 0, &jerr);
 	if (j->state == NULL || !json_is_object(j->state))
 		return job_corrupt(j, NULL, state_json, state_len);
-	if ((why = od_state_check(j->state)) != NULL)
+	if ((why = job_state_check(j->state)) != NULL)
 		return job_corrupt(j, why, state_json, state_len);
 	j->seq = (int)state_int(j, "seq");
 	status = state_str(j, "status");

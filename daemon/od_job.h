@@ -85,6 +85,21 @@ enum od_job_next od_job_try(struct od_job *j);
 json_t	*od_job_attempt(struct od_job *j);
 /* Takes a send's outcome; r is that attempt's record (the job's records hold it). */
 enum od_job_next od_job_outcome(struct od_job *j, const struct od_channel_result *res, json_t *r);
+/*
+ * j->state replaced by raw, the account's state as it is now (a script found
+ * it changed since the claim).  -1 when raw cannot be trusted: j is then
+ * finished with the account failed (a record added), as od_job_start does
+ * with a corrupt state.
+ */
+int	od_job_restate(struct od_job *j, const char *raw, size_t len);
+/*
+ * The send j is about to begin, checked again on the account's state as it
+ * is now, raw (begin.lua found the state changed since the claim: an event
+ * came in), which replaces j->state.  NULL: it may go ahead; else why it is
+ * held back: "paid", "hold" or "opt_out", or "state_corrupt" when raw cannot
+ * be trusted (od_job_restate).
+ */
+const char *od_job_recheck(struct od_job *j, const char *raw, size_t len);
 /* The message for the channel plugin (borrows from j). */
 void	od_job_message(struct od_job *j, struct od_channel_message *msg);
 /* A new record appended to j->records (borrowed reference). */

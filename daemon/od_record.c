@@ -47,19 +47,18 @@ od_record_fields(json_t *r, const char **args, char (*num)[24])
 }
 
 char *
-od_record_state(struct od_job *j, int64_t now)
+od_record_state(struct od_job *j, int64_t now, int64_t *due)
 {
 	struct od_state		 st;
 	struct od_state_outcome	 o;
 	const char		*field;
 	char			*out = NULL;
-	int64_t			 due;
 
+	*due = -1;
 	if (j->corrupt)		/* the replacement od_job_start made (failed, state_corrupt) */
 		return od_account_json_dumps(j->state);
-	/* a state od_state cannot write back the same is merged by complete.lua */
-	if (od_state_from_json(&st, j->state, &field) == -1 || st.status != OD_STATE_ACTIVE ||
-	    st.replan)
+	/* od_job_start took only a state od_state reads whole */
+	if (od_state_from_json(&st, j->state, &field) == -1)
 		goto done;
 	memset(&o, 0, sizeof(o));
 	o.next_step = j->next_step;
@@ -70,8 +69,8 @@ od_record_state(struct od_job *j, int64_t now)
 	o.contact = j->contact;
 	o.optout = j->optout;
 	o.person = j->pid[0] != '\0';
-	if (od_state_outcome(&st, &o, now, &due) == 0)
-		out = od_state_to_json(&st);
+	if (od_state_outcome(&st, &o, now, due) == 0)
+		out = od_state_commit(&st);
 done:
 	od_state_clear(&st);
 	return out;

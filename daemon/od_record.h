@@ -1,7 +1,7 @@
 /*
  * od_record: what the daemon hands the begin and complete scripts besides
  * the records' JSON: a record's stream fields, flat, and the account state
- * complete.lua would write (see daemon/lua/begin.lua, complete.lua).
+ * complete.lua writes (see daemon/lua/begin.lua, complete.lua).
  */
 #ifndef OD_RECORD_H
 #define OD_RECORD_H
@@ -26,14 +26,14 @@ extern const char *const od_record_field_names[];
 size_t	od_record_fields(json_t *r, const char **args, char (*num)[24]);
 
 /*
- * complete.lua's update of the account state for the finished job j at now
- * (od_state_outcome on j->state), written as JSON (malloc'd), for the script
- * to store when the state in Redis is still the one claimed.  NULL when the
- * script must merge itself: the state is not active, a re-plan is pending,
- * od_state cannot write it back the same (od_state_from_json), or out of
- * memory.  j->state is not changed.  A state od_job_start found corrupt is
- * replaced whole (failed, state_corrupt).
+ * The account state completion writes for the finished job j at now: the
+ * outcome applied to j->state (od_state_outcome), as the next version
+ * (od_state_commit), malloc'd; *due: when the account's next action is, -1
+ * for none.  complete.lua stores it while the state is still the version j
+ * read, else the daemon applies it again to the state it gets back.  A
+ * state od_job_start found corrupt is replaced whole (failed,
+ * state_corrupt).  NULL when out of memory.  j->state is not changed.
  */
-char	*od_record_state(struct od_job *j, int64_t now);
+char	*od_record_state(struct od_job *j, int64_t now, int64_t *due);
 
 #endif /* OD_RECORD_H */

@@ -250,7 +250,11 @@ od_state_from_json(struct od_state *st, const json_t *v, const char **field)
 		return -1;
 	json_object_foreach((json_t *)v, k, c) {
 		why = k;
-		if (strcmp(k, "policy") == 0) {
+		if (strcmp(k, "v") == 0) {
+			if (!state_whole(c, 0, STATE_MAX_WHOLE))
+				goto fail;
+			st->version = state_num(c);
+		} else if (strcmp(k, "policy") == 0) {
 			if ((st->policy = strdup(json_string_value(c))) == NULL)
 				goto fail;
 		} else if (strcmp(k, "cycle") == 0) {
@@ -343,8 +347,12 @@ od_state_write(const struct od_state *st, struct od_buf *b)
 	int		 kind;
 
 	od_buf_putc(b, '{');
+	if (st->version > 0) {		/* first: lib.lua's od_ver reads it there */
+		od_buf_printf(b, "\"v\":%lld", (long long)st->version);
+		sep = ",";
+	}
 	if (st->policy != NULL) {
-		od_buf_puts(b, "\"policy\":");
+		od_buf_printf(b, "%s\"policy\":", sep);
 		od_buf_json_string(b, st->policy);
 		sep = ",";
 	}
@@ -411,6 +419,13 @@ od_state_to_json(const struct od_state *st)
 	s = od_buf_steal(&b);
 	od_buf_free(&b);
 	return s;
+}
+
+char *
+od_state_commit(struct od_state *st)
+{
+	st->version++;
+	return od_state_to_json(st);
 }
 
 /* ---- transitions ------------------------------------------------------------- */

@@ -48,6 +48,7 @@ struct od_state_strs {
 };
 
 struct od_state {
+	int64_t			 version;	/* "v": bumped by each write (od_state_commit); 0: none */
 	char			*policy;	/* owned; NULL: absent */
 	char			 cycle[32];	/* the due date the plan runs for; "": absent */
 	int			 next;		/* the step index next due */
@@ -111,6 +112,13 @@ int	od_state_from_json(struct od_state *st, const json_t *v, const char **field)
 int	od_state_write(const struct od_state *st, struct od_buf *b);
 /* st's JSON, malloc'd; NULL when out of memory. */
 char	*od_state_to_json(const struct od_state *st);
+/*
+ * st's JSON as the next version of the state it was read as (version + 1):
+ * what a compare-and-set write stores (see lib.lua's od_ver).  The version
+ * is written first, {"v":N,...}, so that a script finds it without decoding
+ * the state.  NULL when out of memory.
+ */
+char	*od_state_commit(struct od_state *st);
 
 /*
  * intake.lua for one account a under policy p at now.  known: st is the

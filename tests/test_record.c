@@ -86,6 +86,7 @@ test_state_after_send(void **state)
 	struct od_job	 j;
 	char		*out, buf[512];
 	json_t		*s, *recent;
+	int64_t		 due;
 
 	(void)state;
 	snprintf(buf, sizeof(buf), "{\"policy\":\"pe-consumer\",\"cycle\":\"2026-03-09\","
@@ -101,8 +102,12 @@ test_state_after_send(void **state)
 	j.seq = 3;
 	j.contact = "sms";
 	j.optout = "whatsapp";
-	out = od_record_state(&j, NOW);
+	j.next_due = NOW + DAY_MS;
+	out = od_record_state(&j, NOW, &due);
 	assert_non_null(out);
+	assert_int_equal(due, NOW + DAY_MS);
+	/* the next version, first: complete.lua compares it without decoding */
+	assert_memory_equal(out, "{\"v\":1,", 7);
 	s = json_loads(out, 0, NULL);
 	assert_non_null(s);
 	assert_int_equal(json_integer_value(json_object_get(s, "next")), 1);
@@ -139,13 +144,14 @@ test_state_retry(void **state)
 	struct od_job	 j;
 	char		*out;
 	json_t		*s;
+	int64_t		 due;
 
 	(void)state;
 	job_with_state(&j, "{\"status\":\"active\",\"next\":2,\"tries\":0,\"fb\":0,\"seq\":4,"
 	    "\"recent\":{},\"optout\":{\"email\":true}}");
 	j.tries = 1;
 	j.seq = 5;
-	out = od_record_state(&j, NOW);
+	out = od_record_state(&j, NOW, &due);
 	assert_non_null(out);
 	s = json_loads(out, 0, NULL);
 	assert_int_equal(json_integer_value(json_object_get(s, "next")), 2);
@@ -158,22 +164,45 @@ test_state_retry(void **state)
 	od_job_clear(&j);
 }
 
-/* Paid, a re-plan pending, or a state od_state cannot keep whole: the script merges itself. */
+/*
+ * Paid, or a re-plan pending (an event while in flight): the state is still
+ * od_state's to write; a state it cannot read whole is not written at all
+ * (od_job_start fails such a state as corrupt before it gets here).
+ */
 static void
-test_state_left_to_the_script(void **state)
+test_state_paid_replan(void **state)
 {
-	struct od_job	j;
+	struct od_job	 j;
+	char		*out;
+	json_t		*s;
+	int64_t		 due;
 
 	(void)state;
-	job_with_state(&j, "{\"status\":\"paid\",\"next\":1}");
-	assert_null(od_record_state(&j, NOW));
+	job_with_state(&j, "{\"v\":7,\"status\":\"paid\",\"next\":1}");
+	j.next_step = 2;
+	j.next_due = NOW + DAY_MS;
+	assert_non_null(out = od_record_state(&j, NOW, &due));
+	assert_int_equal(due, -1);		/* paid: nothing more */
+	assert_memory_equal(out, "{\"v\":8,", 7);
+	s = json_loads(out, 0, NULL);
+	assert_string_equal(json_string_value(json_object_get(s, "status")), "paid");
+	assert_int_equal(json_integer_value(json_object_get(s, "next")), 2);
+	json_decref(s);
+	free(out);
 	od_job_clear(&j);
+
 	job_with_state(&j, "{\"status\":\"active\",\"next\":1,\"replan\":true}");
-	assert_null(od_record_state(&j, NOW));
+	j.next_due = NOW + DAY_MS;
+	assert_non_null(out = od_record_state(&j, NOW, &due));
+	assert_int_equal(due, NOW);		/* re-planned at once */
+	s = json_loads(out, 0, NULL);
+	assert_null(json_object_get(s, "replan"));
+	json_decref(s);
+	free(out);
 	od_job_clear(&j);
-	/* a state od_state would not write back the same (an opt-out of no known kind) */
+
 	job_with_state(&j, "{\"status\":\"active\",\"next\":1,\"optout\":{\"voice\":true}}");
-	assert_null(od_record_state(&j, NOW));
+	assert_null(od_record_state(&j, NOW, &due));
 	od_job_clear(&j);
 }
 
@@ -214,7 +243,7 @@ main(void)
 		cmocka_unit_test(test_fields_suppressed),
 		cmocka_unit_test(test_state_after_send),
 		cmocka_unit_test(test_state_retry),
-		cmocka_unit_test(test_state_left_to_the_script),
+		cmocka_unit_test(test_state_paid_replan),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,3 +29,13 @@ local function od_person_settle(key, pid, confirm, drop)
     redis.call('HDEL', key, pid)
   end
 end
+-- A stored state's version (od_state.h, od_state_commit): the number its
+-- JSON begins with, {"v":N,...}, found without decoding it.  A state written
+-- without one (by an older outreachd, or by hand) is its own version: the
+-- whole value.  '' when there is no state.  Every write of a state carries
+-- the version it was computed from and happens only while that is still the
+-- stored one (compare-and-set); the state's logic is the daemon's (od_state.c).
+local function od_ver(raw)
+  if not raw or raw == '' then return '' end
+  return string.match(raw, '^{"v":(%d+)[,}]') or raw
+end

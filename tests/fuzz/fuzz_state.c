@@ -67,6 +67,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t				 stlen, alen;
 	char				*state, *account, *out;
 	int64_t				 now = nows[size % 3];
+	int64_t				 due;
 	json_t				*rec;
 
 	if (!loaded)
@@ -109,11 +110,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < json_array_size(j.records); i++)
 		if (od_record_fields(json_array_get(j.records, i), args, num) > 2 * OD_RECORD_FIELDS)
 			od_fuzz_fail("od_record_fields: too many fields");
-	if (next == OD_JOB_FINISH && (out = od_record_state(&j, now)) != NULL) {
+	if (next == OD_JOB_FINISH && (out = od_record_state(&j, now, &due)) != NULL) {
 		json_t *v = json_loads(out, 0, NULL);
 
 		if (!json_is_object(v))
 			od_fuzz_fail("od_record_state wrote no JSON object: %s", out);
+		/* complete.lua's od_ver finds the version without decoding */
+		if (!j.corrupt && strncmp(out, "{\"v\":", 5) != 0)
+			od_fuzz_fail("od_record_state wrote no version first: %s", out);
 		json_decref(v);
 		free(out);
 	}
