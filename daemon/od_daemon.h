@@ -66,6 +66,7 @@ struct od_daemon {
 	struct od_stats		 stats;
 	int			 exit_after_idle;	/* --once: exit once nothing is due (demo, batch runs) */
 	int			 intake_batches;	/* inbox batches whose scripts have not answered */
+	struct intake_batch	*intake_head, *intake_tail;	/* those batches, applied in order */
 	int			 intake_empty;		/* the last read of new inbox entries found nothing */
 	long long		 leases;		/* every daemon's leases, at the last claim */
 	long long		 scheduled;		/* actions in the due set, at the last claim */

@@ -18,11 +18,28 @@
 #include "od_metrics.h"
 #include "od_person.h"
 #include "od_plan.h"
+#include "od_store.h"
 #include "od_time.h"
+
+/*
+ * One step of a batch: a run of accounts stored by one intake script (its
+ * arguments args[start, end) after "now"), or one event.  The steps of the
+ * inbox are applied one after another, in stream order, across batches:
+ * an event applies to the accounts read before it, and the accounts after
+ * it see what it did.
+ */
+struct intake_op {
+	size_t			 start, end;	/* accounts: b->args[start, end) */
+	int			 accounts;
+	struct intake_event	*ev;		/* or an event */
+};
 
 /* What one read of the inbox turned into, until the scripts answer. */
 struct intake_batch {
 	struct od_daemon	*d;
+	struct intake_batch	*next;		/* the next batch to apply (d->intake_head) */
+	struct intake_op	*ops;
+	size_t			 nops, op;	/* steps, and the one being applied */
 	char			**ack_ids;	/* entry ids to XACK */
 	size_t			  nack;
 	const char		**args;		/* the intake script's ARGV */
@@ -30,13 +47,24 @@ struct intake_batch {
 	size_t			  nargs;
 	char			**owned;	/* strings args point into */
 	size_t			  nowned;
-	int			  accounts;
-	int			  pending;	/* accounts in args not yet sent */
-	int			  waiting;	/* replies still to come */
+	int			  accounts;	/* in the run of accounts being gathered */
+	size_t			  start;	/* where that run begins in args */
 	int			  kick;		/* something is due now */
 };
 
+struct intake_event {
+	struct intake_batch	*b;
+	struct od_daemon	*d;
+	char			 entry[64];
+	char			*body;
+	size_t			 bodylen;
+	char			*id;
+	char			 until[16];
+	struct od_state_event	 ev;
+};
+
 static void	intake_read(struct od_daemon *d);
+static void	intake_step(struct intake_batch *b);
 
 /*
  * Batches read but not yet stored, at most: reading waits for Redis to
@@ -70,6 +98,13 @@ batch_free(struct intake_batch *b)
 {
 	size_t	i;
 
+	for (i = 0; i < b->nops; i++)
+		if (b->ops[i].ev != NULL) {
+			free(b->ops[i].ev->body);
+			free(b->ops[i].ev->id);
+			free(b->ops[i].ev);
+		}
+	free(b->ops);
 	for (i = 0; i < b->nowned; i++)
 		free(b->owned[i]);
 	free(b->owned);
@@ -108,18 +143,21 @@ batch_ack(struct intake_batch *b)
 	free(lens);
 }
 
+/* Every step applied: the entries are acknowledged and the next batch goes on. */
 static void
 batch_done(struct intake_batch *b)
 {
 	struct od_daemon *d = b->d;
 
-	if (--b->waiting > 0)
-		return;
 	batch_ack(b);
 	d->intake_batches--;
+	if ((d->intake_head = b->next) == NULL)
+		d->intake_tail = NULL;
 	if (b->kick)
 		od_dispatch_kick(d);
 	batch_free(b);
+	if (d->intake_head != NULL)
+		intake_step(d->intake_head);
 	if (d->intake_batches < INTAKE_BATCHES_MAX)
 		intake_read(d);		/* it had stopped reading, or is reading already */
 }
@@ -128,17 +166,19 @@ static void
 intake_script_cb(redisReply *r, void *arg)
 {
 	struct intake_batch	*b = arg;
+	int			 n = b->ops[b->op].accounts;
 
 	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
 		/* Not acknowledged: the entries stay pending and are read again. */
 		od_log_err("intake", "storing %d accounts failed: %s; they stay pending",
-		    b->accounts, r ? r->str : "connection lost");
+		    n, r ? r->str : "connection lost");
 		b->nack = 0;
 	} else {
-		b->d->stats.intake_accounts += (uint64_t)b->accounts;
-		od_metric_inc(b->d->m.intake, OD_LABELS("account"), b->accounts);
+		b->d->stats.intake_accounts += (uint64_t)n;
+		od_metric_inc(b->d->m.intake, OD_LABELS("account"), n);
 	}
-	batch_done(b);
+	b->op++;
+	intake_step(b);
 }
 
 static void
@@ -167,55 +207,58 @@ intake_reject(struct od_daemon *d, const char *entry, const char *kind, size_t k
 	od_log_info("intake", "rejected entry %s: %s", entry, reason);
 }
 
-struct intake_event {
-	struct intake_batch	*b;
-	struct od_daemon	*d;
-	char			 entry[64];
-	char			*body;
-	size_t			 bodylen;
-};
-
 static void
-intake_event_cb(redisReply *r, void *arg)
+intake_event_cb(void *arg, enum od_store_result res, const char *err)
 {
 	struct intake_event	*ev = arg;
-	char			 reason[256];
+	struct intake_batch	*b = ev->b;
 
-	if (r != NULL && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS) &&
-	    od_reply_is(r, "unknown_account")) {
-		snprintf(reason, sizeof(reason), "account_id: no such account (enqueue the account first)");
-		intake_reject(ev->d, ev->entry, "event", 5, ev->body, ev->bodylen, reason);
-	} else if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-		od_log_err("intake", "event %s failed: %s", ev->entry, r ? r->str : "connection lost");
-	} else {
+	switch (res) {
+	case OD_STORE_UNKNOWN:
+		intake_reject(ev->d, ev->entry, "event", 5, ev->body, ev->bodylen,
+		    "account_id: no such account (enqueue the account first)");
+		break;
+	case OD_STORE_CORRUPT:
+		intake_reject(ev->d, ev->entry, "event", 5, ev->body, ev->bodylen,
+		    "account_id: the account's stored state cannot be read (state_corrupt); "
+		    "the event is not applied");
+		break;
+	case OD_STORE_ERROR:
+		/* Not acknowledged: the batch stays pending and is read again. */
+		od_log_err("intake", "event %s failed: %s; it stays pending", ev->entry, err);
+		b->nack = 0;
+		break;
+	case OD_STORE_OK:
+	case OD_STORE_DUPLICATE:
 		ev->d->stats.intake_events++;
 		od_metric_inc(ev->d->m.intake, OD_LABELS("event"), 1);
+		break;
 	}
-	free(ev->body);
-	batch_done(ev->b);
-	free(ev);
+	b->op++;
+	intake_step(b);
 }
 
-static void	intake_flush_accounts(struct intake_batch *b);
+static int	intake_close_accounts(struct intake_batch *b);
 
+/* An event: a step of its own, after the accounts read before it. */
 static void
 intake_event(struct intake_batch *b, const char *entry, const char *body, size_t len)
 {
 	struct od_daemon	*d = b->d;
-	const struct od_keys	*k = od_queue_keys(d->q);
 	struct od_event		 e;
 	struct intake_event	*ev;
-	char			 reason[512], now[32];
-	const char		*keys[3], *args[8];
+	char			 reason[512];
 
 	if (od_event_parse(body, len, d->set->cfg.max_body, &e, reason, sizeof(reason)) == -1) {
 		intake_reject(d, entry, "event", 5, body, len, reason);
 		return;
 	}
-	/* Entries apply in stream order: the accounts read before this event are stored first. */
-	intake_flush_accounts(b);
-	if ((ev = calloc(1, sizeof(*ev))) == NULL || (ev->body = malloc(len + 1)) == NULL) {
+	if (intake_close_accounts(b) == -1 || (ev = calloc(1, sizeof(*ev))) == NULL ||
+	    (ev->body = malloc(len + 1)) == NULL || (ev->id = strdup(e.account_id)) == NULL) {
+		if (ev != NULL)
+			free(ev->body);
 		free(ev);
+		b->nack = 0;	/* leave the batch pending */
 		od_event_clear(&e);
 		return;
 	}
@@ -225,26 +268,18 @@ intake_event(struct intake_batch *b, const char *entry, const char *body, size_t
 	ev->b = b;
 	ev->d = d;
 	snprintf(ev->entry, sizeof(ev->entry), "%s", entry);
-	snprintf(now, sizeof(now), "%lld", (long long)od_now_ms());
-	keys[0] = k->state;
-	keys[1] = k->due;
-	keys[2] = k->inflight;
-	args[0] = now;
-	args[1] = e.account_id;
-	args[2] = od_event_type_name(e.type);
-	args[3] = (e.type == OD_EV_OPT_OUT || e.type == OD_EV_OPT_IN) ?
-	    (e.channel < 0 ? "all" : od_channel_kind_name(e.channel)) : "";
-	args[4] = e.amount ? e.amount : "0";
-	args[5] = e.full ? "1" : "0";
-	args[6] = e.until ? e.until : "";
-	args[7] = entry;
-	b->waiting++;
-	if (od_queue_script(d->q, OD_SCRIPT_EVENT, intake_event_cb, ev, 3, keys, 8, args, NULL) == -1) {
-		b->waiting--;
-		b->nack = 0;	/* leave the batch pending */
-		free(ev->body);
-		free(ev);
+	ev->ev.type = e.type;
+	ev->ev.channel = e.channel;
+	ev->ev.full = e.full;
+	ev->ev.amount = e.amount ? strtod(e.amount, NULL) : 0;
+	if (e.until != NULL) {
+		snprintf(ev->until, sizeof(ev->until), "%s", e.until);
+		ev->ev.until = ev->until;
 	}
+	ev->ev.entry = ev->entry;	/* a re-delivered entry applies once */
+	b->ops[b->nops].ev = ev;
+	b->ops[b->nops].start = b->ops[b->nops].end = b->nargs;
+	b->nops++;
 	od_event_clear(&e);
 }
 
@@ -338,36 +373,77 @@ intake_account(struct intake_batch *b, const char *entry, const char *body, size
 	    a.whatsapp ? strlen(a.whatsapp) : 0);
 	batch_arg(b, batch_own(b, pid, strlen(pid)), strlen(pid));
 	b->accounts++;
-	b->pending++;
 	if (due <= now)
 		b->kick = 1;
 	od_account_clear(&a);
 	free(stored);
 }
 
-/* Sends the accounts gathered so far in one intake script; later ones start afresh. */
+/* The accounts gathered since the last step become a step. */
+static int
+intake_close_accounts(struct intake_batch *b)
+{
+	if (b->accounts == 0)
+		return 0;
+	b->ops[b->nops].start = b->start;
+	b->ops[b->nops].end = b->nargs;
+	b->ops[b->nops].accounts = b->accounts;
+	b->nops++;
+	b->accounts = 0;
+	b->start = b->nargs;
+	return 0;
+}
+
+/* Stores a run of accounts in one intake script. */
 static void
-intake_flush_accounts(struct intake_batch *b)
+intake_store_accounts(struct intake_batch *b, const struct intake_op *op)
 {
 	const struct od_keys	*k = od_queue_keys(b->d->q);
 	const char		*keys[6];
 
-	if (b->pending == 0)
-		return;
 	keys[0] = k->accounts;
 	keys[1] = k->state;
 	keys[2] = k->due;
 	keys[3] = k->inflight;
 	keys[4] = k->phones;
 	keys[5] = k->personof;
-	b->waiting++;
+	/* "now" is args[0]: the run's arguments follow it */
+	b->args[op->start - 1] = b->args[0];
+	b->arglens[op->start - 1] = b->arglens[0];
 	if (od_queue_script(b->d->q, OD_SCRIPT_INTAKE, intake_script_cb, b, 6, keys,
-	    (int)b->nargs, b->args, b->arglens) == -1) {
-		b->waiting--;
+	    (int)(op->end - op->start + 1), b->args + op->start - 1,
+	    b->arglens + op->start - 1) == -1) {
+		od_log_err("intake", "storing %d accounts failed: Redis unavailable; they stay "
+		    "pending", op->accounts);
 		b->nack = 0;
+		b->op++;
+		intake_step(b);
 	}
-	b->nargs = 1;		/* keep "now" */
-	b->pending = 0;
+}
+
+/* Applies the batch's next step, or ends it. */
+static void
+intake_step(struct intake_batch *b)
+{
+	const struct intake_op	*op;
+
+	if (b->op == b->nops) {
+		batch_done(b);
+		return;
+	}
+	op = &b->ops[b->op];
+	if (op->ev == NULL) {
+		intake_store_accounts(b, op);
+		return;
+	}
+	if (od_store_event(b->d->q, op->ev->id, &op->ev->ev, od_now_ms(), intake_event_cb,
+	    op->ev) == -1) {
+		od_log_err("intake", "event %s failed: Redis unavailable; it stays pending",
+		    op->ev->entry);
+		b->nack = 0;
+		b->op++;
+		intake_step(b);
+	}
 }
 
 static const redisReply *
@@ -400,13 +476,14 @@ intake_process(struct od_daemon *d, const redisReply *entries)
 	b->args = calloc(1 + 10 * n, sizeof(*b->args));
 	b->arglens = calloc(1 + 10 * n, sizeof(*b->arglens));
 	b->owned = calloc(1 + 11 * n, sizeof(*b->owned));
-	if (!b->ack_ids || !b->args || !b->arglens || !b->owned) {
+	b->ops = calloc(2 * n + 1, sizeof(*b->ops));	/* an event may close a run of accounts */
+	if (!b->ack_ids || !b->args || !b->arglens || !b->owned || !b->ops) {
 		batch_free(b);
 		return;
 	}
 	snprintf(now_s, sizeof(now_s), "%lld", (long long)now);
 	batch_arg(b, batch_own(b, now_s, strlen(now_s)), strlen(now_s));
-	b->waiting = 1;		/* held until every entry is sent */
+	b->start = b->nargs;
 	d->intake_batches++;
 	for (i = 0; i < n; i++) {
 		e = entries->element[i];
@@ -433,8 +510,15 @@ intake_process(struct od_daemon *d, const redisReply *entries)
 			    body ? (size_t)body->len : 0,
 			    "kind: must be 'account' or 'event'");
 	}
-	intake_flush_accounts(b);
-	batch_done(b);
+	intake_close_accounts(b);
+	/* applied after the batches read before it */
+	if (d->intake_tail != NULL)
+		d->intake_tail->next = b;
+	else
+		d->intake_head = b;
+	d->intake_tail = b;
+	if (d->intake_head == b)
+		intake_step(b);
 }
 
 static void

@@ -28,6 +28,7 @@ enum od_script {
 	OD_SCRIPT_RECLAIM,
 	OD_SCRIPT_RECEIPT,	/* od_callback: a delivery receipt */
 	OD_SCRIPT_REPLY,	/* od_callback: an inbound reply */
+	OD_SCRIPT_LOAD,		/* od_store: states read for a change */
 	OD_SCRIPT_MAX
 };
 

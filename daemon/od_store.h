@@ -1,0 +1,35 @@
+/*
+ * od_store: a change to one account's state made in the daemon, not in a
+ * script: the state is read (load.lua), the change applied by od_state, and
+ * the result written with a compare-and-set on the version read
+ * (event.lua); when something else wrote the state meanwhile, the change is
+ * applied again to what the write hands back.  Used for the inbox's events
+ * (od_intake.c) and a reply's opt-out (od_hooks.c).
+ */
+#ifndef OD_STORE_H
+#define OD_STORE_H
+
+#include <stdint.h>
+
+#include "od_queue.h"
+#include "od_state.h"
+
+enum od_store_result {
+	OD_STORE_OK = 0,	/* applied and written */
+	OD_STORE_DUPLICATE,	/* the event's entry was applied already: nothing written */
+	OD_STORE_UNKNOWN,	/* no such account (no state) */
+	OD_STORE_CORRUPT,	/* the stored state cannot be read: nothing written */
+	OD_STORE_ERROR,		/* Redis failed, or the state kept changing: not applied */
+};
+
+/* err: the Redis error or what went wrong, for OD_STORE_ERROR (else NULL). */
+typedef void	od_store_cb(void *arg, enum od_store_result r, const char *err);
+
+/*
+ * Applies ev (copied) to account id's state at now.  cb is called once,
+ * later.  -1 when the request cannot be queued (cb is then not called).
+ */
+int	od_store_event(struct od_queue *q, const char *id, const struct od_state_event *ev,
+	    int64_t now, od_store_cb *cb, void *arg);
+
+#endif /* OD_STORE_H */
