@@ -29,9 +29,26 @@
  * it see what it did.
  */
 struct intake_op {
-	size_t			 start, end;	/* accounts: b->args[start, end) */
-	int			 accounts;
+	size_t			 start, end;	/* accounts: b->accts[start, end) */
 	struct intake_event	*ev;		/* or an event */
+	int			 tries;		/* stores of the run so far */
+};
+
+/* An accepted account, until it is stored. */
+struct intake_acct {
+	struct od_account	 a;		/* owned */
+	const char		*entry;		/* its inbox entry (the batch owns it) */
+	const char		*body;		/* the document to store (the batch owns it) */
+	size_t			 len;
+	const char		*policy;	/* its policy's name (the batch owns it) */
+	char			 pid[OD_PERSON_ID_LEN + 1];	/* its person, or "" */
+	/* the plan, and the state it was made on: */
+	char			*ver;		/* the state's version, "" for none */
+	int			 fly;		/* an action of it was in flight */
+	char			*json;		/* the state to store */
+	char			 due[24];	/* its next action, ms, or "-1" */
+	char			*oldph, *newph;	/* its numbers in the phone index, before and after */
+	int			 done;		/* stored, or rejected */
 };
 
 /* What one read of the inbox turned into, until the scripts answer. */
@@ -42,13 +59,11 @@ struct intake_batch {
 	size_t			 nops, op;	/* steps, and the one being applied */
 	char			**ack_ids;	/* entry ids to XACK */
 	size_t			  nack;
-	const char		**args;		/* the intake script's ARGV */
-	size_t			 *arglens;
-	size_t			  nargs;
-	char			**owned;	/* strings args point into */
+	struct intake_acct	 *accts;	/* the accounts accepted */
+	size_t			  naccts;
+	size_t			  start;	/* where the run being gathered begins in accts */
+	char			**owned;	/* strings the batch keeps */
 	size_t			  nowned;
-	int			  accounts;	/* in the run of accounts being gathered */
-	size_t			  start;	/* where that run begins in args */
 	int			  kick;		/* something is due now */
 };
 
@@ -87,10 +102,13 @@ batch_own(struct intake_batch *b, const char *s, size_t len)
 }
 
 static void
-batch_arg(struct intake_batch *b, const char *s, size_t len)
+acct_plan_clear(struct intake_acct *ia)
 {
-	b->args[b->nargs] = s;
-	b->arglens[b->nargs++] = len;
+	free(ia->ver);
+	free(ia->json);
+	free(ia->oldph);
+	free(ia->newph);
+	ia->ver = ia->json = ia->oldph = ia->newph = NULL;
 }
 
 static void
@@ -105,11 +123,14 @@ batch_free(struct intake_batch *b)
 			free(b->ops[i].ev);
 		}
 	free(b->ops);
+	for (i = 0; i < b->naccts; i++) {
+		acct_plan_clear(&b->accts[i]);
+		od_account_clear(&b->accts[i].a);
+	}
+	free(b->accts);
 	for (i = 0; i < b->nowned; i++)
 		free(b->owned[i]);
 	free(b->owned);
-	free(b->args);
-	free(b->arglens);
 	free(b->ack_ids);
 	free(b);
 }
@@ -160,25 +181,6 @@ batch_done(struct intake_batch *b)
 		intake_step(d->intake_head);
 	if (d->intake_batches < INTAKE_BATCHES_MAX)
 		intake_read(d);		/* it had stopped reading, or is reading already */
-}
-
-static void
-intake_script_cb(redisReply *r, void *arg)
-{
-	struct intake_batch	*b = arg;
-	int			 n = b->ops[b->op].accounts;
-
-	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-		/* Not acknowledged: the entries stay pending and are read again. */
-		od_log_err("intake", "storing %d accounts failed: %s; they stay pending",
-		    n, r ? r->str : "connection lost");
-		b->nack = 0;
-	} else {
-		b->d->stats.intake_accounts += (uint64_t)n;
-		od_metric_inc(b->d->m.intake, OD_LABELS("account"), n);
-	}
-	b->op++;
-	intake_step(b);
 }
 
 static void
@@ -278,7 +280,7 @@ intake_event(struct intake_batch *b, const char *entry, const char *body, size_t
 	}
 	ev->ev.entry = ev->entry;	/* a re-delivered entry applies once */
 	b->ops[b->nops].ev = ev;
-	b->ops[b->nops].start = b->ops[b->nops].end = b->nargs;
+	b->ops[b->nops].start = b->ops[b->nops].end = b->naccts;
 	b->nops++;
 	od_event_clear(&e);
 }
@@ -310,115 +312,269 @@ intake_hash_id(const struct od_daemon *d, struct od_account *a, char **out, char
 	return 0;
 }
 
+/* A space-separated list of the state's numbers (for the phone index). */
+static char *
+acct_phones(const struct od_state *st)
+{
+	struct od_buf	 b;
+	char		*s;
+	size_t		 i;
+
+	od_buf_init(&b);
+	for (i = 0; i < st->phones.n; i++)
+		od_buf_printf(&b, "%s%s", i ? " " : "", st->phones.v[i]);
+	s = b.oom ? NULL : od_buf_steal(&b);
+	od_buf_free(&b);
+	return s;
+}
+
+/*
+ * Plans account ia on its stored state raw (empty: none), version ver,
+ * fly: an action of it is in flight (od_state_intake).  0, or -1 with a
+ * reason to reject it with.
+ */
+static int
+acct_plan(struct intake_batch *b, struct intake_acct *ia, const char *raw, size_t rawlen,
+    const char *ver, size_t verlen, int fly, char *reason, size_t rlen)
+{
+	const struct od_policy	*p;
+	struct od_state		 st;
+	json_error_t		 jerr;
+	json_t			*v = NULL;
+	const char		*field = NULL;
+	int64_t			 now = od_now_ms(), due;
+	int			 known = rawlen > 0, rc = -1;
+
+	acct_plan_clear(ia);
+	od_state_init(&st);
+	if ((p = od_policy_find(&b->d->set->policies, ia->policy)) == NULL) {
+		snprintf(reason, rlen, "policy: no policy named '%s' is loaded", ia->policy);
+		goto done;
+	}
+	if (known && ((v = od_account_json_loadb(raw, rawlen, 0, &jerr)) == NULL ||
+	    od_state_from_json(&st, v, &field) == -1)) {
+		snprintf(reason, rlen, "the account's stored state cannot be read (state_corrupt%s%s); "
+		    "not updated", field ? ": " : "", field ? field : "");
+		goto done;
+	}
+	snprintf(reason, rlen, "out of memory");
+	if ((ia->oldph = acct_phones(&st)) == NULL ||
+	    od_state_intake(&st, known, &ia->a, p, now, &due) == -1 ||
+	    od_state_set_phones(&st, ia->a.phone, ia->a.whatsapp) == -1 ||
+	    (ia->newph = acct_phones(&st)) == NULL || (ia->ver = strndup(ver, verlen)) == NULL)
+		goto done;
+	if (fly && due >= 0) {
+		st.replan = 1;		/* in flight: complete.lua plans it at once */
+		due = -1;
+	}
+	if ((ia->json = od_state_commit(&st)) == NULL)
+		goto done;
+	ia->fly = fly;
+	snprintf(ia->due, sizeof(ia->due), "%lld", (long long)due);
+	if (due >= 0 && due <= now)
+		b->kick = 1;
+	rc = 0;
+done:
+	json_decref(v);
+	od_state_clear(&st);
+	return rc;
+}
+
 static void
 intake_account(struct intake_batch *b, const char *entry, const char *body, size_t len,
     int64_t now)
 {
 	struct od_daemon	*d = b->d;
-	struct od_account	 a;
+	struct intake_acct	*ia = &b->accts[b->naccts];
 	const struct od_policy	*p;
-	char			 reason[512], num[3][32], pid[OD_PERSON_ID_LEN + 1];
+	char			 reason[512];
 	char			*stored = NULL;
-	int64_t			 due = now;
-	size_t			 skipped;
-	int			 i;
 
-	if (od_account_parse(body, len, d->set->cfg.max_body, &a, reason, sizeof(reason)) == -1) {
+	memset(ia, 0, sizeof(*ia));
+	if (od_account_parse(body, len, d->set->cfg.max_body, &ia->a, reason, sizeof(reason)) == -1) {
 		intake_reject(d, entry, "account", 7, body, len, reason);
 		return;
 	}
-	if (a.policy != NULL) {
-		if ((p = od_policy_find(&d->set->policies, a.policy)) == NULL) {
-			snprintf(reason, sizeof(reason), "policy: no policy named '%s' is loaded", a.policy);
-			intake_reject(d, entry, "account", 7, body, len, reason);
-			od_account_clear(&a);
-			return;
-		}
-	} else if ((p = od_policy_select(&d->set->policies, &a, now)) == NULL) {
+	if (ia->a.policy != NULL) {
+		if ((p = od_policy_find(&d->set->policies, ia->a.policy)) == NULL)
+			snprintf(reason, sizeof(reason), "policy: no policy named '%s' is loaded",
+			    ia->a.policy);
+	} else if ((p = od_policy_select(&d->set->policies, &ia->a, now)) == NULL)
 		snprintf(reason, sizeof(reason), "policy: no policy's segment takes this account "
-		    "(country %s, %s %s, due %s); name one in 'policy'", a.country, a.currency,
-		    a.amount, a.due_date);
-		intake_reject(d, entry, "account", 7, body, len, reason);
-		od_account_clear(&a);
-		return;
-	}
+		    "(country %s, %s %s, due %s); name one in 'policy'", ia->a.country,
+		    ia->a.currency, ia->a.amount, ia->a.due_date);
 	/* The document number is not stored: its keyed hash takes its place. */
-	if (a.id_doc != NULL && intake_hash_id(d, &a, &stored, reason, sizeof(reason)) == -1) {
+	if (p == NULL || (ia->a.id_doc != NULL &&
+	    intake_hash_id(d, &ia->a, &stored, reason, sizeof(reason)) == -1)) {
 		intake_reject(d, entry, "account", 7, body, len, reason);
-		od_account_clear(&a);
+		od_account_clear(&ia->a);
 		return;
 	}
 	if (stored != NULL) {
 		body = stored;
 		len = strlen(stored);
 	}
-	if (od_person_id(&a, d->identity_key, strlen(d->identity_key), pid) == -1)
-		pid[0] = '\0';
-	i = od_plan_next(&a, p, 0, now, &due, &skipped);
-	if (i < 0 || due < now)
-		due = now;
-	snprintf(num[0], sizeof(num[0]), "%lld", (long long)due);
-	snprintf(num[1], sizeof(num[1]), "%lld", (long long)a.amount_minor);
-	snprintf(num[2], sizeof(num[2]), "%d", a.minor_digits);
-	batch_arg(b, batch_own(b, a.id, strlen(a.id)), strlen(a.id));
-	batch_arg(b, batch_own(b, body, len), len);
-	batch_arg(b, batch_own(b, p->name, strlen(p->name)), strlen(p->name));
-	batch_arg(b, batch_own(b, a.due_date, strlen(a.due_date)), strlen(a.due_date));
-	for (i = 0; i < 3; i++)
-		batch_arg(b, batch_own(b, num[i], strlen(num[i])), strlen(num[i]));
-	/* for the phone index that opt-out replies are matched by */
-	batch_arg(b, batch_own(b, a.phone ? a.phone : "", a.phone ? strlen(a.phone) : 0),
-	    a.phone ? strlen(a.phone) : 0);
-	batch_arg(b, batch_own(b, a.whatsapp ? a.whatsapp : "", a.whatsapp ? strlen(a.whatsapp) : 0),
-	    a.whatsapp ? strlen(a.whatsapp) : 0);
-	batch_arg(b, batch_own(b, pid, strlen(pid)), strlen(pid));
-	b->accounts++;
-	if (due <= now)
-		b->kick = 1;
-	od_account_clear(&a);
+	if (od_person_id(&ia->a, d->identity_key, strlen(d->identity_key), ia->pid) == -1)
+		ia->pid[0] = '\0';
+	ia->entry = b->ack_ids[b->nack - 1];	/* entry, as the batch keeps it */
+	ia->body = batch_own(b, body, len);
+	ia->len = len;
+	ia->policy = batch_own(b, p->name, strlen(p->name));
 	free(stored);
+	/* planned as a new account: a known one comes back stale, with its state */
+	if (ia->body == NULL || ia->policy == NULL ||
+	    acct_plan(b, ia, "", 0, "", 0, 0, reason, sizeof(reason)) == -1) {
+		intake_reject(d, entry, "account", 7, body, len, reason);
+		acct_plan_clear(ia);
+		od_account_clear(&ia->a);
+		return;
+	}
+	b->naccts++;
 }
 
 /* The accounts gathered since the last step become a step. */
 static int
 intake_close_accounts(struct intake_batch *b)
 {
-	if (b->accounts == 0)
+	if (b->naccts == b->start)
 		return 0;
 	b->ops[b->nops].start = b->start;
-	b->ops[b->nops].end = b->nargs;
-	b->ops[b->nops].accounts = b->accounts;
+	b->ops[b->nops].end = b->naccts;
 	b->nops++;
-	b->accounts = 0;
-	b->start = b->nargs;
+	b->start = b->naccts;
 	return 0;
 }
 
-/* Stores a run of accounts in one intake script. */
+/* A run of accounts given up on: not acknowledged, read again. */
 static void
-intake_store_accounts(struct intake_batch *b, const struct intake_op *op)
+intake_run_failed(struct intake_batch *b, const char *why)
 {
-	const struct od_keys	*k = od_queue_keys(b->d->q);
-	const char		*keys[6];
+	const struct intake_op	*op = &b->ops[b->op];
 
+	od_log_err("intake", "storing %zu accounts failed: %s; they stay pending",
+	    op->end - op->start, why);
+	b->nack = 0;
+	b->op++;
+	intake_step(b);
+}
+
+static void	intake_store_accounts(struct intake_batch *b);
+
+/* 1 when r is {'stale', state, version, in flight}. */
+static int
+intake_stale(const redisReply *r)
+{
+	size_t	i;
+
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 4)
+		return 0;
+	for (i = 0; i < 4; i++)
+		if (r->element[i]->type != REDIS_REPLY_STRING)
+			return 0;
+	return od_reply_is(r->element[0], "stale");
+}
+
+static void
+intake_script_cb(redisReply *r, void *arg)
+{
+	struct intake_batch	*b = arg;
+	struct intake_op	*op = &b->ops[b->op];
+	struct intake_acct	*ia;
+	const redisReply	*e;
+	char			 reason[512];
+	size_t			 i, n = 0, stored = 0, again = 0;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+		intake_run_failed(b, r && r->type == REDIS_REPLY_ERROR ? r->str : "connection lost");
+		return;
+	}
+	for (i = op->start; i < op->end; i++) {
+		ia = &b->accts[i];
+		if (ia->done)
+			continue;
+		if (n >= r->elements) {
+			intake_run_failed(b, "the script answered for fewer accounts");
+			return;
+		}
+		e = r->element[n++];
+		if (od_reply_is(e, "ok")) {
+			ia->done = 1;
+			stored++;
+		} else if (intake_stale(e)) {
+			/* known already, or changed meanwhile: planned again on what is stored */
+			if (acct_plan(b, ia, e->element[1]->str, e->element[1]->len,
+			    e->element[2]->str, e->element[2]->len, od_reply_is(e->element[3], "1"),
+			    reason, sizeof(reason)) == -1) {
+				intake_reject(b->d, ia->entry, "account", 7, ia->body, ia->len, reason);
+				ia->done = 1;
+			} else
+				again++;
+		} else {
+			intake_run_failed(b, "the script's answer is not understood");
+			return;
+		}
+	}
+	b->d->stats.intake_accounts += stored;
+	od_metric_inc(b->d->m.intake, OD_LABELS("account"), (long long)stored);
+	if (again > 0) {
+		if (++op->tries >= 64) {
+			intake_run_failed(b, "their states kept changing");
+			return;
+		}
+		intake_store_accounts(b);
+		return;
+	}
+	b->op++;
+	intake_step(b);
+}
+
+/* Stores the run's accounts not stored yet in one intake script. */
+static void
+intake_store_accounts(struct intake_batch *b)
+{
+	const struct intake_op	*op = &b->ops[b->op];
+	const struct od_keys	*k = od_queue_keys(b->d->q);
+	const char		*keys[6], **args;
+	size_t			*lens, i, na = 0;
+	int			 rc;
+
+	args = calloc(9 * (op->end - op->start), sizeof(*args));
+	lens = calloc(9 * (op->end - op->start), sizeof(*lens));
+	if (args == NULL || lens == NULL) {
+		free(args);
+		free(lens);
+		intake_run_failed(b, "out of memory");
+		return;
+	}
+	for (i = op->start; i < op->end; i++) {
+		struct intake_acct *ia = &b->accts[i];
+
+		if (ia->done)
+			continue;
+#define ARG(s, l)	do { args[na] = (s); lens[na++] = (l); } while (0)
+		ARG(ia->a.id, strlen(ia->a.id));
+		ARG(ia->body, ia->len);
+		ARG(ia->ver, strlen(ia->ver));
+		ARG(ia->fly ? "1" : "0", 1);
+		ARG(ia->json, strlen(ia->json));
+		ARG(ia->due, strlen(ia->due));
+		ARG(ia->oldph, strlen(ia->oldph));
+		ARG(ia->newph, strlen(ia->newph));
+		ARG(ia->pid, strlen(ia->pid));
+#undef ARG
+	}
 	keys[0] = k->accounts;
 	keys[1] = k->state;
 	keys[2] = k->due;
 	keys[3] = k->inflight;
 	keys[4] = k->phones;
 	keys[5] = k->personof;
-	/* "now" is args[0]: the run's arguments follow it */
-	b->args[op->start - 1] = b->args[0];
-	b->arglens[op->start - 1] = b->arglens[0];
-	if (od_queue_script(b->d->q, OD_SCRIPT_INTAKE, intake_script_cb, b, 6, keys,
-	    (int)(op->end - op->start + 1), b->args + op->start - 1,
-	    b->arglens + op->start - 1) == -1) {
-		od_log_err("intake", "storing %d accounts failed: Redis unavailable; they stay "
-		    "pending", op->accounts);
-		b->nack = 0;
-		b->op++;
-		intake_step(b);
-	}
+	rc = od_queue_script(b->d->q, OD_SCRIPT_INTAKE, intake_script_cb, b, 6, keys, (int)na,
+	    args, lens);
+	free(args);
+	free(lens);
+	if (rc == -1)
+		intake_run_failed(b, "Redis unavailable");
 }
 
 /* Applies the batch's next step, or ends it. */
@@ -433,7 +589,7 @@ intake_step(struct intake_batch *b)
 	}
 	op = &b->ops[b->op];
 	if (op->ev == NULL) {
-		intake_store_accounts(b, op);
+		intake_store_accounts(b);
 		return;
 	}
 	if (od_store_event(b->d->q, op->ev->id, &op->ev->ev, od_now_ms(), intake_event_cb,
@@ -465,7 +621,6 @@ intake_process(struct od_daemon *d, const redisReply *entries)
 {
 	struct intake_batch	*b;
 	const redisReply	*e, *kind, *body;
-	char			 now_s[32];
 	int64_t			 now = od_now_ms();
 	size_t			 i, n = entries->elements;
 
@@ -473,17 +628,13 @@ intake_process(struct od_daemon *d, const redisReply *entries)
 		return;
 	b->d = d;
 	b->ack_ids = calloc(n, sizeof(*b->ack_ids));
-	b->args = calloc(1 + 10 * n, sizeof(*b->args));
-	b->arglens = calloc(1 + 10 * n, sizeof(*b->arglens));
-	b->owned = calloc(1 + 11 * n, sizeof(*b->owned));
+	b->accts = calloc(n, sizeof(*b->accts));
+	b->owned = calloc(1 + 3 * n, sizeof(*b->owned));
 	b->ops = calloc(2 * n + 1, sizeof(*b->ops));	/* an event may close a run of accounts */
-	if (!b->ack_ids || !b->args || !b->arglens || !b->owned || !b->ops) {
+	if (!b->ack_ids || !b->accts || !b->owned || !b->ops) {
 		batch_free(b);
 		return;
 	}
-	snprintf(now_s, sizeof(now_s), "%lld", (long long)now);
-	batch_arg(b, batch_own(b, now_s, strlen(now_s)), strlen(now_s));
-	b->start = b->nargs;
 	d->intake_batches++;
 	for (i = 0; i < n; i++) {
 		e = entries->element[i];
