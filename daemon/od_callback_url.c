@@ -125,10 +125,9 @@ od_cb_reply_script(const struct od_keys *k, const struct od_reply *r, long repli
 {
 	int i;
 
-	a->nkeys = 3;
+	a->nkeys = 2;
 	a->keys[0] = k->phones;
-	a->keys[1] = k->state;
-	a->keys[2] = k->replies;
+	a->keys[1] = k->replies;
 	od_time_format_iso(r->at_ms, a->ts, sizeof(a->ts));
 	snprintf(a->n1, sizeof(a->n1), "%ld", replies_maxlen);
 	a->nargs = 7;

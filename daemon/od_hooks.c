@@ -20,6 +20,8 @@
 #include "od_daemon.h"
 #include "od_log.h"
 #include "od_metrics.h"
+#include "od_store.h"
+#include "od_time.h"
 
 #define HOOKS_METRIC	"outreachd_callbacks_total"
 
@@ -36,7 +38,57 @@ struct hooks_item {
 	struct od_daemon	*d;
 	const char		*what;		/* "receipt", "reply" */
 	char			 gw[96];
+	int			 kind;		/* a reply's channel (OD_CH_*), -1 for a receipt */
 };
+
+struct hooks_optout {
+	struct od_daemon	*d;
+	char			 gw[96];
+	char			 id[256];
+};
+
+static void
+hooks_optout_cb(void *arg, enum od_store_result r, const char *err)
+{
+	struct hooks_optout	*o = arg;
+
+	if (r == OD_STORE_ERROR || r == OD_STORE_CORRUPT) {
+		od_log_err("callback", "gateway %s: an opt-out reply not applied to account %s: %s",
+		    o->gw, o->id, r == OD_STORE_CORRUPT ? "its stored state cannot be read "
+		    "(state_corrupt)" : err);
+		hooks_count(o->d, o->gw, "not_applied");
+	}
+	free(o);
+}
+
+/*
+ * An opt-out reply: an opt_out event of its channel for every account with
+ * that number (reply.lua found them), each applied by od_store.
+ */
+static void
+hooks_optout(struct hooks_item *it, const redisReply *ids)
+{
+	struct od_state_event	 ev;
+	struct hooks_optout	*o;
+	const char		*p = ids->str, *end = ids->str + ids->len, *sp;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = OD_EV_OPT_OUT;
+	ev.channel = it->kind;
+	while (p < end) {
+		if ((sp = memchr(p, ' ', (size_t)(end - p))) == NULL)
+			sp = end;
+		if (sp > p && (size_t)(sp - p) < sizeof(o->id) &&
+		    (o = calloc(1, sizeof(*o))) != NULL) {
+			o->d = it->d;
+			snprintf(o->gw, sizeof(o->gw), "%s", it->gw);
+			snprintf(o->id, sizeof(o->id), "%.*s", (int)(sp - p), p);
+			if (od_store_event(it->d->q, o->id, &ev, od_now_ms(), hooks_optout_cb, o) == -1)
+				hooks_optout_cb(o, OD_STORE_ERROR, "Redis unavailable");
+		}
+		p = sp + 1;
+	}
+}
 
 static void
 hooks_script_cb(redisReply *r, void *arg)
@@ -56,6 +108,10 @@ hooks_script_cb(redisReply *r, void *arg)
 		od_log_warn("callback", "gateway %s: a receipt whose message id is not the "
 		    "attempt's: ignored", it->gw);
 		hooks_count(it->d, it->gw, "provider_mismatch");
+	} else if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+	    od_reply_is(r->element[0], "opted_out") && r->element[1]->type == REDIS_REPLY_STRING &&
+	    it->kind >= 0) {
+		hooks_optout(it, r->element[1]);
 	} else if (od_reply_is(r, "duplicate") || od_reply_is(r, "stale")) {
 		/* receipt.lua: already recorded, or a state that would go back */
 		hooks_count(it->d, it->gw, r->str);
@@ -65,7 +121,7 @@ hooks_script_cb(redisReply *r, void *arg)
 
 static void
 hooks_send(struct od_daemon *d, const char *gw, const char *what, enum od_script script,
-    struct od_cb_script *s)
+    struct od_cb_script *s, int kind)
 {
 	struct hooks_item	*it;
 
@@ -73,6 +129,7 @@ hooks_send(struct od_daemon *d, const char *gw, const char *what, enum od_script
 		return;
 	it->d = d;
 	it->what = what;
+	it->kind = kind;
 	snprintf(it->gw, sizeof(it->gw), "%s", gw);
 	if (od_queue_script(d->q, script, hooks_script_cb, it, s->nkeys, s->keys, s->nargs,
 	    s->args, s->arglens) == -1)
@@ -89,11 +146,12 @@ hooks_apply(struct od_daemon *d, const char *gw, const struct od_cb_result *res)
 	for (i = 0; i < res->nreceipts; i++) {
 		od_cb_receipt_script(k, &res->receipts[i], d->set->cfg.attempts_maxlen,
 		    d->set->cfg.history_len, &s);
-		hooks_send(d, gw, "receipt", OD_SCRIPT_RECEIPT, &s);
+		hooks_send(d, gw, "receipt", OD_SCRIPT_RECEIPT, &s, -1);
 	}
 	for (i = 0; i < res->nreplies; i++) {
 		od_cb_reply_script(k, &res->replies[i], d->set->cfg.attempts_maxlen, &s);
-		hooks_send(d, gw, "reply", OD_SCRIPT_REPLY, &s);
+		hooks_send(d, gw, "reply", OD_SCRIPT_REPLY, &s,
+		    od_channel_kind_parse(res->replies[i].channel));
 	}
 }
 
