@@ -104,5 +104,7 @@ void	od_dispatch_init(struct od_daemon *d);
 void	od_dispatch_kick(struct od_daemon *d);		/* claim now if there is room */
 void	od_dispatch_reclaim(struct od_daemon *d);	/* one sweep of expired leases */
 void	od_dispatch_release(struct od_daemon *d);	/* hands every lease of ours back */
+/* reclaim (od_reclaim.c): settles account id's lease; force: ours, handed back at stop */
+void	od_reclaim_one(struct od_daemon *d, const char *id, int force, const char *why);
 
 #endif /* OD_DAEMON_H */

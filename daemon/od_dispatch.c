@@ -1023,107 +1023,12 @@ od_dispatch_kick(struct od_daemon *d)
 		d->claiming = 1;
 }
 
-struct reclaim_one {
-	struct od_daemon	*d;
-	char			*id;
-};
-
-static void
-dispatch_reclaim_one_cb(redisReply *r, void *arg)
-{
-	struct reclaim_one	*ro = arg;
-
-	if (r != NULL && r->type == REDIS_REPLY_STRING && strcmp(r->str, "live") != 0) {
-		od_log_info("dispatch", "reclaimed an expired lease (account %s): %s", ro->id, r->str);
-		od_dispatch_kick(ro->d);
-	}
-	free(ro->id);
-	free(ro);
-}
-
-static void
-dispatch_reclaim_send(struct od_daemon *d, const char *id, int force, const char *why)
-{
-	const struct od_keys	*k = od_queue_keys(d->q);
-	const char		*keys[8], *args[9];
-	char			 now[32], maxlen[32], hist[512], histlen[16], ts[32];
-	struct reclaim_one	*ro;
-
-	if ((ro = calloc(1, sizeof(*ro))) == NULL || (ro->id = strdup(id)) == NULL) {
-		free(ro);
-		return;
-	}
-	ro->d = d;
-	snprintf(now, sizeof(now), "%lld", (long long)od_now_ms());
-	snprintf(maxlen, sizeof(maxlen), "%ld", d->set->cfg.attempts_maxlen);
-	snprintf(histlen, sizeof(histlen), "%d", d->set->cfg.history_len);
-	od_time_format_iso(od_now_ms(), ts, sizeof(ts));
-	keys[0] = k->inflight;
-	keys[1] = k->lease;
-	keys[2] = k->state;
-	keys[3] = k->due;
-	keys[4] = k->attempts;
-	keys[5] = od_keys_hist(k, ro->id, hist, sizeof(hist));
-	keys[6] = k->personof;
-	keys[7] = k->person;
-	args[0] = ro->id;
-	args[1] = now;
-	args[2] = maxlen;
-	args[3] = histlen;
-	args[4] = d->set->cfg.resend_unknown ? "1" : "0";
-	args[5] = force ? "1" : "0";
-	args[6] = d->consumer;
-	args[7] = why;
-	args[8] = ts;
-	if (od_queue_script(d->q, OD_SCRIPT_RECLAIM, dispatch_reclaim_one_cb, ro, 8, keys, 9,
-	    args, NULL) == -1) {
-		free(ro->id);
-		free(ro);
-	}
-}
-
 void
 od_dispatch_release(struct od_daemon *d)
 {
 	struct action	*a;
 
 	for (a = d->actions; a != NULL; a = a->next)
-		dispatch_reclaim_send(d, a->job.id, 1, "the daemon stopped while sending: the "
+		od_reclaim_one(d, a->job.id, 1, "the daemon stopped while sending: the "
 		    "outcome is unknown, not sent again");
-}
-
-static void
-dispatch_reclaim_scan_cb(redisReply *r, void *arg)
-{
-	struct od_daemon	*d = arg;
-	size_t			 i;
-
-	d->reclaiming = 0;
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
-		return;
-	for (i = 0; i < r->elements; i++)
-		if (r->element[i]->type == REDIS_REPLY_STRING)
-			dispatch_reclaim_send(d, r->element[i]->str, 0,
-			    "lease expired while sending (the daemon stopped or hung): the "
-			    "outcome is unknown, not sent again");
-}
-
-void
-od_dispatch_reclaim(struct od_daemon *d)
-{
-	char		 now[32];
-	const char	*argv[7];
-
-	if (d->reclaiming || !od_queue_ready(d->q))
-		return;
-	snprintf(now, sizeof(now), "%lld", (long long)od_now_ms());
-	argv[0] = "ZRANGEBYSCORE";
-	argv[1] = od_queue_keys(d->q)->inflight;
-	argv[2] = "-inf";
-	argv[3] = now;
-	argv[4] = "LIMIT";
-	argv[5] = "0";
-	argv[6] = "256";
-	if (od_queue_command(d->q, dispatch_reclaim_scan_cb, d, 7, argv, NULL) == 0)
-		d->reclaiming = 1;
 }
