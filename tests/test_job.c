@@ -567,6 +567,59 @@ test_superseded_steps(void **state)
 	od_job_clear(&j);
 }
 
+/*
+ * begin.lua found the state changed between the claim and the send (an
+ * event came in): the send is checked again on the state as it is now.
+ * The debtor's local date is 2026-03-09 (NOW in Lima).
+ */
+static void
+recheck_is(const char *now_state, const char *want)
+{
+	static const char	 st[] = "{\"v\":3,\"policy\":\"sim-pe\",\"status\":\"active\","
+	    "\"next\":0}";
+	struct od_job		 j;
+	const char		*got;
+
+	assert_int_equal(start(&j, st), OD_JOB_SEND);
+	assert_int_equal(j.kind, OD_CH_SMS);
+	got = od_job_recheck(&j, now_state, strlen(now_state));
+	if (want == NULL ? got != NULL : got == NULL || strcmp(got, want) != 0)
+		fail_msg("%s: '%s', not '%s'", now_state, got ? got : "(send)", want ? want : "(send)");
+	if (want == NULL || strcmp(want, "state_corrupt") != 0) {
+		/* the job goes on with the state as it is now (completion writes on it) */
+		assert_int_equal(json_integer_value(json_object_get(j.state, "v")), 4);
+	} else {
+		assert_true(j.corrupt);
+		assert_string_equal(json_string_value(json_object_get(json_array_get(j.records,
+		    json_array_size(j.records) - 1), "reason")), "state_corrupt");
+	}
+	od_job_clear(&j);
+}
+
+static void
+test_recheck(void **state)
+{
+	(void)state;
+	/* a partial payment (a re-plan asked for): still sent */
+	recheck_is("{\"v\":4,\"policy\":\"sim-pe\",\"status\":\"active\",\"next\":0,"
+	    "\"paid_minor\":100,\"replan\":true}", NULL);
+	recheck_is("{\"v\":4,\"status\":\"paid\"}", "paid");
+	recheck_is("{\"v\":4,\"status\":\"closed\"}", "paid");
+	recheck_is("{\"v\":4,\"status\":\"ceased\"}", "hold");
+	recheck_is("{\"v\":4,\"status\":\"active\",\"optout\":{\"sms\":true}}", "opt_out");
+	recheck_is("{\"v\":4,\"status\":\"active\",\"optout\":{\"all\":true}}", "opt_out");
+	/* another channel's opt-out does not hold this one back */
+	recheck_is("{\"v\":4,\"status\":\"active\",\"optout\":{\"email\":true}}", NULL);
+	recheck_is("{\"v\":4,\"status\":\"active\",\"hold\":{\"dispute\":true}}", "hold");
+	recheck_is("{\"v\":4,\"status\":\"active\",\"hold\":{\"promise_until\":"
+	    "\"2026-03-09\"}}", "hold");
+	recheck_is("{\"v\":4,\"status\":\"active\",\"hold\":{\"promise_until\":"
+	    "\"2026-03-08\"}}", NULL);	/* a promise that ran out yesterday */
+	recheck_is("{\"v\":4,\"status\":", "state_corrupt");
+	recheck_is("{\"v\":-4,\"status\":\"active\"}", "state_corrupt");
+	recheck_is("{\"v\":4,\"optout\":{\"fax\":true}}", "state_corrupt");
+}
+
 int
 main(void)
 {
@@ -582,6 +635,7 @@ main(void)
 		cmocka_unit_test(test_deferred_goes_at_send_at),
 		cmocka_unit_test(test_stored_foreign_zone),
 		cmocka_unit_test(test_superseded_steps),
+		cmocka_unit_test(test_recheck),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
