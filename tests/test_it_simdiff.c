@@ -478,6 +478,7 @@ expect_paths(const json_t *sim)
 	assert_int_equal(json_array_size(lines), 2);
 	/* the partial payment shows in the next message: 900.00 of 1500.00 still owed */
 	lines = json_object_get(sim, "PE-BEFORE");
+	l = NULL;
 	json_array_foreach(lines, k, l)
 		if (strstr(json_string_value(l), "| notice_firm | email | sent") != NULL)
 			break;
