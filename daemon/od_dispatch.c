@@ -340,6 +340,7 @@ action_begin_stale(struct action *a, const redisReply *e)
 		action_begin_answer(a, NULL);
 		return;
 	}
+	od_metric_inc(a->d->m.state_conflicts, OD_LABELS("begin"), 1);
 	if ((why = od_job_recheck(&a->job, e->element[1]->str, e->element[1]->len)) == NULL) {
 		dispatch_queue(a->d, &a->d->begin_q, &a->d->begin_n, &a->d->begin_cap, a);
 		return;
@@ -801,6 +802,7 @@ action_complete_stale(struct action *a, const redisReply *e)
 		action_free(a);
 		return;
 	}
+	od_metric_inc(a->d->m.state_conflicts, OD_LABELS("complete"), 1);
 	n = json_array_size(j->records);
 	if (od_job_restate(j, e->element[1]->str, e->element[1]->len) == -1 &&
 	    json_array_size(j->records) > n && a->nrecs == n &&

@@ -48,10 +48,12 @@ struct hooks_optout {
 };
 
 static void
-hooks_optout_cb(void *arg, enum od_store_result r, const char *err)
+hooks_optout_cb(void *arg, enum od_store_result r, int conflicts, const char *err)
 {
 	struct hooks_optout	*o = arg;
 
+	if (conflicts > 0)
+		od_metric_inc(o->d->m.state_conflicts, OD_LABELS("event"), conflicts);
 	if (r == OD_STORE_ERROR || r == OD_STORE_CORRUPT) {
 		od_log_err("callback", "gateway %s: an opt-out reply not applied to account %s: %s",
 		    o->gw, o->id, r == OD_STORE_CORRUPT ? "its stored state cannot be read "
@@ -84,7 +86,7 @@ hooks_optout(struct hooks_item *it, const redisReply *ids)
 			snprintf(o->gw, sizeof(o->gw), "%s", it->gw);
 			snprintf(o->id, sizeof(o->id), "%.*s", (int)(sp - p), p);
 			if (od_store_event(it->d->q, o->id, &ev, od_now_ms(), hooks_optout_cb, o) == -1)
-				hooks_optout_cb(o, OD_STORE_ERROR, "Redis unavailable");
+				hooks_optout_cb(o, OD_STORE_ERROR, 0, "Redis unavailable");
 		}
 		p = sp + 1;
 	}

@@ -210,11 +210,13 @@ intake_reject(struct od_daemon *d, const char *entry, const char *kind, size_t k
 }
 
 static void
-intake_event_cb(void *arg, enum od_store_result res, const char *err)
+intake_event_cb(void *arg, enum od_store_result res, int conflicts, const char *err)
 {
 	struct intake_event	*ev = arg;
 	struct intake_batch	*b = ev->b;
 
+	if (conflicts > 0)
+		od_metric_inc(ev->d->m.state_conflicts, OD_LABELS("event"), conflicts);
 	switch (res) {
 	case OD_STORE_UNKNOWN:
 		intake_reject(ev->d, ev->entry, "event", 5, ev->body, ev->bodylen,
@@ -507,8 +509,12 @@ intake_script_cb(redisReply *r, void *arg)
 			    reason, sizeof(reason)) == -1) {
 				intake_reject(b->d, ia->entry, "account", 7, ia->body, ia->len, reason);
 				ia->done = 1;
-			} else
+			} else if (e->element[1]->len > 0 && op->tries > 0) {
+				/* stale on a second store: changed meanwhile, a real conflict */
+				od_metric_inc(b->d->m.state_conflicts, OD_LABELS("intake"), 1);
 				again++;
+			} else
+				again++;	/* the first store found it known: planned on its state */
 		} else {
 			intake_run_failed(b, "the script's answer is not understood");
 			return;

@@ -507,10 +507,14 @@ od_metrics_register_std(struct od_metrics *m, struct od_metrics_std *s)
 	    "Configuration reloads (SIGHUP) by result (ok, failed).", OD_LABELS("result"));
 	s->intake = od_metrics_counter(m, OD_METRIC_INTAKE,
 	    "Inbox entries taken in, by kind (account, event).", OD_LABELS("kind"));
+	s->state_conflicts = od_metrics_counter(m, OD_METRIC_STATE_CONFLICTS,
+	    "Writes of an account's state that found it changed since it was read (an event "
+	    "while an action was in flight, ...) and were applied again, by script.",
+	    OD_LABELS("script"));
 	if (s->attempts == NULL || s->suppressions == NULL || s->queue_due == NULL ||
 	    s->queue_inflight == NULL || s->rejected == NULL || s->gateway_latency == NULL ||
 	    s->ratelimit_waits == NULL || s->breaker_state == NULL || s->reloads == NULL ||
-	    s->intake == NULL)
+	    s->intake == NULL || s->state_conflicts == NULL)
 		return -1;
 	return 0;
 }

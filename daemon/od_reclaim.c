@@ -18,6 +18,7 @@
 #include "od_account.h"
 #include "od_daemon.h"
 #include "od_log.h"
+#include "od_metrics.h"
 #include "od_record.h"
 #include "od_state.h"
 #include "od_time.h"
@@ -47,6 +48,8 @@ reclaim_write_cb(redisReply *r, void *arg)
 {
 	struct reclaim_one	*ro = arg;
 
+	if (r != NULL && od_reply_is(r, "stale"))
+		od_metric_inc(ro->d->m.state_conflicts, OD_LABELS("reclaim"), 1);
 	if (r != NULL && od_reply_is(r, "stale") && ++ro->tries < RECLAIM_TRIES) {
 		reclaim_read(ro);	/* settled or changed meanwhile: read again */
 		return;

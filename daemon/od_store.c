@@ -29,7 +29,7 @@ struct store_op {
 static void
 store_done(struct store_op *op, enum od_store_result r, const char *err)
 {
-	op->cb(op->arg, r, err);
+	op->cb(op->arg, r, op->tries, err);
 	free(op->id);
 	free(op->entry);
 	free(op);

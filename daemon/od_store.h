@@ -22,8 +22,12 @@ enum od_store_result {
 	OD_STORE_ERROR,		/* Redis failed, or the state kept changing: not applied */
 };
 
-/* err: the Redis error or what went wrong, for OD_STORE_ERROR (else NULL). */
-typedef void	od_store_cb(void *arg, enum od_store_result r, const char *err);
+/*
+ * conflicts: how many times the write found the state changed and the
+ * change was applied again; err: the Redis error or what went wrong, for
+ * OD_STORE_ERROR (else NULL).
+ */
+typedef void	od_store_cb(void *arg, enum od_store_result r, int conflicts, const char *err);
 
 /*
  * Applies ev (copied) to account id's state at now.  cb is called once,
