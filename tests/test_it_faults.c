@@ -38,6 +38,8 @@
 #define TWILIO_SID	"SM1f0e6a1c2b3d4e5f60718293a4b5c6d7"
 #define WAMID		"wamid.HBgLNTE5ODc2NTQzMjEVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA"
 #define UNSENT		"no reply after the request was sent: "
+/* How long a test waits for what it expects: generous, since a slow machine is no failure. */
+#define WAIT_MS		30000
 
 static struct od_test_env	 g_env;
 static pid_t			 g_pid;
@@ -74,6 +76,34 @@ mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Waits for the daemon's "ready" line: its configuration and gateways
+ * taken, Redis up.  One that refused its configuration exits instead; it
+ * is reaped here (a zombie would still answer kill(pid, 0)).
+ */
+static void
+wait_ready(void)
+{
+	char		 path[600], *log;
+	long long	 until = mono_ms() + WAIT_MS;
+	int		 ready = 0, status = -1;
+
+	snprintf(path, sizeof(path), "%s/d.log", g_env.dir);
+	while (!ready && status == -1 && mono_ms() < until) {
+		log = od_test_read_file(path);
+		ready = log != NULL && strstr(log, "[daemon] ready: ") != NULL;
+		free(log);
+		if (!ready && (status = od_test_process_wait(g_pid, 0)) == -1)
+			sleep_ms(10);
+	}
+	if (status != -1) {
+		g_pid = 0;
+		fail_msg("the daemon exited (status %d) before it was ready: a bad configuration?",
+		    status);
+	}
+	assert_true(ready);
 }
 
 static char *
@@ -141,8 +171,7 @@ start(const char *tag, int a_port, const char *a_extra, const char *b_extra)
 	od_test_clock_arg(clk, sizeof(clk), 2026, 3, 9, 15, 0);
 	g_pid = od_test_daemon_start(&g_env, "d.log", args);
 	assert_true(g_pid > 0);
-	sleep_ms(100);
-	assert_int_equal(kill(g_pid, 0), 0);	/* a bad config would have stopped it */
+	wait_ready();
 }
 
 static void
