@@ -40,9 +40,17 @@
 #define UNSENT		"no reply after the request was sent: "
 /* How long a test waits for what it expects: generous, since a slow machine is no failure. */
 #define WAIT_MS		30000
+/*
+ * limits.retry_base in od_testenv's configuration.  A retry is due within
+ * its back-off of its record, below retry_base << (tries - 1) (full
+ * jitter, od_job.c): a step's first retry within RETRY_BASE_MS, its
+ * second within twice that.
+ */
+#define RETRY_BASE_MS	1000
 
 static struct od_test_env	 g_env;
 static pid_t			 g_pid;
+static long long		 g_offset;	/* the daemon's --clock-offset (ms) */
 static struct od_httpd		*g_a, *g_b;
 static char			*g_created, *g_500, *g_429, *g_meta, *g_30005;
 
@@ -169,6 +177,7 @@ start(const char *tag, int a_port, const char *a_extra, const char *b_extra)
 	assert_int_equal(od_test_env_start_with(&g_env, tag, NULL, NULL, NULL, gws,
 	    "  sms: twa\n  whatsapp: wab\n  email: outbox\n"), 0);
 	od_test_clock_arg(clk, sizeof(clk), 2026, 3, 9, 15, 0);
+	assert_int_equal(sscanf(clk, "--clock-offset=%lldms", &g_offset), 1);
 	g_pid = od_test_daemon_start(&g_env, "d.log", args);
 	assert_true(g_pid > 0);
 	wait_ready();
@@ -249,11 +258,74 @@ starts_with(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* The daemon's clock now (ms): the same realtime clock, moved by its --clock-offset. */
+static long long
+daemon_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + g_offset;
+}
+
+/* The ts of the account's latest record (ms, the daemon's clock). */
+static long long
+last_ts(const char *id)
+{
+	json_t		*h = od_test_history(&g_env, id);
+	long long	 ts;
+
+	assert_true(json_array_size(h) > 0);
+	ts = iso_ms(od_test_str(json_array_get(h, json_array_size(h) - 1), "ts"));
+	json_decref(h);
+	return ts;
+}
+
+/* How many of the account's records in the attempts stream have that status (NULL: any). */
+static size_t
+stream_count(const char *id, const char *status)
+{
+	json_t	*att = od_test_attempts(&g_env), *mine = od_test_of_account(att, id);
+	size_t	 n = status ? od_test_count_status(mine, status) : json_array_size(mine);
+
+	json_decref(mine);
+	json_decref(att);
+	return n;
+}
+
 /*
- * One SMS account against A behaving badly once: its single record has
- * status and a reason starting with reason_prefix; A got exactly one request
- * and gets no other (the claim loop looks at least every second); the
- * account moved on to its next step.
+ * What "nothing more happened until after_ms" (an instant of the daemon's
+ * clock) waits for, instead of a sleep: a marker.  Once the daemon's clock
+ * has passed after_ms, the WhatsApp account id is enqueued (through B,
+ * which accepts it); it is due at its intake, so after after_ms.  The
+ * claim takes due actions in order of due time (claim.lua), so once the
+ * marker's reminder is 'sent' and nothing is in flight, every action due
+ * before after_ms has been claimed and has finished: its requests made,
+ * its records written.
+ */
+static void
+marker(const char *id, long long after_ms)
+{
+	long long	until = mono_ms() + WAIT_MS;
+
+	while (daemon_ms() <= after_ms) {
+		assert_true(mono_ms() < until);
+		sleep_ms(5);
+	}
+	enqueue_wa(id);
+	assert_int_equal(od_test_wait_status(&g_env, id, "sent", 1, WAIT_MS), 1);
+	until = mono_ms() + WAIT_MS;
+	while (od_test_int(&g_env, "ZCARD outreach:inflight") != 0) {
+		assert_true(mono_ms() < until);
+		sleep_ms(5);
+	}
+}
+
+/*
+ * One SMS account against A behaving badly once: its single record is
+ * 'unknown'; A got exactly one request and gets no other, not even once a
+ * retry of it would have been due (a marker); the account moved on to
+ * its next step.
  */
 static json_t *
 one_unknown(const char *tag, enum od_httpd_action act, int status, const char *body, int delay,
@@ -272,10 +344,11 @@ one_unknown(const char *tag, enum od_httpd_action act, int status, const char *b
 	assert_string_equal(od_test_str(r, "channel"), "sms");
 	assert_string_equal(od_test_str(r, "step"), "reminder_due");
 	assert_string_equal(od_test_str(r, "attempt_id"), "PE-A1:2026-03-09:reminder_due#1");
-	/* Never sent blindly again. */
-	sleep_ms(1300);
+	/* Never sent blindly again: not even as a retry, due within RETRY_BASE_MS of the record. */
+	marker("PE-M1", iso_ms(od_test_str(r, "ts")) + RETRY_BASE_MS);
 	assert_int_equal(od_httpd_nrequests(g_a), 1);
 	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-A1"), 1);
+	assert_int_equal(stream_count("PE-A1", "sending"), 1);
 	assert_true(od_test_due_of(&g_env, "PE-A1") >= LATER_MS);
 	return r;
 }
@@ -339,9 +412,12 @@ test_429_retry_after(void **state)
 	assert_string_equal(od_test_str(r, "status"), "sent");
 	assert_string_equal(od_test_str(r, "provider_id"), TWILIO_SID);
 	assert_string_equal(od_test_str(r, "attempt_id"), "PE-A1:2026-03-09:reminder_due#2");
+	/* Nothing more goes, not even as the third try, due within 2 x RETRY_BASE_MS. */
+	marker("PE-M1", iso_ms(od_test_str(r, "ts")) + 2 * RETRY_BASE_MS);
 	json_decref(r);
-	sleep_ms(1200);
 	assert_int_equal(od_httpd_nrequests(g_a), 2);
+	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-A1"), 2);
+	assert_int_equal(stream_count("PE-A1", "sending"), 2);
 }
 
 /*
@@ -449,7 +525,8 @@ test_reset_on_reused_connection_not_resent(void **state)
 	json_decref(r);
 	enqueue_sms("PE-A2");
 	wait_hist("PE-A2", 1, 5000);
-	sleep_ms(1300);
+	/* Not on a fresh connection, nor as a retry (due within RETRY_BASE_MS of the record). */
+	marker("PE-M1", last_ts("PE-A2") + RETRY_BASE_MS);
 	printf("# %zu requests on %zu connections\n", od_httpd_nrequests(g_a),
 	    od_httpd_nconnections(g_a));
 	if (od_httpd_nrequests(g_a) > 2)
@@ -464,6 +541,8 @@ test_reset_on_reused_connection_not_resent(void **state)
 	assert_int_equal(od_httpd_nrequests(g_a), 2);
 	assert_int_equal(od_httpd_request(g_a, 0)->conn, 1);
 	assert_int_equal(od_httpd_request(g_a, 1)->conn, 1);
+	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-A2"), 1);
+	assert_int_equal(stream_count("PE-A2", "sending"), 1);
 	r = record("PE-A2", 0);
 	assert_string_equal(od_test_str(r, "status"), "unknown");
 	json_decref(r);
@@ -503,9 +582,12 @@ test_endless_reply_is_unknown(void **state)
 	assert_string_equal(od_test_str(r, "status"), "unknown");
 	printf("# %s\n", od_test_str(r, "reason"));
 	assert_true(starts_with(od_test_str(r, "reason"), UNSENT "Operation timed out"));
+	/* Never sent again, not even as a retry, due within RETRY_BASE_MS of the record. */
+	marker("PE-M1", iso_ms(od_test_str(r, "ts")) + RETRY_BASE_MS);
 	json_decref(r);
-	sleep_ms(1300);
 	assert_int_equal(od_httpd_nrequests(g_a), 1);
+	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-A1"), 1);
+	assert_int_equal(stream_count("PE-A1", "sending"), 1);
 }
 
 /* (6b) A answers with something that is not HTTP after taking the request: 'unknown'. */
@@ -546,7 +628,9 @@ test_other_gateway_keeps_flowing(void **state)
 	enqueue_sms("PE-A1");
 	enqueue_sms("PE-A2");
 	assert_true(wait_requests(g_a, 2, 10000) > 0);
-	sleep_ms(200);
+	/* A holds both (it records a request before it answers): neither has a record. */
+	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-A1"), 0);
+	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-A2"), 0);
 
 	t0 = mono_ms();
 	for (i = 0; i < 6; i++)
@@ -592,7 +676,33 @@ test_other_gateway_keeps_flowing(void **state)
 	assert_int_equal(unknown, 1);
 	json_decref(r1);
 	json_decref(r2);
+	/* Neither goes again, not even as a retry (due within RETRY_BASE_MS of its record). */
+	marker("PE-M1", (last_ts("PE-A1") > last_ts("PE-A2") ? last_ts("PE-A1") :
+	    last_ts("PE-A2")) + RETRY_BASE_MS);
 	assert_int_equal(od_httpd_nrequests(g_a), 2);
+	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-A1"), 1);
+	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-A2"), 1);
+}
+
+/*
+ * How many of ids were handed back to the due set after opened (ms, the
+ * daemon's clock) with no record: due then, not at their intake (before
+ * it) nor at their next step.
+ */
+static int
+handed_back(const char *const *ids, size_t n, long long opened)
+{
+	long long	due;
+	size_t		i;
+	int		k = 0;
+
+	for (i = 0; i < n; i++) {
+		due = od_test_due_of(&g_env, ids[i]);
+		if (due > opened && due < LATER_MS &&
+		    od_test_int(&g_env, "LLEN outreach:hist:%s", ids[i]) == 0)
+			k++;
+	}
+	return k;
 }
 
 /*
@@ -607,9 +717,9 @@ test_breaker(void **state)
 {
 	static const char	*ids[] = { "PE-A1", "PE-A2", "PE-A3", "PE-A4", "PE-A5" };
 	json_t			*r;
-	long long		 t3, t4, due;
+	long long		 t3, t4, opened, until, last;
 	size_t			 i;
-	int			 unknown = 0, sent = 0, empty = 0;
+	int			 unknown = 0, sent = 0, back = 0;
 
 	(void)state;
 	servers();
@@ -622,27 +732,30 @@ test_breaker(void **state)
 	for (i = 0; i < 5; i++)
 		enqueue_sms(ids[i]);
 	assert_true((t3 = wait_requests(g_a, 3, 10000)) > 0);
-	sleep_ms(700);
-	/* Open: nothing more went to A, and the two left have no record. */
-	assert_int_equal(od_httpd_nrequests(g_a), 3);
-	for (i = 0; i < 5; i++) {
-		long long n = od_test_int(&g_env, "LLEN outreach:hist:%s", ids[i]);
-		if (n == 0) {
-			empty++;
-			due = od_test_due_of(&g_env, ids[i]);
-			/* Due at the end of the cool-down, not at the next step. */
-			assert_true(due > 0 && due < LATER_MS);
-		} else {
-			assert_int_equal(n, 1);
-			r = record(ids[i], 0);
-			assert_string_equal(od_test_str(r, "status"), "unknown");
-			json_decref(r);
-			unknown++;
-		}
+	/* Three 'unknown': the breaker opened before the last of them was recorded. */
+	assert_int_equal(od_test_wait_attempts(&g_env, "unknown", 3, WAIT_MS), 3);
+	for (i = 0, opened = 0; i < 5; i++) {
+		if (od_test_int(&g_env, "LLEN outreach:hist:%s", ids[i]) == 0)
+			continue;
+		r = record(ids[i], 0);
+		assert_string_equal(od_test_str(r, "status"), "unknown");
+		if (iso_ms(od_test_str(r, "ts")) > opened)
+			opened = iso_ms(od_test_str(r, "ts"));
+		json_decref(r);
+		unknown++;
 	}
 	assert_int_equal(unknown, 3);
-	assert_int_equal(empty, 2);
-	assert_int_equal(od_test_int(&g_env, "XLEN outreach:attempts"), 6);	/* 3 sending + 3 results */
+	/*
+	 * Open: the two left are handed back to the due set for the end of the
+	 * cool-down, with no record, and meanwhile nothing more goes to A.
+	 * Their hand-back is the sign that the daemon dealt with them.
+	 */
+	until = mono_ms() + WAIT_MS;
+	while ((back = handed_back(ids, 5, opened)) < 2 && od_httpd_nrequests(g_a) == 3 &&
+	    mono_ms() < until)
+		sleep_ms(5);
+	assert_int_equal(od_httpd_nrequests(g_a), 3);
+	assert_int_equal(back, 2);
 
 	/* After the cool-down: the probe, accepted; then the other one. */
 	assert_true((t4 = wait_requests(g_a, 4, 5000)) > 0);
@@ -662,10 +775,18 @@ test_breaker(void **state)
 		json_decref(r);
 	}
 	assert_int_equal(sent, 2);
-	sleep_ms(1200);
+	/* Nothing more, not even as a retry (due within RETRY_BASE_MS of the latest record). */
+	for (i = 0, last = 0; i < 5; i++)
+		if (last_ts(ids[i]) > last)
+			last = last_ts(ids[i]);
+	marker("PE-M1", last + RETRY_BASE_MS);
 	assert_int_equal(od_httpd_nrequests(g_a), 5);
-	for (i = 0; i < 5; i++)
+	/* One attempt each, 'sending' and its outcome: none for the hand-backs. */
+	for (i = 0; i < 5; i++) {
 		assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:%s", ids[i]), 1);
+		assert_int_equal(stream_count(ids[i], "sending"), 1);
+		assert_int_equal(stream_count(ids[i], NULL), 2);
+	}
 }
 
 /*
@@ -718,7 +839,12 @@ test_failed_send_gives_contact_back(void **state)
 	    (long)r->element[0]->len);	/* one entry */
 	assert_non_null(strstr(r->element[0]->str, second));
 	freeReplyObject(r);
+	/* Neither goes again, not even as a retry (due within RETRY_BASE_MS of its record). */
+	marker("PE-M1", (last_ts(first) > last_ts(second) ? last_ts(first) : last_ts(second)) +
+	    RETRY_BASE_MS);
 	assert_int_equal(od_httpd_nrequests(g_a), 2);
+	assert_int_equal(stream_count(first, "sending"), 1);
+	assert_int_equal(stream_count(second, "sending"), 1);
 }
 
 static int
