@@ -37,7 +37,14 @@
 #define LATER_MS	od_test_utc_ms(2026, 3, 14, 0, 0)
 #define TWILIO_SID	"SM1f0e6a1c2b3d4e5f60718293a4b5c6d7"
 #define WAMID		"wamid.HBgLNTE5ODc2NTQzMjEVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA"
+/*
+ * outreachd's words for a transport failure's class (od_dispatch.c, after
+ * od_http's classes), which libcurl's own words follow in the reason:
+ * the request went out (sent-no-reply: 'unknown'), or never reached A
+ * (connect: 'retry').
+ */
 #define UNSENT		"no reply after the request was sent: "
+#define UNREACHED	"connect: "
 /* How long a test waits for what it expects: generous, since a slow machine is no failure. */
 #define WAIT_MS		30000
 /*
@@ -258,6 +265,21 @@ starts_with(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/*
+ * The record's reason names outreachd's class of the failure, then says
+ * why in libcurl's words, which are printed, not compared: they are
+ * libcurl's English, and change between its versions.
+ */
+static void
+assert_reason_class(const json_t *r, const char *class)
+{
+	const char	*reason = od_test_str(r, "reason");
+
+	printf("# %s\n", reason);
+	assert_true(starts_with(reason, class));
+	assert_true(strlen(reason) > strlen(class));
+}
+
 /* The daemon's clock now (ms): the same realtime clock, moved by its --clock-offset. */
 static long long
 daemon_ms(void)
@@ -278,6 +300,23 @@ last_ts(const char *id)
 	assert_true(json_array_size(h) > 0);
 	ts = iso_ms(od_test_str(json_array_get(h, json_array_size(h) - 1), "ts"));
 	json_decref(h);
+	return ts;
+}
+
+/* The ts of the account's first 'sending' record in the attempts stream (ms, the daemon's clock). */
+static long long
+sending_ts(const char *id)
+{
+	json_t		*att = od_test_attempts(&g_env), *mine = od_test_of_account(att, id), *r;
+	long long	 ts = -1;
+	size_t		 i;
+
+	json_array_foreach(mine, i, r)
+		if (ts < 0 && strcmp(od_test_str(r, "status"), "sending") == 0)
+			ts = iso_ms(od_test_str(r, "ts"));
+	json_decref(mine);
+	json_decref(att);
+	assert_true(ts > 0);
 	return ts;
 }
 
@@ -447,9 +486,7 @@ static void
 test_connection_refused_is_retry(void **state)
 {
 	json_t		*r;
-	char		 want[128];
 	int		 port = od_test_free_port();
-	const char	*reason;
 
 	(void)state;
 	servers();
@@ -458,11 +495,7 @@ test_connection_refused_is_retry(void **state)
 	wait_hist("PE-A1", 1, 10000);
 	r = record("PE-A1", 0);
 	assert_string_equal(od_test_str(r, "status"), "retry");
-	reason = od_test_str(r, "reason");
-	printf("# %s\n", reason);
-	snprintf(want, sizeof(want), "connect: Failed to connect to 127.0.0.1 port %d ", port);
-	assert_true(starts_with(reason, want));
-	assert_non_null(strstr(reason, "Couldn't connect to server"));
+	assert_reason_class(r, UNREACHED);
 	assert_string_equal(od_test_str(r, "provider_id"), "(absent)");
 	assert_in_range(od_test_due_of(&g_env, "PE-A1") - iso_ms(od_test_str(r, "ts")), 0, 1000);
 	json_decref(r);
@@ -474,7 +507,7 @@ test_connection_refused_is_retry(void **state)
 	json_decref(r);
 }
 
-/* (4) A reply slower than timeout: 1s: 'unknown' after about 1 s. */
+/* (4) A reply slower than timeout: 1s: 'unknown', once the 1 s had passed. */
 static void
 test_slow_reply_is_unknown(void **state)
 {
@@ -483,9 +516,12 @@ test_slow_reply_is_unknown(void **state)
 	(void)state;
 	r = one_unknown("itfslow", OD_HTTPD_REPLY, 201, g_created, 3000, "    timeout: 1s\n",
 	    10000);
-	printf("# %s\n", od_test_str(r, "reason"));
-	assert_true(starts_with(od_test_str(r, "reason"), UNSENT "Operation timed out"));
+	assert_reason_class(r, UNSENT);
 	assert_string_equal(od_test_str(r, "provider_id"), "(absent)");
+	/* the timeout, not the reply 3 s later, ended it; not before the 1 s, either */
+	printf("# 'unknown' %lld ms after 'sending'\n",
+	    iso_ms(od_test_str(r, "ts")) - sending_ts("PE-A1"));
+	assert_true(iso_ms(od_test_str(r, "ts")) - sending_ts("PE-A1") >= 950);
 	json_decref(r);
 }
 
@@ -497,8 +533,7 @@ test_reset_is_unknown(void **state)
 
 	(void)state;
 	r = one_unknown("itfreset", OD_HTTPD_RESET, 0, NULL, 0, NULL, 10000);
-	printf("# %s\n", od_test_str(r, "reason"));
-	assert_string_equal(od_test_str(r, "reason"), UNSENT "Recv failure: Connection reset by peer");
+	assert_reason_class(r, UNSENT);
 	json_decref(r);
 }
 
@@ -580,8 +615,7 @@ test_endless_reply_is_unknown(void **state)
 	assert_true(t1 - t0 >= 900);	/* not before the 1 s timeout; a slow machine may take longer */
 	r = record("PE-A1", 0);
 	assert_string_equal(od_test_str(r, "status"), "unknown");
-	printf("# %s\n", od_test_str(r, "reason"));
-	assert_true(starts_with(od_test_str(r, "reason"), UNSENT "Operation timed out"));
+	assert_reason_class(r, UNSENT);
 	/* Never sent again, not even as a retry, due within RETRY_BASE_MS of the record. */
 	marker("PE-M1", iso_ms(od_test_str(r, "ts")) + RETRY_BASE_MS);
 	json_decref(r);
@@ -598,8 +632,7 @@ test_garbage_is_unknown(void **state)
 
 	(void)state;
 	r = one_unknown("itfgarbage", OD_HTTPD_GARBAGE, 0, NULL, 0, NULL, 10000);
-	printf("# %s\n", od_test_str(r, "reason"));
-	assert_string_equal(od_test_str(r, "reason"), UNSENT "Received HTTP/0.9 when not allowed");
+	assert_reason_class(r, UNSENT);
 	json_decref(r);
 }
 
@@ -668,7 +701,7 @@ test_other_gateway_keeps_flowing(void **state)
 			sent++;
 		} else {
 			assert_string_equal(od_test_str(r, "status"), "unknown");
-			assert_true(starts_with(od_test_str(r, "reason"), UNSENT "Operation timed out"));
+			assert_reason_class(r, UNSENT);
 			unknown++;
 		}
 	}
