@@ -220,17 +220,18 @@ enqueue_wa(const char *id)
 	free(body);
 }
 
+/* Waits (WAIT_MS) until the account's history holds n records. */
 static void
-wait_hist(const char *id, long long n, int timeout_ms)
+wait_hist(const char *id, long long n)
 {
-	assert_int_equal(od_test_wait_int(&g_env, n, timeout_ms, "LLEN outreach:hist:%s", id), n);
+	assert_int_equal(od_test_wait_int(&g_env, n, WAIT_MS, "LLEN outreach:hist:%s", id), n);
 }
 
-/* Polls until s has received n requests; returns when (monotonic ms), or -1. */
+/* Polls (WAIT_MS) until s has received n requests; returns when (monotonic ms), or -1. */
 static long long
-wait_requests(struct od_httpd *s, size_t n, int timeout_ms)
+wait_requests(struct od_httpd *s, size_t n)
 {
-	long long	until = mono_ms() + timeout_ms;
+	long long	until = mono_ms() + WAIT_MS;
 
 	while (od_httpd_nrequests(s) < n) {
 		if (mono_ms() >= until)
@@ -238,6 +239,44 @@ wait_requests(struct od_httpd *s, size_t n, int timeout_ms)
 		sleep_ms(2);
 	}
 	return mono_ms();
+}
+
+/*
+ * Polls (WAIT_MS) for the account's latest record together with the due
+ * time of its next action, both read at one instant (MULTI): complete.lua
+ * writes a record and the due time it planned at once, and a claim takes
+ * the due time away, so a due time read with the record is the one that
+ * record planned, however soon it is claimed.  Returns the record (a new
+ * reference), its number in *n (1-based) and the due time (ms) in *due.
+ */
+static json_t *
+wait_planned(const char *id, long long *n, long long *due)
+{
+	redisReply	*r;
+	json_t		*rec = NULL;
+	long long	 until = mono_ms() + WAIT_MS;
+
+	for (;;) {
+		freeReplyObject(redisCommand(g_env.rc, "MULTI"));
+		freeReplyObject(redisCommand(g_env.rc, "LRANGE outreach:hist:%s -1 -1", id));
+		freeReplyObject(redisCommand(g_env.rc, "LLEN outreach:hist:%s", id));
+		freeReplyObject(redisCommand(g_env.rc, "ZSCORE outreach:due %s", id));
+		r = redisCommand(g_env.rc, "EXEC");
+		assert_non_null(r);
+		assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+		assert_int_equal(r->elements, 3);
+		if (r->element[1]->integer > 0 && r->element[2]->type == REDIS_REPLY_STRING) {
+			*n = r->element[1]->integer;
+			*due = strtoll(r->element[2]->str, NULL, 10);
+			rec = json_loads(r->element[0]->element[0]->str, 0, NULL);
+			assert_non_null(rec);
+		}
+		freeReplyObject(r);
+		if (rec != NULL)
+			return rec;
+		assert_true(mono_ms() < until);
+		sleep_ms(2);
+	}
 }
 
 /* Record i of the account's history (a new reference). */
@@ -368,7 +407,7 @@ marker(const char *id, long long after_ms)
  */
 static json_t *
 one_unknown(const char *tag, enum od_httpd_action act, int status, const char *body, int delay,
-    const char *a_extra, int wait_ms)
+    const char *a_extra)
 {
 	json_t	*r;
 
@@ -376,7 +415,7 @@ one_unknown(const char *tag, enum od_httpd_action act, int status, const char *b
 	script(g_a, act, status, NULL, body, delay);
 	start(tag, 0, a_extra, NULL);
 	enqueue_sms("PE-A1");
-	wait_hist("PE-A1", 1, wait_ms);
+	wait_hist("PE-A1", 1);
 	r = record("PE-A1", 0);
 	assert_string_equal(od_test_str(r, "status"), "unknown");
 	assert_string_equal(od_test_str(r, "gateway"), "twa");
@@ -399,7 +438,7 @@ test_500_is_unknown(void **state)
 	json_t	*r;
 
 	(void)state;
-	r = one_unknown("itf500", OD_HTTPD_REPLY, 500, g_500, 0, NULL, 10000);
+	r = one_unknown("itf500", OD_HTTPD_REPLY, 500, g_500, 0, NULL);
 	assert_string_equal(od_test_str(r, "reason"),
 	    "twilio 20500: the message may or may not have been sent: "
 	    "An internal server error has occurred");
@@ -420,7 +459,7 @@ static void
 test_429_retry_after(void **state)
 {
 	json_t		*r;
-	long long	 t1, t2, ts;
+	long long	 t1, t2, ts, n, due;
 
 	(void)state;
 	servers();
@@ -428,9 +467,9 @@ test_429_retry_after(void **state)
 	script(g_a, OD_HTTPD_REPLY, 201, NULL, g_created, 0);
 	start("itf429", 0, NULL, NULL);
 	enqueue_sms("PE-A1");
-	assert_true((t1 = wait_requests(g_a, 1, 10000)) > 0);
-	wait_hist("PE-A1", 1, 5000);
-	r = record("PE-A1", 0);
+	assert_true((t1 = wait_requests(g_a, 1)) > 0);
+	r = wait_planned("PE-A1", &n, &due);
+	assert_int_equal(n, 1);
 	assert_string_equal(od_test_str(r, "status"), "retry");
 	assert_string_equal(od_test_str(r, "reason"), "twilio 20429: too many requests: Too Many Requests");
 	assert_string_equal(od_test_str(r, "code"), "20429");
@@ -440,13 +479,13 @@ test_429_retry_after(void **state)
 	 * due time come from one reading of the clock (od_job_outcome), and the
 	 * jitter (below retry_base, 1 s) is under the provider's Retry-After.
 	 */
-	assert_int_equal(od_test_due_of(&g_env, "PE-A1") - ts, 2000);
+	assert_int_equal(due - ts, 2000);
 	json_decref(r);
 
-	assert_true((t2 = wait_requests(g_a, 2, 5000)) > 0);
+	assert_true((t2 = wait_requests(g_a, 2)) > 0);
 	printf("# second attempt %lld ms after the first\n", t2 - t1);
 	assert_true(t2 - t1 >= 1950);
-	wait_hist("PE-A1", 2, 5000);
+	wait_hist("PE-A1", 2);
 	r = record("PE-A1", 1);
 	assert_string_equal(od_test_str(r, "status"), "sent");
 	assert_string_equal(od_test_str(r, "provider_id"), TWILIO_SID);
@@ -474,33 +513,46 @@ test_429_retry_after_counts_from_the_reply(void **state)
 	script(g_a, OD_HTTPD_REPLY, 201, NULL, g_created, 0);
 	start("itf429s", 0, NULL, NULL);
 	enqueue_sms("PE-A1");
-	assert_true((t1 = wait_requests(g_a, 1, 10000)) > 0);
-	assert_true((t2 = wait_requests(g_a, 2, 6000)) > 0);
+	assert_true((t1 = wait_requests(g_a, 1)) > 0);
+	assert_true((t2 = wait_requests(g_a, 2)) > 0);
 	printf("# second attempt %lld ms after the 429 reply\n", t2 - (t1 + 800));
 	assert_true(t2 - (t1 + 800) >= 1950);
-	wait_hist("PE-A1", 2, 5000);
+	wait_hist("PE-A1", 2);
 }
 
-/* (3) Nothing listens on A's port: 'retry', naming the connect failure, due again within ~1 s. */
+/*
+ * (3) Nothing listens on A's port: 'retry', naming the connect failure,
+ * due again within its back-off (the first time within ~1 s).
+ */
 static void
 test_connection_refused_is_retry(void **state)
 {
 	json_t		*r;
+	long long	 n, due;
 	int		 port = od_test_free_port();
 
 	(void)state;
 	servers();
 	start("itfrefused", port, NULL, NULL);
 	enqueue_sms("PE-A1");
-	wait_hist("PE-A1", 1, 10000);
+	wait_hist("PE-A1", 1);
 	r = record("PE-A1", 0);
 	assert_string_equal(od_test_str(r, "status"), "retry");
 	assert_reason_class(r, UNREACHED);
 	assert_string_equal(od_test_str(r, "provider_id"), "(absent)");
-	assert_in_range(od_test_due_of(&g_env, "PE-A1") - iso_ms(od_test_str(r, "ts")), 0, 1000);
+	json_decref(r);
+	/*
+	 * Record n is try n: below retry_base << (n - 1) after it.  (Its retry
+	 * may be claimed at once; then a later record's is the one read.)
+	 */
+	r = wait_planned("PE-A1", &n, &due);
+	printf("# record %lld: due again %lld ms after it\n", n, due - iso_ms(od_test_str(r, "ts")));
+	assert_string_equal(od_test_str(r, "status"), "retry");
+	assert_in_range(n, 1, 5);
+	assert_in_range(due - iso_ms(od_test_str(r, "ts")), 0, (RETRY_BASE_MS << (n - 1)) - 1);
 	json_decref(r);
 	/* And it is tried again: never reached the provider. */
-	wait_hist("PE-A1", 2, 3000);
+	wait_hist("PE-A1", 2);
 	r = record("PE-A1", 1);
 	assert_string_equal(od_test_str(r, "status"), "retry");
 	assert_string_equal(od_test_str(r, "attempt_id"), "PE-A1:2026-03-09:reminder_due#2");
@@ -514,8 +566,7 @@ test_slow_reply_is_unknown(void **state)
 	json_t	*r;
 
 	(void)state;
-	r = one_unknown("itfslow", OD_HTTPD_REPLY, 201, g_created, 3000, "    timeout: 1s\n",
-	    10000);
+	r = one_unknown("itfslow", OD_HTTPD_REPLY, 201, g_created, 3000, "    timeout: 1s\n");
 	assert_reason_class(r, UNSENT);
 	assert_string_equal(od_test_str(r, "provider_id"), "(absent)");
 	/* the timeout, not the reply 3 s later, ended it; not before the 1 s, either */
@@ -532,7 +583,7 @@ test_reset_is_unknown(void **state)
 	json_t	*r;
 
 	(void)state;
-	r = one_unknown("itfreset", OD_HTTPD_RESET, 0, NULL, 0, NULL, 10000);
+	r = one_unknown("itfreset", OD_HTTPD_RESET, 0, NULL, 0, NULL);
 	assert_reason_class(r, UNSENT);
 	json_decref(r);
 }
@@ -554,12 +605,12 @@ test_reset_on_reused_connection_not_resent(void **state)
 	script(g_a, OD_HTTPD_RESET, 0, NULL, NULL, 0);
 	start("itfreuse", 0, "    max_inflight: 1\n", NULL);
 	enqueue_sms("PE-A1");
-	wait_hist("PE-A1", 1, 10000);
+	wait_hist("PE-A1", 1);
 	r = record("PE-A1", 0);
 	assert_string_equal(od_test_str(r, "status"), "sent");
 	json_decref(r);
 	enqueue_sms("PE-A2");
-	wait_hist("PE-A2", 1, 5000);
+	wait_hist("PE-A2", 1);
 	/* Not on a fresh connection, nor as a retry (due within RETRY_BASE_MS of the record). */
 	marker("PE-M1", last_ts("PE-A2") + RETRY_BASE_MS);
 	printf("# %zu requests on %zu connections\n", od_httpd_nrequests(g_a),
@@ -591,7 +642,7 @@ test_malformed_201_is_unknown(void **state)
 
 	(void)state;
 	r = one_unknown("itfjson", OD_HTTPD_REPLY, 201, "{\"sid\": \"SM1f0e6a1c2b3d4e5f6071", 0,
-	    NULL, 10000);
+	    NULL);
 	assert_string_equal(od_test_str(r, "reason"), "twilio HTTP 201: 2xx reply that is not JSON");
 	assert_string_equal(od_test_str(r, "provider_id"), "(absent)");
 	json_decref(r);
@@ -609,8 +660,8 @@ test_endless_reply_is_unknown(void **state)
 	script(g_a, OD_HTTPD_ENDLESS, 200, NULL, NULL, 0);
 	start("itfendless", 0, "    timeout: 1s\n", NULL);
 	enqueue_sms("PE-A1");
-	assert_true((t0 = wait_requests(g_a, 1, 10000)) > 0);
-	wait_hist("PE-A1", 1, 5000);
+	assert_true((t0 = wait_requests(g_a, 1)) > 0);
+	wait_hist("PE-A1", 1);
 	t1 = mono_ms();
 	assert_true(t1 - t0 >= 900);	/* not before the 1 s timeout; a slow machine may take longer */
 	r = record("PE-A1", 0);
@@ -631,7 +682,7 @@ test_garbage_is_unknown(void **state)
 	json_t	*r;
 
 	(void)state;
-	r = one_unknown("itfgarbage", OD_HTTPD_GARBAGE, 0, NULL, 0, NULL, 10000);
+	r = one_unknown("itfgarbage", OD_HTTPD_GARBAGE, 0, NULL, 0, NULL);
 	assert_reason_class(r, UNSENT);
 	json_decref(r);
 }
@@ -660,7 +711,7 @@ test_other_gateway_keeps_flowing(void **state)
 	start("itfflow", 0, "    timeout: 12s\n", NULL);
 	enqueue_sms("PE-A1");
 	enqueue_sms("PE-A2");
-	assert_true(wait_requests(g_a, 2, 10000) > 0);
+	assert_true(wait_requests(g_a, 2) > 0);
 	/* A holds both (it records a request before it answers): neither has a record. */
 	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-A1"), 0);
 	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-A2"), 0);
@@ -669,7 +720,7 @@ test_other_gateway_keeps_flowing(void **state)
 	for (i = 0; i < 6; i++)
 		enqueue_wa(wa[i]);
 	for (i = 0; i < 6; i++)
-		assert_int_equal(od_test_wait_status(&g_env, wa[i], "sent", 1, 8000), 1);
+		assert_int_equal(od_test_wait_status(&g_env, wa[i], "sent", 1, WAIT_MS), 1);
 	t1 = mono_ms();
 	printf("# B's six sent %lld ms after they were enqueued\n", t1 - t0);
 	/* A has still answered nothing. */
@@ -690,8 +741,8 @@ test_other_gateway_keeps_flowing(void **state)
 	}
 	assert_int_equal(od_httpd_nrequests(g_b), 6);
 
-	wait_hist("PE-A1", 1, 20000);
-	wait_hist("PE-A2", 1, 20000);
+	wait_hist("PE-A1", 1);
+	wait_hist("PE-A2", 1);
 	r1 = record("PE-A1", 0);
 	r2 = record("PE-A2", 0);
 	for (i = 0; i < 2; i++) {
@@ -764,7 +815,7 @@ test_breaker(void **state)
 	    "    breaker_cooldown: 2s\n", NULL);
 	for (i = 0; i < 5; i++)
 		enqueue_sms(ids[i]);
-	assert_true((t3 = wait_requests(g_a, 3, 10000)) > 0);
+	assert_true((t3 = wait_requests(g_a, 3)) > 0);
 	/* Three 'unknown': the breaker opened before the last of them was recorded. */
 	assert_int_equal(od_test_wait_attempts(&g_env, "unknown", 3, WAIT_MS), 3);
 	for (i = 0, opened = 0; i < 5; i++) {
@@ -791,12 +842,12 @@ test_breaker(void **state)
 	assert_int_equal(back, 2);
 
 	/* After the cool-down: the probe, accepted; then the other one. */
-	assert_true((t4 = wait_requests(g_a, 4, 5000)) > 0);
+	assert_true((t4 = wait_requests(g_a, 4)) > 0);
 	printf("# probe %lld ms after the third failure\n", t4 - t3);
 	assert_true(t4 - t3 >= 1900);
-	assert_true(wait_requests(g_a, 5, 3000) > 0);
+	assert_true(wait_requests(g_a, 5) > 0);
 	for (i = 0; i < 5; i++)
-		wait_hist(ids[i], 1, 3000);
+		wait_hist(ids[i], 1);
 	for (i = 0; i < 5; i++) {
 		r = record(ids[i], 0);
 		if (strcmp(od_test_str(r, "status"), "sent") == 0) {
@@ -857,11 +908,11 @@ test_failed_send_gives_contact_back(void **state)
 	free(b2);
 	free(body);
 
-	assert_true(wait_requests(g_a, 2, 30000) > 0);
-	assert_int_equal(od_test_wait_attempts(&g_env, "failed", 1, 20000), 1);
+	assert_true(wait_requests(g_a, 2) > 0);
+	assert_int_equal(od_test_wait_attempts(&g_env, "failed", 1, WAIT_MS), 1);
 	first = od_test_wait_status(&g_env, "PE-S1", "failed", 1, 1) == 1 ? "PE-S1" : "PE-S2";
 	second = strcmp(first, "PE-S1") == 0 ? "PE-S2" : "PE-S1";
-	assert_int_equal(od_test_wait_status(&g_env, second, "sent", 1, 20000), 1);
+	assert_int_equal(od_test_wait_status(&g_env, second, "sent", 1, WAIT_MS), 1);
 	/* never held back by the caps: only the superseded reminder and the send */
 	assert_int_equal(od_test_wait_status(&g_env, second, "suppressed", 1, 1), 0);
 	r = redisCommand(g_env.rc, "HVALS outreach:person");
