@@ -14,7 +14,9 @@
  * action whose outcome is known, or unknown, is never sent twice.  How
  * replies are read follows ../shared/reference/providers.md: Twilio's 5xx
  * may have sent the message (POSTs are not idempotent), 429 means not
- * processed (retry after Retry-After).
+ * processed (retry after Retry-After).  "Nothing more happened" is never a
+ * sleep: a marker account, due after the moment it would have happened,
+ * is recorded first (marker()).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -384,7 +386,8 @@ stream_count(const char *id, const char *status)
 static void
 marker(const char *id, long long after_ms)
 {
-	long long	until = mono_ms() + WAIT_MS;
+	json_t		*r;
+	long long	 until = mono_ms() + WAIT_MS;
 
 	while (daemon_ms() <= after_ms) {
 		assert_true(mono_ms() < until);
@@ -392,6 +395,10 @@ marker(const char *id, long long after_ms)
 	}
 	enqueue_wa(id);
 	assert_int_equal(od_test_wait_status(&g_env, id, "sent", 1, WAIT_MS), 1);
+	r = record(id, 1);	/* after its superseded reminder_upcoming */
+	assert_string_equal(od_test_str(r, "status"), "sent");
+	assert_string_equal(od_test_str(r, "gateway"), "wab");	/* not through A */
+	json_decref(r);
 	until = mono_ms() + WAIT_MS;
 	while (od_test_int(&g_env, "ZCARD outreach:inflight") != 0) {
 		assert_true(mono_ms() < until);
