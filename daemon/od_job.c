@@ -122,8 +122,8 @@ od_job_restate(struct od_job *j, const char *raw, size_t len)
 		return -1;
 	}
 	if ((why = job_state_check(v)) != NULL) {
+		job_corrupt(j, why, raw, len);		/* why is one of v's keys */
 		json_decref(v);
-		job_corrupt(j, why, raw, len);
 		return -1;
 	}
 	json_decref(j->state);
