@@ -11,7 +11,7 @@
 #include "od_account.h"
 #include "od_state.h"
 
-/* lib.lua's od_field_names: keep the two alike (tests/test_record.c compares them). */
+/* The stream's fields; lib.lua's od_field_names is this list (tests/test_record.c fails otherwise). */
 const char *const od_record_field_names[OD_RECORD_FIELDS] = {
 	"ts", "account_id", "action_id", "attempt_id", "policy", "step", "stage", "channel",
 	"gateway", "status", "provider_id", "reason", "code", "encoding", "segments", "timezone",

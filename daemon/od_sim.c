@@ -2,17 +2,17 @@
  * od_sim: the simulation engine (see od_sim.h).
  *
  * The state an account has in Redis (P:state) is kept here as a struct
- * od_state and written out as its JSON whenever od_job_start reads it; the
- * scripts' changes are od_state's transitions, as the daemon's are:
- *   intake.lua    -> od_state_intake (sim_intake)
- *   event.lua     -> od_state_event (sim_event_apply)
- *   complete.lua  -> od_state_outcome (sim_complete)
- * claim.lua and begin.lua have nothing to do on one thread and one clock: a
+ * od_state and written out as its JSON whenever od_job_start reads it; it
+ * changes through od_state's transitions, as the daemon's does:
+ *   intake     -> od_state_intake (sim_intake; od_intake.c)
+ *   an event   -> od_state_event (sim_event_apply; od_store.c)
+ *   an outcome -> od_state_outcome (sim_complete; od_record.c)
+ * A compare-and-set has nothing to compare on one thread and one clock: a
  * claimed action is decided and completed at the same virtual instant, so
  * nothing can arrive in between; begin.lua's one write that matters, the
  * send added to the person's contacts (P:person, od_person.h), is made in
- * sim_action.  event.lua's duplicate-entry list (evs) is
- * not kept: every simulated event is a distinct entry.
+ * sim_action.  The duplicate-entry list (evs) is not kept: every simulated
+ * event is a distinct entry.
  */
 #include "od_sim.h"
 
@@ -339,7 +339,7 @@ od_sim_free(struct od_sim *s)
 	free(s);
 }
 
-/* intake.lua, for one account: a new state, or an update of the known one. */
+/* Intake of one account: a new state, or an update of the known one. */
 static int
 sim_intake(struct od_sim *s, const struct od_account *a, const struct od_policy *p,
     const char *json, size_t len)
@@ -507,7 +507,7 @@ reject:
 
 /* ---- the scripts' state changes -------------------------------------------- */
 
-/* event.lua at now. */
+/* An event at now (as od_store.c applies it). */
 static void
 sim_event_apply(struct od_sim *s, const struct sim_event *ev, int64_t now)
 {
@@ -538,7 +538,7 @@ sim_state_json(struct od_sim *s, const struct sim_acct *a)
 	return od_state_write(&a->st, &s->state);
 }
 
-/* complete.lua at now. */
+/* An action's outcome at now (as od_record.c makes it). */
 static int
 sim_complete(struct od_sim *s, size_t ai, const struct od_job *j, int64_t now)
 {

@@ -114,7 +114,7 @@ void		 od_sim_free(struct od_sim *s);
  * limit_accounts, or -1 with the daemon's rejection reason in reason
  * ("debtor.phone: not E.164", "policy: no policy named 'x' is loaded").
  * A second document with the same account_id updates the account as
- * intake.lua does.
+ * intake does.
  */
 int		 od_sim_add_account(struct od_sim *s, const char *json, size_t len,
 		    char *reason, size_t rlen);

@@ -491,7 +491,7 @@ od_state_event(struct od_state *st, const struct od_state_event *ev, int64_t now
 	int64_t		amount;
 	size_t		i;
 
-	(void)now;	/* event.lua schedules a re-plan at now: the caller's */
+	(void)now;	/* a re-plan is scheduled at now: the caller's */
 	*replan = 0;
 	if (ev->entry != NULL) {	/* a re-delivered entry is skipped */
 		for (i = 0; i < st->evs.n; i++)

@@ -1,14 +1,16 @@
 /*
  * od_state: an account's state (P:state, see docs/architecture.md) as a
- * struct, its JSON form, and the pure transitions the Lua scripts make to
- * it: an intake (intake.lua), an event (event.lua), an action's outcome
- * (complete.lua).  Nothing here does I/O or reads the clock: each takes
- * `now` and says what to schedule next.  The daemon (od_record.c) and
- * `outreachctl simulate` (od_sim.c) change states only through these.
+ * struct, its JSON form, and its transitions: an intake, an event, an
+ * action's outcome.  The account's state machine is here and nowhere else.
+ * Nothing here does I/O or reads the clock: each takes `now` and says what
+ * to schedule next.  The daemon (od_intake.c, od_store.c, od_record.c,
+ * od_reclaim.c) and `outreachctl simulate` (od_sim.c) change states only
+ * through these; the scripts store what they computed, compare-and-set on
+ * the version (od_state_commit, lib.lua's od_ver).
  *
- * The JSON is what the scripts read and write: field names and value types
- * are theirs; cjson writes an empty table as {}, so an empty list may be
- * {} or [] on the way in (it is written as []).
+ * The JSON is what is stored; states written by earlier versions, whose
+ * scripts changed them with cjson, may have an empty list as {} (it is
+ * written as []) and no version.
  */
 #ifndef OD_STATE_H
 #define OD_STATE_H
@@ -64,12 +66,12 @@ struct od_state {
 	struct od_state_contact	*recent;
 	size_t			 nrecent, caprecent;
 	int			 replan;	/* an event asked for a re-plan while in flight */
-	struct od_state_strs	 phones;	/* the numbers in P:phones (intake.lua) */
-	struct od_state_strs	 evs;		/* the inbox entries applied last (event.lua) */
+	struct od_state_strs	 phones;	/* the numbers in P:phones (intake) */
+	struct od_state_strs	 evs;		/* the inbox entries applied last (events) */
 	json_t			*extra;		/* keys not above, as read (owned), or NULL */
 };
 
-/* An event as event.lua takes it. */
+/* An event, as the inbox's or a reply's opt-out. */
 struct od_state_event {
 	enum od_event_type	 type;
 	int			 channel;	/* opt_out / opt_in: kind, or -1 for all */
@@ -79,7 +81,7 @@ struct od_state_event {
 	const char		*entry;		/* the inbox entry; NULL: not deduplicated */
 };
 
-/* What a finished action hands complete.lua (od_job's completion fields). */
+/* What a finished action ends with (od_job's completion fields). */
 struct od_state_outcome {
 	int		 next_step;	/* -1: unchanged */
 	int64_t		 next_due;	/* -1: nothing scheduled */
@@ -89,7 +91,7 @@ struct od_state_outcome {
 	int		 person;	/* the account has a person: contacts are in their list */
 };
 
-void	od_state_init(struct od_state *st);	/* empty; digits 2, as event.lua assumes */
+void	od_state_init(struct od_state *st);	/* empty; digits 2 */
 void	od_state_clear(struct od_state *st);	/* NULL-safe; leaves it init'd */
 const char *od_state_status_name(enum od_state_status s);	/* "active", ...; NULL for NONE */
 
@@ -121,7 +123,7 @@ char	*od_state_to_json(const struct od_state *st);
 char	*od_state_commit(struct od_state *st);
 
 /*
- * intake.lua for one account a under policy p at now.  known: st is the
+ * Intake of one account a under policy p at now.  known: st is the
  * stored state (else it is init'd and a new one is made).  A known account
  * gets p, a's amount and digits, and on a new due date a new cycle (step 0,
  * no holds, nothing paid, active unless ceased).  *due: when to plan it
@@ -131,11 +133,11 @@ char	*od_state_commit(struct od_state *st);
  */
 int	od_state_intake(struct od_state *st, int known, const struct od_account *a,
 	    const struct od_policy *p, int64_t now, int64_t *due);
-/* The debtor's numbers, for P:phones (intake.lua with the phones key). */
+/* The debtor's numbers, for P:phones (the index intake.lua keeps). */
 int	od_state_set_phones(struct od_state *st, const char *phone, const char *whatsapp);
 
 /*
- * event.lua: applies ev to st.  *replan: the pending action is to be
+ * Applies event ev to st.  *replan: the pending action is to be
  * re-planned now (the amounts or holds changed); when st is no longer
  * active its pending action is to be cancelled.  Returns 0, 1 when ev's
  * entry was applied already (st unchanged), -1 when out of memory.
@@ -144,7 +146,7 @@ int	od_state_event(struct od_state *st, const struct od_state_event *ev, int64_t
 	    int *replan);
 
 /*
- * complete.lua: the finished action's outcome o at now.  *due: when the
+ * The finished action's outcome o at now.  *due: when the
  * account's next action is (now when a re-plan was asked for, o->next_due
  * otherwise), -1 when nothing is (not active, or o->next_due -1).
  * Clears st->replan.  -1 when out of memory.
