@@ -36,7 +36,7 @@ struct intake_op {
 
 /* An accepted account, until it is stored. */
 struct intake_acct {
-	struct od_account	 a;		/* owned */
+	const char		*id;		/* the account's id (the batch owns it) */
 	const char		*entry;		/* its inbox entry (the batch owns it) */
 	const char		*body;		/* the document to store (the batch owns it) */
 	size_t			 len;
@@ -123,10 +123,8 @@ batch_free(struct intake_batch *b)
 			free(b->ops[i].ev);
 		}
 	free(b->ops);
-	for (i = 0; i < b->naccts; i++) {
+	for (i = 0; i < b->naccts; i++)
 		acct_plan_clear(&b->accts[i]);
-		od_account_clear(&b->accts[i].a);
-	}
 	free(b->accts);
 	for (i = 0; i < b->nowned; i++)
 		free(b->owned[i]);
@@ -331,13 +329,14 @@ acct_phones(const struct od_state *st)
 }
 
 /*
- * Plans account ia on its stored state raw (empty: none), version ver,
+ * Plans account ia, a, on its stored state raw (empty: none), version ver,
  * fly: an action of it is in flight (od_state_intake).  0, or -1 with a
  * reason to reject it with.
  */
 static int
-acct_plan(struct intake_batch *b, struct intake_acct *ia, const char *raw, size_t rawlen,
-    const char *ver, size_t verlen, int fly, char *reason, size_t rlen)
+acct_plan(struct intake_batch *b, struct intake_acct *ia, const struct od_account *a,
+    const char *raw, size_t rawlen, const char *ver, size_t verlen, int fly, char *reason,
+    size_t rlen)
 {
 	const struct od_policy	*p;
 	struct od_state		 st;
@@ -361,8 +360,8 @@ acct_plan(struct intake_batch *b, struct intake_acct *ia, const char *raw, size_
 	}
 	snprintf(reason, rlen, "out of memory");
 	if ((ia->oldph = acct_phones(&st)) == NULL ||
-	    od_state_intake(&st, known, &ia->a, p, now, &due) == -1 ||
-	    od_state_set_phones(&st, ia->a.phone, ia->a.whatsapp) == -1 ||
+	    od_state_intake(&st, known, a, p, now, &due) == -1 ||
+	    od_state_set_phones(&st, a->phone, a->whatsapp) == -1 ||
 	    (ia->newph = acct_phones(&st)) == NULL || (ia->ver = strndup(ver, verlen)) == NULL)
 		goto done;
 	if (fly && due >= 0) {
@@ -388,50 +387,50 @@ intake_account(struct intake_batch *b, const char *entry, const char *body, size
 {
 	struct od_daemon	*d = b->d;
 	struct intake_acct	*ia = &b->accts[b->naccts];
+	struct od_account	 a;
 	const struct od_policy	*p;
 	char			 reason[512];
 	char			*stored = NULL;
 
 	memset(ia, 0, sizeof(*ia));
-	if (od_account_parse(body, len, d->set->cfg.max_body, &ia->a, reason, sizeof(reason)) == -1) {
+	if (od_account_parse(body, len, d->set->cfg.max_body, &a, reason, sizeof(reason)) == -1) {
 		intake_reject(d, entry, "account", 7, body, len, reason);
 		return;
 	}
-	if (ia->a.policy != NULL) {
-		if ((p = od_policy_find(&d->set->policies, ia->a.policy)) == NULL)
+	if (a.policy != NULL) {
+		if ((p = od_policy_find(&d->set->policies, a.policy)) == NULL)
 			snprintf(reason, sizeof(reason), "policy: no policy named '%s' is loaded",
-			    ia->a.policy);
-	} else if ((p = od_policy_select(&d->set->policies, &ia->a, now)) == NULL)
+			    a.policy);
+	} else if ((p = od_policy_select(&d->set->policies, &a, now)) == NULL)
 		snprintf(reason, sizeof(reason), "policy: no policy's segment takes this account "
-		    "(country %s, %s %s, due %s); name one in 'policy'", ia->a.country,
-		    ia->a.currency, ia->a.amount, ia->a.due_date);
+		    "(country %s, %s %s, due %s); name one in 'policy'", a.country, a.currency,
+		    a.amount, a.due_date);
 	/* The document number is not stored: its keyed hash takes its place. */
-	if (p == NULL || (ia->a.id_doc != NULL &&
-	    intake_hash_id(d, &ia->a, &stored, reason, sizeof(reason)) == -1)) {
+	if (p == NULL || (a.id_doc != NULL &&
+	    intake_hash_id(d, &a, &stored, reason, sizeof(reason)) == -1)) {
 		intake_reject(d, entry, "account", 7, body, len, reason);
-		od_account_clear(&ia->a);
+		od_account_clear(&a);
 		return;
 	}
-	if (stored != NULL) {
-		body = stored;
-		len = strlen(stored);
-	}
-	if (od_person_id(&ia->a, d->identity_key, strlen(d->identity_key), ia->pid) == -1)
+	if (od_person_id(&a, d->identity_key, strlen(d->identity_key), ia->pid) == -1)
 		ia->pid[0] = '\0';
 	ia->entry = b->ack_ids[b->nack - 1];	/* entry, as the batch keeps it */
-	ia->body = batch_own(b, body, len);
-	ia->len = len;
+	ia->id = batch_own(b, a.id, strlen(a.id));
+	ia->body = stored ? batch_own(b, stored, strlen(stored)) : batch_own(b, body, len);
+	ia->len = stored ? strlen(stored) : len;
 	ia->policy = batch_own(b, p->name, strlen(p->name));
-	free(stored);
-	/* planned as a new account: a known one comes back stale, with its state */
-	if (ia->body == NULL || ia->policy == NULL ||
-	    acct_plan(b, ia, "", 0, "", 0, 0, reason, sizeof(reason)) == -1) {
+	/*
+	 * Planned as a new account: a known one comes back stale, with its
+	 * state, and is planned again from the document as stored.
+	 */
+	if (ia->id == NULL || ia->body == NULL || ia->policy == NULL ||
+	    acct_plan(b, ia, &a, "", 0, "", 0, 0, reason, sizeof(reason)) == -1) {
 		intake_reject(d, entry, "account", 7, body, len, reason);
 		acct_plan_clear(ia);
-		od_account_clear(&ia->a);
-		return;
-	}
-	b->naccts++;
+	} else
+		b->naccts++;
+	od_account_clear(&a);
+	free(stored);
 }
 
 /* The accounts gathered since the last step become a step. */
@@ -476,6 +475,22 @@ intake_stale(const redisReply *r)
 	return od_reply_is(r->element[0], "stale");
 }
 
+/* Account ia planned again on the state a stale answer e handed back. */
+static int
+acct_replan(struct intake_batch *b, struct intake_acct *ia, const redisReply *e, char *reason,
+    size_t rlen)
+{
+	struct od_account	a;
+	int			rc;
+
+	if (od_account_from_stored(ia->body, ia->len, &a, reason, rlen) == -1)
+		return -1;
+	rc = acct_plan(b, ia, &a, e->element[1]->str, e->element[1]->len, e->element[2]->str,
+	    e->element[2]->len, od_reply_is(e->element[3], "1"), reason, rlen);
+	od_account_clear(&a);
+	return rc;
+}
+
 static void
 intake_script_cb(redisReply *r, void *arg)
 {
@@ -504,9 +519,7 @@ intake_script_cb(redisReply *r, void *arg)
 			stored++;
 		} else if (intake_stale(e)) {
 			/* known already, or changed meanwhile: planned again on what is stored */
-			if (acct_plan(b, ia, e->element[1]->str, e->element[1]->len,
-			    e->element[2]->str, e->element[2]->len, od_reply_is(e->element[3], "1"),
-			    reason, sizeof(reason)) == -1) {
+			if (acct_replan(b, ia, e, reason, sizeof(reason)) == -1) {
 				intake_reject(b->d, ia->entry, "account", 7, ia->body, ia->len, reason);
 				ia->done = 1;
 			} else if (e->element[1]->len > 0 && op->tries > 0) {
@@ -558,7 +571,7 @@ intake_store_accounts(struct intake_batch *b)
 		if (ia->done)
 			continue;
 #define ARG(s, l)	do { args[na] = (s); lens[na++] = (l); } while (0)
-		ARG(ia->a.id, strlen(ia->a.id));
+		ARG(ia->id, strlen(ia->id));
 		ARG(ia->body, ia->len);
 		ARG(ia->ver, strlen(ia->ver));
 		ARG(ia->fly ? "1" : "0", 1);
@@ -635,7 +648,7 @@ intake_process(struct od_daemon *d, const redisReply *entries)
 	b->d = d;
 	b->ack_ids = calloc(n, sizeof(*b->ack_ids));
 	b->accts = calloc(n, sizeof(*b->accts));
-	b->owned = calloc(1 + 3 * n, sizeof(*b->owned));
+	b->owned = calloc(1 + 4 * n, sizeof(*b->owned));
 	b->ops = calloc(2 * n + 1, sizeof(*b->ops));	/* an event may close a run of accounts */
 	if (!b->ack_ids || !b->accts || !b->owned || !b->ops) {
 		batch_free(b);

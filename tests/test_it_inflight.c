@@ -10,7 +10,8 @@
  *     re-plan, and the account's next step is planned at once;
  * (b) a payment in full applied while a send waits for its gateway's rate
  *     limit: the send is checked again at its begin and not made, recorded
- *     'suppressed', reason 'paid'.
+ *     'suppressed', reason 'paid';
+ * (c) an account twice in one batch, then an event: applied in stream order.
  *
  * The event comes in while the send takes 8 s (the outbox's delay), or
  * while the other account waits about 4.8 s for its gateway's token;
@@ -214,12 +215,62 @@ test_paid_before_begin(void **state)
 	g_pid[0] = 0;
 }
 
+/*
+ * One inbox batch: an account, the same account with a new due date and
+ * amount (a new cycle), then a partial payment.  They apply in stream
+ * order: the second document's store finds the first's state (stale) and is
+ * planned again on it, and the payment, after both, counts in the new cycle
+ * (the new cycle starts from nothing paid: in the wrong order it would be
+ * lost).
+ */
+static void
+test_stream_order(void **state)
+{
+	json_t		*s;
+	char		*b1, *b2;
+	redisReply	*r;
+
+	(void)state;
+	assert_int_equal(od_test_env_start(&g_env, "itorder", NULL, NULL), 0);
+	assert_non_null(b1 = od_test_account("FL-O", "2026-03-09", "1234.50", NULL));
+	assert_non_null(b2 = od_test_account("FL-O", "2026-04-09", "2000.00", NULL));
+	assert_int_equal(od_test_enqueue(&g_env, "account", b1), 0);
+	assert_int_equal(od_test_enqueue(&g_env, "account", b2), 0);
+	assert_int_equal(od_test_enqueue(&g_env, "event",
+	    "{\"account_id\":\"FL-O\",\"type\":\"payment\",\"amount\":\"150.00\"}"), 0);
+	free(b1);
+	g_pid[0] = daemon_now("d1.log", 1);
+	assert_int_equal(od_test_process_wait(g_pid[0], 60000), 0);
+	g_pid[0] = 0;
+	assert_true(od_test_inbox_settled(&g_env));
+	s = od_test_rejected(&g_env);
+	assert_int_equal(json_array_size(s), 0);
+	json_decref(s);
+	assert_non_null(s = state_of("FL-O"));
+	assert_string_equal(json_string_value(json_object_get(s, "cycle")), "2026-04-09");
+	assert_int_equal(state_int(s, "amount_minor"), 200000);
+	assert_int_equal(state_int(s, "paid_minor"), 15000);
+	assert_string_equal(json_string_value(json_object_get(s, "status")), "active");
+	json_decref(s);
+	/* the document stored is the second one; the phone index has the account once */
+	r = redisCommand(g_env.rc, "HGET outreach:accounts FL-O");
+	assert_int_equal(r->type, REDIS_REPLY_STRING);
+	assert_non_null(strstr(r->str, "2026-04-09"));
+	freeReplyObject(r);
+	r = redisCommand(g_env.rc, "HGET outreach:phones +51987000111");
+	assert_int_equal(r->type, REDIS_REPLY_STRING);
+	assert_string_equal(r->str, "FL-O");
+	freeReplyObject(r);
+	free(b2);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_payment_during_send, teardown),
 		cmocka_unit_test_teardown(test_paid_before_begin, teardown),
+		cmocka_unit_test_teardown(test_stream_order, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
