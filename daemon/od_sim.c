@@ -25,61 +25,8 @@
 #include "od_person.h"
 #include "od_plan.h"
 #include "od_state.h"
+#include "od_sim_int.h"
 #include "od_time.h"
-
-#define DAY_MS		86400000LL
-#define MAX_FAILURES	64
-
-struct sim_acct {
-	char			*id;
-	char			*doc;		/* the account document as taken in */
-	size_t			 len;
-	const struct od_policy	*policy;	/* st.policy's */
-	struct od_state		 st;		/* P:state */
-	unsigned char		 stages;	/* bit per stage a message was sent at */
-	int64_t			 due;		/* -1: nothing planned */
-	long			 hpos;		/* place in the heap, or -1 */
-	long			 person;	/* index into od_sim's persons, or -1 */
-};
-
-/* P:person: one debtor's contacts, across their accounts. */
-struct sim_person {
-	char			 id[OD_PERSON_ID_LEN + 1];
-	char			*contacts;	/* the P:person value, or NULL */
-};
-
-struct sim_event {
-	int64_t			 at;
-	size_t			 seq;
-	size_t			 acct;
-	enum od_event_type	 type;
-	int			 channel;	/* kind, or -1 for all */
-	int			 full;
-	double			 amount;
-	char			 until[11];
-};
-
-struct od_sim {
-	const struct od_confset	*set;
-	struct od_sim_options	 o;
-	const struct od_policy	*forced;
-	int64_t			 horizon;
-	struct sim_acct		*acct;
-	size_t			 n, cap;
-	size_t			*hash;		/* open addressing: index + 1, 0 empty */
-	size_t			 hcap;
-	struct sim_event	*ev;
-	size_t			 nev, capev;
-	size_t			*heap;
-	size_t			 nheap;
-	struct od_buf		 state;		/* the state JSON handed to od_job_start */
-	struct sim_person	*person;
-	size_t			 nperson, capperson;
-	size_t			*phash;		/* person ids: index + 1, 0 empty */
-	size_t			 phcap;
-	struct od_sim_summary	 sum;
-	int			 ran;
-};
 
 const char *
 od_sim_end_name(enum od_sim_end e)
@@ -88,183 +35,6 @@ od_sim_end_name(enum od_sim_end e)
 	    "stopped" };
 
 	return (int)e >= 0 && e < OD_SIM_END_MAX ? names[e] : "invalid";
-}
-
-/* ---- the account index ------------------------------------------------------- */
-
-static size_t
-sim_hash_str(const char *s)
-{
-	size_t	h = 1469598103934665603ULL;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
-/* The account's index, or (size_t)-1. */
-static size_t
-sim_find(const struct od_sim *s, const char *id)
-{
-	size_t	i;
-
-	if (s->hcap == 0)
-		return (size_t)-1;
-	for (i = sim_hash_str(id) & (s->hcap - 1); s->hash[i] != 0; i = (i + 1) & (s->hcap - 1))
-		if (strcmp(s->acct[s->hash[i] - 1].id, id) == 0)
-			return s->hash[i] - 1;
-	return (size_t)-1;
-}
-
-static void
-sim_hash_put(size_t *hash, size_t hcap, const char *id, size_t idx)
-{
-	size_t	i;
-
-	for (i = sim_hash_str(id) & (hcap - 1); hash[i] != 0; i = (i + 1) & (hcap - 1))
-		;
-	hash[i] = idx + 1;
-}
-
-static int
-sim_hash_grow(struct od_sim *s)
-{
-	size_t	 ncap = s->hcap ? s->hcap * 2 : 1024, i, *nh;
-
-	if ((nh = calloc(ncap, sizeof(*nh))) == NULL)
-		return -1;
-	for (i = 0; i < s->n; i++)
-		sim_hash_put(nh, ncap, s->acct[i].id, i);
-	free(s->hash);
-	s->hash = nh;
-	s->hcap = ncap;
-	return 0;
-}
-
-/* The index of person id, added when new; -1 when out of memory. */
-static long
-sim_person(struct od_sim *s, const char *id)
-{
-	size_t	i, k, ncap;
-
-	if (s->phcap > 0)
-		for (i = sim_hash_str(id) & (s->phcap - 1); s->phash[i] != 0;
-		    i = (i + 1) & (s->phcap - 1))
-			if (strcmp(s->person[s->phash[i] - 1].id, id) == 0)
-				return (long)(s->phash[i] - 1);
-	if (s->nperson == s->capperson) {
-		struct sim_person *nv;
-
-		ncap = s->capperson ? s->capperson * 2 : 1024;
-		if ((nv = realloc(s->person, ncap * sizeof(*nv))) == NULL)
-			return -1;
-		s->person = nv;
-		s->capperson = ncap;
-	}
-	if ((s->nperson + 1) * 2 > s->phcap) {
-		size_t *nh;
-
-		ncap = s->phcap ? s->phcap * 2 : 2048;
-		if ((nh = calloc(ncap, sizeof(*nh))) == NULL)
-			return -1;
-		for (k = 0; k < s->nperson; k++) {
-			for (i = sim_hash_str(s->person[k].id) & (ncap - 1); nh[i] != 0;
-			    i = (i + 1) & (ncap - 1))
-				;
-			nh[i] = k + 1;
-		}
-		free(s->phash);
-		s->phash = nh;
-		s->phcap = ncap;
-	}
-	for (i = sim_hash_str(id) & (s->phcap - 1); s->phash[i] != 0; i = (i + 1) & (s->phcap - 1))
-		;
-	s->phash[i] = s->nperson + 1;
-	snprintf(s->person[s->nperson].id, sizeof(s->person[s->nperson].id), "%s", id);
-	s->person[s->nperson].contacts = NULL;
-	return (long)s->nperson++;
-}
-
-/* ---- the due heap (P:due): a min-heap of accounts by (due, index) ------------ */
-
-static int
-sim_heap_less(const struct od_sim *s, size_t a, size_t b)
-{
-	const struct sim_acct *x = &s->acct[a], *y = &s->acct[b];
-
-	return x->due < y->due || (x->due == y->due && a < b);
-}
-
-static void
-sim_heap_place(struct od_sim *s, size_t pos, size_t ai)
-{
-	s->heap[pos] = ai;
-	s->acct[ai].hpos = (long)pos;
-}
-
-static void
-sim_heap_up(struct od_sim *s, size_t pos)
-{
-	size_t	ai = s->heap[pos], parent;
-
-	while (pos > 0) {
-		parent = (pos - 1) / 2;
-		if (!sim_heap_less(s, ai, s->heap[parent]))
-			break;
-		sim_heap_place(s, pos, s->heap[parent]);
-		pos = parent;
-	}
-	sim_heap_place(s, pos, ai);
-}
-
-static void
-sim_heap_down(struct od_sim *s, size_t pos)
-{
-	size_t	ai = s->heap[pos], c;
-
-	for (;;) {
-		c = 2 * pos + 1;
-		if (c >= s->nheap)
-			break;
-		if (c + 1 < s->nheap && sim_heap_less(s, s->heap[c + 1], s->heap[c]))
-			c++;
-		if (!sim_heap_less(s, s->heap[c], ai))
-			break;
-		sim_heap_place(s, pos, s->heap[c]);
-		pos = c;
-	}
-	sim_heap_place(s, pos, ai);
-}
-
-static void
-sim_heap_remove(struct od_sim *s, size_t ai)
-{
-	long	pos = s->acct[ai].hpos;
-	size_t	last;
-
-	if (pos < 0)
-		return;
-	s->acct[ai].hpos = -1;
-	last = s->heap[--s->nheap];
-	if ((size_t)pos == s->nheap)
-		return;
-	sim_heap_place(s, (size_t)pos, last);
-	sim_heap_up(s, (size_t)pos);
-	sim_heap_down(s, (size_t)s->acct[last].hpos);
-}
-
-/* ZADD due: plans the account at due (moving a pending action); beyond the horizon it waits. */
-static void
-sim_schedule(struct od_sim *s, size_t ai, int64_t due)
-{
-	struct sim_acct	*a = &s->acct[ai];
-
-	sim_heap_remove(s, ai);
-	a->due = due;
-	if (due < 0 || due >= s->horizon)
-		return;
-	sim_heap_place(s, s->nheap++, ai);
-	sim_heap_up(s, s->nheap - 1);
 }
 
 /* ---- set-up ------------------------------------------------------------------ */
@@ -352,14 +122,14 @@ sim_intake(struct od_sim *s, const struct od_account *a, const struct od_policy 
 
 	/* intake: any key will do, the ids only have to agree within the run */
 	if (od_person_id(a, OD_PERSON_DEFAULT_KEY, strlen(OD_PERSON_DEFAULT_KEY), pid) == 0 &&
-	    (person = sim_person(s, pid)) == -1)
+	    (person = od_sim_person(s, pid)) == -1)
 		return -1;
 
 	if ((doc = malloc(len + 1)) == NULL)
 		return -1;
 	memcpy(doc, json, len);
 	doc[len] = '\0';
-	if ((idx = sim_find(s, a->id)) != (size_t)-1) {
+	if ((idx = od_sim_find(s, a->id)) != (size_t)-1) {
 		x = &s->acct[idx];
 		if (od_state_intake(&x->st, 1, a, p, now, &due) == -1) {
 			free(doc);
@@ -371,7 +141,7 @@ sim_intake(struct od_sim *s, const struct od_account *a, const struct od_policy 
 		x->policy = p;
 		x->person = person;
 		if (due >= 0)
-			sim_schedule(s, idx, due);	/* an update is re-planned at once */
+			od_sim_schedule(s, idx, due);	/* an update is re-planned at once */
 		return 0;
 	}
 	if (s->o.limit_accounts > 0 && s->n >= s->o.limit_accounts) {
@@ -393,7 +163,7 @@ sim_intake(struct od_sim *s, const struct od_account *a, const struct od_policy 
 		}
 		s->cap = ncap;
 	}
-	if ((s->n + 1) * 2 > s->hcap && sim_hash_grow(s) == -1) {
+	if ((s->n + 1) * 2 > s->hcap && od_sim_hash_grow(s) == -1) {
 		free(doc);
 		return -1;
 	}
@@ -412,10 +182,10 @@ sim_intake(struct od_sim *s, const struct od_account *a, const struct od_policy 
 	x->due = -1;
 	x->hpos = -1;
 	x->person = person;
-	sim_hash_put(s->hash, s->hcap, x->id, s->n);
+	od_sim_hash_put(s->hash, s->hcap, x->id, s->n);
 	idx = s->n++;
 	s->sum.accounts++;
-	sim_schedule(s, idx, due);
+	od_sim_schedule(s, idx, due);
 	return 0;
 }
 
@@ -470,7 +240,7 @@ od_sim_add_event(struct od_sim *s, const char *json, size_t len, char *reason, s
 		snprintf(reason, rlen, "at: required to simulate an event (\"2026-12-02T10:00:00Z\")");
 		goto reject_clear;
 	}
-	if ((idx = sim_find(s, e.account_id)) == (size_t)-1) {
+	if ((idx = od_sim_find(s, e.account_id)) == (size_t)-1) {
 		snprintf(reason, rlen, "account_id: no such account (enqueue the account first)");
 		goto reject_clear;
 	}
@@ -524,10 +294,10 @@ sim_event_apply(struct od_sim *s, const struct sim_event *ev, int64_t now)
 	(void)od_state_event(&a->st, &e, now, &replan);	/* no entry: nothing allocated */
 	s->sum.events++;
 	if (a->st.status != OD_STATE_ACTIVE) {
-		sim_heap_remove(s, ev->acct);
+		od_sim_heap_remove(s, ev->acct);
 		a->due = -1;
 	} else if (replan)
-		sim_schedule(s, ev->acct, now);
+		od_sim_schedule(s, ev->acct, now);
 }
 
 /* The state as P:state holds it, for od_job_start. */
@@ -559,7 +329,7 @@ sim_complete(struct od_sim *s, size_t ai, const struct od_job *j, int64_t now)
 		return -1;
 	a->due = -1;
 	if (due >= 0)
-		sim_schedule(s, ai, due);
+		od_sim_schedule(s, ai, due);
 	return 0;
 }
 
@@ -759,7 +529,7 @@ od_sim_run(struct od_sim *s, od_sim_entry_fn fn, void *arg, od_sim_progress_fn p
 			continue;
 		}
 		ai = s->heap[0];
-		sim_heap_remove(s, ai);		/* claimed */
+		od_sim_heap_remove(s, ai);		/* claimed */
 		s->acct[ai].due = -1;
 		if (sim_action(s, ai, th, fn, arg) == -1)
 			return -1;
