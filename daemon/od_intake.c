@@ -461,20 +461,6 @@ intake_run_failed(struct intake_batch *b, const char *why)
 
 static void	intake_store_accounts(struct intake_batch *b);
 
-/* 1 when r is {'stale', state, version, in flight}. */
-static int
-intake_stale(const redisReply *r)
-{
-	size_t	i;
-
-	if (r->type != REDIS_REPLY_ARRAY || r->elements != 4)
-		return 0;
-	for (i = 0; i < 4; i++)
-		if (r->element[i]->type != REDIS_REPLY_STRING)
-			return 0;
-	return od_reply_is(r->element[0], "stale");
-}
-
 /* Account ia planned again on the state a stale answer e handed back. */
 static int
 acct_replan(struct intake_batch *b, struct intake_acct *ia, const redisReply *e, char *reason,
@@ -517,7 +503,7 @@ intake_script_cb(redisReply *r, void *arg)
 		if (od_reply_is(e, "ok")) {
 			ia->done = 1;
 			stored++;
-		} else if (intake_stale(e)) {
+		} else if (od_store_is_stale(e)) {
 			/* known already, or changed meanwhile: planned again on what is stored */
 			if (acct_replan(b, ia, e, reason, sizeof(reason)) == -1) {
 				intake_reject(b->d, ia->entry, "account", 7, ia->body, ia->len, reason);

@@ -101,9 +101,8 @@ store_apply(struct store_op *op, const redisReply *raw, const redisReply *ver,
 		store_done(op, OD_STORE_ERROR, "Redis unavailable");
 }
 
-/* 1 when r is {'stale', state, version, in flight}. */
-static int
-store_stale(const redisReply *r)
+int
+od_store_is_stale(const redisReply *r)
 {
 	size_t	i;
 
@@ -124,7 +123,7 @@ store_write_cb(redisReply *r, void *arg)
 		store_done(op, OD_STORE_OK, NULL);
 		return;
 	}
-	if (r != NULL && store_stale(r) && ++op->tries < STORE_TRIES) {
+	if (r != NULL && od_store_is_stale(r) && ++op->tries < STORE_TRIES) {
 		store_apply(op, r->element[1], r->element[2], r->element[3]);
 		return;
 	}

@@ -30,6 +30,12 @@ enum od_store_result {
 typedef void	od_store_cb(void *arg, enum od_store_result r, int conflicts, const char *err);
 
 /*
+ * 1 when r is a script's {'stale', state, version, in flight} (event.lua,
+ * intake.lua): the state changed since it was read; r->element[1..3].
+ */
+int	od_store_is_stale(const redisReply *r);
+
+/*
  * Applies ev (copied) to account id's state at now.  cb is called once,
  * later.  -1 when the request cannot be queued (cb is then not called).
  */

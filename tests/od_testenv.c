@@ -724,3 +724,35 @@ od_test_due_of(const struct od_test_env *e, const char *id)
 	freeReplyObject(r);
 	return v;
 }
+
+void
+od_test_sleep_ms(int ms)
+{
+	env_sleep_ms(ms);
+}
+
+void
+od_test_teardown(struct od_test_env *e, pid_t *pids, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (pids[i] > 0)
+			od_test_process_stop(pids[i], SIGKILL, 5000);
+		pids[i] = 0;
+	}
+	od_test_env_stop(e);
+	memset(e, 0, sizeof(*e));
+}
+
+json_t *
+od_test_state(const struct od_test_env *e, const char *id)
+{
+	redisReply	*r = redisCommand(e->rc, "HGET outreach:state %s", id);
+	json_t		*v = NULL;
+
+	if (r != NULL && r->type == REDIS_REPLY_STRING)
+		v = json_loads(r->str, 0, NULL);
+	freeReplyObject(r);
+	return v;
+}

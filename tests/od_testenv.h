@@ -150,4 +150,14 @@ pid_t	od_test_daemon_at(const struct od_test_env *e, const char *log, long long 
 /* ZSCORE <prefix>:due <id>: when the account's next action is due (ms), or -1. */
 long long od_test_due_of(const struct od_test_env *e, const char *id);
 
+/* HGET <prefix>:state <id>, parsed (a new reference), or NULL when none. */
+json_t	*od_test_state(const struct od_test_env *e, const char *id);
+/* Sleeps ms milliseconds (for polling loops; never as "nothing more happened"). */
+void	od_test_sleep_ms(int ms);
+/*
+ * A test's teardown: the daemons in pids (n of them; 0 for none) killed and
+ * zeroed, the env stopped and zeroed.
+ */
+void	od_test_teardown(struct od_test_env *e, pid_t *pids, size_t n);
+
 #endif /* OD_TESTENV_H */

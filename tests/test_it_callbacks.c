@@ -66,14 +66,6 @@ resp_free(struct resp *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static void
-sleep_ms(int ms)
-{
-	struct timespec	ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 static int
 teardown(void **state)
 {
@@ -347,7 +339,7 @@ daemon_start(int y, int mon, int d, int h, int min)
 			return;
 		}
 		assert_int_equal(kill(g_pid, 0), 0);	/* a bad config would have stopped it */
-		sleep_ms(20);
+		od_test_sleep_ms(20);
 	}
 	fail_msg("the admin server did not answer on 127.0.0.1:%d", g_port);
 }
@@ -439,12 +431,8 @@ stream_last(const char *key)
 static json_t *
 state_of(const char *id)
 {
-	redisReply	*r = redisCommand(g_env.rc, "HGET outreach:state %s", id);
-	json_t		*s = NULL;
+	json_t	*s = od_test_state(&g_env, id);
 
-	if (r != NULL && r->type == REDIS_REPLY_STRING)
-		s = json_loads(r->str, 0, NULL);
-	freeReplyObject(r);
 	assert_non_null(s);
 	return s;
 }
@@ -516,7 +504,7 @@ wait_metric(const char *name, double want)
 	int	i;
 
 	for (i = 0; i < 500 && metric(name) < want; i++)
-		sleep_ms(20);
+		od_test_sleep_ms(20);
 	assert_true(metric(name) == want);
 }
 
@@ -549,7 +537,7 @@ test_status_callback(void **state)
 	twilio_status(target, NULL, "delivered", &res);
 	assert_int_equal(res.status, 403);
 	resp_free(&res);
-	sleep_ms(200);
+	od_test_sleep_ms(200);
 	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-C1"), 1);
 	assert_int_equal(od_test_int(&g_env, "XLEN outreach:attempts"), 2);
 	assert_true(metric("outreachd_callbacks_total{gateway=\"twa\",result=\"bad_signature\"}")
@@ -585,7 +573,7 @@ test_status_callback(void **state)
 	twilio_status(target, TWILIO_TOKEN, "delivered", &res);
 	assert_int_equal(res.status, 200);
 	resp_free(&res);
-	sleep_ms(200);
+	od_test_sleep_ms(200);
 	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-C1"), 2);
 	assert_int_equal(od_test_int(&g_env, "XLEN outreach:attempts"), 3);
 	assert_true(metric("outreachd_callbacks_total{gateway=\"twa\",result=\"bad_signature\"}")
@@ -685,7 +673,7 @@ test_inbound_reply_opts_out(void **state)
 			break;
 		json_decref(s);
 		s = NULL;
-		sleep_ms(10);
+		od_test_sleep_ms(10);
 	}
 	assert_non_null(s);
 	assert_true(json_is_true(json_object_get(json_object_get(s, "optout"), "sms")));
@@ -715,7 +703,7 @@ test_inbound_reply_opts_out(void **state)
 	assert_string_equal(od_test_str(json_array_get(out, 0), "action_id"),
 	    "PE-C1:2026-03-09:notice_overdue");
 	json_decref(out);
-	sleep_ms(300);
+	od_test_sleep_ms(300);
 	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-C1"), 3);
 	assert_int_equal(od_httpd_nrequests(g_tw), 1);
 }
@@ -829,7 +817,7 @@ test_unknown_and_no_echo(void **state)
 	assert_int_equal(res.status, 200);
 	assert_string_equal(res.body, "ok\n");
 	resp_free(&res);
-	sleep_ms(200);
+	od_test_sleep_ms(200);
 	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-X9"), 0);
 	assert_int_equal(od_test_int(&g_env, "EXISTS outreach:attempts"), 0);
 	/* The daemon still serves. */

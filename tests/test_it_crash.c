@@ -38,24 +38,9 @@ static pid_t			g_pid[2];
 static int
 teardown(void **state)
 {
-	int	i;
-
 	(void)state;
-	for (i = 0; i < 2; i++)
-		if (g_pid[i] > 0)
-			od_test_process_stop(g_pid[i], SIGKILL, 5000);
-	memset(g_pid, 0, sizeof(g_pid));
-	od_test_env_stop(&g_env);
-	memset(&g_env, 0, sizeof(g_env));
+	od_test_teardown(&g_env, g_pid, 2);
 	return 0;
-}
-
-static void
-sleep_ms(int ms)
-{
-	struct timespec	ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
 }
 
 /* n accounts IT-0000 .. due 2026-03-09, pipelined. */
@@ -149,7 +134,7 @@ test_kill9(void **state)
 	 * Sends start and end in waves 300ms apart (the outbox delay); half-way
 	 * through a wave the actions in flight are 'sending', not just claimed.
 	 */
-	sleep_ms(150);
+	od_test_sleep_ms(150);
 	assert_int_equal(od_test_process_stop(g_pid[0], SIGKILL, 5000), 128 + SIGKILL);
 	g_pid[0] = 0;
 	before = od_test_int(ep, "ZCARD outreach:inflight");
@@ -160,9 +145,9 @@ test_kill9(void **state)
 	g_pid[0] = daemon_now(ep, "d2.log", 0);
 	assert_int_equal(od_test_wait_int(ep, N, 20000, "ZCARD outreach:due"), N);
 	for (i = 0; i < 500 && od_test_int(ep, "ZCARD outreach:inflight") != 0; i++)
-		sleep_ms(20);
+		od_test_sleep_ms(20);
 	assert_int_equal(od_test_int(ep, "ZCARD outreach:inflight"), 0);
-	sleep_ms(300);
+	od_test_sleep_ms(300);
 	assert_int_equal(od_test_process_stop(g_pid[0], SIGTERM, 5000), 0);
 	g_pid[0] = 0;
 

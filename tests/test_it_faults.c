@@ -78,14 +78,6 @@ teardown(void **state)
 	return 0;
 }
 
-static void
-sleep_ms(int ms)
-{
-	struct timespec	ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 static long long
 mono_ms(void)
 {
@@ -113,7 +105,7 @@ wait_ready(void)
 		ready = log != NULL && strstr(log, "[daemon] ready: ") != NULL;
 		free(log);
 		if (!ready && (status = od_test_process_wait(g_pid, 0)) == -1)
-			sleep_ms(10);
+			od_test_sleep_ms(10);
 	}
 	if (status != -1) {
 		g_pid = 0;
@@ -238,7 +230,7 @@ wait_requests(struct od_httpd *s, size_t n)
 	while (od_httpd_nrequests(s) < n) {
 		if (mono_ms() >= until)
 			return -1;
-		sleep_ms(2);
+		od_test_sleep_ms(2);
 	}
 	return mono_ms();
 }
@@ -277,7 +269,7 @@ wait_planned(const char *id, long long *n, long long *due)
 		if (rec != NULL)
 			return rec;
 		assert_true(mono_ms() < until);
-		sleep_ms(2);
+		od_test_sleep_ms(2);
 	}
 }
 
@@ -391,7 +383,7 @@ marker(const char *id, long long after_ms)
 
 	while (daemon_ms() <= after_ms) {
 		assert_true(mono_ms() < until);
-		sleep_ms(5);
+		od_test_sleep_ms(5);
 	}
 	enqueue_wa(id);
 	assert_int_equal(od_test_wait_status(&g_env, id, "sent", 1, WAIT_MS), 1);
@@ -402,7 +394,7 @@ marker(const char *id, long long after_ms)
 	until = mono_ms() + WAIT_MS;
 	while (od_test_int(&g_env, "ZCARD outreach:inflight") != 0) {
 		assert_true(mono_ms() < until);
-		sleep_ms(5);
+		od_test_sleep_ms(5);
 	}
 }
 
@@ -844,7 +836,7 @@ test_breaker(void **state)
 	until = mono_ms() + WAIT_MS;
 	while ((back = handed_back(ids, 5, opened)) < 2 && od_httpd_nrequests(g_a) == 3 &&
 	    mono_ms() < until)
-		sleep_ms(5);
+		od_test_sleep_ms(5);
 	assert_int_equal(od_httpd_nrequests(g_a), 3);
 	assert_int_equal(back, 2);
 

@@ -62,14 +62,6 @@ mono_ms(void)
 }
 
 static void
-sleep_ms(int ms)
-{
-	struct timespec	ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static void
 flood_close(void)
 {
 	while (g_nflood > 0)
@@ -153,7 +145,7 @@ admin_port(void)
 			port = atoi(p + strlen("[admin] listening on 127.0.0.1:"));
 		free(log);
 		if (port == 0)
-			sleep_ms(20);
+			od_test_sleep_ms(20);
 	}
 	assert_true(port > 0);
 	return port;
@@ -328,7 +320,7 @@ test_admin_flood_does_not_stop_sending(void **state)
 	}
 	until = mono_ms() + 40000;
 	while (od_httpd_nrequests(g_tw) < NACCOUNTS && mono_ms() < until)
-		sleep_ms(20);
+		od_test_sleep_ms(20);
 	printf("# %zu of %d sent to the Twilio-like server %lld ms after the flood began\n",
 	    od_httpd_nrequests(g_tw), NACCOUNTS, mono_ms() - t0);
 	if (od_httpd_nrequests(g_tw) != NACCOUNTS)
@@ -348,7 +340,7 @@ test_admin_flood_does_not_stop_sending(void **state)
 	until = mono_ms() + 40000;
 	while ((status = admin_get(port, "/healthz", buf, sizeof(buf))) != 200 &&
 	    mono_ms() < until)
-		sleep_ms(100);
+		od_test_sleep_ms(100);
 	t_health = mono_ms() - t0;
 	printf("# /healthz 200 %lld ms after the flood began\n", t_health);
 	assert_int_equal(status, 200);
@@ -371,7 +363,7 @@ test_admin_flood_does_not_stop_sending(void **state)
 
 	until = mono_ms() + 20000;
 	while (admin_get(port, "/metrics", buf, sizeof(buf)) != 200 && mono_ms() < until)
-		sleep_ms(100);
+		od_test_sleep_ms(100);
 	assert_true(metric_in(buf, "outreachd_breaker_state{gateway=\"twa\"}") == 0);
 	printf("# refused (full) %.0f, dropped %.0f, accept errors %.0f\n",
 	    metric_in(buf, "outreachd_admin_refused_total{reason=\"full\"}"),
@@ -383,7 +375,7 @@ test_admin_flood_does_not_stop_sending(void **state)
 	flood_close();
 	until = mono_ms() + 20000;
 	do {
-		sleep_ms(100);
+		od_test_sleep_ms(100);
 		status = admin_get(port, "/metrics", buf, sizeof(buf));
 	} while ((status != 200 || metric_in(buf, "outreachd_admin_connections") != 1) &&
 	    mono_ms() < until);

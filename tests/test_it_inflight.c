@@ -44,24 +44,9 @@ static int			g_admin;	/* the daemon's admin port */
 static int
 teardown(void **state)
 {
-	int	i;
-
 	(void)state;
-	for (i = 0; i < 2; i++)
-		if (g_pid[i] > 0)
-			od_test_process_stop(g_pid[i], SIGKILL, 5000);
-	memset(g_pid, 0, sizeof(g_pid));
-	od_test_env_stop(&g_env);
-	memset(&g_env, 0, sizeof(g_env));
+	od_test_teardown(&g_env, g_pid, 2);
 	return 0;
-}
-
-static void
-sleep_ms(int ms)
-{
-	struct timespec	ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
 }
 
 static pid_t
@@ -83,13 +68,7 @@ daemon_now(const char *log, int once)
 static json_t *
 state_of(const char *id)
 {
-	redisReply	*r = redisCommand(g_env.rc, "HGET outreach:state %s", id);
-	json_t		*v = NULL;
-
-	if (r != NULL && r->type == REDIS_REPLY_STRING)
-		v = json_loads(r->str, 0, NULL);
-	freeReplyObject(r);
-	return v;
+	return od_test_state(&g_env, id);
 }
 
 static long long
@@ -155,7 +134,7 @@ test_payment_during_send(void **state)
 
 	assert_int_equal(od_test_wait_status(&g_env, "FL-1", "sent", 1, 60000), 1);
 	for (i = 0; i < 3000 && od_test_int(&g_env, "ZCARD outreach:inflight") != 0; i++)
-		sleep_ms(10);
+		od_test_sleep_ms(10);
 	assert_int_equal(od_test_int(&g_env, "ZCARD outreach:inflight"), 0);
 	/* the completion was applied to the paid state: both are in it */
 	assert_non_null(s = state_of("FL-1"));

@@ -37,20 +37,8 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	if (g_pid > 0)
-		od_test_process_stop(g_pid, SIGKILL, 5000);
-	g_pid = 0;
-	od_test_env_stop(&g_env);
-	memset(&g_env, 0, sizeof(g_env));
+	od_test_teardown(&g_env, &g_pid, 1);
 	return 0;
-}
-
-static void
-sleep_ms(int ms)
-{
-	struct timespec	ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
 }
 
 /* Starts the daemon with its clock at that UTC instant; "--once" when once. */
@@ -84,7 +72,7 @@ wait_eq(const struct od_test_env *e, long long want, int timeout_ms, const char 
 		freeReplyObject(r);
 		if (v == want || waited >= timeout_ms)
 			return v;
-		sleep_ms(20);
+		od_test_sleep_ms(20);
 		waited += 20;
 	}
 }
@@ -95,7 +83,7 @@ wait_settled(const struct od_test_env *e)
 	int	waited;
 
 	for (waited = 0; waited < 10000 && !od_test_inbox_settled(e); waited += 20)
-		sleep_ms(20);
+		od_test_sleep_ms(20);
 	assert_true(od_test_inbox_settled(e));
 }
 
@@ -178,7 +166,7 @@ test_due_today(void **state)
 	wait_settled(ep);
 	assert_int_equal(wait_eq(ep, NEXT_DUE_MS, 5000, "ZSCORE outreach:due PE-1"), NEXT_DUE_MS);
 	assert_int_equal(wait_eq(ep, 0, 5000, "ZCARD outreach:inflight"), 0);
-	sleep_ms(300);
+	od_test_sleep_ms(300);
 	stop_daemon(pid);
 	assert_int_equal(od_test_int(ep, "ZCARD outreach:due"), 1);
 	assert_int_equal(od_test_int(ep, "HLEN outreach:accounts"), 1);
@@ -288,7 +276,7 @@ test_due_today(void **state)
 	wait_settled(ep);
 	assert_int_equal(wait_eq(ep, NEXT_DUE_MS, 5000, "ZSCORE outreach:due PE-1"), NEXT_DUE_MS);
 	assert_int_equal(wait_eq(ep, 0, 5000, "ZCARD outreach:inflight"), 0);
-	sleep_ms(300);
+	od_test_sleep_ms(300);
 	stop_daemon(pid);
 	assert_int_equal(od_test_outbox_count(ep, "whatsapp.jsonl"), 1);
 	/* not superseded again either: the history is as it was */

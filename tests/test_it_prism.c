@@ -65,14 +65,6 @@ teardown(void **state)
 	return 0;
 }
 
-static void
-sleep_ms(int ms)
-{
-	struct timespec	ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /* Both Prisms, and the env with gateways on twilio_url and wa_url; skips when Prism cannot run. */
 static void
 start(const char *twilio_url, const char *wa_url, const char *limits)
@@ -264,9 +256,9 @@ test_prism_rate_limited(void **state)
 		if (od_test_int(&g_env, "LLEN outreach:hist:PE-T2") >= 3 &&
 		    od_test_int(&g_env, "LLEN outreach:hist:PE-W2") >= 3)
 			break;
-		sleep_ms(50);
+		od_test_sleep_ms(50);
 	}
-	sleep_ms(300);		/* nothing more may come */
+	od_test_sleep_ms(300);		/* nothing more may come */
 	assert_int_equal(od_test_process_stop(g_pid, SIGTERM, 5000), 0);
 	g_pid = 0;
 

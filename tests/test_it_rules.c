@@ -39,20 +39,8 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	if (g_pid > 0)
-		od_test_process_stop(g_pid, SIGKILL, 5000);
-	g_pid = 0;
-	od_test_env_stop(&g_env);
-	memset(&g_env, 0, sizeof(g_env));
+	od_test_teardown(&g_env, &g_pid, 1);
 	return 0;
-}
-
-static void
-sleep_ms(int ms)
-{
-	struct timespec	ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
 }
 
 /* That local time in Lima (UTC-5, no DST) as UTC ms; timegm normalises h + 5 >= 24. */
@@ -491,7 +479,7 @@ test_opt_out_in_flight(void **state)
 	    other);
 	assert_int_equal(od_test_enqueue(ep, "event", ev), 0);
 	for (waited = 0; waited < 5000 && !od_test_inbox_settled(ep); waited += 20)
-		sleep_ms(20);
+		od_test_sleep_ms(20);
 	assert_true(od_test_inbox_settled(ep));
 	/*
 	 * Applied while the first send still held the slot (else the test proves

@@ -67,14 +67,6 @@ teardown(void **state)
 	return 0;
 }
 
-static void
-sleep_ms(int ms)
-{
-	struct timespec	ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 static long long
 mono_ms(void)
 {
@@ -150,7 +142,7 @@ wait_log(const struct od_test_env *e, const char *log, const char *needle, int c
 			return 1;
 		if (mono_ms() > end)
 			return 0;
-		sleep_ms(20);
+		od_test_sleep_ms(20);
 	}
 }
 
@@ -257,7 +249,7 @@ notify_wait(size_t from, const char *prefix, int timeout_ms)
 				return (long)i;
 		if (mono_ms() > end)
 			return -1;
-		sleep_ms(10);
+		od_test_sleep_ms(10);
 	}
 }
 
@@ -298,7 +290,7 @@ test_sd_notify(void **state)
 
 	/* The watchdog: WATCHDOG=1 every 100 ms (half of 200 ms) while the loop turns. */
 	mark = g_nnotes;
-	sleep_ms(1000);
+	od_test_sleep_ms(1000);
 	notify_drain();
 	pings = notify_count(mark, g_nnotes, "WATCHDOG=1");
 	print_message("%zu watchdog pings in one second\n", pings);
@@ -693,7 +685,7 @@ test_admin(void **state)
 		http_get(port, "/readyz", tok, &r);
 		if (r.status == 200)
 			break;
-		sleep_ms(50);
+		od_test_sleep_ms(50);
 	}
 	assert_int_equal(r.status, 200);
 	assert_string_equal(r.body, "ok\n");
@@ -731,7 +723,7 @@ test_admin(void **state)
 		http_get(port, "/readyz", tok, &r);
 		if (r.status == 503)
 			break;
-		sleep_ms(50);
+		od_test_sleep_ms(50);
 	}
 	assert_int_equal(r.status, 503);
 	assert_string_equal(r.body, "not ready: Redis is not reachable\n");

@@ -107,11 +107,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	if (g_pid > 0)
-		od_test_process_stop(g_pid, SIGKILL, 5000);
-	g_pid = 0;
-	od_test_env_stop(&g_env);
-	memset(&g_env, 0, sizeof(g_env));
+	od_test_teardown(&g_env, &g_pid, 1);
 	return 0;
 }
 
