@@ -19,6 +19,7 @@
 
 #include "od_callback.h"
 #include "od_queue.h"
+#include "od_state.h"
 #include "od_testenv.h"
 
 #define TW_TOKEN	"12345678901234567890123456789012"
@@ -992,6 +993,47 @@ test_lua_reply(void **state)
 	lua_stop(&e);
 }
 
+/*
+ * The state's version, written by od_state_commit ({"v":N,...} first) and
+ * read by lib.lua's od_ver without decoding the state: the two sides agree
+ * (load.lua hands the version back).  A state with no version is its own.
+ */
+static void
+test_lua_state_version(void **state)
+{
+	const char	*keys[2], *args[3] = { "V-1", "V-2", "V-3" };
+	struct lua_env	 e;
+	struct od_state	 st;
+	redisReply	*rep;
+	char		*json, want[32];
+	static const char legacy[] = "{\"status\":\"active\",\"v\":9}";	/* "v" not first */
+
+	(void)state;
+	lua_start(&e);
+	od_state_init(&st);
+	st.status = OD_STATE_ACTIVE;
+	st.version = 41;
+	assert_non_null(json = od_state_commit(&st));
+	assert_int_equal(st.version, 42);
+	freeReplyObject(redisCommand(e.c, "HSET outreach:state V-1 %s", json));
+	freeReplyObject(redisCommand(e.c, "HSET outreach:state V-2 %s", legacy));
+	keys[0] = e.k.state;
+	keys[1] = e.k.inflight;
+	rep = eval(e.c, OD_SCRIPT_LOAD, 2, keys, 3, args);
+	assert_int_equal(rep->type, REDIS_REPLY_ARRAY);
+	assert_int_equal(rep->elements, 3);
+	snprintf(want, sizeof(want), "%lld", (long long)st.version);
+	assert_string_equal(rep->element[1]->element[0]->str, want);
+	assert_string_equal(rep->element[1]->element[1]->str, legacy);
+	assert_string_equal(rep->element[1]->element[2]->str, "");	/* no state */
+	assert_string_equal(rep->element[0]->element[2]->str, "");
+	assert_string_equal(rep->element[2]->element[0]->str, "0");	/* not in flight */
+	freeReplyObject(rep);
+	free(json);
+	od_state_clear(&st);
+	lua_stop(&e);
+}
+
 int
 main(void)
 {
@@ -1011,6 +1053,7 @@ main(void)
 		cmocka_unit_test(test_lua_receipt),
 		cmocka_unit_test(test_lua_receipt_order),
 		cmocka_unit_test(test_lua_reply),
+		cmocka_unit_test(test_lua_state_version),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
