@@ -72,8 +72,8 @@ action_release_slot(struct action *a, int counted, int failed)
 		return;
 	if (counted)
 		od_sender_done(a->sgw, failed, od_now_ms());
-	else if (a->sgw->inflight > 0)
-		a->sgw->inflight--;
+	else
+		od_sender_release(a->sgw);
 	a->sgw = NULL;
 }
 
