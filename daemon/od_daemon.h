@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "od_confset.h"
+#include "od_env.h"
 #include "od_metrics.h"
 #include "od_queue.h"
 #include "od_sender.h"
@@ -25,21 +26,12 @@ struct action;
 struct od_admin;
 struct od_notify_watchdog;
 
-struct od_stats {
-	uint64_t	intake_accounts, intake_events, rejected;
-	uint64_t	claimed, sent, failed, retried, suppressed, unknown, lost;
-	uint64_t	reloads_ok, reloads_failed;
-};
-
 struct od_daemon {
-	struct event_base	*base;
-	struct od_confset	*set;		/* the running set (one reference) */
+	struct od_env		 env;		/* what its modules share (od_env.h) */
 	const char		*config_path;
 	struct od_config_overrides overrides;
-	struct od_queue		*q;
 	struct od_http		*http;		/* libcurl multi on the loop */
 	struct od_sender	 sender;	/* per-gateway limits and breakers */
-	char			 consumer[160];
 	char			*identity_key;	/* debtor ids are hashed with it (od_person.h) */
 
 	struct event		*claim_ev;	/* wakes at the next due time */
@@ -60,18 +52,14 @@ struct od_daemon {
 	int			 reading;	/* an inbox read is on its way */
 	int			 reclaiming;
 	int			 sweeping;	/* an XAUTOCLAIM of the inbox is on its way */
-	int			 stopping;
 	int			 intake_pending_read;	/* first read: our own pending entries */
 	uint64_t		 next_due_ms;	/* from the last claim */
-	struct od_stats		 stats;
 	int			 exit_after_idle;	/* --once: exit once nothing is due (demo, batch runs) */
 	int			 intake_batches;	/* inbox batches whose scripts have not answered */
 	struct intake_batch	*intake_head, *intake_tail;	/* those batches, applied in order */
 	int			 intake_empty;		/* the last read of new inbox entries found nothing */
 	long long		 leases;		/* every daemon's leases, at the last claim */
 	long long		 scheduled;		/* actions in the due set, at the last claim */
-	struct od_metrics	*metrics;
-	struct od_metrics_std	 m;
 	struct od_metric	*local_failures;	/* outreachd_gateway_local_failures_total */
 	struct od_admin		*admin;
 	struct od_notify_watchdog *watchdog;

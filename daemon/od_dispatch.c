@@ -156,7 +156,7 @@ action_timer(struct action *a, int64_t ms)
 	struct timeval	tv = { ms / 1000, (ms % 1000) * 1000 };
 
 	if (a->delay_ev == NULL)
-		a->delay_ev = evtimer_new(a->d->base, action_delay_cb, a);
+		a->delay_ev = evtimer_new(a->d->env.base, action_delay_cb, a);
 	return a->delay_ev != NULL && evtimer_add(a->delay_ev, &tv) == 0 ? 0 : -1;
 }
 
@@ -185,8 +185,8 @@ action_admit(struct action *a)
 		return;
 	}
 	if (ad == OD_ADMIT_WAIT)
-		od_metric_inc(a->d->m.ratelimit_waits, OD_LABELS(g->name), 1);
-	if (ad == OD_ADMIT_WAIT && wait <= DISPATCH_WAIT_MAX_MS && !a->d->stopping &&
+		od_metric_inc(a->d->env.m.ratelimit_waits, OD_LABELS(g->name), 1);
+	if (ad == OD_ADMIT_WAIT && wait <= DISPATCH_WAIT_MAX_MS && !a->d->env.stopping &&
 	    action_timer(a, wait) == 0)
 		return;
 	/* Not now: the same step and channel, when the gateway can take it. */
@@ -210,7 +210,7 @@ action_http_done(void *arg, const struct od_http_result *hr)
 	struct od_gateway		*gw = a->job.gw;
 
 	memset(&res, 0, sizeof(res));
-	od_metric_observe(a->d->m.gateway_latency, OD_LABELS(gw->name), hr->total_s);
+	od_metric_observe(a->d->env.m.gateway_latency, OD_LABELS(gw->name), hr->total_s);
 	switch (hr->error) {
 	case OD_HTTP_OK:
 		memset(&reply, 0, sizeof(reply));
@@ -340,7 +340,7 @@ action_begin_stale(struct action *a, const redisReply *e)
 		action_begin_answer(a, NULL);
 		return;
 	}
-	od_metric_inc(a->d->m.state_conflicts, OD_LABELS("begin"), 1);
+	od_metric_inc(a->d->env.m.state_conflicts, OD_LABELS("begin"), 1);
 	if ((why = od_job_recheck(&a->job, e->element[1]->str, e->element[1]->len)) == NULL) {
 		dispatch_queue(a->d, &a->d->begin_q, &a->d->begin_n, &a->d->begin_cap, a);
 		return;
@@ -413,7 +413,7 @@ action_begin_answer(struct action *a, const char *s)
 		od_log_kv(OD_LOG_WARNING, "dispatch", f, 2, "%s; not sent here",
 		    s ? "lease lost" : "Redis unavailable");
 	}
-	a->d->stats.lost++;
+	a->d->env.stats.lost++;
 	a->d->inflight--;
 	action_free(a);
 }
@@ -488,7 +488,7 @@ dispatch_record_args(json_t *rec, const char **args, char (*num)[24], char (*nf)
 static void
 dispatch_flush_begin(struct od_daemon *d, struct action **v, size_t n)
 {
-	const struct od_keys	*k = od_queue_keys(d->q);
+	const struct od_keys	*k = od_queue_keys(d->env.q);
 	struct dispatch_batch	*b;
 	const char		**keys, **args;
 	char			 maxlen[32], histlen[32], (*num)[24], (*nf)[8];
@@ -513,13 +513,13 @@ dispatch_flush_begin(struct od_daemon *d, struct action **v, size_t n)
 		return;
 	}
 	b->d = d;
-	snprintf(maxlen, sizeof(maxlen), "%ld", d->set->cfg.attempts_maxlen);
-	snprintf(histlen, sizeof(histlen), "%d", d->set->cfg.history_len);
+	snprintf(maxlen, sizeof(maxlen), "%ld", d->env.set->cfg.attempts_maxlen);
+	snprintf(histlen, sizeof(histlen), "%d", d->env.set->cfg.history_len);
 	keys[0] = k->lease;
 	keys[1] = k->state;
 	keys[2] = k->attempts;
 	keys[3] = k->person;
-	args[na++] = d->consumer;
+	args[na++] = d->env.consumer;
 	args[na++] = maxlen;
 	args[na++] = histlen;
 	for (i = 0, ri = 0; i < n; i++) {
@@ -544,7 +544,7 @@ dispatch_flush_begin(struct od_daemon *d, struct action **v, size_t n)
 			    num + ri * OD_RECORD_FIELDS, &nf[ri]);
 		}
 	}
-	if (od_queue_script(d->q, OD_SCRIPT_BEGIN, dispatch_begin_cb, b, (int)(4 + n), keys,
+	if (od_queue_script(d->env.q, OD_SCRIPT_BEGIN, dispatch_begin_cb, b, (int)(4 + n), keys,
 	    (int)na, args, NULL) == -1)
 		dispatch_begin_cb(NULL, b);
 	free(keys);
@@ -595,7 +595,7 @@ action_begin(struct action *a)
 static void
 action_count(struct od_daemon *d, json_t *records)
 {
-	struct od_stats	*st = &d->stats;
+	struct od_stats	*st = &d->env.stats;
 	const char	*s, *ch, *gw, *reason;
 	json_t		*r;
 	size_t		 i;
@@ -606,7 +606,7 @@ action_count(struct od_daemon *d, json_t *records)
 			continue;
 		ch = json_string_value(json_object_get(r, "channel"));
 		gw = json_string_value(json_object_get(r, "gateway"));
-		od_metric_inc(d->m.attempts, OD_LABELS(ch ? ch : "", gw ? gw : "", s), 1);
+		od_metric_inc(d->env.m.attempts, OD_LABELS(ch ? ch : "", gw ? gw : "", s), 1);
 		if (od_log_level() >= OD_LOG_DEBUG) {
 			const struct od_log_field f[] = {
 				{ OD_LOG_ACCOUNT_ID, json_string_value(json_object_get(r, "account_id")) },
@@ -619,7 +619,7 @@ action_count(struct od_daemon *d, json_t *records)
 		}
 		if (strcmp(s, "suppressed") == 0) {
 			reason = json_string_value(json_object_get(r, "reason"));
-			od_metric_inc(d->m.suppressions, OD_LABELS(reason ? reason : ""), 1);
+			od_metric_inc(d->env.m.suppressions, OD_LABELS(reason ? reason : ""), 1);
 		}
 		if (strcmp(s, "sent") == 0)
 			st->sent++;
@@ -668,7 +668,7 @@ dispatch_complete_cb(redisReply *r, void *arg)
 static void
 dispatch_flush_complete(struct od_daemon *d, struct action **v, size_t n)
 {
-	const struct od_keys	*k = od_queue_keys(d->q);
+	const struct od_keys	*k = od_queue_keys(d->env.q);
 	struct dispatch_batch	*b;
 	const char		**keys, **args;
 	char			 maxlen[32], histlen[16], (*num)[24], (*nf)[8];
@@ -696,15 +696,15 @@ dispatch_flush_complete(struct od_daemon *d, struct action **v, size_t n)
 		return;
 	}
 	b->d = d;
-	snprintf(maxlen, sizeof(maxlen), "%ld", d->set->cfg.attempts_maxlen);
-	snprintf(histlen, sizeof(histlen), "%d", d->set->cfg.history_len);
+	snprintf(maxlen, sizeof(maxlen), "%ld", d->env.set->cfg.attempts_maxlen);
+	snprintf(histlen, sizeof(histlen), "%d", d->env.set->cfg.history_len);
 	keys[nk++] = k->inflight;
 	keys[nk++] = k->lease;
 	keys[nk++] = k->state;
 	keys[nk++] = k->due;
 	keys[nk++] = k->attempts;
 	keys[nk++] = k->person;
-	args[na++] = d->consumer;
+	args[na++] = d->env.consumer;
 	args[na++] = maxlen;
 	args[na++] = histlen;
 	for (i = 0; i < n; i++) {
@@ -727,7 +727,7 @@ dispatch_flush_complete(struct od_daemon *d, struct action **v, size_t n)
 			    num + ri * OD_RECORD_FIELDS, &nf[ri]);
 		}
 	}
-	if (od_queue_script(d->q, OD_SCRIPT_COMPLETE, dispatch_complete_cb, b, (int)nk, keys,
+	if (od_queue_script(d->env.q, OD_SCRIPT_COMPLETE, dispatch_complete_cb, b, (int)nk, keys,
 	    (int)na, args, NULL) == -1)
 		dispatch_complete_cb(NULL, b);
 	free(keys);
@@ -802,7 +802,7 @@ action_complete_stale(struct action *a, const redisReply *e)
 		action_free(a);
 		return;
 	}
-	od_metric_inc(a->d->m.state_conflicts, OD_LABELS("complete"), 1);
+	od_metric_inc(a->d->env.m.state_conflicts, OD_LABELS("complete"), 1);
 	n = json_array_size(j->records);
 	if (od_job_restate(j, e->element[1]->str, e->element[1]->len) == -1 &&
 	    json_array_size(j->records) > n && a->nrecs == n &&
@@ -848,7 +848,7 @@ dispatch_flush_cb(evutil_socket_t fd, short what, void *arg)
 void
 od_dispatch_init(struct od_daemon *d)
 {
-	d->flush_ev = event_new(d->base, -1, 0, dispatch_flush_cb, d);
+	d->flush_ev = event_new(d->env.base, -1, 0, dispatch_flush_cb, d);
 }
 
 /* A reply string with a NUL inside: no account id, account or state may hold one. */
@@ -873,7 +873,7 @@ dispatch_quarantine(struct od_daemon *d, const redisReply *id)
 	    "a NUL byte; not dispatched (state_corrupt)";
 	static const char	 failed[] = "{\"status\":\"failed\",\"reason\":\"state_corrupt\","
 	    "\"detail\":\"the stored account id, account or state holds a NUL byte\"}";
-	const struct od_keys	*k = od_queue_keys(d->q);
+	const struct od_keys	*k = od_queue_keys(d->env.q);
 	const char		*argv[11];
 	size_t			 lens[11];
 
@@ -882,21 +882,21 @@ dispatch_quarantine(struct od_daemon *d, const redisReply *id)
 	argv[9] = "entry"; argv[10] = "";
 	for (int i = 0; i < 11; i++)
 		lens[i] = i == 8 ? id->len : strlen(argv[i]);
-	od_queue_command(d->q, NULL, NULL, 11, argv, lens);
+	od_queue_command(d->env.q, NULL, NULL, 11, argv, lens);
 	if (memchr(id->str, '\0', id->len) == NULL) {
 		argv[0] = "HSET"; argv[1] = k->state; argv[2] = id->str; argv[3] = failed;
 		for (int i = 0; i < 4; i++)
 			lens[i] = strlen(argv[i]);
-		od_queue_command(d->q, NULL, NULL, 4, argv, lens);
+		od_queue_command(d->env.q, NULL, NULL, 4, argv, lens);
 	}
 	argv[0] = "ZREM"; argv[1] = k->inflight; argv[2] = id->str;
 	lens[0] = 4; lens[1] = strlen(k->inflight); lens[2] = id->len;
-	od_queue_command(d->q, NULL, NULL, 3, argv, lens);
+	od_queue_command(d->env.q, NULL, NULL, 3, argv, lens);
 	argv[0] = "HDEL"; argv[1] = k->lease;
 	lens[0] = 4; lens[1] = strlen(k->lease);
-	od_queue_command(d->q, NULL, NULL, 3, argv, lens);
-	d->stats.rejected++;
-	od_metric_inc(d->m.rejected, NULL, 1);
+	od_queue_command(d->env.q, NULL, NULL, 3, argv, lens);
+	d->env.stats.rejected++;
+	od_metric_inc(d->env.m.rejected, NULL, 1);
 	od_log_err("dispatch", "a claimed account's id, account or state holds a NUL byte: "
 	    "not dispatched, see rejected");
 }
@@ -942,20 +942,20 @@ dispatch_claim_cb(redisReply *r, void *arg)
 		if ((a = calloc(1, sizeof(*a))) == NULL)
 			break;
 		a->d = d;
-		a->set = od_confset_ref(d->set);
+		a->set = od_confset_ref(d->env.set);
 		a->next = d->actions;
 		if (d->actions)
 			d->actions->prev = a;
 		d->actions = a;
 		d->inflight++;
-		d->stats.claimed++;
+		d->env.stats.claimed++;
 		if (vers->type == REDIS_REPLY_ARRAY && i < vers->elements &&
 		    vers->element[i]->type == REDIS_REPLY_STRING)
 			a->ver = strndup(vers->element[i]->str, vers->element[i]->len);
 		{
 			char hist[600];
 
-			a->hist = strdup(od_keys_hist(od_queue_keys(d->q), ids->element[i]->str, hist,
+			a->hist = strdup(od_keys_hist(od_queue_keys(d->env.q), ids->element[i]->str, hist,
 			    sizeof(hist)));
 		}
 		person.id = NULL;
@@ -972,7 +972,7 @@ dispatch_claim_cb(redisReply *r, void *arg)
 		    states->element[i]->str ? states->element[i]->str : "", states->element[i]->len,
 		    &person, od_now_ms()));
 	}
-	if (d->stopping)
+	if (d->env.stopping)
 		return;
 	d->next_due_ms = next_due < 0 ? 0 : (uint64_t)next_due;
 	if (n == 0)
@@ -986,7 +986,7 @@ dispatch_claim_cb(redisReply *r, void *arg)
 	if (wait < 0)
 		wait = 0;
 	evtimer_del(d->claim_ev);
-	if (wait == 0 && d->inflight < d->set->cfg.max_inflight) {
+	if (wait == 0 && d->inflight < d->env.set->cfg.max_inflight) {
 		od_dispatch_kick(d);
 		return;
 	}
@@ -998,17 +998,17 @@ dispatch_claim_cb(redisReply *r, void *arg)
 void
 od_dispatch_kick(struct od_daemon *d)
 {
-	const struct od_keys	*k = od_queue_keys(d->q);
+	const struct od_keys	*k = od_queue_keys(d->env.q);
 	const char		*keys[7], *args[4];
 	char			 now[32], lease[32], max[32];
-	int			 room = d->set->cfg.max_inflight - d->inflight;
+	int			 room = d->env.set->cfg.max_inflight - d->inflight;
 
-	if (d->claiming || d->stopping || room <= 0 || !od_queue_ready(d->q))
+	if (d->claiming || d->env.stopping || room <= 0 || !od_queue_ready(d->env.q))
 		return;
-	if (room > d->set->cfg.claim_batch)
-		room = d->set->cfg.claim_batch;
+	if (room > d->env.set->cfg.claim_batch)
+		room = d->env.set->cfg.claim_batch;
 	snprintf(now, sizeof(now), "%lld", (long long)od_now_ms());
-	snprintf(lease, sizeof(lease), "%lld", (long long)d->set->cfg.lease_ms);
+	snprintf(lease, sizeof(lease), "%lld", (long long)d->env.set->cfg.lease_ms);
 	snprintf(max, sizeof(max), "%d", room);
 	keys[0] = k->due;
 	keys[1] = k->inflight;
@@ -1020,8 +1020,8 @@ od_dispatch_kick(struct od_daemon *d)
 	args[0] = now;
 	args[1] = lease;
 	args[2] = max;
-	args[3] = d->consumer;
-	if (od_queue_script(d->q, OD_SCRIPT_CLAIM, dispatch_claim_cb, d, 7, keys, 4, args, NULL) == 0)
+	args[3] = d->env.consumer;
+	if (od_queue_script(d->env.q, OD_SCRIPT_CLAIM, dispatch_claim_cb, d, 7, keys, 4, args, NULL) == 0)
 		d->claiming = 1;
 }
 

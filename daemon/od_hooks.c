@@ -28,7 +28,7 @@
 static void
 hooks_count(struct od_daemon *d, const char *gw, const char *result)
 {
-	struct od_metric *m = od_metrics_counter(d->metrics, HOOKS_METRIC,
+	struct od_metric *m = od_metrics_counter(d->env.metrics, HOOKS_METRIC,
 	    "Gateway callbacks received, by gateway and result.", OD_LABELS("gateway", "result"));
 
 	od_metric_inc(m, OD_LABELS(gw, result), 1);
@@ -53,7 +53,7 @@ hooks_optout_cb(void *arg, enum od_store_result r, int conflicts, const char *er
 	struct hooks_optout	*o = arg;
 
 	if (conflicts > 0)
-		od_metric_inc(o->d->m.state_conflicts, OD_LABELS("event"), conflicts);
+		od_metric_inc(o->d->env.m.state_conflicts, OD_LABELS("event"), conflicts);
 	if (r == OD_STORE_ERROR || r == OD_STORE_CORRUPT) {
 		od_log_err("callback", "gateway %s: an opt-out reply not applied to account %s: %s",
 		    o->gw, o->id, r == OD_STORE_CORRUPT ? "its stored state cannot be read "
@@ -85,7 +85,7 @@ hooks_optout(struct hooks_item *it, const redisReply *ids)
 			o->d = it->d;
 			snprintf(o->gw, sizeof(o->gw), "%s", it->gw);
 			snprintf(o->id, sizeof(o->id), "%.*s", (int)(sp - p), p);
-			if (od_store_event(it->d->q, o->id, &ev, od_now_ms(), hooks_optout_cb, o) == -1)
+			if (od_store_event(it->d->env.q, o->id, &ev, od_now_ms(), hooks_optout_cb, o) == -1)
 				hooks_optout_cb(o, OD_STORE_ERROR, 0, "Redis unavailable");
 		}
 		p = sp + 1;
@@ -133,7 +133,7 @@ hooks_send(struct od_daemon *d, const char *gw, const char *what, enum od_script
 	it->what = what;
 	it->kind = kind;
 	snprintf(it->gw, sizeof(it->gw), "%s", gw);
-	if (od_queue_script(d->q, script, hooks_script_cb, it, s->nkeys, s->keys, s->nargs,
+	if (od_queue_script(d->env.q, script, hooks_script_cb, it, s->nkeys, s->keys, s->nargs,
 	    s->args, s->arglens) == -1)
 		hooks_script_cb(NULL, it);
 }
@@ -141,17 +141,17 @@ hooks_send(struct od_daemon *d, const char *gw, const char *what, enum od_script
 static void
 hooks_apply(struct od_daemon *d, const char *gw, const struct od_cb_result *res)
 {
-	const struct od_keys	*k = od_queue_keys(d->q);
+	const struct od_keys	*k = od_queue_keys(d->env.q);
 	struct od_cb_script	 s;
 	int			 i;
 
 	for (i = 0; i < res->nreceipts; i++) {
-		od_cb_receipt_script(k, &res->receipts[i], d->set->cfg.attempts_maxlen,
-		    d->set->cfg.history_len, &s);
+		od_cb_receipt_script(k, &res->receipts[i], d->env.set->cfg.attempts_maxlen,
+		    d->env.set->cfg.history_len, &s);
 		hooks_send(d, gw, "receipt", OD_SCRIPT_RECEIPT, &s, -1);
 	}
 	for (i = 0; i < res->nreplies; i++) {
-		od_cb_reply_script(k, &res->replies[i], d->set->cfg.attempts_maxlen, &s);
+		od_cb_reply_script(k, &res->replies[i], d->env.set->cfg.attempts_maxlen, &s);
 		hooks_send(d, gw, "reply", OD_SCRIPT_REPLY, &s,
 		    od_channel_kind_parse(res->replies[i].channel));
 	}
@@ -173,7 +173,7 @@ od_hooks_callback(void *arg, struct od_admin_callback *cb)
 		return;		/* 404 */
 	snprintf(gw, sizeof(gw), "%.*s", (int)(slash - p), p);
 	snprintf(kind, sizeof(kind), "%s", slash + 1);
-	if ((gc = od_config_gateway(&d->set->cfg, gw)) == NULL)
+	if ((gc = od_config_gateway(&d->env.set->cfg, gw)) == NULL)
 		return;
 	if ((res = calloc(1, sizeof(*res))) == NULL) {
 		cb->status = 503;
@@ -182,8 +182,8 @@ od_hooks_callback(void *arg, struct od_admin_callback *cb)
 	}
 	memset(&req, 0, sizeof(req));
 	/* What the provider signed: the public URL it was given, with the query it sent. */
-	snprintf(url, sizeof(url), "%s%s%s%s", d->set->cfg.admin_public_url ?
-	    d->set->cfg.admin_public_url : "", cb->path, cb->query ? "?" : "",
+	snprintf(url, sizeof(url), "%s%s%s%s", d->env.set->cfg.admin_public_url ?
+	    d->env.set->cfg.admin_public_url : "", cb->path, cb->query ? "?" : "",
 	    cb->query ? cb->query : "");
 	req.method = cb->method;
 	req.url = url;
@@ -252,7 +252,7 @@ od_hooks_callback_url(const struct od_daemon *d, struct od_gateway *gw,
 	const char	*kind;
 	char		 base[1024], secret[512];
 
-	if (d->set->cfg.admin_public_url == NULL || !d->set->cfg.admin_enabled)
+	if (d->env.set->cfg.admin_public_url == NULL || !d->env.set->cfg.admin_enabled)
 		return NULL;
 	if (strcmp(plugin, "sms-twilio") == 0)
 		kind = "status";
@@ -260,7 +260,7 @@ od_hooks_callback_url(const struct od_daemon *d, struct od_gateway *gw,
 		kind = "dlr";
 	else
 		return NULL;
-	snprintf(base, sizeof(base), "%s/callbacks/%s/%s", d->set->cfg.admin_public_url,
+	snprintf(base, sizeof(base), "%s/callbacks/%s/%s", d->env.set->cfg.admin_public_url,
 	    gw->name, kind);
 	if (strcmp(kind, "dlr") == 0) {
 		/* The secret is read once per loaded set, not once per send. */

@@ -137,7 +137,7 @@ static void
 batch_ack(struct intake_batch *b)
 {
 	struct od_daemon	*d = b->d;
-	const struct od_keys	*k = od_queue_keys(d->q);
+	const struct od_keys	*k = od_queue_keys(d->env.q);
 	const char		**argv;
 	size_t			 *lens, i, n = 0;
 
@@ -157,7 +157,7 @@ batch_ack(struct intake_batch *b)
 		argv[n] = b->ack_ids[i];
 		lens[n++] = strlen(b->ack_ids[i]);
 	}
-	od_queue_command(d->q, NULL, NULL, (int)n, argv, lens);
+	od_queue_command(d->env.q, NULL, NULL, (int)n, argv, lens);
 	free(argv);
 	free(lens);
 }
@@ -185,7 +185,7 @@ static void
 intake_reject(struct od_daemon *d, const char *entry, const char *kind, size_t kindlen,
     const char *body, size_t bodylen, const char *reason)
 {
-	const struct od_keys	*k = od_queue_keys(d->q);
+	const struct od_keys	*k = od_queue_keys(d->env.q);
 	const char		*argv[11];
 	size_t			 lens[11];
 	int			 n = 0;
@@ -201,9 +201,9 @@ intake_reject(struct od_daemon *d, const char *entry, const char *kind, size_t k
 	argv[n] = body ? body : ""; lens[n] = body ? bodylen : 0; n++;
 	argv[n] = "entry"; lens[n] = 5; n++;
 	argv[n] = entry; lens[n] = strlen(entry); n++;
-	od_queue_command(d->q, NULL, NULL, n, argv, lens);
-	d->stats.rejected++;
-	od_metric_inc(d->m.rejected, NULL, 1);
+	od_queue_command(d->env.q, NULL, NULL, n, argv, lens);
+	d->env.stats.rejected++;
+	od_metric_inc(d->env.m.rejected, NULL, 1);
 	od_log_info("intake", "rejected entry %s: %s", entry, reason);
 }
 
@@ -214,7 +214,7 @@ intake_event_cb(void *arg, enum od_store_result res, int conflicts, const char *
 	struct intake_batch	*b = ev->b;
 
 	if (conflicts > 0)
-		od_metric_inc(ev->d->m.state_conflicts, OD_LABELS("event"), conflicts);
+		od_metric_inc(ev->d->env.m.state_conflicts, OD_LABELS("event"), conflicts);
 	switch (res) {
 	case OD_STORE_UNKNOWN:
 		intake_reject(ev->d, ev->entry, "event", 5, ev->body, ev->bodylen,
@@ -232,8 +232,8 @@ intake_event_cb(void *arg, enum od_store_result res, int conflicts, const char *
 		break;
 	case OD_STORE_OK:
 	case OD_STORE_DUPLICATE:
-		ev->d->stats.intake_events++;
-		od_metric_inc(ev->d->m.intake, OD_LABELS("event"), 1);
+		ev->d->env.stats.intake_events++;
+		od_metric_inc(ev->d->env.m.intake, OD_LABELS("event"), 1);
 		break;
 	}
 	b->op++;
@@ -251,7 +251,7 @@ intake_event(struct intake_batch *b, const char *entry, const char *body, size_t
 	struct intake_event	*ev;
 	char			 reason[512];
 
-	if (od_event_parse(body, len, d->set->cfg.max_body, &e, reason, sizeof(reason)) == -1) {
+	if (od_event_parse(body, len, d->env.set->cfg.max_body, &e, reason, sizeof(reason)) == -1) {
 		intake_reject(d, entry, "event", 5, body, len, reason);
 		return;
 	}
@@ -348,7 +348,7 @@ acct_plan(struct intake_batch *b, struct intake_acct *ia, const struct od_accoun
 
 	acct_plan_clear(ia);
 	od_state_init(&st);
-	if ((p = od_policy_find(&b->d->set->policies, ia->policy)) == NULL) {
+	if ((p = od_policy_find(&b->d->env.set->policies, ia->policy)) == NULL) {
 		snprintf(reason, rlen, "policy: no policy named '%s' is loaded", ia->policy);
 		goto done;
 	}
@@ -393,15 +393,15 @@ intake_account(struct intake_batch *b, const char *entry, const char *body, size
 	char			*stored = NULL;
 
 	memset(ia, 0, sizeof(*ia));
-	if (od_account_parse(body, len, d->set->cfg.max_body, &a, reason, sizeof(reason)) == -1) {
+	if (od_account_parse(body, len, d->env.set->cfg.max_body, &a, reason, sizeof(reason)) == -1) {
 		intake_reject(d, entry, "account", 7, body, len, reason);
 		return;
 	}
 	if (a.policy != NULL) {
-		if ((p = od_policy_find(&d->set->policies, a.policy)) == NULL)
+		if ((p = od_policy_find(&d->env.set->policies, a.policy)) == NULL)
 			snprintf(reason, sizeof(reason), "policy: no policy named '%s' is loaded",
 			    a.policy);
-	} else if ((p = od_policy_select(&d->set->policies, &a, now)) == NULL)
+	} else if ((p = od_policy_select(&d->env.set->policies, &a, now)) == NULL)
 		snprintf(reason, sizeof(reason), "policy: no policy's segment takes this account "
 		    "(country %s, %s %s, due %s); name one in 'policy'", a.country, a.currency,
 		    a.amount, a.due_date);
@@ -524,7 +524,7 @@ intake_script_cb(redisReply *r, void *arg)
 				ia->done = 1;
 			} else if (e->element[1]->len > 0 && op->tries > 0) {
 				/* stale on a second store: changed meanwhile, a real conflict */
-				od_metric_inc(b->d->m.state_conflicts, OD_LABELS("intake"), 1);
+				od_metric_inc(b->d->env.m.state_conflicts, OD_LABELS("intake"), 1);
 				again++;
 			} else
 				again++;	/* the first store found it known: planned on its state */
@@ -533,8 +533,8 @@ intake_script_cb(redisReply *r, void *arg)
 			return;
 		}
 	}
-	b->d->stats.intake_accounts += stored;
-	od_metric_inc(b->d->m.intake, OD_LABELS("account"), (long long)stored);
+	b->d->env.stats.intake_accounts += stored;
+	od_metric_inc(b->d->env.m.intake, OD_LABELS("account"), (long long)stored);
 	if (again > 0) {
 		if (++op->tries >= 64) {
 			intake_run_failed(b, "their states kept changing");
@@ -552,7 +552,7 @@ static void
 intake_store_accounts(struct intake_batch *b)
 {
 	const struct intake_op	*op = &b->ops[b->op];
-	const struct od_keys	*k = od_queue_keys(b->d->q);
+	const struct od_keys	*k = od_queue_keys(b->d->env.q);
 	const char		*keys[6], **args;
 	size_t			*lens, i, na = 0;
 	int			 rc;
@@ -588,7 +588,7 @@ intake_store_accounts(struct intake_batch *b)
 	keys[3] = k->inflight;
 	keys[4] = k->phones;
 	keys[5] = k->personof;
-	rc = od_queue_script(b->d->q, OD_SCRIPT_INTAKE, intake_script_cb, b, 6, keys, (int)na,
+	rc = od_queue_script(b->d->env.q, OD_SCRIPT_INTAKE, intake_script_cb, b, 6, keys, (int)na,
 	    args, lens);
 	free(args);
 	free(lens);
@@ -611,7 +611,7 @@ intake_step(struct intake_batch *b)
 		intake_store_accounts(b);
 		return;
 	}
-	if (od_store_event(b->d->q, op->ev->id, &op->ev->ev, od_now_ms(), intake_event_cb,
+	if (od_store_event(b->d->env.q, op->ev->id, &op->ev->ev, od_now_ms(), intake_event_cb,
 	    op->ev) == -1) {
 		od_log_err("intake", "event %s failed: Redis unavailable; it stays pending",
 		    op->ev->entry);
@@ -704,11 +704,11 @@ intake_read_cb(redisReply *r, void *arg)
 		if (r != NULL)
 			od_log_err("intake", "reading the inbox: %s", r->str);
 		if (r != NULL && strncmp(r->str, "NOGROUP", 7) == 0) {
-			const char *argv[] = { "XGROUP", "CREATE", od_queue_keys(d->q)->inbox,
+			const char *argv[] = { "XGROUP", "CREATE", od_queue_keys(d->env.q)->inbox,
 			    "outreachd", "0", "MKSTREAM" };
-			od_queue_command(d->q, NULL, NULL, 6, argv, NULL);
+			od_queue_command(d->env.q, NULL, NULL, 6, argv, NULL);
 		}
-		if (!d->stopping)
+		if (!d->env.stopping)
 			evtimer_add(d->intake_ev, &tv);
 		return;
 	}
@@ -731,7 +731,7 @@ intake_read_cb(redisReply *r, void *arg)
 	 * acknowledgement is still on its way.
 	 */
 	d->intake_pending_read = 0;
-	if (!d->stopping)
+	if (!d->env.stopping)
 		intake_read(d);
 }
 
@@ -742,14 +742,14 @@ intake_read(struct od_daemon *d)
 	char		 count[16];
 	int		 n = 0;
 
-	if (d->reading || d->stopping || d->intake_batches >= INTAKE_BATCHES_MAX)
+	if (d->reading || d->env.stopping || d->intake_batches >= INTAKE_BATCHES_MAX)
 		return;		/* a store answering reads again */
 	snprintf(count, sizeof(count), "%d", d->intake_pending_read ?
-	    d->set->cfg.intake_batch * 64 : d->set->cfg.intake_batch);
+	    d->env.set->cfg.intake_batch * 64 : d->env.set->cfg.intake_batch);
 	argv[n++] = "XREADGROUP";
 	argv[n++] = "GROUP";
 	argv[n++] = "outreachd";
-	argv[n++] = d->consumer;
+	argv[n++] = d->env.consumer;
 	argv[n++] = "COUNT";
 	argv[n++] = count;
 	if (!d->intake_pending_read) {
@@ -757,14 +757,14 @@ intake_read(struct od_daemon *d)
 		argv[n++] = "1000";
 	}
 	argv[n++] = "STREAMS";
-	argv[n++] = od_queue_keys(d->q)->inbox;
+	argv[n++] = od_queue_keys(d->env.q)->inbox;
 	{
 		const char *all[12];
 		int i;
 		for (i = 0; i < n; i++)
 			all[i] = argv[i];
 		all[n] = d->intake_pending_read ? "0" : ">";
-		if (od_queue_command_inbox(d->q, intake_read_cb, d, n + 1, all, NULL) == 0)
+		if (od_queue_command_inbox(d->env.q, intake_read_cb, d, n + 1, all, NULL) == 0)
 			d->reading = 1;
 	}
 	if (!d->reading) {
@@ -802,20 +802,20 @@ od_intake_sweep(struct od_daemon *d)
 	char		 idle[32], count[16];
 	const char	*argv[9];
 
-	if (d->sweeping || d->stopping || !od_queue_ready(d->q))
+	if (d->sweeping || d->env.stopping || !od_queue_ready(d->env.q))
 		return;
 	/* Entries another consumer read and never acknowledged for a lease's time: it died. */
-	snprintf(idle, sizeof(idle), "%lld", (long long)d->set->cfg.lease_ms);
-	snprintf(count, sizeof(count), "%d", d->set->cfg.intake_batch);
+	snprintf(idle, sizeof(idle), "%lld", (long long)d->env.set->cfg.lease_ms);
+	snprintf(count, sizeof(count), "%d", d->env.set->cfg.intake_batch);
 	argv[0] = "XAUTOCLAIM";
-	argv[1] = od_queue_keys(d->q)->inbox;
+	argv[1] = od_queue_keys(d->env.q)->inbox;
 	argv[2] = "outreachd";
-	argv[3] = d->consumer;
+	argv[3] = d->env.consumer;
 	argv[4] = idle;
 	argv[5] = "0-0";
 	argv[6] = "COUNT";
 	argv[7] = count;
-	if (od_queue_command(d->q, intake_sweep_cb, d, 8, argv, NULL) == 0)
+	if (od_queue_command(d->env.q, intake_sweep_cb, d, 8, argv, NULL) == 0)
 		d->sweeping = 1;
 }
 
@@ -823,7 +823,7 @@ void
 od_intake_start(struct od_daemon *d)
 {
 	if (d->intake_ev == NULL)
-		d->intake_ev = evtimer_new(d->base, intake_timer_cb, d);
+		d->intake_ev = evtimer_new(d->env.base, intake_timer_cb, d);
 	d->intake_pending_read = 1;
 	intake_read(d);
 }
