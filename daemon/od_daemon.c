@@ -37,22 +37,49 @@ daemon_reclaim_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	od_dispatch_reclaim(d);
-	od_intake_sweep(d);
+	od_intake_sweep(&d->intake);
 	od_daemon_check_idle(d);
 }
 
+/*
+ * --once: the loop stops when intake is idle (od_intake_idle), no action is
+ * in flight here or leased by any daemon, and nothing is due within 1 s.
+ */
 void
 od_daemon_check_idle(struct od_daemon *d)
 {
 	/* Idle: our inbox reads found nothing new, and no daemon holds a lease (a dead one's expire). */
-	if (!d->exit_after_idle || d->env.stopping || d->inflight > 0 || d->claiming ||
-	    d->intake_batches > 0 || !d->intake_empty || d->intake_pending_read || d->leases > 0)
+	if (!d->exit_after_idle || d->env.stopping || !od_intake_idle(&d->intake) ||
+	    d->inflight > 0 || d->claiming || d->leases > 0)
 		return;
 	if (d->next_due_ms != 0 && (int64_t)d->next_due_ms <= od_now_ms() + 1000)
 		return;
 	od_log_info("daemon", "inbox drained and nothing due: exiting (--once)");
 	d->env.stopping = 1;
 	event_base_loopexit(d->env.base, NULL);
+}
+
+/* Intake stored an account due now: claim. */
+static void
+daemon_intake_due(void *arg)
+{
+	struct od_daemon	*d = arg;
+
+	od_dispatch_kick(d);
+}
+
+/*
+ * Intake's read of new entries found none: a claim all the same (what it
+ * stored earlier may be due, and the claim's answer refreshes the counts of
+ * leases and of what is due that --once looks at), then --once may be done.
+ */
+static void
+daemon_intake_idle(void *arg)
+{
+	struct od_daemon	*d = arg;
+
+	od_dispatch_kick(d);
+	od_daemon_check_idle(d);
 }
 
 static void
@@ -72,7 +99,7 @@ daemon_ready_cb(evutil_socket_t fd, short what, void *arg)
 	/* Redis is connected and the scripts are loaded: systemd may call us started. */
 	od_notify_ready();
 	d->watchdog = od_notify_watchdog_start(d->env.base);
-	od_intake_start(d);
+	od_intake_start(&d->intake);
 	od_dispatch_reclaim(d);
 	od_dispatch_kick(d);
 }
@@ -460,6 +487,8 @@ od_daemon_init(struct od_daemon *d, const char *config_path, const struct od_con
 		struct timeval st = { 1, 0 };
 		event_add(d->status_ev, &st);
 	}
+	od_intake_init(&d->intake, &d->env, d->identity_key);
+	od_intake_setcb(&d->intake, daemon_intake_due, daemon_intake_idle, d);
 	od_dispatch_init(d);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		d->sig_ev[i] = evsignal_new(d->env.base, sigs[i], daemon_stop_cb, d);
@@ -516,8 +545,7 @@ od_daemon_free(struct od_daemon *d)
 		event_free(d->status_ev);
 	free(d->begin_q);
 	free(d->complete_q);
-	if (d->intake_ev)
-		event_free(d->intake_ev);
+	od_intake_free(&d->intake);
 	for (i = 0; i < sizeof(d->sig_ev) / sizeof(d->sig_ev[0]); i++)
 		if (d->sig_ev[i])
 			event_free(d->sig_ev[i]);

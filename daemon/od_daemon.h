@@ -16,6 +16,7 @@
 
 #include "od_confset.h"
 #include "od_env.h"
+#include "od_intake.h"
 #include "od_metrics.h"
 #include "od_queue.h"
 #include "od_sender.h"
@@ -28,6 +29,7 @@ struct od_notify_watchdog;
 
 struct od_daemon {
 	struct od_env		 env;		/* what its modules share (od_env.h) */
+	struct od_intake	 intake;	/* the inbox (od_intake.h) */
 	const char		*config_path;
 	struct od_config_overrides overrides;
 	struct od_http		*http;		/* libcurl multi on the loop */
@@ -35,7 +37,6 @@ struct od_daemon {
 	char			*identity_key;	/* debtor ids are hashed with it (od_person.h) */
 
 	struct event		*claim_ev;	/* wakes at the next due time */
-	struct event		*intake_ev;	/* restarts the inbox read after an error */
 	struct event		*reclaim_ev;	/* sweeps expired leases */
 	struct event		*ready_ev;	/* waits for Redis at start-up */
 	struct event		*sig_ev[4];
@@ -49,15 +50,9 @@ struct od_daemon {
 
 	int			 inflight;	/* actions claimed and not completed */
 	int			 claiming;	/* a claim is on its way */
-	int			 reading;	/* an inbox read is on its way */
 	int			 reclaiming;
-	int			 sweeping;	/* an XAUTOCLAIM of the inbox is on its way */
-	int			 intake_pending_read;	/* first read: our own pending entries */
 	uint64_t		 next_due_ms;	/* from the last claim */
 	int			 exit_after_idle;	/* --once: exit once nothing is due (demo, batch runs) */
-	int			 intake_batches;	/* inbox batches whose scripts have not answered */
-	struct intake_batch	*intake_head, *intake_tail;	/* those batches, applied in order */
-	int			 intake_empty;		/* the last read of new inbox entries found nothing */
 	long long		 leases;		/* every daemon's leases, at the last claim */
 	long long		 scheduled;		/* actions in the due set, at the last claim */
 	struct od_metric	*local_failures;	/* outreachd_gateway_local_failures_total */
@@ -82,10 +77,6 @@ struct od_gateway;
 void	od_hooks_callback(void *arg, struct od_admin_callback *cb);
 const char *od_hooks_callback_url(const struct od_daemon *d, struct od_gateway *gw,
 	    const char *account_id, const char *attempt_id, char *buf, size_t len);
-
-/* intake */
-void	od_intake_start(struct od_daemon *d);
-void	od_intake_sweep(struct od_daemon *d);		/* takes over a dead consumer's entries */
 
 /* dispatch */
 void	od_dispatch_init(struct od_daemon *d);
