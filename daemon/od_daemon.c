@@ -14,19 +14,29 @@
 
 #include "od_admin.h"
 #include "od_buf.h"
+#include "od_hooks.h"
 #include "od_http.h"
 #include "od_log.h"
 #include "od_notify.h"
 #include "od_person.h"
+#include "od_queue.h"
 #include "od_time.h"
 #include "od_tz.h"
 
+/*
+ * --once: the loop stops once the inbox is drained (od_intake_idle) and no
+ * action is in flight, leased by any daemon or due within 1 s
+ * (od_dispatch_idle).
+ */
 static void
-daemon_claim_cb(evutil_socket_t fd, short what, void *arg)
+daemon_check_idle(struct od_daemon *d)
 {
-	(void)fd;
-	(void)what;
-	od_dispatch_kick(arg);
+	if (!d->exit_after_idle || d->env.stopping || !od_intake_idle(&d->intake) ||
+	    !od_dispatch_idle(&d->dispatch))
+		return;
+	od_log_info("daemon", "inbox drained and nothing due: exiting (--once)");
+	d->env.stopping = 1;
+	event_base_loopexit(d->env.base, NULL);
 }
 
 static void
@@ -36,27 +46,9 @@ daemon_reclaim_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	od_dispatch_reclaim(d);
+	od_dispatch_reclaim(&d->dispatch);
 	od_intake_sweep(&d->intake);
-	od_daemon_check_idle(d);
-}
-
-/*
- * --once: the loop stops when intake is idle (od_intake_idle), no action is
- * in flight here or leased by any daemon, and nothing is due within 1 s.
- */
-void
-od_daemon_check_idle(struct od_daemon *d)
-{
-	/* Idle: our inbox reads found nothing new, and no daemon holds a lease (a dead one's expire). */
-	if (!d->exit_after_idle || d->env.stopping || !od_intake_idle(&d->intake) ||
-	    d->inflight > 0 || d->claiming || d->leases > 0)
-		return;
-	if (d->next_due_ms != 0 && (int64_t)d->next_due_ms <= od_now_ms() + 1000)
-		return;
-	od_log_info("daemon", "inbox drained and nothing due: exiting (--once)");
-	d->env.stopping = 1;
-	event_base_loopexit(d->env.base, NULL);
+	daemon_check_idle(d);
 }
 
 /* Intake stored an account due now: claim. */
@@ -65,7 +57,7 @@ daemon_intake_due(void *arg)
 {
 	struct od_daemon	*d = arg;
 
-	od_dispatch_kick(d);
+	od_dispatch_kick(&d->dispatch);
 }
 
 /*
@@ -78,8 +70,15 @@ daemon_intake_idle(void *arg)
 {
 	struct od_daemon	*d = arg;
 
-	od_dispatch_kick(d);
-	od_daemon_check_idle(d);
+	od_dispatch_kick(&d->dispatch);
+	daemon_check_idle(d);
+}
+
+/* Dispatch's claim found nothing, or completions landed: --once may be done. */
+static void
+daemon_dispatch_idle(void *arg)
+{
+	daemon_check_idle(arg);
 }
 
 static void
@@ -100,8 +99,8 @@ daemon_ready_cb(evutil_socket_t fd, short what, void *arg)
 	od_notify_ready();
 	d->watchdog = od_notify_watchdog_start(d->env.base);
 	od_intake_start(&d->intake);
-	od_dispatch_reclaim(d);
-	od_dispatch_kick(d);
+	od_dispatch_reclaim(&d->dispatch);
+	od_dispatch_kick(&d->dispatch);
 }
 
 /*
@@ -117,15 +116,15 @@ daemon_drain_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (d->inflight > 0 && od_now_ms() < d->drain_deadline_ms) {
+	if (d->dispatch.inflight > 0 && od_now_ms() < d->drain_deadline_ms) {
 		evtimer_add(d->drain_ev, &tv);
 		return;
 	}
-	if (d->inflight > 0 && !d->handing_back) {
+	if (d->dispatch.inflight > 0 && !d->handing_back) {
 		od_log_warn("daemon", "%d actions still in flight after the grace period: handing "
-		    "them back", d->inflight);
+		    "them back", d->dispatch.inflight);
 		d->handing_back = 1;
-		od_dispatch_release(d);
+		od_dispatch_release(&d->dispatch);
 		tv.tv_sec = 1;
 		tv.tv_usec = 0;
 		evtimer_add(d->drain_ev, &tv);	/* a second for the releases to land */
@@ -142,11 +141,11 @@ daemon_stop_cb(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	if (d->env.stopping)
 		return;
-	od_log_info("daemon", "signal %d: stopping (%d actions in flight)", (int)sig, d->inflight);
+	od_log_info("daemon", "signal %d: stopping (%d actions in flight)", (int)sig, d->dispatch.inflight);
 	od_notify_stopping();
 	d->env.stopping = 1;
 	d->drain_deadline_ms = od_now_ms() + d->env.set->cfg.shutdown_grace_ms;
-	evtimer_del(d->claim_ev);
+	od_dispatch_stop(&d->dispatch);
 	daemon_drain_cb(-1, 0, d);
 }
 
@@ -223,7 +222,7 @@ daemon_reload(struct od_daemon *d, struct od_buf *out)
 	if (out)
 		od_buf_printf(out, "reloaded: %zu policies, %zu templates, %zu gateways\n",
 		    set->policies.n, set->templates.n, set->gateways.n);
-	od_dispatch_kick(d);
+	od_dispatch_kick(&d->dispatch);
 	return 1;
 }
 
@@ -257,6 +256,15 @@ daemon_ready(void *arg, char *why, size_t len)
 	return 1;
 }
 
+/* A gateway's callback on the admin port (od_hooks.c). */
+static void
+daemon_callback(void *arg, struct od_admin_callback *cb)
+{
+	struct od_daemon	*d = arg;
+
+	od_hooks_callback(&d->env, cb);
+}
+
 /* Gauges read when /metrics is asked for. */
 static void
 daemon_collect(void *arg, struct od_metrics *m)
@@ -265,9 +273,9 @@ daemon_collect(void *arg, struct od_metrics *m)
 	size_t			 i;
 	int			 v;
 
-	od_metric_set(d->env.m.queue_due, NULL, (double)d->scheduled);
+	od_metric_set(d->env.m.queue_due, NULL, (double)d->dispatch.scheduled);
 	od_rules_calendar_metrics(d->env.set->rules, m, od_now_ms());
-	od_metric_set(d->env.m.queue_inflight, NULL, (double)d->leases);
+	od_metric_set(d->env.m.queue_inflight, NULL, (double)d->dispatch.leases);
 	for (i = 0; i < d->sender.n; i++) {
 		switch (d->sender.v[i]->breaker.state) {
 		case OD_BREAKER_OPEN:		v = OD_METRIC_BREAKER_OPEN; break;
@@ -306,7 +314,7 @@ daemon_status_cb(evutil_socket_t fd, short what, void *arg)
 	minute_ago = d->sent_ring[d->ring_pos];
 	d->sent_ring[d->ring_pos] = d->env.stats.sent;
 	od_notify_status("%lld scheduled, %lld in flight, %llu sent in the last minute, "
-	    "%llu rejected", d->scheduled, d->leases,
+	    "%llu rejected", d->dispatch.scheduled, d->dispatch.leases,
 	    (unsigned long long)(d->env.stats.sent - minute_ago), (unsigned long long)d->env.stats.rejected);
 	od_http_trim(d->http);
 }
@@ -457,7 +465,7 @@ od_daemon_init(struct od_daemon *d, const char *config_path, const struct od_con
 		ac.metrics = d->env.metrics;
 		ac.ready = daemon_ready;
 		ac.collect = daemon_collect;
-		ac.callback = od_hooks_callback;
+		ac.callback = daemon_callback;
 		ac.reload = daemon_reload_admin;
 		ac.arg = d;
 		ac.max_connections = d->env.set->cfg.admin_max_connections;
@@ -478,7 +486,6 @@ od_daemon_init(struct od_daemon *d, const char *config_path, const struct od_con
 		return -1;
 	}
 	od_errors_clear(&errs);
-	d->claim_ev = evtimer_new(d->env.base, daemon_claim_cb, d);
 	d->reclaim_ev = event_new(d->env.base, -1, EV_PERSIST, daemon_reclaim_cb, d);
 	d->ready_ev = evtimer_new(d->env.base, daemon_ready_cb, d);
 	d->drain_ev = evtimer_new(d->env.base, daemon_drain_cb, d);
@@ -489,7 +496,8 @@ od_daemon_init(struct od_daemon *d, const char *config_path, const struct od_con
 	}
 	od_intake_init(&d->intake, &d->env, d->identity_key);
 	od_intake_setcb(&d->intake, daemon_intake_due, daemon_intake_idle, d);
-	od_dispatch_init(d);
+	od_dispatch_init(&d->dispatch, &d->env, &d->sender, d->http);
+	od_dispatch_setcb(&d->dispatch, daemon_dispatch_idle, d);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		d->sig_ev[i] = evsignal_new(d->env.base, sigs[i], daemon_stop_cb, d);
 		event_add(d->sig_ev[i], NULL);
@@ -514,7 +522,7 @@ od_daemon_run(struct od_daemon *d)
 	    (unsigned long long)d->env.stats.claimed, (unsigned long long)d->env.stats.sent,
 	    (unsigned long long)d->env.stats.failed, (unsigned long long)d->env.stats.retried,
 	    (unsigned long long)d->env.stats.suppressed, (unsigned long long)d->env.stats.unknown,
-	    (unsigned long long)d->env.stats.rejected, d->inflight);
+	    (unsigned long long)d->env.stats.rejected, d->dispatch.inflight);
 	return 0;
 }
 
@@ -531,20 +539,15 @@ od_daemon_free(struct od_daemon *d)
 	od_http_free(d->http);		/* its callbacks still reach the queue */
 	od_queue_free(d->env.q);
 	od_sender_free(&d->sender);
-	if (d->claim_ev)
-		event_free(d->claim_ev);
 	if (d->reclaim_ev)
 		event_free(d->reclaim_ev);
 	if (d->ready_ev)
 		event_free(d->ready_ev);
 	if (d->drain_ev)
 		event_free(d->drain_ev);
-	if (d->flush_ev)
-		event_free(d->flush_ev);
 	if (d->status_ev)
 		event_free(d->status_ev);
-	free(d->begin_q);
-	free(d->complete_q);
+	od_dispatch_free(&d->dispatch);
 	od_intake_free(&d->intake);
 	for (i = 0; i < sizeof(d->sig_ev) / sizeof(d->sig_ev[0]); i++)
 		if (d->sig_ev[i])

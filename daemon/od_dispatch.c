@@ -17,19 +17,22 @@
 #include <jansson.h>
 
 #include "od_account.h"
-#include "od_daemon.h"
+#include "od_dispatch_int.h"
+#include "od_env.h"
+#include "od_hooks.h"
 #include "od_http.h"
 #include "od_job.h"
 #include "od_sender.h"
 #include "od_buf.h"
 #include "od_log.h"
 #include "od_person.h"
+#include "od_queue.h"
 #include "od_record.h"
 #include "od_metrics.h"
 #include "od_time.h"
 
 struct action {
-	struct od_daemon	*d;
+	struct od_dispatch	*dp;
 	struct od_job		 job;
 	json_t			*rec;		/* the record of the attempt under way */
 	struct od_channel_result res;		/* its outcome, while a simulated latency runs */
@@ -54,11 +57,11 @@ struct action {
 };
 
 static void	action_begin(struct action *a);
-static void	action_count(struct od_daemon *d, json_t *records);
+static void	action_count(struct od_dispatch *dp, json_t *records);
 static void	action_finish(struct action *a);
 static void	action_admit(struct action *a);
 static void	action_complete(struct action *a);
-static void	dispatch_queue(struct od_daemon *d, struct action ***q, size_t *n, size_t *cap,
+static void	dispatch_queue(struct od_dispatch *dp, struct action ***q, size_t *n, size_t *cap,
 		    struct action *a);
 static void	action_complete_stale(struct action *a, const redisReply *e);
 
@@ -103,8 +106,8 @@ action_free(struct action *a)
 	free(a->recs);
 	if (a->prev)
 		a->prev->next = a->next;
-	else if (a->d->actions == a)
-		a->d->actions = a->next;
+	else if (a->dp->actions == a)
+		a->dp->actions = a->next;
 	if (a->next)
 		a->next->prev = a->prev;
 	if (a->delay_ev)
@@ -156,7 +159,7 @@ action_timer(struct action *a, int64_t ms)
 	struct timeval	tv = { ms / 1000, (ms % 1000) * 1000 };
 
 	if (a->delay_ev == NULL)
-		a->delay_ev = evtimer_new(a->d->env.base, action_delay_cb, a);
+		a->delay_ev = evtimer_new(a->dp->env->base, action_delay_cb, a);
 	return a->delay_ev != NULL && evtimer_add(a->delay_ev, &tv) == 0 ? 0 : -1;
 }
 
@@ -173,7 +176,7 @@ action_admit(struct action *a)
 	int64_t			 wait = 0;
 	enum od_admit		 ad;
 
-	g = j->gw ? od_sender_find(&a->d->sender, j->gw->name) : NULL;
+	g = j->gw ? od_sender_find(a->dp->sender, j->gw->name) : NULL;
 	if (g == NULL) {
 		action_begin(a);	/* a gateway the sender does not know: no limits */
 		return;
@@ -185,8 +188,8 @@ action_admit(struct action *a)
 		return;
 	}
 	if (ad == OD_ADMIT_WAIT)
-		od_metric_inc(a->d->env.m.ratelimit_waits, OD_LABELS(g->name), 1);
-	if (ad == OD_ADMIT_WAIT && wait <= DISPATCH_WAIT_MAX_MS && !a->d->env.stopping &&
+		od_metric_inc(a->dp->env->m.ratelimit_waits, OD_LABELS(g->name), 1);
+	if (ad == OD_ADMIT_WAIT && wait <= DISPATCH_WAIT_MAX_MS && !a->dp->env->stopping &&
 	    action_timer(a, wait) == 0)
 		return;
 	/* Not now: the same step and channel, when the gateway can take it. */
@@ -210,7 +213,7 @@ action_http_done(void *arg, const struct od_http_result *hr)
 	struct od_gateway		*gw = a->job.gw;
 
 	memset(&res, 0, sizeof(res));
-	od_metric_observe(a->d->env.m.gateway_latency, OD_LABELS(gw->name), hr->total_s);
+	od_metric_observe(a->dp->env->m.gateway_latency, OD_LABELS(gw->name), hr->total_s);
 	switch (hr->error) {
 	case OD_HTTP_OK:
 		memset(&reply, 0, sizeof(reply));
@@ -267,7 +270,7 @@ action_send(struct action *a)
 	char				err[sizeof(res.reason)], cbu[2048];
 
 	od_job_message(&a->job, &msg);
-	msg.callback_url = od_hooks_callback_url(a->d, gw, a->job.id, a->job.attempt_id, cbu,
+	msg.callback_url = od_hooks_callback_url(a->dp->env, gw, a->job.id, a->job.attempt_id, cbu,
 	    sizeof(cbu));
 	od_request_clear(&a->req);
 	memset(&res, 0, sizeof(res));
@@ -275,11 +278,11 @@ action_send(struct action *a)
 		res.outcome = OD_OUTCOME_PERMANENT;
 		snprintf(res.reason, sizeof(res.reason), "%s", err);
 	} else if (gw->plugin->transport != OD_TRANSPORT_FILE) {
-		if (od_http_perform(a->d->http, &a->req, a->sgw ? &a->sgw->opts : NULL,
+		if (od_http_perform(a->dp->http, &a->req, a->sgw ? &a->sgw->opts : NULL,
 		    action_http_done, a) == 0)
 			return;
 		res.outcome = OD_OUTCOME_RETRYABLE;
-		snprintf(res.reason, sizeof(res.reason), "transport: %s", od_http_errstr(a->d->http));
+		snprintf(res.reason, sizeof(res.reason), "transport: %s", od_http_errstr(a->dp->http));
 	} else {
 		od_gateway_file_send(gw, &msg, &a->req, &res);
 		if (res.outcome == OD_OUTCOME_INVALID) {
@@ -340,9 +343,9 @@ action_begin_stale(struct action *a, const redisReply *e)
 		action_begin_answer(a, NULL);
 		return;
 	}
-	od_metric_inc(a->d->env.m.state_conflicts, OD_LABELS("begin"), 1);
+	od_metric_inc(a->dp->env->m.state_conflicts, OD_LABELS("begin"), 1);
 	if ((why = od_job_recheck(&a->job, e->element[1]->str, e->element[1]->len)) == NULL) {
-		dispatch_queue(a->d, &a->d->begin_q, &a->d->begin_n, &a->d->begin_cap, a);
+		dispatch_queue(a->dp, &a->dp->begin_q, &a->dp->begin_n, &a->dp->begin_cap, a);
 		return;
 	}
 	snprintf(cancel, sizeof(cancel), "cancel %s", why);
@@ -360,7 +363,7 @@ action_begin_answer(struct action *a, const char *s)
 	action_free_pre(a);
 	if (s != NULL && strcmp(s, "ok") == 0) {
 		/* begin.lua wrote the records made so far: completion has only the rest */
-		action_count(a->d, j->records);
+		action_count(a->dp, j->records);
 		json_array_clear(j->records);
 		if (a->contacts != NULL) {	/* the person's contacts, this send included */
 			free(j->contacts);
@@ -413,8 +416,8 @@ action_begin_answer(struct action *a, const char *s)
 		od_log_kv(OD_LOG_WARNING, "dispatch", f, 2, "%s; not sent here",
 		    s ? "lease lost" : "Redis unavailable");
 	}
-	a->d->env.stats.lost++;
-	a->d->inflight--;
+	a->dp->env->stats.lost++;
+	a->dp->inflight--;
 	action_free(a);
 }
 
@@ -426,13 +429,13 @@ action_begin_answer(struct action *a, const char *s)
 #define DISPATCH_BATCH	128
 
 struct dispatch_batch {
-	struct od_daemon	*d;
+	struct od_dispatch	*dp;
 	struct action		*v[DISPATCH_BATCH];
 	size_t			 n;
 };
 
 static void
-dispatch_queue(struct od_daemon *d, struct action ***q, size_t *n, size_t *cap, struct action *a)
+dispatch_queue(struct od_dispatch *dp, struct action ***q, size_t *n, size_t *cap, struct action *a)
 {
 	struct action	**nv;
 
@@ -446,7 +449,7 @@ dispatch_queue(struct od_daemon *d, struct action ***q, size_t *n, size_t *cap, 
 		*cap = ncap;
 	}
 	(*q)[(*n)++] = a;
-	event_active(d->flush_ev, EV_TIMEOUT, 0);
+	event_active(dp->flush_ev, EV_TIMEOUT, 0);
 }
 
 static void
@@ -486,9 +489,9 @@ dispatch_record_args(json_t *rec, const char **args, char (*num)[24], char (*nf)
 }
 
 static void
-dispatch_flush_begin(struct od_daemon *d, struct action **v, size_t n)
+dispatch_flush_begin(struct od_dispatch *dp, struct action **v, size_t n)
 {
-	const struct od_keys	*k = od_queue_keys(d->env.q);
+	const struct od_keys	*k = od_queue_keys(dp->env->q);
 	struct dispatch_batch	*b;
 	const char		**keys, **args;
 	char			 maxlen[32], histlen[32], (*num)[24], (*nf)[8];
@@ -512,14 +515,14 @@ dispatch_flush_begin(struct od_daemon *d, struct action **v, size_t n)
 			action_begin_answer(v[i], NULL);
 		return;
 	}
-	b->d = d;
-	snprintf(maxlen, sizeof(maxlen), "%ld", d->env.set->cfg.attempts_maxlen);
-	snprintf(histlen, sizeof(histlen), "%d", d->env.set->cfg.history_len);
+	b->dp = dp;
+	snprintf(maxlen, sizeof(maxlen), "%ld", dp->env->set->cfg.attempts_maxlen);
+	snprintf(histlen, sizeof(histlen), "%d", dp->env->set->cfg.history_len);
 	keys[0] = k->lease;
 	keys[1] = k->state;
 	keys[2] = k->attempts;
 	keys[3] = k->person;
-	args[na++] = d->env.consumer;
+	args[na++] = dp->env->consumer;
 	args[na++] = maxlen;
 	args[na++] = histlen;
 	for (i = 0, ri = 0; i < n; i++) {
@@ -544,7 +547,7 @@ dispatch_flush_begin(struct od_daemon *d, struct action **v, size_t n)
 			    num + ri * OD_RECORD_FIELDS, &nf[ri]);
 		}
 	}
-	if (od_queue_script(d->env.q, OD_SCRIPT_BEGIN, dispatch_begin_cb, b, (int)(4 + n), keys,
+	if (od_queue_script(dp->env->q, OD_SCRIPT_BEGIN, dispatch_begin_cb, b, (int)(4 + n), keys,
 	    (int)na, args, NULL) == -1)
 		dispatch_begin_cb(NULL, b);
 	free(keys);
@@ -585,17 +588,17 @@ action_begin(struct action *a)
 		/* Nothing was recorded or sent; the lease expires and the action is claimed again. */
 		od_log_err("dispatch", "action %s: cannot record the attempt; left to its lease",
 		    j->action_id);
-		a->d->inflight--;
+		a->dp->inflight--;
 		action_free(a);
 		return;
 	}
-	dispatch_queue(a->d, &a->d->begin_q, &a->d->begin_n, &a->d->begin_cap, a);
+	dispatch_queue(a->dp, &a->dp->begin_q, &a->dp->begin_n, &a->dp->begin_cap, a);
 }
 
 static void
-action_count(struct od_daemon *d, json_t *records)
+action_count(struct od_dispatch *dp, json_t *records)
 {
-	struct od_stats	*st = &d->env.stats;
+	struct od_stats	*st = &dp->env->stats;
 	const char	*s, *ch, *gw, *reason;
 	json_t		*r;
 	size_t		 i;
@@ -606,7 +609,7 @@ action_count(struct od_daemon *d, json_t *records)
 			continue;
 		ch = json_string_value(json_object_get(r, "channel"));
 		gw = json_string_value(json_object_get(r, "gateway"));
-		od_metric_inc(d->env.m.attempts, OD_LABELS(ch ? ch : "", gw ? gw : "", s), 1);
+		od_metric_inc(dp->env->m.attempts, OD_LABELS(ch ? ch : "", gw ? gw : "", s), 1);
 		if (od_log_level() >= OD_LOG_DEBUG) {
 			const struct od_log_field f[] = {
 				{ OD_LOG_ACCOUNT_ID, json_string_value(json_object_get(r, "account_id")) },
@@ -619,7 +622,7 @@ action_count(struct od_daemon *d, json_t *records)
 		}
 		if (strcmp(s, "suppressed") == 0) {
 			reason = json_string_value(json_object_get(r, "reason"));
-			od_metric_inc(d->env.m.suppressions, OD_LABELS(reason ? reason : ""), 1);
+			od_metric_inc(dp->env->m.suppressions, OD_LABELS(reason ? reason : ""), 1);
 		}
 		if (strcmp(s, "sent") == 0)
 			st->sent++;
@@ -638,7 +641,7 @@ static void
 dispatch_complete_cb(redisReply *r, void *arg)
 {
 	struct dispatch_batch	*b = arg;
-	struct od_daemon	*d = b->d;
+	struct od_dispatch	*dp = b->dp;
 	struct action		*a;
 	size_t			 i;
 
@@ -657,18 +660,19 @@ dispatch_complete_cb(redisReply *r, void *arg)
 		    od_reply_is(r->element[i], "lost"))
 			od_log_warn("dispatch", "action %s: the lease had expired; recorded anyway",
 			    a->job.action_id);
-		d->inflight--;
+		dp->inflight--;
 		action_free(a);
 	}
 	free(b);
-	od_dispatch_kick(d);
-	od_daemon_check_idle(d);
+	od_dispatch_kick(dp);
+	if (dp->on_idle != NULL)
+		dp->on_idle(dp->cbarg);
 }
 
 static void
-dispatch_flush_complete(struct od_daemon *d, struct action **v, size_t n)
+dispatch_flush_complete(struct od_dispatch *dp, struct action **v, size_t n)
 {
-	const struct od_keys	*k = od_queue_keys(d->env.q);
+	const struct od_keys	*k = od_queue_keys(dp->env->q);
 	struct dispatch_batch	*b;
 	const char		**keys, **args;
 	char			 maxlen[32], histlen[16], (*num)[24], (*nf)[8];
@@ -689,22 +693,22 @@ dispatch_flush_complete(struct od_daemon *d, struct action **v, size_t n)
 		free(nf);
 		if (b == NULL && (b = calloc(1, sizeof(*b))) == NULL)
 			return;
-		b->d = d;
+		b->dp = dp;
 		for (i = 0; i < n; i++)
 			b->v[b->n++] = v[i];
 		dispatch_complete_cb(NULL, b);
 		return;
 	}
-	b->d = d;
-	snprintf(maxlen, sizeof(maxlen), "%ld", d->env.set->cfg.attempts_maxlen);
-	snprintf(histlen, sizeof(histlen), "%d", d->env.set->cfg.history_len);
+	b->dp = dp;
+	snprintf(maxlen, sizeof(maxlen), "%ld", dp->env->set->cfg.attempts_maxlen);
+	snprintf(histlen, sizeof(histlen), "%d", dp->env->set->cfg.history_len);
 	keys[nk++] = k->inflight;
 	keys[nk++] = k->lease;
 	keys[nk++] = k->state;
 	keys[nk++] = k->due;
 	keys[nk++] = k->attempts;
 	keys[nk++] = k->person;
-	args[na++] = d->env.consumer;
+	args[na++] = dp->env->consumer;
 	args[na++] = maxlen;
 	args[na++] = histlen;
 	for (i = 0; i < n; i++) {
@@ -727,7 +731,7 @@ dispatch_flush_complete(struct od_daemon *d, struct action **v, size_t n)
 			    num + ri * OD_RECORD_FIELDS, &nf[ri]);
 		}
 	}
-	if (od_queue_script(d->env.q, OD_SCRIPT_COMPLETE, dispatch_complete_cb, b, (int)nk, keys,
+	if (od_queue_script(dp->env->q, OD_SCRIPT_COMPLETE, dispatch_complete_cb, b, (int)nk, keys,
 	    (int)na, args, NULL) == -1)
 		dispatch_complete_cb(NULL, b);
 	free(keys);
@@ -742,7 +746,7 @@ action_finish(struct action *a)
 	struct od_job	*j = &a->job;
 	size_t		 i, n = json_array_size(j->records);
 
-	action_count(a->d, j->records);
+	action_count(a->dp, j->records);
 	/* recs[i] is records[i]: a record that cannot be written ends the list */
 	if (n > 0 && (a->recs = calloc(n, sizeof(*a->recs))) != NULL)
 		for (i = 0; i < n; i++) {
@@ -774,13 +778,13 @@ action_complete(struct action *a)
 	if ((a->new_state = od_record_state(&a->job, od_now_ms(), &due)) == NULL) {
 		od_log_err("dispatch", "action %s: out of memory completing it; left to its lease",
 		    a->job.action_id);
-		a->d->inflight--;
+		a->dp->inflight--;
 		action_free(a);
 		return;
 	}
 	snprintf(a->num[0], sizeof(a->num[0]), "%lld", (long long)due);
 	snprintf(a->num[1], sizeof(a->num[1]), "%zu", a->nrecs);
-	dispatch_queue(a->d, &a->d->complete_q, &a->d->complete_n, &a->d->complete_cap, a);
+	dispatch_queue(a->dp, &a->dp->complete_q, &a->dp->complete_n, &a->dp->complete_cap, a);
 }
 
 /*
@@ -798,11 +802,11 @@ action_complete_stale(struct action *a, const redisReply *e)
 	if (action_stale(a, e) == -1) {
 		od_log_err("dispatch", "action %s: its state keeps changing under it; left to "
 		    "its lease", j->action_id);
-		a->d->inflight--;
+		a->dp->inflight--;
 		action_free(a);
 		return;
 	}
-	od_metric_inc(a->d->env.m.state_conflicts, OD_LABELS("complete"), 1);
+	od_metric_inc(a->dp->env->m.state_conflicts, OD_LABELS("complete"), 1);
 	n = json_array_size(j->records);
 	if (od_job_restate(j, e->element[1]->str, e->element[1]->len) == -1 &&
 	    json_array_size(j->records) > n && a->nrecs == n &&
@@ -817,8 +821,8 @@ action_complete_stale(struct action *a, const redisReply *e)
 
 /* Takes a queue whole (answers may queue more, for the next turn) and sends it in batches. */
 static void
-dispatch_flush_queue(struct od_daemon *d, struct action ***qp, size_t *np, size_t *capp,
-    void (*flush)(struct od_daemon *, struct action **, size_t))
+dispatch_flush_queue(struct od_dispatch *dp, struct action ***qp, size_t *np, size_t *capp,
+    void (*flush)(struct od_dispatch *, struct action **, size_t))
 {
 	struct action	**q = *qp;
 	size_t		  n = *np, i, m;
@@ -827,7 +831,7 @@ dispatch_flush_queue(struct od_daemon *d, struct action ***qp, size_t *np, size_
 	*np = *capp = 0;
 	for (i = 0; i < n; i += m) {
 		m = n - i < DISPATCH_BATCH ? n - i : DISPATCH_BATCH;
-		flush(d, q + i, m);
+		flush(dp, q + i, m);
 	}
 	free(q);
 }
@@ -836,19 +840,40 @@ dispatch_flush_queue(struct od_daemon *d, struct action ***qp, size_t *np, size_
 static void
 dispatch_flush_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct od_daemon	*d = arg;
+	struct od_dispatch	*dp = arg;
 
 	(void)fd;
 	(void)what;
-	dispatch_flush_queue(d, &d->begin_q, &d->begin_n, &d->begin_cap, dispatch_flush_begin);
-	dispatch_flush_queue(d, &d->complete_q, &d->complete_n, &d->complete_cap,
+	dispatch_flush_queue(dp, &dp->begin_q, &dp->begin_n, &dp->begin_cap, dispatch_flush_begin);
+	dispatch_flush_queue(dp, &dp->complete_q, &dp->complete_n, &dp->complete_cap,
 	    dispatch_flush_complete);
 }
 
-void
-od_dispatch_init(struct od_daemon *d)
+static void
+dispatch_claim_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
-	d->flush_ev = event_new(d->env.base, -1, 0, dispatch_flush_cb, d);
+	(void)fd;
+	(void)what;
+	od_dispatch_kick(arg);
+}
+
+void
+od_dispatch_init(struct od_dispatch *dp, struct od_env *env, struct od_sender *sender,
+    struct od_http *http)
+{
+	memset(dp, 0, sizeof(*dp));
+	dp->env = env;
+	dp->sender = sender;
+	dp->http = http;
+	dp->claim_ev = evtimer_new(env->base, dispatch_claim_timer_cb, dp);
+	dp->flush_ev = event_new(env->base, -1, 0, dispatch_flush_cb, dp);
+}
+
+void
+od_dispatch_setcb(struct od_dispatch *dp, void (*on_idle)(void *), void *arg)
+{
+	dp->on_idle = on_idle;
+	dp->cbarg = arg;
 }
 
 /* A reply string with a NUL inside: no account id, account or state may hold one. */
@@ -867,13 +892,13 @@ dispatch_has_nul(const redisReply *e)
  * claimed again.  Every command is binary safe.
  */
 static void
-dispatch_quarantine(struct od_daemon *d, const redisReply *id)
+dispatch_quarantine(struct od_dispatch *dp, const redisReply *id)
 {
 	static const char	 reason[] = "claim: the stored account id, account or state holds "
 	    "a NUL byte; not dispatched (state_corrupt)";
 	static const char	 failed[] = "{\"status\":\"failed\",\"reason\":\"state_corrupt\","
 	    "\"detail\":\"the stored account id, account or state holds a NUL byte\"}";
-	const struct od_keys	*k = od_queue_keys(d->env.q);
+	const struct od_keys	*k = od_queue_keys(dp->env->q);
 	const char		*argv[11];
 	size_t			 lens[11];
 
@@ -882,21 +907,21 @@ dispatch_quarantine(struct od_daemon *d, const redisReply *id)
 	argv[9] = "entry"; argv[10] = "";
 	for (int i = 0; i < 11; i++)
 		lens[i] = i == 8 ? id->len : strlen(argv[i]);
-	od_queue_command(d->env.q, NULL, NULL, 11, argv, lens);
+	od_queue_command(dp->env->q, NULL, NULL, 11, argv, lens);
 	if (memchr(id->str, '\0', id->len) == NULL) {
 		argv[0] = "HSET"; argv[1] = k->state; argv[2] = id->str; argv[3] = failed;
 		for (int i = 0; i < 4; i++)
 			lens[i] = strlen(argv[i]);
-		od_queue_command(d->env.q, NULL, NULL, 4, argv, lens);
+		od_queue_command(dp->env->q, NULL, NULL, 4, argv, lens);
 	}
 	argv[0] = "ZREM"; argv[1] = k->inflight; argv[2] = id->str;
 	lens[0] = 4; lens[1] = strlen(k->inflight); lens[2] = id->len;
-	od_queue_command(d->env.q, NULL, NULL, 3, argv, lens);
+	od_queue_command(dp->env->q, NULL, NULL, 3, argv, lens);
 	argv[0] = "HDEL"; argv[1] = k->lease;
 	lens[0] = 4; lens[1] = strlen(k->lease);
-	od_queue_command(d->env.q, NULL, NULL, 3, argv, lens);
-	d->env.stats.rejected++;
-	od_metric_inc(d->env.m.rejected, NULL, 1);
+	od_queue_command(dp->env->q, NULL, NULL, 3, argv, lens);
+	dp->env->stats.rejected++;
+	od_metric_inc(dp->env->m.rejected, NULL, 1);
 	od_log_err("dispatch", "a claimed account's id, account or state holds a NUL byte: "
 	    "not dispatched, see rejected");
 }
@@ -904,7 +929,7 @@ dispatch_quarantine(struct od_daemon *d, const redisReply *id)
 static void
 dispatch_claim_cb(redisReply *r, void *arg)
 {
-	struct od_daemon	*d = arg;
+	struct od_dispatch	*dp = arg;
 	const redisReply	*ids, *accts, *states, *pids, *contacts, *vers;
 	struct od_job_person	 person;
 	struct action		*a;
@@ -912,13 +937,13 @@ dispatch_claim_cb(redisReply *r, void *arg)
 	long long		 next_due, wait;
 	size_t			 i, n = 0;
 
-	d->claiming = 0;
+	dp->claiming = 0;
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 9) {
 		if (r && r->type == REDIS_REPLY_ERROR)
 			od_log_err("dispatch", "claim: %s", r->str);
 		tv.tv_sec = 1;
 		tv.tv_usec = 0;
-		evtimer_add(d->claim_ev, &tv);
+		evtimer_add(dp->claim_ev, &tv);
 		return;
 	}
 	next_due = strtoll(r->element[0]->str ? r->element[0]->str : "-1", NULL, 10);
@@ -928,34 +953,34 @@ dispatch_claim_cb(redisReply *r, void *arg)
 	pids = r->element[6];
 	contacts = r->element[7];
 	vers = r->element[8];
-	d->leases = r->element[4]->type == REDIS_REPLY_INTEGER ? r->element[4]->integer : 0;
-	d->scheduled = r->element[5]->type == REDIS_REPLY_INTEGER ? r->element[5]->integer : 0;
+	dp->leases = r->element[4]->type == REDIS_REPLY_INTEGER ? r->element[4]->integer : 0;
+	dp->scheduled = r->element[5]->type == REDIS_REPLY_INTEGER ? r->element[5]->integer : 0;
 	if (ids->type == REDIS_REPLY_ARRAY)
 		n = ids->elements;
 	for (i = 0; i < n; i++) {
 		if (ids->element[i]->type != REDIS_REPLY_STRING || dispatch_has_nul(ids->element[i]) ||
 		    dispatch_has_nul(accts->element[i]) || dispatch_has_nul(states->element[i])) {
 			if (ids->element[i]->type == REDIS_REPLY_STRING)
-				dispatch_quarantine(d, ids->element[i]);
+				dispatch_quarantine(dp, ids->element[i]);
 			continue;
 		}
 		if ((a = calloc(1, sizeof(*a))) == NULL)
 			break;
-		a->d = d;
-		a->set = od_confset_ref(d->env.set);
-		a->next = d->actions;
-		if (d->actions)
-			d->actions->prev = a;
-		d->actions = a;
-		d->inflight++;
-		d->env.stats.claimed++;
+		a->dp = dp;
+		a->set = od_confset_ref(dp->env->set);
+		a->next = dp->actions;
+		if (dp->actions)
+			dp->actions->prev = a;
+		dp->actions = a;
+		dp->inflight++;
+		dp->env->stats.claimed++;
 		if (vers->type == REDIS_REPLY_ARRAY && i < vers->elements &&
 		    vers->element[i]->type == REDIS_REPLY_STRING)
 			a->ver = strndup(vers->element[i]->str, vers->element[i]->len);
 		{
 			char hist[600];
 
-			a->hist = strdup(od_keys_hist(od_queue_keys(d->env.q), ids->element[i]->str, hist,
+			a->hist = strdup(od_keys_hist(od_queue_keys(dp->env->q), ids->element[i]->str, hist,
 			    sizeof(hist)));
 		}
 		person.id = NULL;
@@ -972,11 +997,11 @@ dispatch_claim_cb(redisReply *r, void *arg)
 		    states->element[i]->str ? states->element[i]->str : "", states->element[i]->len,
 		    &person, od_now_ms()));
 	}
-	if (d->env.stopping)
+	if (dp->env->stopping)
 		return;
-	d->next_due_ms = next_due < 0 ? 0 : (uint64_t)next_due;
-	if (n == 0)
-		od_daemon_check_idle(d);
+	dp->next_due_ms = next_due < 0 ? 0 : (uint64_t)next_due;
+	if (n == 0 && dp->on_idle != NULL)
+		dp->on_idle(dp->cbarg);
 	/* Sleep until the next due action (at most a second: other daemons add work too). */
 	wait = 1000;
 	if (n > 0 && (next_due >= 0 && next_due <= od_now_ms()))
@@ -985,30 +1010,30 @@ dispatch_claim_cb(redisReply *r, void *arg)
 		wait = next_due - od_now_ms();
 	if (wait < 0)
 		wait = 0;
-	evtimer_del(d->claim_ev);
-	if (wait == 0 && d->inflight < d->env.set->cfg.max_inflight) {
-		od_dispatch_kick(d);
+	evtimer_del(dp->claim_ev);
+	if (wait == 0 && dp->inflight < dp->env->set->cfg.max_inflight) {
+		od_dispatch_kick(dp);
 		return;
 	}
 	tv.tv_sec = wait / 1000;
 	tv.tv_usec = (wait % 1000) * 1000;
-	evtimer_add(d->claim_ev, &tv);
+	evtimer_add(dp->claim_ev, &tv);
 }
 
 void
-od_dispatch_kick(struct od_daemon *d)
+od_dispatch_kick(struct od_dispatch *dp)
 {
-	const struct od_keys	*k = od_queue_keys(d->env.q);
+	const struct od_keys	*k = od_queue_keys(dp->env->q);
 	const char		*keys[7], *args[4];
 	char			 now[32], lease[32], max[32];
-	int			 room = d->env.set->cfg.max_inflight - d->inflight;
+	int			 room = dp->env->set->cfg.max_inflight - dp->inflight;
 
-	if (d->claiming || d->env.stopping || room <= 0 || !od_queue_ready(d->env.q))
+	if (dp->claiming || dp->env->stopping || room <= 0 || !od_queue_ready(dp->env->q))
 		return;
-	if (room > d->env.set->cfg.claim_batch)
-		room = d->env.set->cfg.claim_batch;
+	if (room > dp->env->set->cfg.claim_batch)
+		room = dp->env->set->cfg.claim_batch;
 	snprintf(now, sizeof(now), "%lld", (long long)od_now_ms());
-	snprintf(lease, sizeof(lease), "%lld", (long long)d->env.set->cfg.lease_ms);
+	snprintf(lease, sizeof(lease), "%lld", (long long)dp->env->set->cfg.lease_ms);
 	snprintf(max, sizeof(max), "%d", room);
 	keys[0] = k->due;
 	keys[1] = k->inflight;
@@ -1020,17 +1045,50 @@ od_dispatch_kick(struct od_daemon *d)
 	args[0] = now;
 	args[1] = lease;
 	args[2] = max;
-	args[3] = d->env.consumer;
-	if (od_queue_script(d->env.q, OD_SCRIPT_CLAIM, dispatch_claim_cb, d, 7, keys, 4, args, NULL) == 0)
-		d->claiming = 1;
+	args[3] = dp->env->consumer;
+	if (od_queue_script(dp->env->q, OD_SCRIPT_CLAIM, dispatch_claim_cb, dp, 7, keys, 4, args, NULL) == 0)
+		dp->claiming = 1;
 }
 
 void
-od_dispatch_release(struct od_daemon *d)
+od_dispatch_release(struct od_dispatch *dp)
 {
 	struct action	*a;
 
-	for (a = d->actions; a != NULL; a = a->next)
-		od_reclaim_one(d, a->job.id, 1, "the daemon stopped while sending: the "
+	for (a = dp->actions; a != NULL; a = a->next)
+		od_reclaim_one(dp, a->job.id, 1, "the daemon stopped while sending: the "
 		    "outcome is unknown, not sent again");
+}
+
+void
+od_dispatch_stop(struct od_dispatch *dp)
+{
+	evtimer_del(dp->claim_ev);
+}
+
+/*
+ * --once: nothing in flight here, no claim on its way, no daemon holding a
+ * lease (a dead one's expire), and nothing due within 1 s.
+ */
+int
+od_dispatch_idle(const struct od_dispatch *dp)
+{
+	if (dp->inflight > 0 || dp->claiming || dp->leases > 0)
+		return 0;
+	return dp->next_due_ms == 0 || (int64_t)dp->next_due_ms > od_now_ms() + 1000;
+}
+
+void
+od_dispatch_free(struct od_dispatch *dp)
+{
+	if (dp == NULL)
+		return;
+	if (dp->claim_ev)
+		event_free(dp->claim_ev);
+	if (dp->flush_ev)
+		event_free(dp->flush_ev);
+	free(dp->begin_q);
+	free(dp->complete_q);
+	dp->claim_ev = dp->flush_ev = NULL;
+	dp->begin_q = dp->complete_q = NULL;
 }
