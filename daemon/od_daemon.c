@@ -94,7 +94,8 @@ daemon_ready_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	od_log_info("daemon", "ready: consumer %s, %zu policies, %zu templates, %zu gateways",
-	    d->env.consumer, d->env.set->policies.n, d->env.set->templates.n, d->env.set->gateways.n);
+	    d->env.consumer, d->env.set->policies.n, d->env.set->templates.n,
+	    d->env.set->gateways.n);
 	/* Redis is connected and the scripts are loaded: systemd may call us started. */
 	od_notify_ready();
 	d->watchdog = od_notify_watchdog_start(d->env.base);
@@ -141,7 +142,8 @@ daemon_stop_cb(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	if (d->env.stopping)
 		return;
-	od_log_info("daemon", "signal %d: stopping (%d actions in flight)", (int)sig, d->dispatch.inflight);
+	od_log_info("daemon", "signal %d: stopping (%d actions in flight)", (int)sig,
+	    d->dispatch.inflight);
 	od_notify_stopping();
 	d->env.stopping = 1;
 	d->drain_deadline_ms = od_now_ms() + d->env.set->cfg.shutdown_grace_ms;
@@ -315,7 +317,8 @@ daemon_status_cb(evutil_socket_t fd, short what, void *arg)
 	d->sent_ring[d->ring_pos] = d->env.stats.sent;
 	od_notify_status("%lld scheduled, %lld in flight, %llu sent in the last minute, "
 	    "%llu rejected", d->dispatch.scheduled, d->dispatch.leases,
-	    (unsigned long long)(d->env.stats.sent - minute_ago), (unsigned long long)d->env.stats.rejected);
+	    (unsigned long long)(d->env.stats.sent - minute_ago),
+	    (unsigned long long)d->env.stats.rejected);
 	od_http_trim(d->http);
 }
 
@@ -422,14 +425,16 @@ od_daemon_init(struct od_daemon *d, const char *config_path, const struct od_con
 		snprintf(err, errlen, "cannot create the event loop");
 		return -1;
 	}
-	d->env.q = od_queue_new(d->env.base, d->env.set->cfg.redis_url, d->env.set->cfg.prefix, err, errlen);
+	d->env.q = od_queue_new(d->env.base, d->env.set->cfg.redis_url, d->env.set->cfg.prefix,
+	    err, errlen);
 	if (d->env.q == NULL)
 		return -1;
 	if ((d->http = od_http_new(d->env.base, err, errlen)) == NULL)
 		return -1;
 	if ((d->env.metrics = od_metrics_new()) == NULL ||
 	    od_metrics_register_std(d->env.metrics, &d->env.m) == -1 ||
-	    (d->local_failures = od_metrics_counter(d->env.metrics, "outreachd_gateway_local_failures_total",
+	    (d->local_failures = od_metrics_counter(d->env.metrics,
+	    "outreachd_gateway_local_failures_total",
 	    "Sends that failed on this host (no descriptor for a socket), not at the gateway: "
 	    "retried, never counted against its breaker.", OD_LABELS("gateway"))) == NULL) {
 		snprintf(err, errlen, "cannot set up the metrics");
@@ -453,7 +458,8 @@ od_daemon_init(struct od_daemon *d, const char *config_path, const struct od_con
 		char *token = daemon_secret(d->env.set->cfg.admin_token_file,
 		    d->env.set->cfg.admin_token_env);
 
-		if (token == NULL && (d->env.set->cfg.admin_token_env || d->env.set->cfg.admin_token_file)) {
+		if (token == NULL && (d->env.set->cfg.admin_token_env ||
+		    d->env.set->cfg.admin_token_file)) {
 			snprintf(err, errlen, "admin: the bearer token (admin.token_env or "
 			    "admin.token_file) cannot be read");
 			return -1;

@@ -28,7 +28,7 @@ struct od_dispatch {
 	struct od_env		*env;		/* the daemon's, borrowed */
 	struct od_sender	*sender;	/* the gateways' limits and breakers, borrowed */
 	struct od_http		*http;		/* libcurl multi on the loop, borrowed */
-	void			(*on_idle)(void *arg);	/* a claim found nothing, or completions landed */
+	void			(*on_idle)(void *arg);	/* a claim found nothing; completions landed */
 	void			*cbarg;
 	struct event		*claim_ev;	/* wakes at the next due time */
 	struct action		*actions;	/* in flight, a list */
@@ -50,7 +50,7 @@ void	od_dispatch_init(struct od_dispatch *dp, struct od_env *env, struct od_send
 /* on_idle may be NULL. */
 void	od_dispatch_setcb(struct od_dispatch *dp, void (*on_idle)(void *), void *arg);
 void	od_dispatch_kick(struct od_dispatch *dp);	/* claim now if there is room */
-void	od_dispatch_reclaim(struct od_dispatch *dp);	/* one sweep of expired leases (od_reclaim.c) */
+void	od_dispatch_reclaim(struct od_dispatch *dp);	/* one sweep of expired leases */
 void	od_dispatch_release(struct od_dispatch *dp);	/* hands every lease of ours back */
 void	od_dispatch_stop(struct od_dispatch *dp);	/* no more claims on the timer */
 /* 1 when nothing is in flight, claimed by any daemon or due within 1 s (--once). */

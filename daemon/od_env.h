@@ -37,7 +37,7 @@ struct od_stats {
 struct od_env {
 	struct event_base	*base;
 	struct od_queue		*q;
-	struct od_confset	*set;		/* the running set (one reference); a reload replaces it */
+	struct od_confset	*set;		/* the running set (a reference); reloads replace it */
 	char			 consumer[160];	/* this daemon's name in the group and in leases */
 	struct od_metrics	*metrics;
 	struct od_metrics_std	 m;

@@ -86,7 +86,8 @@ hooks_optout(struct hooks_item *it, const redisReply *ids)
 			o->env = it->env;
 			snprintf(o->gw, sizeof(o->gw), "%s", it->gw);
 			snprintf(o->id, sizeof(o->id), "%.*s", (int)(sp - p), p);
-			if (od_store_event(it->env->q, o->id, &ev, od_now_ms(), hooks_optout_cb, o) == -1)
+			if (od_store_event(it->env->q, o->id, &ev, od_now_ms(), hooks_optout_cb,
+			    o) == -1)
 				hooks_optout_cb(o, OD_STORE_ERROR, 0, "Redis unavailable");
 		}
 		p = sp + 1;

@@ -19,7 +19,7 @@ struct od_env;
 
 struct od_intake {
 	struct od_env		*env;		/* the daemon's, borrowed */
-	const char		*identity_key;	/* debtor ids are hashed with it (od_person.h); borrowed */
+	const char		*identity_key;	/* debtor ids are hashed with it; borrowed */
 	void			(*on_due)(void *arg);	/* an account just stored is due now */
 	void			(*on_idle)(void *arg);	/* a read of new entries found none */
 	void			*cbarg;

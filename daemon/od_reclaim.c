@@ -176,8 +176,8 @@ reclaim_settle(struct reclaim_one *ro, const redisReply *const *e)
 	snprintf(nf, sizeof(nf), "%zu", nflds);
 	args[na++] = nf;
 	na += nflds;
-	if (od_queue_script(dp->env->q, OD_SCRIPT_RECLAIM, reclaim_write_cb, ro, 7, keys, (int)na, args,
-	    NULL) == -1)
+	if (od_queue_script(dp->env->q, OD_SCRIPT_RECLAIM, reclaim_write_cb, ro, 7, keys, (int)na,
+	    args, NULL) == -1)
 		reclaim_free(ro);
 	else
 		od_log_info("dispatch", "settling the lease of account %s: %s", ro->id,

@@ -58,7 +58,7 @@ void	od_sender_free(struct od_sender *s);
 struct od_sender_gw *od_sender_find(struct od_sender *s, const char *name);
 
 enum od_admit {
-	OD_ADMIT_GO = 0,	/* send now (counted in flight: od_sender_done or od_sender_release after) */
+	OD_ADMIT_GO = 0,	/* send now (in flight: od_sender_done or od_sender_release after) */
 	OD_ADMIT_WAIT,		/* a token or a slot is free in *wait_ms: try again then */
 	OD_ADMIT_OPEN,		/* the breaker is open: the gateway is failing; retry in *wait_ms */
 };
