@@ -12,9 +12,9 @@
  * od_dispatch.c include od_daemon.h, which includes them: a circle.
  * Pieces passed in one by one would be copies, and `set` is replaced by
  * every reload; read through env->set, a module sees the running set at
- * each use, as the daemon does.  What one module alone uses it is given at
- * its init instead (intake the identity key; dispatch the senders and the
- * libcurl multi layer).
+ * each use, as the daemon does.  What one module alone uses is lent to it
+ * at its init instead (intake the identity key; dispatch the senders and
+ * the libcurl multi layer).
  */
 #ifndef OD_ENV_H
 #define OD_ENV_H
