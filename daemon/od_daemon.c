@@ -14,19 +14,29 @@
 
 #include "od_admin.h"
 #include "od_buf.h"
+#include "od_hooks.h"
 #include "od_http.h"
 #include "od_log.h"
 #include "od_notify.h"
 #include "od_person.h"
+#include "od_queue.h"
 #include "od_time.h"
 #include "od_tz.h"
 
+/*
+ * --once: the loop stops once the inbox is drained (od_intake_idle) and no
+ * action is in flight, leased by any daemon or due within 1 s
+ * (od_dispatch_idle).
+ */
 static void
-daemon_claim_cb(evutil_socket_t fd, short what, void *arg)
+daemon_check_idle(struct od_daemon *d)
 {
-	(void)fd;
-	(void)what;
-	od_dispatch_kick(arg);
+	if (!d->exit_after_idle || d->env.stopping || !od_intake_idle(&d->intake) ||
+	    !od_dispatch_idle(&d->dispatch))
+		return;
+	od_log_info("daemon", "inbox drained and nothing due: exiting (--once)");
+	d->env.stopping = 1;
+	event_base_loopexit(d->env.base, NULL);
 }
 
 static void
@@ -36,23 +46,39 @@ daemon_reclaim_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	od_dispatch_reclaim(d);
-	od_intake_sweep(d);
-	od_daemon_check_idle(d);
+	od_dispatch_reclaim(&d->dispatch);
+	od_intake_sweep(&d->intake);
+	daemon_check_idle(d);
 }
 
-void
-od_daemon_check_idle(struct od_daemon *d)
+/* Intake stored an account due now: claim. */
+static void
+daemon_intake_due(void *arg)
 {
-	/* Idle: our inbox reads found nothing new, and no daemon holds a lease (a dead one's expire). */
-	if (!d->exit_after_idle || d->stopping || d->inflight > 0 || d->claiming ||
-	    d->intake_batches > 0 || !d->intake_empty || d->intake_pending_read || d->leases > 0)
-		return;
-	if (d->next_due_ms != 0 && (int64_t)d->next_due_ms <= od_now_ms() + 1000)
-		return;
-	od_log_info("daemon", "inbox drained and nothing due: exiting (--once)");
-	d->stopping = 1;
-	event_base_loopexit(d->base, NULL);
+	struct od_daemon	*d = arg;
+
+	od_dispatch_kick(&d->dispatch);
+}
+
+/*
+ * Intake's read of new entries found none: a claim all the same (what it
+ * stored earlier may be due, and the claim's answer refreshes the counts of
+ * leases and of what is due that --once looks at), then --once may be done.
+ */
+static void
+daemon_intake_idle(void *arg)
+{
+	struct od_daemon	*d = arg;
+
+	od_dispatch_kick(&d->dispatch);
+	daemon_check_idle(d);
+}
+
+/* Dispatch's claim found nothing, or completions landed: --once may be done. */
+static void
+daemon_dispatch_idle(void *arg)
+{
+	daemon_check_idle(arg);
 }
 
 static void
@@ -63,18 +89,19 @@ daemon_ready_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (!od_queue_ready(d->q)) {
+	if (!od_queue_ready(d->env.q)) {
 		evtimer_add(d->ready_ev, &tv);
 		return;
 	}
 	od_log_info("daemon", "ready: consumer %s, %zu policies, %zu templates, %zu gateways",
-	    d->consumer, d->set->policies.n, d->set->templates.n, d->set->gateways.n);
+	    d->env.consumer, d->env.set->policies.n, d->env.set->templates.n,
+	    d->env.set->gateways.n);
 	/* Redis is connected and the scripts are loaded: systemd may call us started. */
 	od_notify_ready();
-	d->watchdog = od_notify_watchdog_start(d->base);
-	od_intake_start(d);
-	od_dispatch_reclaim(d);
-	od_dispatch_kick(d);
+	d->watchdog = od_notify_watchdog_start(d->env.base);
+	od_intake_start(&d->intake);
+	od_dispatch_reclaim(&d->dispatch);
+	od_dispatch_kick(&d->dispatch);
 }
 
 /*
@@ -90,21 +117,21 @@ daemon_drain_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (d->inflight > 0 && od_now_ms() < d->drain_deadline_ms) {
+	if (d->dispatch.inflight > 0 && od_now_ms() < d->drain_deadline_ms) {
 		evtimer_add(d->drain_ev, &tv);
 		return;
 	}
-	if (d->inflight > 0 && !d->handing_back) {
+	if (d->dispatch.inflight > 0 && !d->handing_back) {
 		od_log_warn("daemon", "%d actions still in flight after the grace period: handing "
-		    "them back", d->inflight);
+		    "them back", d->dispatch.inflight);
 		d->handing_back = 1;
-		od_dispatch_release(d);
+		od_dispatch_release(&d->dispatch);
 		tv.tv_sec = 1;
 		tv.tv_usec = 0;
 		evtimer_add(d->drain_ev, &tv);	/* a second for the releases to land */
 		return;
 	}
-	event_base_loopexit(d->base, NULL);
+	event_base_loopexit(d->env.base, NULL);
 }
 
 static void
@@ -113,13 +140,14 @@ daemon_stop_cb(evutil_socket_t sig, short what, void *arg)
 	struct od_daemon	*d = arg;
 
 	(void)what;
-	if (d->stopping)
+	if (d->env.stopping)
 		return;
-	od_log_info("daemon", "signal %d: stopping (%d actions in flight)", (int)sig, d->inflight);
+	od_log_info("daemon", "signal %d: stopping (%d actions in flight)", (int)sig,
+	    d->dispatch.inflight);
 	od_notify_stopping();
-	d->stopping = 1;
-	d->drain_deadline_ms = od_now_ms() + d->set->cfg.shutdown_grace_ms;
-	evtimer_del(d->claim_ev);
+	d->env.stopping = 1;
+	d->drain_deadline_ms = od_now_ms() + d->env.set->cfg.shutdown_grace_ms;
+	od_dispatch_stop(&d->dispatch);
 	daemon_drain_cb(-1, 0, d);
 }
 
@@ -155,7 +183,7 @@ daemon_reload(struct od_daemon *d, struct od_buf *out)
 			struct od_errors	again;
 
 			od_errors_init(&again);
-			od_sender_configure(&d->sender, &d->set->gateways, &again);
+			od_sender_configure(&d->sender, &d->env.set->gateways, &again);
 			od_errors_clear(&again);
 		}
 	}
@@ -176,27 +204,27 @@ daemon_reload(struct od_daemon *d, struct od_buf *out)
 			od_buf_printf(out, "reload refused: %zu error(s); the running configuration "
 			    "stays\n", errs.count);
 		od_errors_clear(&errs);
-		d->stats.reloads_failed++;
-		od_metric_inc(d->m.reloads, OD_LABELS("failed"), 1);
+		d->env.stats.reloads_failed++;
+		od_metric_inc(d->env.m.reloads, OD_LABELS("failed"), 1);
 		od_notify_ready();
 		return 0;
 	}
 	od_errors_clear(&errs);
-	if (strcmp(set->cfg.redis_url, d->set->cfg.redis_url) != 0 ||
-	    strcmp(set->cfg.prefix, d->set->cfg.prefix) != 0)
+	if (strcmp(set->cfg.redis_url, d->env.set->cfg.redis_url) != 0 ||
+	    strcmp(set->cfg.prefix, d->env.set->cfg.prefix) != 0)
 		od_log_warn("daemon", "redis and prefix changes take effect at the next start");
-	od_confset_unref(d->set);
-	d->set = set;
-	od_log_set_level(d->set->cfg.log_level);
-	d->stats.reloads_ok++;
-	od_metric_inc(d->m.reloads, OD_LABELS("ok"), 1);
+	od_confset_unref(d->env.set);
+	d->env.set = set;
+	od_log_set_level(d->env.set->cfg.log_level);
+	d->env.stats.reloads_ok++;
+	od_metric_inc(d->env.m.reloads, OD_LABELS("ok"), 1);
 	od_notify_ready();
 	od_log_info("daemon", "reloaded: %zu policies, %zu templates, %zu gateways",
 	    set->policies.n, set->templates.n, set->gateways.n);
 	if (out)
 		od_buf_printf(out, "reloaded: %zu policies, %zu templates, %zu gateways\n",
 		    set->policies.n, set->templates.n, set->gateways.n);
-	od_dispatch_kick(d);
+	od_dispatch_kick(&d->dispatch);
 	return 1;
 }
 
@@ -219,15 +247,24 @@ daemon_ready(void *arg, char *why, size_t len)
 {
 	struct od_daemon	*d = arg;
 
-	if (!od_queue_ready(d->q)) {
+	if (!od_queue_ready(d->env.q)) {
 		snprintf(why, len, "Redis is not reachable");
 		return 0;
 	}
-	if (d->stopping) {
+	if (d->env.stopping) {
 		snprintf(why, len, "stopping");
 		return 0;
 	}
 	return 1;
+}
+
+/* A gateway's callback on the admin port (od_hooks.c). */
+static void
+daemon_callback(void *arg, struct od_admin_callback *cb)
+{
+	struct od_daemon	*d = arg;
+
+	od_hooks_callback(&d->env, cb);
 }
 
 /* Gauges read when /metrics is asked for. */
@@ -238,16 +275,16 @@ daemon_collect(void *arg, struct od_metrics *m)
 	size_t			 i;
 	int			 v;
 
-	od_metric_set(d->m.queue_due, NULL, (double)d->scheduled);
-	od_rules_calendar_metrics(d->set->rules, m, od_now_ms());
-	od_metric_set(d->m.queue_inflight, NULL, (double)d->leases);
+	od_metric_set(d->env.m.queue_due, NULL, (double)d->dispatch.scheduled);
+	od_rules_calendar_metrics(d->env.set->rules, m, od_now_ms());
+	od_metric_set(d->env.m.queue_inflight, NULL, (double)d->dispatch.leases);
 	for (i = 0; i < d->sender.n; i++) {
 		switch (d->sender.v[i]->breaker.state) {
 		case OD_BREAKER_OPEN:		v = OD_METRIC_BREAKER_OPEN; break;
 		case OD_BREAKER_HALF_OPEN:	v = OD_METRIC_BREAKER_HALF_OPEN; break;
 		default:			v = OD_METRIC_BREAKER_CLOSED; break;
 		}
-		od_metric_set(d->m.breaker_state, OD_LABELS(d->sender.v[i]->name), v);
+		od_metric_set(d->env.m.breaker_state, OD_LABELS(d->sender.v[i]->name), v);
 		if (d->sender.v[i]->local_failures > d->sender.v[i]->local_counted) {
 			od_metric_inc(d->local_failures, OD_LABELS(d->sender.v[i]->name),
 			    (double)(d->sender.v[i]->local_failures - d->sender.v[i]->local_counted));
@@ -277,10 +314,11 @@ daemon_status_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	d->ring_pos = (d->ring_pos + 1) % 12;
 	minute_ago = d->sent_ring[d->ring_pos];
-	d->sent_ring[d->ring_pos] = d->stats.sent;
+	d->sent_ring[d->ring_pos] = d->env.stats.sent;
 	od_notify_status("%lld scheduled, %lld in flight, %llu sent in the last minute, "
-	    "%llu rejected", d->scheduled, d->leases,
-	    (unsigned long long)(d->stats.sent - minute_ago), (unsigned long long)d->stats.rejected);
+	    "%llu rejected", d->dispatch.scheduled, d->dispatch.leases,
+	    (unsigned long long)(d->env.stats.sent - minute_ago),
+	    (unsigned long long)d->env.stats.rejected);
 	od_http_trim(d->http);
 }
 
@@ -362,7 +400,7 @@ od_daemon_init(struct od_daemon *d, const char *config_path, const struct od_con
 	if (ov)
 		d->overrides = *ov;
 	od_errors_init(&errs);
-	if ((d->set = od_confset_open(config_path, ov, OD_CONFSET_GATEWAYS, &errs)) == NULL) {
+	if ((d->env.set = od_confset_open(config_path, ov, OD_CONFSET_GATEWAYS, &errs)) == NULL) {
 		od_errors_print(&errs, stderr);
 		snprintf(err, errlen, "%zu error(s) in the configuration; not started", errs.count);
 		od_errors_clear(&errs);
@@ -371,39 +409,41 @@ od_daemon_init(struct od_daemon *d, const char *config_path, const struct od_con
 	for (i = 0; i < errs.nwarns; i++)
 		od_log_warn("config", "%s", errs.warns[i]);
 	od_errors_clear(&errs);
-	od_log_set_level(d->set->cfg.log_level);
-	if (d->set->cfg.consumer != NULL && d->set->cfg.consumer[0] != '\0')
-		snprintf(d->consumer, sizeof(d->consumer), "%s", d->set->cfg.consumer);
+	od_log_set_level(d->env.set->cfg.log_level);
+	if (d->env.set->cfg.consumer != NULL && d->env.set->cfg.consumer[0] != '\0')
+		snprintf(d->env.consumer, sizeof(d->env.consumer), "%s", d->env.set->cfg.consumer);
 	else {
 		if (gethostname(host, sizeof(host)) == -1)
 			snprintf(host, sizeof(host), "localhost");
 		host[sizeof(host) - 1] = '\0';
-		snprintf(d->consumer, sizeof(d->consumer), "%s-%ld", host, (long)getpid());
+		snprintf(d->env.consumer, sizeof(d->env.consumer), "%s-%ld", host, (long)getpid());
 	}
 	signal(SIGPIPE, SIG_IGN);
 	daemon_raise_nofile();
 	srandom((unsigned)(getpid() ^ time(NULL)));
-	if ((d->base = event_base_new()) == NULL) {
+	if ((d->env.base = event_base_new()) == NULL) {
 		snprintf(err, errlen, "cannot create the event loop");
 		return -1;
 	}
-	d->q = od_queue_new(d->base, d->set->cfg.redis_url, d->set->cfg.prefix, err, errlen);
-	if (d->q == NULL)
+	d->env.q = od_queue_new(d->env.base, d->env.set->cfg.redis_url, d->env.set->cfg.prefix,
+	    err, errlen);
+	if (d->env.q == NULL)
 		return -1;
-	if ((d->http = od_http_new(d->base, err, errlen)) == NULL)
+	if ((d->http = od_http_new(d->env.base, err, errlen)) == NULL)
 		return -1;
-	if ((d->metrics = od_metrics_new()) == NULL ||
-	    od_metrics_register_std(d->metrics, &d->m) == -1 ||
-	    (d->local_failures = od_metrics_counter(d->metrics, "outreachd_gateway_local_failures_total",
+	if ((d->env.metrics = od_metrics_new()) == NULL ||
+	    od_metrics_register_std(d->env.metrics, &d->env.m) == -1 ||
+	    (d->local_failures = od_metrics_counter(d->env.metrics,
+	    "outreachd_gateway_local_failures_total",
 	    "Sends that failed on this host (no descriptor for a socket), not at the gateway: "
 	    "retried, never counted against its breaker.", OD_LABELS("gateway"))) == NULL) {
 		snprintf(err, errlen, "cannot set up the metrics");
 		return -1;
 	}
 	/* The key debtor ids are hashed with: read once, kept for the daemon's life. */
-	if (d->set->cfg.identity_key_file || d->set->cfg.identity_key_env) {
-		if ((d->identity_key = daemon_secret(d->set->cfg.identity_key_file,
-		    d->set->cfg.identity_key_env)) == NULL || strlen(d->identity_key) < 16) {
+	if (d->env.set->cfg.identity_key_file || d->env.set->cfg.identity_key_env) {
+		if ((d->identity_key = daemon_secret(d->env.set->cfg.identity_key_file,
+		    d->env.set->cfg.identity_key_env)) == NULL || strlen(d->identity_key) < 16) {
 			snprintf(err, errlen, "identity: the key (identity.key_file or "
 			    "identity.key_env) cannot be read, or is under 16 bytes");
 			return -1;
@@ -413,62 +453,65 @@ od_daemon_init(struct od_daemon *d, const char *config_path, const struct od_con
 		    "a public key, which hides a document number only from a casual look");
 		d->identity_key = strdup(OD_PERSON_DEFAULT_KEY);
 	}
-	if (d->set->cfg.admin_enabled) {
+	if (d->env.set->cfg.admin_enabled) {
 		struct od_admin_config ac;
-		char *token = daemon_secret(d->set->cfg.admin_token_file,
-		    d->set->cfg.admin_token_env);
+		char *token = daemon_secret(d->env.set->cfg.admin_token_file,
+		    d->env.set->cfg.admin_token_env);
 
-		if (token == NULL && (d->set->cfg.admin_token_env || d->set->cfg.admin_token_file)) {
+		if (token == NULL && (d->env.set->cfg.admin_token_env ||
+		    d->env.set->cfg.admin_token_file)) {
 			snprintf(err, errlen, "admin: the bearer token (admin.token_env or "
 			    "admin.token_file) cannot be read");
 			return -1;
 		}
 		memset(&ac, 0, sizeof(ac));
-		ac.address = d->set->cfg.admin_address;
-		ac.port = d->set->cfg.admin_port;
+		ac.address = d->env.set->cfg.admin_address;
+		ac.port = d->env.set->cfg.admin_port;
 		ac.token = token;
-		ac.metrics = d->metrics;
+		ac.metrics = d->env.metrics;
 		ac.ready = daemon_ready;
 		ac.collect = daemon_collect;
-		ac.callback = od_hooks_callback;
+		ac.callback = daemon_callback;
 		ac.reload = daemon_reload_admin;
 		ac.arg = d;
-		ac.max_connections = d->set->cfg.admin_max_connections;
-		ac.request_timeout_ms = d->set->cfg.admin_request_timeout_ms;
-		ac.fd_reserve = d->set->cfg.admin_fd_reserve;
-		d->admin = od_admin_new(d->base, &ac, err, errlen);
+		ac.max_connections = d->env.set->cfg.admin_max_connections;
+		ac.request_timeout_ms = d->env.set->cfg.admin_request_timeout_ms;
+		ac.fd_reserve = d->env.set->cfg.admin_fd_reserve;
+		d->admin = od_admin_new(d->env.base, &ac, err, errlen);
 		free(token);
 		if (d->admin == NULL)
 			return -1;
 		od_log_info("daemon", "admin server on %s:%d (/metrics, /healthz, /readyz)",
-		    d->set->cfg.admin_address, od_admin_port(d->admin));
+		    d->env.set->cfg.admin_address, od_admin_port(d->admin));
 	}
 	od_errors_init(&errs);
-	if (od_sender_configure(&d->sender, &d->set->gateways, &errs) == -1) {
+	if (od_sender_configure(&d->sender, &d->env.set->gateways, &errs) == -1) {
 		od_errors_print(&errs, stderr);
 		snprintf(err, errlen, "%zu error(s) in the gateways' settings; not started", errs.count);
 		od_errors_clear(&errs);
 		return -1;
 	}
 	od_errors_clear(&errs);
-	d->claim_ev = evtimer_new(d->base, daemon_claim_cb, d);
-	d->reclaim_ev = event_new(d->base, -1, EV_PERSIST, daemon_reclaim_cb, d);
-	d->ready_ev = evtimer_new(d->base, daemon_ready_cb, d);
-	d->drain_ev = evtimer_new(d->base, daemon_drain_cb, d);
-	d->status_ev = event_new(d->base, -1, EV_PERSIST, daemon_status_cb, d);
+	d->reclaim_ev = event_new(d->env.base, -1, EV_PERSIST, daemon_reclaim_cb, d);
+	d->ready_ev = evtimer_new(d->env.base, daemon_ready_cb, d);
+	d->drain_ev = evtimer_new(d->env.base, daemon_drain_cb, d);
+	d->status_ev = event_new(d->env.base, -1, EV_PERSIST, daemon_status_cb, d);
 	{
 		struct timeval st = { 1, 0 };
 		event_add(d->status_ev, &st);
 	}
-	od_dispatch_init(d);
+	od_intake_init(&d->intake, &d->env, d->identity_key);
+	od_intake_setcb(&d->intake, daemon_intake_due, daemon_intake_idle, d);
+	od_dispatch_init(&d->dispatch, &d->env, &d->sender, d->http);
+	od_dispatch_setcb(&d->dispatch, daemon_dispatch_idle, d);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		d->sig_ev[i] = evsignal_new(d->base, sigs[i], daemon_stop_cb, d);
+		d->sig_ev[i] = evsignal_new(d->env.base, sigs[i], daemon_stop_cb, d);
 		event_add(d->sig_ev[i], NULL);
 	}
-	d->sig_ev[i] = evsignal_new(d->base, SIGHUP, daemon_reload_cb, d);
+	d->sig_ev[i] = evsignal_new(d->env.base, SIGHUP, daemon_reload_cb, d);
 	event_add(d->sig_ev[i], NULL);
-	tv.tv_sec = d->set->cfg.reclaim_interval_ms / 1000;
-	tv.tv_usec = (d->set->cfg.reclaim_interval_ms % 1000) * 1000;
+	tv.tv_sec = d->env.set->cfg.reclaim_interval_ms / 1000;
+	tv.tv_usec = (d->env.set->cfg.reclaim_interval_ms % 1000) * 1000;
 	event_add(d->reclaim_ev, &tv);
 	tv.tv_sec = 0;
 	tv.tv_usec = 0;
@@ -479,13 +522,13 @@ od_daemon_init(struct od_daemon *d, const char *config_path, const struct od_con
 int
 od_daemon_run(struct od_daemon *d)
 {
-	event_base_dispatch(d->base);
+	event_base_dispatch(d->env.base);
 	od_log_info("daemon", "stopped: %llu claimed, %llu sent, %llu failed, %llu retried, "
 	    "%llu suppressed, %llu unknown, %llu rejected; %d left to their leases",
-	    (unsigned long long)d->stats.claimed, (unsigned long long)d->stats.sent,
-	    (unsigned long long)d->stats.failed, (unsigned long long)d->stats.retried,
-	    (unsigned long long)d->stats.suppressed, (unsigned long long)d->stats.unknown,
-	    (unsigned long long)d->stats.rejected, d->inflight);
+	    (unsigned long long)d->env.stats.claimed, (unsigned long long)d->env.stats.sent,
+	    (unsigned long long)d->env.stats.failed, (unsigned long long)d->env.stats.retried,
+	    (unsigned long long)d->env.stats.suppressed, (unsigned long long)d->env.stats.unknown,
+	    (unsigned long long)d->env.stats.rejected, d->dispatch.inflight);
 	return 0;
 }
 
@@ -500,30 +543,24 @@ od_daemon_free(struct od_daemon *d)
 	od_admin_free(d->admin);
 	free(d->identity_key);
 	od_http_free(d->http);		/* its callbacks still reach the queue */
-	od_queue_free(d->q);
+	od_queue_free(d->env.q);
 	od_sender_free(&d->sender);
-	if (d->claim_ev)
-		event_free(d->claim_ev);
 	if (d->reclaim_ev)
 		event_free(d->reclaim_ev);
 	if (d->ready_ev)
 		event_free(d->ready_ev);
 	if (d->drain_ev)
 		event_free(d->drain_ev);
-	if (d->flush_ev)
-		event_free(d->flush_ev);
 	if (d->status_ev)
 		event_free(d->status_ev);
-	free(d->begin_q);
-	free(d->complete_q);
-	if (d->intake_ev)
-		event_free(d->intake_ev);
+	od_dispatch_free(&d->dispatch);
+	od_intake_free(&d->intake);
 	for (i = 0; i < sizeof(d->sig_ev) / sizeof(d->sig_ev[0]); i++)
 		if (d->sig_ev[i])
 			event_free(d->sig_ev[i]);
-	if (d->base)
-		event_base_free(d->base);
-	od_confset_unref(d->set);
-	od_metrics_free(d->metrics);
+	if (d->env.base)
+		event_base_free(d->env.base);
+	od_confset_unref(d->env.set);
+	od_metrics_free(d->env.metrics);
 	od_tz_cache_free();
 }

@@ -1,77 +1,56 @@
 /*
- * od_daemon: the running daemon: one libevent base, the Redis queue, the
- * loaded configuration set, intake of the inbox and dispatch of due actions.
+ * od_daemon: the running daemon.  It owns the loop and what its modules
+ * share (od_env: the libevent base, the Redis queue, the running
+ * configuration set, the metrics), the signals, the reload, the admin
+ * server and its status and metrics, and the wiring of its modules:
  *
- * Intake (od_intake.c) reads the inbox through the consumer group, validates
- * each entry, stores accounts and applies events in scripts, and writes what
- * it cannot accept to <prefix>:rejected with the reason.  Dispatch
- * (od_dispatch.c) claims due actions in batches under a lease, checks them,
- * renders and sends them, and completes each in one script that records the
- * attempts and plans the account's next step.
+ *   intake (od_intake.h)      the inbox: accounts stored, events applied
+ *   dispatch (od_dispatch.h)  due actions claimed, sent and completed
+ *
+ * Each module keeps its own state in its own struct, embedded here, and
+ * reaches the shared part through a pointer to env.  Neither calls the
+ * other or the daemon: at init the daemon gives each callbacks with a
+ * void *arg (libevent's and hiredis's way), and they call them to say what
+ * happened: intake's on_due (an account it stored is due now: the daemon
+ * makes dispatch claim) and on_idle (a read found nothing new), dispatch's
+ * on_idle (a claim found nothing, or completions landed).  With --once the
+ * daemon stops when both say they are idle (od_intake_idle,
+ * od_dispatch_idle).
  */
 #ifndef OD_DAEMON_H
 #define OD_DAEMON_H
 
 #include <stdint.h>
 
-#include "od_confset.h"
+#include "od_config.h"
+#include "od_dispatch.h"
+#include "od_env.h"
+#include "od_intake.h"
 #include "od_metrics.h"
-#include "od_queue.h"
 #include "od_sender.h"
 
-struct event_base;
 struct event;
-struct action;
 struct od_admin;
+struct od_http;
 struct od_notify_watchdog;
 
-struct od_stats {
-	uint64_t	intake_accounts, intake_events, rejected;
-	uint64_t	claimed, sent, failed, retried, suppressed, unknown, lost;
-	uint64_t	reloads_ok, reloads_failed;
-};
-
 struct od_daemon {
-	struct event_base	*base;
-	struct od_confset	*set;		/* the running set (one reference) */
+	struct od_env		 env;		/* what its modules share (od_env.h) */
+	struct od_intake	 intake;	/* the inbox (od_intake.h) */
+	struct od_dispatch	 dispatch;	/* due actions, sent (od_dispatch.h) */
 	const char		*config_path;
 	struct od_config_overrides overrides;
-	struct od_queue		*q;
 	struct od_http		*http;		/* libcurl multi on the loop */
 	struct od_sender	 sender;	/* per-gateway limits and breakers */
-	char			 consumer[160];
 	char			*identity_key;	/* debtor ids are hashed with it (od_person.h) */
 
-	struct event		*claim_ev;	/* wakes at the next due time */
-	struct event		*intake_ev;	/* restarts the inbox read after an error */
 	struct event		*reclaim_ev;	/* sweeps expired leases */
 	struct event		*ready_ev;	/* waits for Redis at start-up */
 	struct event		*sig_ev[4];
 	struct event		*drain_ev;	/* SIGTERM: waits for the actions in flight */
 	int64_t			 drain_deadline_ms;
 	int			 handing_back;
-	struct action		*actions;	/* in flight, a list (od_dispatch.c) */
-	struct event		*flush_ev;	/* sends the queued begins and completions */
-	struct action		**begin_q, **complete_q;
-	size_t			 begin_n, begin_cap, complete_n, complete_cap;
-
-	int			 inflight;	/* actions claimed and not completed */
-	int			 claiming;	/* a claim is on its way */
-	int			 reading;	/* an inbox read is on its way */
-	int			 reclaiming;
-	int			 sweeping;	/* an XAUTOCLAIM of the inbox is on its way */
-	int			 stopping;
-	int			 intake_pending_read;	/* first read: our own pending entries */
-	uint64_t		 next_due_ms;	/* from the last claim */
-	struct od_stats		 stats;
 	int			 exit_after_idle;	/* --once: exit once nothing is due (demo, batch runs) */
-	int			 intake_batches;	/* inbox batches whose scripts have not answered */
-	struct intake_batch	*intake_head, *intake_tail;	/* those batches, applied in order */
-	int			 intake_empty;		/* the last read of new inbox entries found nothing */
-	long long		 leases;		/* every daemon's leases, at the last claim */
-	long long		 scheduled;		/* actions in the due set, at the last claim */
-	struct od_metrics	*metrics;
-	struct od_metrics_std	 m;
 	struct od_metric	*local_failures;	/* outreachd_gateway_local_failures_total */
 	struct od_admin		*admin;
 	struct od_notify_watchdog *watchdog;
@@ -84,27 +63,6 @@ struct od_daemon {
 int	od_daemon_init(struct od_daemon *d, const char *config_path,
 	    const struct od_config_overrides *ov, char *err, size_t errlen);
 int	od_daemon_run(struct od_daemon *d);
-/* With --once: stops the loop when the inbox is drained and nothing is due or in flight. */
-void	od_daemon_check_idle(struct od_daemon *d);
 void	od_daemon_free(struct od_daemon *d);
-
-/* gateway callbacks on the admin server (od_hooks.c) */
-struct od_admin_callback;
-struct od_gateway;
-void	od_hooks_callback(void *arg, struct od_admin_callback *cb);
-const char *od_hooks_callback_url(const struct od_daemon *d, struct od_gateway *gw,
-	    const char *account_id, const char *attempt_id, char *buf, size_t len);
-
-/* intake */
-void	od_intake_start(struct od_daemon *d);
-void	od_intake_sweep(struct od_daemon *d);		/* takes over a dead consumer's entries */
-
-/* dispatch */
-void	od_dispatch_init(struct od_daemon *d);
-void	od_dispatch_kick(struct od_daemon *d);		/* claim now if there is room */
-void	od_dispatch_reclaim(struct od_daemon *d);	/* one sweep of expired leases */
-void	od_dispatch_release(struct od_daemon *d);	/* hands every lease of ours back */
-/* reclaim (od_reclaim.c): settles account id's lease; force: ours, handed back at stop */
-void	od_reclaim_one(struct od_daemon *d, const char *id, int force, const char *why);
 
 #endif /* OD_DAEMON_H */

@@ -17,7 +17,8 @@
 
 #include "od_admin.h"
 #include "od_callback.h"
-#include "od_daemon.h"
+#include "od_env.h"
+#include "od_hooks.h"
 #include "od_log.h"
 #include "od_metrics.h"
 #include "od_store.h"
@@ -26,23 +27,23 @@
 #define HOOKS_METRIC	"outreachd_callbacks_total"
 
 static void
-hooks_count(struct od_daemon *d, const char *gw, const char *result)
+hooks_count(struct od_env *env, const char *gw, const char *result)
 {
-	struct od_metric *m = od_metrics_counter(d->metrics, HOOKS_METRIC,
+	struct od_metric *m = od_metrics_counter(env->metrics, HOOKS_METRIC,
 	    "Gateway callbacks received, by gateway and result.", OD_LABELS("gateway", "result"));
 
 	od_metric_inc(m, OD_LABELS(gw, result), 1);
 }
 
 struct hooks_item {
-	struct od_daemon	*d;
+	struct od_env		*env;
 	const char		*what;		/* "receipt", "reply" */
 	char			 gw[96];
 	int			 kind;		/* a reply's channel (OD_CH_*), -1 for a receipt */
 };
 
 struct hooks_optout {
-	struct od_daemon	*d;
+	struct od_env		*env;
 	char			 gw[96];
 	char			 id[256];
 };
@@ -53,12 +54,12 @@ hooks_optout_cb(void *arg, enum od_store_result r, int conflicts, const char *er
 	struct hooks_optout	*o = arg;
 
 	if (conflicts > 0)
-		od_metric_inc(o->d->m.state_conflicts, OD_LABELS("event"), conflicts);
+		od_metric_inc(o->env->m.state_conflicts, OD_LABELS("event"), conflicts);
 	if (r == OD_STORE_ERROR || r == OD_STORE_CORRUPT) {
 		od_log_err("callback", "gateway %s: an opt-out reply not applied to account %s: %s",
 		    o->gw, o->id, r == OD_STORE_CORRUPT ? "its stored state cannot be read "
 		    "(state_corrupt)" : err);
-		hooks_count(o->d, o->gw, "not_applied");
+		hooks_count(o->env, o->gw, "not_applied");
 	}
 	free(o);
 }
@@ -82,10 +83,11 @@ hooks_optout(struct hooks_item *it, const redisReply *ids)
 			sp = end;
 		if (sp > p && (size_t)(sp - p) < sizeof(o->id) &&
 		    (o = calloc(1, sizeof(*o))) != NULL) {
-			o->d = it->d;
+			o->env = it->env;
 			snprintf(o->gw, sizeof(o->gw), "%s", it->gw);
 			snprintf(o->id, sizeof(o->id), "%.*s", (int)(sp - p), p);
-			if (od_store_event(it->d->q, o->id, &ev, od_now_ms(), hooks_optout_cb, o) == -1)
+			if (od_store_event(it->env->q, o->id, &ev, od_now_ms(), hooks_optout_cb,
+			    o) == -1)
 				hooks_optout_cb(o, OD_STORE_ERROR, 0, "Redis unavailable");
 		}
 		p = sp + 1;
@@ -100,67 +102,66 @@ hooks_script_cb(redisReply *r, void *arg)
 	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
 		od_log_err("callback", "gateway %s: a %s not applied: %s", it->gw, it->what,
 		    r ? r->str : "Redis unavailable");
-		hooks_count(it->d, it->gw, "not_applied");
+		hooks_count(it->env, it->gw, "not_applied");
 	} else if (od_reply_is(r, "unknown_attempt")) {
 		od_log_warn("callback", "gateway %s: a %s for an attempt the account's history "
 		    "does not know: ignored", it->gw, it->what);
-		hooks_count(it->d, it->gw, "unknown_attempt");
+		hooks_count(it->env, it->gw, "unknown_attempt");
 	} else if (od_reply_is(r, "provider_mismatch")) {
 		/* signed, but for another message than the attempt's: a replay, or a bug */
 		od_log_warn("callback", "gateway %s: a receipt whose message id is not the "
 		    "attempt's: ignored", it->gw);
-		hooks_count(it->d, it->gw, "provider_mismatch");
+		hooks_count(it->env, it->gw, "provider_mismatch");
 	} else if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
 	    od_reply_is(r->element[0], "opted_out") && r->element[1]->type == REDIS_REPLY_STRING &&
 	    it->kind >= 0) {
 		hooks_optout(it, r->element[1]);
 	} else if (od_reply_is(r, "duplicate") || od_reply_is(r, "stale")) {
 		/* receipt.lua: already recorded, or a state that would go back */
-		hooks_count(it->d, it->gw, r->str);
+		hooks_count(it->env, it->gw, r->str);
 	}
 	free(it);
 }
 
 static void
-hooks_send(struct od_daemon *d, const char *gw, const char *what, enum od_script script,
+hooks_send(struct od_env *env, const char *gw, const char *what, enum od_script script,
     struct od_cb_script *s, int kind)
 {
 	struct hooks_item	*it;
 
 	if ((it = calloc(1, sizeof(*it))) == NULL)
 		return;
-	it->d = d;
+	it->env = env;
 	it->what = what;
 	it->kind = kind;
 	snprintf(it->gw, sizeof(it->gw), "%s", gw);
-	if (od_queue_script(d->q, script, hooks_script_cb, it, s->nkeys, s->keys, s->nargs,
+	if (od_queue_script(env->q, script, hooks_script_cb, it, s->nkeys, s->keys, s->nargs,
 	    s->args, s->arglens) == -1)
 		hooks_script_cb(NULL, it);
 }
 
 static void
-hooks_apply(struct od_daemon *d, const char *gw, const struct od_cb_result *res)
+hooks_apply(struct od_env *env, const char *gw, const struct od_cb_result *res)
 {
-	const struct od_keys	*k = od_queue_keys(d->q);
+	const struct od_keys	*k = od_queue_keys(env->q);
 	struct od_cb_script	 s;
 	int			 i;
 
 	for (i = 0; i < res->nreceipts; i++) {
-		od_cb_receipt_script(k, &res->receipts[i], d->set->cfg.attempts_maxlen,
-		    d->set->cfg.history_len, &s);
-		hooks_send(d, gw, "receipt", OD_SCRIPT_RECEIPT, &s, -1);
+		od_cb_receipt_script(k, &res->receipts[i], env->set->cfg.attempts_maxlen,
+		    env->set->cfg.history_len, &s);
+		hooks_send(env, gw, "receipt", OD_SCRIPT_RECEIPT, &s, -1);
 	}
 	for (i = 0; i < res->nreplies; i++) {
-		od_cb_reply_script(k, &res->replies[i], d->set->cfg.attempts_maxlen, &s);
-		hooks_send(d, gw, "reply", OD_SCRIPT_REPLY, &s,
+		od_cb_reply_script(k, &res->replies[i], env->set->cfg.attempts_maxlen, &s);
+		hooks_send(env, gw, "reply", OD_SCRIPT_REPLY, &s,
 		    od_channel_kind_parse(res->replies[i].channel));
 	}
 }
 
 void
-od_hooks_callback(void *arg, struct od_admin_callback *cb)
+od_hooks_callback(struct od_env *env, struct od_admin_callback *cb)
 {
-	struct od_daemon		*d = arg;
 	const struct od_gateway_conf	*gc;
 	struct od_cb_request		 req;
 	struct od_cb_result		*res;
@@ -173,7 +174,7 @@ od_hooks_callback(void *arg, struct od_admin_callback *cb)
 		return;		/* 404 */
 	snprintf(gw, sizeof(gw), "%.*s", (int)(slash - p), p);
 	snprintf(kind, sizeof(kind), "%s", slash + 1);
-	if ((gc = od_config_gateway(&d->set->cfg, gw)) == NULL)
+	if ((gc = od_config_gateway(&env->set->cfg, gw)) == NULL)
 		return;
 	if ((res = calloc(1, sizeof(*res))) == NULL) {
 		cb->status = 503;
@@ -182,8 +183,8 @@ od_hooks_callback(void *arg, struct od_admin_callback *cb)
 	}
 	memset(&req, 0, sizeof(req));
 	/* What the provider signed: the public URL it was given, with the query it sent. */
-	snprintf(url, sizeof(url), "%s%s%s%s", d->set->cfg.admin_public_url ?
-	    d->set->cfg.admin_public_url : "", cb->path, cb->query ? "?" : "",
+	snprintf(url, sizeof(url), "%s%s%s%s", env->set->cfg.admin_public_url ?
+	    env->set->cfg.admin_public_url : "", cb->path, cb->query ? "?" : "",
 	    cb->query ? cb->query : "");
 	req.method = cb->method;
 	req.url = url;
@@ -222,7 +223,7 @@ od_hooks_callback(void *arg, struct od_admin_callback *cb)
 		/* The secrets to check it with are not configured: nothing can be verified. */
 		od_log_err("callback", "gateway %s: a %s callback arrived but its secret is not "
 		    "configured (docs/callbacks.md)", gw, kind);
-		hooks_count(d, gw, "unverifiable");
+		hooks_count(env, gw, "unverifiable");
 		cb->status = 403;
 		snprintf(cb->answer, sizeof(cb->answer), "forbidden\n");
 		free(res);
@@ -233,10 +234,10 @@ od_hooks_callback(void *arg, struct od_admin_callback *cb)
 	if (res->content_type[0])
 		snprintf(cb->answer_type, sizeof(cb->answer_type), "%s", res->content_type);
 	if (rc == 0) {
-		hooks_count(d, gw, "accepted");
-		hooks_apply(d, gw, res);
+		hooks_count(env, gw, "accepted");
+		hooks_apply(env, gw, res);
 	} else {
-		hooks_count(d, gw, res->bad_signature ? "bad_signature" : "refused");
+		hooks_count(env, gw, res->bad_signature ? "bad_signature" : "refused");
 		od_log_warn("callback", "gateway %s: %s callback refused (%d): %s", gw, kind,
 		    cb->status, res->reason ? res->reason : "malformed");
 	}
@@ -245,14 +246,14 @@ od_hooks_callback(void *arg, struct od_admin_callback *cb)
 
 /* The callback URL of one attempt, when the gateway's provider calls back. */
 const char *
-od_hooks_callback_url(const struct od_daemon *d, struct od_gateway *gw,
+od_hooks_callback_url(const struct od_env *env, struct od_gateway *gw,
     const char *account_id, const char *attempt_id, char *buf, size_t len)
 {
 	const char	*plugin = gw->conf ? gw->conf->plugin : "";
 	const char	*kind;
 	char		 base[1024], secret[512];
 
-	if (d->set->cfg.admin_public_url == NULL || !d->set->cfg.admin_enabled)
+	if (env->set->cfg.admin_public_url == NULL || !env->set->cfg.admin_enabled)
 		return NULL;
 	if (strcmp(plugin, "sms-twilio") == 0)
 		kind = "status";
@@ -260,7 +261,7 @@ od_hooks_callback_url(const struct od_daemon *d, struct od_gateway *gw,
 		kind = "dlr";
 	else
 		return NULL;
-	snprintf(base, sizeof(base), "%s/callbacks/%s/%s", d->set->cfg.admin_public_url,
+	snprintf(base, sizeof(base), "%s/callbacks/%s/%s", env->set->cfg.admin_public_url,
 	    gw->name, kind);
 	if (strcmp(kind, "dlr") == 0) {
 		/* The secret is read once per loaded set, not once per send. */

@@ -13,11 +13,13 @@
 
 #include "od_account.h"
 #include "od_buf.h"
-#include "od_daemon.h"
+#include "od_env.h"
+#include "od_intake.h"
 #include "od_log.h"
 #include "od_metrics.h"
 #include "od_person.h"
 #include "od_plan.h"
+#include "od_queue.h"
 #include "od_store.h"
 #include "od_time.h"
 
@@ -53,8 +55,8 @@ struct intake_acct {
 
 /* What one read of the inbox turned into, until the scripts answer. */
 struct intake_batch {
-	struct od_daemon	*d;
-	struct intake_batch	*next;		/* the next batch to apply (d->intake_head) */
+	struct od_intake	*in;
+	struct intake_batch	*next;		/* the next batch to apply (in->head) */
 	struct intake_op	*ops;
 	size_t			 nops, op;	/* steps, and the one being applied */
 	char			**ack_ids;	/* entry ids to XACK */
@@ -69,7 +71,7 @@ struct intake_batch {
 
 struct intake_event {
 	struct intake_batch	*b;
-	struct od_daemon	*d;
+	struct od_intake	*in;
 	char			 entry[64];
 	char			*body;
 	size_t			 bodylen;
@@ -78,7 +80,7 @@ struct intake_event {
 	struct od_state_event	 ev;
 };
 
-static void	intake_read(struct od_daemon *d);
+static void	intake_read(struct od_intake *in);
 static void	intake_step(struct intake_batch *b);
 
 /*
@@ -136,8 +138,8 @@ batch_free(struct intake_batch *b)
 static void
 batch_ack(struct intake_batch *b)
 {
-	struct od_daemon	*d = b->d;
-	const struct od_keys	*k = od_queue_keys(d->q);
+	struct od_intake	*in = b->in;
+	const struct od_keys	*k = od_queue_keys(in->env->q);
 	const char		**argv;
 	size_t			 *lens, i, n = 0;
 
@@ -157,7 +159,7 @@ batch_ack(struct intake_batch *b)
 		argv[n] = b->ack_ids[i];
 		lens[n++] = strlen(b->ack_ids[i]);
 	}
-	od_queue_command(d->q, NULL, NULL, (int)n, argv, lens);
+	od_queue_command(in->env->q, NULL, NULL, (int)n, argv, lens);
 	free(argv);
 	free(lens);
 }
@@ -166,26 +168,26 @@ batch_ack(struct intake_batch *b)
 static void
 batch_done(struct intake_batch *b)
 {
-	struct od_daemon *d = b->d;
+	struct od_intake *in = b->in;
 
 	batch_ack(b);
-	d->intake_batches--;
-	if ((d->intake_head = b->next) == NULL)
-		d->intake_tail = NULL;
-	if (b->kick)
-		od_dispatch_kick(d);
+	in->batches--;
+	if ((in->head = b->next) == NULL)
+		in->tail = NULL;
+	if (b->kick && in->on_due != NULL)
+		in->on_due(in->cbarg);
 	batch_free(b);
-	if (d->intake_head != NULL)
-		intake_step(d->intake_head);
-	if (d->intake_batches < INTAKE_BATCHES_MAX)
-		intake_read(d);		/* it had stopped reading, or is reading already */
+	if (in->head != NULL)
+		intake_step(in->head);
+	if (in->batches < INTAKE_BATCHES_MAX)
+		intake_read(in);		/* it had stopped reading, or is reading already */
 }
 
 static void
-intake_reject(struct od_daemon *d, const char *entry, const char *kind, size_t kindlen,
+intake_reject(struct od_intake *in, const char *entry, const char *kind, size_t kindlen,
     const char *body, size_t bodylen, const char *reason)
 {
-	const struct od_keys	*k = od_queue_keys(d->q);
+	const struct od_keys	*k = od_queue_keys(in->env->q);
 	const char		*argv[11];
 	size_t			 lens[11];
 	int			 n = 0;
@@ -201,9 +203,9 @@ intake_reject(struct od_daemon *d, const char *entry, const char *kind, size_t k
 	argv[n] = body ? body : ""; lens[n] = body ? bodylen : 0; n++;
 	argv[n] = "entry"; lens[n] = 5; n++;
 	argv[n] = entry; lens[n] = strlen(entry); n++;
-	od_queue_command(d->q, NULL, NULL, n, argv, lens);
-	d->stats.rejected++;
-	od_metric_inc(d->m.rejected, NULL, 1);
+	od_queue_command(in->env->q, NULL, NULL, n, argv, lens);
+	in->env->stats.rejected++;
+	od_metric_inc(in->env->m.rejected, NULL, 1);
 	od_log_info("intake", "rejected entry %s: %s", entry, reason);
 }
 
@@ -214,14 +216,14 @@ intake_event_cb(void *arg, enum od_store_result res, int conflicts, const char *
 	struct intake_batch	*b = ev->b;
 
 	if (conflicts > 0)
-		od_metric_inc(ev->d->m.state_conflicts, OD_LABELS("event"), conflicts);
+		od_metric_inc(ev->in->env->m.state_conflicts, OD_LABELS("event"), conflicts);
 	switch (res) {
 	case OD_STORE_UNKNOWN:
-		intake_reject(ev->d, ev->entry, "event", 5, ev->body, ev->bodylen,
+		intake_reject(ev->in, ev->entry, "event", 5, ev->body, ev->bodylen,
 		    "account_id: no such account (enqueue the account first)");
 		break;
 	case OD_STORE_CORRUPT:
-		intake_reject(ev->d, ev->entry, "event", 5, ev->body, ev->bodylen,
+		intake_reject(ev->in, ev->entry, "event", 5, ev->body, ev->bodylen,
 		    "account_id: the account's stored state cannot be read (state_corrupt); "
 		    "the event is not applied");
 		break;
@@ -232,8 +234,8 @@ intake_event_cb(void *arg, enum od_store_result res, int conflicts, const char *
 		break;
 	case OD_STORE_OK:
 	case OD_STORE_DUPLICATE:
-		ev->d->stats.intake_events++;
-		od_metric_inc(ev->d->m.intake, OD_LABELS("event"), 1);
+		ev->in->env->stats.intake_events++;
+		od_metric_inc(ev->in->env->m.intake, OD_LABELS("event"), 1);
 		break;
 	}
 	b->op++;
@@ -246,13 +248,14 @@ static int	intake_close_accounts(struct intake_batch *b);
 static void
 intake_event(struct intake_batch *b, const char *entry, const char *body, size_t len)
 {
-	struct od_daemon	*d = b->d;
+	struct od_intake	*in = b->in;
 	struct od_event		 e;
 	struct intake_event	*ev;
 	char			 reason[512];
 
-	if (od_event_parse(body, len, d->set->cfg.max_body, &e, reason, sizeof(reason)) == -1) {
-		intake_reject(d, entry, "event", 5, body, len, reason);
+	if (od_event_parse(body, len, in->env->set->cfg.max_body, &e, reason,
+	    sizeof(reason)) == -1) {
+		intake_reject(in, entry, "event", 5, body, len, reason);
 		return;
 	}
 	if (intake_close_accounts(b) == -1 || (ev = calloc(1, sizeof(*ev))) == NULL ||
@@ -268,7 +271,7 @@ intake_event(struct intake_batch *b, const char *entry, const char *body, size_t
 	ev->body[len] = '\0';
 	ev->bodylen = len;
 	ev->b = b;
-	ev->d = d;
+	ev->in = in;
 	snprintf(ev->entry, sizeof(ev->entry), "%s", entry);
 	ev->ev.type = e.type;
 	ev->ev.channel = e.channel;
@@ -290,14 +293,14 @@ intake_event(struct intake_batch *b, const char *entry, const char *body, size_t
  * as the text to store (*out, malloc'd).  0, or -1 with a reason.
  */
 static int
-intake_hash_id(const struct od_daemon *d, struct od_account *a, char **out, char *reason,
+intake_hash_id(const struct od_intake *in, struct od_account *a, char **out, char *reason,
     size_t rlen)
 {
 	char	 doc[OD_PERSON_DOC_MAX + 1], hash[OD_PERSON_HASH_LEN + 1];
 	json_t	*debtor = json_object_get(a->doc, "debtor");
 
 	if (od_person_doc_normalise(a->id_doc, doc) == -1 ||
-	    od_person_doc_hash(a->country, doc, d->identity_key, strlen(d->identity_key),
+	    od_person_doc_hash(a->country, doc, in->identity_key, strlen(in->identity_key),
 	    hash) == -1 || json_object_set_new(debtor, "id_hash", json_string(hash)) == -1) {
 		snprintf(reason, rlen, "debtor.id: cannot be hashed");
 		return -1;
@@ -348,7 +351,7 @@ acct_plan(struct intake_batch *b, struct intake_acct *ia, const struct od_accoun
 
 	acct_plan_clear(ia);
 	od_state_init(&st);
-	if ((p = od_policy_find(&b->d->set->policies, ia->policy)) == NULL) {
+	if ((p = od_policy_find(&b->in->env->set->policies, ia->policy)) == NULL) {
 		snprintf(reason, rlen, "policy: no policy named '%s' is loaded", ia->policy);
 		goto done;
 	}
@@ -385,7 +388,7 @@ static void
 intake_account(struct intake_batch *b, const char *entry, const char *body, size_t len,
     int64_t now)
 {
-	struct od_daemon	*d = b->d;
+	struct od_intake	*in = b->in;
 	struct intake_acct	*ia = &b->accts[b->naccts];
 	struct od_account	 a;
 	const struct od_policy	*p;
@@ -393,26 +396,27 @@ intake_account(struct intake_batch *b, const char *entry, const char *body, size
 	char			*stored = NULL;
 
 	memset(ia, 0, sizeof(*ia));
-	if (od_account_parse(body, len, d->set->cfg.max_body, &a, reason, sizeof(reason)) == -1) {
-		intake_reject(d, entry, "account", 7, body, len, reason);
+	if (od_account_parse(body, len, in->env->set->cfg.max_body, &a, reason,
+	    sizeof(reason)) == -1) {
+		intake_reject(in, entry, "account", 7, body, len, reason);
 		return;
 	}
 	if (a.policy != NULL) {
-		if ((p = od_policy_find(&d->set->policies, a.policy)) == NULL)
+		if ((p = od_policy_find(&in->env->set->policies, a.policy)) == NULL)
 			snprintf(reason, sizeof(reason), "policy: no policy named '%s' is loaded",
 			    a.policy);
-	} else if ((p = od_policy_select(&d->set->policies, &a, now)) == NULL)
+	} else if ((p = od_policy_select(&in->env->set->policies, &a, now)) == NULL)
 		snprintf(reason, sizeof(reason), "policy: no policy's segment takes this account "
 		    "(country %s, %s %s, due %s); name one in 'policy'", a.country, a.currency,
 		    a.amount, a.due_date);
 	/* The document number is not stored: its keyed hash takes its place. */
 	if (p == NULL || (a.id_doc != NULL &&
-	    intake_hash_id(d, &a, &stored, reason, sizeof(reason)) == -1)) {
-		intake_reject(d, entry, "account", 7, body, len, reason);
+	    intake_hash_id(in, &a, &stored, reason, sizeof(reason)) == -1)) {
+		intake_reject(in, entry, "account", 7, body, len, reason);
 		od_account_clear(&a);
 		return;
 	}
-	if (od_person_id(&a, d->identity_key, strlen(d->identity_key), ia->pid) == -1)
+	if (od_person_id(&a, in->identity_key, strlen(in->identity_key), ia->pid) == -1)
 		ia->pid[0] = '\0';
 	ia->entry = b->ack_ids[b->nack - 1];	/* entry, as the batch keeps it */
 	ia->id = batch_own(b, a.id, strlen(a.id));
@@ -425,7 +429,7 @@ intake_account(struct intake_batch *b, const char *entry, const char *body, size
 	 */
 	if (ia->id == NULL || ia->body == NULL || ia->policy == NULL ||
 	    acct_plan(b, ia, &a, "", 0, "", 0, 0, reason, sizeof(reason)) == -1) {
-		intake_reject(d, entry, "account", 7, body, len, reason);
+		intake_reject(in, entry, "account", 7, body, len, reason);
 		acct_plan_clear(ia);
 	} else
 		b->naccts++;
@@ -506,11 +510,12 @@ intake_script_cb(redisReply *r, void *arg)
 		} else if (od_store_is_stale(e)) {
 			/* known already, or changed meanwhile: planned again on what is stored */
 			if (acct_replan(b, ia, e, reason, sizeof(reason)) == -1) {
-				intake_reject(b->d, ia->entry, "account", 7, ia->body, ia->len, reason);
+				intake_reject(b->in, ia->entry, "account", 7, ia->body, ia->len,
+				    reason);
 				ia->done = 1;
 			} else if (e->element[1]->len > 0 && op->tries > 0) {
 				/* stale on a second store: changed meanwhile, a real conflict */
-				od_metric_inc(b->d->m.state_conflicts, OD_LABELS("intake"), 1);
+				od_metric_inc(b->in->env->m.state_conflicts, OD_LABELS("intake"), 1);
 				again++;
 			} else
 				again++;	/* the first store found it known: planned on its state */
@@ -519,8 +524,8 @@ intake_script_cb(redisReply *r, void *arg)
 			return;
 		}
 	}
-	b->d->stats.intake_accounts += stored;
-	od_metric_inc(b->d->m.intake, OD_LABELS("account"), (long long)stored);
+	b->in->env->stats.intake_accounts += stored;
+	od_metric_inc(b->in->env->m.intake, OD_LABELS("account"), (long long)stored);
 	if (again > 0) {
 		if (++op->tries >= 64) {
 			intake_run_failed(b, "their states kept changing");
@@ -538,7 +543,7 @@ static void
 intake_store_accounts(struct intake_batch *b)
 {
 	const struct intake_op	*op = &b->ops[b->op];
-	const struct od_keys	*k = od_queue_keys(b->d->q);
+	const struct od_keys	*k = od_queue_keys(b->in->env->q);
 	const char		*keys[6], **args;
 	size_t			*lens, i, na = 0;
 	int			 rc;
@@ -574,8 +579,8 @@ intake_store_accounts(struct intake_batch *b)
 	keys[3] = k->inflight;
 	keys[4] = k->phones;
 	keys[5] = k->personof;
-	rc = od_queue_script(b->d->q, OD_SCRIPT_INTAKE, intake_script_cb, b, 6, keys, (int)na,
-	    args, lens);
+	rc = od_queue_script(b->in->env->q, OD_SCRIPT_INTAKE, intake_script_cb, b, 6, keys,
+	    (int)na, args, lens);
 	free(args);
 	free(lens);
 	if (rc == -1)
@@ -597,7 +602,7 @@ intake_step(struct intake_batch *b)
 		intake_store_accounts(b);
 		return;
 	}
-	if (od_store_event(b->d->q, op->ev->id, &op->ev->ev, od_now_ms(), intake_event_cb,
+	if (od_store_event(b->in->env->q, op->ev->id, &op->ev->ev, od_now_ms(), intake_event_cb,
 	    op->ev) == -1) {
 		od_log_err("intake", "event %s failed: Redis unavailable; it stays pending",
 		    op->ev->entry);
@@ -622,7 +627,7 @@ reply_field(const redisReply *fields, const char *name)
 }
 
 static void
-intake_process(struct od_daemon *d, const redisReply *entries)
+intake_process(struct od_intake *in, const redisReply *entries)
 {
 	struct intake_batch	*b;
 	const redisReply	*e, *kind, *body;
@@ -631,7 +636,7 @@ intake_process(struct od_daemon *d, const redisReply *entries)
 
 	if ((b = calloc(1, sizeof(*b))) == NULL)
 		return;
-	b->d = d;
+	b->in = in;
 	b->ack_ids = calloc(n, sizeof(*b->ack_ids));
 	b->accts = calloc(n, sizeof(*b->accts));
 	b->owned = calloc(1 + 4 * n, sizeof(*b->owned));
@@ -640,7 +645,7 @@ intake_process(struct od_daemon *d, const redisReply *entries)
 		batch_free(b);
 		return;
 	}
-	d->intake_batches++;
+	in->batches++;
 	for (i = 0; i < n; i++) {
 		e = entries->element[i];
 		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
@@ -652,7 +657,7 @@ intake_process(struct od_daemon *d, const redisReply *entries)
 		kind = reply_field(e->element[1], "kind");
 		body = reply_field(e->element[1], "body");
 		if (kind == NULL || body == NULL) {
-			intake_reject(d, e->element[0]->str, kind ? kind->str : NULL,
+			intake_reject(in, e->element[0]->str, kind ? kind->str : NULL,
 			    kind ? (size_t)kind->len : 0, body ? body->str : NULL,
 			    body ? (size_t)body->len : 0,
 			    "entry: fields 'kind' (account or event) and 'body' are required");
@@ -661,41 +666,41 @@ intake_process(struct od_daemon *d, const redisReply *entries)
 		else if (od_reply_is(kind, "event"))
 			intake_event(b, e->element[0]->str, body->str, body->len);
 		else	/* "account\0x" too: compared with its length */
-			intake_reject(d, e->element[0]->str, kind ? kind->str : NULL,
+			intake_reject(in, e->element[0]->str, kind ? kind->str : NULL,
 			    kind ? (size_t)kind->len : 0, body ? body->str : NULL,
 			    body ? (size_t)body->len : 0,
 			    "kind: must be 'account' or 'event'");
 	}
 	intake_close_accounts(b);
 	/* applied after the batches read before it */
-	if (d->intake_tail != NULL)
-		d->intake_tail->next = b;
+	if (in->tail != NULL)
+		in->tail->next = b;
 	else
-		d->intake_head = b;
-	d->intake_tail = b;
-	if (d->intake_head == b)
+		in->head = b;
+	in->tail = b;
+	if (in->head == b)
 		intake_step(b);
 }
 
 static void
 intake_read_cb(redisReply *r, void *arg)
 {
-	struct od_daemon	*d = arg;
+	struct od_intake	*in = arg;
 	const redisReply	*entries = NULL;
 	struct timeval		 tv = { 1, 0 };
 	int			 got;
 
-	d->reading = 0;
+	in->reading = 0;
 	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
 		if (r != NULL)
 			od_log_err("intake", "reading the inbox: %s", r->str);
 		if (r != NULL && strncmp(r->str, "NOGROUP", 7) == 0) {
-			const char *argv[] = { "XGROUP", "CREATE", od_queue_keys(d->q)->inbox,
-			    "outreachd", "0", "MKSTREAM" };
-			od_queue_command(d->q, NULL, NULL, 6, argv, NULL);
+			const char *argv[] = { "XGROUP", "CREATE",
+			    od_queue_keys(in->env->q)->inbox, "outreachd", "0", "MKSTREAM" };
+			od_queue_command(in->env->q, NULL, NULL, 6, argv, NULL);
 		}
-		if (!d->stopping)
-			evtimer_add(d->intake_ev, &tv);
+		if (!in->env->stopping)
+			evtimer_add(in->read_ev, &tv);
 		return;
 	}
 	if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
@@ -703,59 +708,57 @@ intake_read_cb(redisReply *r, void *arg)
 		entries = r->element[0]->element[1];
 	got = entries != NULL && entries->type == REDIS_REPLY_ARRAY && entries->elements > 0;
 	if (got)
-		intake_process(d, entries);
-	if (!d->intake_pending_read) {
-		d->intake_empty = !got;
-		if (!got) {
-			od_dispatch_kick(d);
-			od_daemon_check_idle(d);
-		}
+		intake_process(in, entries);
+	if (!in->pending_read) {
+		in->empty = !got;
+		if (!got && in->on_idle != NULL)
+			in->on_idle(in->cbarg);
 	}
 	/*
 	 * Our own pending entries (left by a crash) are read once, at start-up;
 	 * then new ones.  Reading pending entries again would return those whose
 	 * acknowledgement is still on its way.
 	 */
-	d->intake_pending_read = 0;
-	if (!d->stopping)
-		intake_read(d);
+	in->pending_read = 0;
+	if (!in->env->stopping)
+		intake_read(in);
 }
 
 static void
-intake_read(struct od_daemon *d)
+intake_read(struct od_intake *in)
 {
 	const char	*argv[10];
 	char		 count[16];
 	int		 n = 0;
 
-	if (d->reading || d->stopping || d->intake_batches >= INTAKE_BATCHES_MAX)
+	if (in->reading || in->env->stopping || in->batches >= INTAKE_BATCHES_MAX)
 		return;		/* a store answering reads again */
-	snprintf(count, sizeof(count), "%d", d->intake_pending_read ?
-	    d->set->cfg.intake_batch * 64 : d->set->cfg.intake_batch);
+	snprintf(count, sizeof(count), "%d", in->pending_read ?
+	    in->env->set->cfg.intake_batch * 64 : in->env->set->cfg.intake_batch);
 	argv[n++] = "XREADGROUP";
 	argv[n++] = "GROUP";
 	argv[n++] = "outreachd";
-	argv[n++] = d->consumer;
+	argv[n++] = in->env->consumer;
 	argv[n++] = "COUNT";
 	argv[n++] = count;
-	if (!d->intake_pending_read) {
+	if (!in->pending_read) {
 		argv[n++] = "BLOCK";
 		argv[n++] = "1000";
 	}
 	argv[n++] = "STREAMS";
-	argv[n++] = od_queue_keys(d->q)->inbox;
+	argv[n++] = od_queue_keys(in->env->q)->inbox;
 	{
 		const char *all[12];
 		int i;
 		for (i = 0; i < n; i++)
 			all[i] = argv[i];
-		all[n] = d->intake_pending_read ? "0" : ">";
-		if (od_queue_command_inbox(d->q, intake_read_cb, d, n + 1, all, NULL) == 0)
-			d->reading = 1;
+		all[n] = in->pending_read ? "0" : ">";
+		if (od_queue_command_inbox(in->env->q, intake_read_cb, in, n + 1, all, NULL) == 0)
+			in->reading = 1;
 	}
-	if (!d->reading) {
+	if (!in->reading) {
 		struct timeval tv = { 1, 0 };
-		evtimer_add(d->intake_ev, &tv);
+		evtimer_add(in->read_ev, &tv);
 	}
 }
 
@@ -770,46 +773,79 @@ intake_timer_cb(evutil_socket_t fd, short what, void *arg)
 static void
 intake_sweep_cb(redisReply *r, void *arg)
 {
-	struct od_daemon	*d = arg;
+	struct od_intake	*in = arg;
 
-	d->sweeping = 0;
+	in->sweeping = 0;
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 2)
 		return;
 	if (r->element[1]->type == REDIS_REPLY_ARRAY && r->element[1]->elements > 0) {
 		od_log_info("intake", "took over %zu inbox entries left pending by a stopped daemon",
 		    r->element[1]->elements);
-		intake_process(d, r->element[1]);
+		intake_process(in, r->element[1]);
 	}
 }
 
 void
-od_intake_sweep(struct od_daemon *d)
+od_intake_sweep(struct od_intake *in)
 {
 	char		 idle[32], count[16];
 	const char	*argv[9];
 
-	if (d->sweeping || d->stopping || !od_queue_ready(d->q))
+	if (in->sweeping || in->env->stopping || !od_queue_ready(in->env->q))
 		return;
 	/* Entries another consumer read and never acknowledged for a lease's time: it died. */
-	snprintf(idle, sizeof(idle), "%lld", (long long)d->set->cfg.lease_ms);
-	snprintf(count, sizeof(count), "%d", d->set->cfg.intake_batch);
+	snprintf(idle, sizeof(idle), "%lld", (long long)in->env->set->cfg.lease_ms);
+	snprintf(count, sizeof(count), "%d", in->env->set->cfg.intake_batch);
 	argv[0] = "XAUTOCLAIM";
-	argv[1] = od_queue_keys(d->q)->inbox;
+	argv[1] = od_queue_keys(in->env->q)->inbox;
 	argv[2] = "outreachd";
-	argv[3] = d->consumer;
+	argv[3] = in->env->consumer;
 	argv[4] = idle;
 	argv[5] = "0-0";
 	argv[6] = "COUNT";
 	argv[7] = count;
-	if (od_queue_command(d->q, intake_sweep_cb, d, 8, argv, NULL) == 0)
-		d->sweeping = 1;
+	if (od_queue_command(in->env->q, intake_sweep_cb, in, 8, argv, NULL) == 0)
+		in->sweeping = 1;
 }
 
 void
-od_intake_start(struct od_daemon *d)
+od_intake_init(struct od_intake *in, struct od_env *env, const char *identity_key)
 {
-	if (d->intake_ev == NULL)
-		d->intake_ev = evtimer_new(d->base, intake_timer_cb, d);
-	d->intake_pending_read = 1;
-	intake_read(d);
+	memset(in, 0, sizeof(*in));
+	in->env = env;
+	in->identity_key = identity_key;
+}
+
+void
+od_intake_setcb(struct od_intake *in, void (*on_due)(void *), void (*on_idle)(void *), void *arg)
+{
+	in->on_due = on_due;
+	in->on_idle = on_idle;
+	in->cbarg = arg;
+}
+
+void
+od_intake_start(struct od_intake *in)
+{
+	if (in->read_ev == NULL)
+		in->read_ev = evtimer_new(in->env->base, intake_timer_cb, in);
+	in->pending_read = 1;
+	intake_read(in);
+}
+
+/* --once: our reads of new entries found none, and every batch read is stored. */
+int
+od_intake_idle(const struct od_intake *in)
+{
+	return in->batches == 0 && in->empty && !in->pending_read;
+}
+
+void
+od_intake_free(struct od_intake *in)
+{
+	if (in == NULL)
+		return;
+	if (in->read_ev != NULL)
+		event_free(in->read_ev);
+	in->read_ev = NULL;
 }

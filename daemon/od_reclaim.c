@@ -16,9 +16,11 @@
 #include <jansson.h>
 
 #include "od_account.h"
-#include "od_daemon.h"
+#include "od_dispatch_int.h"
+#include "od_env.h"
 #include "od_log.h"
 #include "od_metrics.h"
+#include "od_queue.h"
 #include "od_record.h"
 #include "od_state.h"
 #include "od_time.h"
@@ -27,7 +29,7 @@
 #define RECLAIM_TRIES	16
 
 struct reclaim_one {
-	struct od_daemon	*d;
+	struct od_dispatch	*dp;
 	char			*id;
 	int			 force;		/* our own lease, handed back at stop */
 	char			 why[200];	/* the unknown record's reason */
@@ -49,7 +51,7 @@ reclaim_write_cb(redisReply *r, void *arg)
 	struct reclaim_one	*ro = arg;
 
 	if (r != NULL && od_reply_is(r, "stale"))
-		od_metric_inc(ro->d->m.state_conflicts, OD_LABELS("reclaim"), 1);
+		od_metric_inc(ro->dp->env->m.state_conflicts, OD_LABELS("reclaim"), 1);
 	if (r != NULL && od_reply_is(r, "stale") && ++ro->tries < RECLAIM_TRIES) {
 		reclaim_read(ro);	/* settled or changed meanwhile: read again */
 		return;
@@ -59,7 +61,7 @@ reclaim_write_cb(redisReply *r, void *arg)
 		    r == NULL ? "Redis unavailable" : r->type == REDIS_REPLY_ERROR ? r->str :
 		    "it kept changing");
 	else
-		od_dispatch_kick(ro->d);
+		od_dispatch_kick(ro->dp);
 	reclaim_free(ro);
 }
 
@@ -113,8 +115,8 @@ reclaim_unknown_state(struct od_state *st, const json_t *rec, int resend, int pe
 static void
 reclaim_settle(struct reclaim_one *ro, const redisReply *const *e)
 {
-	struct od_daemon	*d = ro->d;
-	const struct od_keys	*k = od_queue_keys(d->q);
+	struct od_dispatch	*dp = ro->dp;
+	const struct od_keys	*k = od_queue_keys(dp->env->q);
 	const char		*lease = e[1]->str, *phase, *sp, *keys[7], *args[11 + 2 * OD_RECORD_FIELDS];
 	const char		*field, *pid = e[4]->str, *confirm = "";
 	char			 hist[512], maxlen[32], histlen[16], dues[32], nf[8];
@@ -123,10 +125,10 @@ reclaim_settle(struct reclaim_one *ro, const redisReply *const *e)
 	json_error_t		 jerr;
 	json_t			*v = NULL, *rec = NULL;
 	int64_t			 now = od_now_ms(), due = -1;
-	size_t			 nc = strlen(d->consumer), nflds = 0, na = 0;
+	size_t			 nc = strlen(dp->env->consumer), nflds = 0, na = 0;
 	int			 known = 0, sending;
 
-	if (e[0]->len == 0 || (ro->force ? strncmp(lease, d->consumer, nc) != 0 ||
+	if (e[0]->len == 0 || (ro->force ? strncmp(lease, dp->env->consumer, nc) != 0 ||
 	    lease[nc] != ' ' : strtoll(e[0]->str, NULL, 10) > now)) {
 		reclaim_free(ro);	/* settled already, not ours, or not expired: live */
 		return;
@@ -144,13 +146,13 @@ reclaim_settle(struct reclaim_one *ro, const redisReply *const *e)
 	} else if ((rec = reclaim_record(phase + 8, strlen(phase + 8), ro->why, now)) != NULL) {
 		if (pid[0] != '\0' && json_is_string(json_object_get(rec, "attempt_id")))
 			confirm = json_string_value(json_object_get(rec, "attempt_id"));
-		if (known && (reclaim_unknown_state(&st, rec, d->set->cfg.resend_unknown,
+		if (known && (reclaim_unknown_state(&st, rec, dp->env->set->cfg.resend_unknown,
 		    pid[0] != '\0', now, &due) == -1 || (new = od_state_commit(&st)) == NULL))
 			due = -1;
 		rjson = od_account_json_dumps(rec);
 	}
-	snprintf(maxlen, sizeof(maxlen), "%ld", d->set->cfg.attempts_maxlen);
-	snprintf(histlen, sizeof(histlen), "%d", d->set->cfg.history_len);
+	snprintf(maxlen, sizeof(maxlen), "%ld", dp->env->set->cfg.attempts_maxlen);
+	snprintf(histlen, sizeof(histlen), "%d", dp->env->set->cfg.history_len);
 	snprintf(dues, sizeof(dues), "%lld", (long long)due);
 	keys[0] = k->inflight;
 	keys[1] = k->lease;
@@ -174,8 +176,8 @@ reclaim_settle(struct reclaim_one *ro, const redisReply *const *e)
 	snprintf(nf, sizeof(nf), "%zu", nflds);
 	args[na++] = nf;
 	na += nflds;
-	if (od_queue_script(d->q, OD_SCRIPT_RECLAIM, reclaim_write_cb, ro, 7, keys, (int)na, args,
-	    NULL) == -1)
+	if (od_queue_script(dp->env->q, OD_SCRIPT_RECLAIM, reclaim_write_cb, ro, 7, keys, (int)na,
+	    args, NULL) == -1)
 		reclaim_free(ro);
 	else
 		od_log_info("dispatch", "settling the lease of account %s: %s", ro->id,
@@ -211,7 +213,7 @@ reclaim_read_cb(redisReply *r, void *arg)
 static void
 reclaim_read(struct reclaim_one *ro)
 {
-	const struct od_keys	*k = od_queue_keys(ro->d->q);
+	const struct od_keys	*k = od_queue_keys(ro->dp->env->q);
 	const char		*keys[4], *args[1];
 
 	keys[0] = k->inflight;
@@ -219,13 +221,13 @@ reclaim_read(struct reclaim_one *ro)
 	keys[2] = k->state;
 	keys[3] = k->personof;
 	args[0] = ro->id;
-	if (od_queue_script(ro->d->q, OD_SCRIPT_LEASE, reclaim_read_cb, ro, 4, keys, 1, args,
+	if (od_queue_script(ro->dp->env->q, OD_SCRIPT_LEASE, reclaim_read_cb, ro, 4, keys, 1, args,
 	    NULL) == -1)
 		reclaim_free(ro);
 }
 
 void
-od_reclaim_one(struct od_daemon *d, const char *id, int force, const char *why)
+od_reclaim_one(struct od_dispatch *dp, const char *id, int force, const char *why)
 {
 	struct reclaim_one	*ro;
 
@@ -233,7 +235,7 @@ od_reclaim_one(struct od_daemon *d, const char *id, int force, const char *why)
 		free(ro);
 		return;
 	}
-	ro->d = d;
+	ro->dp = dp;
 	ro->force = force;
 	snprintf(ro->why, sizeof(ro->why), "%s", why);
 	reclaim_read(ro);
@@ -242,35 +244,35 @@ od_reclaim_one(struct od_daemon *d, const char *id, int force, const char *why)
 static void
 reclaim_scan_cb(redisReply *r, void *arg)
 {
-	struct od_daemon	*d = arg;
+	struct od_dispatch	*dp = arg;
 	size_t			 i;
 
-	d->reclaiming = 0;
+	dp->reclaiming = 0;
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
 		return;
 	for (i = 0; i < r->elements; i++)
 		if (r->element[i]->type == REDIS_REPLY_STRING)
-			od_reclaim_one(d, r->element[i]->str, 0,
+			od_reclaim_one(dp, r->element[i]->str, 0,
 			    "lease expired while sending (the daemon stopped or hung): the "
 			    "outcome is unknown, not sent again");
 }
 
 void
-od_dispatch_reclaim(struct od_daemon *d)
+od_dispatch_reclaim(struct od_dispatch *dp)
 {
 	char		 now[32];
 	const char	*argv[7];
 
-	if (d->reclaiming || !od_queue_ready(d->q))
+	if (dp->reclaiming || !od_queue_ready(dp->env->q))
 		return;
 	snprintf(now, sizeof(now), "%lld", (long long)od_now_ms());
 	argv[0] = "ZRANGEBYSCORE";
-	argv[1] = od_queue_keys(d->q)->inflight;
+	argv[1] = od_queue_keys(dp->env->q)->inflight;
 	argv[2] = "-inf";
 	argv[3] = now;
 	argv[4] = "LIMIT";
 	argv[5] = "0";
 	argv[6] = "256";
-	if (od_queue_command(d->q, reclaim_scan_cb, d, 7, argv, NULL) == 0)
-		d->reclaiming = 1;
+	if (od_queue_command(dp->env->q, reclaim_scan_cb, dp, 7, argv, NULL) == 0)
+		dp->reclaiming = 1;
 }

@@ -1,9 +1,10 @@
 /*
  * od_sender: each gateway's sending state, kept across reloads: its token
  * buckets, in-flight cap and breaker (od_sender_configure), and the
- * admission of each send (od_sender_admit, od_sender_done).  The generic
- * gateway settings are read and checked by od_sender_limits.c, which
- * validation without a daemon uses too.
+ * admission of each send (od_sender_admit; od_sender_done or
+ * od_sender_release after it): a gateway's in-flight count changes here
+ * and nowhere else.  The generic gateway settings are read and checked by
+ * od_sender_limits.c, which validation without a daemon uses too.
  */
 #include "od_sender.h"
 
@@ -134,4 +135,11 @@ od_sender_done(struct od_sender_gw *g, int failed, int64_t now_ms)
 		od_breaker_failure(&g->breaker, now_ms);
 	else
 		od_breaker_success(&g->breaker, now_ms);
+}
+
+void
+od_sender_release(struct od_sender_gw *g)
+{
+	if (g->inflight > 0)
+		g->inflight--;
 }

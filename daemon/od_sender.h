@@ -58,7 +58,7 @@ void	od_sender_free(struct od_sender *s);
 struct od_sender_gw *od_sender_find(struct od_sender *s, const char *name);
 
 enum od_admit {
-	OD_ADMIT_GO = 0,	/* send now (counted in flight: call od_sender_done after) */
+	OD_ADMIT_GO = 0,	/* send now (in flight: od_sender_done or od_sender_release after) */
 	OD_ADMIT_WAIT,		/* a token or a slot is free in *wait_ms: try again then */
 	OD_ADMIT_OPEN,		/* the breaker is open: the gateway is failing; retry in *wait_ms */
 };
@@ -71,5 +71,11 @@ enum od_admit od_sender_admit(struct od_sender_gw *g, int segments, int64_t now_
  * host, e.g. no descriptor left for a socket: counted in local_failures).
  */
 void	od_sender_done(struct od_sender_gw *g, int failed, int64_t now_ms);
+/*
+ * After a send admitted with GO that never went out (the attempt could not
+ * begin, or was cancelled): its slot is given back and the breaker is left
+ * as it was, since nothing was learnt of the gateway.
+ */
+void	od_sender_release(struct od_sender_gw *g);
 
 #endif /* OD_SENDER_H */

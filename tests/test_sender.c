@@ -185,6 +185,37 @@ test_max_inflight(void **state)
 }
 
 /*
+ * A send admitted and then not made (its attempt was cancelled) gives its
+ * slot back with od_sender_release; the breaker learns nothing from it,
+ * and a release with no slot taken leaves the count at 0.
+ */
+static void
+test_release_gives_slot_back(void **state)
+{
+	struct fixture		f;
+	struct od_sender	s;
+	struct od_sender_gw	*g;
+
+	(void)state;
+	sender_load(&s, &f);
+	g = find(&s, "slots");		/* max_inflight 2 */
+	expect_admit(g, 1, 0, OD_ADMIT_GO, 0);
+	expect_admit(g, 1, 0, OD_ADMIT_GO, 0);
+	expect_admit(g, 1, 0, OD_ADMIT_WAIT, 5);
+	od_sender_release(g);
+	assert_int_equal(g->inflight, 1);
+	assert_int_equal(g->local_failures, 0);
+	assert_string_equal(od_breaker_state_name(g->breaker.state), "closed");
+	expect_admit(g, 1, 5, OD_ADMIT_GO, 0);
+	od_sender_release(g);
+	od_sender_release(g);
+	od_sender_release(g);		/* none left to give back */
+	assert_int_equal(g->inflight, 0);
+	od_sender_free(&s);
+	fixture_clear(&f);
+}
+
+/*
  * breaker_failures 3, cool-down 2 s (max 5 s): three consecutive failures
  * open it; while open, admission says OPEN with the rest of the cool-down
  * and takes no token; after it, one probe; a failed probe opens it for 4 s,
@@ -487,6 +518,7 @@ main(void)
 		cmocka_unit_test(test_rate_and_burst),
 		cmocka_unit_test(test_segment_rate_three_segments),
 		cmocka_unit_test(test_max_inflight),
+		cmocka_unit_test(test_release_gives_slot_back),
 		cmocka_unit_test(test_breaker_opens_and_probes),
 		cmocka_unit_test(test_local_failures_spare_breaker),
 		cmocka_unit_test(test_transport_options),
