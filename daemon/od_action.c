@@ -32,6 +32,7 @@
 #include "od_queue.h"
 #include "od_record.h"
 #include "od_sender.h"
+#include "od_state.h"
 #include "od_time.h"
 
 static void	action_begin(struct action *a);
@@ -281,13 +282,6 @@ action_send(struct action *a)
 	action_result(a, &res);
 }
 
-/*
- * Changes under a script's feet (events while the action is in flight) are
- * taken again this many times in a row at most; then the action is left to
- * its lease.
- */
-#define DISPATCH_STALE_MAX	64
-
 /* The state's new version, from a script's {'stale', state, version}; -1 when it is not that. */
 static int
 action_stale(struct action *a, const redisReply *e)
@@ -296,7 +290,7 @@ action_stale(struct action *a, const redisReply *e)
 
 	if (e->type != REDIS_REPLY_ARRAY || e->elements != 3 ||
 	    e->element[1]->type != REDIS_REPLY_STRING || e->element[2]->type != REDIS_REPLY_STRING ||
-	    ++a->stale > DISPATCH_STALE_MAX ||
+	    ++a->stale > OD_STATE_TRIES ||
 	    (v = strndup(e->element[2]->str, e->element[2]->len)) == NULL)
 		return -1;
 	free(a->ver);

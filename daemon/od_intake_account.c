@@ -258,7 +258,7 @@ intake_script_cb(redisReply *r, void *arg)
 	b->in->env->stats.intake_accounts += stored;
 	od_metric_inc(b->in->env->m.intake, OD_LABELS("account"), (long long)stored);
 	if (again > 0) {
-		if (++op->tries >= 64) {
+		if (++op->tries >= OD_STATE_TRIES) {
 			intake_run_failed(b, "their states kept changing");
 			return;
 		}

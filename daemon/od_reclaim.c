@@ -25,9 +25,6 @@
 #include "od_state.h"
 #include "od_time.h"
 
-/* A settle given up on when the lease or the state changed under it this many times. */
-#define RECLAIM_TRIES	16
-
 struct reclaim_one {
 	struct od_dispatch	*dp;
 	char			*id;
@@ -52,7 +49,7 @@ reclaim_write_cb(redisReply *r, void *arg)
 
 	if (r != NULL && od_reply_is(r, "stale"))
 		od_metric_inc(ro->dp->env->m.state_conflicts, OD_LABELS("reclaim"), 1);
-	if (r != NULL && od_reply_is(r, "stale") && ++ro->tries < RECLAIM_TRIES) {
+	if (r != NULL && od_reply_is(r, "stale") && ++ro->tries < OD_STATE_TRIES) {
 		reclaim_read(ro);	/* settled or changed meanwhile: read again */
 		return;
 	}

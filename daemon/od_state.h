@@ -91,6 +91,13 @@ struct od_state_outcome {
 	int		 person;	/* the account has a person: contacts are in their list */
 };
 
+/*
+ * A write that finds the state changed under it is applied again to the
+ * state it gets back; after this many in a row it is given up (an account
+ * changing that fast is a bug elsewhere), left pending or to its lease.
+ */
+#define OD_STATE_TRIES		64
+
 void	od_state_init(struct od_state *st);	/* empty; digits 2 */
 void	od_state_clear(struct od_state *st);	/* NULL-safe; leaves it init'd */
 const char *od_state_status_name(enum od_state_status s);	/* "active", ...; NULL for NONE */

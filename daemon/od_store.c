@@ -11,9 +11,6 @@
 #include "od_account.h"
 #include "od_log.h"
 
-/* A change given up on when the state changed under it this many times in a row. */
-#define STORE_TRIES	64
-
 struct store_op {
 	struct od_queue		*q;
 	char			*id;
@@ -123,7 +120,7 @@ store_write_cb(redisReply *r, void *arg)
 		store_done(op, OD_STORE_OK, NULL);
 		return;
 	}
-	if (r != NULL && od_store_is_stale(r) && ++op->tries < STORE_TRIES) {
+	if (r != NULL && od_store_is_stale(r) && ++op->tries < OD_STATE_TRIES) {
 		store_apply(op, r->element[1], r->element[2], r->element[3]);
 		return;
 	}
