@@ -131,6 +131,20 @@ od_job_restate(struct od_job *j, const char *raw, size_t len)
 	return 0;
 }
 
+void
+od_job_outcome_of(const struct od_job *j, struct od_state_outcome *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->next_step = j->next_step;
+	o->next_due = j->next_due;
+	o->fb = j->ci;
+	o->tries = j->tries;
+	o->seq = j->seq;
+	o->contact = j->contact;
+	o->optout = j->optout;
+	o->person = j->pid[0] != '\0';	/* a person's contacts are in their own list */
+}
+
 const char *
 od_job_recheck(struct od_job *j, const char *raw, size_t len)
 {

@@ -10,6 +10,7 @@
 #include "od_account.h"
 #include "od_channel.h"
 #include "od_confset.h"
+#include "od_state.h"
 #include "od_template.h"
 
 enum od_job_next {
@@ -100,6 +101,11 @@ int	od_job_restate(struct od_job *j, const char *raw, size_t len);
  * be trusted (od_job_restate).
  */
 const char *od_job_recheck(struct od_job *j, const char *raw, size_t len);
+/*
+ * What the finished job j ends with, for od_state_outcome (borrows from j):
+ * completion (od_record.c) and simulate (od_sim.c) hand over the same.
+ */
+void	od_job_outcome_of(const struct od_job *j, struct od_state_outcome *o);
 /* The message for the channel plugin (borrows from j). */
 void	od_job_message(struct od_job *j, struct od_channel_message *msg);
 /* A new record appended to j->records (borrowed reference). */

@@ -60,15 +60,7 @@ od_record_state(struct od_job *j, int64_t now, int64_t *due)
 	/* od_job_start took only a state od_state reads whole */
 	if (od_state_from_json(&st, j->state, &field) == -1)
 		goto done;
-	memset(&o, 0, sizeof(o));
-	o.next_step = j->next_step;
-	o.next_due = j->next_due;
-	o.fb = j->ci;
-	o.tries = j->tries;
-	o.seq = j->seq;
-	o.contact = j->contact;
-	o.optout = j->optout;
-	o.person = j->pid[0] != '\0';
+	od_job_outcome_of(j, &o);
 	if (od_state_outcome(&st, &o, now, due) == 0)
 		out = od_state_commit(&st);
 done:

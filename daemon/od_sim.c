@@ -316,15 +316,7 @@ sim_complete(struct od_sim *s, size_t ai, const struct od_job *j, int64_t now)
 	struct od_state_outcome	 o;
 	int64_t			 due;
 
-	memset(&o, 0, sizeof(o));
-	o.next_step = j->next_step;
-	o.next_due = j->next_due;
-	o.fb = j->ci;
-	o.tries = j->tries;
-	o.seq = j->seq;
-	o.contact = j->contact;
-	o.optout = j->optout;
-	o.person = j->pid[0] != '\0';	/* its contacts are in the person's list (sim_action) */
+	od_job_outcome_of(j, &o);	/* a person's contacts: in their list (sim_action) */
 	if (od_state_outcome(&a->st, &o, now, &due) == -1)
 		return -1;
 	a->due = -1;
