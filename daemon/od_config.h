@@ -40,6 +40,19 @@ struct od_gateway_conf {
 	int			 line, col;
 };
 
+/*
+ * Where a handoff step places an account (placements:): an external agency
+ * or the lender's legal team.  The strings are for the handoff file and the
+ * handoff_notice template (placement.*).
+ */
+struct od_placement {
+	char		*name;			/* the key: "agencia_lima" */
+	char		*display_name;		/* "Cobranzas Lima SAC"; default the name */
+	char		*kind;			/* "agency" or "legal" */
+	char		*phone, *email;		/* may be NULL */
+	int		 line, col;
+};
+
 struct od_config {
 	char		*file;			/* path it was read from */
 	char		*redis_url;		/* redis://host:port[/db] or unix:/path */
@@ -56,6 +69,8 @@ struct od_config {
 	 * under that country's own strings (od_plan_context picks the debtor's).
 	 */
 	json_t		*company;
+	struct od_placement *placements;	/* placements:, in file order */
+	size_t		 nplacements;
 	int		 log_level;		/* OD_LOG_* */
 
 	/* limits: */
@@ -110,6 +125,7 @@ int	od_config_load_string(const char *path, const char *buf, size_t len,
 void	od_config_clear(struct od_config *cfg);
 
 const struct od_gateway_conf *od_config_gateway(const struct od_config *cfg, const char *name);
+const struct od_placement *od_config_placement(const struct od_config *cfg, const char *name);	/* or NULL */
 const char *od_gateway_setting(const struct od_gateway_conf *gw, const char *key);
 
 /* The default config path: $OUTREACHD_CONFIG, else /etc/outreachd/outreachd.yaml. */

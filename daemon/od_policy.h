@@ -28,8 +28,31 @@ enum od_stage {
 const char	*od_stage_name(enum od_stage s);
 enum od_stage	 od_stage_parse(const char *s);
 
+/*
+ * What a step's time counts from.  Escalation steps (steps:) count from the
+ * due date; the lifecycle's steps (promises.steps, plan_steps) from the
+ * promise or agreement they belong to (docs/policies.md, "Promises and
+ * plans").  MADE, BROKEN, ACCEPTED and COMPLETED steps go when that happens
+ * (offset_ms 0), subject to the contact rules like every message.
+ */
+enum od_anchor {
+	OD_AT_DUE = 0,		/* "-3d", "+1d12h": from the due date */
+	OD_AT_MADE,		/* promises.steps "made": the promise was accepted */
+	OD_AT_PROMISE,		/* promises.steps "promise-1d": from the promise's date */
+	OD_AT_BROKEN,		/* promises.steps / plan_steps "broken" */
+	OD_AT_ACCEPTED,		/* plan_steps "accepted": an agreement was made (its confirmation) */
+	OD_AT_INSTALMENT,	/* plan_steps "instalment-2d": from each instalment's date */
+	OD_AT_COMPLETED,	/* plan_steps "completed": the last instalment was paid */
+};
+
 struct od_step {
 	char		*name;
+	enum od_anchor	 anchor;	/* OD_AT_DUE for steps: */
+	int		 handoff;	/* "kind: handoff": the account is placed when the step is done */
+	char		*to;		/* handoff: the placement's name (configuration's placements:) */
+	int64_t		 wait_ms;	/* handoff: at least this long after the step before it was done */
+	char		**offers;	/* the named offers this step's message makes (ids), or NULL */
+	size_t		 noffers;
 	int64_t		 offset_ms;	/* from the due date's local midnight + send_at: "-3d" */
 	int		 day_offset;	/* 1 when the offset is whole days: the step goes at send_at */
 	enum od_stage	 stage;
@@ -70,6 +93,45 @@ struct od_offer {
 	char		*payment_url;		/* may hold {{account_id}}; may be NULL */
 };
 
+enum od_offer_kind { OD_OFFER_NONE = 0, OD_OFFER_PLAN, OD_OFFER_SETTLEMENT, OD_OFFER_EXTENSION };
+enum od_freq { OD_FREQ_NONE = 0, OD_FREQ_WEEKLY, OD_FREQ_BIWEEKLY, OD_FREQ_MONTHLY };
+
+/*
+ * A named offer (policy's offers:), made by the steps that list it and
+ * accepted by a plan_accepted / settlement_accepted event naming its id.
+ */
+struct od_named_offer {
+	char		*id;
+	enum od_offer_kind kind;
+	int		 valid_days;	/* it stands this many days from the message that made it (7) */
+	char		*terms;		/* the operator's words on interest and conditions, or NULL */
+	/* plan: */
+	int		 min_n, max_n;	/* instalments allowed ("installments: 3" or {min, max}) */
+	int		 default_n;	/* the count when the acceptance names none (max_n) */
+	enum od_freq	 freq;		/* OD_FREQ_MONTHLY by default */
+	int		 first_days;	/* the first instalment this many days after acceptance (7) */
+	char		*min_installment;	/* decimal string, or NULL: none */
+	/* settlement: */
+	int		 discount_percent;	/* 1..99 */
+	int		 pay_days;	/* pay in full within this many days of acceptance (7) */
+	/* extension: */
+	int		 extend_days;	/* the new due date: this many days after acceptance */
+	int		 grace_days;	/* a missed instalment is broken after this (-1: promises.grace_days) */
+	int		 line, col;
+};
+
+/* The policy's promises: block; defaults when the block is absent. */
+struct od_promise_policy {
+	int		 grace_days;		/* 2 */
+	int		 kept_percent;		/* kept_threshold_percent, 1..100; 100 */
+	int		 max_broken;		/* 2; 0: no limit */
+	int		 max_days;		/* a promise's date at most this many days ahead (30) */
+	char		*after_max_broken;	/* a step of steps: to go on at, or NULL */
+	int		 after_index;		/* its index, -1 */
+	struct od_step	*steps;			/* anchors MADE, PROMISE, BROKEN */
+	size_t		 nsteps;
+};
+
 struct od_policy {
 	char		*name;
 	char		*description;
@@ -84,6 +146,11 @@ struct od_policy {
 	struct od_offer	 offer;
 	struct od_step	*steps;
 	size_t		 nsteps;
+	struct od_promise_policy promises;
+	struct od_named_offer *offers;		/* offers: */
+	size_t		 noffers;
+	struct od_step	*plan_steps;		/* anchors ACCEPTED, INSTALMENT, BROKEN, COMPLETED */
+	size_t		 nplan_steps;
 };
 
 struct od_policy_set {
@@ -106,5 +173,6 @@ const struct od_policy *od_policy_select(const struct od_policy_set *set,
 	    const struct od_account *a, int64_t now_ms);
 int	od_policy_matches(const struct od_policy *p, const struct od_account *a, int64_t now_ms);
 int	od_policy_step_index(const struct od_policy *p, const char *step);	/* index or -1 */
+const struct od_named_offer *od_policy_offer(const struct od_policy *p, const char *id);	/* or NULL */
 
 #endif /* OD_POLICY_H */
