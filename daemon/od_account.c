@@ -13,6 +13,7 @@
 #include "od_account.h"
 #include "od_account_int.h"
 #include "od_person.h"
+#include "od_policy.h"
 #include "od_time.h"
 #include "od_tz.h"
 
@@ -544,35 +545,82 @@ od_account_clear(struct od_account *a)
 
 /* --- events -------------------------------------------------------------- */
 
+/*
+ * The event types and their own fields (besides account_id, type, at and
+ * reference); the first is required unless marked '?'.  Evidence fields
+ * (docs/protocol.md, "Promises and agreements"): source, agent, channel,
+ * text, token.
+ */
 static const struct {
 	enum od_event_type	 type;
 	const char		*name;
-	const char		*field;		/* the one type-specific field, or NULL */
+	int			 accept;	/* ACCEPT: OD_OFFER_* of the name */
+	const char *const	 fields[10];
 } event_types[] = {
-	{ OD_EV_PAYMENT, "payment", "amount" },
-	{ OD_EV_CLOSE, "close", NULL },
-	{ OD_EV_OPT_OUT, "opt_out", "channel" },
-	{ OD_EV_OPT_IN, "opt_in", "channel" },
-	{ OD_EV_DISPUTE, "dispute", NULL },
-	{ OD_EV_DISPUTE_RESOLVED, "dispute_resolved", NULL },
-	{ OD_EV_PROMISE, "promise_to_pay", "until" },
-	{ OD_EV_CEASE, "cease", NULL },
+	{ OD_EV_PAYMENT, "payment", 0, { "amount", "full", "currency", NULL } },
+	{ OD_EV_CLOSE, "close", 0, { NULL } },
+	{ OD_EV_OPT_OUT, "opt_out", 0, { "channel", NULL } },
+	{ OD_EV_OPT_IN, "opt_in", 0, { "channel", NULL } },
+	{ OD_EV_DISPUTE, "dispute", 0, { NULL } },
+	{ OD_EV_DISPUTE_RESOLVED, "dispute_resolved", 0, { NULL } },
+	{ OD_EV_PROMISE, "promise_to_pay", 0, { "date", "until", "amount", "currency", "source",
+	    "agent", "channel", "text", "token", NULL } },
+	{ OD_EV_CEASE, "cease", 0, { NULL } },
+	{ OD_EV_ACCEPT, "plan_accepted", OD_OFFER_PLAN, { "offer", "option", "source", "agent",
+	    "channel", "text", "token", NULL } },
+	{ OD_EV_ACCEPT, "settlement_accepted", OD_OFFER_SETTLEMENT, { "offer", "source", "agent",
+	    "channel", "text", "token", NULL } },
+	{ OD_EV_ACCEPT, "extension_accepted", OD_OFFER_EXTENSION, { "offer", "source", "agent",
+	    "channel", "text", "token", NULL } },
+	{ OD_EV_RECALL, "recall", 0, { "reason", NULL } },
 };
+#define EVENT_NTYPES	(sizeof(event_types) / sizeof(event_types[0]))
+
+static const char *const event_sources[] = { "agent", "reply", "link", "ivr", "upstream", NULL };
 
 const char *
 od_event_type_name(enum od_event_type t)
 {
-	for (size_t i = 0; i < sizeof(event_types) / sizeof(event_types[0]); i++)
+	for (size_t i = 0; i < EVENT_NTYPES; i++)
 		if (event_types[i].type == t)
 			return event_types[i].name;
 	return "invalid";
+}
+
+/* The evidence of a promise or an acceptance: who, how, what the debtor said. */
+static int
+event_evidence(const json_t *doc, char *reason, size_t rlen)
+{
+	static const struct { const char *key; size_t max; } limits[] = {
+		{ "agent", 128 }, { "channel", 32 }, { "text", 2000 }, { "token", 512 },
+	};
+	const char	*s;
+	size_t		 i;
+
+	if (get_string(doc, "source", "source", 0, &s, reason, rlen) < 0)
+		return -1;
+	if (s != NULL) {
+		for (i = 0; event_sources[i] != NULL; i++)
+			if (strcmp(event_sources[i], s) == 0)
+				break;
+		if (event_sources[i] == NULL)
+			return fail(reason, rlen, "source: must be agent, reply, link, ivr or upstream");
+	}
+	for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+		if (get_string(doc, limits[i].key, limits[i].key, 0, &s, reason, rlen) < 0)
+			return -1;
+		if (s != NULL && strlen(s) > limits[i].max)
+			return fail(reason, rlen, "%s: %zu bytes is over the %zu byte limit",
+			    limits[i].key, strlen(s), limits[i].max);
+	}
+	return 0;
 }
 
 static int
 event_check(const json_t *doc, struct od_event *ev, char *reason, size_t rlen)
 {
 	static const char *const common[] = { "account_id", "type", "at", "reference", NULL };
-	const char *key, *field = NULL, *s;
+	const char *key, *s;
 	json_t *v;
 	size_t i;
 	int64_t ms;
@@ -581,15 +629,15 @@ event_check(const json_t *doc, struct od_event *ev, char *reason, size_t rlen)
 		return -1;
 	if (get_string(doc, "type", "type", 1, &ev->type_name, reason, rlen) < 0)
 		return -1;
-	for (i = 0; i < sizeof(event_types) / sizeof(event_types[0]); i++)
+	for (i = 0; i < EVENT_NTYPES; i++)
 		if (strcmp(event_types[i].name, ev->type_name) == 0)
 			break;
-	if (i == sizeof(event_types) / sizeof(event_types[0]))
+	if (i == EVENT_NTYPES)
 		return name_quotable(ev->type_name) ?
 		    fail(reason, rlen, "type: unknown event type '%s'", ev->type_name) :
 		    fail(reason, rlen, "type: an unknown event type");
 	ev->type = event_types[i].type;
-	field = event_types[i].field;
+	ev->accept = event_types[i].accept;
 	json_object_foreach((json_t *)doc, key, v) {
 		const char *const *c;
 
@@ -597,8 +645,12 @@ event_check(const json_t *doc, struct od_event *ev, char *reason, size_t rlen)
 		for (c = common; *c != NULL; c++)
 			if (strcmp(*c, key) == 0)
 				break;
-		if (*c != NULL || (field != NULL && strcmp(field, key) == 0) ||
-		    (ev->type == OD_EV_PAYMENT && strcmp(key, "full") == 0))
+		if (*c != NULL)
+			continue;
+		for (c = event_types[i].fields; *c != NULL; c++)
+			if (strcmp(*c, key) == 0)
+				break;
+		if (*c != NULL)
 			continue;
 		return name_quotable(key) ?
 		    fail(reason, rlen, "body: unknown field '%s' for a %s event", key, ev->type_name) :
@@ -623,17 +675,56 @@ event_check(const json_t *doc, struct od_event *ev, char *reason, size_t rlen)
 			return fail(reason, rlen, "channel: must be sms, email, whatsapp or all");
 		break;
 	case OD_EV_PROMISE: {
-		int y, m, d;
+		const char	*date, *until;
+		int		 y, m, d;
 
-		if (get_string(doc, "until", "until", 1, &ev->until, reason, rlen) < 0)
+		if (get_string(doc, "date", "date", 0, &date, reason, rlen) < 0 ||
+		    get_string(doc, "until", "until", 0, &until, reason, rlen) < 0)
 			return -1;
+		if (date != NULL && until != NULL)
+			return fail(reason, rlen, "date: give date or until (its older name), not both");
+		if (date == NULL && until == NULL)
+			return fail(reason, rlen, "date: required");
+		ev->until = date != NULL ? date : until;
 		if (od_date_parse(ev->until, &y, &m, &d) < 0)
-			return fail(reason, rlen, "until: %s", account_date_problem(ev->until));
+			return fail(reason, rlen, "%s: %s", date ? "date" : "until",
+			    account_date_problem(ev->until));
+		if (member(doc, "amount") != NULL &&
+		    get_amount(doc, "amount", "amount", &ev->amount, reason, rlen) < 0)
+			return -1;
+		if (event_evidence(doc, reason, rlen) < 0)
+			return -1;
 		break;
 	}
+	case OD_EV_ACCEPT:
+		if (get_string(doc, "offer", "offer", 1, &ev->offer, reason, rlen) < 0)
+			return -1;
+		if (!id_valid(ev->offer, 32, "_"))
+			return fail(reason, rlen, "offer: not an offer id (a-z 0-9 _, at most 32)");
+		if ((v = member(doc, "option")) != NULL) {
+			if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+			    json_integer_value(v) > 60)
+				return fail(reason, rlen, "option: must be a number of instalments, "
+				    "1 to 60");
+			ev->option = (int)json_integer_value(v);
+		}
+		if (event_evidence(doc, reason, rlen) < 0)
+			return -1;
+		break;
+	case OD_EV_RECALL:
+		if (get_string(doc, "reason", "reason", 0, &s, reason, rlen) < 0)
+			return -1;
+		if (s != NULL && strlen(s) > 500)
+			return fail(reason, rlen, "reason: %zu bytes is over the 500 byte limit",
+			    strlen(s));
+		break;
 	default:
 		break;
 	}
+	if (get_string(doc, "currency", "currency", 0, &s, reason, rlen) < 0)
+		return -1;
+	if (s != NULL && od_currency_digits(s) < 0)
+		return fail(reason, rlen, "currency: not an ISO 4217 code");
 	if (get_string(doc, "at", "at", 0, &s, reason, rlen) < 0)
 		return -1;
 	if (s != NULL && od_time_parse_iso(s, &ms) < 0)

@@ -115,8 +115,10 @@ enum od_event_type {
 	OD_EV_OPT_IN,		/* channel, as opt_out */
 	OD_EV_DISPUTE,		/* hold until dispute_resolved */
 	OD_EV_DISPUTE_RESOLVED,
-	OD_EV_PROMISE,		/* "promise_to_pay", until: "YYYY-MM-DD" */
+	OD_EV_PROMISE,		/* "promise_to_pay": date (or until), amount, evidence */
 	OD_EV_CEASE,		/* cease communication: stops outreach for good */
+	OD_EV_ACCEPT,		/* plan_accepted, settlement_accepted, extension_accepted: offer, option */
+	OD_EV_RECALL,		/* a placed account comes back to outreach */
 };
 
 struct od_event {
@@ -127,7 +129,10 @@ struct od_event {
 	const char		*amount;	/* PAYMENT: decimal string */
 	int			 full;		/* PAYMENT: says it settles the debt */
 	int			 channel;	/* OPT_OUT/OPT_IN: kind, or -1 for all */
-	const char		*until;		/* PROMISE: "YYYY-MM-DD" */
+	const char		*until;		/* PROMISE: "YYYY-MM-DD" (date, or the older until) */
+	const char		*offer;		/* ACCEPT: the offer's id */
+	int			 accept;	/* ACCEPT: the offer kind its name says (OD_OFFER_*) */
+	int			 option;	/* ACCEPT: the instalments chosen; 0: the offer's default */
 };
 
 int	od_event_parse(const char *buf, size_t len, size_t max_len,
@@ -141,6 +146,8 @@ const char *od_event_type_name(enum od_event_type t);	/* "payment", "promise_to_
  * 123450).  Returns 0 or -1.
  */
 int	od_money_parse(const char *s, int digits, int64_t *minor);
+/* Minor units as a decimal string with digits fractional digits: 123450, 2 -> "1234.50". */
+const char *od_money_format(int64_t minor, int digits, char *buf, size_t len);
 /* The ISO 4217 exponent of code (2 for PEN, 0 for CLP), or -1 when unknown. */
 int	od_currency_digits(const char *code);
 int	od_country_valid(const char *code);	/* ISO 3166-1 alpha-2: 1 or 0 */

@@ -8,6 +8,8 @@
 #include "od_account.h"
 #include "od_account_int.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 /* ISO 3166-1 alpha-2, the 249 officially assigned codes (as tzdata's iso3166.tab). */
@@ -157,6 +159,22 @@ od_locale_valid(const char *s)
 		return 1;
 	return s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9' &&
 	    s[2] >= '0' && s[2] <= '9' && s[3] == '\0';
+}
+
+const char *
+od_money_format(int64_t v, int digits, char *buf, size_t len)
+{
+	uint64_t	scale = 1, u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	int		i;
+
+	for (i = 0; i < digits; i++)
+		scale *= 10;
+	if (digits == 0)
+		snprintf(buf, len, "%s%" PRIu64, v < 0 ? "-" : "", u);
+	else
+		snprintf(buf, len, "%s%" PRIu64 ".%0*" PRIu64, v < 0 ? "-" : "", u / scale,
+		    digits, u % scale);
+	return buf;
 }
 
 int

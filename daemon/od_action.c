@@ -40,6 +40,7 @@ static void	action_count(struct od_dispatch *dp, json_t *records);
 static void	action_finish(struct action *a);
 static void	action_admit(struct action *a);
 static void	action_complete(struct action *a);
+static void	action_extra_clear(struct action *a);
 
 
 /* Longest wait for a token or a slot that an action spends in memory. */
@@ -75,6 +76,8 @@ od_action_free(struct action *a)
 	action_free_pre(a);
 	free(a->ver);
 	free(a->hist);
+	free(a->agr);
+	action_extra_clear(a);
 	free(a->new_state);
 	free(a->drop);
 	free(a->contacts);
@@ -93,6 +96,20 @@ od_action_free(struct action *a)
 	od_job_clear(&a->job);
 	od_confset_unref(a->set);
 	free(a);
+}
+
+/* What the outcome added, from an earlier completion (applied again when stale). */
+static void
+action_extra_clear(struct action *a)
+{
+	while (a->nxjson > 0)
+		free(a->xjson[--a->nxjson]);
+	free(a->xjson);
+	a->xjson = NULL;
+	json_decref(a->xrecs);
+	json_decref(a->xdocs);
+	a->xrecs = a->xdocs = NULL;
+	a->nhand = 0;
 }
 
 void
@@ -441,6 +458,12 @@ action_count(struct od_dispatch *dp, json_t *records)
 		s = json_string_value(json_object_get(r, "status"));
 		if (s == NULL)
 			continue;
+		if (json_object_get(r, "agreement_id") != NULL ||
+		    json_object_get(r, "step") == NULL) {
+			/* the lifecycle's (od_state_life.c): no channel, a record of its own */
+			od_metric_inc(dp->env->m.lifecycle, OD_LABELS(s), 1);
+			continue;
+		}
 		ch = json_string_value(json_object_get(r, "channel"));
 		gw = json_string_value(json_object_get(r, "gateway"));
 		od_metric_inc(dp->env->m.attempts, OD_LABELS(ch ? ch : "", gw ? gw : "", s), 1);
@@ -499,22 +522,52 @@ action_finish(struct action *a)
 	action_complete(a);
 }
 
-/* Queues the completion: the state and the schedule the outcome makes (od_record_state). */
+/*
+ * Queues the completion: the state and the schedule the outcome makes
+ * (od_record_state), with the lifecycle's records and documents it made
+ * and, for a handoff, the placement's fields (complete.lua writes the file).
+ */
 static void
 action_complete(struct action *a)
 {
-	int64_t	due;
+	struct od_job	*j = &a->job;
+	int64_t		 due, now = od_now_ms();
+	json_t		*v;
+	size_t		 i, n;
+	char		 buf[512];
 
 	free(a->new_state);
-	if ((a->new_state = od_record_state(&a->job, od_now_ms(), &due)) == NULL) {
+	action_extra_clear(a);
+	a->xrecs = json_array();
+	a->xdocs = json_array();
+	a->new_state = a->xrecs && a->xdocs ? od_record_state(j, now, &due, a->xrecs, a->xdocs) :
+	    NULL;
+	n = json_array_size(a->xrecs) + json_array_size(a->xdocs);
+	if (a->new_state != NULL && n > 0 && (a->xjson = calloc(n, sizeof(*a->xjson))) != NULL) {
+		json_array_foreach(a->xrecs, i, v)
+			if ((a->xjson[a->nxjson] = od_account_json_dumps(v)) != NULL)
+				a->nxjson++;
+		json_array_foreach(a->xdocs, i, v)
+			if ((a->xjson[a->nxjson] = od_account_json_dumps(v)) != NULL)
+				a->nxjson++;
+	}
+	if (a->new_state == NULL || a->nxjson != n || (a->agr == NULL &&
+	    (a->agr = strdup(od_keys_agr(od_queue_keys(a->dp->env->q), j->id, buf,
+	    sizeof(buf)))) == NULL)) {
 		od_log_err("dispatch", "action %s: out of memory completing it; left to its lease",
-		    a->job.action_id);
+		    j->action_id);
 		a->dp->inflight--;
 		od_action_free(a);
 		return;
 	}
+	if (j->placed != NULL)
+		a->nhand = od_record_handoff_fields(j, now, a->hand, a->handbuf,
+		    sizeof(a->handbuf));
+	action_count(a->dp, a->xrecs);
 	snprintf(a->num[0], sizeof(a->num[0]), "%lld", (long long)due);
-	snprintf(a->num[1], sizeof(a->num[1]), "%zu", a->nrecs);
+	snprintf(a->num[1], sizeof(a->num[1]), "%zu", a->nrecs + json_array_size(a->xrecs));
+	snprintf(a->num2[0], sizeof(a->num2[0]), "%zu", json_array_size(a->xdocs));
+	snprintf(a->num2[1], sizeof(a->num2[1]), "%zu", a->nhand);
 	od_dispatch_queue_complete(a);
 }
 

@@ -210,13 +210,15 @@ dispatch_flush_complete(struct od_dispatch *dp, struct action **v, size_t n)
 	struct dispatch_batch	*b;
 	const char		**keys, **args;
 	char			 maxlen[32], histlen[16], (*num)[24], (*nf)[8];
-	size_t			 i, r, nk = 0, na = 0, nargs = 3, nrec = 0, ri = 0;
+	size_t			 i, r, x, nk = 0, na = 0, nargs = 3, nrec = 0, ri = 0;
 
-	for (i = 0; i < n; i++)
-		nrec += v[i]->nrecs;
-	nargs += 8 * n + (2 + 2 * OD_RECORD_FIELDS) * nrec;
+	for (i = 0; i < n; i++) {
+		nrec += v[i]->nrecs + json_array_size(v[i]->xrecs) + json_array_size(v[i]->xdocs);
+		nargs += 10 + v[i]->nhand;
+	}
+	nargs += (2 + 2 * OD_RECORD_FIELDS) * nrec;
 	b = calloc(1, sizeof(*b));
-	keys = calloc(6 + n, sizeof(*keys));
+	keys = calloc(9 + 2 * n, sizeof(*keys));
 	args = calloc(nargs, sizeof(*args));
 	num = calloc(nrec * OD_RECORD_FIELDS + 1, sizeof(*num));
 	nf = calloc(nrec + 1, sizeof(*nf));
@@ -242,15 +244,20 @@ dispatch_flush_complete(struct od_dispatch *dp, struct action **v, size_t n)
 	keys[nk++] = k->due;
 	keys[nk++] = k->attempts;
 	keys[nk++] = k->person;
+	keys[nk++] = k->agreements;
+	keys[nk++] = k->handoff;
+	keys[nk++] = k->accounts;
 	args[na++] = dp->env->consumer;
 	args[na++] = maxlen;
 	args[na++] = histlen;
 	for (i = 0; i < n; i++) {
 		struct action *a = v[i];
 		struct od_job *j = &a->job;
+		size_t nx = json_array_size(a->xrecs);
 
 		b->v[b->n++] = a;
 		keys[nk++] = a->hist ? a->hist : "";
+		keys[nk++] = a->agr ? a->agr : "";
 		args[na++] = j->id;
 		args[na++] = a->ver ? a->ver : "";
 		args[na++] = a->new_state;
@@ -258,12 +265,33 @@ dispatch_flush_complete(struct od_dispatch *dp, struct action **v, size_t n)
 		args[na++] = j->pid;
 		args[na++] = a->drop ? a->drop : "";
 		args[na++] = j->pid[0] && j->contact[0] ? j->attempt_id : "";
+		/* the records: the job's, then the outcome's (lib.lua's od_records) */
 		args[na++] = a->num[1];
 		for (r = 0; r < a->nrecs; r++, ri++) {
 			args[na++] = a->recs[r];
 			na += dispatch_record_args(json_array_get(j->records, r), args + na,
 			    num + ri * OD_RECORD_FIELDS, &nf[ri]);
 		}
+		for (x = 0; x < nx; x++, ri++) {
+			args[na++] = a->xjson[x];
+			na += dispatch_record_args(json_array_get(a->xrecs, x), args + na,
+			    num + ri * OD_RECORD_FIELDS, &nf[ri]);
+		}
+		/* the agreement documents (od_docs) */
+		args[na++] = a->num2[0];
+		for (x = 0; x < json_array_size(a->xdocs); x++, ri++) {
+			size_t f;
+
+			args[na++] = a->xjson[nx + x];
+			f = od_record_doc_fields(json_array_get(a->xdocs, x), args + na + 1);
+			snprintf(nf[ri], sizeof(nf[ri]), "%zu", f);
+			args[na] = nf[ri];
+			na += 1 + f;
+		}
+		/* a handoff's fields, or none */
+		args[na++] = a->num2[1];
+		for (x = 0; x < a->nhand; x++)
+			args[na++] = a->hand[x];
 	}
 	if (od_queue_script(dp->env->q, OD_SCRIPT_COMPLETE, dispatch_complete_cb, b, (int)nk, keys,
 	    (int)na, args, NULL) == -1)

@@ -45,6 +45,15 @@ struct action {
 	char			*contacts;	/* the person's contacts after this send (begin writes) */
 	size_t			 nrecs;
 	char			 num[2][24];	/* completion's due time and record count, as text */
+	/* what the outcome adds (od_record_state): the lifecycle's records and documents */
+	json_t			*xrecs, *xdocs;
+	char			**xjson;	/* their JSON, records first */
+	size_t			 nxjson;
+	char			*agr;		/* its <prefix>:agr:<id> key */
+	const char		*hand[10];	/* a handoff's stream fields, or none */
+	size_t			 nhand;
+	char			 handbuf[1024];
+	char			 num2[3][24];	/* counts of records, documents, handoff fields */
 };
 
 /* od_action.c */

@@ -49,13 +49,15 @@ struct hooks_optout {
 };
 
 static void
-hooks_optout_cb(void *arg, enum od_store_result r, int conflicts, const char *err)
+hooks_optout_cb(void *arg, enum od_store_result r, int conflicts, const char *err,
+    const json_t *records)
 {
 	struct hooks_optout	*o = arg;
 
+	(void)records;		/* an opt-out records nothing of the lifecycle */
 	if (conflicts > 0)
 		od_metric_inc(o->env->m.state_conflicts, OD_LABELS("event"), conflicts);
-	if (r == OD_STORE_ERROR || r == OD_STORE_CORRUPT) {
+	if (r == OD_STORE_ERROR || r == OD_STORE_CORRUPT || r == OD_STORE_REJECTED) {
 		od_log_err("callback", "gateway %s: an opt-out reply not applied to account %s: %s",
 		    o->gw, o->id, r == OD_STORE_CORRUPT ? "its stored state cannot be read "
 		    "(state_corrupt)" : err);
@@ -86,9 +88,9 @@ hooks_optout(struct hooks_item *it, const redisReply *ids)
 			o->env = it->env;
 			snprintf(o->gw, sizeof(o->gw), "%s", it->gw);
 			snprintf(o->id, sizeof(o->id), "%.*s", (int)(sp - p), p);
-			if (od_store_event(it->env->q, o->id, &ev, od_now_ms(), hooks_optout_cb,
-			    o) == -1)
-				hooks_optout_cb(o, OD_STORE_ERROR, 0, "Redis unavailable");
+			if (od_store_event(it->env->q, it->env->set, o->id, &ev, od_now_ms(),
+			    hooks_optout_cb, o) == -1)
+				hooks_optout_cb(o, OD_STORE_ERROR, 0, "Redis unavailable", NULL);
 		}
 		p = sp + 1;
 	}

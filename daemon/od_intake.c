@@ -63,6 +63,7 @@ batch_free(struct intake_batch *b)
 		if (b->ops[i].ev != NULL) {
 			free(b->ops[i].ev->body);
 			free(b->ops[i].ev->id);
+			json_decref(b->ops[i].ev->doc);
 			free(b->ops[i].ev);
 		}
 	free(b->ops);
@@ -150,8 +151,22 @@ od_intake_reject(struct od_intake *in, const char *entry, const char *kind, size
 	od_log_info("intake", "rejected entry %s: %s", entry, reason);
 }
 
+/* The lifecycle's records an event made (a promise, an agreement, a recall), by status. */
 static void
-intake_event_cb(void *arg, enum od_store_result res, int conflicts, const char *err)
+intake_count_lifecycle(struct od_env *env, const json_t *records)
+{
+	const char	*s;
+	json_t		*r;
+	size_t		 i;
+
+	json_array_foreach(records, i, r)
+		if ((s = json_string_value(json_object_get(r, "status"))) != NULL)
+			od_metric_inc(env->m.lifecycle, OD_LABELS(s), 1);
+}
+
+static void
+intake_event_cb(void *arg, enum od_store_result res, int conflicts, const char *err,
+    const json_t *records)
 {
 	struct intake_event	*ev = arg;
 	struct intake_batch	*b = ev->b;
@@ -168,6 +183,10 @@ intake_event_cb(void *arg, enum od_store_result res, int conflicts, const char *
 		    "account_id: the account's stored state cannot be read (state_corrupt); "
 		    "the event is not applied");
 		break;
+	case OD_STORE_REJECTED:
+		/* it cannot apply to this account (od_state_event): nothing changed */
+		od_intake_reject(ev->in, ev->entry, "event", 5, ev->body, ev->bodylen, err);
+		break;
 	case OD_STORE_ERROR:
 		/* Not acknowledged: the batch stays pending and is read again. */
 		od_log_err("intake", "event %s failed: %s; it stays pending", ev->entry, err);
@@ -175,6 +194,7 @@ intake_event_cb(void *arg, enum od_store_result res, int conflicts, const char *
 		break;
 	case OD_STORE_OK:
 	case OD_STORE_DUPLICATE:
+		intake_count_lifecycle(ev->in->env, records);
 		ev->in->env->stats.intake_events++;
 		od_metric_inc(ev->in->env->m.intake, OD_LABELS("event"), 1);
 		break;
@@ -215,11 +235,13 @@ intake_event(struct intake_batch *b, const char *entry, const char *body, size_t
 	ev->ev.type = e.type;
 	ev->ev.channel = e.channel;
 	ev->ev.full = e.full;
-	ev->ev.amount = e.amount ? strtod(e.amount, NULL) : 0;
-	if (e.until != NULL) {
-		snprintf(ev->until, sizeof(ev->until), "%s", e.until);
-		ev->ev.until = ev->until;
-	}
+	ev->doc = json_incref(e.doc);	/* the strings below are its */
+	ev->ev.doc = ev->doc;
+	ev->ev.amount = e.amount;
+	ev->ev.until = e.until;
+	ev->ev.offer = e.offer;
+	ev->ev.accept = e.accept;
+	ev->ev.option = e.option;
 	ev->ev.entry = ev->entry;	/* a re-delivered entry applies once */
 	b->ops[b->nops].ev = ev;
 	b->ops[b->nops].start = b->ops[b->nops].end = b->naccts;
@@ -242,8 +264,8 @@ od_intake_step(struct intake_batch *b)
 		od_intake_store_accounts(b);
 		return;
 	}
-	if (od_store_event(b->in->env->q, op->ev->id, &op->ev->ev, od_now_ms(), intake_event_cb,
-	    op->ev) == -1) {
+	if (od_store_event(b->in->env->q, b->in->env->set, op->ev->id, &op->ev->ev, od_now_ms(),
+	    intake_event_cb, op->ev) == -1) {
 		od_log_err("intake", "event %s failed: Redis unavailable; it stays pending",
 		    op->ev->entry);
 		b->nack = 0;

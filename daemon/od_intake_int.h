@@ -66,7 +66,7 @@ struct intake_event {
 	char			*body;
 	size_t			 bodylen;
 	char			*id;
-	char			 until[16];
+	json_t			*doc;		/* the event (ev's strings point into it) */
 	struct od_state_event	 ev;
 };
 

@@ -13,6 +13,7 @@
  * `outreachctl simulate` runs the very same jobs on a virtual clock.
  */
 #include "od_job.h"
+#include "od_job_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,7 @@ od_job_clear(struct od_job *j)
 	json_decref(j->dropped);
 	free(j->contacts);
 	json_decref(j->state);
+	od_state_clear(&j->sst);
 	if (j->acct_ok)
 		od_account_clear(&j->acct);
 	free(j->id);
@@ -97,14 +99,14 @@ job_corrupt(struct od_job *j, const char *field, const char *raw, size_t len)
  * that is not right.
  */
 static const char *
-job_state_check(const json_t *v)
+job_state_check(struct od_job *j, const json_t *v)
 {
-	struct od_state	 st;
 	const char	*why;
 
-	if (od_state_from_json(&st, v, &why) == 0)
-		why = NULL;
-	od_state_clear(&st);
+	od_state_clear(&j->sst);
+	if (od_state_from_json(&j->sst, v, &why) == 0)
+		return NULL;
+	od_state_clear(&j->sst);
 	return why;
 }
 
@@ -121,7 +123,7 @@ od_job_restate(struct od_job *j, const char *raw, size_t len)
 		job_corrupt(j, NULL, raw, len);
 		return -1;
 	}
-	if ((why = job_state_check(v)) != NULL) {
+	if ((why = job_state_check(j, v)) != NULL) {
 		job_corrupt(j, why, raw, len);		/* why is one of v's keys */
 		json_decref(v);
 		return -1;
@@ -143,6 +145,23 @@ od_job_outcome_of(const struct od_job *j, struct od_state_outcome *o)
 	o->contact = j->contact;
 	o->optout = j->optout;
 	o->person = j->pid[0] != '\0';	/* a person's contacts are in their own list */
+	o->tick = j->tick;
+	if (j->life_key[0] != '\0') {
+		if (j->finished)
+			o->life_done = j->life_key;
+		else
+			o->cur = j->life_key;	/* fb and tries are this step's */
+	}
+	o->made = j->made;
+	o->attempt = j->made ? j->attempt_id : NULL;
+	o->today = j->today;
+	o->placed = j->placed;
+}
+
+void
+od_job_ctx(const struct od_job *j, struct od_state_ctx *cx, int64_t now)
+{
+	od_state_ctx_init(cx, j->id, j->acct_ok ? &j->acct : NULL, j->policy, now);
 }
 
 const char *
@@ -165,6 +184,12 @@ od_job_recheck(struct od_job *j, const char *raw, size_t len)
 	else if (st.dispute || (st.promise_until[0] != '\0' &&
 	    strcmp(st.promise_until, j->today) >= 0))
 		why = "hold";
+	else if (j->life_key[0] == '\0' && st.life.kind != OD_LIFE_NONE &&
+	    st.life.status == OD_LIFE_OPEN)
+		why = "hold";		/* a promise or an agreement came in: escalation waits */
+	else if (j->life_key[0] != '\0' && (st.life.n != j->life_n ||
+	    (int)st.life.status != j->life_status))
+		why = "hold";		/* the promise or agreement it was about is over */
 	else
 		why = NULL;
 	od_state_clear(&st);
@@ -183,7 +208,7 @@ od_job_record(struct od_job *j, int kind, const char *status, const char *reason
 	    "ts", ts, "account_id", j->id, "action_id", j->action_id,
 	    "policy", j->policy ? j->policy->name : (state_str(j, "policy") ? state_str(j, "policy") : ""),
 	    "step", j->st ? j->st->name : "", "stage", j->st ? od_stage_name(j->st->stage) : "",
-	    "step_index", j->step, "status", status);
+	    "step_index", j->life_key[0] ? -1 : j->step, "status", status);
 	if (r == NULL)
 		return NULL;
 	if (kind >= 0)
@@ -205,6 +230,15 @@ job_plan_after(struct od_job *j)
 	size_t	skipped;
 	int	i;
 
+	j->finished = 1;
+	if (j->life_key[0] != '\0') {
+		/* a lifecycle step: the next step stays; what comes next is planned at once */
+		j->next_step = -1;
+		j->next_due = j->now;
+		return;
+	}
+	if (j->st != NULL && j->st->handoff)
+		j->placed = j->st->to;	/* the notice went (or could not): the account is placed */
 	j->next_step = j->step + 1;
 	j->next_due = -1;
 	if (j->policy == NULL)
@@ -391,6 +425,17 @@ job_render(struct od_job *j, const struct od_message_tmpl *m, char *err, size_t 
 	    errlen);
 	if (ctx == NULL)
 		return;
+	{
+		struct od_plan_life	life;
+
+		life.st = &j->sst;
+		life.placement = j->st->handoff ? od_config_placement(&j->set->cfg, j->st->to) : NULL;
+		life.instalment = j->instalment;
+		if (od_plan_context_life(ctx, &j->acct, j->policy, &life, err, errlen) == -1) {
+			json_decref(ctx);
+			return;
+		}
+	}
 	*rc = od_template_render_message(m, j->kind, ctx, j->acct.locale ? j->acct.locale :
 	    j->set->cfg.default_locale, &j->r, err, errlen);
 	json_decref(ctx);
@@ -525,11 +570,14 @@ od_job_attempt(struct od_job *j)
 	r = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s}",
 	    "ts", od_time_format_iso(od_now_ms(), ts, sizeof(ts)), "account_id", j->id,
 	    "action_id", j->action_id, "attempt_id", j->attempt_id, "policy", j->policy->name,
-	    "step", j->st->name, "stage", od_stage_name(j->st->stage), "step_index", j->step,
+	    "step", j->st->name, "stage", od_stage_name(j->st->stage), "step_index",
+	    j->life_key[0] ? -1 : j->step,
 	    "channel", od_channel_kind_name(j->kind), "gateway", j->gw_name ? j->gw_name : "",
 	    "status", "sending");
 	if (r != NULL && j->tzlabel[0] != '\0')
 		json_object_set_new(r, "timezone", json_string(j->tzlabel));
+	if (r != NULL && j->life_key[0] != '\0')	/* a reclaim settles it by this */
+		json_object_set_new(r, "life_key", json_string(j->life_key));
 	if (r != NULL && j->coding[0]) {
 		json_object_set_new(r, "encoding", json_string(j->coding));
 		json_object_set_new(r, "segments", json_integer(j->segments));
@@ -544,6 +592,8 @@ job_step_done(struct od_job *j, json_t *r, const char *status)
 	json_object_set_new(r, "status", json_string(status));
 	json_array_append_new(j->records, r);
 	j->contact = od_channel_kind_name(j->kind);
+	if (j->life_key[0] == '\0' && j->st->noffers > 0)
+		j->made = j->st;	/* its offers stand from now (od_state_life_outcome) */
 	job_plan_after(j);
 	j->ci = 0;
 	j->tries = 0;
@@ -679,6 +729,7 @@ od_job_start(struct od_job *j, const struct od_confset *set, const char *id,
 	j->contact = "";
 	j->optout = "";
 	j->now = now;
+	j->instalment = -1;
 	j->dropped = json_array();
 	if (person != NULL && person->id != NULL && person->id[0] != '\0') {
 		snprintf(j->pid, sizeof(j->pid), "%s", person->id);
@@ -690,7 +741,7 @@ od_job_start(struct od_job *j, const struct od_confset *set, const char *id,
 	j->state = od_account_json_loadb(state_json, state_len, 0, &jerr);
 	if (j->state == NULL || !json_is_object(j->state))
 		return job_corrupt(j, NULL, state_json, state_len);
-	if ((why = job_state_check(j->state)) != NULL)
+	if ((why = job_state_check(j, j->state)) != NULL)
 		return job_corrupt(j, why, state_json, state_len);
 	j->seq = (int)state_int(j, "seq");
 	status = state_str(j, "status");
@@ -720,6 +771,15 @@ od_job_start(struct od_job *j, const struct od_confset *set, const char *id,
 		j->today[10] = '\0';
 	}
 	j->step = (int)state_int(j, "next");
+	/* a promise or an agreement in force comes first; escalation waits for it */
+	switch (od_job_life(j, tz)) {
+	case OD_JOB_LIFE_WAIT:
+		return OD_JOB_FINISH;
+	case OD_JOB_LIFE_SEND:
+		return od_job_try(j);
+	default:
+		break;
+	}
 	i = od_plan_next(&j->acct, j->policy, (size_t)j->step, j->now, &due, &skipped);
 	if (i == -1) {
 		j->next_step = (int)j->policy->nsteps;
@@ -729,8 +789,10 @@ od_job_start(struct od_job *j, const struct od_confset *set, const char *id,
 		od_job_record(j, -1, "suppressed", "timezone_unknown");
 		return OD_JOB_FINISH;
 	}
-	if (i != j->step) {
-		job_superseded(j, j->step, i);
+	if (i != j->step || j->sst.cur[0] != '\0') {
+		/* another step, or fb and tries were a lifecycle step's */
+		if (i != j->step)
+			job_superseded(j, j->step, i);
 		j->ci = 0;
 		j->tries = 0;
 	} else {
@@ -743,6 +805,9 @@ od_job_start(struct od_job *j, const struct od_confset *set, const char *id,
 	j->st = &j->policy->steps[i];
 	snprintf(j->action_id, sizeof(j->action_id), "%s:%s:%s", j->id,
 	    state_str(j, "cycle") ? state_str(j, "cycle") : j->acct.due_date, j->st->name);
+	/* a handoff goes its wait after the step before it was done (the final notice) */
+	if (j->st->handoff && j->sst.done_at > 0 && j->sst.done_at + j->st->wait_ms > due)
+		due = j->sst.done_at + j->st->wait_ms;
 	if (due > j->now) {
 		j->next_step = j->step;
 		j->next_due = due;

@@ -60,6 +60,16 @@ struct od_job {
 	char			 attempt_id[420];	/* "<action_id>#<seq>" */
 	char			 coding[8];	/* SMS: "gsm7" or "ucs2" */
 	int			 segments;
+	/* the lifecycle (od_job_life.c): */
+	struct od_state		 sst;		/* j->state, read (od_state_from_json) */
+	char			 life_key[96];	/* the lifecycle step being sent ("name", "name#k"), or "" */
+	int			 life_n;	/* the promise/agreement it is for */
+	int			 life_status;	/* its status then (enum od_life_status) */
+	int			 instalment;	/* the instalment it is about (0-based), or -1 */
+	int			 tick;		/* a deadline or a closing step: od_state_tick at completion */
+	int			 finished;	/* the step is over (sent, or every channel spent) */
+	const struct od_step	*made;		/* a step whose message went: its offers are made */
+	const char		*placed;	/* a handoff step done: the placement */
 };
 
 /* Decides a claimed action.  j is cleared first; clear it with od_job_clear. */
@@ -106,6 +116,8 @@ const char *od_job_recheck(struct od_job *j, const char *raw, size_t len);
  * completion (od_record.c) and simulate (od_sim.c) hand over the same.
  */
 void	od_job_outcome_of(const struct od_job *j, struct od_state_outcome *o);
+/* The context od_state_outcome is applied in for j (its account, policy, now). */
+void	od_job_ctx(const struct od_job *j, struct od_state_ctx *cx, int64_t now);
 /* The message for the channel plugin (borrows from j). */
 void	od_job_message(struct od_job *j, struct od_channel_message *msg);
 /* A new record appended to j->records (borrowed reference). */

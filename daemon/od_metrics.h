@@ -34,6 +34,7 @@
 #define OD_METRIC_RELOADS		"outreachd_reloads_total"		/* counter {result} */
 #define OD_METRIC_INTAKE		"outreachd_intake_total"		/* counter {kind} */
 #define OD_METRIC_STATE_CONFLICTS	"outreachd_state_conflicts_total"	/* counter {script} */
+#define OD_METRIC_LIFECYCLE		"outreachd_lifecycle_total"		/* counter {record} */
 
 /* Values of outreachd_breaker_state (not od_breaker's enum order). */
 #define OD_METRIC_BREAKER_CLOSED	0
@@ -118,6 +119,7 @@ struct od_metrics_std {
 	struct od_metric	*reloads;
 	struct od_metric	*intake;
 	struct od_metric	*state_conflicts;
+	struct od_metric	*lifecycle;
 };
 
 int	od_metrics_register_std(struct od_metrics *m, struct od_metrics_std *s);

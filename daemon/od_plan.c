@@ -70,7 +70,11 @@ od_plan_next(const struct od_account *a, const struct od_policy *p, size_t from,
 	if (od_plan_step_time(a, p, from, &t) < 0)
 		return -2;
 	for (size_t i = from; i < p->nsteps; i++) {
-		if (i + 1 < p->nsteps) {
+		/*
+		 * A final notice is never skipped, nor a handoff: what follows a
+		 * final notice (the handoff) must come after it was given.
+		 */
+		if (i + 1 < p->nsteps && p->steps[i].stage != OD_STAGE_FINAL && !p->steps[i].handoff) {
 			if (od_plan_step_time(a, p, i + 1, &next) < 0)
 				return -2;
 			if (next <= now_ms) {
@@ -136,22 +140,7 @@ od_plan_days_past_due(const struct od_account *a, int64_t now_ms)
 	return (int)(local_day(a, now_ms) - od_days_from_civil(a->due_y, a->due_m, a->due_d));
 }
 
-/* Minor units as a decimal string with the currency's digits: 123450, 2 -> "1234.50". */
-static const char *
-money_str(int64_t v, int digits, char *buf, size_t len)
-{
-	int64_t scale = 1;
-	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
-
-	for (int i = 0; i < digits; i++)
-		scale *= 10;
-	if (digits == 0)
-		snprintf(buf, len, "%s%" PRIu64, v < 0 ? "-" : "", u);
-	else
-		snprintf(buf, len, "%s%" PRIu64 ".%0*" PRIu64, v < 0 ? "-" : "",
-		    u / (uint64_t)scale, digits, u % (uint64_t)scale);
-	return buf;
-}
+#define money_str od_money_format
 
 static const char *
 day_str(int64_t days, char *buf, size_t len)
@@ -269,6 +258,148 @@ offer_context(const struct od_account *a, const struct od_policy *p, int64_t out
 	return offer;
 }
 
+static const char *const freq_names[] = { "", "weekly", "biweekly", "monthly" };
+static const char *const offer_kinds[] = { "", "plan", "settlement", "extension" };
+
+/* outstanding * pct / 100, half up, without overflowing */
+static int64_t
+percent_of(int64_t outstanding, int64_t pct)
+{
+	return outstanding / 100 * pct + (outstanding % 100 * pct + 50) / 100;
+}
+
+/* offers.<id>: what each named offer would be if accepted today (od_state_life.c computes the same). */
+static json_t *
+offers_context(const struct od_account *a, const struct od_policy *p, int64_t outstanding,
+    int64_t today)
+{
+	json_t	*all = json_object(), *o;
+	char	 buf[64];
+	size_t	 i;
+
+	for (i = 0; i < p->noffers; i++) {
+		const struct od_named_offer *no = &p->offers[i];
+
+		o = json_object();
+		set_ascii(o, "kind", offer_kinds[no->kind]);
+		set_ascii(o, "deadline", day_str(today + no->valid_days, buf, sizeof(buf)));
+		set_str(o, "terms", no->terms ? no->terms : "");
+		if (no->kind == OD_OFFER_PLAN) {
+			int64_t	n = no->default_n > 0 ? no->default_n : 1;
+
+			json_object_set_new_nocheck(o, "installments", json_integer(n));
+			json_object_set_new_nocheck(o, "installments_min", json_integer(no->min_n));
+			json_object_set_new_nocheck(o, "installments_max", json_integer(no->max_n));
+			/* the first instalments carry the remainder: the largest one */
+			set_ascii(o, "installment_amount", money_str(outstanding / n +
+			    (outstanding % n ? 1 : 0), a->minor_digits, buf, sizeof(buf)));
+			set_str(o, "min_installment", no->min_installment ? no->min_installment : "");
+			set_ascii(o, "frequency", freq_names[no->freq]);
+			json_object_set_new_nocheck(o, "frequency_weekly",
+			    json_boolean(no->freq == OD_FREQ_WEEKLY));
+			json_object_set_new_nocheck(o, "frequency_biweekly",
+			    json_boolean(no->freq == OD_FREQ_BIWEEKLY));
+			json_object_set_new_nocheck(o, "frequency_monthly",
+			    json_boolean(no->freq == OD_FREQ_MONTHLY));
+		} else if (no->kind == OD_OFFER_SETTLEMENT) {
+			int64_t	disc = percent_of(outstanding, no->discount_percent);
+
+			json_object_set_new_nocheck(o, "discount_percent",
+			    json_integer(no->discount_percent));
+			set_ascii(o, "discount_amount", money_str(disc, a->minor_digits, buf,
+			    sizeof(buf)));
+			set_ascii(o, "discounted_amount", money_str(outstanding - disc,
+			    a->minor_digits, buf, sizeof(buf)));
+		} else if (no->kind == OD_OFFER_EXTENSION) {
+			json_object_set_new_nocheck(o, "days", json_integer(no->extend_days));
+			set_ascii(o, "new_due_date", day_str(today + no->extend_days, buf,
+			    sizeof(buf)));
+		}
+		json_object_set_new(all, no->id, o);
+	}
+	return all;
+}
+
+static json_t *
+instalment_json(int n, const char *date, int64_t amount, int digits)
+{
+	char	buf[64];
+
+	return json_pack("{s:i, s:s, s:s}", "n", n, "date", date, "amount",
+	    money_str(amount, digits, buf, sizeof(buf)));
+}
+
+int
+od_plan_context_life(json_t *ctx, const struct od_account *a, const struct od_policy *p,
+    const struct od_plan_life *life, char *err, size_t errlen)
+{
+	const struct od_state		*st = life->st;
+	const struct od_state_life	*l = st ? &st->life : NULL;
+	const struct od_named_offer	*no;
+	json_t				*o, *sched;
+	char				 buf[64], aid[200];
+	int64_t				 paid;
+	size_t				 i, k;
+	int				 d = a->minor_digits;
+
+	(void)err;
+	(void)errlen;
+	if (l != NULL && l->kind == OD_LIFE_PROMISE) {
+		paid = od_state_life_paid(st);
+		o = json_object();
+		set_ascii(o, "amount", money_str(l->amount, d, buf, sizeof(buf)));
+		set_ascii(o, "date", l->date);
+		set_ascii(o, "paid", money_str(paid, d, buf, sizeof(buf)));
+		set_ascii(o, "remaining", money_str(l->need > paid ? l->need - paid : 0, d, buf,
+		    sizeof(buf)));
+		json_object_set_new_nocheck(ctx, "promise", o);
+	} else if (l != NULL && l->kind != OD_LIFE_NONE && l->nsched > 0) {
+		paid = od_state_life_paid(st);
+		no = p ? od_policy_offer(p, l->offer) : NULL;
+		o = json_object();
+		set_str(o, "id", od_state_agreement_id(a->id, l->n, aid, sizeof(aid)));
+		set_ascii(o, "kind", offer_kinds[l->kind - OD_LIFE_PROMISE]);
+		json_object_set_new_nocheck(o, "plan", json_boolean(l->kind == OD_LIFE_PLAN));
+		json_object_set_new_nocheck(o, "settlement",
+		    json_boolean(l->kind == OD_LIFE_SETTLEMENT));
+		json_object_set_new_nocheck(o, "extension",
+		    json_boolean(l->kind == OD_LIFE_EXTENSION));
+		set_ascii(o, "total", money_str(l->amount, d, buf, sizeof(buf)));
+		set_ascii(o, "remaining", money_str(l->amount > paid ? l->amount - paid : 0, d, buf,
+		    sizeof(buf)));
+		json_object_set_new_nocheck(o, "installments", json_integer((json_int_t)l->nsched));
+		json_object_set_new_nocheck(o, "weekly", json_boolean(no && no->freq == OD_FREQ_WEEKLY));
+		json_object_set_new_nocheck(o, "biweekly",
+		    json_boolean(no && no->freq == OD_FREQ_BIWEEKLY));
+		json_object_set_new_nocheck(o, "monthly",
+		    json_boolean(no && no->freq == OD_FREQ_MONTHLY));
+		set_str(o, "terms", no && no->terms ? no->terms : "");
+		sched = json_array();
+		for (i = 0; i < l->nsched; i++)
+			json_array_append_new(sched, instalment_json((int)i + 1, l->sched[i].date,
+			    l->sched[i].amount, d));
+		json_object_set_new_nocheck(o, "schedule", sched);
+		k = life->instalment >= 0 ? (size_t)life->instalment : od_state_life_covered(st);
+		if (k >= l->nsched)
+			k = l->nsched - 1;
+		json_object_set_new_nocheck(o, "next", instalment_json((int)k + 1, l->sched[k].date,
+		    l->sched[k].amount, d));
+		json_object_set_new_nocheck(ctx, "agreement", o);
+	}
+	if (life->placement != NULL) {
+		const struct od_placement *pl = life->placement;
+
+		o = json_object();
+		set_str(o, "name", pl->name);
+		set_str(o, "display_name", pl->display_name ? pl->display_name : pl->name);
+		set_str(o, "kind", pl->kind ? pl->kind : "");
+		set_str(o, "phone", pl->phone ? pl->phone : "");
+		set_str(o, "email", pl->email ? pl->email : "");
+		json_object_set_new_nocheck(ctx, "placement", o);
+	}
+	return 0;
+}
+
 /*
  * The due date from the debtor's local date at the moment of sending, so that
  * a text sent late never says "hoy" of a day that is past.
@@ -332,6 +463,8 @@ od_plan_context(const struct od_account *a, const struct od_policy *p, const str
 	debt = json_object();
 	if (o != NULL)
 		json_object_set_new_nocheck(ctx, "offer", o);
+	if (p != NULL && p->noffers > 0)
+		json_object_set_new_nocheck(ctx, "offers", offers_context(a, p, outstanding, today));
 	set_str(ctx, "account_id", a->id);
 	set_ascii(ctx, "today", day_str(today, buf, sizeof(buf)));
 
@@ -395,8 +528,37 @@ od_plan_context_has(const char *path)
 		NULL
 	};
 
+	static const char *const life_paths[] = {
+		"promise.amount", "promise.date", "promise.paid", "promise.remaining",
+		"agreement.id", "agreement.kind", "agreement.plan", "agreement.settlement",
+		"agreement.extension", "agreement.total", "agreement.remaining",
+		"agreement.installments", "agreement.weekly", "agreement.biweekly",
+		"agreement.monthly", "agreement.terms", "agreement.schedule",
+		"agreement.schedule.n", "agreement.schedule.date", "agreement.schedule.amount",
+		"agreement.next.n", "agreement.next.date", "agreement.next.amount",
+		"placement.name", "placement.display_name", "placement.kind", "placement.phone",
+		"placement.email",
+		NULL
+	};
+	/* offers.<id>.<field>: the ids are the policies' */
+	static const char *const offer_fields[] = {
+		"kind", "deadline", "terms", "installments", "installments_min", "installments_max",
+		"installment_amount", "min_installment", "frequency", "frequency_weekly",
+		"frequency_biweekly", "frequency_monthly", "discount_percent", "discount_amount",
+		"discounted_amount", "days", "new_due_date", NULL
+	};
+	const char	*dot;
+
 	if (path == NULL)
 		return 0;
+	for (const char *const *p = life_paths; *p != NULL; p++)
+		if (strcmp(*p, path) == 0)
+			return 1;
+	if (strncmp(path, "offers.", 7) == 0 && (dot = strchr(path + 7, '.')) != NULL &&
+	    dot > path + 7)
+		for (const char *const *p = offer_fields; *p != NULL; p++)
+			if (strcmp(*p, dot + 1) == 0)
+				return 1;
 	if ((strncmp(path, "attributes.", 11) == 0 && path[11] != '\0') ||
 	    (strncmp(path, "company.", 8) == 0 && path[8] != '\0'))
 		return 1;

@@ -17,7 +17,9 @@
 #include <jansson.h>
 
 #include "od_account.h"
+#include "od_config.h"
 #include "od_policy.h"
+#include "od_state.h"
 
 /* When step i is due, UTC ms.  -1 when the debtor's time zone is unknown. */
 int	od_plan_step_time(const struct od_account *a, const struct od_policy *p, size_t i,
@@ -74,6 +76,34 @@ int	od_plan_days_past_due(const struct od_account *a, int64_t now_ms);
 json_t	*od_plan_context(const struct od_account *a, const struct od_policy *p,
 	    const struct od_step *s, int64_t paid_minor, const json_t *company, int64_t now_ms,
 	    char *err, size_t errlen);
+
+/*
+ * What a lifecycle message says besides od_plan_context's (od_job.c): the
+ * promise or agreement in force in st, a handoff step's placement, the
+ * instalment an instalment reminder is about.
+ */
+struct od_plan_life {
+	const struct od_state		*st;		/* NULL: none */
+	const struct od_placement	*placement;	/* NULL: none */
+	int				 instalment;	/* 0-based; -1: the first unpaid */
+};
+
+/*
+ * Adds to ctx:
+ *   promise.{amount, date, paid, remaining}		(a promise in force)
+ *   agreement.{id, kind, plan, settlement, extension, total, remaining,
+ *     installments, weekly, biweekly, monthly, terms,
+ *     schedule: [{n, date, amount}], next.{n, date, amount}}	(an agreement)
+ *   placement.{name, display_name, kind, phone, email}	(a handoff)
+ * od_plan_context itself has offers.<id>.* for the policy's named offers:
+ *   kind, deadline, terms; plan: installments, installments_min/_max,
+ *   installment_amount, min_installment, frequency(_weekly/_biweekly/_monthly);
+ *   settlement: discount_percent, discount_amount, discounted_amount;
+ *   extension: days, new_due_date.
+ * 0, or -1 with err set.
+ */
+int	od_plan_context_life(json_t *ctx, const struct od_account *a, const struct od_policy *p,
+	    const struct od_plan_life *life, char *err, size_t errlen);
 
 /*
  * Does od_plan_context provide this path for some account?  1 or 0

@@ -101,6 +101,16 @@ od_keys_init(struct od_keys *k, const char *prefix)
 	snprintf(k->personof, sizeof(k->personof), "%s:personof", prefix);
 	snprintf(k->person, sizeof(k->person), "%s:person", prefix);
 	snprintf(k->replies, sizeof(k->replies), "%s:replies", prefix);
+	snprintf(k->agreements, sizeof(k->agreements), "%s:agreements", prefix);
+	snprintf(k->agr_prefix, sizeof(k->agr_prefix), "%s:agr:", prefix);
+	snprintf(k->handoff, sizeof(k->handoff), "%s:handoff", prefix);
+}
+
+const char *
+od_keys_agr(const struct od_keys *k, const char *id, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s", k->agr_prefix, id);
+	return buf;
 }
 
 const char *

@@ -39,11 +39,15 @@ struct od_keys {
 	char	inflight[128], lease[128], attempts[128], hist_prefix[128];
 	char	phones[128], replies[128];	/* E.164 -> account ids; inbound replies */
 	char	personof[128], person[128];	/* account id -> person id; person -> contacts */
+	char	agreements[128], agr_prefix[128];	/* the agreements stream; <prefix>:agr:<id> */
+	char	handoff[128];			/* placements: the files agencies receive */
 };
 
 void	od_keys_init(struct od_keys *k, const char *prefix);
 /* "<prefix>:hist:<id>" into buf. */
 const char *od_keys_hist(const struct od_keys *k, const char *id, char *buf, size_t len);
+/* "<prefix>:agr:<id>" into buf: the account's agreements and their outcomes. */
+const char *od_keys_agr(const struct od_keys *k, const char *id, char *buf, size_t len);
 
 /* reply is borrowed for the call (NULL when the connection failed). */
 typedef void	od_queue_cb(redisReply *reply, void *arg);

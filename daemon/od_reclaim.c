@@ -94,18 +94,29 @@ reclaim_unknown_state(struct od_state *st, const json_t *rec, int resend, int pe
     int64_t now, int64_t *due)
 {
 	struct od_state_outcome	 o;
+	struct od_state_ctx	 cx;
 	const json_t		*si = json_object_get(rec, "step_index");
+	const char		*life = json_string_value(json_object_get(rec, "life_key"));
 
 	memset(&o, 0, sizeof(o));
-	o.next_step = resend ? -1 : (json_is_integer(si) ? (int)json_integer_value(si) :
-	    st->next) + 1;
+	if (life != NULL) {
+		/* a lifecycle step's message (od_job_life.c): the escalation's step stays */
+		o.next_step = -1;
+		if (resend)
+			o.cur = life;
+		else
+			o.life_done = life;
+	} else
+		o.next_step = resend ? -1 : (json_is_integer(si) && json_integer_value(si) >= 0 ?
+		    (int)json_integer_value(si) : st->next) + 1;
 	o.fb = resend ? st->fb : 0;
 	o.tries = resend ? st->tries : 0;
 	o.seq = st->seq;
 	o.next_due = now;
 	o.contact = json_string_value(json_object_get(rec, "channel"));
 	o.person = person;
-	return od_state_outcome(st, &o, now, due);
+	od_state_ctx_init(&cx, "", NULL, NULL, now);	/* no policy: no deadline applied here */
+	return od_state_outcome(st, &o, &cx, due);
 }
 
 /* What lease.lua read: decided and written, or left alone (not expired, not ours). */

@@ -14,7 +14,7 @@
 
 /* The fields of <prefix>:attempts, in od_field_names' order (lua/lib.lua). */
 extern const char *const od_record_field_names[];
-#define OD_RECORD_FIELDS	16
+#define OD_RECORD_FIELDS	17
 
 /*
  * Appends the "name", "value" pairs of record r to args, in that order,
@@ -32,8 +32,27 @@ size_t	od_record_fields(json_t *r, const char **args, char (*num)[24]);
  * for none.  complete.lua stores it while the state is still the version j
  * read, else the daemon applies it again to the state it gets back.  A
  * state od_job_start found corrupt is replaced whole (failed,
- * state_corrupt).  NULL when out of memory.  j->state is not changed.
+ * state_corrupt).  The lifecycle's records and documents that outcome made
+ * (a deadline broke a promise, the account was placed) are appended to
+ * recs and docs (either may be NULL).  NULL when out of memory.  j->state
+ * is not changed.
  */
-char	*od_record_state(struct od_job *j, int64_t now, int64_t *due);
+char	*od_record_state(struct od_job *j, int64_t now, int64_t *due, json_t *recs, json_t *docs);
+
+/*
+ * The agreements stream's fields of document d (od_state_life.c):
+ * account_id, agreement_id, type and kind (an agreement's kind, an
+ * outcome's status), "name", "value" each; the script adds the document as
+ * "doc".  Returns how many strings (8 at most), pointing into d.
+ */
+size_t	od_record_doc_fields(json_t *d, const char **args);
+
+/*
+ * The handoff's stream fields (placement, ts, balance, currency, reason)
+ * for job j, placed at now (the balance of the state it read): into args (10 at most), the
+ * strings in buf (len bytes).  complete.lua adds account_id and the file.
+ */
+size_t	od_record_handoff_fields(const struct od_job *j, int64_t now, const char **args,
+	    char *buf, size_t len);
 
 #endif /* OD_RECORD_H */

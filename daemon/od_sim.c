@@ -32,7 +32,7 @@ const char *
 od_sim_end_name(enum od_sim_end e)
 {
 	static const char *const names[] = { "active", "finished", "paid", "closed", "ceased",
-	    "stopped" };
+	    "stopped", "placed" };
 
 	return (int)e >= 0 && e < OD_SIM_END_MAX ? names[e] : "invalid";
 }
@@ -100,12 +100,15 @@ od_sim_free(struct od_sim *s)
 	free(s->phash);
 	free(s->acct);
 	free(s->hash);
+	for (i = 0; i < s->nev; i++)
+		json_decref(s->ev[i].doc);
 	free(s->ev);
 	free(s->heap);
 	od_buf_free(&s->state);
 	free(s->sum.sends);
 	sim_counts_free(s->sum.suppressions, s->sum.nsuppressions);
 	sim_counts_free(s->sum.failures, s->sum.nfailures);
+	sim_counts_free(s->sum.lifecycle, s->sum.nlifecycle);
 	free(s);
 }
 
@@ -260,12 +263,12 @@ od_sim_add_event(struct od_sim *s, const char *json, size_t len, char *reason, s
 	x->at = ms < s->o.from_ms ? s->o.from_ms : ms;
 	x->seq = s->nev++;
 	x->acct = idx;
-	x->type = e.type;
-	x->channel = e.channel;
-	x->full = e.full;
-	x->amount = e.amount ? strtod(e.amount, NULL) : 0;
-	if (e.until != NULL)
-		snprintf(x->until, sizeof(x->until), "%s", e.until);
+	x->ev.type = e.type;
+	x->ev.channel = e.channel;
+	x->ev.full = e.full;
+	x->ev.amount = e.amount;	/* these point into doc, kept with the event */
+	x->ev.until = e.until;
+	x->ev.doc = x->doc = json_incref(e.doc);
 	od_event_clear(&e);
 	return 0;
 reject_clear:
@@ -277,27 +280,45 @@ reject:
 
 /* ---- the scripts' state changes -------------------------------------------- */
 
-/* An event at now (as od_store.c applies it). */
-static void
-sim_event_apply(struct od_sim *s, const struct sim_event *ev, int64_t now)
+static void	sim_emit_records(struct od_sim *, struct sim_acct *, json_t *, const struct od_job *,
+		    int64_t, od_sim_entry_fn, void *);
+
+/* An event at now (as od_store.c applies it); its records and a refusal go to fn. */
+static int
+sim_event_apply(struct od_sim *s, const struct sim_event *ev, int64_t now, od_sim_entry_fn fn,
+    void *arg)
 {
 	struct sim_acct		*a = &s->acct[ev->acct];
-	struct od_state_event	 e;
-	int			 replan = 0;
+	struct od_account	 acct;
+	struct od_state_ctx	 cx;
+	char			 reason[512];
+	int			 replan = 0, rc, ok;
+	json_t			*recs = json_array(), *r;
 
-	memset(&e, 0, sizeof(e));
-	e.type = ev->type;
-	e.channel = ev->channel;
-	e.full = ev->full;
-	e.amount = ev->amount;
-	e.until = ev->until;
-	(void)od_state_event(&a->st, &e, now, &replan);	/* no entry: nothing allocated */
-	s->sum.events++;
+	ok = od_account_from_stored(a->doc, a->len, &acct, reason, sizeof(reason)) == 0;
+	od_state_ctx_init(&cx, a->id, ok ? &acct : NULL, a->policy, now);
+	cx.records = recs;
+	rc = od_state_event(&a->st, &ev->ev, &cx, &replan);	/* no entry: nothing allocated */
+	if (rc == OD_STATE_REJECTED) {
+		/* as intake: <prefix>:rejected, with its reason */
+		s->sum.events_rejected++;
+		r = json_pack("{s:s, s:s, s:s}", "account_id", a->id, "status", "rejected",
+		    "reason", cx.reason);
+		json_array_append_new(recs, r);
+	} else if (rc == 0)
+		s->sum.events++;
+	sim_emit_records(s, a, recs, NULL, now, fn, arg);
+	json_decref(recs);
+	if (ok)
+		od_account_clear(&acct);
+	if (rc == -1)
+		return -1;
 	if (a->st.status != OD_STATE_ACTIVE) {
 		od_sim_heap_remove(s, ev->acct);
 		a->due = -1;
 	} else if (replan)
 		od_sim_schedule(s, ev->acct, now);
+	return 0;
 }
 
 /* The state as P:state holds it, for od_job_start. */
@@ -310,14 +331,17 @@ sim_state_json(struct od_sim *s, const struct sim_acct *a)
 
 /* An action's outcome at now (as od_record.c makes it). */
 static int
-sim_complete(struct od_sim *s, size_t ai, const struct od_job *j, int64_t now)
+sim_complete(struct od_sim *s, size_t ai, const struct od_job *j, int64_t now, json_t *recs)
 {
 	struct sim_acct		*a = &s->acct[ai];
 	struct od_state_outcome	 o;
+	struct od_state_ctx	 cx;
 	int64_t			 due;
 
 	od_job_outcome_of(j, &o);	/* a person's contacts: in their list (sim_action) */
-	if (od_state_outcome(&a->st, &o, now, &due) == -1)
+	od_job_ctx(j, &cx, now);
+	cx.records = recs;
+	if (od_state_outcome(&a->st, &o, &cx, &due) == -1)
 		return -1;
 	a->due = -1;
 	if (due >= 0)
@@ -354,10 +378,24 @@ sim_count(struct od_sim_count **v, size_t *n, size_t max, const char *name)
 	return 0;
 }
 
-/* Hands the action's records to fn and counts them. */
+/* The lifecycle's records (od_state_life.c), counted by status. */
+static int
+sim_lifecycle_status(const char *s)
+{
+	static const char *const names[] = { "promise_made", "promise_kept", "promise_broken",
+		"promise_refused", "agreement", "plan_broken", "plan_completed", "handoff",
+		"recall", "escalated", "rejected", NULL };
+
+	for (const char *const *n = names; *n != NULL; n++)
+		if (strcmp(*n, s) == 0)
+			return 1;
+	return 0;
+}
+
+/* Hands records to fn and counts them: an action's (j), or an event's (j NULL). */
 static void
-sim_emit(struct od_sim *s, struct sim_acct *a, const struct od_job *j, int64_t now,
-    od_sim_entry_fn fn, void *arg)
+sim_emit_records(struct od_sim *s, struct sim_acct *a, json_t *records, const struct od_job *j,
+    int64_t now, od_sim_entry_fn fn, void *arg)
 {
 	struct od_sim_entry	 e;
 	const struct od_tz	*tz = NULL;
@@ -370,13 +408,22 @@ sim_emit(struct od_sim *s, struct sim_acct *a, const struct od_job *j, int64_t n
 	memset(&e, 0, sizeof(e));
 	e.at_ms = now;
 	e.account_id = a->id;
-	if (j->acct_ok && j->tzlabel[0] != '\0')
+	if (j != NULL && j->acct_ok && j->tzlabel[0] != '\0')
 		e.timezone = j->tzlabel;	/* "America/Lima", or "US:*" for all of US's zones */
-	if (j->acct_ok && (tz = od_tz_get(od_account_plan_zone(&j->acct))) != NULL) {
+	if (j != NULL && j->acct_ok && (tz = od_tz_get(od_account_plan_zone(&j->acct))) != NULL) {
 		od_tz_to_local(tz, now / 1000, &e.local);
 		e.has_local = 1;
 	}
-	json_array_foreach(j->records, i, r) {
+	json_array_foreach(records, i, r) {
+		if (j == NULL || e.timezone == NULL) {
+			const char *z = json_string_value(json_object_get(r, "timezone"));
+
+			if (z != NULL && (tz = od_tz_get(z)) != NULL) {
+				e.timezone = z;
+				od_tz_to_local(tz, now / 1000, &e.local);
+				e.has_local = 1;
+			}
+		}
 		e.policy = json_string_value(json_object_get(r, "policy"));
 		e.step = json_string_value(json_object_get(r, "step"));
 		e.stage = json_string_value(json_object_get(r, "stage"));
@@ -390,7 +437,11 @@ sim_emit(struct od_sim *s, struct sim_acct *a, const struct od_job *j, int64_t n
 		e.sms_segments = 0;
 		if (e.status == NULL)
 			continue;
-		if (strcmp(e.status, "sent") == 0) {
+		if (e.step == NULL)
+			e.step = e.stage = "";
+		if (sim_lifecycle_status(e.status)) {
+			sim_count(&s->sum.lifecycle, &s->sum.nlifecycle, (size_t)-1, e.status);
+		} else if (strcmp(e.status, "sent") == 0) {
 			e.reason = NULL;
 			e.subject = j->r.subject;
 			e.text = j->r.text;
@@ -433,7 +484,7 @@ sim_action(struct od_sim *s, size_t ai, int64_t now, od_sim_entry_fn fn, void *a
 	struct od_job			 j;
 	struct od_buf			 b;
 	enum od_job_next		 next;
-	json_t				*rec;
+	json_t				*rec, *recs;
 	int				 rc;
 
 	od_clock_set_now_ms(now);
@@ -476,8 +527,11 @@ sim_action(struct od_sim *s, size_t ai, int64_t now, od_sim_entry_fn fn, void *a
 		next = od_job_outcome(&j, &res, rec);
 		json_decref(rec);
 	}
-	sim_emit(s, a, &j, now, fn, arg);
-	rc = sim_complete(s, ai, &j, now);
+	recs = json_array();
+	rc = sim_complete(s, ai, &j, now, recs);	/* the lifecycle's, after the action's */
+	sim_emit_records(s, a, j.records, &j, now, fn, arg);
+	sim_emit_records(s, a, recs, &j, now, fn, arg);
+	json_decref(recs);
 	od_job_clear(&j);
 	return rc;
 }
@@ -517,7 +571,8 @@ od_sim_run(struct od_sim *s, od_sim_entry_fn fn, void *arg, od_sim_progress_fn p
 			break;
 		if (te <= th) {		/* an event at the same instant comes first */
 			od_clock_set_now_ms(te);
-			sim_event_apply(s, &s->ev[ei++], te);
+			if (sim_event_apply(s, &s->ev[ei++], te, fn, arg) == -1)
+				return -1;
 			continue;
 		}
 		ai = s->heap[0];
@@ -538,6 +593,8 @@ od_sim_run(struct od_sim *s, od_sim_entry_fn fn, void *arg, od_sim_progress_fn p
 			s->sum.end[OD_SIM_END_CLOSED]++;
 		else if (a->st.status == OD_STATE_CEASED)
 			s->sum.end[OD_SIM_END_CEASED]++;
+		else if (a->st.status == OD_STATE_PLACED)
+			s->sum.end[OD_SIM_END_PLACED]++;
 		else if ((size_t)a->st.next >= a->policy->nsteps)
 			s->sum.end[OD_SIM_END_FINISHED]++;
 		else if (a->due >= 0)

@@ -45,7 +45,9 @@ struct od_sim_entry {
 	const char	*stage;		/* "" likewise */
 	int		 step_index;
 	int		 channel;	/* OD_CH_*, or -1 */
-	const char	*status;	/* "sent", "suppressed", "superseded" or "failed" */
+	const char	*status;	/* "sent", "suppressed", "superseded", "failed", a lifecycle
+					   record's ("promise_made", "plan_broken", ...) or "rejected"
+					   (an event refused, reason why) */
 	const char	*reason;	/* "window", "opt_out", ...; NULL when sent */
 	const char	*detail;	/* the rules' explanation, or NULL */
 	const char	*subject;	/* email, or NULL */
@@ -73,6 +75,7 @@ enum od_sim_end {
 	OD_SIM_END_CLOSED,
 	OD_SIM_END_CEASED,
 	OD_SIM_END_STOPPED,	/* active, nothing planned: a dispute, unknown zone, rules never allow */
+	OD_SIM_END_PLACED,	/* handed off to a placement */
 	OD_SIM_END_MAX
 };
 
@@ -86,6 +89,8 @@ struct od_sim_summary {
 	uint64_t	 suppressed;
 	uint64_t	 superseded;	/* steps passed over: a later one was due too */
 	uint64_t	 failed;
+	struct od_sim_count *lifecycle;	/* promise_made, agreement, plan_broken, ... by status */
+	size_t		 nlifecycle;
 	struct od_sim_count *suppressions;	/* by reason, in order of first appearance */
 	size_t		 nsuppressions;
 	struct od_sim_count *failures;	/* by reason (at most 64 distinct, then "other") */

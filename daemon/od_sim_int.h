@@ -41,9 +41,8 @@ struct sim_event {
 	size_t			 acct;
 	enum od_event_type	 type;
 	int			 channel;	/* kind, or -1 for all */
-	int			 full;
-	double			 amount;
-	char			 until[11];
+	json_t			*doc;		/* the event, owned */
+	struct od_state_event	 ev;		/* pointing into doc */
 };
 
 struct od_sim {

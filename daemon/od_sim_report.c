@@ -71,11 +71,9 @@ report_text(const struct od_sim_entry *e, struct od_buf *b)
 			od_buf_puts(b, e->text);
 		else if (e->wa_template != NULL)
 			od_buf_printf(b, "(template %s)", e->wa_template);
-	} else if (strcmp(e->status, "suppressed") == 0 ||
-	    strcmp(e->status, "superseded") == 0) {
-		if (e->detail != NULL)
-			od_buf_puts(b, e->detail);
-	} else if (e->reason != NULL)
+	} else if (e->detail != NULL)	/* suppressed, superseded, the lifecycle's records */
+		od_buf_puts(b, e->detail);
+	else if (e->reason != NULL)
 		od_buf_puts(b, e->reason);
 }
 
@@ -257,6 +255,12 @@ summary_table(FILE *out, const struct od_sim_summary *sum)
 	if (sum->superseded > 0)
 		fprintf(out, "\nsuperseded (not sent: a later step was due too)\n%-20s  %8llu\n",
 		    "total", (unsigned long long)sum->superseded);
+	if (sum->nlifecycle > 0) {
+		fprintf(out, "\npromises, agreements and handoffs\n%-20s  %8s\n", "RECORD", "COUNT");
+		for (i = 0; i < sum->nlifecycle; i++)
+			fprintf(out, "%-20s  %8llu\n", sum->lifecycle[i].name,
+			    (unsigned long long)sum->lifecycle[i].n);
+	}
 	if (sum->nfailures > 0) {
 		fprintf(out, "\nfailed (by reason)\n%8s  %s\n", "COUNT", "REASON");
 		for (i = 0; i < sum->nfailures; i++)
@@ -313,6 +317,8 @@ summary_csv(FILE *out, const struct od_sim_summary *sum)
 	summary_csv_row(out, "superseded", "", "", sum->superseded);
 	for (i = 0; i < sum->nfailures; i++)
 		summary_csv_row(out, "failed", sum->failures[i].name, "", sum->failures[i].n);
+	for (i = 0; i < sum->nlifecycle; i++)
+		summary_csv_row(out, "lifecycle", sum->lifecycle[i].name, "", sum->lifecycle[i].n);
 	for (k = 0; k < 4; k++)
 		summary_csv_row(out, "stage", report_stages[k], "", sum->stage_reached[k + 1]);
 	for (k = 0; k < OD_SIM_END_MAX; k++)
@@ -364,6 +370,7 @@ summary_json(FILE *out, const struct od_sim_summary *sum)
 	od_buf_putc(&b, '}');
 	summary_json_counts(&b, "suppressions", sum->suppressions, sum->nsuppressions);
 	summary_json_counts(&b, "failures", sum->failures, sum->nfailures);
+	summary_json_counts(&b, "lifecycle", sum->lifecycle, sum->nlifecycle);
 	od_buf_puts(&b, ",\"stage_reached\":{");
 	for (k = 0; k < 4; k++)
 		od_buf_printf(&b, "%s\"%s\":%llu", k ? "," : "", report_stages[k],

@@ -9,13 +9,13 @@
 #include <string.h>
 
 #include "od_plan.h"
+#include "od_state_int.h"
 
 static const char *const state_status_names[] = {
-	NULL, "active", "paid", "closed", "ceased", "failed",
+	NULL, "active", "paid", "closed", "ceased", "failed", "placed",
 };
 #define STATE_NSTATUS	(sizeof(state_status_names) / sizeof(state_status_names[0]))
 
-#define STATE_MAX_WHOLE	9007199254740992.0	/* 2^53: exact in a double, and in Lua */
 
 void
 od_state_init(struct od_state *st)
@@ -24,8 +24,8 @@ od_state_init(struct od_state *st)
 	st->digits = 2;
 }
 
-static void
-state_strs_clear(struct od_state_strs *l)
+void
+od_state_strs_clear(struct od_state_strs *l)
 {
 	size_t	i;
 
@@ -42,8 +42,10 @@ od_state_clear(struct od_state *st)
 		return;
 	free(st->policy);
 	free(st->recent);
-	state_strs_clear(&st->phones);
-	state_strs_clear(&st->evs);
+	od_state_strs_clear(&st->phones);
+	od_state_strs_clear(&st->evs);
+	od_state_strs_clear(&st->offers);
+	od_state_life_clear(&st->life);
 	json_decref(st->extra);
 	od_state_init(st);
 }
@@ -54,8 +56,8 @@ od_state_status_name(enum od_state_status s)
 	return (size_t)s < STATE_NSTATUS ? state_status_names[s] : NULL;
 }
 
-static int
-state_strs_add(struct od_state_strs *l, const char *s)
+int
+od_state_strs_add(struct od_state_strs *l, const char *s)
 {
 	char	**nv, *c;
 
@@ -68,6 +70,17 @@ state_strs_add(struct od_state_strs *l, const char *s)
 	l->v = nv;
 	l->v[l->n++] = c;
 	l->set = 1;
+	return 0;
+}
+
+int
+od_state_strs_has(const struct od_state_strs *l, const char *s)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], s) == 0)
+			return 1;
 	return 0;
 }
 
@@ -90,8 +103,8 @@ state_recent_add(struct od_state *st, int64_t at, int kind)
 
 /* ---- reading ----------------------------------------------------------------- */
 
-static int
-state_whole(const json_t *v, double lo, double hi)
+int
+od_state_whole(const json_t *v, double lo, double hi)
 {
 	double	d;
 
@@ -120,15 +133,15 @@ od_state_check(const json_t *st)
 	for (i = 0; strings[i] != NULL; i++)
 		if ((v = json_object_get(st, strings[i])) != NULL && !json_is_string(v))
 			return strings[i];
-	if (!state_whole(json_object_get(st, "seq"), 0, 1e9))
+	if (!od_state_whole(json_object_get(st, "seq"), 0, 1e9))
 		return "seq";
-	if (!state_whole(json_object_get(st, "next"), 0, 1e6))
+	if (!od_state_whole(json_object_get(st, "next"), 0, 1e6))
 		return "next";
-	if (!state_whole(json_object_get(st, "fb"), 0, OD_CH_MAX))
+	if (!od_state_whole(json_object_get(st, "fb"), 0, OD_CH_MAX))
 		return "fb";
-	if (!state_whole(json_object_get(st, "tries"), 0, 1e6))
+	if (!od_state_whole(json_object_get(st, "tries"), 0, 1e6))
 		return "tries";
-	if (!state_whole(json_object_get(st, "paid_minor"), 0, STATE_MAX_WHOLE))
+	if (!od_state_whole(json_object_get(st, "paid_minor"), 0, OD_STATE_MAX_WHOLE))
 		return "paid_minor";
 	if ((v = json_object_get(st, "optout")) != NULL && !json_is_object(v))
 		return "optout";
@@ -142,22 +155,22 @@ od_state_check(const json_t *st)
 			return "recent";
 		json_array_foreach(v, i, c)
 			if (!json_is_array(c) || json_array_size(c) < 2 ||
-			    !state_whole(json_array_get(c, 0), 0, STATE_MAX_WHOLE) ||
+			    !od_state_whole(json_array_get(c, 0), 0, OD_STATE_MAX_WHOLE) ||
 			    json_array_get(c, 0) == NULL || !json_is_string(json_array_get(c, 1)))
 				return "recent";
 	}
 	return NULL;
 }
 
-static int64_t
-state_num(const json_t *v)
+int64_t
+od_state_num(const json_t *v)
 {
 	return json_is_number(v) ? (int64_t)json_number_value(v) : 0;
 }
 
 /* A list of strings, or {} (cjson's empty table). */
-static int
-state_read_strs(struct od_state_strs *l, const json_t *v)
+int
+od_state_read_strs(struct od_state_strs *l, const json_t *v)
 {
 	const json_t	*c;
 	size_t		 i;
@@ -170,7 +183,7 @@ state_read_strs(struct od_state_strs *l, const json_t *v)
 		return -1;
 	l->set = 1;
 	json_array_foreach(v, i, c)
-		if (!json_is_string(c) || state_strs_add(l, json_string_value(c)) == -1)
+		if (!json_is_string(c) || od_state_strs_add(l, json_string_value(c)) == -1)
 			return -1;
 	return 0;
 }
@@ -229,7 +242,7 @@ state_read_recent(struct od_state *st, const json_t *v)
 		if (json_array_size(c) != 2 ||
 		    (kind = od_channel_kind_parse(json_string_value(json_array_get(c, 1)))) < 0)
 			return -1;
-		if (state_recent_add(st, state_num(json_array_get(c, 0)), kind) == -1)
+		if (state_recent_add(st, od_state_num(json_array_get(c, 0)), kind) == -1)
 			return -1;
 	}
 	return 0;
@@ -241,6 +254,7 @@ od_state_from_json(struct od_state *st, const json_t *v, const char **field)
 	const char	*k, *why = NULL;
 	json_t		*c;
 	size_t		 i;
+	int		 rc;
 
 	od_state_init(st);
 	*field = "state";
@@ -251,9 +265,9 @@ od_state_from_json(struct od_state *st, const json_t *v, const char **field)
 	json_object_foreach((json_t *)v, k, c) {
 		why = k;
 		if (strcmp(k, "v") == 0) {
-			if (!state_whole(c, 0, STATE_MAX_WHOLE))
+			if (!od_state_whole(c, 0, OD_STATE_MAX_WHOLE))
 				goto fail;
-			st->version = state_num(c);
+			st->version = od_state_num(c);
 		} else if (strcmp(k, "policy") == 0) {
 			if ((st->policy = strdup(json_string_value(c))) == NULL)
 				goto fail;
@@ -268,23 +282,23 @@ od_state_from_json(struct od_state *st, const json_t *v, const char **field)
 			if (st->status == OD_STATE_NONE)
 				goto extra;
 		} else if (strcmp(k, "next") == 0)
-			st->next = (int)state_num(c);
+			st->next = (int)od_state_num(c);
 		else if (strcmp(k, "fb") == 0)
-			st->fb = (int)state_num(c);
+			st->fb = (int)od_state_num(c);
 		else if (strcmp(k, "tries") == 0)
-			st->tries = (int)state_num(c);
+			st->tries = (int)od_state_num(c);
 		else if (strcmp(k, "seq") == 0)
-			st->seq = (int)state_num(c);
+			st->seq = (int)od_state_num(c);
 		else if (strcmp(k, "paid_minor") == 0)
-			st->paid_minor = state_num(c);
+			st->paid_minor = od_state_num(c);
 		else if (strcmp(k, "amount_minor") == 0) {
-			if (!state_whole(c, -STATE_MAX_WHOLE, STATE_MAX_WHOLE))
+			if (!od_state_whole(c, -OD_STATE_MAX_WHOLE, OD_STATE_MAX_WHOLE))
 				goto fail;
-			st->amount_minor = state_num(c);
+			st->amount_minor = od_state_num(c);
 		} else if (strcmp(k, "digits") == 0) {
-			if (!state_whole(c, 0, 18))
+			if (!od_state_whole(c, 0, 18))
 				goto fail;
-			st->digits = (int)state_num(c);
+			st->digits = (int)od_state_num(c);
 		} else if (strcmp(k, "optout") == 0) {
 			if (state_read_optout(st, c) == -1)
 				goto fail;
@@ -299,10 +313,13 @@ od_state_from_json(struct od_state *st, const json_t *v, const char **field)
 				goto fail;
 			st->replan = json_is_true(c);
 		} else if (strcmp(k, "phones") == 0) {
-			if (state_read_strs(&st->phones, c) == -1)
+			if (od_state_read_strs(&st->phones, c) == -1)
 				goto fail;
 		} else if (strcmp(k, "evs") == 0) {
-			if (state_read_strs(&st->evs, c) == -1)
+			if (od_state_read_strs(&st->evs, c) == -1)
+				goto fail;
+		} else if ((rc = od_state_life_read(st, k, c)) != 0) {
+			if (rc == -1)
 				goto fail;
 		} else {
 extra:
@@ -321,8 +338,8 @@ fail:
 
 /* ---- writing ----------------------------------------------------------------- */
 
-static void
-state_write_strs(struct od_buf *b, const char *key, const struct od_state_strs *l)
+void
+od_state_write_strs(struct od_buf *b, const char *key, const struct od_state_strs *l)
 {
 	size_t	i;
 
@@ -388,8 +405,9 @@ od_state_write(const struct od_state *st, struct od_buf *b)
 	od_buf_putc(b, ']');
 	if (st->replan)
 		od_buf_puts(b, ",\"replan\":true");
-	state_write_strs(b, "phones", &st->phones);
-	state_write_strs(b, "evs", &st->evs);
+	od_state_write_strs(b, "phones", &st->phones);
+	od_state_write_strs(b, "evs", &st->evs);
+	od_state_life_write(st, b);
 	json_object_foreach(st->extra, k, v) {
 		if (st->status != OD_STATE_NONE && strcmp(k, "status") == 0)
 			continue;	/* an unknown status, replaced since */
@@ -458,6 +476,12 @@ od_state_intake(struct od_state *st, int known, const struct od_account *a,
 				st->status = OD_STATE_ACTIVE;
 			st->dispute = 0;
 			st->promise_until[0] = '\0';
+			/* a new debt: the old one's promise, agreement and offers end with it */
+			od_state_life_clear(&st->life);
+			od_state_strs_clear(&st->offers);
+			st->broken = 0;
+			st->done_at = 0;
+			st->cur[0] = '\0';
 		}
 		*due = now;	/* an update is re-planned at once */
 	}
@@ -473,42 +497,61 @@ od_state_intake(struct od_state *st, int known, const struct od_account *a,
 int
 od_state_set_phones(struct od_state *st, const char *phone, const char *whatsapp)
 {
-	state_strs_clear(&st->phones);
+	od_state_strs_clear(&st->phones);
 	st->phones.set = 1;
-	if (phone != NULL && phone[0] != '\0' && state_strs_add(&st->phones, phone) == -1)
+	if (phone != NULL && phone[0] != '\0' && od_state_strs_add(&st->phones, phone) == -1)
 		return -1;
 	if (whatsapp != NULL && whatsapp[0] != '\0' &&
 	    (phone == NULL || strcmp(phone, whatsapp) != 0) &&
-	    state_strs_add(&st->phones, whatsapp) == -1)
+	    od_state_strs_add(&st->phones, whatsapp) == -1)
 		return -1;
 	return 0;
 }
 
 int
-od_state_event(struct od_state *st, const struct od_state_event *ev, int64_t now, int *replan)
+od_state_event(struct od_state *st, const struct od_state_event *ev, struct od_state_ctx *cx,
+    int *replan)
 {
-	unsigned	bit = ev->channel < 0 ? OD_STATE_OPT_ALL : 1u << ev->channel;
-	int64_t		amount;
-	size_t		i;
+	unsigned	 bit = ev->channel < 0 ? OD_STATE_OPT_ALL : 1u << ev->channel;
+	const char	*cur;
+	int64_t		 amount = 0;
+	int		 rc;
 
-	(void)now;	/* a re-plan is scheduled at now: the caller's */
 	*replan = 0;
-	if (ev->entry != NULL) {	/* a re-delivered entry is skipped */
-		for (i = 0; i < st->evs.n; i++)
-			if (strcmp(st->evs.v[i], ev->entry) == 0)
-				return 1;
-		if (state_strs_add(&st->evs, ev->entry) == -1)
+	cx->reason[0] = '\0';
+	if (ev->entry != NULL && od_state_strs_has(&st->evs, ev->entry))
+		return 1;	/* a re-delivered entry is skipped */
+	/* an amount in the account's currency, to its minor unit (ISO 4217) */
+	cur = json_string_value(json_object_get(ev->doc, "currency"));
+	if (cur != NULL && cx->acct != NULL && strcmp(cur, cx->acct->currency) != 0) {
+		snprintf(cx->reason, sizeof(cx->reason), "currency: %s, but the account is in %s",
+		    cur, cx->acct->currency);
+		return OD_STATE_REJECTED;
+	}
+	if (ev->amount != NULL && od_money_parse(ev->amount, st->digits, &amount) == -1) {
+		snprintf(cx->reason, sizeof(cx->reason), "amount: '%.40s' has more than the %d "
+		    "decimals of %s", ev->amount, st->digits, cx->acct ? cx->acct->currency :
+		    "the account's currency");
+		return OD_STATE_REJECTED;
+	}
+	if ((rc = od_state_life_event(st, ev, cx, amount, replan)) != 0)
+		return rc;	/* refused (st unchanged), or out of memory */
+	if (ev->entry != NULL) {
+		if (od_state_strs_add(&st->evs, ev->entry) == -1)
 			return -1;
 		if (st->evs.n > OD_STATE_EVS) {
 			free(st->evs.v[0]);
 			memmove(st->evs.v, st->evs.v + 1, --st->evs.n * sizeof(*st->evs.v));
 		}
 	}
-	amount = (int64_t)floor(ev->amount * pow(10, st->digits) + 0.5);
 	switch (ev->type) {
 	case OD_EV_PAYMENT:
-		st->paid_minor += amount;
-		if (ev->full || st->paid_minor >= st->amount_minor)
+		/* the lifecycle counted it (a promise kept, an agreement paid) */
+		if (st->status == OD_STATE_ACTIVE && st->life.status != OD_LIFE_COMPLETED &&
+		    (ev->full || st->paid_minor >= st->amount_minor))
+			st->status = OD_STATE_PAID;
+		else if (st->status == OD_STATE_PLACED && (ev->full ||
+		    st->paid_minor >= st->amount_minor))
 			st->status = OD_STATE_PAID;
 		else
 			*replan = 1;	/* the amounts in the next message change */
@@ -536,13 +579,8 @@ od_state_event(struct od_state *st, const struct od_state_event *ev, int64_t now
 		st->dispute = 0;
 		*replan = 1;
 		break;
-	case OD_EV_PROMISE:
-		snprintf(st->promise_until, sizeof(st->promise_until), "%s",
-		    ev->until ? ev->until : "");
-		*replan = 1;
-		break;
 	default:
-		break;
+		break;	/* promises, acceptances, recalls: od_state_life_event */
 	}
 	if (st->status != OD_STATE_ACTIVE)
 		*replan = 0;
@@ -550,13 +588,16 @@ od_state_event(struct od_state *st, const struct od_state_event *ev, int64_t now
 }
 
 int
-od_state_outcome(struct od_state *st, const struct od_state_outcome *o, int64_t now,
-    int64_t *due)
+od_state_outcome(struct od_state *st, const struct od_state_outcome *o,
+    struct od_state_ctx *cx, int64_t *due)
 {
+	int64_t	now = cx->now;
 	size_t	i, n = 0;
 	int	k;
 
 	*due = -1;
+	if (o->next_step > st->next)
+		st->done_at = now;	/* a handoff's wait counts from it */
 	if (o->next_step >= 0)
 		st->next = o->next_step;
 	st->fb = o->fb;
@@ -575,6 +616,8 @@ od_state_outcome(struct od_state *st, const struct od_state_outcome *o, int64_t 
 	/* a person's contacts are in their own list (begin.lua) */
 	if (o->contact != NULL && o->contact[0] != '\0' && !o->person &&
 	    (k = od_channel_kind_parse(o->contact)) >= 0 && state_recent_add(st, now, k) == -1)
+		return -1;
+	if (od_state_life_outcome(st, o, cx) == -1)
 		return -1;
 	if (st->status == OD_STATE_ACTIVE)
 		*due = st->replan ? now : o->next_due;

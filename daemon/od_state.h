@@ -30,6 +30,7 @@ enum od_state_status {
 	OD_STATE_CLOSED,
 	OD_STATE_CEASED,
 	OD_STATE_FAILED,	/* a corrupt state's replacement (od_job.c) */
+	OD_STATE_PLACED,	/* handed off to a placement (an agency, legal): outreach stops until recall */
 };
 
 #define OD_STATE_OPT_ALL	(1u << OD_CH_MAX)	/* optout: "all" */
@@ -47,6 +48,40 @@ struct od_state_strs {
 	char	**v;
 	size_t	  n;
 	int	  set;
+};
+
+/*
+ * The lifecycle (od_state_life.c): at most one promise or agreement is in
+ * force; a new one supersedes it.  Its number n makes the agreement's id,
+ * "<account>:A<n>", unique in the account for good (st->nagr counts them).
+ */
+enum od_life_kind { OD_LIFE_NONE = 0, OD_LIFE_PROMISE, OD_LIFE_PLAN, OD_LIFE_SETTLEMENT,
+	OD_LIFE_EXTENSION };
+enum od_life_status {
+	OD_LIFE_OPEN = 0,	/* in force: escalation waits */
+	OD_LIFE_BROKEN,		/* broken; its "broken" step is still to go, then escalation resumes */
+	OD_LIFE_COMPLETED,	/* paid; its "completed" step is still to go, then the account is paid */
+};
+
+struct od_state_instalment {
+	char		date[16];	/* YYYY-MM-DD, the debtor's local date */
+	int64_t		amount;		/* minor units */
+};
+
+struct od_state_life {
+	enum od_life_kind	 kind;
+	enum od_life_status	 status;
+	int			 n;
+	int64_t			 base;		/* paid_minor when it was made: payments since count */
+	int64_t			 amount;	/* a promise's amount, an agreement's total */
+	int64_t			 need;		/* a promise: paid since base that keeps it */
+	char			 date[16];	/* a promise's date */
+	int			 grace;		/* days after a date before it is broken */
+	int64_t			 at, end;	/* made; broken or completed (ms) */
+	char			 offer[40];	/* the offer accepted, or "" */
+	struct od_state_instalment *sched;	/* an agreement's schedule */
+	size_t			 nsched;
+	struct od_state_strs	 done;		/* its steps done: "name", or "name#k" per instalment */
 };
 
 struct od_state {
@@ -68,18 +103,53 @@ struct od_state {
 	int			 replan;	/* an event asked for a re-plan while in flight */
 	struct od_state_strs	 phones;	/* the numbers in P:phones (intake) */
 	struct od_state_strs	 evs;		/* the inbox entries applied last (events) */
+	struct od_state_life	 life;		/* the promise or agreement in force */
+	int			 nagr;		/* agreements (promises included) numbered so far */
+	int			 broken;	/* promises and plans broken this cycle */
+	char			 placement[64];	/* status placed: where */
+	int64_t			 done_at;	/* when the step before next was done (ms); 0: unknown */
+	char			 cur[96];	/* the lifecycle step fb and tries are for; "": the next step */
+	struct od_state_strs	 offers;	/* offers made: "<id> <valid through YYYY-MM-DD> <attempt id>" */
 	json_t			*extra;		/* keys not above, as read (owned), or NULL */
 };
 
-/* An event, as the inbox's or a reply's opt-out. */
+/*
+ * An event, as the inbox's or a reply's opt-out.  The lifecycle's fields
+ * (a promise's date, amount and evidence, the offer accepted) are read from
+ * doc, the event as od_event_parse checked it.
+ */
 struct od_state_event {
 	enum od_event_type	 type;
 	int			 channel;	/* opt_out / opt_in: kind, or -1 for all */
 	int			 full;		/* payment: settles the debt */
-	double			 amount;	/* payment, in major units */
+	const char		*amount;	/* payment, promise: decimal string, or NULL */
 	const char		*until;		/* promise_to_pay: "YYYY-MM-DD" */
+	const char		*offer;		/* an acceptance: the offer's id */
+	int			 accept;	/* an acceptance: OD_OFFER_* of its name */
+	int			 option;	/* an acceptance: instalments chosen, 0: the default */
 	const char		*entry;		/* the inbox entry; NULL: not deduplicated */
+	const json_t		*doc;		/* the event document, or NULL (a reply's opt-out) */
 };
+
+/*
+ * What a transition knows besides the state, and what it hands back: the
+ * lifecycle's records (the attempt ledger: promise_made, plan_broken, ...)
+ * and its documents (<prefix>:agr:<id>, agreements and their outcomes), and
+ * why an event was refused.  od_state_ctx_init fills in today.
+ */
+struct od_state_ctx {
+	const char		*id;		/* the account id */
+	const struct od_account	*acct;		/* NULL: not read (a reply's opt-out) */
+	const struct od_policy	*policy;	/* the state's policy, or NULL */
+	int64_t			 now;
+	char			 today[16];	/* the debtor's local date at now ("" when unknown) */
+	char			 zone[64];	/* the zone that date is in, or "" */
+	json_t			*records;	/* appended to, when not NULL */
+	json_t			*docs;		/* appended to, when not NULL */
+	char			 reason[256];	/* od_state_event's OD_STATE_REJECTED */
+};
+
+#define OD_STATE_REJECTED	2	/* od_state_event: the event is refused (cx->reason); st unchanged */
 
 /* What a finished action ends with (od_job's completion fields). */
 struct od_state_outcome {
@@ -89,6 +159,14 @@ struct od_state_outcome {
 	const char	*contact;	/* the kind that reached the debtor, or "" / NULL */
 	const char	*optout;	/* a kind the provider says the debtor left, or "" / NULL */
 	int		 person;	/* the account has a person: contacts are in their list */
+	/* the lifecycle (od_state_life.c): */
+	int		 tick;		/* the action was a deadline: apply od_state_tick */
+	const char	*life_done;	/* a lifecycle step done ("name" / "name#k"), or NULL */
+	const char	*cur;		/* the lifecycle step fb/tries are for, or NULL */
+	const struct od_step *made;	/* a step whose message went: its offers are made */
+	const char	*attempt;	/* that message's attempt id */
+	const char	*today;		/* the debtor's local date then */
+	const char	*placed;	/* a handoff step done: the placement */
 };
 
 /*
@@ -99,6 +177,9 @@ struct od_state_outcome {
 #define OD_STATE_TRIES		64
 
 void	od_state_init(struct od_state *st);	/* empty; digits 2 */
+/* cx for account id (a and p may be NULL) at now: today in the debtor's zone. */
+void	od_state_ctx_init(struct od_state_ctx *cx, const char *id, const struct od_account *a,
+	    const struct od_policy *p, int64_t now);
 void	od_state_clear(struct od_state *st);	/* NULL-safe; leaves it init'd */
 const char *od_state_status_name(enum od_state_status s);	/* "active", ...; NULL for NONE */
 
@@ -140,25 +221,45 @@ char	*od_state_commit(struct od_state *st);
  */
 int	od_state_intake(struct od_state *st, int known, const struct od_account *a,
 	    const struct od_policy *p, int64_t now, int64_t *due);
+/* 1 when s is one of l's strings. */
+int	od_state_strs_has(const struct od_state_strs *l, const char *s);
 /* The debtor's numbers, for P:phones (the index intake.lua keeps). */
 int	od_state_set_phones(struct od_state *st, const char *phone, const char *whatsapp);
 
 /*
- * Applies event ev to st.  *replan: the pending action is to be
+ * Applies event ev to st at cx->now.  *replan: the pending action is to be
  * re-planned now (the amounts or holds changed); when st is no longer
  * active its pending action is to be cancelled.  Returns 0, 1 when ev's
- * entry was applied already (st unchanged), -1 when out of memory.
+ * entry was applied already (st unchanged), OD_STATE_REJECTED when the
+ * event cannot apply to this account (a promise in the past, an offer never
+ * made; cx->reason says why; st unchanged), -1 when out of memory.
  */
-int	od_state_event(struct od_state *st, const struct od_state_event *ev, int64_t now,
-	    int *replan);
+int	od_state_event(struct od_state *st, const struct od_state_event *ev,
+	    struct od_state_ctx *cx, int *replan);
 
 /*
- * The finished action's outcome o at now.  *due: when the
+ * The lifecycle's deadline: when the promise or agreement in force is
+ * broken if it is not paid by then (the local midnight after its date plus
+ * grace), -1 when none.  od_state_tick at or after it breaks it.
+ */
+int64_t	od_state_deadline(const struct od_state *st, const struct od_state_ctx *cx);
+/* Applies the deadline when it has passed: 1 when something changed, 0, -1 out of memory. */
+int	od_state_tick(struct od_state *st, struct od_state_ctx *cx);
+/* The agreement id of life number n: "<id>:A<n>" into buf. */
+const char *od_state_agreement_id(const char *id, int n, char *buf, size_t len);
+/* Paid toward the life in force (since its base). */
+int64_t	od_state_life_paid(const struct od_state *st);
+/* How many of the schedule's instalments are covered by what was paid. */
+size_t	od_state_life_covered(const struct od_state *st);
+
+/*
+ * The finished action's outcome o at cx->now (the lifecycle's records in
+ * cx: a deadline's breakage, a handoff).  *due: when the
  * account's next action is (now when a re-plan was asked for, o->next_due
  * otherwise), -1 when nothing is (not active, or o->next_due -1).
  * Clears st->replan.  -1 when out of memory.
  */
-int	od_state_outcome(struct od_state *st, const struct od_state_outcome *o, int64_t now,
-	    int64_t *due);
+int	od_state_outcome(struct od_state *st, const struct od_state_outcome *o,
+	    struct od_state_ctx *cx, int64_t *due);
 
 #endif /* OD_STATE_H */

@@ -10,15 +10,18 @@
 
 #include "od_account.h"
 #include "od_log.h"
+#include "od_record.h"
 
 struct store_op {
 	struct od_queue		*q;
+	struct od_confset	*set;		/* a reference */
 	char			*id;
 	struct od_state_event	 ev;
-	char			 until[16];
+	json_t			*doc;		/* ev's document (a reference), or NULL */
 	char			*entry;
 	int64_t			 now;
 	int			 tries;
+	json_t			*recs, *docs;	/* what the last application recorded */
 	od_store_cb		*cb;
 	void			*arg;
 };
@@ -26,29 +29,82 @@ struct store_op {
 static void
 store_done(struct store_op *op, enum od_store_result r, const char *err)
 {
-	op->cb(op->arg, r, op->tries, err);
+	op->cb(op->arg, r, op->tries, err, r == OD_STORE_OK ? op->recs : NULL);
+	json_decref(op->recs);
+	json_decref(op->docs);
+	json_decref(op->doc);
+	od_confset_unref(op->set);
 	free(op->id);
 	free(op->entry);
 	free(op);
 }
 
 static void	store_write_cb(redisReply *r, void *arg);
+static void	store_load_cb(redisReply *r, void *arg);
+
+/* The arguments event.lua takes after the schedule: records, then documents. */
+struct store_args {
+	const char	**v;
+	size_t		  n;
+	char		(*num)[24];
+	char		(*cnt)[16];
+	size_t		  ncnt;
+};
+
+static int
+store_args_build(struct store_args *a, json_t *recs, json_t *docs, char **jsons)
+{
+	size_t	i, k = 0, nr = json_array_size(recs), nd = json_array_size(docs), f;
+	json_t	*v;
+
+	a->v = calloc(2 + (nr + nd) * (2 + 2 * OD_RECORD_FIELDS), sizeof(*a->v));
+	a->num = calloc((nr + 1) * OD_RECORD_FIELDS, sizeof(*a->num));
+	a->cnt = calloc(2 + nr + nd, sizeof(*a->cnt));
+	if (a->v == NULL || a->num == NULL || a->cnt == NULL)
+		return -1;
+	snprintf(a->cnt[a->ncnt], sizeof(a->cnt[0]), "%zu", nr);
+	a->v[a->n++] = a->cnt[a->ncnt++];
+	json_array_foreach(recs, i, v) {
+		a->v[a->n++] = jsons[k++];
+		f = od_record_fields(v, a->v + a->n + 1, a->num + i * OD_RECORD_FIELDS);
+		snprintf(a->cnt[a->ncnt], sizeof(a->cnt[0]), "%zu", f);
+		a->v[a->n] = a->cnt[a->ncnt++];
+		a->n += 1 + f;
+	}
+	snprintf(a->cnt[a->ncnt], sizeof(a->cnt[0]), "%zu", nd);
+	a->v[a->n++] = a->cnt[a->ncnt++];
+	json_array_foreach(docs, i, v) {
+		a->v[a->n++] = jsons[k++];
+		f = od_record_doc_fields(v, a->v + a->n + 1);
+		snprintf(a->cnt[a->ncnt], sizeof(a->cnt[0]), "%zu", f);
+		a->v[a->n] = a->cnt[a->ncnt++];
+		a->n += 1 + f;
+	}
+	return 0;
+}
 
 /*
  * The change applied to the state raw (version ver; fly: an action of the
- * account is in flight) and written, if it changes anything.
+ * account is in flight; acct: the account's JSON) and written, with what
+ * the lifecycle recorded.
  */
 static void
 store_apply(struct store_op *op, const redisReply *raw, const redisReply *ver,
-    const redisReply *fly)
+    const redisReply *fly, const char *acct_json, size_t acct_len)
 {
 	const struct od_keys	*k = od_queue_keys(op->q);
+	const struct od_policy	*policy = NULL;
 	struct od_state		 st;
+	struct od_state_ctx	 cx;
+	struct od_account	 acct;
+	struct store_args	 sa;
 	json_error_t		 jerr;
 	json_t			*v;
-	const char		*keys[3], *args[5], *field;
-	char			*json = NULL, plan[32];
-	int			 replan, in_flight = od_reply_is(fly, "1"), rc;
+	const char		*keys[7], **args = NULL, *field;
+	char			*json = NULL, plan[32], maxlen[32], histlen[16], hist[400],
+				 agr[400], reason[256], **jsons = NULL;
+	size_t			 i, nj = 0, na = 0;
+	int			 replan, in_flight = od_reply_is(fly, "1"), rc, acct_ok = 0;
 
 	if (raw->len == 0) {
 		store_done(op, OD_STORE_UNKNOWN, NULL);
@@ -62,10 +118,28 @@ store_apply(struct store_op *op, const redisReply *raw, const redisReply *ver,
 		store_done(op, OD_STORE_CORRUPT, NULL);
 		return;
 	}
-	if ((rc = od_state_event(&st, &op->ev, op->now, &replan)) != 0) {
+	/* the account and its policy: the debtor's zone, currency, offers */
+	if (acct_json != NULL && acct_len > 0 && od_account_from_stored(acct_json, acct_len, &acct,
+	    reason, sizeof(reason)) == 0)
+		acct_ok = 1;
+	if (st.policy != NULL)
+		policy = od_policy_find(&op->set->policies, st.policy);
+	json_decref(op->recs);
+	json_decref(op->docs);
+	op->recs = json_array();
+	op->docs = json_array();
+	od_state_ctx_init(&cx, op->id, acct_ok ? &acct : NULL, policy, op->now);
+	cx.records = op->recs;
+	cx.docs = op->docs;
+	rc = od_state_event(&st, &op->ev, &cx, &replan);
+	if (acct_ok)
+		od_account_clear(&acct);
+	if (rc != 0) {
 		od_state_clear(&st);
 		if (rc == 1)
 			store_done(op, OD_STORE_DUPLICATE, NULL);
+		else if (rc == OD_STATE_REJECTED)
+			store_done(op, OD_STORE_REJECTED, cx.reason);
 		else
 			store_done(op, OD_STORE_ERROR, "out of memory");
 		return;
@@ -80,22 +154,52 @@ store_apply(struct store_op *op, const redisReply *raw, const redisReply *ver,
 		snprintf(plan, sizeof(plan), "%lld", (long long)op->now);
 	json = od_state_commit(&st);
 	od_state_clear(&st);
-	if (json == NULL) {
-		store_done(op, OD_STORE_ERROR, "out of memory");
-		return;
-	}
+	memset(&sa, 0, sizeof(sa));
+	nj = json_array_size(op->recs) + json_array_size(op->docs);
+	if (json == NULL || (jsons = calloc(nj + 1, sizeof(*jsons))) == NULL)
+		goto oom;
+	for (i = 0; i < nj; i++)
+		if ((jsons[i] = od_account_json_dumps(i < json_array_size(op->recs) ?
+		    json_array_get(op->recs, i) : json_array_get(op->docs, i -
+		    json_array_size(op->recs)))) == NULL)
+			goto oom;
+	if (store_args_build(&sa, op->recs, op->docs, jsons) == -1 ||
+	    (args = calloc(7 + sa.n, sizeof(*args))) == NULL)
+		goto oom;
+	snprintf(maxlen, sizeof(maxlen), "%ld", op->set->cfg.attempts_maxlen);
+	snprintf(histlen, sizeof(histlen), "%d", op->set->cfg.history_len);
 	keys[0] = k->state;
 	keys[1] = k->due;
 	keys[2] = k->inflight;
-	args[0] = op->id;
-	args[1] = ver->str;
-	args[2] = in_flight ? "1" : "0";
-	args[3] = json;
-	args[4] = plan;
-	rc = od_queue_script(op->q, OD_SCRIPT_EVENT, store_write_cb, op, 3, keys, 5, args, NULL);
-	free(json);
+	keys[3] = k->attempts;
+	keys[4] = od_keys_hist(k, op->id, hist, sizeof(hist));
+	keys[5] = k->agreements;
+	keys[6] = od_keys_agr(k, op->id, agr, sizeof(agr));
+	args[na++] = op->id;
+	args[na++] = ver->str;
+	args[na++] = in_flight ? "1" : "0";
+	args[na++] = json;
+	args[na++] = plan;
+	args[na++] = maxlen;
+	args[na++] = histlen;
+	memcpy(args + na, sa.v, sa.n * sizeof(*args));
+	na += sa.n;
+	rc = od_queue_script(op->q, OD_SCRIPT_EVENT, store_write_cb, op, 7, keys, (int)na, args,
+	    NULL);
 	if (rc == -1)
 		store_done(op, OD_STORE_ERROR, "Redis unavailable");
+	goto done;
+oom:
+	store_done(op, OD_STORE_ERROR, "out of memory");
+done:
+	for (i = 0; jsons != NULL && i < nj; i++)
+		free(jsons[i]);
+	free(jsons);
+	free(sa.v);
+	free(sa.num);
+	free(sa.cnt);
+	free(args);
+	free(json);
 }
 
 int
@@ -121,7 +225,14 @@ store_write_cb(redisReply *r, void *arg)
 		return;
 	}
 	if (r != NULL && od_store_is_stale(r) && ++op->tries < OD_STATE_TRIES) {
-		store_apply(op, r->element[1], r->element[2], r->element[3]);
+		/* applied again to what is there now, read again with its account */
+		const struct od_keys	*k = od_queue_keys(op->q);
+		const char		*keys[3] = { k->state, k->inflight, k->accounts };
+		const char		*args[1] = { op->id };
+
+		if (od_queue_script(op->q, OD_SCRIPT_LOAD, store_load_cb, op, 3, keys, 1, args,
+		    NULL) == -1)
+			store_done(op, OD_STORE_ERROR, "Redis unavailable");
 		return;
 	}
 	store_done(op, OD_STORE_ERROR, r == NULL ? "connection lost" :
@@ -134,28 +245,29 @@ store_load_cb(redisReply *r, void *arg)
 	struct store_op	*op = arg;
 	size_t		 i;
 
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 3) {
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 4) {
 		store_done(op, OD_STORE_ERROR, r && r->type == REDIS_REPLY_ERROR ? r->str :
 		    "connection lost");
 		return;
 	}
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		if (r->element[i]->type != REDIS_REPLY_ARRAY || r->element[i]->elements != 1 ||
 		    r->element[i]->element[0]->type != REDIS_REPLY_STRING) {
 			store_done(op, OD_STORE_ERROR, "load: an unexpected reply");
 			return;
 		}
 	store_apply(op, r->element[0]->element[0], r->element[1]->element[0],
-	    r->element[2]->element[0]);
+	    r->element[2]->element[0], r->element[3]->element[0]->str,
+	    r->element[3]->element[0]->len);
 }
 
 int
-od_store_event(struct od_queue *q, const char *id, const struct od_state_event *ev,
-    int64_t now, od_store_cb *cb, void *arg)
+od_store_event(struct od_queue *q, struct od_confset *set, const char *id,
+    const struct od_state_event *ev, int64_t now, od_store_cb *cb, void *arg)
 {
 	const struct od_keys	*k = od_queue_keys(q);
 	struct store_op		*op;
-	const char		*keys[2], *args[1];
+	const char		*keys[3], *args[1];
 
 	if ((op = calloc(1, sizeof(*op))) == NULL || (op->id = strdup(id)) == NULL ||
 	    (ev->entry != NULL && (op->entry = strdup(ev->entry)) == NULL)) {
@@ -165,19 +277,20 @@ od_store_event(struct od_queue *q, const char *id, const struct od_state_event *
 		return -1;
 	}
 	op->q = q;
+	op->set = od_confset_ref(set);
 	op->ev = *ev;
 	op->ev.entry = op->entry;
-	if (ev->until != NULL) {
-		snprintf(op->until, sizeof(op->until), "%s", ev->until);
-		op->ev.until = op->until;
-	}
+	op->doc = ev->doc ? json_incref((json_t *)ev->doc) : NULL;	/* ev's strings are its */
 	op->now = now;
 	op->cb = cb;
 	op->arg = arg;
 	keys[0] = k->state;
 	keys[1] = k->inflight;
+	keys[2] = k->accounts;
 	args[0] = op->id;
-	if (od_queue_script(q, OD_SCRIPT_LOAD, store_load_cb, op, 2, keys, 1, args, NULL) == -1) {
+	if (od_queue_script(q, OD_SCRIPT_LOAD, store_load_cb, op, 3, keys, 1, args, NULL) == -1) {
+		od_confset_unref(op->set);
+		json_decref(op->doc);
 		free(op->id);
 		free(op->entry);
 		free(op);

@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 
+#include "od_confset.h"
 #include "od_queue.h"
 #include "od_state.h"
 
@@ -20,14 +21,17 @@ enum od_store_result {
 	OD_STORE_UNKNOWN,	/* no such account (no state) */
 	OD_STORE_CORRUPT,	/* the stored state cannot be read: nothing written */
 	OD_STORE_ERROR,		/* Redis failed, or the state kept changing: not applied */
+	OD_STORE_REJECTED,	/* it cannot apply to this account (err: why): nothing written */
 };
 
 /*
  * conflicts: how many times the write found the state changed and the
  * change was applied again; err: the Redis error or what went wrong, for
- * OD_STORE_ERROR (else NULL).
+ * OD_STORE_ERROR, the reason for OD_STORE_REJECTED (else NULL); records:
+ * the lifecycle records written with OD_STORE_OK (borrowed; may be empty).
  */
-typedef void	od_store_cb(void *arg, enum od_store_result r, int conflicts, const char *err);
+typedef void	od_store_cb(void *arg, enum od_store_result r, int conflicts, const char *err,
+		    const json_t *records);
 
 /*
  * 1 when r is a script's {'stale', state, version, in flight} (event.lua,
@@ -36,10 +40,13 @@ typedef void	od_store_cb(void *arg, enum od_store_result r, int conflicts, const
 int	od_store_is_stale(const redisReply *r);
 
 /*
- * Applies ev (copied) to account id's state at now.  cb is called once,
- * later.  -1 when the request cannot be queued (cb is then not called).
+ * Applies ev (copied; its document referenced) to account id's state at
+ * now, checked against the account and its policy in set (referenced
+ * until cb).  What the lifecycle recorded is written with the state
+ * (event.lua).  cb is called once, later.  -1 when the request cannot be
+ * queued (cb is then not called).
  */
-int	od_store_event(struct od_queue *q, const char *id, const struct od_state_event *ev,
-	    int64_t now, od_store_cb *cb, void *arg);
+int	od_store_event(struct od_queue *q, struct od_confset *set, const char *id,
+	    const struct od_state_event *ev, int64_t now, od_store_cb *cb, void *arg);
 
 #endif /* OD_STORE_H */

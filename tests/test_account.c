@@ -511,7 +511,7 @@ static const struct { const char *body, *reason; } ev_rejects[] = {
 	{ "{\"account_id\": \"A-1\", \"type\": \"opt_out\"}", "channel: required" },
 	{ "{\"account_id\": \"A-1\", \"type\": \"opt_in\", \"channel\": \"fax\"}",
 	  "channel: must be sms, email, whatsapp or all" },
-	{ "{\"account_id\": \"A-1\", \"type\": \"promise_to_pay\"}", "until: required" },
+	{ "{\"account_id\": \"A-1\", \"type\": \"promise_to_pay\"}", "date: required" },
 	{ "{\"account_id\": \"A-1\", \"type\": \"promise_to_pay\", \"until\": \"2026-13-01\"}",
 	  "until: not a calendar date (no such day)" },
 	{ "{\"account_id\": \"A-1\", \"type\": \"close\", \"at\": \"yesterday\"}",

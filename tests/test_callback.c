@@ -1001,7 +1001,7 @@ test_lua_reply(void **state)
 static void
 test_lua_state_version(void **state)
 {
-	const char	*keys[2], *args[3] = { "V-1", "V-2", "V-3" };
+	const char	*keys[3], *args[3] = { "V-1", "V-2", "V-3" };
 	struct lua_env	 e;
 	struct od_state	 st;
 	redisReply	*rep;
@@ -1017,11 +1017,15 @@ test_lua_state_version(void **state)
 	assert_int_equal(st.version, 42);
 	freeReplyObject(redisCommand(e.c, "HSET outreach:state V-1 %s", json));
 	freeReplyObject(redisCommand(e.c, "HSET outreach:state V-2 %s", legacy));
+	freeReplyObject(redisCommand(e.c, "HSET outreach:accounts V-1 {}"));
 	keys[0] = e.k.state;
 	keys[1] = e.k.inflight;
-	rep = eval(e.c, OD_SCRIPT_LOAD, 2, keys, 3, args);
+	keys[2] = e.k.accounts;
+	rep = eval(e.c, OD_SCRIPT_LOAD, 3, keys, 3, args);
 	assert_int_equal(rep->type, REDIS_REPLY_ARRAY);
-	assert_int_equal(rep->elements, 3);
+	assert_int_equal(rep->elements, 4);
+	assert_string_equal(rep->element[3]->element[0]->str, "{}");	/* the account too */
+	assert_string_equal(rep->element[3]->element[1]->str, "");
 	snprintf(want, sizeof(want), "%lld", (long long)st.version);
 	assert_string_equal(rep->element[1]->element[0]->str, want);
 	assert_string_equal(rep->element[1]->element[1]->str, legacy);

@@ -86,7 +86,7 @@ assert_corrupt(const char *state, const char *detail_has)
 	assert_int_equal(j.next_due, -1);
 	assert_int_equal(j.next_step, -1);
 	/* the state written back: failed, with what was stored */
-	assert_non_null(out = od_record_state(&j, NOW, &due));
+	assert_non_null(out = od_record_state(&j, NOW, &due, NULL, NULL));
 	assert_int_equal(due, -1);
 	assert_non_null(written = json_loads(out, 0, NULL));
 	assert_string_equal(json_string_value(json_object_get(written, "status")), "failed");

@@ -103,7 +103,7 @@ test_state_after_send(void **state)
 	j.contact = "sms";
 	j.optout = "whatsapp";
 	j.next_due = NOW + DAY_MS;
-	out = od_record_state(&j, NOW, &due);
+	out = od_record_state(&j, NOW, &due, NULL, NULL);
 	assert_non_null(out);
 	assert_int_equal(due, NOW + DAY_MS);
 	/* the next version, first: complete.lua compares it without decoding */
@@ -151,7 +151,7 @@ test_state_retry(void **state)
 	    "\"recent\":{},\"optout\":{\"email\":true}}");
 	j.tries = 1;
 	j.seq = 5;
-	out = od_record_state(&j, NOW, &due);
+	out = od_record_state(&j, NOW, &due, NULL, NULL);
 	assert_non_null(out);
 	s = json_loads(out, 0, NULL);
 	assert_int_equal(json_integer_value(json_object_get(s, "next")), 2);
@@ -181,7 +181,7 @@ test_state_paid_replan(void **state)
 	job_with_state(&j, "{\"v\":7,\"status\":\"paid\",\"next\":1}");
 	j.next_step = 2;
 	j.next_due = NOW + DAY_MS;
-	assert_non_null(out = od_record_state(&j, NOW, &due));
+	assert_non_null(out = od_record_state(&j, NOW, &due, NULL, NULL));
 	assert_int_equal(due, -1);		/* paid: nothing more */
 	assert_memory_equal(out, "{\"v\":8,", 7);
 	s = json_loads(out, 0, NULL);
@@ -193,7 +193,7 @@ test_state_paid_replan(void **state)
 
 	job_with_state(&j, "{\"status\":\"active\",\"next\":1,\"replan\":true}");
 	j.next_due = NOW + DAY_MS;
-	assert_non_null(out = od_record_state(&j, NOW, &due));
+	assert_non_null(out = od_record_state(&j, NOW, &due, NULL, NULL));
 	assert_int_equal(due, NOW);		/* re-planned at once */
 	s = json_loads(out, 0, NULL);
 	assert_null(json_object_get(s, "replan"));
@@ -202,7 +202,7 @@ test_state_paid_replan(void **state)
 	od_job_clear(&j);
 
 	job_with_state(&j, "{\"status\":\"active\",\"next\":1,\"optout\":{\"voice\":true}}");
-	assert_null(od_record_state(&j, NOW, &due));
+	assert_null(od_record_state(&j, NOW, &due, NULL, NULL));
 	od_job_clear(&j);
 }
 

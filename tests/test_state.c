@@ -156,10 +156,11 @@ active_state(struct od_state *st)
 }
 
 static int
-apply(struct od_state *st, enum od_event_type t, int channel, double amount, int full,
+apply(struct od_state *st, enum od_event_type t, int channel, const char *amount, int full,
     const char *until, const char *entry, int *replan)
 {
 	struct od_state_event	e;
+	struct od_state_ctx	cx;
 
 	memset(&e, 0, sizeof(e));
 	e.type = t;
@@ -168,7 +169,17 @@ apply(struct od_state *st, enum od_event_type t, int channel, double amount, int
 	e.full = full;
 	e.until = until;
 	e.entry = entry;
-	return od_state_event(st, &e, NOW, replan);
+	od_state_ctx_init(&cx, "PE-1", NULL, NULL, NOW);	/* no account: no local date */
+	return od_state_event(st, &e, &cx, replan);
+}
+
+static struct od_state_ctx *
+ctx_at(int64_t now)
+{
+	static struct od_state_ctx	cx;
+
+	od_state_ctx_init(&cx, "PE-1", NULL, NULL, now);
+	return &cx;
 }
 
 static void
@@ -181,62 +192,63 @@ test_events(void **state)
 	(void)state;
 	active_state(&st);
 	/* a part payment re-plans (the amounts change); the rest settles it */
-	assert_int_equal(apply(&st, OD_EV_PAYMENT, -1, 40.01, 0, NULL, "1-0", &replan), 0);
+	assert_int_equal(apply(&st, OD_EV_PAYMENT, -1, "40.01", 0, NULL, "1-0", &replan), 0);
 	assert_int_equal(st.paid_minor, 4001);
 	assert_true(replan);
 	assert_int_equal(st.status, OD_STATE_ACTIVE);
-	assert_int_equal(apply(&st, OD_EV_PAYMENT, -1, 40.01, 0, NULL, "1-0", &replan), 1);
+	assert_int_equal(apply(&st, OD_EV_PAYMENT, -1, "40.01", 0, NULL, "1-0", &replan), 1);
 	assert_int_equal(st.paid_minor, 4001);
-	assert_int_equal(apply(&st, OD_EV_PAYMENT, -1, 59.99, 0, NULL, "2-0", &replan), 0);
+	assert_int_equal(apply(&st, OD_EV_PAYMENT, -1, "59.99", 0, NULL, "2-0", &replan), 0);
 	assert_int_equal(st.status, OD_STATE_PAID);
 	assert_false(replan);
 	od_state_clear(&st);
 
 	active_state(&st);
-	apply(&st, OD_EV_PAYMENT, -1, 1, 1, NULL, NULL, &replan);	/* says it is in full */
+	apply(&st, OD_EV_PAYMENT, -1, "1", 1, NULL, NULL, &replan);	/* says it is in full */
 	assert_int_equal(st.status, OD_STATE_PAID);
 	od_state_clear(&st);
 
 	active_state(&st);
-	apply(&st, OD_EV_CLOSE, -1, 0, 0, NULL, NULL, &replan);
+	apply(&st, OD_EV_CLOSE, -1, NULL, 0, NULL, NULL, &replan);
 	assert_int_equal(st.status, OD_STATE_CLOSED);
-	apply(&st, OD_EV_CEASE, -1, 0, 0, NULL, NULL, &replan);
+	apply(&st, OD_EV_CEASE, -1, NULL, 0, NULL, NULL, &replan);
 	assert_int_equal(st.status, OD_STATE_CEASED);
 	od_state_clear(&st);
 
 	active_state(&st);
-	apply(&st, OD_EV_OPT_OUT, OD_CH_SMS, 0, 0, NULL, NULL, &replan);
+	apply(&st, OD_EV_OPT_OUT, OD_CH_SMS, NULL, 0, NULL, NULL, &replan);
 	assert_false(replan);
-	apply(&st, OD_EV_OPT_OUT, OD_CH_EMAIL, 0, 0, NULL, NULL, &replan);
+	apply(&st, OD_EV_OPT_OUT, OD_CH_EMAIL, NULL, 0, NULL, NULL, &replan);
 	assert_int_equal(st.optout, (1u << OD_CH_SMS) | (1u << OD_CH_EMAIL));
-	apply(&st, OD_EV_OPT_IN, OD_CH_SMS, 0, 0, NULL, NULL, &replan);
+	apply(&st, OD_EV_OPT_IN, OD_CH_SMS, NULL, 0, NULL, NULL, &replan);
 	assert_true(replan);
 	assert_int_equal(st.optout, 1u << OD_CH_EMAIL);
-	apply(&st, OD_EV_OPT_OUT, -1, 0, 0, NULL, NULL, &replan);
+	apply(&st, OD_EV_OPT_OUT, -1, NULL, 0, NULL, NULL, &replan);
 	assert_int_equal(st.optout, (1u << OD_CH_EMAIL) | OD_STATE_OPT_ALL);
-	apply(&st, OD_EV_OPT_IN, -1, 0, 0, NULL, NULL, &replan);
+	apply(&st, OD_EV_OPT_IN, -1, NULL, 0, NULL, NULL, &replan);
 	assert_int_equal(st.optout, 0);
 
-	apply(&st, OD_EV_DISPUTE, -1, 0, 0, NULL, NULL, &replan);
+	apply(&st, OD_EV_DISPUTE, -1, NULL, 0, NULL, NULL, &replan);
 	assert_true(st.dispute);
 	assert_false(replan);
-	apply(&st, OD_EV_DISPUTE_RESOLVED, -1, 0, 0, NULL, NULL, &replan);
+	apply(&st, OD_EV_DISPUTE_RESOLVED, -1, NULL, 0, NULL, NULL, &replan);
 	assert_false(st.dispute);
 	assert_true(replan);
-	apply(&st, OD_EV_PROMISE, -1, 0, 0, "2026-03-20", NULL, &replan);
-	assert_string_equal(st.promise_until, "2026-03-20");
-	assert_true(replan);
+	/* a promise needs the debtor's local date (od_state_life.c): refused without it */
+	assert_int_equal(apply(&st, OD_EV_PROMISE, -1, NULL, 0, "2026-03-20", NULL, &replan),
+	    OD_STATE_REJECTED);
+	assert_int_equal(st.life.kind, OD_LIFE_NONE);
 	assert_int_equal(st.status, OD_STATE_ACTIVE);
 
 	/* the last 16 entries are remembered */
 	for (i = 0; i < 20; i++) {
 		snprintf(entry, sizeof(entry), "%d-0", 100 + i);
-		assert_int_equal(apply(&st, OD_EV_DISPUTE, -1, 0, 0, NULL, entry, &replan), 0);
+		assert_int_equal(apply(&st, OD_EV_DISPUTE, -1, NULL, 0, NULL, entry, &replan), 0);
 	}
 	assert_int_equal(st.evs.n, OD_STATE_EVS);
 	assert_string_equal(st.evs.v[0], "104-0");
-	assert_int_equal(apply(&st, OD_EV_DISPUTE, -1, 0, 0, NULL, "119-0", &replan), 1);
-	assert_int_equal(apply(&st, OD_EV_DISPUTE, -1, 0, 0, NULL, "100-0", &replan), 0);
+	assert_int_equal(apply(&st, OD_EV_DISPUTE, -1, NULL, 0, NULL, "119-0", &replan), 1);
+	assert_int_equal(apply(&st, OD_EV_DISPUTE, -1, NULL, 0, NULL, "100-0", &replan), 0);
 	od_state_clear(&st);
 }
 
@@ -281,8 +293,8 @@ test_intake(void **state)
 	assert_int_equal(st.amount_minor, 100000);
 
 	/* a new due date: a new cycle, from step 0, nothing paid, no holds; seq goes on */
-	apply(&st, OD_EV_PROMISE, -1, 0, 0, "2026-03-20", NULL, &replan);
-	apply(&st, OD_EV_PAYMENT, -1, 5000, 0, NULL, NULL, &replan);
+	apply(&st, OD_EV_PROMISE, -1, NULL, 0, "2026-03-20", NULL, &replan);
+	apply(&st, OD_EV_PAYMENT, -1, "5000", 0, NULL, NULL, &replan);
 	assert_int_equal(st.status, OD_STATE_PAID);
 	a.due_date = "2026-04-09";
 	assert_int_equal(od_state_intake(&st, 1, &a, &p, NOW + 2, &due), 0);
@@ -296,7 +308,7 @@ test_intake(void **state)
 	assert_int_equal(st.seq, 4);
 
 	/* ceased stays ceased, in any cycle: nothing planned */
-	apply(&st, OD_EV_CEASE, -1, 0, 0, NULL, NULL, &replan);
+	apply(&st, OD_EV_CEASE, -1, NULL, 0, NULL, NULL, &replan);
 	a.due_date = "2026-05-09";
 	assert_int_equal(od_state_intake(&st, 1, &a, &p, NOW + 3, &due), 0);
 	assert_int_equal(due, -1);
@@ -327,7 +339,7 @@ test_outcome(void **state)
 	o.seq = 3;
 	o.contact = "sms";
 	o.optout = "whatsapp";
-	assert_int_equal(od_state_outcome(&st, &o, NOW, &due), 0);
+	assert_int_equal(od_state_outcome(&st, &o, ctx_at(NOW), &due), 0);
 	assert_int_equal(due, NOW + DAY_MS);
 	assert_int_equal(st.next, 1);
 	assert_int_equal(st.fb, 0);
@@ -344,20 +356,20 @@ test_outcome(void **state)
 	o.next_step = -1;
 	o.person = 1;
 	o.optout = "";
-	assert_int_equal(od_state_outcome(&st, &o, NOW + 1, &due), 0);
+	assert_int_equal(od_state_outcome(&st, &o, ctx_at(NOW + 1), &due), 0);
 	assert_int_equal(st.next, 1);
 	assert_int_equal(st.nrecent, 2);
 
 	/* an event asked for a re-plan while in flight: now, and the request is gone */
 	st.replan = 1;
-	assert_int_equal(od_state_outcome(&st, &o, NOW + 2, &due), 0);
+	assert_int_equal(od_state_outcome(&st, &o, ctx_at(NOW + 2), &due), 0);
 	assert_int_equal(due, NOW + 2);
 	assert_false(st.replan);
 
 	/* paid meanwhile: nothing scheduled */
 	st.status = OD_STATE_PAID;
 	st.replan = 1;
-	assert_int_equal(od_state_outcome(&st, &o, NOW + 3, &due), 0);
+	assert_int_equal(od_state_outcome(&st, &o, ctx_at(NOW + 3), &due), 0);
 	assert_int_equal(due, -1);
 	assert_false(st.replan);
 	od_state_clear(&st);

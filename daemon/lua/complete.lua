@@ -1,7 +1,8 @@
 -- complete: records the outcome of a batch of actions and plans each
 -- account's next one, in one step.
 -- KEYS[1] inflight  KEYS[2] lease  KEYS[3] state  KEYS[4] due  KEYS[5] attempts
--- KEYS[6] person  KEYS[7..] hist:<id>, one per action, in order
+-- KEYS[6] person  KEYS[7] agreements (stream)  KEYS[8] handoff (stream)
+-- KEYS[9] accounts  KEYS[10..] per action: hist:<id>, agr:<id>
 -- ARGV: consumer, attempts maxlen, history length, then per action:
 --       id, the state's version the outcome was computed from (lib.lua's
 --       od_ver), the new state ('' when none is written), when the next
@@ -9,29 +10,40 @@
 --       none), the attempt ids that reached nobody (space-separated: their
 --       contacts, which begin.lua wrote pending, are taken back from the
 --       person's list), the attempt id that reached the debtor ('' when
---       none: its contact is confirmed), the number of records R, then per
---       record: its JSON, F, and its F stream fields (name, value, ...)
+--       none: its contact is confirmed), the records (lib.lua's od_records:
+--       R, then per record its JSON, F and F stream fields), the agreement
+--       documents (od_docs: D, then per document its JSON, F, fields), and
+--       a handoff's stream fields (H, then H strings; 0: not placed)
 -- The daemon computed the new state and the due time (od_state_outcome).
 -- When the stored state is no longer that version (an event came in while
 -- the action was in flight) nothing of the action is written and its answer
 -- is {'stale', state, version}: the daemon applies the outcome again to that
 -- state and completes it again.
+-- A handoff adds one entry to the handoff stream: the placement's fields,
+-- account_id, and the file: the account as enqueued, its new state, every
+-- attempt record its history holds and every agreement document.
 -- Returns one answer per action: 'ok', the stale answer, or 'lost' when its
 -- lease had been reclaimed (its records are still written: they are what
 -- happened; the state is not: the reclaim settled it).
-local consumer, maxlen, histlen = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local consumer, maxlen, histlen = ARGV[1], ARGV[2], ARGV[3]
 local mine = consumer .. ' '
 local acts = {}
 local i = 4
+-- skips a list of R entries (JSON, F, F fields) from ARGV[i]
+local function skip(i)
+  local n = tonumber(ARGV[i])
+  i = i + 1
+  for r = 1, n do i = i + 2 + tonumber(ARGV[i + 1]) end
+  return i
+end
 while i <= #ARGV do
   local a = {id = ARGV[i], ver = ARGV[i + 1], new = ARGV[i + 2], due = ARGV[i + 3],
-             pid = ARGV[i + 4], drop = ARGV[i + 5], confirm = ARGV[i + 6],
-             nrec = tonumber(ARGV[i + 7]), recs = {}}
-  i = i + 8
-  for r = 1, a.nrec do
-    a.recs[r] = i
-    i = i + 2 + tonumber(ARGV[i + 1])
-  end
+             pid = ARGV[i + 4], drop = ARGV[i + 5], confirm = ARGV[i + 6]}
+  a.recs = i + 7
+  a.docs = skip(a.recs)
+  a.hand = skip(a.docs)
+  a.nhand = tonumber(ARGV[a.hand])
+  i = a.hand + 1 + a.nhand
   acts[#acts + 1] = a
 end
 local ids = {}
@@ -41,21 +53,13 @@ local states = redis.call('HMGET', KEYS[3], unpack(ids))
 local out, done, sset, dueargs = {}, {}, {}, {}
 for n, a in ipairs(acts) do
   local l, raw = leases[n], states[n]
+  local hist, agr = KEYS[8 + 2 * n], KEYS[9 + 2 * n]
   local lost = not l or string.sub(l, 1, #mine) ~= mine
   if not lost and raw and od_ver(raw) ~= a.ver then
     out[n] = {'stale', raw, od_ver(raw)}
   else
-    local jsons = {}
-    for r, at in ipairs(a.recs) do
-      redis.call('XADD', KEYS[5], 'MAXLEN', '~', maxlen, '*', unpack(ARGV, at + 2, at + 1 + tonumber(ARGV[at + 1])))
-      jsons[r] = ARGV[at]
-    end
-    if a.nrec > 0 then
-      -- Trimmed only when over the length: LTRIM would keep it all anyway.
-      if redis.call('RPUSH', KEYS[6 + n], unpack(jsons)) > histlen then
-        redis.call('LTRIM', KEYS[6 + n], -histlen, -1)
-      end
-    end
+    od_records(a.recs, KEYS[5], hist, maxlen, histlen)
+    od_docs(a.docs, KEYS[7], agr)
     if a.pid ~= '' and (a.drop ~= '' or a.confirm ~= '') then
       local gone = {}
       for id in string.gmatch(a.drop, '%S+') do gone[id] = true end
@@ -72,6 +76,18 @@ for n, a in ipairs(acts) do
         if a.due ~= '-1' then
           dueargs[#dueargs + 1] = a.due
           dueargs[#dueargs + 1] = a.id
+        end
+        if a.nhand > 0 then
+          local f = {unpack(ARGV, a.hand + 1, a.hand + a.nhand)}
+          local acct = redis.call('HGET', KEYS[9], a.id) or 'null'
+          local file = '{"account":' .. acct .. ',"state":' .. a.new .. ',"attempts":[' ..
+            table.concat(redis.call('LRANGE', hist, 0, -1), ',') .. '],"agreements":[' ..
+            table.concat(redis.call('LRANGE', agr, 0, -1), ',') .. ']}'
+          f[#f + 1] = 'account_id'
+          f[#f + 1] = a.id
+          f[#f + 1] = 'file'
+          f[#f + 1] = file
+          redis.call('XADD', KEYS[8], '*', unpack(f))
         end
       end
     end

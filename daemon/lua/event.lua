@@ -1,10 +1,15 @@
 -- event: stores one account's state after the daemon applied an event (or a
--- reply's opt-out) to it (od_store.c, od_state_event), and its schedule.
+-- reply's opt-out) to it (od_store.c, od_state_event), its schedule, and
+-- what the lifecycle recorded (a promise made, an agreement, a recall).
 -- KEYS[1] state (hash)  KEYS[2] due (zset)  KEYS[3] inflight (zset)
+-- KEYS[4] attempts (stream)  KEYS[5] hist:<id>  KEYS[6] agreements (stream)
+-- KEYS[7] agr:<id>
 -- ARGV: id, the version the change was computed from (load.lua), '1' when
 --       an action was in flight then, else '0', the new state, the schedule:
 --       'cancel' (no action is due any more: paid, closed, ceased), a time
---       in ms (re-planned then), or '' (unchanged)
+--       in ms (re-planned then), or '' (unchanged); the attempts stream's
+--       maxlen, the history's length; then the records (lib.lua's
+--       od_records) and the agreement documents (od_docs)
 -- An action already in flight is stopped by begin.lua and completed by
 -- complete.lua on the new state: both compare the version.
 -- Returns 'ok', or {'stale', state, version, in flight} when the state or
@@ -22,4 +27,6 @@ if plan == 'cancel' then
 elseif plan ~= '' then
   redis.call('ZADD', KEYS[2], plan, id)
 end
+local i = od_records(8, KEYS[4], KEYS[5], ARGV[6], ARGV[7])
+od_docs(i, KEYS[6], KEYS[7])
 return 'ok'

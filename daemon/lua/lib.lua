@@ -3,7 +3,7 @@
 -- The attempt stream's fields, in a fixed order, from a record table.
 local od_field_names = {'ts', 'account_id', 'action_id', 'attempt_id', 'policy', 'step',
                         'stage', 'channel', 'gateway', 'status', 'provider_id', 'reason', 'code',
-                        'encoding', 'segments', 'timezone'}
+                        'encoding', 'segments', 'timezone', 'agreement_id'}
 local function od_fields(r)
   local f, n = {}, 0
   for i = 1, #od_field_names do
@@ -38,4 +38,42 @@ end
 local function od_ver(raw)
   if not raw or raw == '' then return '' end
   return string.match(raw, '^{"v":(%d+)[,}]') or raw
+end
+-- The records of one account (od_record.c) from ARGV[i]: their number R,
+-- then per record its JSON, F and its F stream fields.  Each goes to the
+-- attempts stream and the account's history (hist, capped to histlen).
+-- Returns the index after them.
+local function od_records(i, attempts, hist, maxlen, histlen)
+  local n, jsons = tonumber(ARGV[i]), {}
+  i = i + 1
+  for r = 1, n do
+    local f = tonumber(ARGV[i + 1])
+    redis.call('XADD', attempts, 'MAXLEN', '~', maxlen, '*', unpack(ARGV, i + 2, i + 1 + f))
+    jsons[r] = ARGV[i]
+    i = i + 2 + f
+  end
+  if n > 0 and redis.call('RPUSH', hist, unpack(jsons)) > tonumber(histlen) then
+    redis.call('LTRIM', hist, -tonumber(histlen), -1)
+  end
+  return i
+end
+-- The agreement documents of one account (od_state_life.c) from ARGV[i]:
+-- their number D, then per document its JSON, F and its F stream fields.
+-- Each goes to the account's list (agr, never trimmed: what was agreed is
+-- kept) and to the agreements stream for upstream systems, with the
+-- document as its field 'doc'.
+local function od_docs(i, stream, agr)
+  local n, jsons = tonumber(ARGV[i]), {}
+  i = i + 1
+  for d = 1, n do
+    local f = tonumber(ARGV[i + 1])
+    local fields = {unpack(ARGV, i + 2, i + 1 + f)}
+    fields[#fields + 1] = 'doc'
+    fields[#fields + 1] = ARGV[i]
+    redis.call('XADD', stream, '*', unpack(fields))
+    jsons[d] = ARGV[i]
+    i = i + 2 + f
+  end
+  if n > 0 then redis.call('RPUSH', agr, unpack(jsons)) end
+  return i
 end

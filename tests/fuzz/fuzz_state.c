@@ -110,7 +110,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < json_array_size(j.records); i++)
 		if (od_record_fields(json_array_get(j.records, i), args, num) > 2 * OD_RECORD_FIELDS)
 			od_fuzz_fail("od_record_fields: too many fields");
-	if (next == OD_JOB_FINISH && (out = od_record_state(&j, now, &due)) != NULL) {
+	if (next == OD_JOB_FINISH && (out = od_record_state(&j, now, &due, NULL, NULL)) != NULL) {
 		json_t *v = json_loads(out, 0, NULL);
 
 		if (!json_is_object(v))

@@ -1,0 +1,19 @@
+/*
+ * od_job_int.h: od_job.c and od_job_life.c (the lifecycle's steps).
+ */
+#ifndef OD_JOB_INT_H
+#define OD_JOB_INT_H
+
+#include "od_job.h"
+#include "od_tz.h"
+
+enum od_job_life {
+	OD_JOB_LIFE_NONE = 0,	/* no promise or agreement in force: the escalation's step */
+	OD_JOB_LIFE_WAIT,	/* finished: a deadline to apply, or waiting for the next */
+	OD_JOB_LIFE_SEND,	/* j->st is a lifecycle step due now: try its channels */
+};
+
+/* What the promise or agreement in force (j->sst.life) has j do now; tz may be NULL. */
+enum od_job_life od_job_life(struct od_job *j, const struct od_tz *tz);
+
+#endif /* OD_JOB_INT_H */
