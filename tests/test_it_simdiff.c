@@ -180,7 +180,9 @@ push_line(json_t *by_account, const char *id, char *line)
 static const char *
 str_or_null(const json_t *o, const char *key)
 {
-	return json_string_value(json_object_get(o, key));
+	const char	*s = json_string_value(json_object_get(o, key));
+
+	return s != NULL && s[0] != '\0' ? s : NULL;	/* simulate writes "" for no step */
 }
 
 /* ---- (b) simulate --------------------------------------------------------- */
@@ -446,7 +448,8 @@ expect_paths(const json_t *sim)
 		"PE-AFTER", "2026-03-16T00:00:00.000Z | notice_overdue | sms | suppressed | window",
 		"PE-AFTER", "2026-03-16T14:00:00.000Z | notice_overdue | sms | sent",
 		"PE-HOLIDAY", "| reminder_due | sms | suppressed | holiday",
-		"PE-PROMISE", "| notice_overdue | - | suppressed | hold",
+		"PE-PROMISE", "| - | - | promise_made",
+		"PE-PROMISE", "| - | - | promise_broken",
 		"PE-PROMISE", "2026-03-26T14:00:00.000Z | notice_overdue | sms | sent",
 		"CO-HOLIDAY", "| reminder_due | sms | suppressed | holiday",
 		"CO-HOLIDAY", "2026-04-04T14:00:00.000Z | notice_firm | email | sent",
