@@ -3,8 +3,10 @@
  *
  * outreachctl.c holds main, the global options and the command table;
  * ctl_util.c the pure helpers (Redis URL, input splitting, event shorthand,
- * tables), tested by tests/test_ctl.c; ctl_enqueue.c the enqueue and event
- * commands; ctl_show.c status, attempts and rejected.
+ * agreement statuses, CSV fields, tables), tested by tests/test_ctl.c;
+ * ctl_enqueue.c the enqueue and event commands; ctl_show.c status, attempts
+ * and rejected; ctl_agreements.c an account's agreements (P:agr:<account>);
+ * ctl_handoff.c the placed accounts and their files (P:handoff).
  *
  * Exit status of every command: 0 done, 1 failed (or some input was bad),
  * 2 usage error.
@@ -18,6 +20,7 @@
 #include <sys/types.h>
 
 #include <hiredis/hiredis.h>
+#include <jansson.h>
 
 #include "od_buf.h"
 
@@ -158,6 +161,13 @@ int	ctl_table_add(struct ctl_table *t, const char *const *cells);
  */
 void	ctl_table_print(const struct ctl_table *t, FILE *out, int noheader);
 
+/*
+ * Appends s to b as one CSV field (RFC 4180): in double quotes, inner quotes
+ * doubled, when it holds a comma, a double quote, CR or LF; else as it is.
+ * NULL is the empty field.
+ */
+int	ctl_csv_field(struct od_buf *b, const char *s);
+
 /* Display width of a UTF-8 string, in code points. */
 size_t	ctl_utf8_width(const char *s);
 /* Copies s into buf, cut to at most max characters ("..." ending when cut). */
@@ -174,6 +184,18 @@ int	ctl_cmd_simulate(struct ctl *c, int argc, char **argv);	/* ctl_simulate.c */
 int	ctl_cmd_validate(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_preview(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_reload(struct ctl *c, int argc, char **argv);
+int	ctl_cmd_agreements(struct ctl *c, int argc, char **argv);	/* ctl_agreements.c */
+int	ctl_cmd_handoff(struct ctl *c, int argc, char **argv);		/* ctl_handoff.c */
+
+/* ---- the negotiation lifecycle ----------------------------------------------- */
+
+/*
+ * The statuses of the agreements in docs, an array of the documents of
+ * P:agr:<account> oldest first: a new object mapping each agreement's id to
+ * the status of the last outcome naming it, "active" when none (a new
+ * reference; NULL when out of memory).  Other members are left alone.
+ */
+json_t	*ctl_agr_statuses(const json_t *docs);
 
 /*
  * Sends every item of fp to <prefix>:inbox as kind, pipelined in windows of

@@ -1,6 +1,7 @@
 /*
  * ctl_show: "status", "attempts ACCOUNT" and "rejected": read-only views of
- * the Redis keys (docs/architecture.md).  Tables by default, --json for
+ * the Redis keys (docs/architecture.md); agreements and handoff are in
+ * ctl_agreements.c and ctl_handoff.c.  Tables by default, --json for
  * machines (one JSON document a line).
  */
 #include "ctl.h"
@@ -242,20 +243,27 @@ attempt_detail(json_t *o, char *buf, size_t len)
 	od_buf_free(&b);
 }
 
+/*
+ * The lifecycle records the history also holds (promise_made, agreement,
+ * handoff...) name no channel or gateway but an agreement: the AGREEMENT
+ * column is there when any record of the account names one.
+ */
 int
 ctl_cmd_attempts(struct ctl *c, int argc, char **argv)
 {
 	static const char *const heads[] = { "TIME", "STEP", "STAGE", "CHANNEL",
+		"GATEWAY", "STATUS", "AGREEMENT", "REASON / PROVIDER ID" };
+	static const char *const heads7[] = { "TIME", "STEP", "STAGE", "CHANNEL",
 		"GATEWAY", "STATUS", "REASON / PROVIDER ID" };
 	struct ctl_opt	 opts[] = { { "help", 0, 0, NULL }, { "json", 0, 0, NULL } };
 	struct ctl_table t;
 	redisContext	*rc;
 	redisReply	*r, *e;
-	json_t		*o;
-	const char	*cells[7];
-	char		 err[128], key[1024], detail[512], n[6][32], *s;
+	json_t		*recs, *o;
+	const char	*cells[8];
+	char		 err[128], key[1024], detail[512], n[7][32], *s;
 	size_t		 i;
-	int		 npos, ret = CTL_EXIT_OK, json;
+	int		 npos, ret = CTL_EXIT_OK, json, agr = 0, k;
 
 	if (ctl_args_scan(argc, argv, opts, 2, &npos, err, sizeof(err)) == -1)
 		return ctl_usage_error(c, "attempts", "attempts: %s", err);
@@ -277,7 +285,11 @@ ctl_cmd_attempts(struct ctl *c, int argc, char **argv)
 		freeReplyObject(r);
 		return CTL_EXIT_OK;
 	}
-	ctl_table_init(&t, 7, heads);
+	if ((recs = json_array()) == NULL) {
+		ctl_errx(c, "out of memory");
+		freeReplyObject(r);
+		return CTL_EXIT_FAIL;
+	}
 	for (i = 0; i < r->elements; i++) {
 		e = r->element[i];
 		if (e->type != REDIS_REPLY_STRING)
@@ -296,21 +308,31 @@ ctl_cmd_attempts(struct ctl *c, int argc, char **argv)
 			json_decref(o);
 			continue;
 		}
+		if (*field(o, "agreement_id", n[0], sizeof(n[0])) != '\0')
+			agr = 1;
+		json_array_append_new(recs, o);
+	}
+	freeReplyObject(r);
+	ctl_table_init(&t, agr ? 8 : 7, agr ? heads : heads7);
+	for (i = 0; i < json_array_size(recs); i++) {
+		o = json_array_get(recs, i);
 		cells[0] = field(o, "ts", n[0], sizeof(n[0]));
 		cells[1] = field(o, "step", n[1], sizeof(n[1]));
 		cells[2] = field(o, "stage", n[2], sizeof(n[2]));
 		cells[3] = field(o, "channel", n[3], sizeof(n[3]));
 		cells[4] = field(o, "gateway", n[4], sizeof(n[4]));
 		cells[5] = field(o, "status", n[5], sizeof(n[5]));
+		k = 6;
+		if (agr)
+			cells[k++] = field(o, "agreement_id", n[6], sizeof(n[6]));
 		attempt_detail(o, detail, sizeof(detail));
-		cells[6] = detail;
+		cells[k] = detail;
 		ctl_table_add(&t, cells);
-		json_decref(o);
 	}
 	if (!json)
 		ctl_table_print(&t, stdout, 0);
 	ctl_table_free(&t);
-	freeReplyObject(r);
+	json_decref(recs);
 	return ret;
 }
 

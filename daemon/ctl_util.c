@@ -1,7 +1,8 @@
 /*
  * ctl_util: outreachctl's pure helpers: the Redis URL, argument scanning,
- * input splitting, the event shorthand and aligned tables.  Nothing here
- * talks to Redis, so tests/test_ctl.c exercises all of it.
+ * input splitting, the event shorthand, agreement statuses, CSV fields and
+ * aligned tables.  Nothing here talks to Redis, so tests/test_ctl.c
+ * exercises all of it.
  */
 #include "ctl.h"
 
@@ -436,6 +437,59 @@ ctl_event_build(const char *type, int nargs, char **args, int full, char *err, s
 	return out;
 oom:
 	snprintf(err, errlen, "out of memory");
+	return NULL;
+}
+
+/* ---- CSV ------------------------------------------------------------------- */
+
+int
+ctl_csv_field(struct od_buf *b, const char *s)
+{
+	if (s == NULL)
+		return 0;
+	if (strpbrk(s, ",\"\r\n") == NULL)
+		return od_buf_puts(b, s);
+	od_buf_putc(b, '"');
+	for (; *s; s++) {
+		if (*s == '"')
+			od_buf_putc(b, '"');
+		od_buf_putc(b, *s);
+	}
+	od_buf_putc(b, '"');
+	return b->oom ? -1 : 0;
+}
+
+/* ---- agreements -------------------------------------------------------------- */
+
+json_t *
+ctl_agr_statuses(const json_t *docs)
+{
+	const json_t	*d;
+	const char	*type, *id, *status;
+	json_t		*st;
+	size_t		 i;
+
+	if ((st = json_object()) == NULL)
+		return NULL;
+	for (i = 0; i < json_array_size(docs); i++) {
+		d = json_array_get(docs, i);
+		type = json_string_value(json_object_get(d, "type"));
+		id = json_string_value(json_object_get(d, "id"));
+		if (type == NULL || id == NULL)
+			continue;
+		if (strcmp(type, "agreement") == 0) {
+			if (json_object_get(st, id) == NULL &&
+			    json_object_set_new(st, id, json_string("active")) == -1)
+				goto oom;
+		} else if (strcmp(type, "outcome") == 0 &&
+		    (status = json_string_value(json_object_get(d, "status"))) != NULL) {
+			if (json_object_set_new(st, id, json_string(status)) == -1)
+				goto oom;
+		}
+	}
+	return st;
+oom:
+	json_decref(st);
 	return NULL;
 }
 

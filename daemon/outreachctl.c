@@ -57,8 +57,36 @@ static const struct ctl_command ctl_commands[] = {
 	  "actions due now, scheduled and in flight, rejected and attempts.\n" },
 	{ "attempts", ctl_cmd_attempts, "attempts ACCOUNT [--json]",
 	  "an account's attempt history",
-	  "Every recorded attempt of ACCOUNT, oldest first (<prefix>:hist:ACCOUNT).\n"
+	  "Every recorded attempt of ACCOUNT, oldest first (<prefix>:hist:ACCOUNT),\n"
+	  "and the lifecycle records among them (promise_made, promise_kept,\n"
+	  "promise_broken, promise_refused, agreement, plan_broken, plan_completed,\n"
+	  "handoff, recall: no channel; an AGREEMENT column and their detail).\n"
 	  "--json prints the records as JSON lines.\n" },
+	{ "agreements", ctl_cmd_agreements, "agreements ACCOUNT [--json]",
+	  "an account's promises, plans and settlements",
+	  "Every agreement of ACCOUNT, oldest first (<prefix>:agr:ACCOUNT): its id,\n"
+	  "kind, when it was made, total, status (the last outcome naming it;\n"
+	  "\"active\" when none), the evidence (source, channel, agent, when, the\n"
+	  "text or token shortened), what it replaces and what replaced it, its\n"
+	  "outcomes and its schedule.  --json prints every document of the list as\n"
+	  "JSON lines, each agreement with its \"status\" added.  Exit 1 when the\n"
+	  "account has no agreements or is not known.\n" },
+	{ "handoff", ctl_cmd_handoff,
+	  "handoff list [--placement NAME] [--json] | handoff export --format csv|jsonl "
+	  "[--placement NAME] [--output FILE]",
+	  "accounts placed with an agency, and their files",
+	  "The accounts placed (<prefix>:handoff): each one's newest placement, while\n"
+	  "its state is still \"placed\" (an account recalled since is left out).\n"
+	  "  list    account, placement, when, balance, currency, attempts (messages\n"
+	  "          tried), agreements, reason; --json: JSON lines\n"
+	  "  export  the files an agency receives: jsonl, one line per account (its\n"
+	  "          file, the entry's account_id, placement, ts, balance, currency\n"
+	  "          and reason added first); csv (RFC 4180, CRLF, header line):\n"
+	  "          account_id, placement, ts, debtor_name, phone, email, balance,\n"
+	  "          currency, due_date, days_past_due, attempts, last_attempt_ts,\n"
+	  "          agreements, broken_promises, reason.  --output FILE writes\n"
+	  "          FILE.part (mode 0600) and renames it to FILE once complete.\n"
+	  "--placement NAME: only the accounts placed with NAME.\n" },
 	{ "rejected", ctl_cmd_rejected, "rejected [--count N] [--json]",
 	  "the newest rejected inbox entries",
 	  "The newest N (default 20) entries of <prefix>:rejected, newest first,\n"

@@ -1,7 +1,10 @@
 /*
  * test_ctl: outreachctl's helpers: the Redis URL, argument scanning, input
- * splitting (one document or JSON lines), the event shorthand, tables; and
- * the pipelined enqueue against a real redis-server on a free loopback port.
+ * splitting (one document or JSON lines), the event shorthand, tables, CSV
+ * fields; the pipelined enqueue against a real redis-server on a free
+ * loopback port; and, on a Redis seeded with hand-written lifecycle
+ * documents (od_testenv), what outreachctl agreements, attempts and handoff
+ * print.
  *
  * The ctl_*.c files belong to the outreachctl program, not to odcore, so
  * the ones without a main-program dependency are compiled in here.
@@ -23,9 +26,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include "ctl_util.c"
 #include "ctl_send.c"
 #include "od_queue.h"
+#include "od_testenv.h"
 
 /* ---- Redis URL ------------------------------------------------------------- */
 
@@ -458,6 +464,51 @@ test_truncate(void **state)
 	assert_string_equal(ctl_truncate("ñññññññ", 6, tiny, sizeof(tiny)), "\xc3\xb1...");
 }
 
+static void
+test_csv_field(void **state)
+{
+	struct od_buf	 b;
+
+	(void)state;
+	od_buf_init(&b);
+	assert_int_equal(ctl_csv_field(&b, "plain"), 0);
+	od_buf_putc(&b, ',');
+	ctl_csv_field(&b, NULL);			/* an empty field */
+	od_buf_putc(&b, ',');
+	ctl_csv_field(&b, "Quispe, Mar\xc3\xad" "a \"Mary\"");
+	od_buf_putc(&b, ',');
+	ctl_csv_field(&b, "two\r\nlines");
+	od_buf_putc(&b, ',');
+	ctl_csv_field(&b, "\"");
+	assert_string_equal(b.data, "plain,,\"Quispe, Mar\xc3\xad" "a \"\"Mary\"\"\","
+	    "\"two\r\nlines\",\"\"\"\"");
+	od_buf_free(&b);
+}
+
+/* The last outcome naming an agreement is its status; none: active. */
+static void
+test_agr_statuses(void **state)
+{
+	json_t	*docs, *st;
+
+	(void)state;
+	docs = json_loads("[{\"type\":\"agreement\",\"id\":\"X:A1\",\"kind\":\"promise\"},"
+	    "{\"type\":\"outcome\",\"id\":\"X:A1\",\"status\":\"broken\"},"
+	    "{\"type\":\"agreement\",\"id\":\"X:A2\",\"kind\":\"extension\",\"replaces\":\"X:A1\"},"
+	    "{\"type\":\"outcome\",\"id\":\"X:A1\",\"status\":\"superseded\"},"
+	    "{\"type\":\"agreement\",\"id\":\"X:A3\",\"kind\":\"plan\"},"
+	    "{\"type\":\"outcome\",\"id\":\"X:A3\",\"status\":\"completed\"},"
+	    "{\"id\":\"X:A9\",\"status\":\"kept\"}]", 0, NULL);
+	assert_non_null(docs);
+	assert_non_null(st = ctl_agr_statuses(docs));
+	assert_int_equal(json_object_size(st), 3);
+	assert_string_equal(json_string_value(json_object_get(st, "X:A1")), "superseded");
+	assert_string_equal(json_string_value(json_object_get(st, "X:A2")), "active");
+	assert_string_equal(json_string_value(json_object_get(st, "X:A3")), "completed");
+	json_decref(st);
+	json_decref(docs);
+}
+
 /* ---- enqueue against a real redis-server -------------------------------------- */
 
 static pid_t	redis_pid = -1;
@@ -614,6 +665,584 @@ test_enqueue_stream(void **state)
 	redisFree(rc);
 }
 
+/* ---- agreements and handoff, on a seeded redis-server ---------------------------- */
+
+/*
+ * Hand-written documents in the daemon's formats (docs/operations.md,
+ * "Agreements and handoff").  PE-1: a plan (A1) superseded by a settlement
+ * (A2), then a promise (A3) broken; placed with agency-b, then again with
+ * agency-a.  PE-2: known, no agreements, placed with legal.  PE-3: placed
+ * with agency-a and recalled since (its state active again).
+ */
+#define AGR_A1 "{\"type\":\"agreement\",\"id\":\"PE-1:A1\",\"kind\":\"plan\"," \
+	"\"account_id\":\"PE-1\",\"created\":\"2026-12-03T14:00:00.000Z\"," \
+	"\"cycle\":\"2026-11-20\",\"policy\":\"pe-consumer\",\"currency\":\"PEN\"," \
+	"\"total\":\"300.00\",\"schedule\":[{\"n\":1,\"date\":\"2026-12-10\"," \
+	"\"amount\":\"100.00\"},{\"n\":2,\"date\":\"2027-01-10\",\"amount\":\"100.00\"}," \
+	"{\"n\":3,\"date\":\"2027-02-10\",\"amount\":\"100.00\"}],\"offer\":\"cuotas\"," \
+	"\"option\":3,\"offer_attempt\":\"PE-1:2026-11-20:offer_plan#1\",\"evidence\":" \
+	"{\"source\":\"reply\",\"channel\":\"sms\",\"text\":\"3\"," \
+	"\"at\":\"2026-12-03T13:59:40.000Z\",\"entry\":\"1764770380000-0\"}}"
+#define AGR_A2 "{\"type\":\"agreement\",\"id\":\"PE-1:A2\",\"kind\":\"settlement\"," \
+	"\"account_id\":\"PE-1\",\"created\":\"2026-12-05T10:00:00.000Z\"," \
+	"\"cycle\":\"2026-11-20\",\"policy\":\"pe-consumer\",\"currency\":\"PEN\"," \
+	"\"total\":\"250.00\",\"schedule\":[{\"n\":1,\"date\":\"2026-12-12\"," \
+	"\"amount\":\"250.00\"}],\"offer\":\"descuento\",\"evidence\":{\"source\":\"agent\"," \
+	"\"agent\":\"j.perez\",\"text\":\"Cliente acepta liquidar con descuento del 20% si " \
+	"paga antes del 12 de diciembre, confirmado por tel\xc3\xa9" "fono\"," \
+	"\"at\":\"2026-12-05T09:58:00.000Z\",\"entry\":\"1764928680000-0\"}," \
+	"\"replaces\":\"PE-1:A1\",\"terms\":\"20% off if paid by 2026-12-12\"}"
+#define AGR_O1 "{\"type\":\"outcome\",\"id\":\"PE-1:A1\",\"account_id\":\"PE-1\"," \
+	"\"status\":\"superseded\",\"at\":\"2026-12-05T10:00:00.000Z\",\"paid\":\"0.00\"," \
+	"\"detail\":\"replaced by PE-1:A2\"}"
+#define AGR_A3 "{\"type\":\"agreement\",\"id\":\"PE-1:A3\",\"kind\":\"promise\"," \
+	"\"account_id\":\"PE-1\",\"created\":\"2026-12-06T10:00:00.000Z\"," \
+	"\"cycle\":\"2026-11-20\",\"policy\":\"pe-consumer\",\"currency\":\"PEN\"," \
+	"\"total\":\"300.00\",\"schedule\":[{\"n\":1,\"date\":\"2026-12-12\"," \
+	"\"amount\":\"300.00\"}],\"evidence\":{\"source\":\"link\"," \
+	"\"token\":\"f3a9c2e17b5d4a0e9c8b\",\"at\":\"2026-12-06T09:59:00.000Z\"," \
+	"\"entry\":\"1765015140000-0\"},\"threshold\":\"270.00\",\"grace_days\":2}"
+#define AGR_O3 "{\"type\":\"outcome\",\"id\":\"PE-1:A3\",\"account_id\":\"PE-1\"," \
+	"\"status\":\"broken\",\"at\":\"2026-12-15T05:00:00.000Z\",\"paid\":\"100.00\"," \
+	"\"detail\":\"100.00 of 270.00 paid by 2026-12-14\"}"
+
+#define PE1_ACCOUNT "{\"account_id\":\"PE-1\",\"debtor\":{\"name\":\"Quispe, Mar\xc3\xad" "a " \
+	"\\\"Mary\\\"\",\"phone\":\"+51987000111\",\"email\":\"maria@example.pe\"," \
+	"\"country\":\"PE\"},\"debt\":{\"amount\":\"300.00\",\"currency\":\"PEN\"," \
+	"\"due_date\":\"2026-11-20\"},\"attributes\":{\"ratio\":0.1}}"
+/* two messages tried (one with its receipt), a step suppressed, a lifecycle record */
+#define PE1_ATTEMPTS "[{\"ts\":\"2026-11-18T14:00:00.000Z\",\"account_id\":\"PE-1\"," \
+	"\"attempt_id\":\"PE-1:2026-11-20:reminder_upcoming#1\",\"step\":\"reminder_upcoming\"," \
+	"\"channel\":\"sms\",\"gateway\":\"outbox\",\"status\":\"sent\"}," \
+	"{\"ts\":\"2026-11-18T14:01:00.000Z\",\"account_id\":\"PE-1\"," \
+	"\"attempt_id\":\"PE-1:2026-11-20:reminder_upcoming#1\",\"channel\":\"sms\"," \
+	"\"status\":\"delivered\",\"source\":\"receipt\"}," \
+	"{\"ts\":\"2026-11-25T14:00:00.000Z\",\"account_id\":\"PE-1\",\"status\":\"suppressed\"," \
+	"\"reason\":\"window\"},{\"ts\":\"2026-12-01T14:00:00.000Z\",\"account_id\":\"PE-1\"," \
+	"\"attempt_id\":\"PE-1:2026-11-20:offer_plan#1\",\"channel\":\"sms\",\"status\":\"sent\"}," \
+	"{\"ts\":\"2026-12-16T00:00:00.000Z\",\"account_id\":\"PE-1\"," \
+	"\"status\":\"promise_broken\",\"agreement_id\":\"PE-1:A3\"}]"
+#define PE1_FILE(placement) "{\"account\":" PE1_ACCOUNT ",\"state\":{\"status\":\"placed\"," \
+	"\"placement\":\"" placement "\",\"days_past_due\":30},\"attempts\":" PE1_ATTEMPTS "," \
+	"\"agreements\":[" AGR_A1 "," AGR_A2 "," AGR_O1 "," AGR_A3 "," AGR_O3 "]}"
+#define PE2_FILE "{\"account\":{\"account_id\":\"PE-2\",\"debtor\":{\"name\":\"Rosa Huam\xc3\xa1n\"," \
+	"\"phone\":\"+51987000222\"},\"debt\":{\"amount\":\"80.00\",\"currency\":\"PEN\"," \
+	"\"due_date\":\"2026-10-01\"}},\"state\":{\"status\":\"placed\",\"placement\":\"legal\"}," \
+	"\"attempts\":[],\"agreements\":[]}"
+#define PE3_FILE "{\"account\":{\"account_id\":\"PE-3\",\"debtor\":{\"name\":\"Luis Rojas\"," \
+	"\"phone\":\"+51987000333\"},\"debt\":{\"amount\":\"50.00\",\"currency\":\"PEN\"," \
+	"\"due_date\":\"2026-10-15\"}},\"state\":{\"status\":\"placed\",\"placement\":\"agency-a\"}," \
+	"\"attempts\":[],\"agreements\":[]}"
+
+#define BULK_ACCOUNTS	2100	/* over two pages of P:handoff, over two HMGETs of P:state */
+
+static struct od_test_env	life;
+static int			life_up;
+
+static void
+life_cmd(const char *fmt, ...)
+{
+	redisReply	*r;
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	r = redisvCommand(life.rc, fmt, ap);
+	va_end(ap);
+	if (r == NULL || r->type == REDIS_REPLY_ERROR)
+		fail_msg("%s: %s", fmt, r ? r->str : life.rc->errstr);
+	freeReplyObject(r);
+}
+
+static void
+life_handoff(const char *prefix, const char *account, const char *placement, const char *ts,
+    const char *balance, const char *reason, const char *file)
+{
+	life_cmd("XADD %s:handoff * account_id %s placement %s ts %s balance %s currency PEN "
+	    "reason %s file %s", prefix, account, placement, ts, balance, reason, file);
+}
+
+static void
+life_seed(void)
+{
+	const char	*docs[] = { AGR_A1, AGR_A2, AGR_O1, AGR_A3, AGR_O3 };
+	char		 id[32], file[256];
+	size_t		 i;
+	int		 n;
+
+	for (i = 0; i < 5; i++)
+		life_cmd("RPUSH outreach:agr:PE-1 %s", docs[i]);
+	life_cmd("HSET outreach:accounts PE-1 %s", "{\"account_id\":\"PE-1\"}");
+	life_cmd("HSET outreach:accounts PE-2 %s", "{\"account_id\":\"PE-2\"}");
+	life_cmd("HSET outreach:accounts PE-3 %s", "{\"account_id\":\"PE-3\"}");
+	life_cmd("RPUSH outreach:hist:PE-1 %s %s %s %s",
+	    "{\"ts\":\"2026-12-01T14:00:00.123Z\",\"account_id\":\"PE-1\",\"action_id\":"
+	    "\"PE-1:2026-11-20:offer_plan\",\"attempt_id\":\"PE-1:2026-11-20:offer_plan#1\","
+	    "\"policy\":\"pe-consumer\",\"step\":\"offer_plan\",\"stage\":\"offer\",\"channel\":"
+	    "\"sms\",\"gateway\":\"outbox\",\"status\":\"sent\",\"provider_id\":\"SM8f2c\"}",
+	    "{\"ts\":\"2026-12-03T14:00:00.000Z\",\"account_id\":\"PE-1\",\"status\":\"agreement\","
+	    "\"agreement_id\":\"PE-1:A1\",\"detail\":\"plan cuotas, 3 instalments of 100.00\"}",
+	    "{\"ts\":\"2026-12-15T05:00:00.000Z\",\"account_id\":\"PE-1\",\"status\":"
+	    "\"promise_broken\",\"agreement_id\":\"PE-1:A3\",\"detail\":\"100.00 of 270.00 paid\"}",
+	    "{\"ts\":\"2026-12-20T09:00:00.000Z\",\"account_id\":\"PE-1\",\"status\":\"handoff\","
+	    "\"detail\":\"placed with agency-a\"}");
+	life_cmd("RPUSH outreach:hist:PE-2 %s", "{\"ts\":\"2026-11-01T14:00:00.000Z\","
+	    "\"account_id\":\"PE-2\",\"step\":\"reminder_due\",\"stage\":\"reminder\",\"channel\":"
+	    "\"sms\",\"gateway\":\"outbox\",\"status\":\"sent\",\"provider_id\":\"SM1\"}");
+
+	/* oldest first: PE-1 with agency-b, PE-2, PE-3, PE-1 again with agency-a */
+	life_handoff("outreach", "PE-1", "agency-b", "2026-12-08T09:00:00.000Z", "300.00",
+	    "first placement", PE1_FILE("agency-b"));
+	life_handoff("outreach", "PE-2", "legal", "2026-12-10T09:00:00.000Z", "80.00",
+	    "final notice unanswered", PE2_FILE);
+	life_handoff("outreach", "PE-3", "agency-a", "2026-12-11T09:00:00.000Z", "50.00",
+	    "no contact", PE3_FILE);
+	life_handoff("outreach", "PE-1", "agency-a", "2026-12-20T09:00:00.000Z", "200.00",
+	    "promise broken, 200.00 still owed", PE1_FILE("agency-a"));
+	life_cmd("HSET outreach:state PE-1 %s", "{\"status\":\"placed\",\"placement\":\"agency-a\"}");
+	life_cmd("HSET outreach:state PE-2 %s", "{\"status\":\"placed\",\"placement\":\"legal\"}");
+	life_cmd("HSET outreach:state PE-3 %s", "{\"status\":\"active\"}");	/* recalled */
+
+	/*
+	 * Prefix "bulk": BULK_ACCOUNTS accounts placed with "bulk", every third
+	 * placed again with "bulk2" later, every fifth recalled since.
+	 */
+	for (n = 0; n < BULK_ACCOUNTS; n++) {
+		snprintf(id, sizeof(id), "BULK-%04d", n);
+		snprintf(file, sizeof(file), "{\"account\":{\"account_id\":\"%s\"},\"state\":{},"
+		    "\"attempts\":[],\"agreements\":[]}", id);
+		redisAppendCommand(life.rc, "XADD bulk:handoff * account_id %s placement bulk "
+		    "ts 2026-12-01T00:00:00.000Z balance 1.00 currency PEN reason r file %s", id, file);
+		redisAppendCommand(life.rc, "HSET bulk:state %s %s", id, n % 5 == 0 ?
+		    "{\"status\":\"active\"}" : "{\"status\":\"placed\"}");
+	}
+	for (n = 0; n < BULK_ACCOUNTS; n += 3) {
+		snprintf(id, sizeof(id), "BULK-%04d", n);
+		snprintf(file, sizeof(file), "{\"account\":{\"account_id\":\"%s\"},\"state\":{},"
+		    "\"attempts\":[],\"agreements\":[]}", id);
+		redisAppendCommand(life.rc, "XADD bulk:handoff * account_id %s placement bulk2 "
+		    "ts 2026-12-02T00:00:00.000Z balance 1.00 currency PEN reason r file %s", id, file);
+	}
+	for (n = 0; n < BULK_ACCOUNTS * 2 + (BULK_ACCOUNTS + 2) / 3; n++) {
+		void	*rp;
+
+		assert_int_equal(redisGetReply(life.rc, &rp), REDIS_OK);
+		assert_int_not_equal(((redisReply *)rp)->type, REDIS_REPLY_ERROR);
+		freeReplyObject(rp);
+	}
+}
+
+static int
+life_start(void **state)
+{
+	struct timeval	 tv = { 5, 0 };
+
+	(void)state;
+	memset(&life, 0, sizeof(life));
+	life_up = 0;
+	if (od_test_tmpdir("ctl", life.dir, sizeof(life.dir)) == -1 ||
+	    od_test_redis_start(&life.redis, life.dir) == -1)
+		return 0;
+	life.rc = redisConnectWithTimeout("127.0.0.1", life.redis.port, tv);
+	if (life.rc == NULL || life.rc->err)
+		return 0;
+	life_seed();
+	life_up = 1;
+	return 0;
+}
+
+static int
+life_stop(void **state)
+{
+	(void)state;
+	od_test_env_stop(&life);
+	return 0;
+}
+
+struct ctl_out {
+	int	 status;	/* exit status; 128 + signal */
+	char	*out;		/* stdout, stderr: NUL-terminated, owned */
+	char	*err;
+};
+
+static void
+ctl_out_free(struct ctl_out *o)
+{
+	free(o->out);
+	free(o->err);
+}
+
+/*
+ * Runs build/bin/outreachctl --redis <life's> --prefix prefix ARGS... (NULL
+ * ends them) with no configuration file, as an operator would.
+ */
+static struct ctl_out
+ctl_run(const char *prefix, ...)
+{
+	struct ctl_out	 o;
+	const char	*argv[32];
+	char		 bin[600], outp[300], errp[300], cfg[300];
+	va_list		 ap;
+	pid_t		 pid;
+	int		 n = 0, st, fd;
+
+	snprintf(bin, sizeof(bin), "%s/bin/outreachctl", OD_BUILD_DIR);
+	snprintf(outp, sizeof(outp), "%s/ctl.out", life.dir);
+	snprintf(errp, sizeof(errp), "%s/ctl.err", life.dir);
+	snprintf(cfg, sizeof(cfg), "%s/no-such-config.yaml", life.dir);
+	argv[n++] = bin;
+	argv[n++] = "--redis";
+	argv[n++] = life.redis.url;
+	argv[n++] = "--prefix";
+	argv[n++] = prefix;
+	va_start(ap, prefix);
+	while (n < 31 && (argv[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	if ((pid = fork()) == 0) {
+		if ((fd = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0600)) != -1)
+			dup2(fd, 1);
+		if ((fd = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0600)) != -1)
+			dup2(fd, 2);
+		setenv("OUTREACHD_CONFIG", cfg, 1);
+		unsetenv("OUTREACHD_PREFIX");
+		unsetenv("OUTREACHD_REDIS");
+		unsetenv("OUTREACHD_CLOCK_OFFSET");
+		execv(bin, (char *const *)(uintptr_t)argv);
+		_exit(127);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	o.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	assert_non_null(o.out = od_test_read_file(outp));
+	assert_non_null(o.err = od_test_read_file(errp));
+	return o;
+}
+
+static void
+test_agreements_text(void **state)
+{
+	struct ctl_out	 o;
+
+	(void)state;
+	if (!life_up)
+		skip();
+	o = ctl_run("outreach", "agreements", "PE-1", NULL);
+	assert_string_equal(o.err, "");
+	assert_int_equal(o.status, 0);
+	assert_string_equal(o.out,
+	    "PE-1:A1  plan  superseded\n"
+	    "  created      2026-12-03T14:00:00.000Z\n"
+	    "  total        300.00 PEN\n"
+	    "  cycle        2026-11-20, policy pe-consumer\n"
+	    "  offer        cuotas, option 3 (offered in PE-1:2026-11-20:offer_plan#1)\n"
+	    "  evidence     reply via sms at 2026-12-03T13:59:40.000Z: \"3\"\n"
+	    "  replaced by  PE-1:A2\n"
+	    "  outcome      superseded at 2026-12-05T10:00:00.000Z, paid 0.00: replaced by PE-1:A2\n"
+	    "  schedule     1  2026-12-10  100.00\n"
+	    "               2  2027-01-10  100.00\n"
+	    "               3  2027-02-10  100.00\n"
+	    "\n"
+	    "PE-1:A2  settlement  active\n"
+	    "  created      2026-12-05T10:00:00.000Z\n"
+	    "  total        250.00 PEN\n"
+	    "  cycle        2026-11-20, policy pe-consumer\n"
+	    "  offer        descuento\n"
+	    "  terms        20% off if paid by 2026-12-12\n"
+	    "  evidence     agent by j.perez at 2026-12-05T09:58:00.000Z: \"Cliente acepta "
+	    "liquidar con descuento del 20% si paga ant...\"\n"
+	    "  replaces     PE-1:A1\n"
+	    "  schedule     1  2026-12-12  250.00\n"
+	    "\n"
+	    "PE-1:A3  promise  broken\n"
+	    "  created      2026-12-06T10:00:00.000Z\n"
+	    "  total        300.00 PEN\n"
+	    "  cycle        2026-11-20, policy pe-consumer\n"
+	    "  promise      kept once 270.00 is paid, 2 days' grace\n"
+	    "  evidence     link at 2026-12-06T09:59:00.000Z, token f3a9c2e17...\n"
+	    "  outcome      broken at 2026-12-15T05:00:00.000Z, paid 100.00: 100.00 of 270.00 "
+	    "paid by 2026-12-14\n"
+	    "  schedule     1  2026-12-12  300.00\n");
+	ctl_out_free(&o);
+}
+
+static void
+test_agreements_json(void **state)
+{
+	static const char *const want[][3] = {
+		{ "agreement", "PE-1:A1", "superseded" }, { "agreement", "PE-1:A2", "active" },
+		{ "outcome", "PE-1:A1", "superseded" }, { "agreement", "PE-1:A3", "broken" },
+		{ "outcome", "PE-1:A3", "broken" } };
+	struct ctl_out	 o;
+	json_t		*d;
+	char		*line, *save = NULL;
+	size_t		 n = 0;
+
+	(void)state;
+	if (!life_up)
+		skip();
+	o = ctl_run("outreach", "agreements", "PE-1", "--json", NULL);
+	assert_int_equal(o.status, 0);
+	/* the documents whole: the evidence's text is not cut */
+	assert_non_null(strstr(o.out, "confirmado por tel\xc3\xa9" "fono\""));
+	for (line = strtok_r(o.out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		assert_true(n < 5);
+		assert_non_null(d = json_loads(line, 0, NULL));
+		assert_string_equal(od_test_str(d, "type"), want[n][0]);
+		assert_string_equal(od_test_str(d, "id"), want[n][1]);
+		assert_string_equal(od_test_str(d, "status"), want[n][2]);
+		json_decref(d);
+		n++;
+	}
+	assert_int_equal(n, 5);
+	ctl_out_free(&o);
+}
+
+static void
+test_agreements_none(void **state)
+{
+	struct ctl_out	 o;
+
+	(void)state;
+	if (!life_up)
+		skip();
+	o = ctl_run("outreach", "agreements", "PE-9", NULL);
+	assert_int_equal(o.status, 1);
+	assert_string_equal(o.out, "");
+	assert_string_equal(o.err, "outreachctl: no such account PE-9 (not in outreach:accounts "
+	    "or outreach:state)\n");
+	ctl_out_free(&o);
+	o = ctl_run("outreach", "agreements", "PE-9", "--json", NULL);
+	assert_int_equal(o.status, 1);
+	assert_string_equal(o.out, "");
+	ctl_out_free(&o);
+	o = ctl_run("outreach", "agreements", "PE-2", NULL);
+	assert_int_equal(o.status, 1);
+	assert_string_equal(o.out, "");
+	assert_string_equal(o.err, "outreachctl: no agreements recorded for PE-2\n");
+	ctl_out_free(&o);
+	o = ctl_run("outreach", "agreements", NULL);
+	assert_int_equal(o.status, 2);
+	ctl_out_free(&o);
+}
+
+static void
+test_attempts_lifecycle(void **state)
+{
+	struct ctl_out	 o;
+
+	(void)state;
+	if (!life_up)
+		skip();
+	o = ctl_run("outreach", "attempts", "PE-1", NULL);
+	assert_int_equal(o.status, 0);
+	assert_string_equal(o.out,
+	    "TIME                      STEP        STAGE  CHANNEL  GATEWAY  STATUS          "
+	    "AGREEMENT  REASON / PROVIDER ID\n"
+	    "2026-12-01T14:00:00.123Z  offer_plan  offer  sms      outbox   sent            "
+	    "           SM8f2c\n"
+	    "2026-12-03T14:00:00.000Z                                       agreement       "
+	    "PE-1:A1    plan cuotas, 3 instalments of 100.00\n"
+	    "2026-12-15T05:00:00.000Z                                       promise_broken  "
+	    "PE-1:A3    100.00 of 270.00 paid\n"
+	    "2026-12-20T09:00:00.000Z                                       handoff         "
+	    "           placed with agency-a\n");
+	ctl_out_free(&o);
+	/* an account without lifecycle records: no AGREEMENT column */
+	o = ctl_run("outreach", "attempts", "PE-2", NULL);
+	assert_int_equal(o.status, 0);
+	assert_string_equal(o.out,
+	    "TIME                      STEP          STAGE     CHANNEL  GATEWAY  STATUS  "
+	    "REASON / PROVIDER ID\n"
+	    "2026-11-01T14:00:00.000Z  reminder_due  reminder  sms      outbox   sent    SM1\n");
+	ctl_out_free(&o);
+}
+
+static void
+test_handoff_list(void **state)
+{
+	struct ctl_out	 o;
+	json_t		*d;
+	char		*nl;
+
+	(void)state;
+	if (!life_up)
+		skip();
+	/* PE-3 was recalled; PE-1 shows its newest placement only */
+	o = ctl_run("outreach", "handoff", "list", NULL);
+	assert_string_equal(o.err, "");
+	assert_int_equal(o.status, 0);
+	assert_string_equal(o.out,
+	    "ACCOUNT  PLACEMENT  PLACED                    BALANCE  CURRENCY  ATTEMPTS  "
+	    "AGREEMENTS  REASON\n"
+	    "PE-2     legal      2026-12-10T09:00:00.000Z    80.00  PEN              0  "
+	    "         0  final notice unanswered\n"
+	    "PE-1     agency-a   2026-12-20T09:00:00.000Z   200.00  PEN              2  "
+	    "         3  promise broken, 200.00 still owed\n");
+	ctl_out_free(&o);
+
+	o = ctl_run("outreach", "handoff", "list", "--placement", "agency-a", NULL);
+	assert_int_equal(o.status, 0);
+	assert_non_null(strstr(o.out, "\nPE-1     agency-a   2026-12-20T09:00:00.000Z"));
+	assert_null(strstr(o.out, "PE-2"));
+	assert_null(strstr(o.out, "PE-3"));		/* agency-a's, but recalled */
+	ctl_out_free(&o);
+
+	/* PE-1 was with agency-b before: not any more */
+	o = ctl_run("outreach", "handoff", "list", "--placement", "agency-b", NULL);
+	assert_int_equal(o.status, 0);
+	assert_string_equal(o.out, "no accounts placed with agency-b\n");
+	ctl_out_free(&o);
+
+	o = ctl_run("outreach", "handoff", "list", "--json", "--placement=legal", NULL);
+	assert_int_equal(o.status, 0);
+	assert_non_null(nl = strchr(o.out, '\n'));
+	assert_string_equal(nl + 1, "");		/* one line */
+	assert_non_null(d = json_loads(o.out, 0, NULL));
+	assert_string_equal(od_test_str(d, "account_id"), "PE-2");
+	assert_string_equal(od_test_str(d, "placement"), "legal");
+	assert_string_equal(od_test_str(d, "balance"), "80.00");
+	assert_string_equal(od_test_str(d, "reason"), "final notice unanswered");
+	assert_int_equal(json_integer_value(json_object_get(d, "attempts")), 0);
+	json_decref(d);
+	ctl_out_free(&o);
+
+	o = ctl_run("outreach", "handoff", "lst", NULL);
+	assert_int_equal(o.status, 2);
+	assert_non_null(strstr(o.err, "handoff: \"lst\" is not list or export"));
+	ctl_out_free(&o);
+}
+
+static void
+test_handoff_export_csv(void **state)
+{
+	struct ctl_out	 o;
+
+	(void)state;
+	if (!life_up)
+		skip();
+	o = ctl_run("outreach", "handoff", "export", "--format", "csv", NULL);
+	assert_string_equal(o.err, "");
+	assert_int_equal(o.status, 0);
+	assert_string_equal(o.out,
+	    "account_id,placement,ts,debtor_name,phone,email,balance,currency,due_date,"
+	    "days_past_due,attempts,last_attempt_ts,agreements,broken_promises,reason\r\n"
+	    "PE-2,legal,2026-12-10T09:00:00.000Z,Rosa Huam\xc3\xa1n,+51987000222,,80.00,PEN,"
+	    "2026-10-01,,0,,0,0,final notice unanswered\r\n"
+	    "PE-1,agency-a,2026-12-20T09:00:00.000Z,\"Quispe, Mar\xc3\xad" "a \"\"Mary\"\"\","
+	    "+51987000111,maria@example.pe,200.00,PEN,2026-11-20,30,2,2026-12-01T14:00:00.000Z,"
+	    "3,1,\"promise broken, 200.00 still owed\"\r\n");
+	ctl_out_free(&o);
+
+	o = ctl_run("outreach", "handoff", "export", "--format", "csv", "--placement", "legal",
+	    NULL);
+	assert_int_equal(o.status, 0);
+	assert_non_null(strstr(o.out, "\r\nPE-2,legal,"));
+	assert_null(strstr(o.out, "PE-1"));
+	ctl_out_free(&o);
+
+	o = ctl_run("outreach", "handoff", "export", NULL);
+	assert_int_equal(o.status, 2);
+	assert_non_null(strstr(o.err, "handoff export: --format csv or jsonl expected"));
+	ctl_out_free(&o);
+	o = ctl_run("outreach", "handoff", "export", "--format", "xml", NULL);
+	assert_int_equal(o.status, 2);
+	ctl_out_free(&o);
+}
+
+static void
+test_handoff_export_jsonl(void **state)
+{
+	struct ctl_out	 o;
+	struct stat	 sb;
+	json_t		*d;
+	char		 path[400], part[410], want[500], *text, *l2;
+
+	(void)state;
+	if (!life_up)
+		skip();
+	snprintf(path, sizeof(path), "%s/agency.jsonl", life.dir);
+	snprintf(part, sizeof(part), "%s.part", path);
+	o = ctl_run("outreach", "handoff", "export", "--format", "jsonl", "--output", path, NULL);
+	assert_int_equal(o.status, 0);
+	assert_string_equal(o.out, "");
+	snprintf(want, sizeof(want), "outreachctl: exported 2 accounts to %s\n", path);
+	assert_string_equal(o.err, want);
+	ctl_out_free(&o);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);	/* personal data */
+	assert_int_equal(stat(part, &sb), -1);
+	assert_non_null(text = od_test_read_file(path));
+	assert_non_null(l2 = strchr(text, '\n'));
+	*l2++ = '\0';
+	assert_string_equal(text, "{\"account_id\":\"PE-2\",\"placement\":\"legal\","
+	    "\"ts\":\"2026-12-10T09:00:00.000Z\",\"balance\":\"80.00\",\"currency\":\"PEN\","
+	    "\"reason\":\"final notice unanswered\",\"account\":{\"account_id\":\"PE-2\","
+	    "\"debtor\":{\"name\":\"Rosa Huam\xc3\xa1n\",\"phone\":\"+51987000222\"},"
+	    "\"debt\":{\"amount\":\"80.00\",\"currency\":\"PEN\",\"due_date\":\"2026-10-01\"}},"
+	    "\"state\":{\"status\":\"placed\",\"placement\":\"legal\"},\"attempts\":[],"
+	    "\"agreements\":[]}");
+	/* the newest file of PE-1, its members as stored (0.1 stays 0.1) */
+	assert_non_null(strstr(l2, "\"attributes\":{\"ratio\":0.1}"));
+	assert_non_null(d = json_loads(l2, 0, NULL));
+	assert_string_equal(od_test_str(d, "account_id"), "PE-1");
+	assert_string_equal(od_test_str(d, "placement"), "agency-a");
+	assert_string_equal(od_test_str(d, "balance"), "200.00");
+	assert_string_equal(od_test_str(json_object_get(d, "state"), "placement"), "agency-a");
+	assert_int_equal(json_array_size(json_object_get(d, "agreements")), 5);
+	assert_int_equal(json_array_size(json_object_get(d, "attempts")), 5);
+	json_decref(d);
+	assert_non_null(strchr(l2, '\n'));
+	assert_string_equal(strchr(l2, '\n') + 1, "");
+	free(text);
+}
+
+/* Over two pages of P:handoff and two HMGETs of P:state: each placed account once. */
+static void
+test_handoff_pages(void **state)
+{
+	struct ctl_out	 o;
+	json_t		*d, *seen;
+	char		*line, *save = NULL, id[32];
+	int		 n, want_bulk = 0, want_bulk2 = 0, got_bulk = 0, got_bulk2 = 0;
+
+	(void)state;
+	if (!life_up)
+		skip();
+	for (n = 0; n < BULK_ACCOUNTS; n++)
+		if (n % 5 != 0) {
+			if (n % 3 == 0)
+				want_bulk2++;
+			else
+				want_bulk++;
+		}
+	o = ctl_run("bulk", "handoff", "export", "--format", "jsonl", NULL);
+	assert_string_equal(o.err, "");
+	assert_int_equal(o.status, 0);
+	seen = json_object();
+	for (line = strtok_r(o.out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		assert_non_null(d = json_loads(line, 0, NULL));
+		snprintf(id, sizeof(id), "%s", od_test_str(d, "account_id"));
+		assert_null(json_object_get(seen, id));		/* once */
+		json_object_set_new(seen, id, json_true());
+		n = atoi(id + 5);
+		assert_int_not_equal(n % 5, 0);			/* recalled ones left out */
+		if (strcmp(od_test_str(d, "placement"), "bulk2") == 0) {
+			assert_int_equal(n % 3, 0);
+			got_bulk2++;
+		} else {
+			assert_string_equal(od_test_str(d, "placement"), "bulk");
+			assert_int_not_equal(n % 3, 0);
+			got_bulk++;
+		}
+		json_decref(d);
+	}
+	assert_int_equal(got_bulk, want_bulk);
+	assert_int_equal(got_bulk2, want_bulk2);
+	json_decref(seen);
+	ctl_out_free(&o);
+}
+
 int
 main(void)
 {
@@ -629,8 +1258,23 @@ main(void)
 		cmocka_unit_test(test_decimal_and_date),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_truncate),
+		cmocka_unit_test(test_csv_field),
+		cmocka_unit_test(test_agr_statuses),
 		cmocka_unit_test_setup_teardown(test_enqueue_stream, redis_start, redis_stop),
 	};
+	const struct CMUnitTest lifecycle[] = {
+		cmocka_unit_test(test_agreements_text),
+		cmocka_unit_test(test_agreements_json),
+		cmocka_unit_test(test_agreements_none),
+		cmocka_unit_test(test_attempts_lifecycle),
+		cmocka_unit_test(test_handoff_list),
+		cmocka_unit_test(test_handoff_export_csv),
+		cmocka_unit_test(test_handoff_export_jsonl),
+		cmocka_unit_test(test_handoff_pages),
+	};
+	int	 failed;
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	failed = cmocka_run_group_tests(tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("lifecycle", lifecycle, life_start, life_stop);
+	return failed;
 }
