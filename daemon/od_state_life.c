@@ -758,7 +758,7 @@ life_accept(struct od_state *st, const struct od_state_event *ev, struct od_stat
 		struct od_state_life	fresh = st->life;
 
 		st->life = old;
-		life_new(st, cx, (enum od_life_kind)o->kind, &replaces);
+		life_new(st, cx, (enum od_life_kind)(o->kind + 1), &replaces);	/* OD_OFFER_PLAN: OD_LIFE_PLAN */
 		fresh.kind = st->life.kind;
 		fresh.n = st->life.n;
 		fresh.base = st->life.base;
