@@ -408,6 +408,14 @@ job_rules(struct od_job *j, int kind)
 	json_object_set_new(od_job_record(j, kind, "suppressed", reason), "detail",
 	    json_string(v.detail));
 	j->next_step = j->step;
+	/*
+	 * A cap or spacing counts from earlier sends' instants: the start of
+	 * the minute after the one it allows, so that the milliseconds a send
+	 * took never decide when the next goes (simulate agrees to the
+	 * instant; docs/contact-rules.md, "Deferred sends").
+	 */
+	if ((v.block == OD_BLOCK_CAP || v.block == OD_BLOCK_SPACING) && v.next_ms >= 0)
+		v.next_ms = (v.next_ms / 60000 + 1) * 60000;
 	j->next_due = job_defer(j, &c, v.next_ms);	/* -1: never within reach: dropped */
 	return 1;
 }
@@ -705,6 +713,27 @@ job_zone_label(struct od_job *j)
 		snprintf(j->tzlabel, sizeof(j->tzlabel), "%s:*", j->acct.country);
 }
 
+/*
+ * The earliest a handoff step may go: its wait after the step before it
+ * was done.  Whole days: send_at on the local day that many days after
+ * that step's; otherwise the start of the minute after done + wait.
+ */
+static int64_t
+job_handoff_after(const struct od_job *j, const struct od_tz *tz)
+{
+	struct od_local	lt;
+	int64_t		t = j->sst.done_at + j->st->wait_ms;
+	int		y, m, d;
+
+	if (tz == NULL || j->st->wait_ms % 86400000 != 0)
+		return (t / 60000 + 1) * 60000;
+	od_tz_to_local(tz, j->sst.done_at / 1000, &lt);
+	od_civil_from_days(od_days_from_civil(lt.year, lt.month, lt.day) + j->st->wait_ms /
+	    86400000, &y, &m, &d);
+	return od_tz_from_local(tz, y, m, d, j->policy->send_at_min / 60,
+	    j->policy->send_at_min % 60, 0) * 1000;
+}
+
 /* Works out what a claimed action is: nothing to do, a wait, a hold, or a step to send. */
 enum od_job_next
 od_job_start(struct od_job *j, const struct od_confset *set, const char *id,
@@ -806,8 +835,8 @@ od_job_start(struct od_job *j, const struct od_confset *set, const char *id,
 	snprintf(j->action_id, sizeof(j->action_id), "%s:%s:%s", j->id,
 	    state_str(j, "cycle") ? state_str(j, "cycle") : j->acct.due_date, j->st->name);
 	/* a handoff goes its wait after the step before it was done (the final notice) */
-	if (j->st->handoff && j->sst.done_at > 0 && j->sst.done_at + j->st->wait_ms > due)
-		due = j->sst.done_at + j->st->wait_ms;
+	if (j->st->handoff && j->sst.done_at > 0 && job_handoff_after(j, tz) > due)
+		due = job_handoff_after(j, tz);
 	if (due > j->now) {
 		j->next_step = j->step;
 		j->next_due = due;
