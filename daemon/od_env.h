@@ -43,6 +43,7 @@ struct od_env {
 	struct od_metrics_std	 m;
 	struct od_stats		 stats;
 	int			 stopping;	/* SIGTERM, or --once done: nothing new starts */
+	int			 once;		/* --once: the inbox's reads wait 100 ms, not 1 s */
 };
 
 #endif /* OD_ENV_H */

@@ -405,7 +405,8 @@ intake_read(struct od_intake *in)
 	argv[n++] = count;
 	if (!in->pending_read) {
 		argv[n++] = "BLOCK";
-		argv[n++] = "1000";
+		/* --once: the run is over when a read finds nothing; no need to wait long */
+		argv[n++] = in->env->once ? "100" : "1000";
 	}
 	argv[n++] = "STREAMS";
 	argv[n++] = od_queue_keys(in->env->q)->inbox;

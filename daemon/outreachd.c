@@ -116,6 +116,7 @@ main(int argc, char **argv)
 	if (debug)
 		od_log_set_level(OD_LOG_DEBUG);
 	d.exit_after_idle = once;
+	d.env.once = once;
 	od_daemon_run(&d);
 	od_daemon_free(&d);
 	return 0;
