@@ -212,6 +212,26 @@ test_shipped_config(void **state)
 	assert_int_equal(cfg.channel_gateway[OD_CH_SMS], 0);
 	assert_int_equal(cfg.channel_gateway[OD_CH_EMAIL], 0);
 	assert_int_equal(cfg.channel_gateway[OD_CH_WHATSAPP], 0);
+	/* a placement for every handoff of the shipped policies */
+	{
+		static const char *const names[] = { "agencia_lima", "legal_pe", "agencia_bogota",
+			"agencia_cdmx", "agencia_santiago", "agency_us" };
+		const struct od_placement *pl;
+
+		assert_int_equal(cfg.nplacements, 6);
+		for (size_t i = 0; i < 6; i++) {
+			pl = od_config_placement(&cfg, names[i]);
+			assert_non_null(pl);
+			assert_string_equal(pl->kind, strcmp(names[i], "legal_pe") == 0 ? "legal" :
+			    "agency");
+			assert_non_null(pl->email);
+		}
+		pl = od_config_placement(&cfg, "agencia_lima");
+		assert_string_equal(pl->display_name, "Cobranzas Lima SAC");
+		assert_string_equal(pl->phone, "+5114000000");
+		assert_string_equal(pl->email, "cobranzas@agencia.example.pe");
+		assert_int_equal(pl->line, line_of(cfg.file, "  agencia_lima:"));
+	}
 	od_config_clear(&cfg);
 
 	/* The demo's outbox directory comes from the environment when set. */

@@ -18,10 +18,14 @@
 #include "od_testenv.h"
 #include "od_tz.h"
 
-/* Writes a config into a fresh directory, with the repo's rules beside it. */
+/*
+ * Writes a config into a fresh directory, with the repo's rules beside it,
+ * and the placements the shipped policies name (placements: YAML, NULL
+ * for those).
+ */
 static void
-write_config_tmpl(char *dir, size_t dlen, char *path, size_t plen, const char *policy_dir,
-    const char *template_dir, const char *channels)
+write_config_places(char *dir, size_t dlen, char *path, size_t plen, const char *policy_dir,
+    const char *template_dir, const char *channels, const char *placements)
 {
 	char	 src[600], dst[700];
 	FILE	*fp;
@@ -37,10 +41,17 @@ write_config_tmpl(char *dir, size_t dlen, char *path, size_t plen, const char *p
 	fp = fopen(path, "w");
 	assert_non_null(fp);
 	fprintf(fp, "policy_dir: %s\ntemplate_dir: %s\nplugin_dir: %s/lib/outreachd/channels\n"
-	    "gateways:\n  outbox:\n    plugin: outbox\n    dir: %s/outbox\nchannels:\n%s",
+	    "gateways:\n  outbox:\n    plugin: outbox\n    dir: %s/outbox\nchannels:\n%s%s",
 	    policy_dir, template_dir ? template_dir : OD_SOURCE_DIR "/templates", OD_BUILD_DIR, dir,
-	    channels);
+	    channels, placements ? placements : OD_TEST_PLACEMENTS_YAML);
 	fclose(fp);
+}
+
+static void
+write_config_tmpl(char *dir, size_t dlen, char *path, size_t plen, const char *policy_dir,
+    const char *template_dir, const char *channels)
+{
+	write_config_places(dir, dlen, path, plen, policy_dir, template_dir, channels, NULL);
 }
 
 static void
@@ -260,8 +271,8 @@ test_lifecycle_cross_checks(void **state)
 	(void)state;
 	snprintf(pol, sizeof(pol), "%s/confset/policy-life", OD_TEST_DATA);
 	snprintf(tdir, sizeof(tdir), "%s/confset/templates-life", OD_TEST_DATA);
-	write_config_tmpl(dir, sizeof(dir), path, sizeof(path), pol, tdir,
-	    "  sms: outbox\n  email: outbox\n"
+	write_config_places(dir, sizeof(dir), path, sizeof(path), pol, tdir,
+	    "  sms: outbox\n  email: outbox\n",
 	    "placements:\n  agencia_lima: {kind: agency}\n  legal_pe: {kind: legal}\n");
 	od_errors_init(&errs);
 	assert_int_equal(od_confset_load(path, NULL, 0, &set, &errs), -1);

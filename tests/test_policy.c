@@ -55,6 +55,26 @@ load_dir_ok(const char *dir, struct od_policy_set *set)
 	od_errors_clear(&errs);
 }
 
+/* The 1-based line of path that starts with text, or -1. */
+static int
+line_of(const char *path, const char *text)
+{
+	char	 buf[1024];
+	FILE	*fp = fopen(path, "r");
+	int	 n = 0;
+
+	assert_non_null(fp);
+	while (fgets(buf, sizeof(buf), fp) != NULL) {
+		n++;
+		if (strncmp(buf, text, strlen(text)) == 0) {
+			fclose(fp);
+			return n;
+		}
+	}
+	fclose(fp);
+	return -1;
+}
+
 static void
 assert_step(const struct od_step *s, const char *name, int64_t offset_ms, int day_offset,
     enum od_stage stage, const char *tmpl, size_t nch, int ch0, int ch1, int ch2)
@@ -76,10 +96,17 @@ static void
 test_shipped_policies(void **state)
 {
 	struct od_policy_set	 set = { NULL, 0 };
+	struct od_errors	 errs;
 	const struct od_policy	*p;
 
 	(void)state;
-	load_dir_ok(OD_SOURCE_DIR "/policy", &set);
+	od_errors_init(&errs);
+	assert_int_equal(od_policy_load_dir(OD_SOURCE_DIR "/policy", &set, &errs), 0);
+	for (size_t i = 0; i < errs.nwarns; i++)
+		printf("# %s\n", errs.warns[i]);
+	assert_int_equal(errs.count, 0);
+	assert_int_equal(errs.nwarns, 0);	/* every offer made, every plan confirmed */
+	od_errors_clear(&errs);
 	assert_int_equal(set.n, 6);
 	/* Sorted by priority, highest first; ties by name. */
 	assert_string_equal(set.v[0].name, "small-balance");
@@ -90,10 +117,39 @@ test_shipped_policies(void **state)
 	assert_string_equal(set.v[5].name, "us-consumer");
 	/* one sample policy per country, each under its own jurisdiction */
 	for (size_t i = 1; i < 6; i++) {
-		assert_int_equal(set.v[i].segment.ncountries, 1);
-		assert_string_equal(set.v[i].segment.countries[0], set.v[i].jurisdiction);
-		assert_int_equal(set.v[i].nsteps, 6);
+		static const char *const plan_steps[] = { "agreement_confirmation",
+			"instalment_reminder", "plan_broken" };
+		const struct od_policy *c = &set.v[i];
+
+		assert_int_equal(c->segment.ncountries, 1);
+		assert_string_equal(c->segment.countries[0], c->jurisdiction);
+		/* the six messages, then the handoff to the country's agency */
+		assert_int_equal(c->nsteps, 7);
+		assert_true(c->steps[6].handoff);
+		assert_int_equal(c->steps[6].offset_ms, 45 * DAY);
+		assert_int_equal(c->steps[6].wait_ms, 10 * DAY);
+		assert_string_equal(c->steps[6].template, "handoff_notice");
+		assert_int_equal(c->steps[4].noffers, 2);
+		assert_int_equal(c->noffers, 2);
+		assert_int_equal(c->offers[0].kind, OD_OFFER_PLAN);
+		assert_int_equal(c->offers[0].default_n, 3);
+		assert_int_equal(c->offers[1].kind, OD_OFFER_SETTLEMENT);
+		assert_int_equal(c->promises.after_index, 5);	/* final_notice */
+		assert_int_equal(c->promises.nsteps, 2);
+		assert_int_equal(c->nplan_steps, 3);
+		for (size_t k = 0; k < 3; k++)
+			assert_string_equal(c->plan_steps[k].template, plan_steps[k]);
 	}
+	assert_string_equal(od_policy_find(&set, "co-consumer")->steps[6].to, "agencia_bogota");
+	assert_string_equal(od_policy_find(&set, "mx-consumer")->steps[6].to, "agencia_cdmx");
+	assert_string_equal(od_policy_find(&set, "cl-consumer")->steps[6].to, "agencia_santiago");
+	assert_string_equal(od_policy_find(&set, "us-consumer")->steps[6].to, "agency_us");
+	/* amounts in each currency's minor unit */
+	assert_string_equal(od_policy_find(&set, "cl-consumer")->offers[0].min_installment,
+	    "20000");
+	assert_string_equal(od_policy_find(&set, "us-consumer")->offers[0].min_installment,
+	    "25.00");
+	assert_non_null(od_policy_offer(od_policy_find(&set, "us-consumer"), "payment_plan"));
 
 	p = od_policy_find(&set, "pe-consumer");
 	assert_ptr_equal(p, &set.v[4]);
@@ -113,7 +169,7 @@ test_shipped_policies(void **state)
 	assert_int_equal(p->offer.discount_percent, 10);
 	assert_int_equal(p->offer.valid_days, 7);
 	assert_string_equal(p->offer.payment_url, "https://pagos.example.pe/p/{{account_id}}");
-	assert_int_equal(p->nsteps, 6);
+	assert_int_equal(p->nsteps, 7);
 	assert_step(&p->steps[0], "reminder_upcoming", -3 * DAY, 1, OD_STAGE_REMINDER,
 	    "reminder_upcoming", 2, OD_CH_SMS, OD_CH_EMAIL, 0);
 	assert_step(&p->steps[1], "reminder_due", 0, 1, OD_STAGE_REMINDER, "reminder_due",
@@ -126,9 +182,61 @@ test_shipped_policies(void **state)
 	    3, OD_CH_WHATSAPP, OD_CH_EMAIL, OD_CH_SMS);
 	assert_step(&p->steps[5], "final_notice", 30 * DAY, 1, OD_STAGE_FINAL, "final_notice",
 	    2, OD_CH_EMAIL, OD_CH_SMS, 0);
-	assert_int_equal(p->steps[0].line, 24);	/* "  - name: reminder_upcoming" */
+	assert_int_equal(p->steps[0].line, line_of(p->file, "  - name: reminder_upcoming"));
 	assert_int_equal(p->steps[0].col, 5);
 	assert_int_equal(od_policy_step_index(p, "offer_plan"), 4);
+	/* offer_plan makes the named offers; the handoff follows the final notice */
+	assert_int_equal(p->steps[4].noffers, 2);
+	assert_string_equal(p->steps[4].offers[0], "cuotas");
+	assert_string_equal(p->steps[4].offers[1], "pronto_pago");
+	assert_step(&p->steps[6], "handoff", 45 * DAY, 1, OD_STAGE_FINAL, "handoff_notice",
+	    2, OD_CH_EMAIL, OD_CH_SMS, 0);
+	assert_true(p->steps[6].handoff);
+	assert_string_equal(p->steps[6].to, "agencia_lima");
+	assert_int_equal(p->steps[6].to_line, line_of(p->file, "    to: agencia_lima"));
+	assert_int_equal(p->steps[6].to_col, 9);
+	assert_int_equal(p->steps[6].wait_ms, 10 * DAY);
+	{
+		const struct od_named_offer *o = od_policy_offer(p, "cuotas");
+
+		assert_non_null(o);
+		assert_int_equal(o->kind, OD_OFFER_PLAN);
+		assert_int_equal(o->min_n, 2);
+		assert_int_equal(o->max_n, 6);
+		assert_int_equal(o->default_n, 3);
+		assert_int_equal(o->freq, OD_FREQ_MONTHLY);
+		assert_int_equal(o->first_days, 7);
+		assert_string_equal(o->min_installment, "50.00");
+		assert_int_equal(o->valid_days, 10);
+		assert_string_equal(o->terms, "Sin intereses ni cargos adicionales por fraccionar.");
+		o = od_policy_offer(p, "pronto_pago");
+		assert_non_null(o);
+		assert_int_equal(o->kind, OD_OFFER_SETTLEMENT);
+		assert_int_equal(o->discount_percent, 10);
+		assert_int_equal(o->pay_days, 7);
+		assert_int_equal(o->valid_days, 7);
+	}
+	assert_int_equal(p->promises.grace_days, 2);
+	assert_int_equal(p->promises.kept_percent, 100);
+	assert_int_equal(p->promises.max_broken, 2);
+	assert_int_equal(p->promises.max_days, 30);
+	assert_string_equal(p->promises.after_max_broken, "final_notice");
+	assert_int_equal(p->promises.after_index, 5);
+	assert_int_equal(p->promises.nsteps, 2);
+	assert_string_equal(p->promises.steps[0].name, "promise_reminder");
+	assert_int_equal(p->promises.steps[0].anchor, OD_AT_PROMISE);
+	assert_int_equal(p->promises.steps[0].offset_ms, -DAY);
+	assert_string_equal(p->promises.steps[0].template, "promise_reminder");
+	assert_int_equal(p->promises.steps[0].channels[0], OD_CH_SMS);
+	assert_int_equal(p->promises.steps[1].anchor, OD_AT_BROKEN);
+	assert_string_equal(p->promises.steps[1].template, "promise_broken");
+	assert_int_equal(p->nplan_steps, 3);
+	assert_int_equal(p->plan_steps[0].anchor, OD_AT_ACCEPTED);
+	assert_int_equal(p->plan_steps[0].channels[0], OD_CH_EMAIL);
+	assert_int_equal(p->plan_steps[1].anchor, OD_AT_INSTALMENT);
+	assert_int_equal(p->plan_steps[1].offset_ms, -2 * DAY);
+	assert_int_equal(p->plan_steps[2].anchor, OD_AT_BROKEN);
+	assert_string_equal(p->plan_steps[2].template, "plan_broken");
 	assert_int_equal(od_policy_step_index(p, "reminder_upcoming"), 0);
 	assert_int_equal(od_policy_step_index(p, "nope"), -1);
 
@@ -140,6 +248,13 @@ test_shipped_policies(void **state)
 	assert_int_equal(p->offer.installments, 0);
 	assert_null(p->offer.payment_url);
 	assert_int_equal(p->nsteps, 3);
+	/* promises: the defaults, and no messages, offers, plan or handoff */
+	assert_int_equal(p->promises.grace_days, 2);
+	assert_int_equal(p->promises.max_broken, 2);
+	assert_int_equal(p->promises.after_index, -1);
+	assert_int_equal(p->promises.nsteps, 0);
+	assert_int_equal(p->noffers, 0);
+	assert_int_equal(p->nplan_steps, 0);
 	assert_step(&p->steps[0], "reminder_due", 0, 1, OD_STAGE_REMINDER, "reminder_due",
 	    1, OD_CH_SMS, 0, 0);
 	assert_step(&p->steps[1], "notice_overdue", 5 * DAY, 1, OD_STAGE_NOTICE, "notice_overdue",
