@@ -5,8 +5,8 @@
  * bounds, offset into struct od_config, environment override,
  * description); cfg_assign() is the one place a value is checked, whether
  * it comes from the defaults, the file, the environment or the command
- * line.  company, gateways and channels have shapes of their own and are
- * read by od_config_sections.c.
+ * line.  company, gateways, channels and placements have shapes of their
+ * own and are read by od_config_sections.c.
  */
 #include "od_config.h"
 
@@ -393,7 +393,7 @@ static void
 cfg_read_section(struct od_config *cfg, const struct od_yaml *map, const char *section,
     const char *dir, struct od_errors *errs)
 {
-	const char	*allowed[NOPTIONS + 6];
+	const char	*allowed[NOPTIONS + 7];
 	size_t		 i, j, n = 0;
 
 	for (i = 0; i < NOPTIONS; i++) {
@@ -408,6 +408,7 @@ cfg_read_section(struct od_config *cfg, const struct od_yaml *map, const char *s
 		allowed[n++] = "company";
 		allowed[n++] = "gateways";
 		allowed[n++] = "channels";
+		allowed[n++] = "placements";
 	}
 	allowed[n] = NULL;
 	od_yaml_check_keys(map, allowed, section ? section : "the configuration", errs);
@@ -516,6 +517,8 @@ cfg_load(const char *path, const char *buf, size_t len, const struct od_config_o
 			od_config_read_gateways(cfg, n, errs);
 		if ((n = od_yaml_get(root, "channels")) != NULL)
 			od_config_read_channels(cfg, n, errs);
+		if ((n = od_yaml_get(root, "placements")) != NULL)
+			od_config_read_placements(cfg, n, errs);
 	}
 	od_yaml_doc_free(&doc);
 	free(dir);
@@ -592,6 +595,15 @@ od_config_clear(struct od_config *cfg)
 		free(gw->file);
 	}
 	free(cfg->gateways);
+	for (i = 0; i < cfg->nplacements; i++) {
+		struct od_placement *pl = &cfg->placements[i];
+		free(pl->name);
+		free(pl->display_name);
+		free(pl->kind);
+		free(pl->phone);
+		free(pl->email);
+	}
+	free(cfg->placements);
 	memset(cfg, 0, sizeof(*cfg));
 	for (i = 0; i < OD_CH_MAX; i++)
 		cfg->channel_gateway[i] = -1;

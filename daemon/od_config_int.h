@@ -1,7 +1,7 @@
 /*
  * od_config_int.h: what od_config.c (the option table, the file, the
  * environment and the command line) and od_config_sections.c (company,
- * gateways and channels) share.  Not for other modules: od_config.h is the
+ * gateways, channels and placements) share.  Not for other modules: od_config.h is the
  * interface.
  */
 #ifndef OD_CONFIG_INT_H
@@ -21,6 +21,9 @@ void	od_config_read_gateways(struct od_config *cfg, const struct od_yaml *map,
 	    struct od_errors *errs);
 /* channels: into cfg->channel_gateway (after the gateways); errors into errs. */
 void	od_config_read_channels(struct od_config *cfg, const struct od_yaml *map,
+	    struct od_errors *errs);
+/* placements: into cfg->placements; errors into errs. */
+void	od_config_read_placements(struct od_config *cfg, const struct od_yaml *map,
 	    struct od_errors *errs);
 
 #endif /* OD_CONFIG_INT_H */

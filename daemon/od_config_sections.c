@@ -3,11 +3,13 @@
  * rows of the option table (od_config.c), each with a shape of its own:
  * company (the creditor's strings, and by_country: what differs per
  * debtor country), gateways (a plugin and its settings, secrets never
- * inline) and channels (which gateway serves each kind); and the lookups
- * of a gateway and its settings.
+ * inline), channels (which gateway serves each kind) and placements
+ * (where a policy's handoff step places an account); and the lookups of a
+ * gateway, its settings and a placement.
  */
 #include "od_config_int.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,5 +244,118 @@ od_gateway_setting(const struct od_gateway_conf *gw, const char *key)
 	for (i = 0; gw != NULL && key != NULL && i < gw->nsettings; i++)
 		if (strcmp(gw->settings[i].key, key) == 0)
 			return gw->settings[i].value;
+	return NULL;
+}
+
+static int
+cfg_placement_kind_valid(const char *s)
+{
+	return strcmp(s, "agency") == 0 || strcmp(s, "legal") == 0;
+}
+
+static int
+cfg_nonempty(const char *s)
+{
+	return s[0] != '\0';
+}
+
+/* The keys of a placement: where each goes, and what a valid value is. */
+static const struct {
+	const char	*key;
+	size_t		 off;
+	int		(*valid)(const char *);
+	const char	*want;
+} cfg_placement_keys[] = {
+	{ "display_name", offsetof(struct od_placement, display_name), cfg_nonempty, "a name" },
+	{ "kind", offsetof(struct od_placement, kind), cfg_placement_kind_valid,
+	  "a kind of placement (agency, legal)" },
+	{ "phone", offsetof(struct od_placement, phone), od_phone_valid,
+	  "an E.164 number such as +5114000000" },
+	{ "email", offsetof(struct od_placement, email), od_email_valid, "an email address" },
+};
+#define NPLACEMENT_KEYS	(sizeof(cfg_placement_keys) / sizeof(cfg_placement_keys[0]))
+
+/* One placement, name: {display_name, kind, phone, email}. */
+static void
+cfg_read_placement(struct od_config *cfg, const struct od_yaml *k, const struct od_yaml *map,
+    struct od_errors *errs)
+{
+	const char		*keys[NPLACEMENT_KEYS + 1];
+	struct od_placement	*pl = &cfg->placements[cfg->nplacements++];
+	const struct od_yaml	*v;
+	char			 what[128], *s;
+	size_t			 i;
+
+	pl->name = strdup(k->str);
+	pl->line = k->line;
+	pl->col = k->col;
+	if (!od_yaml_name_valid(k->str))
+		od_yaml_error(errs, k, "placement name '%s' must be 1 to 64 characters of "
+		    "a-z 0-9 _ -", k->str);
+	snprintf(what, sizeof(what), "placement '%s'", k->str);
+	if (!od_config_is_map(map, what, errs))
+		return;
+	for (i = 0; i < NPLACEMENT_KEYS; i++)
+		keys[i] = cfg_placement_keys[i].key;
+	keys[i] = NULL;
+	od_yaml_check_keys(map, keys, what, errs);
+	if (od_yaml_get(map, "kind") == NULL)
+		od_yaml_error(errs, k, "placement '%s': missing required key 'kind' (agency or "
+		    "legal)", k->str);
+	for (i = 0; i < NPLACEMENT_KEYS; i++) {
+		if ((v = od_yaml_get(map, keys[i])) == NULL)
+			continue;
+		if (v->type != OD_YAML_SCALAR) {
+			od_yaml_error(errs, v, "placements.%s.%s: expected a single value, found %s",
+			    k->str, keys[i], od_yaml_type_name(v->type));
+			continue;
+		}
+		if (od_yaml_string(v, &s, errs) == -1)
+			continue;
+		if (!cfg_placement_keys[i].valid(s)) {
+			od_yaml_error(errs, v, "placements.%s.%s: '%s' is not %s", k->str, keys[i], s,
+			    cfg_placement_keys[i].want);
+			free(s);
+			continue;
+		}
+		*(char **)((char *)pl + cfg_placement_keys[i].off) = s;
+	}
+	if (pl->display_name == NULL)
+		pl->display_name = strdup(k->str);
+}
+
+/*
+ * placements: name -> where a handoff step places an account (an agency
+ * or the lender's legal team); policies name them in a handoff's to:.
+ */
+void
+od_config_read_placements(struct od_config *cfg, const struct od_yaml *map,
+    struct od_errors *errs)
+{
+	size_t	i;
+
+	if (!od_config_is_map(map, "placements", errs))
+		return;
+	cfg->placements = calloc(od_yaml_map_size(map) + 1, sizeof(*cfg->placements));
+	if (cfg->placements == NULL)
+		return;
+	for (i = 0; i < od_yaml_map_size(map); i++) {
+		const struct od_yaml *k = od_yaml_map_key(map, i);
+		if (k->type != OD_YAML_SCALAR) {
+			od_yaml_error(errs, k, "keys of placements must be scalars");
+			continue;
+		}
+		cfg_read_placement(cfg, k, od_yaml_map_value(map, i), errs);
+	}
+}
+
+const struct od_placement *
+od_config_placement(const struct od_config *cfg, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; cfg != NULL && name != NULL && i < cfg->nplacements; i++)
+		if (cfg->placements[i].name != NULL && strcmp(cfg->placements[i].name, name) == 0)
+			return &cfg->placements[i];
 	return NULL;
 }

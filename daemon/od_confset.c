@@ -21,50 +21,104 @@ od_confset_rules_dir(const struct od_config *cfg, char *buf, size_t len)
 	return buf;
 }
 
-/* Every step's template must exist for every channel of the step, and every channel must have a gateway. */
+/*
+ * Every list of steps a policy has (steps:, promises.steps, plan_steps);
+ * each cross-check runs over all of them.
+ */
+static const struct od_step *
+confset_list(const struct od_policy *p, int l, size_t *n)
+{
+	switch (l) {
+	case 0:		*n = p->nsteps; return p->steps;
+	case 1:		*n = p->promises.nsteps; return p->promises.steps;
+	case 2:		*n = p->nplan_steps; return p->plan_steps;
+	default:	*n = 0; return NULL;
+	}
+}
+#define CONFSET_LISTS	3
+
+/* The configured placements' names, ", "-separated, into buf. */
+static const char *
+confset_placement_names(const struct od_config *cfg, char *buf, size_t len)
+{
+	size_t	i, used = 0;
+	int	n;
+
+	snprintf(buf, len, "none configured");
+	for (i = 0; i < cfg->nplacements && used < len; i++) {
+		n = snprintf(buf + used, len - used, "%s%s", used > 0 ? ", " : "",
+		    cfg->placements[i].name);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	return buf;
+}
+
+/*
+ * A step's template must exist for every channel of the step, and every
+ * channel must have a gateway; a handoff must name a configured placement
+ * (a handoff without a notice has neither channels nor template).
+ */
+static void
+confset_check_step(struct od_confset *set, const struct od_policy *p, const struct od_step *s,
+    struct od_errors *errs)
+{
+	const struct od_message_tmpl	*m;
+	char				 names[512];
+	size_t				 k, t;
+	int				 found, kind;
+
+	if (s->handoff && s->to != NULL && od_config_placement(&set->cfg, s->to) == NULL)
+		od_errors_add(errs, p->file, s->to_line, s->to_col, "step '%s': no placement '%s' "
+		    "in placements: of %s (%s)", s->name, s->to, set->cfg.file,
+		    confset_placement_names(&set->cfg, names, sizeof(names)));
+	for (k = 0; k < s->nchannels; k++) {
+		kind = s->channels[k];
+		if (set->cfg.channel_gateway[kind] < 0)
+			od_errors_add(errs, p->file, s->line, s->col,
+			    "step '%s': no gateway serves %s (see 'channels:' in %s)",
+			    s->name, od_channel_kind_name(kind), set->cfg.file);
+	}
+	if (s->template == NULL)
+		return;
+	found = 0;
+	for (t = 0; t < set->templates.n; t++) {
+		m = &set->templates.v[t];
+		if (strcmp(m->name, s->template) != 0)
+			continue;
+		found = 1;
+		for (k = 0; k < s->nchannels; k++)
+			if (!od_message_tmpl_has(m, s->channels[k]))
+				od_errors_add(errs, p->file, s->line, s->col,
+				    "step '%s': template '%s' has no %s text in %s (%s)",
+				    s->name, s->template,
+				    od_channel_kind_name(s->channels[k]), m->locale, m->file);
+	}
+	if (!found)
+		od_errors_add(errs, p->file, s->line, s->col,
+		    "step '%s': no template '%s' in any locale under %s", s->name,
+		    s->template, set->templates.dir ? set->templates.dir : "templates");
+	else if (od_template_set_find(&set->templates, s->template,
+	    set->cfg.default_locale, NULL) == NULL)
+		od_errors_add(errs, p->file, s->line, s->col,
+		    "step '%s': template '%s' is missing in the default locale %s",
+		    s->name, s->template, set->cfg.default_locale);
+}
+
 static void
 confset_check_steps(struct od_confset *set, struct od_errors *errs)
 {
-	const struct od_policy		*p;
-	const struct od_step		*s;
-	const struct od_message_tmpl	*m;
-	size_t				 i, j, k, t;
-	int				 found, kind;
+	const struct od_policy	*p;
+	const struct od_step	*v;
+	size_t			 i, j, n;
+	int			 l;
 
 	for (i = 0; i < set->policies.n; i++) {
 		p = &set->policies.v[i];
-		for (j = 0; j < p->nsteps; j++) {
-			s = &p->steps[j];
-			for (k = 0; k < s->nchannels; k++) {
-				kind = s->channels[k];
-				if (set->cfg.channel_gateway[kind] < 0)
-					od_errors_add(errs, p->file, s->line, s->col,
-					    "step '%s': no gateway serves %s (see 'channels:' in %s)",
-					    s->name, od_channel_kind_name(kind), set->cfg.file);
-			}
-			found = 0;
-			for (t = 0; t < set->templates.n; t++) {
-				m = &set->templates.v[t];
-				if (strcmp(m->name, s->template) != 0)
-					continue;
-				found = 1;
-				for (k = 0; k < s->nchannels; k++)
-					if (!od_message_tmpl_has(m, s->channels[k]))
-						od_errors_add(errs, p->file, s->line, s->col,
-						    "step '%s': template '%s' has no %s text in %s (%s)",
-						    s->name, s->template,
-						    od_channel_kind_name(s->channels[k]), m->locale, m->file);
-			}
-			if (!found)
-				od_errors_add(errs, p->file, s->line, s->col,
-				    "step '%s': no template '%s' in any locale under %s", s->name,
-				    s->template, set->templates.dir ? set->templates.dir : "templates");
-			else if (od_template_set_find(&set->templates, s->template,
-			    set->cfg.default_locale, NULL) == NULL)
-				od_errors_add(errs, p->file, s->line, s->col,
-				    "step '%s': template '%s' is missing in the default locale %s",
-				    s->name, s->template, set->cfg.default_locale);
-		}
+		for (l = 0; l < CONFSET_LISTS; l++)
+			for (v = confset_list(p, l, &n), j = 0; j < n; j++)
+				confset_check_step(set, p, &v[j], errs);
 		if (p->jurisdiction != NULL && set->rules != NULL &&
 		    od_rules_preset(set->rules, p->jurisdiction) == NULL)
 			od_errors_add(errs, p->file, p->line, p->col,
@@ -120,39 +174,51 @@ confset_disclose(const struct od_message_tmpl *m, int kind, const struct od_rule
 #define CONFSET_DONE(done, np, t, k, kind)	((done)[((t) * (np) + (k)) * OD_CH_MAX + (kind)])
 
 /*
- * Every template policy pol uses, for the kinds its steps send, held to the
- * preset at index k: those whose locale names no other country with a
- * preset (en, es, en-US for US).
+ * The templates step s uses, for the kinds it sends, held to the preset at
+ * index k: those whose locale names no other country with a preset (en,
+ * es, en-US for US).
  */
 static void
-confset_policy_disclose(struct od_confset *set, const struct od_policy *pol, size_t k,
+confset_step_disclose(struct od_confset *set, const struct od_step *s, size_t k,
     unsigned char *done, struct od_errors *errs)
 {
 	const struct od_rules_preset	*p = od_rules_preset_at(set->rules, k);
 	const struct od_message_tmpl	*m;
-	const struct od_step		*s;
 	const char			*region;
-	size_t				 np = od_rules_preset_count(set->rules), j, t, c;
+	size_t				 np = od_rules_preset_count(set->rules), t, c;
 	int				 kind;
 
-	for (j = 0; j < pol->nsteps; j++) {
-		s = &pol->steps[j];
-		for (t = 0; t < set->templates.n; t++) {
-			m = &set->templates.v[t];
-			region = strpbrk(m->locale, "-_");
-			if (strcmp(m->name, s->template) != 0 || (region != NULL &&
-			    strcasecmp(region + 1, p->jurisdiction) != 0 &&
-			    od_rules_preset(set->rules, region + 1) != NULL))
+	if (s->template == NULL)
+		return;		/* a handoff without a notice */
+	for (t = 0; t < set->templates.n; t++) {
+		m = &set->templates.v[t];
+		region = strpbrk(m->locale, "-_");
+		if (strcmp(m->name, s->template) != 0 || (region != NULL &&
+		    strcasecmp(region + 1, p->jurisdiction) != 0 &&
+		    od_rules_preset(set->rules, region + 1) != NULL))
+			continue;
+		for (c = 0; c < s->nchannels; c++) {
+			kind = s->channels[c];
+			if (!od_message_tmpl_has(m, kind) || CONFSET_DONE(done, np, t, k, kind))
 				continue;
-			for (c = 0; c < s->nchannels; c++) {
-				kind = s->channels[c];
-				if (!od_message_tmpl_has(m, kind) || CONFSET_DONE(done, np, t, k, kind))
-					continue;
-				CONFSET_DONE(done, np, t, k, kind) = 1;
-				confset_disclose(m, kind, p, "a policy for that country uses it", errs);
-			}
+			CONFSET_DONE(done, np, t, k, kind) = 1;
+			confset_disclose(m, kind, p, "a policy for that country uses it", errs);
 		}
 	}
+}
+
+/* Every template policy pol uses, in each of its lists of steps, held to the preset at k. */
+static void
+confset_policy_disclose(struct od_confset *set, const struct od_policy *pol, size_t k,
+    unsigned char *done, struct od_errors *errs)
+{
+	const struct od_step	*v;
+	size_t			 j, n;
+	int			 l;
+
+	for (l = 0; l < CONFSET_LISTS; l++)
+		for (v = confset_list(pol, l, &n), j = 0; j < n; j++)
+			confset_step_disclose(set, &v[j], k, done, errs);
 }
 
 /*

@@ -6,9 +6,11 @@
  * at its node; a file with any error is refused, and so is the directory.
  * Whether the templates a step names exist is checked elsewhere.
  *
- * This file reads a policy's own keys, its offer and its steps, and keeps
- * the sets; the segment (which accounts a policy takes, and the match
- * against an account) is od_policy_segment.c.
+ * This file reads a policy's own keys, its offer and its lists of steps,
+ * and keeps the sets; the segment (which accounts a policy takes, and the
+ * match against an account) is od_policy_segment.c; the negotiation
+ * lifecycle (offers:, promises:, plan_steps:, what a step's at: counts
+ * from) is od_policy_life.c.
  */
 #include "od_policy.h"
 
@@ -122,17 +124,6 @@ policy_read_offer(const struct od_yaml *n, struct od_offer *o, struct od_errors 
 	}
 }
 
-/* "-3d", "0d", "+7d": a whole number of days, sent at send_at. */
-static int
-policy_whole_days(const char *s)
-{
-	size_t	i = (s[0] == '+' || s[0] == '-') ? 1 : 0, start = i;
-
-	while (isdigit((unsigned char)s[i]))
-		i++;
-	return i > start && s[i] == 'd' && s[i + 1] == '\0';
-}
-
 static void
 policy_read_channels(const struct od_yaml *n, struct od_step *st, struct od_errors *errs)
 {
@@ -164,12 +155,85 @@ policy_read_channels(const struct od_yaml *n, struct od_step *st, struct od_erro
 	}
 }
 
-/* One step; *ok is 1 when its time could be read (for the order check). */
-static void
-policy_read_step(const struct od_yaml *n, size_t idx, struct od_step *st,
-    const struct od_yaml **stage_node, int *ok, struct od_errors *errs)
+static const char *const list_names[] = { "steps", "promises.steps", "plan_steps" };
+
+const char *
+od_policy_list_name(enum od_step_list list)
 {
-	static const char *const keys[] = { "name", "at", "stage", "channels", "template", NULL };
+	return (size_t)list < sizeof(list_names) / sizeof(list_names[0]) ? list_names[list] : "?";
+}
+
+/* The node of key itself in map (not its value), or NULL. */
+static const struct od_yaml *
+policy_key_node(const struct od_yaml *map, const char *key)
+{
+	const struct od_yaml	*k;
+	size_t			 i;
+
+	for (i = 0; i < od_yaml_map_size(map); i++) {
+		k = od_yaml_map_key(map, i);
+		if (k->type == OD_YAML_SCALAR && strcmp(k->str, key) == 0)
+			return k;
+	}
+	return NULL;
+}
+
+#define POLICY_WAIT_MAX_MS	(365 * DAY_MS)
+
+/*
+ * A handoff step's own keys: to (the placement), wait (how long after the
+ * step before it), and its notice to the debtor (channels and template,
+ * both or neither).
+ */
+static void
+policy_read_handoff(const struct od_yaml *n, const char *what, struct od_step *st,
+    struct od_errors *errs)
+{
+	const struct od_yaml	*v;
+	const char		*s;
+
+	if ((v = od_yaml_get(n, "to")) != NULL && (s = od_policy_scalar(v, "to", errs)) != NULL) {
+		if (!od_yaml_name_valid(s))
+			od_yaml_error(errs, v, "to: '%s' must be 1 to 64 characters of a-z 0-9 _ -",
+			    s);
+		else {
+			st->to = strdup(s);
+			st->to_line = v->line;
+			st->to_col = v->col;
+		}
+	}
+	if ((v = od_yaml_get(n, "wait")) != NULL && (s = od_policy_scalar(v, "wait", errs)) != NULL) {
+		/* whole days or hours, never negative: "10d", "36h" */
+		if (s[0] == '+' || s[0] == '-' || od_duration_parse(s, &st->wait_ms) == -1 ||
+		    st->wait_ms % 3600000 != 0) {
+			od_yaml_error(errs, v, "wait: '%s' is not a duration such as 10d or 36h", s);
+			st->wait_ms = 0;
+		} else if (st->wait_ms > POLICY_WAIT_MAX_MS) {
+			od_yaml_error(errs, v, "wait: '%s' is more than 365d", s);
+			st->wait_ms = 0;
+		}
+	}
+	if ((od_yaml_get(n, "channels") == NULL) != (od_yaml_get(n, "template") == NULL))
+		od_yaml_error(errs, n, "%s: a handoff's notice to the debtor needs both channels "
+		    "and template, or neither", what);
+	if ((v = od_yaml_get(n, "offers")) != NULL)
+		od_yaml_error(errs, v, "offers: a handoff step makes no offers");
+}
+
+/*
+ * One step of list; *ok is 1 when its time could be read (for the order
+ * check), *stage_node the stage: it gave, if any.
+ */
+static void
+policy_read_step(const struct od_yaml *n, enum od_step_list list, size_t idx,
+    const struct od_policy *p, struct od_step *st, const struct od_yaml **stage_node, int *ok,
+    struct od_errors *errs)
+{
+	static const char *const keys[] = { "name", "at", "stage", "channels", "template",
+		"kind", "to", "wait", "offers", NULL };
+	static const char *const required[] = { "name", "at", "stage", "channels", "template",
+		NULL };
+	static const char *const escalation_only[] = { "kind", "to", "wait", "offers", NULL };
 	const struct od_yaml	*v;
 	const char		*s;
 	char			 what[96];
@@ -180,40 +244,63 @@ policy_read_step(const struct od_yaml *n, size_t idx, struct od_step *st,
 	*ok = 0;
 	*stage_node = NULL;
 	if (n->type != OD_YAML_MAP) {
-		od_yaml_error(errs, n, "steps[%zu]: expected a mapping, found %s", idx,
-		    od_yaml_type_name(n->type));
+		od_yaml_error(errs, n, "%s[%zu]: expected a mapping, found %s",
+		    od_policy_list_name(list), idx, od_yaml_type_name(n->type));
 		return;
 	}
 	v = od_yaml_get(n, "name");
 	if (v != NULL && v->type == OD_YAML_SCALAR)
 		snprintf(what, sizeof(what), "step '%s'", v->str);
 	else
-		snprintf(what, sizeof(what), "steps[%zu]", idx);
+		snprintf(what, sizeof(what), "%s[%zu]", od_policy_list_name(list), idx);
 	od_yaml_check_keys(n, keys, what, errs);
-	for (i = 0; keys[i] != NULL; i++)
-		if (od_yaml_get(n, keys[i]) == NULL)
-			od_yaml_error(errs, n, "missing required key '%s' in %s", keys[i], what);
-	if (v != NULL && (s = od_policy_scalar(v, "name", errs)) != NULL) {
+	if (list != OD_LIST_STEPS) {
+		for (i = 0; escalation_only[i] != NULL; i++)
+			if ((v = policy_key_node(n, escalation_only[i])) != NULL)
+				od_yaml_error(errs, v, "%s: '%s' is only for the steps of steps:, not "
+				    "of %s", what, escalation_only[i], od_policy_list_name(list));
+	} else if ((v = od_yaml_get(n, "kind")) != NULL &&
+	    (s = od_policy_scalar(v, "kind", errs)) != NULL) {
+		if (strcmp(s, "handoff") == 0)
+			st->handoff = 1;
+		else if (strcmp(s, "message") != 0)
+			od_yaml_error(errs, v, "kind: unknown kind '%s' (message, handoff)", s);
+	}
+	/*
+	 * Required: name and at; a message's channels and template; the stage
+	 * of an escalation message (a lifecycle step is at offer, a handoff at
+	 * final, unless they say); a handoff's placement.
+	 */
+	for (i = 0; required[i] != NULL; i++) {
+		if ((strcmp(required[i], "stage") == 0 && (list != OD_LIST_STEPS || st->handoff)) ||
+		    (st->handoff && (strcmp(required[i], "channels") == 0 ||
+		    strcmp(required[i], "template") == 0)))
+			continue;
+		if (od_yaml_get(n, required[i]) == NULL)
+			od_yaml_error(errs, n, "missing required key '%s' in %s", required[i], what);
+	}
+	if (st->handoff && od_yaml_get(n, "to") == NULL)
+		od_yaml_error(errs, n, "missing required key 'to' in %s (a handoff names its "
+		    "placement)", what);
+	if ((v = od_yaml_get(n, "name")) != NULL && (s = od_policy_scalar(v, "name", errs)) != NULL) {
 		if (!od_yaml_name_valid(s))
 			od_yaml_error(errs, v, "name: '%s' must be 1 to 64 characters of a-z 0-9 _ -",
 			    s);
 		else
 			st->name = strdup(s);
 	}
-	if ((v = od_yaml_get(n, "at")) != NULL && (s = od_policy_scalar(v, "at", errs)) != NULL) {
-		if (od_duration_parse(s, &st->offset_ms) == -1)
-			od_yaml_error(errs, v, "at: '%s' is not a duration such as -3d, 0d, +5d or "
-			    "+1d12h", s);
-		else {
-			st->day_offset = policy_whole_days(s);
-			*ok = 1;
-		}
-	}
+	if ((v = od_yaml_get(n, "at")) != NULL && (s = od_policy_scalar(v, "at", errs)) != NULL &&
+	    od_policy_read_at(v, s, list, st, errs) == 0)
+		*ok = 1;
+	st->stage = list != OD_LIST_STEPS ? OD_STAGE_OFFER : st->handoff ? OD_STAGE_FINAL :
+	    OD_STAGE_INVALID;
 	if ((v = od_yaml_get(n, "stage")) != NULL &&
 	    (s = od_policy_scalar(v, "stage", errs)) != NULL) {
 		if ((st->stage = od_stage_parse(s)) == OD_STAGE_INVALID)
 			od_yaml_error(errs, v, "stage: unknown stage '%s' (reminder, notice, offer, "
 			    "final)", s);
+		else if (st->handoff && st->stage != OD_STAGE_FINAL)
+			od_yaml_error(errs, v, "stage: a handoff step is at stage final, not '%s'", s);
 		else
 			*stage_node = v;
 	}
@@ -227,40 +314,82 @@ policy_read_step(const struct od_yaml *n, size_t idx, struct od_step *st,
 		else
 			st->template = strdup(s);
 	}
+	if (list != OD_LIST_STEPS)
+		return;
+	if (st->handoff)
+		policy_read_handoff(n, what, st, errs);
+	else {
+		if ((v = od_yaml_get(n, "to")) != NULL)
+			od_yaml_error(errs, v, "to: only a handoff step (kind: handoff) names a "
+			    "placement");
+		if ((v = od_yaml_get(n, "wait")) != NULL)
+			od_yaml_error(errs, v, "wait: only a handoff step (kind: handoff) waits");
+		if ((v = od_yaml_get(n, "offers")) != NULL)
+			od_policy_read_step_offers(v, p, st, errs);
+	}
 }
 
-static void
-policy_read_steps(const struct od_yaml *n, struct od_policy *p, struct od_errors *errs)
+/* The step other than st named name in any of p's three lists, or NULL. */
+static const struct od_step *
+policy_step_named(const struct od_policy *p, const char *name, const struct od_step *st)
+{
+	const struct od_step	*lists[] = { p->steps, p->promises.steps, p->plan_steps };
+	size_t			 counts[] = { p->nsteps, p->promises.nsteps, p->nplan_steps };
+	size_t			 l, i;
+
+	for (l = 0; l < 3; l++)
+		for (i = 0; i < counts[l]; i++)
+			if (&lists[l][i] != st && lists[l][i].name != NULL &&
+			    strcmp(lists[l][i].name, name) == 0)
+				return &lists[l][i];
+	return NULL;
+}
+
+/*
+ * The order of steps: (time, stages, a handoff after the final notice);
+ * the lifecycle's lists count from events, not from one date, and have
+ * none.
+ */
+void
+od_policy_read_steps(const struct od_yaml *n, enum od_step_list list, struct od_policy *p,
+    struct od_errors *errs)
 {
 	const struct od_yaml	*stage_node, *nv;
-	const struct od_step	*last = NULL;
+	const struct od_step	*last = NULL, *other;
 	enum od_stage		 top = OD_STAGE_INVALID;
 	const char		*top_step = NULL;
+	struct od_step		**out;
+	size_t			*nout, i;
 	int64_t			 last_at = 0, at;
-	size_t			 i, j;
-	int			 ok;
+	int			 ok, seen_final = 0;
 
-	if (n->type != OD_YAML_SEQ || n->nitems == 0) {
+	out = list == OD_LIST_STEPS ? &p->steps : list == OD_LIST_PROMISES ? &p->promises.steps :
+	    &p->plan_steps;
+	nout = list == OD_LIST_STEPS ? &p->nsteps : list == OD_LIST_PROMISES ?
+	    &p->promises.nsteps : &p->nplan_steps;
+	if (list == OD_LIST_STEPS && (n->type != OD_YAML_SEQ || n->nitems == 0)) {
 		od_yaml_error(errs, n, "steps: a policy needs a list of at least one step, found %s",
 		    n->type == OD_YAML_SEQ ? "an empty list" : od_yaml_type_name(n->type));
 		return;
 	}
-	if ((p->steps = calloc(n->nitems, sizeof(*p->steps))) == NULL)
+	if (n->type != OD_YAML_SEQ) {
+		od_yaml_error(errs, n, "%s: expected a list of steps, found %s",
+		    od_policy_list_name(list), od_yaml_type_name(n->type));
+		return;
+	}
+	if ((*out = calloc(n->nitems + 1, sizeof(**out))) == NULL)
 		return;
 	for (i = 0; i < n->nitems; i++) {
-		struct od_step *st = &p->steps[p->nsteps++];
+		struct od_step *st = &(*out)[(*nout)++];
 
-		policy_read_step(n->items[i], i, st, &stage_node, &ok, errs);
-		if (st->name != NULL) {
-			for (j = 0; j < i; j++)
-				if (p->steps[j].name && strcmp(p->steps[j].name, st->name) == 0)
-					break;
-			if (j < i) {
-				nv = od_yaml_get(n->items[i], "name");
-				od_yaml_error(errs, nv, "duplicate step name '%s' (first at line %d)",
-				    st->name, p->steps[j].line);
-			}
+		policy_read_step(n->items[i], list, i, p, st, &stage_node, &ok, errs);
+		if (st->name != NULL && (other = policy_step_named(p, st->name, st)) != NULL) {
+			nv = od_yaml_get(n->items[i], "name");
+			od_yaml_error(errs, nv, "duplicate step name '%s' (first at line %d)",
+			    st->name, other->line);
 		}
+		if (list != OD_LIST_STEPS)
+			continue;
 		if (ok) {
 			/* Compare the times they are sent: whole days go at send_at. */
 			at = st->offset_ms + (st->day_offset ? p->send_at_min * 60000LL : 0);
@@ -282,11 +411,30 @@ policy_read_steps(const struct od_yaml *n, struct od_policy *p, struct od_errors
 				top_step = st->name;
 			}
 		}
+		if (st->handoff && !seen_final)
+			od_yaml_error(errs, n->items[i], "step '%s': a handoff must come after a step "
+			    "at stage final (the last notice before it)", st->name ? st->name : "?");
+		if (st->stage == OD_STAGE_FINAL)
+			seen_final = 1;
 		if (st->stage == OD_STAGE_OFFER && p->offer.installments == 0 &&
-		    p->offer.discount_percent == 0 && st->name != NULL)
-			od_yaml_warn(errs, n->items[i], "step '%s' is at stage offer but the policy "
-			    "offers no instalments or discount", st->name);
+		    p->offer.discount_percent == 0 && st->noffers == 0 && st->name != NULL)
+			od_yaml_warn(errs, n->items[i], "step '%s' is at stage offer but makes no "
+			    "offer (offers:) and the policy's offer: has no instalments or discount",
+			    st->name);
 	}
+}
+
+void
+od_policy_step_free(struct od_step *st)
+{
+	size_t	i;
+
+	free(st->name);
+	free(st->template);
+	free(st->to);
+	for (i = 0; i < st->noffers; i++)
+		free(st->offers[i]);
+	free(st->offers);
 }
 
 static void
@@ -319,12 +467,23 @@ policy_free_one(struct od_policy *p)
 	}
 	free(p->segment.attrs);
 	free(p->offer.payment_url);
-	for (i = 0; i < p->nsteps; i++) {
-		free(p->steps[i].name);
-		free(p->steps[i].template);
-	}
+	for (i = 0; i < p->nsteps; i++)
+		od_policy_step_free(&p->steps[i]);
 	free(p->steps);
+	od_policy_lifecycle_free(p);
 	memset(p, 0, sizeof(*p));
+}
+
+void
+od_policy_init(struct od_policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->send_at_min = 9 * 60;
+	p->promises.grace_days = 2;
+	p->promises.kept_percent = 100;
+	p->promises.max_broken = 2;
+	p->promises.max_days = 30;
+	p->promises.after_index = -1;
 }
 
 static const struct od_policy *
@@ -376,7 +535,8 @@ policy_read(const struct od_yaml *root, struct od_policy *p, const struct od_pol
     const struct od_policy_set *b, struct od_errors *errs)
 {
 	static const char *const keys[] = { "name", "description", "priority", "jurisdiction",
-		"send_at", "spread", "transliterate", "segment", "offer", "steps", "rules", NULL };
+		"send_at", "spread", "transliterate", "segment", "offer", "offers", "steps", "promises",
+		"plan_steps", "rules", NULL };
 	static const char *const required[] = { "name", "steps", NULL };
 	const struct od_policy	*other;
 	const struct od_yaml	*v;
@@ -385,7 +545,6 @@ policy_read(const struct od_yaml *root, struct od_policy *p, const struct od_pol
 
 	p->line = root->line;
 	p->col = root->col;
-	p->send_at_min = 9 * 60;
 	if (root->type != OD_YAML_MAP) {
 		od_yaml_error(errs, root, "a policy must be a mapping, found %s",
 		    od_yaml_type_name(root->type));
@@ -447,8 +606,12 @@ policy_read(const struct od_yaml *root, struct od_policy *p, const struct od_pol
 	policy_warn_countries(root, p, errs);
 	if ((v = od_yaml_get(root, "offer")) != NULL)
 		policy_read_offer(v, &p->offer, errs);
+	/* offers: before steps: (a step names the offers it makes), and steps: before promises: */
+	if ((v = od_yaml_get(root, "offers")) != NULL)
+		od_policy_read_offers(v, p, errs);
 	if ((v = od_yaml_get(root, "steps")) != NULL)
-		policy_read_steps(v, p, errs);
+		od_policy_read_steps(v, OD_LIST_STEPS, p, errs);
+	od_policy_read_lifecycle(root, p, errs);
 }
 
 static int
@@ -491,7 +654,7 @@ policy_load_into(const char *path, const char *buf, size_t len, struct od_policy
 	int			 rc = 0;
 
 	od_errors_init(&local);
-	memset(&p, 0, sizeof(p));
+	od_policy_init(&p);
 	if ((buf != NULL ? od_yaml_load_string(path, buf, len, &doc, &local) :
 	    od_yaml_load_file(path, &doc, &local)) == -1) {
 		od_errors_move(errs, &local);

@@ -31,9 +31,11 @@ enum od_stage	 od_stage_parse(const char *s);
 /*
  * What a step's time counts from.  Escalation steps (steps:) count from the
  * due date; the lifecycle's steps (promises.steps, plan_steps) from the
- * promise or agreement they belong to (docs/policies.md, "Promises and
- * plans").  MADE, BROKEN, ACCEPTED and COMPLETED steps go when that happens
- * (offset_ms 0), subject to the contact rules like every message.
+ * promise or agreement they belong to (docs/policies.md, "Promises, plans
+ * and handoff").  MADE, BROKEN, ACCEPTED and COMPLETED steps go when that
+ * happens (offset_ms 0, day_offset 0), subject to the contact rules like
+ * every message; PROMISE and INSTALMENT steps are whole days from that
+ * date (day_offset 1) and go at send_at.
  */
 enum od_anchor {
 	OD_AT_DUE = 0,		/* "-3d", "+1d12h": from the due date */
@@ -50,6 +52,7 @@ struct od_step {
 	enum od_anchor	 anchor;	/* OD_AT_DUE for steps: */
 	int		 handoff;	/* "kind: handoff": the account is placed when the step is done */
 	char		*to;		/* handoff: the placement's name (configuration's placements:) */
+	int		 to_line, to_col;	/* where to: stands, for the configuration's check */
 	int64_t		 wait_ms;	/* handoff: at least this long after the step before it was done */
 	char		**offers;	/* the named offers this step's message makes (ids), or NULL */
 	size_t		 noffers;
@@ -58,7 +61,7 @@ struct od_step {
 	enum od_stage	 stage;
 	int		 channels[OD_CH_MAX];	/* kinds, in order of preference */
 	size_t		 nchannels;
-	char		*template;	/* template name, looked up per locale */
+	char		*template;	/* template name, looked up per locale; NULL: a handoff without notice */
 	int		 line, col;	/* where the step stands */
 };
 
@@ -157,6 +160,14 @@ struct od_policy_set {
 	struct od_policy *v;		/* sorted by priority (desc), then name */
 	size_t		  n;
 };
+
+/*
+ * Zeroes p and sets the defaults a file leaves unsaid: send_at 09:00 and
+ * the promises: block's (grace 2 days, kept at 100%, 2 broken promises,
+ * 30 days ahead, no after_max_broken: after_index -1).  The loader starts
+ * every policy with it; so should code that builds one by hand.
+ */
+void	od_policy_init(struct od_policy *p);
 
 /* Loads every *.yaml in dir (in name order).  Returns 0, or -1 with errors in errs. */
 int	od_policy_load_dir(const char *dir, struct od_policy_set *set, struct od_errors *errs);

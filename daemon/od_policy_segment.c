@@ -19,9 +19,9 @@
 
 #include "od_plan.h"
 
-/* A decimal amount as written in a segment: digits, optionally '.' and 1..6 digits. */
-static int
-policy_decimal_valid(const char *s)
+/* A decimal amount as a policy writes one: digits, optionally '.' and 1..6 digits. */
+int
+od_policy_decimal_valid(const char *s)
 {
 	size_t	i = 0, ip, fp = 0;
 
@@ -148,7 +148,7 @@ policy_read_range(const struct od_yaml *n, const char *what, int is_amount,
 		}
 		if ((s = od_policy_scalar(b[i], name, errs)) == NULL)
 			continue;
-		if (!policy_decimal_valid(s)) {
+		if (!od_policy_decimal_valid(s)) {
 			od_yaml_error(errs, b[i], "%s: '%s' is not a decimal amount such as \"50.00\"",
 			    name, s);
 			continue;
@@ -243,6 +243,28 @@ policy_read_attr(const struct od_yaml *n, size_t idx, struct od_attr_cond *c,
 	c->str = strdup(s);
 }
 
+int
+od_policy_minor_units(const struct od_yaml *n, const char *what, const char *s,
+    const struct od_segment *seg, struct od_errors *errs)
+{
+	size_t	c;
+	int	d, have = policy_frac_digits(s);
+
+	for (c = 0; c < seg->ncurrencies; c++) {
+		if ((d = od_currency_digits(seg->currencies[c])) < 0 || have <= d)
+			continue;
+		if (d == 0)
+			od_yaml_error(errs, n, "%s: '%s' has a decimal part, but %s has no minor "
+			    "unit (ISO 4217); '.' is not a thousands separator here: write whole "
+			    "units", what, s, seg->currencies[c]);
+		else
+			od_yaml_error(errs, n, "%s: '%s' has %d decimal places, but %s has %d "
+			    "(ISO 4217)", what, s, have, seg->currencies[c], d);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * An amount bound must be writable in every currency the segment takes, in
  * that currency's ISO 4217 minor unit: "20.000" for CLP (no minor unit) is
@@ -254,27 +276,14 @@ policy_check_minor_units(const struct od_yaml *range, const struct od_segment *s
 {
 	static const char *const keys[] = { "min", "max" };
 	const char		*bound[2] = { seg->amount_min, seg->amount_max };
-	size_t			 i, c;
-	int			 d, have;
+	char			 what[64];
+	size_t			 i;
 
 	for (i = 0; i < 2; i++) {
 		if (bound[i] == NULL || !(i == 0 ? seg->has_amount_min : seg->has_amount_max))
 			continue;
-		have = policy_frac_digits(bound[i]);
-		for (c = 0; c < seg->ncurrencies; c++) {
-			if ((d = od_currency_digits(seg->currencies[c])) < 0 || have <= d)
-				continue;
-			if (d == 0)
-				od_yaml_error(errs, od_yaml_get(range, keys[i]), "segment.amount.%s: "
-				    "'%s' has a decimal part, but %s has no minor unit (ISO 4217); "
-				    "'.' is not a thousands separator here: write whole units",
-				    keys[i], bound[i], seg->currencies[c]);
-			else
-				od_yaml_error(errs, od_yaml_get(range, keys[i]), "segment.amount.%s: "
-				    "'%s' has %d decimal places, but %s has %d (ISO 4217)", keys[i],
-				    bound[i], have, seg->currencies[c], d);
-			break;
-		}
+		snprintf(what, sizeof(what), "segment.amount.%s", keys[i]);
+		od_policy_minor_units(od_yaml_get(range, keys[i]), what, bound[i], seg, errs);
 	}
 }
 

@@ -199,7 +199,8 @@ od_test_env_start(struct od_test_env *e, const char *tag, const char *extra_limi
 	    "channels:\n"
 	    "  sms: outbox\n"
 	    "  email: outbox\n"
-	    "  whatsapp: outbox\n",
+	    "  whatsapp: outbox\n"
+	    OD_TEST_PLACEMENTS_YAML,
 	    e->redis.url, OD_SOURCE_DIR, OD_SOURCE_DIR, OD_BUILD_DIR, e->dir,
 	    extra_limits ? extra_limits : "", e->outbox, outbox_extra ? outbox_extra : "");
 	fclose(fp);
@@ -692,7 +693,8 @@ od_test_env_start_with(struct od_test_env *e, const char *tag, const char *polic
 	    "    dir: \"%s\"\n"
 	    "%s"
 	    "channels:\n"
-	    "%s",
+	    "%s"
+	    OD_TEST_PLACEMENTS_YAML,
 	    e->redis.url, pdir, tdir, OD_BUILD_DIR, e->dir, limits_yaml ? limits_yaml : "",
 	    e->outbox, gateways_yaml ? gateways_yaml : "", channels_yaml ? channels_yaml : "");
 	fclose(fp);

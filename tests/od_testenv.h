@@ -27,6 +27,20 @@ struct od_test_env {
 	redisContext		*rc;		/* a client on that redis */
 };
 
+/*
+ * The placements the shipped policies' handoff steps name (config/
+ * outreachd.yaml has the same): a config written for a test that loads the
+ * repo's policies needs them, or the set is refused.
+ */
+#define OD_TEST_PLACEMENTS_YAML						\
+	"placements:\n"							\
+	"  agencia_lima: {display_name: \"Cobranzas Lima SAC\", kind: agency}\n"	\
+	"  legal_pe: {kind: legal}\n"					\
+	"  agencia_bogota: {kind: agency}\n"				\
+	"  agencia_cdmx: {kind: agency}\n"					\
+	"  agencia_santiago: {kind: agency}\n"				\
+	"  agency_us: {kind: agency}\n"
+
 int	od_test_free_port(void);
 /* A private temporary directory under $TMPDIR: "/tmp/od-<tag>-XXXXXX". */
 int	od_test_tmpdir(const char *tag, char *out, size_t len);

@@ -212,6 +212,26 @@ test_shipped_config(void **state)
 	assert_int_equal(cfg.channel_gateway[OD_CH_SMS], 0);
 	assert_int_equal(cfg.channel_gateway[OD_CH_EMAIL], 0);
 	assert_int_equal(cfg.channel_gateway[OD_CH_WHATSAPP], 0);
+	/* a placement for every handoff of the shipped policies */
+	{
+		static const char *const names[] = { "agencia_lima", "legal_pe", "agencia_bogota",
+			"agencia_cdmx", "agencia_santiago", "agency_us" };
+		const struct od_placement *pl;
+
+		assert_int_equal(cfg.nplacements, 6);
+		for (size_t i = 0; i < 6; i++) {
+			pl = od_config_placement(&cfg, names[i]);
+			assert_non_null(pl);
+			assert_string_equal(pl->kind, strcmp(names[i], "legal_pe") == 0 ? "legal" :
+			    "agency");
+			assert_non_null(pl->email);
+		}
+		pl = od_config_placement(&cfg, "agencia_lima");
+		assert_string_equal(pl->display_name, "Cobranzas Lima SAC");
+		assert_string_equal(pl->phone, "+5114000000");
+		assert_string_equal(pl->email, "cobranzas@agencia.example.pe");
+		assert_int_equal(pl->line, line_of(cfg.file, "  agencia_lima:"));
+	}
 	od_config_clear(&cfg);
 
 	/* The demo's outbox directory comes from the environment when set. */
@@ -443,6 +463,110 @@ test_default_path(void **state)
 	assert_string_equal(od_config_default_path(), "/srv/od/outreachd.yaml");
 }
 
+/* Loads the inline config y as "p.yaml" expecting it refused with exactly the n messages given. */
+static void
+expect_string_errors(const char *y, size_t n, ...)
+{
+	struct od_config	cfg;
+	struct od_errors	errs;
+	va_list			ap;
+	size_t			i;
+
+	od_errors_init(&errs);
+	assert_int_equal(od_config_load_string("p.yaml", y, strlen(y), NULL, &cfg, &errs), -1);
+	for (i = 0; i < errs.count; i++)
+		printf("# %s\n", errs.msgs[i]);
+	assert_int_equal(errs.count, n);
+	va_start(ap, n);
+	for (i = 0; i < n; i++)
+		assert_string_equal(errs.msgs[i], va_arg(ap, const char *));
+	va_end(ap);
+	assert_int_equal(cfg.nplacements, 0);
+	od_config_clear(&cfg);
+	od_errors_clear(&errs);
+}
+
+/* placements: where a policy's handoff step places an account. */
+static void
+test_placements(void **state)
+{
+	static const char		 y[] =
+	    "placements:\n"
+	    "  agencia_lima:\n"
+	    "    display_name: \"Cobranzas Lima SAC\"\n"
+	    "    kind: agency\n"
+	    "    phone: \"+5114000000\"\n"
+	    "    email: \"cobranzas@agencia.example.pe\"\n"
+	    "  legal_pe: {kind: legal}\n";
+	struct od_config		 cfg;
+	struct od_errors		 errs;
+	const struct od_placement	*pl;
+
+	(void)state;
+	od_errors_init(&errs);
+	assert_int_equal(od_config_load_string("p.yaml", y, strlen(y), NULL, &cfg, &errs), 0);
+	assert_int_equal(cfg.nplacements, 2);
+	pl = od_config_placement(&cfg, "agencia_lima");
+	assert_ptr_equal(pl, &cfg.placements[0]);
+	assert_string_equal(pl->name, "agencia_lima");
+	assert_string_equal(pl->display_name, "Cobranzas Lima SAC");
+	assert_string_equal(pl->kind, "agency");
+	assert_string_equal(pl->phone, "+5114000000");
+	assert_string_equal(pl->email, "cobranzas@agencia.example.pe");
+	assert_int_equal(pl->line, 2);
+	assert_int_equal(pl->col, 3);
+	pl = od_config_placement(&cfg, "legal_pe");
+	assert_ptr_equal(pl, &cfg.placements[1]);
+	assert_string_equal(pl->display_name, "legal_pe");	/* the name, when none is given */
+	assert_string_equal(pl->kind, "legal");
+	assert_null(pl->phone);
+	assert_null(pl->email);
+	assert_null(od_config_placement(&cfg, "agencia_bogota"));
+	assert_null(od_config_placement(&cfg, NULL));
+	od_config_clear(&cfg);
+	assert_int_equal(cfg.nplacements, 0);
+	assert_null(cfg.placements);
+	od_errors_clear(&errs);
+
+	/* none configured: no placements, and a lookup finds none */
+	load_ok(CONF("empty.yaml"), NULL, &cfg);
+	assert_int_equal(cfg.nplacements, 0);
+	assert_null(od_config_placement(&cfg, "agencia_lima"));
+	od_config_clear(&cfg);
+}
+
+static void
+test_placement_errors(void **state)
+{
+	static const char	 y[] =
+	    "placements:\n"
+	    "  agencia_lima:\n"
+	    "    display_name: \"Cobranzas Lima SAC\"\n"
+	    "    phone: \"01 400 0000\"\n"
+	    "    email: \"cobranzas at agencia\"\n"
+	    "    fax: \"+5114000001\"\n"
+	    "  Agencia_Bogota: {kind: agency}\n"
+	    "  legal_mx: {kind: lawyers, display_name: [Despacho]}\n"
+	    "  empty: agency\n";
+
+	(void)state;
+	expect_string_errors(y, 8,
+	    "p.yaml:6:5: unknown key 'fax' in placement 'agencia_lima'",
+	    "p.yaml:2:3: placement 'agencia_lima': missing required key 'kind' (agency or legal)",
+	    "p.yaml:4:12: placements.agencia_lima.phone: '01 400 0000' is not an E.164 number "
+	    "such as +5114000000",
+	    "p.yaml:5:12: placements.agencia_lima.email: 'cobranzas at agencia' is not an email "
+	    "address",
+	    "p.yaml:7:3: placement name 'Agencia_Bogota' must be 1 to 64 characters of "
+	    "a-z 0-9 _ -",
+	    "p.yaml:8:43: placements.legal_mx.display_name: expected a single value, found a list",
+	    "p.yaml:8:20: placements.legal_mx.kind: 'lawyers' is not a kind of placement "
+	    "(agency, legal)",
+	    "p.yaml:9:10: placement 'empty': expected a mapping, found a scalar");
+	expect_string_errors("placements: [agencia_lima]\n", 1,
+	    "p.yaml:1:13: placements: expected a mapping, found a list");
+}
+
 int
 main(void)
 {
@@ -462,6 +586,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_unset_env_var, clean_env, clean_env),
 		cmocka_unit_test_setup_teardown(test_unreadable_file, clean_env, clean_env),
 		cmocka_unit_test_setup_teardown(test_default_path, clean_env, clean_env),
+		cmocka_unit_test_setup_teardown(test_placements, clean_env, clean_env),
+		cmocka_unit_test_setup_teardown(test_placement_errors, clean_env, clean_env),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

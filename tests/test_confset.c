@@ -18,10 +18,14 @@
 #include "od_testenv.h"
 #include "od_tz.h"
 
-/* Writes a config into a fresh directory, with the repo's rules beside it. */
+/*
+ * Writes a config into a fresh directory, with the repo's rules beside it,
+ * and the placements the shipped policies name (placements: YAML, NULL
+ * for those).
+ */
 static void
-write_config_tmpl(char *dir, size_t dlen, char *path, size_t plen, const char *policy_dir,
-    const char *template_dir, const char *channels)
+write_config_places(char *dir, size_t dlen, char *path, size_t plen, const char *policy_dir,
+    const char *template_dir, const char *channels, const char *placements)
 {
 	char	 src[600], dst[700];
 	FILE	*fp;
@@ -37,10 +41,17 @@ write_config_tmpl(char *dir, size_t dlen, char *path, size_t plen, const char *p
 	fp = fopen(path, "w");
 	assert_non_null(fp);
 	fprintf(fp, "policy_dir: %s\ntemplate_dir: %s\nplugin_dir: %s/lib/outreachd/channels\n"
-	    "gateways:\n  outbox:\n    plugin: outbox\n    dir: %s/outbox\nchannels:\n%s",
+	    "gateways:\n  outbox:\n    plugin: outbox\n    dir: %s/outbox\nchannels:\n%s%s",
 	    policy_dir, template_dir ? template_dir : OD_SOURCE_DIR "/templates", OD_BUILD_DIR, dir,
-	    channels);
+	    channels, placements ? placements : OD_TEST_PLACEMENTS_YAML);
 	fclose(fp);
+}
+
+static void
+write_config_tmpl(char *dir, size_t dlen, char *path, size_t plen, const char *policy_dir,
+    const char *template_dir, const char *channels)
+{
+	write_config_places(dir, dlen, path, plen, policy_dir, template_dir, channels, NULL);
 }
 
 static void
@@ -243,6 +254,55 @@ test_disclosures_by_segment(void **state)
 	od_tz_cache_free();
 }
 
+/*
+ * The negotiation lifecycle's cross-checks: a handoff names a configured
+ * placement (at its to:), and the steps of promises.steps, plan_steps and
+ * a handoff's notice are held to the checks of every other step (gateway,
+ * template, its texts); a handoff without a notice has no template to check.
+ */
+static void
+test_lifecycle_cross_checks(void **state)
+{
+	struct od_confset	set;
+	struct od_errors	errs;
+	char			dir[300], path[600], pol[600], tdir[600], want[1400];
+	size_t			i;
+
+	(void)state;
+	snprintf(pol, sizeof(pol), "%s/confset/policy-life", OD_TEST_DATA);
+	snprintf(tdir, sizeof(tdir), "%s/confset/templates-life", OD_TEST_DATA);
+	write_config_places(dir, sizeof(dir), path, sizeof(path), pol, tdir,
+	    "  sms: outbox\n  email: outbox\n",
+	    "placements:\n  agencia_lima: {kind: agency}\n  legal_pe: {kind: legal}\n");
+	od_errors_init(&errs);
+	assert_int_equal(od_confset_load(path, NULL, 0, &set, &errs), -1);
+	for (i = 0; i < errs.count; i++)
+		printf("  %s\n", errs.msgs[i]);
+	assert_int_equal(errs.count, 6);
+	snprintf(want, sizeof(want), "%s/p.yaml:12:9: step 'handoff': no placement 'agencia_lma' "
+	    "in placements: of %s (agencia_lima, legal_pe)", pol, path);
+	assert_string_equal(errs.msgs[0], want);
+	snprintf(want, sizeof(want), "%s/p.yaml:9:5: step 'handoff': template 'handoff_notice' "
+	    "has no sms text in es (%s/es/handoff_notice.yaml)", pol, tdir);
+	assert_string_equal(errs.msgs[1], want);
+	snprintf(want, sizeof(want), "%s/p.yaml:19:7: step 'promise_broken': no template "
+	    "'promise_broken' in any locale under %s", pol, tdir);
+	assert_string_equal(errs.msgs[2], want);
+	snprintf(want, sizeof(want), "%s/p.yaml:21:5: step 'agreement_confirmation': no gateway "
+	    "serves whatsapp (see 'channels:' in %s)", pol, path);
+	assert_string_equal(errs.msgs[3], want);
+	snprintf(want, sizeof(want), "%s/p.yaml:21:5: step 'agreement_confirmation': template "
+	    "'promise_reminder' has no email text in es (%s/es/promise_reminder.yaml)", pol, tdir);
+	assert_string_equal(errs.msgs[4], want);
+	snprintf(want, sizeof(want), "%s/p.yaml:21:5: step 'agreement_confirmation': template "
+	    "'promise_reminder' has no whatsapp text in es (%s/es/promise_reminder.yaml)", pol,
+	    tdir);
+	assert_string_equal(errs.msgs[5], want);
+	od_errors_clear(&errs);
+	remove_dir(dir);
+	od_tz_cache_free();
+}
+
 /* Runs cmd, its stderr too, into out; the exit status. */
 static int
 run(const char *cmd, char *out, size_t len)
@@ -352,6 +412,7 @@ main(void)
 		cmocka_unit_test(test_bad_disclosures),
 		cmocka_unit_test(test_validate_command),
 		cmocka_unit_test(test_disclosures_by_segment),
+		cmocka_unit_test(test_lifecycle_cross_checks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

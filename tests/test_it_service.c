@@ -341,7 +341,8 @@ test_reload(void **state)
 {
 	struct od_test_env	*const ep = &g_env;
 	char			 cmd[1200], from[700], to[700], pol[600], tmpl[600], want[900];
-	char			*t;
+	char			*t, *p;
+	int			 line;
 
 	(void)state;
 	assert_int_equal(od_test_env_start(ep, "itsvc", NULL, NULL), 0);
@@ -363,13 +364,18 @@ test_reload(void **state)
 	assert_int_equal(od_test_wait_status(ep, "RL-1", "sent", 1, 10000), 1);
 
 	/* Broken: an unknown stage.  Every error with its position, and the refusal. */
+	t = read_file(pol);
+	assert_non_null(p = strstr(t, "    stage: notice\n"));
+	for (line = 1; p > t; p--)
+		line += p[-1] == '\n';
+	free(t);
 	file_replace(pol, "    stage: notice\n", "    stage: warning\n");
 	kill(g_pid, SIGHUP);
 	assert_true(wait_log(ep, "d.log", "reload refused", 1, 5000));
 	t = log_text(ep, "d.log");
-	/* pe-consumer.yaml line 36 is notice_overdue's "stage: notice"; the value starts at column 12. */
-	snprintf(want, sizeof(want), "error [config] %s:36:12: stage: unknown stage 'warning' "
-	    "(reminder, notice, offer, final)\n", pol);
+	/* the first "stage: notice" is notice_overdue's; the value starts at column 12 */
+	snprintf(want, sizeof(want), "error [config] %s:%d:12: stage: unknown stage 'warning' "
+	    "(reminder, notice, offer, final)\n", pol, line);
 	if (strstr(t, want) == NULL)
 		fail_msg("no \"%s\" in the log:\n%s", want, t);
 	assert_non_null(strstr(t, "error [daemon] reload refused: 1 error(s); the running "
