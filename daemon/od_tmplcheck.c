@@ -2,6 +2,8 @@
  * od_tmplcheck: what `outreachctl validate` and `outreachd --check` read in
  * a template without rendering it (docs/templates.md, "Checks"):
  *
+ *   - is every variable one the plan's context provides
+ *     (od_template_set_check_vars, with od_plan_context_has);
  *   - does a text always say a phrase (a jurisdiction's disclosures: the
  *     caller, od_confset.c, knows which phrases a text must carry);
  *   - does the part of a text a phone shows on its lock screen (the first
@@ -16,6 +18,48 @@
 #include <strings.h>
 
 #define TMPLCHECK_LOCKSCREEN	40	/* characters a lock screen shows */
+
+struct tmplcheck_vars {
+	int			(*known)(const char *path);
+	struct od_errors	*errs;
+	int			 n;
+};
+
+static void
+tmplcheck_var(void *arg, const char *path, const char *file, int line, int col)
+{
+	struct tmplcheck_vars	*c = arg;
+
+	/* attributes.* come with each account: checked when rendering. */
+	if (strncmp(path, "attributes.", 11) == 0)
+		return;
+	if (!c->known(path)) {
+		od_errors_add(c->errs, file, line, col, "unknown variable '%s'", path);
+		c->n++;
+	}
+}
+
+int
+od_template_set_check_vars(const struct od_template_set *set,
+    int (*known)(const char *path), struct od_errors *errs)
+{
+	struct tmplcheck_vars	c = { known, errs, 0 };
+	size_t			i, j;
+
+	if (set == NULL || known == NULL)
+		return 0;
+	for (i = 0; i < set->n; i++) {
+		const struct od_message_tmpl *m = &set->v[i];
+		od_template_foreach_var(m->sms, tmplcheck_var, &c);
+		od_template_foreach_var(m->email_subject, tmplcheck_var, &c);
+		od_template_foreach_var(m->email_text, tmplcheck_var, &c);
+		od_template_foreach_var(m->email_html, tmplcheck_var, &c);
+		for (j = 0; j < m->wa_nparams; j++)
+			od_template_foreach_var(m->wa_params[j], tmplcheck_var, &c);
+		od_template_foreach_var(m->wa_text, tmplcheck_var, &c);
+	}
+	return c.n;
+}
 
 struct tmplcheck_says {
 	const char	*phrase;
