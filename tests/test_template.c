@@ -135,17 +135,41 @@ test_compile_errors(void **state)
 	expect_error("{{ debt-amount }}", "t.txt:1:1: bad variable name 'debt-amount'");
 	expect_error("{{#if}}x{{/if}}", "t.txt:1:1: '{{#if}}' needs a variable");
 	expect_error("{{#if a b}}x{{/if}}", "t.txt:1:1: bad variable name 'a b'");
-	expect_error("{{#each items}}x", "t.txt:1:1: unknown block '#each'");
+	expect_error("{{#with items}}x", "t.txt:1:1: unknown block '#with'");
 	expect_error("x {{/if}}", "t.txt:1:3: '{{/if}}' without '{{#if}}'");
 	expect_error("x {{/unless}}", "t.txt:1:3: '{{/unless}}' without '{{#unless}}'");
-	expect_error("{{/each}}", "t.txt:1:1: unknown block end '{{/each}}'");
+	expect_error("{{/with}}", "t.txt:1:1: unknown block end '{{/with}}'");
 	expect_error("{{#if a}}x{{/if a}}", "t.txt:1:11: '{{/if}}' takes no variable");
-	expect_error("x {{else}} y", "t.txt:1:3: '{{else}}' outside '{{#if}}' or '{{#unless}}'");
+	expect_error("x {{else}} y",
+	    "t.txt:1:3: '{{else}}' outside '{{#if}}', '{{#unless}}' or '{{#each}}'");
 	expect_error("ab {{#if a}}x", "t.txt:1:4: '{{#if}}' is not closed");
 	expect_error("{{#if a}}x{{/unless}}",
 	    "t.txt:1:11: '{{/unless}}' closes '{{#if}}' opened at 1:1");
 	expect_error("{{#unless a}}x{{else}}y{{else}}z{{/unless}}",
 	    "t.txt:1:24: a second '{{else}}' in '{{#unless}}' opened at 1:1");
+}
+
+static void
+test_compile_each_errors(void **state)
+{
+	(void)state;
+	expect_error("{{#each}}x{{/each}}", "t.txt:1:1: '{{#each}}' needs a variable");
+	expect_error("{{#each a..b}}x{{/each}}", "t.txt:1:1: bad variable name 'a..b'");
+	expect_error("{{#each @last}}x{{/each}}", "t.txt:1:1: '{{#each}}' needs a list, not '@last'");
+	expect_error("ab {{#each xs}}x", "t.txt:1:4: '{{#each}}' is not closed");
+	expect_error("x {{/each}}", "t.txt:1:3: '{{/each}}' without '{{#each}}'");
+	expect_error("{{#each xs}}x{{/if}}", "t.txt:1:14: '{{/if}}' closes '{{#each}}' opened at 1:1");
+	/* the item's own names exist only inside an #each */
+	expect_error("a {{ @last }}", "t.txt:1:3: '@last' outside '{{#each}}'");
+	expect_error("{{#unless @first}}x{{/unless}}", "t.txt:1:1: '@first' outside '{{#each}}'");
+	expect_error("{{#each xs}}{{ @count }}{{/each}}",
+	    "t.txt:1:13: bad variable name '@count' (an item has @first, @last and @index)");
+	expect_error("{{#each xs}}{{ @ }}{{/each}}",
+	    "t.txt:1:13: bad variable name '@' (an item has @first, @last and @index)");
+	expect_error("{{#each xs}}{{ @last.x }}{{/each}}",
+	    "t.txt:1:13: bad variable name '@last.x' (an item has @first, @last and @index)");
+	expect_error("{{#each xs}}{{#each @index}}{{/each}}{{/each}}",
+	    "t.txt:1:13: '{{#each}}' needs a list, not '@index'");
 }
 
 static void
@@ -298,6 +322,94 @@ test_render_conditions(void **state)
 	    ctx_basic, "es-PE", OD_ESC_NONE, "a\nb\nd \n");
 	expect_render("{{#if debtor.vip}}\r\nyes\r\n{{/if}}\r\n", ctx_basic, "es-PE", OD_ESC_NONE,
 	    "yes\r\n");
+}
+
+static const char *const ctx_schedule =
+    "{\"today\": \"2026-12-07\", \"debt\": {\"currency\": \"PEN\"},"
+    " \"company\": {\"phone\": \"01 615 0000\"},"
+    " \"agreement\": {\"id\": \"AG-7\", \"schedule\": ["
+    "  {\"n\": 1, \"date\": \"2026-12-08\", \"amount\": \"100\"},"
+    "  {\"n\": 2, \"date\": \"2027-01-08\", \"amount\": \"100\", \"paid\": true},"
+    "  {\"n\": 3, \"date\": \"2027-02-08\", \"amount\": \"34.5\", \"note\": \"<last> & final\"}],"
+    " \"empty\": [], \"one\": [{\"n\": 1}], \"words\": [\"a\", \"b\"],"
+    " \"nested\": [{\"name\": \"x\", \"parts\": [{\"n\": 1}, {\"n\": 2}]},"
+    "  {\"name\": \"y\", \"parts\": []}]}}";
+
+static void
+test_render_each(void **state)
+{
+	(void)state;
+	/* item fields, filters on them, the context around them; @last as a separator */
+	expect_render("{{#each agreement.schedule}}{{ n }}) {{ amount | money }} el "
+	    "{{ date | date }}{{#unless @last}}; {{/unless}}{{/each}}. Ref {{ agreement.id }}",
+	    ctx_schedule, "es-PE", OD_ESC_NONE,
+	    "1) S/ 100.00 el 8 de diciembre de 2026; 2) S/ 100.00 el 8 de enero de 2027; "
+	    "3) S/ 34.50 el 8 de febrero de 2027. Ref AG-7");
+	expect_render("{{#each agreement.schedule}}{{ date | relative }} {{ company.phone }}"
+	    "{{#if @last}}.{{else}}, {{/if}}{{/each}}", ctx_schedule, "en", OD_ESC_NONE,
+	    "tomorrow 01 615 0000, on Friday, January 8, 2027 01 615 0000, "
+	    "on Monday, February 8, 2027 01 615 0000.");
+	/* #if inside, on the item's fields and on @first; @index counts from 0 */
+	expect_render("{{#each agreement.schedule}}{{#unless @first}}|{{/unless}}{{ @index }}:{{ n }}"
+	    "{{#if paid}} paid{{/if}}{{#if note}} ({{ note }}){{/if}}{{/each}}",
+	    ctx_schedule, "es-PE", OD_ESC_NONE, "0:1|1:2 paid|2:3 (<last> & final)");
+	/* the gsm filter after relative keeps an SMS in GSM-7 */
+	expect_render("{{#each agreement.schedule}}{{#if @last}}{{ date | relative | gsm }}"
+	    "{{/if}}{{/each}}", "{\"today\": \"2026-12-07\", \"agreement\": {\"schedule\": "
+	    "[{\"date\": \"2026-12-12\"}]}}", "es-PE", OD_ESC_NONE, "el sabado 12 de diciembre");
+	expect_render("{{ a | gsm }}", "{\"a\": \"S\xc3\xa1""bado, d\xc3\xad""as, \xc3\x93""scar, "
+	    "\xc3\x9a""ltima, ca\xc3\xad""da, peque\xc3\xb1""o, caf\xc3\xa9, ping\xc3\xbc""ino, "
+	    "\xc3\x81""NIMO \xc3\x8d""TEM\"}", "es-PE", OD_ESC_NONE,
+	    "Sabado, dias, Oscar, Ultima, caida, peque\xc3\xb1""o, caf\xc3\xa9, ping\xc3\xbc""ino, "
+	    "ANIMO ITEM");
+	/* HTML escaping inside as elsewhere */
+	expect_render("<ul>{{#each agreement.schedule}}{{#if note}}<li>{{ note }}</li>{{/if}}{{/each}}</ul>",
+	    ctx_schedule, "es-PE", OD_ESC_HTML, "<ul><li>&lt;last&gt; &amp; final</li></ul>");
+	/* an empty list writes nothing, or its {{else}} */
+	expect_render("[{{#each agreement.empty}}x{{/each}}]", ctx_schedule, "es-PE", OD_ESC_NONE,
+	    "[]");
+	expect_render("[{{#each agreement.empty}}x{{else}}none{{/each}}]", ctx_schedule, "es-PE",
+	    OD_ESC_NONE, "[none]");
+	/* one item is first and last */
+	expect_render("{{#each agreement.one}}{{#if @first}}F{{/if}}{{#if @last}}L{{/if}}{{/each}}",
+	    ctx_schedule, "es-PE", OD_ESC_NONE, "FL");
+	/* items that are not objects: names are the context's */
+	expect_render("{{#each agreement.words}}{{ agreement.id }}{{/each}}", ctx_schedule,
+	    "es-PE", OD_ESC_NONE, "AG-7AG-7");
+	/* nested: the inner item first, then the outer one, then the context */
+	expect_render("{{#each agreement.nested}}{{ name }}[{{#each parts}}{{ name }}{{ n }}"
+	    "{{#unless @last}},{{/unless}}{{/each}}]{{/each}}", ctx_schedule, "es-PE", OD_ESC_NONE,
+	    "x[x1,x2]y[]");
+	/* block tags alone on their lines take their lines with them */
+	expect_render("Cuotas:\n  {{#each agreement.schedule}}\n- {{ n }}: {{ amount | money }}\n"
+	    "  {{/each}}\nFin\n", ctx_schedule, "es-PE", OD_ESC_NONE,
+	    "Cuotas:\n- 1: S/ 100.00\n- 2: S/ 100.00\n- 3: S/ 34.50\nFin\n");
+}
+
+static void
+test_render_each_errors(void **state)
+{
+	(void)state;
+	/* never a hole: a list that is not there, or is not a list, is an error */
+	expect_render_error("a{{#each agreement.plan}}x{{/each}}", ctx_schedule,
+	    "missing variable 'agreement.plan'");
+	expect_render_error("a{{#each agreement.id}}x{{/each}}", ctx_schedule,
+	    "variable 'agreement.id' is text, not a list");
+	expect_render_error("a{{#each agreement}}x{{/each}}", ctx_schedule,
+	    "variable 'agreement' is an object, not a list");
+	expect_render_error("a{{#each agreement.nested}}{{#each name}}{{/each}}{{/each}}",
+	    ctx_schedule, "variable 'name' is text, not a list");
+	/* a field missing from one item, with no such name around it */
+	expect_render_error("{{#each agreement.schedule}}{{ note }}{{/each}}", ctx_schedule,
+	    "missing variable 'note'");
+	/* an item's key shadows the context's from its first part on */
+	expect_render_error("{{#each agreement.schedule}}{{ date.x }}{{/each}}", ctx_schedule,
+	    "missing variable 'date.x'");
+	expect_render_error("{{#each agreement.schedule}}{{ @last }}{{/each}}", ctx_schedule,
+	    "variable '@last' is a boolean, not text");
+	expect_render_error("{{#each agreement.schedule}}{{ amount | money }}{{/each}}",
+	    "{\"agreement\": {\"schedule\": [{\"amount\": \"1\"}]}}",
+	    "money: missing variable 'debt.currency'");
 }
 
 static void
@@ -1155,6 +1267,10 @@ test_says(void **state)
 	t = od_template_compile("Hola.{{#if x}} Responda BAJA.{{/if}}", "f", 1, 1, &errs);
 	assert_false(od_template_says(t, "Responda BAJA"));
 	od_template_free(t);
+	/* an #each may write nothing (an empty list) */
+	t = od_template_compile("Hola.{{#each xs}} Responda BAJA.{{/each}}", "f", 1, 1, &errs);
+	assert_false(od_template_says(t, "Responda BAJA"));
+	od_template_free(t);
 	t = od_template_compile("Responda {{ x }} BAJA", "f", 1, 1, &errs);
 	assert_false(od_template_says(t, "Responda BAJA"));
 	od_template_free(t);
@@ -1204,11 +1320,14 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_compile_errors),
+		cmocka_unit_test(test_compile_each_errors),
 		cmocka_unit_test(test_compile_error_positions),
 		cmocka_unit_test(test_foreach_var),
 		cmocka_unit_test(test_render_variables),
 		cmocka_unit_test(test_render_filters),
 		cmocka_unit_test(test_render_conditions),
+		cmocka_unit_test(test_render_each),
+		cmocka_unit_test(test_render_each_errors),
 		cmocka_unit_test(test_render_errors),
 		cmocka_unit_test(test_render_html_escaping),
 		cmocka_unit_test(test_set_bad_file),
