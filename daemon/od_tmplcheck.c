@@ -18,6 +18,8 @@
 #include <strings.h>
 
 #define TMPLCHECK_LOCKSCREEN	40	/* characters a lock screen shows */
+#define TMPLCHECK_PATH		512	/* a list's path with its item's name */
+#define TMPLCHECK_MAXEACH	32	/* as deep as blocks nest (od_template_int.h) */
 
 struct tmplcheck_vars {
 	int			(*known)(const char *path);
@@ -25,18 +27,52 @@ struct tmplcheck_vars {
 	int			 n;
 };
 
+/* known(prefix.path)?  0 when it would not fit. */
+static int
+tmplcheck_known_in(const struct tmplcheck_vars *c, const char *prefix, const char *path)
+{
+	char	q[TMPLCHECK_PATH];
+	int	n;
+
+	n = snprintf(q, sizeof(q), "%s.%s", prefix, path);
+	return n > 0 && (size_t)n < sizeof(q) && c->known(q);
+}
+
+/*
+ * A name is known at the root, or, inside {{#each L}}, as a field of L's
+ * items: known("L.name").  An inner #each's path is resolved against the
+ * outer list's items first, as rendering does.
+ */
 static void
-tmplcheck_var(void *arg, const char *path, const char *file, int line, int col)
+tmplcheck_var(void *arg, const struct od_template_var *v)
 {
 	struct tmplcheck_vars	*c = arg;
+	char			 scope[TMPLCHECK_MAXEACH][TMPLCHECK_PATH];
+	int			 k, n;
 
 	/* attributes.* come with each account: checked when rendering. */
-	if (strncmp(path, "attributes.", 11) == 0)
+	if (strncmp(v->path, "attributes.", 11) == 0)
 		return;
-	if (!c->known(path)) {
-		od_errors_add(c->errs, file, line, col, "unknown variable '%s'", path);
-		c->n++;
+	/* @first, @last, @index: the compiler allows them only inside an #each */
+	if (v->path[0] == '@' || c->known(v->path))
+		return;
+	n = v->neach < TMPLCHECK_MAXEACH ? v->neach : TMPLCHECK_MAXEACH;
+	for (k = 0; k < n; k++) {
+		if (k > 0 && tmplcheck_known_in(c, scope[k - 1], v->each[k]))
+			snprintf(scope[k], sizeof(scope[k]), "%s.%s", scope[k - 1], v->each[k]);
+		else
+			snprintf(scope[k], sizeof(scope[k]), "%s", v->each[k]);
 	}
+	for (k = n - 1; k >= 0; k--)
+		if (tmplcheck_known_in(c, scope[k], v->path))
+			return;
+	if (v->neach > 0)
+		od_errors_add(c->errs, v->file, v->line, v->col, "unknown variable '%s' in "
+		    "'{{#each %s}}' (neither its items' nor the context's)", v->path,
+		    v->each[v->neach - 1]);
+	else
+		od_errors_add(c->errs, v->file, v->line, v->col, "unknown variable '%s'", v->path);
+	c->n++;
 }
 
 int
@@ -50,13 +86,13 @@ od_template_set_check_vars(const struct od_template_set *set,
 		return 0;
 	for (i = 0; i < set->n; i++) {
 		const struct od_message_tmpl *m = &set->v[i];
-		od_template_foreach_var(m->sms, tmplcheck_var, &c);
-		od_template_foreach_var(m->email_subject, tmplcheck_var, &c);
-		od_template_foreach_var(m->email_text, tmplcheck_var, &c);
-		od_template_foreach_var(m->email_html, tmplcheck_var, &c);
+		od_template_foreach_var_scoped(m->sms, tmplcheck_var, &c);
+		od_template_foreach_var_scoped(m->email_subject, tmplcheck_var, &c);
+		od_template_foreach_var_scoped(m->email_text, tmplcheck_var, &c);
+		od_template_foreach_var_scoped(m->email_html, tmplcheck_var, &c);
 		for (j = 0; j < m->wa_nparams; j++)
-			od_template_foreach_var(m->wa_params[j], tmplcheck_var, &c);
-		od_template_foreach_var(m->wa_text, tmplcheck_var, &c);
+			od_template_foreach_var_scoped(m->wa_params[j], tmplcheck_var, &c);
+		od_template_foreach_var_scoped(m->wa_text, tmplcheck_var, &c);
 	}
 	return c.n;
 }
@@ -104,13 +140,25 @@ tmplcheck_is_amount(const char *path)
 {
 	static const char *const amounts[] = {
 		"debt.amount", "debt.outstanding", "debt.paid", "offer.installment_amount",
-		"offer.discount_amount", "offer.discounted_amount", NULL,
+		"offer.discount_amount", "offer.discounted_amount", "promise.amount",
+		"promise.paid", "promise.remaining", "agreement.total", "agreement.remaining",
+		"agreement.next.amount", NULL,
 	};
-	size_t	i;
+	/* offers.<id>.<field> */
+	static const char *const offer_amounts[] = {
+		"installment_amount", "min_installment", "discount_amount", "discounted_amount",
+		NULL,
+	};
+	const char	*field;
+	size_t		 i;
 
 	for (i = 0; amounts[i] != NULL; i++)
 		if (strcmp(amounts[i], path) == 0)
 			return 1;
+	if (strncmp(path, "offers.", 7) == 0 && (field = strchr(path + 7, '.')) != NULL)
+		for (i = 0; offer_amounts[i] != NULL; i++)
+			if (strcmp(offer_amounts[i], field + 1) == 0)
+				return 1;
 	return 0;
 }
 

@@ -679,6 +679,72 @@ test_set_check_vars(void **state)
 	od_errors_clear(&errs);
 }
 
+/* What od_plan_context_has answers for the lists' items, as the lead adds them. */
+static int
+known_each(const char *path)
+{
+	static const char *const names[] = {
+		"agreement.id", "agreement.schedule", "agreement.schedule.n",
+		"agreement.schedule.date", "agreement.schedule.amount", "debt.currency",
+		"company.phone", "groups", "groups.parts", "groups.parts.n", NULL,
+	};
+	size_t	i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (strcmp(names[i], path) == 0)
+			return 1;
+	return 0;
+}
+
+/* Inside #each, a name is the items' (known("list.name")) or the context's. */
+static void
+test_set_check_vars_each(void **state)
+{
+	static const char text[] =
+	    "sms: \"{{#each agreement.schedule}}{{ n }}) {{ amount | money }} {{ date | date }}"
+	    " {{ company.phone }}{{#if @first}}!{{/if}}{{#unless @last}}; {{/unless}}{{ amt }}{{/each}}\"\n"
+	    "email:\n"
+	    "  subject: \"{{ agreement.id }} {{ n }}\"\n"
+	    "  text: |\n"
+	    "    {{#each groups}}\n"
+	    "    {{#each parts}}{{ n }}{{ @index }}{{ x }}{{/each}}\n"
+	    "    {{#each agreement.schedule}}{{ n }}{{ parts }}{{ attributes.z }}{{/each}}\n"
+	    "    {{else}}{{ date }}\n"
+	    "    {{/each}}\n"
+	    "    {{#each agreement.plan}}{{ n }}{{/each}}\n";
+	struct od_template_set	set;
+	struct od_errors	errs;
+	size_t			i;
+
+	(void)state;
+	memset(&set, 0, sizeof(set));
+	od_errors_init(&errs);
+	assert_int_equal(od_template_set_load_string("t/es-PE/each.yaml", "es-PE", "each", text,
+	    strlen(text), &set, &errs), 0);
+	i = (size_t)od_template_set_check_vars(&set, known_each, &errs);
+	for (size_t k = 0; k < errs.count; k++)
+		printf("  %s\n", errs.msgs[k]);
+	assert_int_equal(i, 6);
+	assert_int_equal(errs.count, 6);
+	/* an item field that the list's items do not have */
+	assert_string_equal(errs.msgs[0], "t/es-PE/each.yaml:1:154: unknown variable 'amt' in "
+	    "'{{#each agreement.schedule}}' (neither its items' nor the context's)");
+	/* an item's field outside its #each is the context's */
+	assert_string_equal(errs.msgs[1], "t/es-PE/each.yaml:3:32: unknown variable 'n'");
+	/* nested: parts is groups' field; x is neither */
+	assert_string_equal(errs.msgs[2], "t/es-PE/each.yaml:6:39: unknown variable 'x' in "
+	    "'{{#each parts}}' (neither its items' nor the context's)");
+	/* (an outer item's field, groups' parts, is known inside an inner #each: line 7) */
+	/* {{else}} of an #each is written with no item */
+	assert_string_equal(errs.msgs[3], "t/es-PE/each.yaml:8:13: unknown variable 'date'");
+	assert_string_equal(errs.msgs[4], "t/es-PE/each.yaml:10:5: unknown variable "
+	    "'agreement.plan'");
+	assert_string_equal(errs.msgs[5], "t/es-PE/each.yaml:10:29: unknown variable 'n' in "
+	    "'{{#each agreement.plan}}' (neither its items' nor the context's)");
+	od_errors_clear(&errs);
+	od_template_set_free(&set);
+}
+
 /* The templates we ship. */
 
 static const char *const shipped_names[] = {
@@ -1220,6 +1286,17 @@ test_lockscreen_warnings(void **state)
 	    "email:\n"
 	    "  subject: \"{{ company.name }}: Collection notice\"\n"
 	    "  text: \"{{ debt.outstanding | money }}\"\n";
+	/* the promise's, the agreement's and the named offers' amounts; inside an #each too */
+	static const char plan[] =
+	    "sms: \"{{ company.name }}: {{#each agreement.schedule}}{{ n }}) {{ amount | money }}{{/each}}\"\n"
+	    "email:\n"
+	    "  subject: \"{{ company.name }}: {{ offers.cuotas.installment_amount }} al mes\"\n"
+	    "  text: \"x\"\n"
+	    "whatsapp:\n"
+	    "  template: t\n"
+	    "  language: es\n"
+	    "  params: [\"{{ promise.remaining }}\"]\n"
+	    "  text: \"Hola, {{ promise.remaining }}\"\n";
 	struct od_template_set	set;
 	struct od_errors	errs;
 	size_t			i;
@@ -1231,9 +1308,11 @@ test_lockscreen_warnings(void **state)
 	    strlen(bad), &set, &errs), 0);
 	assert_int_equal(od_template_set_load_string("t/en/late.yaml", "en", "late", late,
 	    strlen(late), &set, &errs), 0);
-	assert_int_equal(od_template_set_check_lockscreen(&set, &errs), 4);
+	assert_int_equal(od_template_set_load_string("t/es-PE/plan.yaml", "es-PE", "plan", plan,
+	    strlen(plan), &set, &errs), 0);
+	assert_int_equal(od_template_set_check_lockscreen(&set, &errs), 7);
 	assert_int_equal(errs.count, 0);	/* warnings, never errors */
-	assert_int_equal(errs.nwarns, 4);
+	assert_int_equal(errs.nwarns, 7);
 	for (i = 0; i < errs.nwarns; i++)
 		printf("  %s\n", errs.warns[i]);
 	/* the word, at the text's position; the amount at its own {{ */
@@ -1246,6 +1325,12 @@ test_lockscreen_warnings(void **state)
 	/* past the first 40 characters the sms is fine; a subject is checked whole */
 	assert_non_null(strstr(errs.warns[3], "t/en/late.yaml:3:13: en/late: the email subject "
 	    "says 'collection' in the subject"));
+	assert_non_null(strstr(errs.warns[4], "t/es-PE/plan.yaml:1:64: es-PE/plan: the sms text "
+	    "shows the amount ({{ amount }}) in its first 40 characters"));
+	assert_non_null(strstr(errs.warns[5], "t/es-PE/plan.yaml:9:16: es-PE/plan: the whatsapp "
+	    "text shows the amount ({{ promise.remaining }}) in its first 40 characters"));
+	assert_non_null(strstr(errs.warns[6], "t/es-PE/plan.yaml:3:33: es-PE/plan: the email "
+	    "subject shows the amount ({{ offers.cuotas.installment_amount }}) in the subject"));
 	od_errors_clear(&errs);
 	od_template_set_free(&set);
 }
@@ -1336,6 +1421,7 @@ main(void)
 		cmocka_unit_test(test_set_load_and_find),
 		cmocka_unit_test(test_set_render_message),
 		cmocka_unit_test(test_set_check_vars),
+		cmocka_unit_test(test_set_check_vars_each),
 		cmocka_unit_test(test_shipped_render),
 		cmocka_unit_test(test_shipped_exact_texts),
 		cmocka_unit_test(test_shipped_es_wording),
