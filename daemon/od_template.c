@@ -23,6 +23,7 @@ static const struct {
 	{ "lower", TF_LOWER },
 	{ "relative", TF_RELATIVE },
 	{ "gsm", TF_GSM },
+	{ "short_date", TF_SHORT_DATE },
 };
 
 /* Compiler state. */

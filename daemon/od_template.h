@@ -6,6 +6,7 @@
  *   {{ debtor.name }}                 a variable by dotted path
  *   {{ debt.amount | money }}         S/ 1,234.50 in es-PE (currency from debt.currency)
  *   {{ debt.due_date | date }}        1 de diciembre de 2026 in es-PE
+ *   {{ date | short_date }}           1 dic 2026 in es-PE, Dec 1, 2026 in en (a list in an SMS)
  *   {{ debt.due_date | relative }}    hoy, mañana, el sábado 5 de diciembre, hace 2 días
  *                                     (from the context's today: the debtor's local date)
  *   {{ x | upper }} {{ x | lower }}

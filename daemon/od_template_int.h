@@ -29,6 +29,7 @@ enum tmpl_filter {
 	TF_LOWER,
 	TF_RELATIVE,
 	TF_GSM,
+	TF_SHORT_DATE,
 };
 
 struct tmpl_node;

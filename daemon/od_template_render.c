@@ -1,7 +1,8 @@
 /*
  * od_template_render: a compiled template (od_template.c) rendered against a
  * JSON context in a locale: variables, filters (money, date, relative,
- * upper, lower, through od_locale; gsm), conditions and lists (#each).
+ * short_date, upper, lower, through od_locale; gsm), conditions and lists
+ * (#each).
  */
 #include "od_template.h"
 
@@ -253,6 +254,12 @@ tmpl_filter(struct tmpl_render *r, int f, struct od_buf *b)
 	case TF_DATE:
 		if (od_locale_date(r->locale, in, &o) == -1) {
 			snprintf(r->err, r->errlen, "date: '%s' is not a date", in);
+			rc = -1;
+		}
+		break;
+	case TF_SHORT_DATE:
+		if (od_locale_date_short(r->locale, in, &o) == -1) {
+			snprintf(r->err, r->errlen, "short_date: '%s' is not a date", in);
 			rc = -1;
 		}
 		break;

@@ -274,6 +274,10 @@ test_render_filters(void **state)
 	    "1 de diciembre de 2026");
 	expect_render("{{ debt.due_date | date }}", ctx_basic, "en", OD_ESC_NONE,
 	    "December 1, 2026");
+	expect_render("{{ debt.due_date | short_date }}", ctx_basic, "es-CO", OD_ESC_NONE,
+	    "1 dic 2026");
+	expect_render("{{ debt.due_date | short_date }}", ctx_basic, "en-US", OD_ESC_NONE,
+	    "Dec 1, 2026");
 	/* filters chain left to right */
 	expect_render("{{ debt.due_date | date | upper }}", ctx_basic, "es-PE", OD_ESC_NONE,
 	    "1 DE DICIEMBRE DE 2026");
@@ -437,6 +441,8 @@ test_render_errors(void **state)
 	expect_render_error("{{ a | money }}", "{\"a\": \"1\", \"debt\": {\"currency\": \"XAU\"}}",
 	    "money: unknown currency 'XAU'");
 	expect_render_error("{{ debt.when | date }}", ctx_basic, "date: '31/12' is not a date");
+	expect_render_error("{{ debt.when | short_date }}", ctx_basic,
+	    "short_date: '31/12' is not a date");
 }
 
 static void
