@@ -13,7 +13,8 @@
  *   {{ x | gsm }}                     á í ó ú without their accents (GSM-7 SMS)
  *   {{#if offer.installments}} ... {{else}} ... {{/if}}   (nested allowed)
  *   {{#unless x}} ... {{/unless}}
- *   {{#each agreement.schedule}}{{ n }}) {{ amount | money }}{{#unless @last}}; {{/unless}}{{/each}}
+ *   {{#each agreement.schedule}}{{ n }}) {{ amount | money }}{{#unless @last}}; {{/unless}}
+ *   {{/each}}
  *                                     once per item of a list; a name is looked up
  *                                     in the item first, then around it; @first,
  *                                     @last, @index; {{else}} for an empty list
