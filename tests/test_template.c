@@ -368,8 +368,9 @@ test_render_each(void **state)
 	    "Sabado, dias, Oscar, Ultima, caida, peque\xc3\xb1""o, caf\xc3\xa9, ping\xc3\xbc""ino, "
 	    "ANIMO ITEM");
 	/* HTML escaping inside as elsewhere */
-	expect_render("<ul>{{#each agreement.schedule}}{{#if note}}<li>{{ note }}</li>{{/if}}{{/each}}</ul>",
-	    ctx_schedule, "es-PE", OD_ESC_HTML, "<ul><li>&lt;last&gt; &amp; final</li></ul>");
+	expect_render("<ul>{{#each agreement.schedule}}{{#if note}}<li>{{ note }}</li>{{/if}}"
+	    "{{/each}}</ul>", ctx_schedule, "es-PE", OD_ESC_HTML,
+	    "<ul><li>&lt;last&gt; &amp; final</li></ul>");
 	/* an empty list writes nothing, or its {{else}} */
 	expect_render("[{{#each agreement.empty}}x{{/each}}]", ctx_schedule, "es-PE", OD_ESC_NONE,
 	    "[]");
@@ -733,7 +734,8 @@ test_set_check_vars_each(void **state)
 {
 	static const char text[] =
 	    "sms: \"{{#each agreement.schedule}}{{ n }}) {{ amount | money }} {{ date | date }}"
-	    " {{ company.phone }}{{#if @first}}!{{/if}}{{#unless @last}}; {{/unless}}{{ amt }}{{/each}}\"\n"
+	    " {{ company.phone }}{{#if @first}}!{{/if}}{{#unless @last}}; {{/unless}}"
+	    "{{ amt }}{{/each}}\"\n"
 	    "email:\n"
 	    "  subject: \"{{ agreement.id }} {{ n }}\"\n"
 	    "  text: |\n"
@@ -824,7 +826,8 @@ static const char *const ctx_life =
     "  \"schedule\": [{\"n\": 1, \"date\": \"2026-11-30\", \"amount\": \"400\"},"
     "   {\"n\": 2, \"date\": \"2026-12-30\", \"amount\": \"400\"},"
     "   {\"n\": 3, \"date\": \"2027-01-30\", \"amount\": \"400\"}],"
-    "  \"next\": {\"n\": 1, \"date\": \"2026-11-30\", \"amount\": \"400\"}, \"remaining\": \"1200\"},"
+    "  \"next\": {\"n\": 1, \"date\": \"2026-11-30\", \"amount\": \"400\"},"
+    "  \"remaining\": \"1200\"},"
     " \"offers\": {"
     "  \"cuotas\": {\"kind\": \"plan\", \"installments\": 6, \"installments_min\": 3,"
     "   \"installments_max\": 12, \"installment_amount\": \"206\", \"frequency_weekly\": false,"
@@ -845,7 +848,10 @@ static const char *const ctx_life =
 
 enum life_variant { LIFE_PLAN, LIFE_SETTLEMENT, LIFE_EXTENSION, LIFE_BARE, LIFE_NVARIANTS };
 
-/* ctx_sample with ctx_life, its agreement of kind v; LIFE_BARE: a plan, and all that may be absent is. */
+/*
+ * ctx_sample with ctx_life, its agreement of kind v; LIFE_BARE: a plan, and
+ * all that may be absent is.
+ */
 static json_t *
 life_ctx(enum life_variant v)
 {
@@ -859,7 +865,8 @@ life_ctx(enum life_variant v)
 		    " \"total\": \"988\", \"installments\": 1, \"weekly\": false, \"biweekly\": false,"
 		    " \"monthly\": false, \"terms\": \"\","
 		    " \"schedule\": [{\"n\": 1, \"date\": \"2026-12-05\", \"amount\": \"988\"}],"
-		    " \"next\": {\"n\": 1, \"date\": \"2026-12-05\", \"amount\": \"988\"}, \"remaining\": \"988\"}"));
+		    " \"next\": {\"n\": 1, \"date\": \"2026-12-05\", \"amount\": \"988\"},"
+		    " \"remaining\": \"988\"}"));
 	if (v == LIFE_EXTENSION)
 		json_object_set_new(ctx, "agreement", ctx_parse("{\"id\": \"AG-1001-3\","
 		    " \"kind\": \"extension\", \"plan\": false, \"settlement\": false, \"extension\": true,"
@@ -1799,7 +1806,8 @@ test_lockscreen_warnings(void **state)
 	    "  text: \"{{ debt.outstanding | money }}\"\n";
 	/* the promise's, the agreement's and the named offers' amounts; inside an #each too */
 	static const char plan[] =
-	    "sms: \"{{ company.name }}: {{#each agreement.schedule}}{{ n }}) {{ amount | money }}{{/each}}\"\n"
+	    "sms: \"{{ company.name }}: {{#each agreement.schedule}}{{ n }}) "
+	    "{{ amount | money }}{{/each}}\"\n"
 	    "email:\n"
 	    "  subject: \"{{ company.name }}: {{ offers.cuotas.installment_amount }} al mes\"\n"
 	    "  text: \"x\"\n"
