@@ -27,15 +27,30 @@ struct tmplcheck_vars {
 	int			 n;
 };
 
+/* "prefix.path" (just path when prefix is NULL) into dst; -1 when it does not fit. */
+static int
+tmplcheck_join(char *dst, const char *prefix, const char *path)
+{
+	char	q[TMPLCHECK_PATH];
+	int	n;
+
+	if (prefix != NULL)
+		n = snprintf(q, sizeof(q), "%s.%s", prefix, path);
+	else
+		n = snprintf(q, sizeof(q), "%s", path);
+	if (n < 0 || (size_t)n >= sizeof(q))
+		return -1;
+	memcpy(dst, q, (size_t)n + 1);
+	return 0;
+}
+
 /* known(prefix.path)?  0 when it would not fit. */
 static int
 tmplcheck_known_in(const struct tmplcheck_vars *c, const char *prefix, const char *path)
 {
 	char	q[TMPLCHECK_PATH];
-	int	n;
 
-	n = snprintf(q, sizeof(q), "%s.%s", prefix, path);
-	return n > 0 && (size_t)n < sizeof(q) && c->known(q);
+	return tmplcheck_join(q, prefix, path) == 0 && c->known(q);
 }
 
 /*
@@ -58,10 +73,11 @@ tmplcheck_var(void *arg, const struct od_template_var *v)
 		return;
 	n = v->neach < TMPLCHECK_MAXEACH ? v->neach : TMPLCHECK_MAXEACH;
 	for (k = 0; k < n; k++) {
+		scope[k][0] = '\0';	/* too long: a scope that knows nothing */
 		if (k > 0 && tmplcheck_known_in(c, scope[k - 1], v->each[k]))
-			snprintf(scope[k], sizeof(scope[k]), "%s.%s", scope[k - 1], v->each[k]);
+			(void)tmplcheck_join(scope[k], scope[k - 1], v->each[k]);
 		else
-			snprintf(scope[k], sizeof(scope[k]), "%s", v->each[k]);
+			(void)tmplcheck_join(scope[k], NULL, v->each[k]);
 	}
 	for (k = n - 1; k >= 0; k--)
 		if (tmplcheck_known_in(c, scope[k], v->path))
