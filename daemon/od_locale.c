@@ -11,7 +11,8 @@
  *   en-US  USD "$1,234.50"     (every other currency as in en)
  *   en and every other language: symbol by currency, "1,234.50":
  *          PEN "S/ ", USD "US$", COP "COL$", MXN "MX$", CLP "CLP$", EUR "€"
- * Dates: es* "1 de diciembre de 2026"; every other language "December 1, 2026".
+ * Dates: es* "1 de diciembre de 2026"; every other language "December 1, 2026";
+ * short (od_locale_date_short, for a list in an SMS) "1 dic 2026", "Dec 1, 2026".
  * Relative dates (od_locale_relative): es "hoy", "mañana", "el sábado 5 de
  * diciembre", "ayer", "hace 2 días"; en "today", "tomorrow", "on Saturday,
  * December 5", "yesterday", "2 days ago".
@@ -276,6 +277,21 @@ od_locale_date(const char *locale, const char *iso_date, struct od_buf *out)
 		od_buf_printf(out, "%d de %s de %d", d, locale_months_es[m - 1], y);
 	else
 		od_buf_printf(out, "%s %d, %d", locale_months_en[m - 1], d, y);
+	return out->oom ? -1 : 0;
+}
+
+/* The first three letters of the month: "dic", "sep"; "Dec", "Sep". */
+int
+od_locale_date_short(const char *locale, const char *iso_date, struct od_buf *out)
+{
+	int	y, m, d;
+
+	if (locale_parse_date(iso_date, &y, &m, &d) == -1)
+		return -1;
+	if (locale_is_es(locale))
+		od_buf_printf(out, "%d %.3s %d", d, locale_months_es[m - 1], y);
+	else
+		od_buf_printf(out, "%.3s %d, %d", locale_months_en[m - 1], d, y);
 	return out->oom ? -1 : 0;
 }
 

@@ -23,6 +23,8 @@ int	od_locale_money_minor(const char *locale, const char *currency, int64_t mino
 	    struct od_buf *out);
 /* Formats an ISO date "YYYY-MM-DD" as a long date.  0, or -1 on a bad date. */
 int	od_locale_date(const char *locale, const char *iso_date, struct od_buf *out);
+/* The same, short, for a list in an SMS: es "1 dic 2026", every other language "Dec 1, 2026". */
+int	od_locale_date_short(const char *locale, const char *iso_date, struct od_buf *out);
 
 /*
  * iso_date ("YYYY-MM-DD") said from the day today ("YYYY-MM-DD"): es "hoy",

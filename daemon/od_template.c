@@ -22,6 +22,8 @@ static const struct {
 	{ "upper", TF_UPPER },
 	{ "lower", TF_LOWER },
 	{ "relative", TF_RELATIVE },
+	{ "gsm", TF_GSM },
+	{ "short_date", TF_SHORT_DATE },
 };
 
 /* Compiler state. */
@@ -168,6 +170,44 @@ tmpl_path_valid(const char *p)
 	return seglen > 0;
 }
 
+/* How many {{#each}} are open around the current position. */
+static int
+tmpl_in_each(const struct tmpl_comp *c)
+{
+	int	i, n = 0;
+
+	for (i = 0; i < c->depth; i++)
+		if (c->open[i]->type == TN_EACH)
+			n++;
+	return n;
+}
+
+/*
+ * A variable's path: tmpl_path_valid, or inside an {{#each}} one of the
+ * item's own @first, @last, @index.  1 when good; else an error and 0.
+ */
+static int
+tmpl_path_check(struct tmpl_comp *c, const char *path, int line, int col)
+{
+	if (path[0] != '@') {
+		if (tmpl_path_valid(path))
+			return 1;
+		tmpl_error(c, line, col, "bad variable name '%s'", path);
+		return 0;
+	}
+	if (strcmp(path, "@first") != 0 && strcmp(path, "@last") != 0 &&
+	    strcmp(path, "@index") != 0) {
+		tmpl_error(c, line, col, "bad variable name '%s' (an item has @first, @last and "
+		    "@index)", path);
+		return 0;
+	}
+	if (!tmpl_in_each(c)) {
+		tmpl_error(c, line, col, "'%s' outside '{{#each}}'", path);
+		return 0;
+	}
+	return 1;
+}
+
 static void
 tmpl_emit_text(struct tmpl_comp *c, size_t from, size_t to)
 {
@@ -196,6 +236,8 @@ tmpl_open_block(struct tmpl_comp *c, const char *word, const char *rest, int lin
 		type = TN_IF;
 	} else if (strcmp(word, "unless") == 0) {
 		type = TN_UNLESS;
+	} else if (strcmp(word, "each") == 0) {
+		type = TN_EACH;
 	} else {
 		tmpl_error(c, line, col, "unknown block '#%s'", word);
 		return;
@@ -203,8 +245,10 @@ tmpl_open_block(struct tmpl_comp *c, const char *word, const char *rest, int lin
 	/* A bad condition still opens the block, so that its end matches. */
 	if (*rest == '\0')
 		tmpl_error(c, line, col, "'{{#%s}}' needs a variable", word);
-	else if (!tmpl_path_valid(rest))
-		tmpl_error(c, line, col, "bad variable name '%s'", rest);
+	else if (type == TN_EACH && rest[0] == '@')
+		tmpl_error(c, line, col, "'{{#each}}' needs a list, not '%s'", rest);
+	else
+		(void)tmpl_path_check(c, rest, line, col);
 	if (c->depth == TMPL_MAX_DEPTH) {
 		tmpl_error(c, line, col, "blocks are nested too deep");
 		return;
@@ -222,7 +266,7 @@ tmpl_open_block(struct tmpl_comp *c, const char *word, const char *rest, int lin
 static const char *
 tmpl_block_word(const struct tmpl_node *n)
 {
-	return n->type == TN_IF ? "if" : "unless";
+	return n->type == TN_IF ? "if" : n->type == TN_EACH ? "each" : "unless";
 }
 
 static void
@@ -244,7 +288,8 @@ tmpl_else(struct tmpl_comp *c, int line, int col)
 	struct tmpl_node	*top;
 
 	if (c->depth == 0) {
-		tmpl_error(c, line, col, "'{{else}}' outside '{{#if}}' or '{{#unless}}'");
+		tmpl_error(c, line, col, "'{{else}}' outside '{{#if}}', '{{#unless}}' or "
+		    "'{{#each}}'");
 		return;
 	}
 	top = c->open[c->depth - 1];
@@ -263,7 +308,7 @@ tmpl_close_block(struct tmpl_comp *c, const char *word, struct tmpl_list *root,
 {
 	struct tmpl_node	*top;
 
-	if (strcmp(word, "if") != 0 && strcmp(word, "unless") != 0) {
+	if (strcmp(word, "if") != 0 && strcmp(word, "unless") != 0 && strcmp(word, "each") != 0) {
 		tmpl_error(c, line, col, "unknown block end '{{/%s}}'", word);
 		return;
 	}
@@ -296,8 +341,7 @@ tmpl_variable(struct tmpl_comp *c, const char *expr, int line, int col)
 	if (*path == '\0') {
 		tmpl_error(c, line, col, "empty variable");
 		ok = 0;
-	} else if (!tmpl_path_valid(path)) {
-		tmpl_error(c, line, col, "bad variable name '%s'", path);
+	} else if (!tmpl_path_check(c, path, line, col)) {
 		ok = 0;
 	}
 	for (p = bar; p != NULL; p = bar) {
@@ -479,6 +523,49 @@ od_template_foreach_var(const struct od_template *t,
 		tmpl_foreach_list(t, &t->root, fn, arg);
 }
 
+/* each[0..neach) are the paths of the #each around l, outermost first. */
+static void
+tmpl_foreach_scoped(const struct od_template *t, const struct tmpl_list *l,
+    const char **each, int neach,
+    void (*fn)(void *, const struct od_template_var *), void *arg)
+{
+	struct od_template_var	 v;
+	size_t			 i;
+
+	for (i = 0; i < l->n; i++) {
+		const struct tmpl_node *n = &l->v[i];
+
+		if (n->type == TN_TEXT)
+			continue;
+		v.path = n->s;
+		v.each = each;
+		v.neach = neach;
+		v.file = t->file;
+		v.line = n->line;
+		v.col = n->col;
+		fn(arg, &v);
+		if (n->type == TN_EACH) {
+			/* depth is bounded by TMPL_MAX_DEPTH at compile time */
+			each[neach] = n->s;
+			tmpl_foreach_scoped(t, &n->body, each, neach + 1, fn, arg);
+		} else {
+			tmpl_foreach_scoped(t, &n->body, each, neach, fn, arg);
+		}
+		/* an #each's {{else}} is written when the list is empty: no item */
+		tmpl_foreach_scoped(t, &n->alt, each, neach, fn, arg);
+	}
+}
+
+void
+od_template_foreach_var_scoped(const struct od_template *t,
+    void (*fn)(void *arg, const struct od_template_var *v), void *arg)
+{
+	const char	*each[TMPL_MAX_DEPTH];
+
+	if (t != NULL)
+		tmpl_foreach_scoped(t, &t->root, each, 0, fn, arg);
+}
+
 static void
 tmpl_pieces(const struct tmpl_list *l, int depth,
     void (*fn)(void *, const struct od_template_piece *), void *arg)
@@ -490,7 +577,8 @@ tmpl_pieces(const struct tmpl_list *l, int depth,
 	for (i = 0; i < l->n; i++) {
 		const struct tmpl_node *n = &l->v[i];
 
-		if (n->type == TN_IF || n->type == TN_UNLESS) {
+		/* an #each may write its body no time at all, as a false #if */
+		if (n->type == TN_IF || n->type == TN_UNLESS || n->type == TN_EACH) {
 			tmpl_pieces(&n->body, depth + 1, fn, arg);
 			tmpl_pieces(&n->alt, depth + 1, fn, arg);
 			continue;

@@ -6,14 +6,22 @@
  *   {{ debtor.name }}                 a variable by dotted path
  *   {{ debt.amount | money }}         S/ 1,234.50 in es-PE (currency from debt.currency)
  *   {{ debt.due_date | date }}        1 de diciembre de 2026 in es-PE
+ *   {{ date | short_date }}           1 dic 2026 in es-PE, Dec 1, 2026 in en (a list in an SMS)
  *   {{ debt.due_date | relative }}    hoy, mañana, el sábado 5 de diciembre, hace 2 días
  *                                     (from the context's today: the debtor's local date)
  *   {{ x | upper }} {{ x | lower }}
+ *   {{ x | gsm }}                     á í ó ú without their accents (GSM-7 SMS)
  *   {{#if offer.installments}} ... {{else}} ... {{/if}}   (nested allowed)
  *   {{#unless x}} ... {{/unless}}
+ *   {{#each agreement.schedule}}{{ n }}) {{ amount | money }}{{#unless @last}}; {{/unless}}
+ *   {{/each}}
+ *                                     once per item of a list; a name is looked up
+ *                                     in the item first, then around it; @first,
+ *                                     @last, @index; {{else}} for an empty list
  * A variable that is missing (or null) at render time is an error: the
- * message is never sent with a hole in it.  In an email's HTML part every
- * variable is HTML-escaped; in SMS and text parts it is written raw.
+ * message is never sent with a hole in it; so is an #each whose path is
+ * missing or not a list.  In an email's HTML part every variable is
+ * HTML-escaped; in SMS and text parts it is written raw.
  */
 #ifndef OD_TEMPLATE_H
 #define OD_TEMPLATE_H
@@ -38,10 +46,31 @@ struct od_template *od_template_compile(const char *src, const char *file, int l
 	    struct od_errors *errs);
 void	od_template_free(struct od_template *t);
 
-/* Calls fn for every variable a template uses, with its position. */
+/*
+ * Calls fn for every variable a template uses (those of #if, #unless and
+ * #each included), as written, with its position.
+ */
 void	od_template_foreach_var(const struct od_template *t,
 	    void (*fn)(void *arg, const char *path, const char *file, int line, int col),
 	    void *arg);
+
+/* A variable as od_template_foreach_var_scoped sees it: borrowed for the call. */
+struct od_template_var {
+	const char		*path;		/* as written: "amount", "debt.currency", "@last" */
+	const char *const	*each;		/* the paths of the #each around it, outermost
+						   first, each as written */
+	int			 neach;
+	const char		*file;
+	int			 line, col;	/* its "{{" */
+};
+
+/*
+ * The same walk, with the #each blocks each variable stands in (an #each's
+ * own path is outside it), for the checks that resolve a name against a
+ * list's items first (od_template_set_check_vars).
+ */
+void	od_template_foreach_var_scoped(const struct od_template *t,
+	    void (*fn)(void *arg, const struct od_template_var *v), void *arg);
 
 /*
  * One piece of a compiled template, in the order written, for the checks
@@ -52,11 +81,11 @@ struct od_template_piece {
 	const char	*s;		/* the text, or the variable's path */
 	size_t		 len;		/* of the text */
 	int		 money;		/* a variable with the money filter */
-	int		 depth;		/* #if/#unless around it: 0 is always written */
+	int		 depth;		/* #if/#unless/#each around it: 0 is always written */
 	int		 line, col;	/* a variable's "{{" (0 for text) */
 };
 
-/* Calls fn for every text and variable (not the conditions of #if, #unless). */
+/* Calls fn for every text and variable (not the paths of #if, #unless, #each). */
 void	od_template_foreach_piece(const struct od_template *t,
 	    void (*fn)(void *arg, const struct od_template_piece *p), void *arg);
 /* Where t's text starts, as given to od_template_compile. */
@@ -134,8 +163,11 @@ void	od_rendered_clear(struct od_rendered *r);
  * Validation: every variable that every template uses must be one the
  * context provides: known(path) says (the daemon passes od_plan_context_has;
  * attributes.* cannot be known in advance and is only checked at render
- * time).  Adds an error at the variable's position for each unknown name;
- * returns their number.
+ * time).  Inside {{#each agreement.schedule}} a name is also one of the
+ * items' when known("agreement.schedule.<name>") says so (an inner #each's
+ * path is resolved the same way, against the outer list's items first);
+ * @first, @last and @index always are.  Adds an error at the variable's
+ * position for each unknown name; returns their number (od_tmplcheck.c).
  */
 int	od_template_set_check_vars(const struct od_template_set *set,
 	    int (*known)(const char *path), struct od_errors *errs);
@@ -149,9 +181,10 @@ int	od_template_says(const struct od_template *t, const char *phrase);
 /*
  * The lock-screen check: a warning (not an error) at each SMS or WhatsApp
  * text whose first 40 characters, and each email subject that, show an
- * amount (a money filter, debt.amount/outstanding/paid, the offer's amounts)
- * or the words deuda, mora, cobranza, debt, collection.  Variables count as
- * no characters.  Returns the number of warnings.
+ * amount (a money filter, debt.amount/outstanding/paid, the offers', the
+ * promise's and the agreement's amounts) or the words deuda, mora,
+ * cobranza, debt, collection.  Variables count as no characters.  Returns
+ * the number of warnings.
  */
 int	od_template_set_check_lockscreen(const struct od_template_set *set,
 	    struct od_errors *errs);

@@ -19,6 +19,7 @@ enum tmpl_node_type {
 	TN_VAR,
 	TN_IF,
 	TN_UNLESS,
+	TN_EACH,
 };
 
 enum tmpl_filter {
@@ -27,6 +28,8 @@ enum tmpl_filter {
 	TF_UPPER,
 	TF_LOWER,
 	TF_RELATIVE,
+	TF_GSM,
+	TF_SHORT_DATE,
 };
 
 struct tmpl_node;
@@ -39,14 +42,15 @@ struct tmpl_list {
 
 struct tmpl_node {
 	enum tmpl_node_type	 type;
-	char			*s;		/* TEXT: the text; others: the variable's path */
+	char			*s;		/* TEXT: the text; others: the variable's path
+						   (or @first, @last, @index inside an EACH) */
 	size_t			 len;
 	int			 filters[TMPL_MAX_FILTERS];
 	int			 nfilters;
 	int			 line;		/* of the "{{", in the file */
 	int			 col;
-	struct tmpl_list	 body;		/* IF/UNLESS */
-	struct tmpl_list	 alt;		/* IF/UNLESS: after {{else}} */
+	struct tmpl_list	 body;		/* IF/UNLESS; EACH: written once per item */
+	struct tmpl_list	 alt;		/* after {{else}}; EACH: for an empty list */
 	int			 has_else;
 };
 

@@ -1,7 +1,8 @@
 /*
  * od_template_render: a compiled template (od_template.c) rendered against a
  * JSON context in a locale: variables, filters (money, date, relative,
- * upper, lower, through od_locale) and conditions.
+ * short_date, upper, lower, through od_locale; gsm), conditions and lists
+ * (#each).
  */
 #include "od_template.h"
 
@@ -11,12 +12,22 @@
 #include "od_locale.h"
 #include "od_template_int.h"
 
+/* One {{#each}} being written: its item, and where it stands in the list. */
+struct tmpl_scope {
+	const json_t	*item;
+	size_t		 index;
+	size_t		 count;
+	json_t		*index_v;	/* @index; owned */
+};
+
 struct tmpl_render {
-	const json_t	*ctx;
-	const char	*locale;
-	enum od_escape	 esc;
-	char		*err;
-	size_t		 errlen;
+	const json_t		*ctx;
+	const char		*locale;
+	enum od_escape		 esc;
+	char			*err;
+	size_t			 errlen;
+	struct tmpl_scope	 scope[TMPL_MAX_DEPTH];	/* innermost last */
+	int			 nscope;
 };
 
 static const json_t *
@@ -41,6 +52,60 @@ tmpl_lookup(const json_t *ctx, const char *path)
 		path = dot + 1;
 	}
 	return json_is_null(ctx) ? NULL : ctx;
+}
+
+/*
+ * A name inside #each: @first, @last, @index of the innermost item; else
+ * the path in the innermost item that has its first part, outwards; else in
+ * the context.  An item's key shadows the context's from its first part on
+ * ("date.x" in an item with a "date" is that item's, or missing).
+ */
+static const json_t *
+tmpl_resolve(const struct tmpl_render *r, const char *path)
+{
+	const struct tmpl_scope	*s;
+	const char		*dot;
+	char			 seg[TMPL_MAX_PATH];
+	size_t			 n;
+	int			 k;
+
+	if (path[0] == '@') {
+		if (r->nscope == 0)
+			return NULL;
+		s = &r->scope[r->nscope - 1];
+		if (strcmp(path, "@first") == 0)
+			return s->index == 0 ? json_true() : json_false();
+		if (strcmp(path, "@last") == 0)
+			return s->index + 1 == s->count ? json_true() : json_false();
+		if (strcmp(path, "@index") == 0)
+			return s->index_v;
+		return NULL;
+	}
+	dot = strchr(path, '.');
+	n = dot ? (size_t)(dot - path) : strlen(path);
+	if (n >= sizeof(seg))
+		return NULL;
+	memcpy(seg, path, n);
+	seg[n] = '\0';
+	for (k = r->nscope - 1; k >= 0; k--)
+		if (json_is_object(r->scope[k].item) &&
+		    json_object_get(r->scope[k].item, seg) != NULL)
+			return tmpl_lookup(r->scope[k].item, path);
+	return tmpl_lookup(r->ctx, path);
+}
+
+/* "an object", "a list", ...: what v is, for an error. */
+static const char *
+tmpl_kind(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_STRING:	return "text";
+	case JSON_INTEGER:
+	case JSON_REAL:		return "a number";
+	case JSON_OBJECT:	return "an object";
+	case JSON_ARRAY:	return "a list";
+	default:		return "a boolean";
+	}
 }
 
 static int
@@ -68,8 +133,7 @@ tmpl_truthy(const json_t *v)
 static int
 tmpl_value_text(struct tmpl_render *r, const char *path, const json_t *v, struct od_buf *b)
 {
-	const char	*what;
-	double		 d;
+	double	d;
 
 	switch (json_typeof(v)) {
 	case JSON_STRING:
@@ -85,18 +149,10 @@ tmpl_value_text(struct tmpl_render *r, const char *path, const json_t *v, struct
 		else
 			od_buf_printf(b, "%.15g", d);
 		return 0;
-	case JSON_OBJECT:
-		what = "an object";
-		break;
-	case JSON_ARRAY:
-		what = "a list";
-		break;
 	default:
-		what = "a boolean";
-		break;
+		snprintf(r->err, r->errlen, "variable '%s' is %s, not text", path, tmpl_kind(v));
+		return -1;
 	}
-	snprintf(r->err, r->errlen, "variable '%s' is %s, not text", path, what);
-	return -1;
 }
 
 /* Upper or lower case, ASCII and the Latin-1 letters (á <-> Á, ÿ <-> Ÿ). */
@@ -142,6 +198,33 @@ tmpl_case(struct od_buf *b, int upper)
 	od_buf_free(&o);
 }
 
+/*
+ * á í ó ú (and Á Í Ó Ú) without their accents, so that a Spanish word from a
+ * filter ("sábado", "días") stays in the GSM-7 alphabet of an SMS; ñ, é, ü,
+ * ¿ and ¡ are GSM-7 and stay.
+ */
+static void
+tmpl_gsm(struct od_buf *b)
+{
+	static const char from[] = "\xa1\xad\xb3\xba\x81\x8d\x93\x9a";
+	static const char to[] = "aiouAIOU";
+	const char	*hit;
+	size_t		 i, o = 0;
+
+	for (i = 0; i < b->len; i++) {
+		if ((unsigned char)b->data[i] == 0xC3 && i + 1 < b->len && b->data[i + 1] != '\0' &&
+		    (hit = strchr(from, b->data[i + 1])) != NULL) {
+			b->data[o++] = to[hit - from];
+			i++;
+		} else {
+			b->data[o++] = b->data[i];
+		}
+	}
+	b->len = o;
+	if (b->data != NULL)
+		b->data[o] = '\0';
+}
+
 static int
 tmpl_filter(struct tmpl_render *r, int f, struct od_buf *b)
 {
@@ -174,6 +257,12 @@ tmpl_filter(struct tmpl_render *r, int f, struct od_buf *b)
 			rc = -1;
 		}
 		break;
+	case TF_SHORT_DATE:
+		if (od_locale_date_short(r->locale, in, &o) == -1) {
+			snprintf(r->err, r->errlen, "short_date: '%s' is not a date", in);
+			rc = -1;
+		}
+		break;
 	case TF_RELATIVE:
 		cur = tmpl_lookup(r->ctx, "today");
 		if (!json_is_string(cur)) {
@@ -188,6 +277,9 @@ tmpl_filter(struct tmpl_render *r, int f, struct od_buf *b)
 	case TF_UPPER:
 	case TF_LOWER:
 		tmpl_case(b, f == TF_UPPER);
+		return 0;
+	case TF_GSM:
+		tmpl_gsm(b);
 		return 0;
 	}
 	if (rc == 0) {
@@ -219,6 +311,48 @@ tmpl_put_escaped(struct od_buf *out, const char *s, size_t n, enum od_escape esc
 	}
 }
 
+static int	tmpl_render_list(struct tmpl_render *, const struct tmpl_list *, struct od_buf *);
+
+/* {{#each}}: the body once per item of the list at n's path, else its {{else}}. */
+static int
+tmpl_render_each(struct tmpl_render *r, const struct tmpl_node *n, struct od_buf *out)
+{
+	struct tmpl_scope	*s;
+	const json_t		*list;
+	size_t			 i;
+	int			 rc = 0;
+
+	if ((list = tmpl_resolve(r, n->s)) == NULL) {
+		snprintf(r->err, r->errlen, "missing variable '%s'", n->s);
+		return -1;
+	}
+	if (!json_is_array(list)) {
+		snprintf(r->err, r->errlen, "variable '%s' is %s, not a list", n->s,
+		    tmpl_kind(list));
+		return -1;
+	}
+	if (json_array_size(list) == 0)
+		return tmpl_render_list(r, &n->alt, out);
+	/* the compiler bounds the nesting of blocks by TMPL_MAX_DEPTH */
+	s = &r->scope[r->nscope];
+	memset(s, 0, sizeof(*s));
+	if ((s->index_v = json_integer(0)) == NULL) {
+		snprintf(r->err, r->errlen, "out of memory");
+		return -1;
+	}
+	s->count = json_array_size(list);
+	r->nscope++;
+	for (i = 0; rc == 0 && i < s->count; i++) {
+		s->item = json_array_get(list, i);
+		s->index = i;
+		json_integer_set(s->index_v, (json_int_t)i);
+		rc = tmpl_render_list(r, &n->body, out);
+	}
+	r->nscope--;
+	json_decref(s->index_v);
+	return rc;
+}
+
 static int
 tmpl_render_list(struct tmpl_render *r, const struct tmpl_list *l, struct od_buf *out)
 {
@@ -234,7 +368,7 @@ tmpl_render_list(struct tmpl_render *r, const struct tmpl_list *l, struct od_buf
 			od_buf_append(out, n->s, n->len);
 			break;
 		case TN_VAR:
-			if ((v = tmpl_lookup(r->ctx, n->s)) == NULL) {
+			if ((v = tmpl_resolve(r, n->s)) == NULL) {
 				snprintf(r->err, r->errlen, "missing variable '%s'", n->s);
 				return -1;
 			}
@@ -253,10 +387,14 @@ tmpl_render_list(struct tmpl_render *r, const struct tmpl_list *l, struct od_buf
 			break;
 		case TN_IF:
 		case TN_UNLESS:
-			truth = tmpl_truthy(tmpl_lookup(r->ctx, n->s));
+			truth = tmpl_truthy(tmpl_resolve(r, n->s));
 			if (n->type == TN_UNLESS)
 				truth = !truth;
 			if (tmpl_render_list(r, truth ? &n->body : &n->alt, out) == -1)
+				return -1;
+			break;
+		case TN_EACH:
+			if (tmpl_render_each(r, n, out) == -1)
 				return -1;
 			break;
 		}
@@ -286,6 +424,7 @@ od_template_render(const struct od_template *t, const json_t *ctx, const char *l
 	r.esc = esc;
 	r.err = err;
 	r.errlen = errlen;
+	r.nscope = 0;
 	if (tmpl_render_list(&r, &t->root, out) == -1 || out->oom) {
 		if (out->oom)
 			snprintf(err, errlen, "out of memory");

@@ -2,6 +2,8 @@
  * od_tmplcheck: what `outreachctl validate` and `outreachd --check` read in
  * a template without rendering it (docs/templates.md, "Checks"):
  *
+ *   - is every variable one the plan's context provides
+ *     (od_template_set_check_vars, with od_plan_context_has);
  *   - does a text always say a phrase (a jurisdiction's disclosures: the
  *     caller, od_confset.c, knows which phrases a text must carry);
  *   - does the part of a text a phone shows on its lock screen (the first
@@ -16,6 +18,100 @@
 #include <strings.h>
 
 #define TMPLCHECK_LOCKSCREEN	40	/* characters a lock screen shows */
+#define TMPLCHECK_PATH		512	/* a list's path with its item's name */
+#define TMPLCHECK_MAXEACH	32	/* as deep as blocks nest (od_template_int.h) */
+
+struct tmplcheck_vars {
+	int			(*known)(const char *path);
+	struct od_errors	*errs;
+	int			 n;
+};
+
+/* "prefix.path" (just path when prefix is NULL) into dst; -1 when it does not fit. */
+static int
+tmplcheck_join(char *dst, const char *prefix, const char *path)
+{
+	char	q[TMPLCHECK_PATH];
+	int	n;
+
+	if (prefix != NULL)
+		n = snprintf(q, sizeof(q), "%s.%s", prefix, path);
+	else
+		n = snprintf(q, sizeof(q), "%s", path);
+	if (n < 0 || (size_t)n >= sizeof(q))
+		return -1;
+	memcpy(dst, q, (size_t)n + 1);
+	return 0;
+}
+
+/* known(prefix.path)?  0 when it would not fit. */
+static int
+tmplcheck_known_in(const struct tmplcheck_vars *c, const char *prefix, const char *path)
+{
+	char	q[TMPLCHECK_PATH];
+
+	return tmplcheck_join(q, prefix, path) == 0 && c->known(q);
+}
+
+/*
+ * A name is known at the root, or, inside {{#each L}}, as a field of L's
+ * items: known("L.name").  An inner #each's path is resolved against the
+ * outer list's items first, as rendering does.
+ */
+static void
+tmplcheck_var(void *arg, const struct od_template_var *v)
+{
+	struct tmplcheck_vars	*c = arg;
+	char			 scope[TMPLCHECK_MAXEACH][TMPLCHECK_PATH];
+	int			 k, n;
+
+	/* attributes.* come with each account: checked when rendering. */
+	if (strncmp(v->path, "attributes.", 11) == 0)
+		return;
+	/* @first, @last, @index: the compiler allows them only inside an #each */
+	if (v->path[0] == '@' || c->known(v->path))
+		return;
+	n = v->neach < TMPLCHECK_MAXEACH ? v->neach : TMPLCHECK_MAXEACH;
+	for (k = 0; k < n; k++) {
+		scope[k][0] = '\0';	/* too long: a scope that knows nothing */
+		if (k > 0 && tmplcheck_known_in(c, scope[k - 1], v->each[k]))
+			(void)tmplcheck_join(scope[k], scope[k - 1], v->each[k]);
+		else
+			(void)tmplcheck_join(scope[k], NULL, v->each[k]);
+	}
+	for (k = n - 1; k >= 0; k--)
+		if (tmplcheck_known_in(c, scope[k], v->path))
+			return;
+	if (v->neach > 0)
+		od_errors_add(c->errs, v->file, v->line, v->col, "unknown variable '%s' in "
+		    "'{{#each %s}}' (neither its items' nor the context's)", v->path,
+		    v->each[v->neach - 1]);
+	else
+		od_errors_add(c->errs, v->file, v->line, v->col, "unknown variable '%s'", v->path);
+	c->n++;
+}
+
+int
+od_template_set_check_vars(const struct od_template_set *set,
+    int (*known)(const char *path), struct od_errors *errs)
+{
+	struct tmplcheck_vars	c = { known, errs, 0 };
+	size_t			i, j;
+
+	if (set == NULL || known == NULL)
+		return 0;
+	for (i = 0; i < set->n; i++) {
+		const struct od_message_tmpl *m = &set->v[i];
+		od_template_foreach_var_scoped(m->sms, tmplcheck_var, &c);
+		od_template_foreach_var_scoped(m->email_subject, tmplcheck_var, &c);
+		od_template_foreach_var_scoped(m->email_text, tmplcheck_var, &c);
+		od_template_foreach_var_scoped(m->email_html, tmplcheck_var, &c);
+		for (j = 0; j < m->wa_nparams; j++)
+			od_template_foreach_var_scoped(m->wa_params[j], tmplcheck_var, &c);
+		od_template_foreach_var_scoped(m->wa_text, tmplcheck_var, &c);
+	}
+	return c.n;
+}
 
 struct tmplcheck_says {
 	const char	*phrase;
@@ -60,13 +156,25 @@ tmplcheck_is_amount(const char *path)
 {
 	static const char *const amounts[] = {
 		"debt.amount", "debt.outstanding", "debt.paid", "offer.installment_amount",
-		"offer.discount_amount", "offer.discounted_amount", NULL,
+		"offer.discount_amount", "offer.discounted_amount", "promise.amount",
+		"promise.paid", "promise.remaining", "agreement.total", "agreement.remaining",
+		"agreement.next.amount", NULL,
 	};
-	size_t	i;
+	/* offers.<id>.<field> */
+	static const char *const offer_amounts[] = {
+		"installment_amount", "min_installment", "discount_amount", "discounted_amount",
+		NULL,
+	};
+	const char	*field;
+	size_t		 i;
 
 	for (i = 0; amounts[i] != NULL; i++)
 		if (strcmp(amounts[i], path) == 0)
 			return 1;
+	if (strncmp(path, "offers.", 7) == 0 && (field = strchr(path + 7, '.')) != NULL)
+		for (i = 0; offer_amounts[i] != NULL; i++)
+			if (strcmp(offer_amounts[i], field + 1) == 0)
+				return 1;
 	return 0;
 }
 

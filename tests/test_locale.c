@@ -61,6 +61,21 @@ expect_date(const char *locale, const char *iso, const char *want)
 }
 
 static void
+expect_date_short(const char *locale, const char *iso, const char *want)
+{
+	struct od_buf	b;
+
+	od_buf_init(&b);
+	if (od_locale_date_short(locale, iso, &b) != 0)
+		fail_msg("od_locale_date_short(%s, %s) failed", locale, iso);
+	assert_string_equal(b.data, want);
+	od_buf_free(&b);
+	od_buf_init(&b);
+	assert_int_equal(od_locale_date_short(locale, "2026-02-30", &b), -1);
+	od_buf_free(&b);
+}
+
+static void
 expect_date_bad(const char *iso)
 {
 	struct od_buf	b;
@@ -186,6 +201,10 @@ test_dates(void **state)
 	expect_date("en", "2026-12-01", "December 1, 2026");
 	expect_date("en-US", "2026-07-28", "July 28, 2026");
 	expect_date("pt-BR", "2026-03-05", "March 5, 2026");
+	expect_date_short("es-PE", "2026-12-01", "1 dic 2026");
+	expect_date_short("es-MX", "2027-09-09", "9 sep 2027");
+	expect_date_short("en-US", "2026-07-28", "Jul 28, 2026");
+	expect_date_short("en", "2027-01-08", "Jan 8, 2027");
 	expect_date_bad("2026-02-29");
 	expect_date_bad("2100-02-29");
 	expect_date_bad("2026-13-01");

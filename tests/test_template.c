@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "od_account.h"
+#include "od_locale.h"
 #include "od_plan.h"
 #include "od_policy.h"
 #include "od_template.h"
@@ -135,17 +136,41 @@ test_compile_errors(void **state)
 	expect_error("{{ debt-amount }}", "t.txt:1:1: bad variable name 'debt-amount'");
 	expect_error("{{#if}}x{{/if}}", "t.txt:1:1: '{{#if}}' needs a variable");
 	expect_error("{{#if a b}}x{{/if}}", "t.txt:1:1: bad variable name 'a b'");
-	expect_error("{{#each items}}x", "t.txt:1:1: unknown block '#each'");
+	expect_error("{{#with items}}x", "t.txt:1:1: unknown block '#with'");
 	expect_error("x {{/if}}", "t.txt:1:3: '{{/if}}' without '{{#if}}'");
 	expect_error("x {{/unless}}", "t.txt:1:3: '{{/unless}}' without '{{#unless}}'");
-	expect_error("{{/each}}", "t.txt:1:1: unknown block end '{{/each}}'");
+	expect_error("{{/with}}", "t.txt:1:1: unknown block end '{{/with}}'");
 	expect_error("{{#if a}}x{{/if a}}", "t.txt:1:11: '{{/if}}' takes no variable");
-	expect_error("x {{else}} y", "t.txt:1:3: '{{else}}' outside '{{#if}}' or '{{#unless}}'");
+	expect_error("x {{else}} y",
+	    "t.txt:1:3: '{{else}}' outside '{{#if}}', '{{#unless}}' or '{{#each}}'");
 	expect_error("ab {{#if a}}x", "t.txt:1:4: '{{#if}}' is not closed");
 	expect_error("{{#if a}}x{{/unless}}",
 	    "t.txt:1:11: '{{/unless}}' closes '{{#if}}' opened at 1:1");
 	expect_error("{{#unless a}}x{{else}}y{{else}}z{{/unless}}",
 	    "t.txt:1:24: a second '{{else}}' in '{{#unless}}' opened at 1:1");
+}
+
+static void
+test_compile_each_errors(void **state)
+{
+	(void)state;
+	expect_error("{{#each}}x{{/each}}", "t.txt:1:1: '{{#each}}' needs a variable");
+	expect_error("{{#each a..b}}x{{/each}}", "t.txt:1:1: bad variable name 'a..b'");
+	expect_error("{{#each @last}}x{{/each}}", "t.txt:1:1: '{{#each}}' needs a list, not '@last'");
+	expect_error("ab {{#each xs}}x", "t.txt:1:4: '{{#each}}' is not closed");
+	expect_error("x {{/each}}", "t.txt:1:3: '{{/each}}' without '{{#each}}'");
+	expect_error("{{#each xs}}x{{/if}}", "t.txt:1:14: '{{/if}}' closes '{{#each}}' opened at 1:1");
+	/* the item's own names exist only inside an #each */
+	expect_error("a {{ @last }}", "t.txt:1:3: '@last' outside '{{#each}}'");
+	expect_error("{{#unless @first}}x{{/unless}}", "t.txt:1:1: '@first' outside '{{#each}}'");
+	expect_error("{{#each xs}}{{ @count }}{{/each}}",
+	    "t.txt:1:13: bad variable name '@count' (an item has @first, @last and @index)");
+	expect_error("{{#each xs}}{{ @ }}{{/each}}",
+	    "t.txt:1:13: bad variable name '@' (an item has @first, @last and @index)");
+	expect_error("{{#each xs}}{{ @last.x }}{{/each}}",
+	    "t.txt:1:13: bad variable name '@last.x' (an item has @first, @last and @index)");
+	expect_error("{{#each xs}}{{#each @index}}{{/each}}{{/each}}",
+	    "t.txt:1:13: '{{#each}}' needs a list, not '@index'");
 }
 
 static void
@@ -250,6 +275,10 @@ test_render_filters(void **state)
 	    "1 de diciembre de 2026");
 	expect_render("{{ debt.due_date | date }}", ctx_basic, "en", OD_ESC_NONE,
 	    "December 1, 2026");
+	expect_render("{{ debt.due_date | short_date }}", ctx_basic, "es-CO", OD_ESC_NONE,
+	    "1 dic 2026");
+	expect_render("{{ debt.due_date | short_date }}", ctx_basic, "en-US", OD_ESC_NONE,
+	    "Dec 1, 2026");
 	/* filters chain left to right */
 	expect_render("{{ debt.due_date | date | upper }}", ctx_basic, "es-PE", OD_ESC_NONE,
 	    "1 DE DICIEMBRE DE 2026");
@@ -300,6 +329,95 @@ test_render_conditions(void **state)
 	    "yes\r\n");
 }
 
+static const char *const ctx_schedule =
+    "{\"today\": \"2026-12-07\", \"debt\": {\"currency\": \"PEN\"},"
+    " \"company\": {\"phone\": \"01 615 0000\"},"
+    " \"agreement\": {\"id\": \"AG-7\", \"schedule\": ["
+    "  {\"n\": 1, \"date\": \"2026-12-08\", \"amount\": \"100\"},"
+    "  {\"n\": 2, \"date\": \"2027-01-08\", \"amount\": \"100\", \"paid\": true},"
+    "  {\"n\": 3, \"date\": \"2027-02-08\", \"amount\": \"34.5\", \"note\": \"<last> & final\"}],"
+    " \"empty\": [], \"one\": [{\"n\": 1}], \"words\": [\"a\", \"b\"],"
+    " \"nested\": [{\"name\": \"x\", \"parts\": [{\"n\": 1}, {\"n\": 2}]},"
+    "  {\"name\": \"y\", \"parts\": []}]}}";
+
+static void
+test_render_each(void **state)
+{
+	(void)state;
+	/* item fields, filters on them, the context around them; @last as a separator */
+	expect_render("{{#each agreement.schedule}}{{ n }}) {{ amount | money }} el "
+	    "{{ date | date }}{{#unless @last}}; {{/unless}}{{/each}}. Ref {{ agreement.id }}",
+	    ctx_schedule, "es-PE", OD_ESC_NONE,
+	    "1) S/ 100.00 el 8 de diciembre de 2026; 2) S/ 100.00 el 8 de enero de 2027; "
+	    "3) S/ 34.50 el 8 de febrero de 2027. Ref AG-7");
+	expect_render("{{#each agreement.schedule}}{{ date | relative }} {{ company.phone }}"
+	    "{{#if @last}}.{{else}}, {{/if}}{{/each}}", ctx_schedule, "en", OD_ESC_NONE,
+	    "tomorrow 01 615 0000, on Friday, January 8, 2027 01 615 0000, "
+	    "on Monday, February 8, 2027 01 615 0000.");
+	/* #if inside, on the item's fields and on @first; @index counts from 0 */
+	expect_render("{{#each agreement.schedule}}{{#unless @first}}|{{/unless}}{{ @index }}:{{ n }}"
+	    "{{#if paid}} paid{{/if}}{{#if note}} ({{ note }}){{/if}}{{/each}}",
+	    ctx_schedule, "es-PE", OD_ESC_NONE, "0:1|1:2 paid|2:3 (<last> & final)");
+	/* the gsm filter after relative keeps an SMS in GSM-7 */
+	expect_render("{{#each agreement.schedule}}{{#if @last}}{{ date | relative | gsm }}"
+	    "{{/if}}{{/each}}", "{\"today\": \"2026-12-07\", \"agreement\": {\"schedule\": "
+	    "[{\"date\": \"2026-12-12\"}]}}", "es-PE", OD_ESC_NONE, "el sabado 12 de diciembre");
+	expect_render("{{ a | gsm }}", "{\"a\": \"S\xc3\xa1""bado, d\xc3\xad""as, \xc3\x93""scar, "
+	    "\xc3\x9a""ltima, ca\xc3\xad""da, peque\xc3\xb1""o, caf\xc3\xa9, ping\xc3\xbc""ino, "
+	    "\xc3\x81""NIMO \xc3\x8d""TEM\"}", "es-PE", OD_ESC_NONE,
+	    "Sabado, dias, Oscar, Ultima, caida, peque\xc3\xb1""o, caf\xc3\xa9, ping\xc3\xbc""ino, "
+	    "ANIMO ITEM");
+	/* HTML escaping inside as elsewhere */
+	expect_render("<ul>{{#each agreement.schedule}}{{#if note}}<li>{{ note }}</li>{{/if}}"
+	    "{{/each}}</ul>", ctx_schedule, "es-PE", OD_ESC_HTML,
+	    "<ul><li>&lt;last&gt; &amp; final</li></ul>");
+	/* an empty list writes nothing, or its {{else}} */
+	expect_render("[{{#each agreement.empty}}x{{/each}}]", ctx_schedule, "es-PE", OD_ESC_NONE,
+	    "[]");
+	expect_render("[{{#each agreement.empty}}x{{else}}none{{/each}}]", ctx_schedule, "es-PE",
+	    OD_ESC_NONE, "[none]");
+	/* one item is first and last */
+	expect_render("{{#each agreement.one}}{{#if @first}}F{{/if}}{{#if @last}}L{{/if}}{{/each}}",
+	    ctx_schedule, "es-PE", OD_ESC_NONE, "FL");
+	/* items that are not objects: names are the context's */
+	expect_render("{{#each agreement.words}}{{ agreement.id }}{{/each}}", ctx_schedule,
+	    "es-PE", OD_ESC_NONE, "AG-7AG-7");
+	/* nested: the inner item first, then the outer one, then the context */
+	expect_render("{{#each agreement.nested}}{{ name }}[{{#each parts}}{{ name }}{{ n }}"
+	    "{{#unless @last}},{{/unless}}{{/each}}]{{/each}}", ctx_schedule, "es-PE", OD_ESC_NONE,
+	    "x[x1,x2]y[]");
+	/* block tags alone on their lines take their lines with them */
+	expect_render("Cuotas:\n  {{#each agreement.schedule}}\n- {{ n }}: {{ amount | money }}\n"
+	    "  {{/each}}\nFin\n", ctx_schedule, "es-PE", OD_ESC_NONE,
+	    "Cuotas:\n- 1: S/ 100.00\n- 2: S/ 100.00\n- 3: S/ 34.50\nFin\n");
+}
+
+static void
+test_render_each_errors(void **state)
+{
+	(void)state;
+	/* never a hole: a list that is not there, or is not a list, is an error */
+	expect_render_error("a{{#each agreement.plan}}x{{/each}}", ctx_schedule,
+	    "missing variable 'agreement.plan'");
+	expect_render_error("a{{#each agreement.id}}x{{/each}}", ctx_schedule,
+	    "variable 'agreement.id' is text, not a list");
+	expect_render_error("a{{#each agreement}}x{{/each}}", ctx_schedule,
+	    "variable 'agreement' is an object, not a list");
+	expect_render_error("a{{#each agreement.nested}}{{#each name}}{{/each}}{{/each}}",
+	    ctx_schedule, "variable 'name' is text, not a list");
+	/* a field missing from one item, with no such name around it */
+	expect_render_error("{{#each agreement.schedule}}{{ note }}{{/each}}", ctx_schedule,
+	    "missing variable 'note'");
+	/* an item's key shadows the context's from its first part on */
+	expect_render_error("{{#each agreement.schedule}}{{ date.x }}{{/each}}", ctx_schedule,
+	    "missing variable 'date.x'");
+	expect_render_error("{{#each agreement.schedule}}{{ @last }}{{/each}}", ctx_schedule,
+	    "variable '@last' is a boolean, not text");
+	expect_render_error("{{#each agreement.schedule}}{{ amount | money }}{{/each}}",
+	    "{\"agreement\": {\"schedule\": [{\"amount\": \"1\"}]}}",
+	    "money: missing variable 'debt.currency'");
+}
+
 static void
 test_render_errors(void **state)
 {
@@ -325,6 +443,8 @@ test_render_errors(void **state)
 	expect_render_error("{{ a | money }}", "{\"a\": \"1\", \"debt\": {\"currency\": \"XAU\"}}",
 	    "money: unknown currency 'XAU'");
 	expect_render_error("{{ debt.when | date }}", ctx_basic, "date: '31/12' is not a date");
+	expect_render_error("{{ debt.when | short_date }}", ctx_basic,
+	    "short_date: '31/12' is not a date");
 }
 
 static void
@@ -539,12 +659,36 @@ known_var(const char *path)
 		"step.name", "step.stage", "policy.name",
 		"company.name", "company.phone", "company.email", "company.hours",
 		"company.payment_url",
+		/* promises, agreements, placements (od_plan_context, this round) */
+		"promise.amount", "promise.date", "promise.paid", "promise.remaining",
+		"agreement.id", "agreement.kind", "agreement.plan", "agreement.settlement",
+		"agreement.extension", "agreement.total", "agreement.installments",
+		"agreement.weekly", "agreement.biweekly", "agreement.monthly", "agreement.terms",
+		"agreement.schedule", "agreement.schedule.n", "agreement.schedule.date",
+		"agreement.schedule.amount", "agreement.next.n", "agreement.next.date",
+		"agreement.next.amount", "agreement.remaining",
+		"placement.name", "placement.display_name", "placement.phone", "placement.email",
 		NULL,
 	};
-	size_t	i;
+	/* offers.<id> (for #if) and offers.<id>.<field>, whatever the policy's ids */
+	static const char *const offer_fields[] = {
+		"kind", "installments", "installments_min", "installments_max",
+		"installment_amount", "frequency_weekly", "frequency_biweekly",
+		"frequency_monthly", "min_installment", "discount_percent", "discount_amount",
+		"discounted_amount", "deadline", "terms", "new_due_date", NULL,
+	};
+	const char	*id, *dot;
+	size_t		 i;
 
 	for (i = 0; names[i] != NULL; i++)
 		if (strcmp(names[i], path) == 0)
+			return 1;
+	if (strncmp(path, "offers.", 7) != 0 || *(id = path + 7) == '\0' || *id == '.')
+		return 0;
+	if ((dot = strchr(id, '.')) == NULL)
+		return 1;
+	for (i = 0; offer_fields[i] != NULL; i++)
+		if (strcmp(offer_fields[i], dot + 1) == 0)
 			return 1;
 	return 0;
 }
@@ -565,6 +709,73 @@ test_set_check_vars(void **state)
 	    "unknown variable 'debtor.nickname'");
 	od_template_set_free(&set);
 	od_errors_clear(&errs);
+}
+
+/* What od_plan_context_has answers for the lists' items, as the lead adds them. */
+static int
+known_each(const char *path)
+{
+	static const char *const names[] = {
+		"agreement.id", "agreement.schedule", "agreement.schedule.n",
+		"agreement.schedule.date", "agreement.schedule.amount", "debt.currency",
+		"company.phone", "groups", "groups.parts", "groups.parts.n", NULL,
+	};
+	size_t	i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (strcmp(names[i], path) == 0)
+			return 1;
+	return 0;
+}
+
+/* Inside #each, a name is the items' (known("list.name")) or the context's. */
+static void
+test_set_check_vars_each(void **state)
+{
+	static const char text[] =
+	    "sms: \"{{#each agreement.schedule}}{{ n }}) {{ amount | money }} {{ date | date }}"
+	    " {{ company.phone }}{{#if @first}}!{{/if}}{{#unless @last}}; {{/unless}}"
+	    "{{ amt }}{{/each}}\"\n"
+	    "email:\n"
+	    "  subject: \"{{ agreement.id }} {{ n }}\"\n"
+	    "  text: |\n"
+	    "    {{#each groups}}\n"
+	    "    {{#each parts}}{{ n }}{{ @index }}{{ x }}{{/each}}\n"
+	    "    {{#each agreement.schedule}}{{ n }}{{ parts }}{{ attributes.z }}{{/each}}\n"
+	    "    {{else}}{{ date }}\n"
+	    "    {{/each}}\n"
+	    "    {{#each agreement.plan}}{{ n }}{{/each}}\n";
+	struct od_template_set	set;
+	struct od_errors	errs;
+	size_t			i;
+
+	(void)state;
+	memset(&set, 0, sizeof(set));
+	od_errors_init(&errs);
+	assert_int_equal(od_template_set_load_string("t/es-PE/each.yaml", "es-PE", "each", text,
+	    strlen(text), &set, &errs), 0);
+	i = (size_t)od_template_set_check_vars(&set, known_each, &errs);
+	for (size_t k = 0; k < errs.count; k++)
+		printf("  %s\n", errs.msgs[k]);
+	assert_int_equal(i, 6);
+	assert_int_equal(errs.count, 6);
+	/* an item field that the list's items do not have */
+	assert_string_equal(errs.msgs[0], "t/es-PE/each.yaml:1:154: unknown variable 'amt' in "
+	    "'{{#each agreement.schedule}}' (neither its items' nor the context's)");
+	/* an item's field outside its #each is the context's */
+	assert_string_equal(errs.msgs[1], "t/es-PE/each.yaml:3:32: unknown variable 'n'");
+	/* nested: parts is groups' field; x is neither */
+	assert_string_equal(errs.msgs[2], "t/es-PE/each.yaml:6:39: unknown variable 'x' in "
+	    "'{{#each parts}}' (neither its items' nor the context's)");
+	/* (an outer item's field, groups' parts, is known inside an inner #each: line 7) */
+	/* {{else}} of an #each is written with no item */
+	assert_string_equal(errs.msgs[3], "t/es-PE/each.yaml:8:13: unknown variable 'date'");
+	assert_string_equal(errs.msgs[4], "t/es-PE/each.yaml:10:5: unknown variable "
+	    "'agreement.plan'");
+	assert_string_equal(errs.msgs[5], "t/es-PE/each.yaml:10:29: unknown variable 'n' in "
+	    "'{{#each agreement.plan}}' (neither its items' nor the context's)");
+	od_errors_clear(&errs);
+	od_template_set_free(&set);
 }
 
 /* The templates we ship. */
@@ -591,6 +802,124 @@ static const char *const ctx_sample =
     "  \"email\": \"cobranzas@example.pe\", \"hours\": \"lunes a viernes, 8:00 a 18:00\","
     "  \"payment_url\": \"https://pagos.example.pe\"},"
     " \"attributes\": {}}";
+
+/* The lifecycle's templates: promises, agreements, the agency, named offers. */
+static const char *const life_names[] = {
+	"promise_reminder", "promise_broken", "agreement_confirmation", "instalment_reminder",
+	"plan_broken", "handoff_notice", "offer_negotiation",
+};
+#define NLIFE	(sizeof(life_names) / sizeof(life_names[0]))
+
+/*
+ * What od_plan_context adds for them (by hand: the lead writes it this
+ * round), merged over ctx_sample.  Whole amounts, valid in every currency.
+ * The named offers under both the Spanish ids (cuotas, pronto_pago) and the
+ * English ones (installments, prompt_pay).
+ */
+static const char *const ctx_life =
+    "{\"promise\": {\"amount\": \"300\", \"date\": \"2026-11-29\", \"paid\": \"0\","
+    "  \"remaining\": \"300\"},"
+    " \"agreement\": {\"id\": \"AG-1001-1\", \"kind\": \"plan\", \"plan\": true,"
+    "  \"settlement\": false, \"extension\": false, \"total\": \"1200\", \"installments\": 3,"
+    "  \"weekly\": false, \"biweekly\": false, \"monthly\": true,"
+    "  \"terms\": \"Sin intereses ni cargos adicionales.\","
+    "  \"schedule\": [{\"n\": 1, \"date\": \"2026-11-30\", \"amount\": \"400\"},"
+    "   {\"n\": 2, \"date\": \"2026-12-30\", \"amount\": \"400\"},"
+    "   {\"n\": 3, \"date\": \"2027-01-30\", \"amount\": \"400\"}],"
+    "  \"next\": {\"n\": 1, \"date\": \"2026-11-30\", \"amount\": \"400\"},"
+    "  \"remaining\": \"1200\"},"
+    " \"offers\": {"
+    "  \"cuotas\": {\"kind\": \"plan\", \"installments\": 6, \"installments_min\": 3,"
+    "   \"installments_max\": 12, \"installment_amount\": \"206\", \"frequency_weekly\": false,"
+    "   \"frequency_biweekly\": false, \"frequency_monthly\": true, \"min_installment\": \"100\","
+    "   \"deadline\": \"2026-12-05\", \"terms\": \"Sin intereses.\"},"
+    "  \"pronto_pago\": {\"kind\": \"settlement\", \"discount_percent\": 20,"
+    "   \"discount_amount\": \"247\", \"discounted_amount\": \"988\", \"deadline\": \"2026-12-05\","
+    "   \"terms\": \"\"},"
+    "  \"installments\": {\"kind\": \"plan\", \"installments\": 6, \"installments_min\": 3,"
+    "   \"installments_max\": 12, \"installment_amount\": \"206\", \"frequency_weekly\": false,"
+    "   \"frequency_biweekly\": false, \"frequency_monthly\": true, \"min_installment\": \"100\","
+    "   \"deadline\": \"2026-12-05\", \"terms\": \"No interest.\"},"
+    "  \"prompt_pay\": {\"kind\": \"settlement\", \"discount_percent\": 20,"
+    "   \"discount_amount\": \"247\", \"discounted_amount\": \"988\", \"deadline\": \"2026-12-05\","
+    "   \"terms\": \"\"}},"
+    " \"placement\": {\"name\": \"sur\", \"display_name\": \"Gestiones del Sur\","
+    "  \"phone\": \"01 700 1234\", \"email\": \"contacto@gestionesdelsur.example\"}}";
+
+enum life_variant { LIFE_PLAN, LIFE_SETTLEMENT, LIFE_EXTENSION, LIFE_BARE, LIFE_NVARIANTS };
+
+/*
+ * ctx_sample with ctx_life, its agreement of kind v; LIFE_BARE: a plan, and
+ * all that may be absent is.
+ */
+static json_t *
+life_ctx(enum life_variant v)
+{
+	json_t	*ctx = ctx_parse(ctx_sample), *life = ctx_parse(ctx_life), *o;
+
+	json_object_update(ctx, life);
+	json_decref(life);
+	if (v == LIFE_SETTLEMENT)
+		json_object_set_new(ctx, "agreement", ctx_parse("{\"id\": \"AG-1001-2\","
+		    " \"kind\": \"settlement\", \"plan\": false, \"settlement\": true, \"extension\": false,"
+		    " \"total\": \"988\", \"installments\": 1, \"weekly\": false, \"biweekly\": false,"
+		    " \"monthly\": false, \"terms\": \"\","
+		    " \"schedule\": [{\"n\": 1, \"date\": \"2026-12-05\", \"amount\": \"988\"}],"
+		    " \"next\": {\"n\": 1, \"date\": \"2026-12-05\", \"amount\": \"988\"},"
+		    " \"remaining\": \"988\"}"));
+	if (v == LIFE_EXTENSION)
+		json_object_set_new(ctx, "agreement", ctx_parse("{\"id\": \"AG-1001-3\","
+		    " \"kind\": \"extension\", \"plan\": false, \"settlement\": false, \"extension\": true,"
+		    " \"total\": \"1234\", \"installments\": 1, \"weekly\": false, \"biweekly\": false,"
+		    " \"monthly\": false, \"terms\": \"Sin intereses.\","
+		    " \"schedule\": [{\"n\": 1, \"date\": \"2026-12-28\", \"amount\": \"1234\"}],"
+		    " \"next\": {\"n\": 1, \"date\": \"2026-12-28\", \"amount\": \"1234\"},"
+		    " \"remaining\": \"1234\"}"));
+	if (v == LIFE_BARE) {
+		json_object_del(json_object_get(ctx, "debt"), "product");
+		json_object_del(json_object_get(ctx, "company"), "email");
+		json_object_del(json_object_get(ctx, "company"), "hours");
+		json_object_del(json_object_get(ctx, "company"), "payment_url");
+		json_object_del(ctx, "offer");
+		json_object_set_new(json_object_get(ctx, "agreement"), "terms", json_string(""));
+		json_object_set_new(json_object_get(ctx, "agreement"), "monthly", json_false());
+		json_object_set_new(json_object_get(ctx, "placement"), "phone", json_string(""));
+		json_object_set_new(json_object_get(ctx, "placement"), "email", json_string(""));
+		/* one offer of each language's two; no minimum instalment, no terms */
+		o = json_object_get(ctx, "offers");
+		json_object_del(o, "pronto_pago");
+		json_object_del(o, "installments");
+		json_object_set_new(json_object_get(o, "cuotas"), "min_installment", json_null());
+		json_object_set_new(json_object_get(o, "cuotas"), "terms", json_string(""));
+	}
+	return ctx;
+}
+
+/* Every amount of ctx_life's (promise, agreement, its schedule, the offers) set to amount. */
+static void
+life_set_amounts(json_t *ctx, const char *amount)
+{
+	static const char *const keys[] = { "amount", "paid", "remaining", "total",
+		"installment_amount", "min_installment", "discount_amount", "discounted_amount",
+		NULL };
+	json_t		*ag = json_object_get(ctx, "agreement"), *o, *v;
+	const char	*id;
+	size_t		 i, k;
+
+	for (k = 0; keys[k] != NULL; k++) {
+		if (json_object_get(json_object_get(ctx, "promise"), keys[k]) != NULL)
+			json_object_set_new(json_object_get(ctx, "promise"), keys[k],
+			    json_string(amount));
+		if (json_object_get(ag, keys[k]) != NULL)
+			json_object_set_new(ag, keys[k], json_string(amount));
+		json_object_foreach(json_object_get(ctx, "offers"), id, o)
+			if (json_object_get(o, keys[k]) != NULL)
+				json_object_set_new(o, keys[k], json_string(amount));
+	}
+	json_array_foreach(json_object_get(ag, "schedule"), i, v)
+		json_object_set_new(v, "amount", json_string(amount));
+	json_object_set_new(json_object_get(ag, "next"), "amount", json_string(amount));
+}
 
 static void
 load_shipped(struct od_template_set *set)
@@ -707,7 +1036,8 @@ test_shipped_render(void **state)
 
 	(void)state;
 	load_shipped(&set);
-	assert_int_equal(set.n, 6 * NLOCALES);
+	assert_int_equal(set.n, (sizeof(shipped_names) / sizeof(shipped_names[0]) + NLIFE) *
+	    NLOCALES);
 	ctx = ctx_parse(ctx_sample);
 	for (i = 0; i < NLOCALES; i++) {
 		for (j = 0; j < sizeof(shipped_names) / sizeof(shipped_names[0]); j++) {
@@ -734,6 +1064,273 @@ test_shipped_render(void **state)
 			json_decref(trimmed);
 		}
 	}
+	json_decref(ctx);
+	od_template_set_free(&set);
+}
+
+/* The text of one channel of m, rendered (free it). */
+static char *
+render_part(const struct od_message_tmpl *m, int kind, const json_t *ctx, const char *locale,
+    int html)
+{
+	struct od_rendered	 r;
+	char			 err[256], *s;
+
+	if (od_template_render_message(m, kind, ctx, locale, &r, err, sizeof(err)) != 0)
+		fail_msg("%s/%s: %s", m->locale, m->name, err);
+	s = strdup(html ? r.html : r.text);
+	od_rendered_clear(&r);
+	return s;
+}
+
+/* No digit (an amount, a date) in the first 40 characters a lock screen shows. */
+static void
+assert_lock_neutral(const struct od_message_tmpl *m, const char *what, const char *text)
+{
+	size_t	i;
+
+	for (i = 0; i < 40 && text[i] != '\0'; i++)
+		if (text[i] >= '0' && text[i] <= '9')
+			fail_msg("%s/%s %s: a digit in the first 40 characters: %s", m->locale,
+			    m->name, what, text);
+}
+
+/*
+ * Every lifecycle template renders in every locale, for an agreement of each
+ * kind and with all that may be absent absent: no missing variable, every
+ * line of the schedule, the reference, the disclosures, a neutral opening;
+ * and the shipped set has no lock-screen warning.
+ */
+static void
+test_shipped_lifecycle(void **state)
+{
+	static const char *const dates[] = { "2026-11-30", "2026-12-30", "2027-01-30" };
+	struct od_template_set		 set;
+	struct od_errors		 errs;
+	const struct od_message_tmpl	*m;
+	struct od_buf			 want;
+	json_t				*ctx;
+	char				*sms, *email, *html, *wa;
+	const char			*loc, *stop;
+	size_t				 i, j, k;
+	int				 v, en;
+
+	(void)state;
+	load_shipped(&set);
+	od_errors_init(&errs);
+	assert_int_equal(od_template_set_check_lockscreen(&set, &errs), 0);
+	assert_int_equal(errs.nwarns, 0);
+	od_errors_clear(&errs);
+	for (i = 0; i < NLOCALES; i++) {
+		loc = shipped_locales[i];
+		en = strncmp(loc, "en", 2) == 0;
+		stop = en ? "Reply STOP" : "Responda BAJA";
+		for (j = 0; j < NLIFE; j++) {
+			m = od_template_set_find(&set, life_names[j], loc, NULL);
+			assert_non_null(m);
+			assert_string_equal(m->locale, loc);
+			/* the disclosures, outside every condition */
+			assert_true(od_template_says(m->sms, stop));
+			assert_true(od_template_says(m->wa_text, stop));
+			if (en) {
+				assert_true(od_template_says(m->email_text, "To stop receiving emails from us"));
+				assert_true(od_template_says(m->email_html, "To stop receiving emails from us"));
+			}
+			for (v = 0; v < LIFE_NVARIANTS; v++) {
+				ctx = life_ctx((enum life_variant)v);
+				render_all(m, ctx, loc, NULL);
+				assert_sms_gsm7(m, ctx);
+				sms = render_part(m, OD_CH_SMS, ctx, loc, 0);
+				email = render_part(m, OD_CH_EMAIL, ctx, loc, 0);
+				html = render_part(m, OD_CH_EMAIL, ctx, loc, 1);
+				wa = render_part(m, OD_CH_WHATSAPP, ctx, loc, 0);
+				assert_int_equal(strncmp(sms, "Caja Andina: Ana, ", 18), 0);
+				assert_lock_neutral(m, "sms", sms);
+				assert_lock_neutral(m, "whatsapp", wa);
+				if (strcmp(m->name, "agreement_confirmation") == 0 ||
+				    strcmp(m->name, "instalment_reminder") == 0 ||
+				    strcmp(m->name, "plan_broken") == 0) {
+					/* the agreement's reference, where the debtor can quote it */
+					const char *id = json_string_value(json_object_get(
+					    json_object_get(ctx, "agreement"), "id"));
+					assert_non_null(strstr(email, id));
+					assert_non_null(strstr(html, id));
+				}
+				if (strcmp(m->name, "agreement_confirmation") == 0 &&
+				    (v == LIFE_PLAN || v == LIFE_BARE)) {
+					/* every instalment, numbered, one SMS line joined by "; " */
+					for (k = 0; k < 3; k++) {
+						od_buf_init(&want);
+						assert_int_equal(od_locale_date_short(loc, dates[k], &want), 0);
+						if (strstr(sms, want.data) == NULL)
+							fail_msg("%s/%s sms lacks %s: %s", loc, m->name,
+							    want.data, sms);
+						od_buf_reset(&want);
+						assert_int_equal(od_locale_date(loc, dates[k], &want), 0);
+						if (strstr(email, want.data) == NULL ||
+						    strstr(html, want.data) == NULL ||
+						    strstr(wa, want.data) == NULL)
+							fail_msg("%s/%s lacks %s", loc, m->name, want.data);
+						od_buf_free(&want);
+						od_buf_init(&want);
+						od_buf_printf(&want, "%s%zu) ", k ? "; " : ": ", k + 1);
+						if (strstr(sms, want.data) == NULL || strstr(wa, want.data) == NULL)
+							fail_msg("%s/%s: no '%s' in %s", loc, m->name,
+							    want.data, sms);
+						od_buf_free(&want);
+					}
+					assert_null(strstr(sms, "; ."));
+					assert_null(strstr(sms, "4) "));
+					/* the terms in the email when there are some */
+					if (v == LIFE_PLAN)
+						assert_non_null(strstr(email, "Sin intereses ni cargos"));
+					else
+						assert_null(strstr(email, en ? "Terms:" : "Condiciones:"));
+				}
+				if (strcmp(m->name, "agreement_confirmation") == 0 && v == LIFE_SETTLEMENT) {
+					od_buf_init(&want);
+					assert_int_equal(od_locale_date(loc, "2026-12-05", &want), 0);
+					assert_non_null(strstr(email, want.data));
+					assert_non_null(strstr(wa, want.data));
+					assert_null(strstr(sms, "1) "));
+					od_buf_free(&want);
+				}
+				if (strcmp(m->name, "agreement_confirmation") == 0 && v == LIFE_EXTENSION) {
+					od_buf_init(&want);
+					assert_int_equal(od_locale_date(loc, "2026-12-28", &want), 0);
+					assert_non_null(strstr(email, want.data));
+					assert_non_null(strstr(html, want.data));
+					od_buf_free(&want);
+				}
+				if (strcmp(m->name, "handoff_notice") == 0) {
+					assert_non_null(strstr(sms, "Gestiones del Sur"));
+					assert_non_null(strstr(wa, "Gestiones del Sur"));
+					if (v != LIFE_BARE) {
+						assert_non_null(strstr(sms, "01 700 1234"));
+						assert_non_null(strstr(email, "contacto@gestionesdelsur.example"));
+					} else {
+						assert_null(strstr(sms, "()"));
+						assert_null(strstr(email, " al ."));
+					}
+				}
+				if (strcmp(m->name, "offer_negotiation") == 0) {
+					/* one offer or both, each reads whole */
+					assert_true(strstr(sms, en ? "6 monthly installments" :
+					    "6 cuotas mensuales") != NULL || v == LIFE_BARE);
+					if (v != LIFE_BARE || en)
+						assert_non_null(strstr(wa, "20%"));
+					assert_null(strstr(sms, " o ."));
+					assert_null(strstr(sms, " or ."));
+				}
+				free(sms);
+				free(email);
+				free(html);
+				free(wa);
+				json_decref(ctx);
+			}
+		}
+	}
+	od_template_set_free(&set);
+}
+
+/* What the debtor reads, word for word, for a few of the lifecycle's texts. */
+static void
+test_shipped_lifecycle_texts(void **state)
+{
+	struct od_template_set		 set;
+	const struct od_message_tmpl	*m;
+	struct od_rendered		 r;
+	json_t				*ctx;
+	char				 err[256], *t;
+
+	(void)state;
+	load_shipped(&set);
+	ctx = life_ctx(LIFE_PLAN);
+	/* the schedule on one SMS line, "; " between the instalments, short dates */
+	m = od_template_set_find(&set, "agreement_confirmation", "es-PE", NULL);
+	t = render_part(m, OD_CH_SMS, ctx, "es-PE", 0);
+	assert_string_equal(t, "Caja Andina: Ana, tiene un mensaje sobre su cuenta. Confirmamos su "
+	    "acuerdo AG-1001-1: plan de pagos de 3 cuotas mensuales: 1) S/ 400.00 el 30 nov 2026; "
+	    "2) S/ 400.00 el 30 dic 2026; 3) S/ 400.00 el 30 ene 2027. Total: S/ 1,200.00. "
+	    "Consultas al 01 615 0000. Responda BAJA para no recibir SMS.");
+	free(t);
+	/* the email, a line per instalment, and the terms */
+	t = render_part(m, OD_CH_EMAIL, ctx, "es-PE", 0);
+	assert_non_null(strstr(t, "Su n\xc3\xbamero de referencia es AG-1001-1.\n\n"
+	    "Plan de pagos de 3 cuotas mensuales, por un total de S/ 1,200.00:\n\n"
+	    "- Cuota 1: S/ 400.00, el 30 de noviembre de 2026.\n"
+	    "- Cuota 2: S/ 400.00, el 30 de diciembre de 2026.\n"
+	    "- Cuota 3: S/ 400.00, el 30 de enero de 2027.\n\n"
+	    "Condiciones: Sin intereses ni cargos adicionales.\n\n"));
+	free(t);
+	t = render_part(m, OD_CH_EMAIL, ctx, "es-PE", 1);
+	assert_non_null(strstr(t, "<ul>\n  <li>Cuota 1: <strong>S/ 400.00</strong>, el 30 de "
+	    "noviembre de 2026.</li>\n  <li>Cuota 2: "));
+	free(t);
+	m = od_template_set_find(&set, "agreement_confirmation", "en-US", NULL);
+	t = render_part(m, OD_CH_SMS, ctx, "en-US", 0);
+	assert_string_equal(t, "Caja Andina: Ana, you have a message about your account. We confirm "
+	    "your agreement AG-1001-1: a payment plan of 3 monthly installments: 1) S/ 400.00 on "
+	    "Nov 30, 2026; 2) S/ 400.00 on Dec 30, 2026; 3) S/ 400.00 on Jan 30, 2027. Total: "
+	    "S/ 1,200.00. Questions? Call 01 615 0000. Reply STOP to opt out.");
+	free(t);
+
+	/* the promise's date from the day of sending: today is 28 November, the promise the 29th */
+	m = od_template_set_find(&set, "promise_reminder", "es-PE", NULL);
+	t = render_part(m, OD_CH_SMS, ctx, "es-PE", 0);
+	assert_string_equal(t, "Caja Andina: Ana, tiene un mensaje sobre su cuenta. Le recordamos el "
+	    "pago de S/ 300.00 que acordo realizar ma\xc3\xb1""ana. Pague en https://pagos.example.pe o "
+	    "llame al 01 615 0000. Si ya hizo el pago, gracias. Responda BAJA para no recibir SMS.");
+	free(t);
+	/* in an SMS, gsm takes the accent off the weekday */
+	json_object_set_new(json_object_get(ctx, "promise"), "date", json_string("2026-12-05"));
+	t = render_part(m, OD_CH_SMS, ctx, "es-PE", 0);
+	assert_non_null(strstr(t, "que acordo realizar el sabado 5 de diciembre."));
+	free(t);
+
+	/* the next instalment; its WhatsApp parameters */
+	m = od_template_set_find(&set, "instalment_reminder", "es-PE", NULL);
+	assert_int_equal(od_template_render_message(m, OD_CH_WHATSAPP, ctx, "es-PE", &r, err,
+	    sizeof(err)), 0);
+	assert_string_equal(r.wa_name, "instalment_reminder");
+	assert_int_equal(r.wa_nparams, 6);
+	assert_string_equal(r.wa_params[2], "la cuota 1 de 3 de su plan de pagos");
+	assert_string_equal(r.wa_params[3], "S/ 400.00");
+	assert_string_equal(r.wa_params[4], "el lunes 30 de noviembre");
+	od_rendered_clear(&r);
+
+	/* the agency and its contact */
+	m = od_template_set_find(&set, "handoff_notice", "es-PE", NULL);
+	t = render_part(m, OD_CH_SMS, ctx, "es-PE", 0);
+	assert_string_equal(t, "Caja Andina: Ana, tiene un mensaje sobre su cuenta. Desde ahora su "
+	    "cuenta, con un saldo de S/ 1,234.50, la gestiona Gestiones del Sur (tel. 01 700 1234, "
+	    "contacto@gestionesdelsur.example), empresa de cobranza externa. Consultas al "
+	    "01 615 0000. Responda BAJA para no recibir SMS.");
+	free(t);
+
+	/* both named offers, or one */
+	m = od_template_set_find(&set, "offer_negotiation", "es-PE", NULL);
+	t = render_part(m, OD_CH_SMS, ctx, "es-PE", 0);
+	assert_string_equal(t, "Caja Andina: Ana, tiene un mensaje sobre su cuenta. Le ofrecemos "
+	    "pagar en 6 cuotas mensuales de S/ 206.00 o pagar solo S/ 988.00 (20% de descuento) "
+	    "hasta el 5 dic 2026. Acepte en https://pagos.example.pe/o/A-1001 o llame al "
+	    "01 615 0000. Responda BAJA para no recibir SMS.");
+	free(t);
+	json_object_del(json_object_get(ctx, "offers"), "cuotas");
+	t = render_part(m, OD_CH_SMS, ctx, "es-PE", 0);
+	assert_non_null(strstr(t, "Le ofrecemos pagar solo S/ 988.00 (20% de descuento) hasta el "
+	    "5 dic 2026. Acepte en"));
+	free(t);
+	json_decref(ctx);
+
+	/* a settlement: the discounted total and the date to pay by */
+	ctx = life_ctx(LIFE_SETTLEMENT);
+	m = od_template_set_find(&set, "agreement_confirmation", "es-PE", NULL);
+	t = render_part(m, OD_CH_SMS, ctx, "es-PE", 0);
+	assert_string_equal(t, "Caja Andina: Ana, tiene un mensaje sobre su cuenta. Confirmamos su "
+	    "acuerdo AG-1001-2: pago unico de S/ 988.00 hasta el 5 dic 2026, con el que su cuenta "
+	    "queda saldada. Consultas al 01 615 0000. Responda BAJA para no recibir SMS.");
+	free(t);
 	json_decref(ctx);
 	od_template_set_free(&set);
 }
@@ -847,9 +1444,10 @@ test_shipped_es_wording(void **state)
 	struct od_template_set		 set;
 	const struct od_message_tmpl	*m;
 	struct od_buf			 all;
-	json_t				*ctx;
+	json_t				*ctx, *life;
 	size_t				 j, i, l;
 	char				*p;
+	int				 v;
 
 	(void)state;
 	load_shipped(&set);
@@ -860,6 +1458,15 @@ test_shipped_es_wording(void **state)
 			m = od_template_set_find(&set, shipped_names[j], es[l], NULL);
 			assert_string_equal(m->locale, es[l]);
 			render_all(m, ctx, es[l], &all);
+		}
+		for (j = 0; j < NLIFE; j++) {
+			m = od_template_set_find(&set, life_names[j], es[l], NULL);
+			assert_string_equal(m->locale, es[l]);
+			for (v = 0; v < LIFE_NVARIANTS; v++) {
+				life = life_ctx((enum life_variant)v);
+				render_all(m, life, es[l], &all);
+				json_decref(life);
+			}
 		}
 		for (p = all.data; *p != '\0'; p++)
 			if (*p >= 'A' && *p <= 'Z')
@@ -890,11 +1497,13 @@ test_shipped_countries(void **state)
 		{ "es-CL", "CLP", "1234567", "$1.234.567", "Responda BAJA", "es" },
 		{ "en-US", "USD", "1234.50", "$1,234.50", "Reply STOP to opt out", "en_US" },
 	};
+	static const size_t nold = sizeof(shipped_names) / sizeof(shipped_names[0]);
 	struct od_template_set		 set;
 	const struct od_message_tmpl	*m;
 	struct od_rendered		 r;
-	json_t				*ctx, *debt;
+	json_t				*ctx, *debt, *life;
 	char				 err[256];
+	const char			*name;
 	size_t				 i, j;
 
 	(void)state;
@@ -904,27 +1513,32 @@ test_shipped_countries(void **state)
 		debt = json_object_get(ctx, "debt");
 		json_object_set_new(debt, "currency", json_string(c[i].currency));
 		json_object_set_new(debt, "outstanding", json_string(c[i].amount));
-		for (j = 0; j < sizeof(shipped_names) / sizeof(shipped_names[0]); j++) {
-			if (strcmp(shipped_names[j], "offer_plan") == 0)
+		/* the lifecycle's: every amount the country's, so that each text shows it */
+		life = life_ctx(LIFE_PLAN);
+		json_object_set(life, "debt", debt);
+		life_set_amounts(life, c[i].amount);
+		for (j = 0; j < nold + NLIFE; j++) {
+			name = j < nold ? shipped_names[j] : life_names[j - nold];
+			if (strcmp(name, "offer_plan") == 0)
 				continue;	/* the sample's offer is in soles */
-			m = od_template_set_find(&set, shipped_names[j], c[i].locale, "en");
+			m = od_template_set_find(&set, name, c[i].locale, "en");
 			assert_string_equal(m->locale, c[i].locale);
-			assert_int_equal(od_template_render_message(m, OD_CH_SMS, ctx, c[i].locale, &r,
-			    err, sizeof(err)), 0);
+			assert_int_equal(od_template_render_message(m, OD_CH_SMS, j < nold ? ctx : life,
+			    c[i].locale, &r, err, sizeof(err)), 0);
 			if (strstr(r.text, c[i].money) == NULL || strstr(r.text, c[i].optout) == NULL)
 				fail_msg("%s/%s sms: %s", m->locale, m->name, r.text);
 			/* the company first, the amount after the first 40 characters */
 			assert_int_equal(strncmp(r.text, "Caja Andina: ", 13), 0);
 			assert_true(strstr(r.text, c[i].money) - r.text > 40);
 			od_rendered_clear(&r);
-			assert_int_equal(od_template_render_message(m, OD_CH_WHATSAPP, ctx, c[i].locale,
-			    &r, err, sizeof(err)), 0);
+			assert_int_equal(od_template_render_message(m, OD_CH_WHATSAPP,
+			    j < nold ? ctx : life, c[i].locale, &r, err, sizeof(err)), 0);
 			assert_string_equal(r.wa_language, c[i].wa_language);
 			assert_non_null(strstr(r.text, strncmp(c[i].locale, "en", 2) == 0 ?
 			    "Reply STOP" : "Responda BAJA"));
 			od_rendered_clear(&r);
-			assert_int_equal(od_template_render_message(m, OD_CH_EMAIL, ctx, c[i].locale,
-			    &r, err, sizeof(err)), 0);
+			assert_int_equal(od_template_render_message(m, OD_CH_EMAIL,
+			    j < nold ? ctx : life, c[i].locale, &r, err, sizeof(err)), 0);
 			assert_null(strstr(r.subject, c[i].money));
 			assert_non_null(strstr(r.subject, "Caja Andina"));
 			/* Reg F 12 CFR 1006.6(e): the US emails say how to stop them */
@@ -934,6 +1548,7 @@ test_shipped_countries(void **state)
 			}
 			od_rendered_clear(&r);
 		}
+		json_decref(life);
 		json_decref(ctx);
 	}
 	od_template_set_free(&set);
@@ -1089,6 +1704,87 @@ test_shipped_deferred_dates(void **state)
 	od_tz_cache_free();
 }
 
+/*
+ * The lifecycle's dates are said from the day of sending too: the promise's
+ * and the next instalment's date on a Saturday, a Sunday and a holiday, sent
+ * from 10 days before to 10 days after.  "hoy"/"today" only on the day,
+ * "mañana"/"tomorrow" only the day before; the reminders say so then.
+ */
+static void
+test_shipped_lifecycle_dates(void **state)
+{
+	static const char *const dues[] = { "2026-12-05", "2026-12-06", "2026-12-08" };
+	struct od_template_set		 set;
+	const struct od_message_tmpl	*m;
+	struct od_buf			 all;
+	json_t				*ctx, *ag;
+	char				 today[16];
+	size_t				 l, d, j;
+	int				 off, y, mo, day, checked = 0, reminder;
+	int64_t				 due_day;
+
+	(void)state;
+	load_shipped(&set);
+	for (d = 0; d < sizeof(dues) / sizeof(dues[0]); d++) {
+		ctx = life_ctx(LIFE_PLAN);
+		ag = json_object_get(ctx, "agreement");
+		json_object_set_new(json_object_get(ctx, "promise"), "date", json_string(dues[d]));
+		json_object_set_new(json_object_get(ag, "next"), "date", json_string(dues[d]));
+		json_object_set_new(json_array_get(json_object_get(ag, "schedule"), 0), "date",
+		    json_string(dues[d]));
+		assert_int_equal(sscanf(dues[d], "%d-%d-%d", &y, &mo, &day), 3);
+		due_day = od_days_from_civil(y, mo, day);
+		for (off = -10; off <= 10; off++) {
+			od_civil_from_days(due_day + off, &y, &mo, &day);
+			snprintf(today, sizeof(today), "%04d-%02d-%02d", y, mo, day);
+			json_object_set_new(ctx, "today", json_string(today));
+			for (l = 0; l < NLOCALES; l++) {
+				for (j = 0; j < NLIFE; j++) {
+					m = od_template_set_find(&set, life_names[j], shipped_locales[l],
+					    NULL);
+					reminder = strcmp(m->name, "promise_reminder") == 0 ||
+					    strcmp(m->name, "instalment_reminder") == 0;
+					od_buf_init(&all);
+					render_texts(m, ctx, shipped_locales[l], &all);
+					if (off != 0 && (has_word(all.data, "hoy") ||
+					    has_word(all.data, "today")))
+						fail_msg("%s/%s for %s sent %s says today:\n%s", m->locale,
+						    m->name, dues[d], today, all.data);
+					if (off != -1 && (has_word(all.data, "ma\xc3\xb1""ana") ||
+					    has_word(all.data, "manana") || has_word(all.data, "tomorrow")))
+						fail_msg("%s/%s for %s sent %s says tomorrow:\n%s",
+						    m->locale, m->name, dues[d], today, all.data);
+					/* the lifecycle's texts do not speak of the debt's due date */
+					if (has_word(all.data, "vence") || has_word(all.data, "venci\xc3\xb3") ||
+					    has_word(all.data, "vencio") || strcasestr(all.data, "is due") ||
+					    strcasestr(all.data, "was due"))
+						fail_msg("%s/%s speaks of a due date:\n%s", m->locale,
+						    m->name, all.data);
+					if (reminder && off == 0 && !has_word(all.data, "hoy") &&
+					    !has_word(all.data, "today"))
+						fail_msg("%s/%s on the day does not say today:\n%s",
+						    m->locale, m->name, all.data);
+					if (reminder && off == -1 && !has_word(all.data, "ma\xc3\xb1""ana") &&
+					    !has_word(all.data, "tomorrow"))
+						fail_msg("%s/%s the day before does not say tomorrow:\n%s",
+						    m->locale, m->name, all.data);
+					if (reminder && off == 2 &&
+					    strstr(all.data, "hace 2 d\xc3\xad""as") == NULL &&
+					    strstr(all.data, "hace 2 dias") == NULL &&
+					    strstr(all.data, "2 days ago") == NULL)
+						fail_msg("%s/%s two days after does not say so:\n%s",
+						    m->locale, m->name, all.data);
+					od_buf_free(&all);
+					checked++;
+				}
+			}
+		}
+		json_decref(ctx);
+	}
+	assert_int_equal(checked, 3 * 21 * NLOCALES * NLIFE);
+	od_template_set_free(&set);
+}
+
 /* ITEM 10: amounts and telling words in the first 40 characters are warned about. */
 static void
 test_lockscreen_warnings(void **state)
@@ -1108,6 +1804,18 @@ test_lockscreen_warnings(void **state)
 	    "email:\n"
 	    "  subject: \"{{ company.name }}: Collection notice\"\n"
 	    "  text: \"{{ debt.outstanding | money }}\"\n";
+	/* the promise's, the agreement's and the named offers' amounts; inside an #each too */
+	static const char plan[] =
+	    "sms: \"{{ company.name }}: {{#each agreement.schedule}}{{ n }}) "
+	    "{{ amount | money }}{{/each}}\"\n"
+	    "email:\n"
+	    "  subject: \"{{ company.name }}: {{ offers.cuotas.installment_amount }} al mes\"\n"
+	    "  text: \"x\"\n"
+	    "whatsapp:\n"
+	    "  template: t\n"
+	    "  language: es\n"
+	    "  params: [\"{{ promise.remaining }}\"]\n"
+	    "  text: \"Hola, {{ promise.remaining }}\"\n";
 	struct od_template_set	set;
 	struct od_errors	errs;
 	size_t			i;
@@ -1119,9 +1827,11 @@ test_lockscreen_warnings(void **state)
 	    strlen(bad), &set, &errs), 0);
 	assert_int_equal(od_template_set_load_string("t/en/late.yaml", "en", "late", late,
 	    strlen(late), &set, &errs), 0);
-	assert_int_equal(od_template_set_check_lockscreen(&set, &errs), 4);
+	assert_int_equal(od_template_set_load_string("t/es-PE/plan.yaml", "es-PE", "plan", plan,
+	    strlen(plan), &set, &errs), 0);
+	assert_int_equal(od_template_set_check_lockscreen(&set, &errs), 7);
 	assert_int_equal(errs.count, 0);	/* warnings, never errors */
-	assert_int_equal(errs.nwarns, 4);
+	assert_int_equal(errs.nwarns, 7);
 	for (i = 0; i < errs.nwarns; i++)
 		printf("  %s\n", errs.warns[i]);
 	/* the word, at the text's position; the amount at its own {{ */
@@ -1134,6 +1844,12 @@ test_lockscreen_warnings(void **state)
 	/* past the first 40 characters the sms is fine; a subject is checked whole */
 	assert_non_null(strstr(errs.warns[3], "t/en/late.yaml:3:13: en/late: the email subject "
 	    "says 'collection' in the subject"));
+	assert_non_null(strstr(errs.warns[4], "t/es-PE/plan.yaml:1:64: es-PE/plan: the sms text "
+	    "shows the amount ({{ amount }}) in its first 40 characters"));
+	assert_non_null(strstr(errs.warns[5], "t/es-PE/plan.yaml:9:16: es-PE/plan: the whatsapp "
+	    "text shows the amount ({{ promise.remaining }}) in its first 40 characters"));
+	assert_non_null(strstr(errs.warns[6], "t/es-PE/plan.yaml:3:33: es-PE/plan: the email "
+	    "subject shows the amount ({{ offers.cuotas.installment_amount }}) in the subject"));
 	od_errors_clear(&errs);
 	od_template_set_free(&set);
 }
@@ -1153,6 +1869,10 @@ test_says(void **state)
 	assert_false(od_template_says(t, "Reply STOP"));
 	od_template_free(t);
 	t = od_template_compile("Hola.{{#if x}} Responda BAJA.{{/if}}", "f", 1, 1, &errs);
+	assert_false(od_template_says(t, "Responda BAJA"));
+	od_template_free(t);
+	/* an #each may write nothing (an empty list) */
+	t = od_template_compile("Hola.{{#each xs}} Responda BAJA.{{/each}}", "f", 1, 1, &errs);
 	assert_false(od_template_says(t, "Responda BAJA"));
 	od_template_free(t);
 	t = od_template_compile("Responda {{ x }} BAJA", "f", 1, 1, &errs);
@@ -1204,11 +1924,14 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_compile_errors),
+		cmocka_unit_test(test_compile_each_errors),
 		cmocka_unit_test(test_compile_error_positions),
 		cmocka_unit_test(test_foreach_var),
 		cmocka_unit_test(test_render_variables),
 		cmocka_unit_test(test_render_filters),
 		cmocka_unit_test(test_render_conditions),
+		cmocka_unit_test(test_render_each),
+		cmocka_unit_test(test_render_each_errors),
 		cmocka_unit_test(test_render_errors),
 		cmocka_unit_test(test_render_html_escaping),
 		cmocka_unit_test(test_set_bad_file),
@@ -1217,11 +1940,15 @@ main(void)
 		cmocka_unit_test(test_set_load_and_find),
 		cmocka_unit_test(test_set_render_message),
 		cmocka_unit_test(test_set_check_vars),
+		cmocka_unit_test(test_set_check_vars_each),
 		cmocka_unit_test(test_shipped_render),
 		cmocka_unit_test(test_shipped_exact_texts),
+		cmocka_unit_test(test_shipped_lifecycle),
+		cmocka_unit_test(test_shipped_lifecycle_texts),
 		cmocka_unit_test(test_shipped_es_wording),
 		cmocka_unit_test(test_shipped_deferred_dates),
 		cmocka_unit_test(test_shipped_countries),
+		cmocka_unit_test(test_shipped_lifecycle_dates),
 		cmocka_unit_test(test_lockscreen_warnings),
 		cmocka_unit_test(test_says),
 		cmocka_unit_test(test_shipped_check),
