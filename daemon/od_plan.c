@@ -268,17 +268,24 @@ percent_of(int64_t outstanding, int64_t pct)
 	return outstanding / 100 * pct + (outstanding % 100 * pct + 50) / 100;
 }
 
-/* offers.<id>: what each named offer would be if accepted today (od_state_life.c computes the same). */
+/*
+ * offers.<id>: what each offer step s makes would be if accepted today
+ * (od_state_life.c computes the same); only those, so that a text that
+ * names several says what this message offers.
+ */
 static json_t *
-offers_context(const struct od_account *a, const struct od_policy *p, int64_t outstanding,
-    int64_t today)
+offers_context(const struct od_account *a, const struct od_policy *p, const struct od_step *s,
+    int64_t outstanding, int64_t today)
 {
 	json_t	*all = json_object(), *o;
 	char	 buf[64];
 	size_t	 i;
 
-	for (i = 0; i < p->noffers; i++) {
-		const struct od_named_offer *no = &p->offers[i];
+	for (i = 0; i < s->noffers; i++) {
+		const struct od_named_offer *no = od_policy_offer(p, s->offers[i]);
+
+		if (no == NULL)
+			continue;
 
 		o = json_object();
 		set_ascii(o, "kind", offer_kinds[no->kind]);
@@ -463,8 +470,9 @@ od_plan_context(const struct od_account *a, const struct od_policy *p, const str
 	debt = json_object();
 	if (o != NULL)
 		json_object_set_new_nocheck(ctx, "offer", o);
-	if (p != NULL && p->noffers > 0)
-		json_object_set_new_nocheck(ctx, "offers", offers_context(a, p, outstanding, today));
+	if (p != NULL && s != NULL && s->noffers > 0)
+		json_object_set_new_nocheck(ctx, "offers", offers_context(a, p, s, outstanding,
+		    today));
 	set_str(ctx, "account_id", a->id);
 	set_ascii(ctx, "today", day_str(today, buf, sizeof(buf)));
 
@@ -554,11 +562,13 @@ od_plan_context_has(const char *path)
 	for (const char *const *p = life_paths; *p != NULL; p++)
 		if (strcmp(*p, path) == 0)
 			return 1;
-	if (strncmp(path, "offers.", 7) == 0 && (dot = strchr(path + 7, '.')) != NULL &&
-	    dot > path + 7)
+	if (strncmp(path, "offers.", 7) == 0 && path[7] != '\0') {
+		if ((dot = strchr(path + 7, '.')) == NULL)
+			return 1;	/* offers.<id>: {{#if offers.cuotas}} */
 		for (const char *const *p = offer_fields; *p != NULL; p++)
-			if (strcmp(*p, dot + 1) == 0)
+			if (dot > path + 7 && strcmp(*p, dot + 1) == 0)
 				return 1;
+	}
 	if ((strncmp(path, "attributes.", 11) == 0 && path[11] != '\0') ||
 	    (strncmp(path, "company.", 8) == 0 && path[8] != '\0'))
 		return 1;

@@ -333,7 +333,7 @@ test_consent_fallback(void **state)
 	assert_string_equal(od_test_str(m, "action_id"), "PE-2:2026-02-22:offer_plan");
 	assert_string_equal(od_test_str(m, "subject"), "Financiera Ejemplo S.A.C.: una propuesta para su cuenta");
 	assert_non_null(strstr(od_test_str(m, "text"), "Estimado(a) Rosa Huamán:\n"));
-	assert_non_null(strstr(od_test_str(m, "text"), "- Pagar en 3 cuotas de S/ 411.50."));
+	assert_non_null(strstr(od_test_str(m, "text"), "- Pagar en 3 cuotas mensuales de S/ 411.50."));
 	json_decref(out);
 	}
 

@@ -22,8 +22,10 @@
  *   PE-HOLIDAY  pe-consumer, due Thu 04-02 (Jueves Santo): reminder_due
  *               held by the holiday.
  *   PE-PROMISE  small-balance (150.00 PEN), due Wed 03-18: a promise to pay
- *               until 03-25 holds notice_overdue on Mon 03-23 (hold) until
- *               Thu 03-26 09:00.
+ *               by 03-25 (recorded promise_made) holds notice_overdue on Mon
+ *               03-23; unpaid, it is broken at the end of its 2 days' grace
+ *               (Sat 03-28 00:00 Lima, promise_broken) and notice_overdue
+ *               goes Monday 03-30 09:00.
  *   PE-PAID     pe-consumer, due Thu 03-26: paid in full on Fri 03-27;
  *               nothing more.
  *   CO-HOLIDAY  co-consumer, due Mon 03-23 (San José): reminded before it,
@@ -450,7 +452,7 @@ expect_paths(const json_t *sim)
 		"PE-HOLIDAY", "| reminder_due | sms | suppressed | holiday",
 		"PE-PROMISE", "| - | - | promise_made",
 		"PE-PROMISE", "| - | - | promise_broken",
-		"PE-PROMISE", "2026-03-26T14:00:00.000Z | notice_overdue | sms | sent",
+		"PE-PROMISE", "2026-03-30T14:00:00.000Z | notice_overdue | sms | sent",
 		"CO-HOLIDAY", "| reminder_due | sms | suppressed | holiday",
 		"CO-HOLIDAY", "2026-04-04T14:00:00.000Z | notice_firm | email | sent",
 		"CO-DISPUTE", "| notice_overdue | - | suppressed | hold",

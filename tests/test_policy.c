@@ -149,7 +149,7 @@ test_shipped_policies(void **state)
 	    "20000");
 	assert_string_equal(od_policy_find(&set, "us-consumer")->offers[0].min_installment,
 	    "25.00");
-	assert_non_null(od_policy_offer(od_policy_find(&set, "us-consumer"), "payment_plan"));
+	assert_non_null(od_policy_offer(od_policy_find(&set, "us-consumer"), "installments"));
 
 	p = od_policy_find(&set, "pe-consumer");
 	assert_ptr_equal(p, &set.v[4]);
@@ -178,7 +178,7 @@ test_shipped_policies(void **state)
 	    2, OD_CH_SMS, OD_CH_EMAIL, 0);
 	assert_step(&p->steps[3], "notice_firm", 10 * DAY, 1, OD_STAGE_NOTICE, "notice_firm",
 	    2, OD_CH_EMAIL, OD_CH_SMS, 0);
-	assert_step(&p->steps[4], "offer_plan", 15 * DAY, 1, OD_STAGE_OFFER, "offer_plan",
+	assert_step(&p->steps[4], "offer_plan", 15 * DAY, 1, OD_STAGE_OFFER, "offer_negotiation",
 	    3, OD_CH_WHATSAPP, OD_CH_EMAIL, OD_CH_SMS);
 	assert_step(&p->steps[5], "final_notice", 30 * DAY, 1, OD_STAGE_FINAL, "final_notice",
 	    2, OD_CH_EMAIL, OD_CH_SMS, 0);
