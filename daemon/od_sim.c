@@ -268,6 +268,9 @@ od_sim_add_event(struct od_sim *s, const char *json, size_t len, char *reason, s
 	x->ev.full = e.full;
 	x->ev.amount = e.amount;	/* these point into doc, kept with the event */
 	x->ev.until = e.until;
+	x->ev.offer = e.offer;
+	x->ev.accept = e.accept;
+	x->ev.option = e.option;
 	x->ev.doc = x->doc = json_incref(e.doc);
 	od_event_clear(&e);
 	return 0;

@@ -91,16 +91,30 @@
 #include <string.h>
 #include <time.h>
 
+#include "od_buf.h"
 #include "od_testenv.h"
 #include "od_time.h"
 
-#define ACCOUNTS	OD_TEST_DATA "/simdiff-it/accounts.jsonl"
-#define EVENTS		OD_TEST_DATA "/simdiff-it/events.jsonl"
-#define FROM		"2026-03-16"
-#define FROM_MS		1773619200000LL		/* 2026-03-16T00:00:00Z */
-#define DAYS		21
-#define HORIZON_MS	(FROM_MS + DAYS * 86400000LL)
 #define RUN_DEADLINE_MS	120000			/* a hung daemon, not a slow one */
+
+/* A portfolio: its accounts and events, and the run's start and length. */
+struct portfolio {
+	const char	*accounts, *events;	/* JSON lines */
+	const char	*from;			/* YYYY-MM-DD, 00:00 UTC */
+	long long	 from_ms;
+	int		 days;
+};
+
+static const struct portfolio	g_contact = {
+	OD_TEST_DATA "/simdiff-it/accounts.jsonl", OD_TEST_DATA "/simdiff-it/events.jsonl",
+	"2026-03-16", 1773619200000LL, 21,
+};
+static const struct portfolio	g_life = {
+	OD_TEST_DATA "/lifecycle-it/accounts.jsonl", OD_TEST_DATA "/lifecycle-it/events.jsonl",
+	"2026-03-02", 1772409600000LL, 80,
+};
+static const struct portfolio	*g_pf = &g_contact;
+#define HORIZON_MS	(g_pf->from_ms + g_pf->days * 86400000LL)
 
 static struct od_test_env	g_env;
 static pid_t			g_pid;
@@ -202,7 +216,8 @@ simulate(const struct od_test_env *e)
 	snprintf(path, sizeof(path), "%s/simulate.jsonl", e->dir);
 	snprintf(cmd, sizeof(cmd), "%s/bin/outreachctl --config '%s' simulate --accounts '%s' "
 	    "--events '%s' --from %s --days %d --format json --timeline > '%s' 2> '%s/simulate.err'",
-	    OD_BUILD_DIR, e->config, ACCOUNTS, EVENTS, FROM, DAYS, path, e->dir);
+	    OD_BUILD_DIR, e->config, g_pf->accounts, g_pf->events, g_pf->from, g_pf->days, path,
+	    e->dir);
 	if ((rc = system(cmd)) != 0) {
 		char *err;
 		snprintf(path, sizeof(path), "%s/simulate.err", e->dir);
@@ -282,7 +297,7 @@ run_daemon(struct od_test_env *e, const json_t *accounts, const json_t *events)
 	json_t		*due, *touched, *a, *h, *r, *texts, *m;
 	const char	*id, *status;
 	char		 log[32], *body;
-	long long	 t = FROM_MS, next_ev;
+	long long	 t = g_pf->from_ms, next_ev;
 	size_t		 i, k, ev = 0, nev = json_array_size(events), runs = 0;
 	int		 rc;
 
@@ -513,8 +528,9 @@ test_daemon_and_simulate_agree(void **state)
 	json_t			*accounts, *events, *sorted, *sim, *daemon;
 
 	(void)state;
-	accounts = read_jsonl(ACCOUNTS);
-	events = read_jsonl(EVENTS);
+	g_pf = &g_contact;
+	accounts = read_jsonl(g_pf->accounts);
+	events = read_jsonl(g_pf->events);
 	sorted = events_by_at(events);	/* the daemon gets them in the order simulate applies them */
 
 	assert_int_equal(od_test_env_start(ep, "itsimdiff", NULL, NULL), 0);
@@ -530,11 +546,284 @@ test_daemon_and_simulate_agree(void **state)
 	json_decref(accounts);
 }
 
+/* The lines a lifecycle account's timeline must have, in this order. */
+static void
+expect_in_order(const json_t *sim, const char *id, const char *const *want)
+{
+	const json_t	*lines = json_object_get(sim, id);
+	size_t		 k = 0, w;
+
+	for (w = 0; want[w] != NULL; w++) {
+		for (; k < json_array_size(lines); k++)
+			if (strstr(json_string_value(json_array_get(lines, k)), want[w]) != NULL)
+				break;
+		if (k == json_array_size(lines))
+			fail_msg("%s: no record \"%s\" (after the ones before it)", id, want[w]);
+		k++;
+	}
+}
+
+/* What a step sent of account id (the timeline's line), or fails. */
+static const char *
+sent_line(const json_t *sim, const char *id, const char *what)
+{
+	const json_t	*lines = json_object_get(sim, id);
+	size_t		 k;
+
+	for (k = 0; k < json_array_size(lines); k++)
+		if (strstr(json_string_value(json_array_get(lines, k)), what) != NULL)
+			return json_string_value(json_array_get(lines, k));
+	fail_msg("%s: no record \"%s\"", id, what);
+	return NULL;
+}
+
+/* The number of lines of account id's timeline with what in them. */
+static size_t
+count_lines(const json_t *sim, const char *id, const char *what)
+{
+	const json_t	*lines = json_object_get(sim, id);
+	size_t		 k, n = 0;
+
+	for (k = 0; k < json_array_size(lines); k++)
+		n += strstr(json_string_value(json_array_get(lines, k)), what) != NULL;
+	return n;
+}
+
+/* What outreachctl prints for args, against the env's Redis (malloc'd). */
+static char *
+ctl_output(const struct od_test_env *e, const char *args)
+{
+	struct od_buf	 b;
+	char		 cmd[1024], buf[4096];
+	FILE		*fp;
+	size_t		 n;
+
+	snprintf(cmd, sizeof(cmd), "%s/bin/outreachctl --redis %s %s", OD_BUILD_DIR,
+	    e->redis.url, args);
+	od_buf_init(&b);
+	assert_non_null(fp = popen(cmd, "r"));
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+		od_buf_append(&b, buf, n);
+	pclose(fp);
+	od_buf_putc(&b, '\0');
+	return od_buf_steal(&b);
+}
+
+/*
+ * The lifecycle portfolio's story, account by account (tests/data/
+ * lifecycle-it; pe-consumer, due Mon 03-09, 09:00 Lima is 14:00 UTC):
+ *   LC-KEPT     a promise of 100.00 by 03-20 (threshold 100%), paid exactly:
+ *               kept; escalation goes on where it was (notice_firm, on the
+ *               balance left).
+ *   LC-GRACE    a promise by Wed 03-18, paid in full on Fri 03-20, within its
+ *               2 days' grace: kept late.
+ *   LC-CENT     a promise of 100.00, 99.99 paid: broken by one cent at the end
+ *               of the grace (Sat 00:00: its message waits for Monday); then
+ *               the step it had reached, superseded by offer_plan, now due.
+ *   LC-TWICE    two promises broken: on to final_notice (after_max_broken);
+ *               a third, by SMS reply, refused; handed off to agencia_lima
+ *               after the final notice, and recalled.
+ *   LC-PLAN     offer_plan makes the offers; 3 instalments accepted by reply;
+ *               confirmation with the schedule, a reminder before each, the
+ *               first paid, the second missed: broken, and escalation resumes
+ *               at the final notice, then the handoff.
+ *   LC-DONE     2 instalments accepted by link, both paid: completed, paid.
+ *   LC-RENEG    a plan, renegotiated into the prompt-payment settlement (10%
+ *               off): the first superseded, the second paid: completed.
+ *   LC-PARTIAL  150.00 of 400.00 paid before any promise (the Kill Bill
+ *               case): the next step is not skipped and states 250.00; the
+ *               promise is for the new balance, and kept.
+ */
+static void
+expect_lifecycle(const struct od_test_env *e, const json_t *sim)
+{
+	static const char *const kept[] = { "| promise_made | - | 100.00 by 2026-03-20",
+		"| promise_reminder | sms | sent", "2026-03-20T16:00:00.000Z | - | - | promise_kept",
+		"2026-03-20T16:00:00.000Z | notice_firm | email | sent", NULL };
+	static const char *const grace[] = { "| promise_made | - | 300.00 by 2026-03-18",
+		"2026-03-20T15:00:00.000Z | - | - | promise_kept", NULL };
+	static const char *const cent[] = { "| promise_made",
+		"2026-03-21T05:00:00.000Z | - | - | promise_broken | - | paid 99.99 of the 100.00",
+		"2026-03-23T14:00:00.000Z | promise_broken | sms | sent",
+		"| notice_firm | - | superseded | later_step_due",
+		"2026-03-24T14:01:00.000Z | offer_plan | whatsapp | sent", NULL };
+	static const char *const twice[] = { "| promise_made", "| promise_broken",
+		"| promise_made", "2026-03-28T05:00:00.000Z | - | - | promise_broken",
+		"| escalated | - | 2 promises or plans broken (promises.max_broken 2): on to step "
+		"'final_notice'", "2026-04-01T15:00:00.000Z | - | - | promise_refused",
+		"2026-04-08T14:00:00.000Z | final_notice | email | sent",
+		"2026-04-23T14:00:00.000Z | handoff | email | sent",
+		"| handoff | - | placed with 'agencia_lima'",
+		"2026-04-28T15:00:00.000Z | - | - | recall", NULL };
+	static const char *const plan[] = { "2026-03-24T14:00:00.000Z | offer_plan | whatsapp | sent",
+		"| agreement | - | plan 'cuotas': 300.00 in 3 instalments, the last on 2026-06-02",
+		"2026-03-26T15:00:00.000Z | agreement_confirmation | email | sent",
+		"2026-03-31T14:00:00.000Z | instalment_reminder | sms | sent",
+		"2026-04-30T14:00:00.000Z | instalment_reminder | sms | sent",
+		"2026-05-05T05:00:00.000Z | - | - | plan_broken | - | instalment 2 of 3, 100.00 due "
+		"2026-05-02", "2026-05-05T14:00:00.000Z | plan_broken | sms | sent",
+		"2026-05-06T14:01:00.000Z | final_notice | email | sent",
+		"2026-05-18T14:00:00.000Z | handoff | email | sent", NULL };
+	static const char *const done[] = { "| agreement | - | plan 'cuotas': 200.00 in 2",
+		"| instalment_reminder | sms | sent", "| instalment_reminder | sms | sent",
+		"2026-04-30T16:00:00.000Z | - | - | plan_completed", NULL };
+	static const char *const reneg[] = { "| agreement | - | plan 'cuotas'",
+		"| agreement | - | settlement 'pronto_pago': 270.00 in 1 instalment",
+		"2026-03-30T15:00:00.000Z | agreement_confirmation | email | sent",
+		"2026-04-02T15:00:00.000Z | - | - | plan_completed", NULL };
+	static const char *const partial[] = {
+		"2026-03-12T14:00:00.000Z | notice_overdue | sms | sent",
+		"| promise_made | - | 250.00 by 2026-03-20", "| promise_kept", NULL };
+	json_t		*st, *docs, *h;
+	char		*out;
+	const char	*l;
+	redisReply	*r;
+	size_t		 i;
+
+	expect_in_order(sim, "LC-KEPT", kept);
+	expect_in_order(sim, "LC-GRACE", grace);
+	expect_in_order(sim, "LC-CENT", cent);
+	expect_in_order(sim, "LC-TWICE", twice);
+	expect_in_order(sim, "LC-PLAN", plan);
+	expect_in_order(sim, "LC-DONE", done);
+	expect_in_order(sim, "LC-RENEG", reneg);
+	expect_in_order(sim, "LC-PARTIAL", partial);
+
+	/* never from the first reminder again; kept promises' next message on the new balance */
+	assert_int_equal(count_lines(sim, "LC-CENT", "| reminder_upcoming |"), 1);
+	assert_int_equal(count_lines(sim, "LC-TWICE", "| reminder_upcoming |"), 1);
+	assert_non_null(strstr(sent_line(sim, "LC-KEPT", "| notice_firm | email | sent"),
+	    "S/ 200.00"));
+	assert_non_null(strstr(sent_line(sim, "LC-PARTIAL", "| notice_overdue | sms | sent"),
+	    "S/ 250.00"));
+	/* the confirmation carries the schedule; the reminders the instalment they are for */
+	l = sent_line(sim, "LC-PLAN", "| agreement_confirmation | email | sent");
+	assert_non_null(strstr(l, "Cuota 1: S/ 100.00, el 2 de abril de 2026."));
+	assert_non_null(strstr(l, "Cuota 3: S/ 100.00, el 2 de junio de 2026."));
+	assert_non_null(strstr(l, "LC-PLAN:A1"));
+	assert_non_null(strstr(sent_line(sim, "LC-PLAN", "2026-04-30T14:00:00.000Z | "
+	    "instalment_reminder"), "cuota 2 de 3"));
+	/* nothing more once paid */
+	assert_int_equal(count_lines(sim, "LC-GRACE", "| sent |") + count_lines(sim, "LC-GRACE",
+	    "promise_kept"), 5);
+
+	/* What the daemon left in Redis: the states */
+	st = od_test_state(e, "LC-DONE");
+	assert_string_equal(od_test_str(st, "status"), "paid");
+	json_decref(st);
+	st = od_test_state(e, "LC-TWICE");
+	assert_string_equal(od_test_str(st, "status"), "active");	/* recalled */
+	json_decref(st);
+	st = od_test_state(e, "LC-PLAN");
+	assert_string_equal(od_test_str(st, "status"), "placed");
+	assert_string_equal(od_test_str(st, "placement"), "agencia_lima");
+	json_decref(st);
+
+	/* the agreements, documented one by one, with their evidence */
+	r = redisCommand(e->rc, "LRANGE outreach:agr:LC-RENEG 0 -1");
+	assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+	assert_int_equal(r->elements, 4);	/* A1, A1 superseded, A2, A2 completed */
+	docs = json_array();
+	for (i = 0; i < r->elements; i++)
+		json_array_append_new(docs, json_loads(r->element[i]->str, 0, NULL));
+	freeReplyObject(r);
+	assert_string_equal(od_test_str(json_array_get(docs, 1), "status"), "superseded");
+	assert_string_equal(od_test_str(json_array_get(docs, 2), "replaces"), "LC-RENEG:A1");
+	assert_string_equal(od_test_str(json_array_get(docs, 2), "total"), "270.00");
+	assert_string_equal(od_test_str(json_array_get(docs, 3), "status"), "completed");
+	assert_string_equal(od_test_str(json_object_get(json_array_get(docs, 0), "evidence"),
+	    "agent"), "lucia.r");
+	assert_non_null(strstr(od_test_str(json_array_get(docs, 0), "offer_attempt"),
+	    "LC-RENEG:2026-03-09:offer_plan#"));
+	json_decref(docs);
+	assert_int_equal(od_test_int(e, "XLEN outreach:agreements"), od_test_int(e,
+	    "LLEN outreach:agr:LC-KEPT") + od_test_int(e, "LLEN outreach:agr:LC-GRACE") +
+	    od_test_int(e, "LLEN outreach:agr:LC-CENT") + od_test_int(e,
+	    "LLEN outreach:agr:LC-TWICE") + od_test_int(e, "LLEN outreach:agr:LC-PLAN") +
+	    od_test_int(e, "LLEN outreach:agr:LC-DONE") + 4 + od_test_int(e,
+	    "LLEN outreach:agr:LC-PARTIAL"));
+	out = ctl_output(e, "agreements LC-TWICE");
+	assert_non_null(strstr(out, "LC-TWICE:A1  promise  broken"));
+	assert_non_null(strstr(out, "LC-TWICE:A2  promise  broken"));
+	assert_non_null(strstr(out, "LC-TWICE:A3  promise  refused"));
+	assert_non_null(strstr(out, "\"PAGO EL 25\""));
+	if (getenv("OD_TEST_SHOW") != NULL)
+		print_message("%s", out);
+	free(out);
+
+	/* the handoffs: four placed, one recalled since; the whole file went */
+	assert_int_equal(od_test_int(e, "XLEN outreach:handoff"), 4);
+	out = ctl_output(e, "handoff list");
+	assert_non_null(strstr(out, "LC-PLAN"));
+	assert_non_null(strstr(out, "LC-KEPT"));
+	assert_null(strstr(out, "LC-TWICE"));
+	free(out);
+	out = ctl_output(e, "handoff export --format jsonl");
+	for (l = out, i = 0; (l = strstr(l, "\"account_id\"")) != NULL; l++)
+		i++;
+	(void)i;
+	h = NULL;
+	{
+		char	*line, *save = NULL;
+
+		for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			json_t *j = json_loads(line, 0, NULL);
+
+			assert_non_null(j);
+			if (strcmp(od_test_str(j, "account_id"), "LC-PLAN") == 0)
+				h = j;
+			else
+				json_decref(j);
+		}
+	}
+	assert_non_null(h);
+	assert_string_equal(od_test_str(h, "placement"), "agencia_lima");
+	assert_string_equal(od_test_str(h, "balance"), "200.00");
+	assert_int_equal(json_array_size(json_object_get(h, "agreements")), 2);	/* A1, broken */
+	assert_true(json_array_size(json_object_get(h, "attempts")) >= 15);
+	assert_string_equal(od_test_str(json_object_get(json_object_get(h, "account"), "debtor"),
+	    "name"), "Elena Ch\xc3\xa1vez");
+	json_decref(h);
+	free(out);
+}
+
+static void
+test_lifecycle_agrees(void **state)
+{
+	struct od_test_env	*const ep = &g_env;
+	json_t			*accounts, *events, *sorted, *sim, *daemon, *l;
+	const char		*id;
+	size_t			 i;
+
+	(void)state;
+	g_pf = &g_life;
+	accounts = read_jsonl(g_pf->accounts);
+	events = read_jsonl(g_pf->events);
+	sorted = events_by_at(events);
+
+	assert_int_equal(od_test_env_start(ep, "itlife", NULL, NULL), 0);
+	sim = simulate(ep);
+	daemon = run_daemon(ep, accounts, sorted);
+	if (getenv("OD_TEST_SHOW") != NULL)
+		json_object_foreach(sim, id, l)
+			for (i = 0; i < json_array_size(l); i++)
+				print_message("%s %s\n", id, json_string_value(json_array_get(l, i)));
+	compare(accounts, daemon, sim);
+	expect_lifecycle(ep, sim);
+
+	json_decref(daemon);
+	json_decref(sim);
+	json_decref(sorted);
+	json_decref(events);
+	json_decref(accounts);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_daemon_and_simulate_agree, teardown),
+		cmocka_unit_test_teardown(test_lifecycle_agrees, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
