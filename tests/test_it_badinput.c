@@ -217,6 +217,96 @@ test_rejected(void **state)
 }
 
 /*
+ * Events that cannot apply to the account they name (docs/protocol.md,
+ * "Promises, agreements and handoff"): each lands in outreach:rejected with
+ * its reason, and the account's state and agreements are as they were.
+ */
+static void
+test_rejected_lifecycle(void **state)
+{
+	static const struct { const char *body, *reason; } cases[] = {
+		{ "{\"account_id\":\"PE-L\",\"type\":\"promise_to_pay\",\"date\":\"2026-03-08\"}",
+		  "date: 2026-03-08 is in the past (the debtor's date is 2026-03-09)" },
+		{ "{\"account_id\":\"PE-L\",\"type\":\"promise_to_pay\",\"amount\":\"50.00\"}",
+		  "date: required" },
+		{ "{\"account_id\":\"PE-L\",\"type\":\"plan_accepted\",\"offer\":\"cuotas\"}",
+		  "offer: 'cuotas' was never made to this account" },
+		{ "{\"account_id\":\"PE-L\",\"type\":\"settlement_accepted\",\"offer\":\"nada\"}",
+		  "offer: 'nada' is not an offer of policy 'pe-consumer'" },
+		{ "{\"account_id\":\"PE-L\",\"type\":\"promise_to_pay\",\"date\":\"2026-03-12\","
+		  "\"amount\":\"10.00\",\"currency\":\"USD\"}",
+		  "currency: USD, but the account is in PEN" },
+		{ "{\"account_id\":\"PE-L\",\"type\":\"promise_to_pay\",\"date\":\"2026-03-12\","
+		  "\"amount\":\"10.001\"}", "amount: '10.001' has more than the 2 decimals of PEN" },
+		{ "{\"account_id\":\"PE-L\",\"type\":\"payment\",\"amount\":\"10.005\"}",
+		  "amount: '10.005' has more than the 2 decimals of PEN" },
+		{ "{\"account_id\":\"PE-L\",\"type\":\"recall\"}",
+		  "the account is not placed (it is active)" },
+		{ "{\"account_id\":\"PE-C\",\"type\":\"plan_accepted\",\"offer\":\"cuotas\"}",
+		  "the account is closed: no agreement applies" },
+	};
+	struct od_test_env	*const ep = &g_env;
+	const size_t		 n = sizeof(cases) / sizeof(cases[0]);
+	char			*acct, clk[64];
+	const char		*args[2] = { clk, NULL };
+	json_t			*rej, *st, *hist, *r;
+	size_t			 i, k;
+
+	(void)state;
+	assert_int_equal(od_test_env_start(ep, "itbadlife", NULL, NULL), 0);
+	assert_non_null(acct = od_test_account("PE-L", "2026-03-09", "1234.50", NULL));
+	assert_int_equal(od_test_enqueue(ep, "account", acct), 0);
+	free(acct);
+	assert_non_null(acct = od_test_account("PE-C", "2026-03-09", "1234.50", NULL));
+	assert_int_equal(od_test_enqueue(ep, "account", acct), 0);
+	free(acct);
+	assert_int_equal(od_test_enqueue(ep, "event", "{\"account_id\":\"PE-C\",\"type\":"
+	    "\"close\"}"), 0);
+	for (i = 0; i < n; i++)
+		assert_int_equal(od_test_enqueue(ep, "event", cases[i].body), 0);
+
+	od_test_clock_arg(clk, sizeof(clk), 2026, 3, 9, 15, 0);	/* Monday 10:00 in Lima */
+	g_pid = od_test_daemon_start(ep, "d.log", args);
+	assert_int_equal(od_test_wait_int(ep, (long long)n, 10000, "XLEN outreach:rejected"),
+	    (long long)n);
+	assert_int_equal(od_test_wait_status(ep, "PE-L", "sent", 1, 10000), 1);
+	assert_int_equal(od_test_process_stop(g_pid, SIGTERM, 5000), 0);
+	g_pid = 0;
+
+	rej = od_test_rejected(ep);
+	assert_int_equal(json_array_size(rej), n);
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < n; k++)
+			if (strcmp(od_test_str(json_array_get(rej, k), "body"), cases[i].body) == 0)
+				break;
+		assert_true(k < n);
+		r = json_array_get(rej, k);
+		print_message("%-.70s -> %s\n", cases[i].body, od_test_str(r, "reason"));
+		assert_string_equal(od_test_str(r, "reason"), cases[i].reason);
+		assert_string_equal(od_test_str(r, "kind"), "event");
+	}
+	json_decref(rej);
+
+	/* Nothing changed: no promise, no agreement, no record of one, no payment. */
+	st = od_test_state(ep, "PE-L");
+	assert_non_null(st);
+	assert_null(json_object_get(st, "life"));
+	assert_null(json_object_get(st, "nagr"));
+	assert_int_equal(json_integer_value(json_object_get(st, "paid_minor")), 0);
+	assert_string_equal(od_test_str(st, "status"), "active");
+	json_decref(st);
+	st = od_test_state(ep, "PE-C");
+	assert_string_equal(od_test_str(st, "status"), "closed");
+	json_decref(st);
+	assert_int_equal(od_test_int(ep, "EXISTS outreach:agr:PE-L"), 0);
+	assert_int_equal(od_test_int(ep, "EXISTS outreach:agreements"), 0);
+	hist = od_test_history(ep, "PE-L");
+	json_array_foreach(hist, i, r)
+		assert_null(strstr(od_test_str(r, "status"), "promise"));
+	json_decref(hist);
+}
+
+/*
  * A state that is garbage when read back (issue 10's fuzzing findings: a
  * contact time of 1.76e19 ms, a channel index of -6 that crashed the
  * daemon on every claim, looping through lease expiry forever), and an
@@ -312,6 +402,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_rejected, teardown),
+		cmocka_unit_test_teardown(test_rejected_lifecycle, teardown),
 		cmocka_unit_test_teardown(test_corrupt_state, teardown),
 	};
 
