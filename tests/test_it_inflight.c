@@ -11,7 +11,8 @@
  * (b) a payment in full applied while a send waits for its gateway's rate
  *     limit: the send is checked again at its begin and not made, recorded
  *     'suppressed', reason 'paid';
- * (c) an account twice in one batch, then an event: applied in stream order.
+ * (c) an account twice in one batch, then an event: applied in stream order;
+ * (d) a promise to pay while a send is under way: both kept, escalation waits.
  *
  * The event comes in while the send takes 8 s (the outbox's delay), or
  * while the other account waits about 4.8 s for its gateway's token;
@@ -159,6 +160,54 @@ test_payment_during_send(void **state)
 	g_pid[0] = 0;
 }
 
+/*
+ * (d) A promise to pay comes in while reminder_due is being sent: the send
+ * completes (it was on its way), and the promise is kept with it: recorded,
+ * documented, and the escalation waits for it: the account's next action is
+ * the promise's reminder (promise-1d: Sunday 03-15, 09:00 Lima), not
+ * notice_overdue on Thursday 03-12.
+ */
+static void
+test_promise_during_send(void **state)
+{
+	json_t		*s, *h;
+	char		*body;
+	int		 i;
+
+	(void)state;
+	assert_int_equal(od_test_env_start(&g_env, "itflightp", "  lease: 120s\n",
+	    "    delay: 8s\n"), 0);
+	assert_non_null(body = od_test_account("FL-P", "2026-03-09", "1234.50", NULL));
+	assert_int_equal(od_test_enqueue(&g_env, "account", body), 0);
+	free(body);
+	g_pid[0] = daemon_now("d1.log", 0);
+	assert_int_equal(od_test_wait_attempts(&g_env, "sending", 1, 30000), 1);
+	assert_int_equal(od_test_enqueue(&g_env, "event",
+	    "{\"account_id\":\"FL-P\",\"type\":\"promise_to_pay\",\"date\":\"2026-03-16\","
+	    "\"source\":\"agent\",\"agent\":\"lucia.r\"}"), 0);
+	assert_int_equal(od_test_wait_status(&g_env, "FL-P", "sent", 1, 60000), 1);
+	for (i = 0; i < 3000; i++) {
+		if (od_test_int(&g_env, "ZCARD outreach:inflight") == 0 &&
+		    od_test_due_of(&g_env, "FL-P") == od_test_utc_ms(2026, 3, 15, 14, 0))
+			break;
+		od_test_sleep_ms(10);
+	}
+	assert_int_equal(od_test_int(&g_env, "ZCARD outreach:inflight"), 0);
+	assert_int_equal(od_test_due_of(&g_env, "FL-P"), od_test_utc_ms(2026, 3, 15, 14, 0));
+	assert_non_null(s = state_of("FL-P"));
+	assert_string_equal(od_test_str(json_object_get(s, "life"), "k"), "promise");
+	assert_string_equal(od_test_str(json_object_get(s, "life"), "date"), "2026-03-16");
+	assert_int_equal(state_int(s, "next"), 2);	/* reminder_due done; notice_overdue waits */
+	json_decref(s);
+	h = od_test_history(&g_env, "FL-P");
+	assert_int_equal(od_test_count_status(h, "promise_made"), 1);
+	json_decref(h);
+	assert_int_equal(od_test_int(&g_env, "LLEN outreach:agr:FL-P"), 1);
+	assert_true(conflicts("complete") >= 1);
+	assert_int_equal(od_test_process_stop(g_pid[0], SIGTERM, 10000), 0);
+	g_pid[0] = 0;
+}
+
 static void
 test_paid_before_begin(void **state)
 {
@@ -256,6 +305,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_payment_during_send, teardown),
 		cmocka_unit_test_teardown(test_paid_before_begin, teardown),
+		cmocka_unit_test_teardown(test_promise_during_send, teardown),
 		cmocka_unit_test_teardown(test_stream_order, teardown),
 	};
 
