@@ -52,6 +52,8 @@ struct ctl {
 redisContext	*ctl_redis(struct ctl *c);
 /* Reads the configuration (or falls back); 0, or -1 after printing errors. */
 int		 ctl_resolve(struct ctl *c);
+/* A JSON value as text: a string as it is, a whole number printed into buf, else NULL. */
+const char	*ctl_json_text(const json_t *v, char *buf, size_t len);
 /* "<prefix>:<suffix>" in buf. */
 const char	*ctl_key(const struct ctl *c, const char *suffix, char *buf, size_t len);
 /* Prints "outreachctl: <msg>" to stderr. */

@@ -16,21 +16,6 @@
 #define AGR_TEXT	60	/* evidence text and terms, in characters */
 #define AGR_TOKEN	12	/* a link token: enough to tell two apart */
 
-/* A member as text: strings as they are, whole numbers printed, else NULL. */
-static const char *
-agr_str(const json_t *o, const char *name, char *buf, size_t len)
-{
-	const json_t	*v = json_object_get(o, name);
-
-	if (json_is_string(v))
-		return json_string_value(v);
-	if (json_is_integer(v)) {
-		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		return buf;
-	}
-	return NULL;
-}
-
 /* s for one line of a terminal: cut to max characters, control characters as spaces. */
 static const char *
 agr_clean(const char *s, size_t max, char *buf, size_t len)
@@ -66,16 +51,16 @@ agr_evidence(const json_t *ev, struct od_buf *b)
 	const char	*s;
 	char		 n[32], cut[AGR_TEXT * 4 + 8];
 
-	od_buf_puts(b, (s = agr_str(ev, "source", n, sizeof(n))) ? s : "?");
-	if ((s = agr_str(ev, "channel", n, sizeof(n))) != NULL && *s)
+	od_buf_puts(b, (s = ctl_json_text(json_object_get(ev, "source"), n, sizeof(n))) ? s : "?");
+	if ((s = ctl_json_text(json_object_get(ev, "channel"), n, sizeof(n))) != NULL && *s)
 		od_buf_printf(b, " via %s", s);
-	if ((s = agr_str(ev, "agent", n, sizeof(n))) != NULL && *s)
+	if ((s = ctl_json_text(json_object_get(ev, "agent"), n, sizeof(n))) != NULL && *s)
 		od_buf_printf(b, " by %s", agr_clean(s, AGR_TEXT, cut, sizeof(cut)));
-	if ((s = agr_str(ev, "at", n, sizeof(n))) != NULL && *s)
+	if ((s = ctl_json_text(json_object_get(ev, "at"), n, sizeof(n))) != NULL && *s)
 		od_buf_printf(b, " at %s", s);
-	if ((s = agr_str(ev, "text", n, sizeof(n))) != NULL && *s)
+	if ((s = ctl_json_text(json_object_get(ev, "text"), n, sizeof(n))) != NULL && *s)
 		od_buf_printf(b, ": \"%s\"", agr_clean(s, AGR_TEXT, cut, sizeof(cut)));
-	if ((s = agr_str(ev, "token", n, sizeof(n))) != NULL && *s)
+	if ((s = ctl_json_text(json_object_get(ev, "token"), n, sizeof(n))) != NULL && *s)
 		od_buf_printf(b, ", token %s", agr_clean(s, AGR_TOKEN, cut, sizeof(cut)));
 }
 
@@ -91,16 +76,16 @@ agr_schedule(FILE *out, const json_t *sched)
 
 	for (i = 0; i < json_array_size(sched); i++) {
 		l = json_array_get(sched, i);
-		if ((n = agr_str(l, "n", nb, sizeof(nb))) != NULL && strlen(n) > wn)
+		if ((n = ctl_json_text(json_object_get(l, "n"), nb, sizeof(nb))) != NULL && strlen(n) > wn)
 			wn = strlen(n);
-		if ((amt = agr_str(l, "amount", ab, sizeof(ab))) != NULL && strlen(amt) > wa)
+		if ((amt = ctl_json_text(json_object_get(l, "amount"), ab, sizeof(ab))) != NULL && strlen(amt) > wa)
 			wa = strlen(amt);
 	}
 	for (i = 0; i < json_array_size(sched); i++) {
 		l = json_array_get(sched, i);
-		n = agr_str(l, "n", nb, sizeof(nb));
-		date = agr_str(l, "date", db, sizeof(db));
-		amt = agr_str(l, "amount", ab, sizeof(ab));
+		n = ctl_json_text(json_object_get(l, "n"), nb, sizeof(nb));
+		date = ctl_json_text(json_object_get(l, "date"), db, sizeof(db));
+		amt = ctl_json_text(json_object_get(l, "amount"), ab, sizeof(ab));
 		fprintf(out, "  %-11s  %*s  %-10s  %*s\n", first ? "schedule" : "", (int)wn,
 		    n ? n : "", date ? date : "", (int)wa, amt ? amt : "");
 		first = 0;
@@ -118,38 +103,38 @@ agr_print_one(FILE *out, const json_t *docs, size_t at, const json_t *statuses)
 	size_t		 i;
 
 	od_buf_init(&b);
-	id = agr_str(a, "id", n[0], sizeof(n[0]));
+	id = ctl_json_text(json_object_get(a, "id"), n[0], sizeof(n[0]));
 	status = id ? json_string_value(json_object_get(statuses, id)) : NULL;
-	s = agr_str(a, "kind", n[1], sizeof(n[1]));
+	s = ctl_json_text(json_object_get(a, "kind"), n[1], sizeof(n[1]));
 	fprintf(out, "%s  %s  %s\n", id ? id : "(no id)", s ? s : "?", status ? status : "active");
-	if ((s = agr_str(a, "created", n[1], sizeof(n[1]))) != NULL)
+	if ((s = ctl_json_text(json_object_get(a, "created"), n[1], sizeof(n[1]))) != NULL)
 		agr_line(out, "created", s);
-	s = agr_str(a, "total", n[1], sizeof(n[1]));
-	t = agr_str(a, "currency", n[2], sizeof(n[2]));
+	s = ctl_json_text(json_object_get(a, "total"), n[1], sizeof(n[1]));
+	t = ctl_json_text(json_object_get(a, "currency"), n[2], sizeof(n[2]));
 	if (s != NULL) {
 		od_buf_printf(&b, "%s%s%s", s, t ? " " : "", t ? t : "");
 		agr_line(out, "total", b.data);
 	}
-	s = agr_str(a, "cycle", n[1], sizeof(n[1]));
-	t = agr_str(a, "policy", n[2], sizeof(n[2]));
+	s = ctl_json_text(json_object_get(a, "cycle"), n[1], sizeof(n[1]));
+	t = ctl_json_text(json_object_get(a, "policy"), n[2], sizeof(n[2]));
 	if (s != NULL || t != NULL) {
 		od_buf_reset(&b);
 		od_buf_printf(&b, "%s%s%s", s ? s : "", s && t ? ", policy " : t ? "policy " : "",
 		    t ? t : "");
 		agr_line(out, "cycle", b.data);
 	}
-	s = agr_str(a, "offer", n[1], sizeof(n[1]));
-	t = agr_str(a, "option", n[2], sizeof(n[2]));
+	s = ctl_json_text(json_object_get(a, "offer"), n[1], sizeof(n[1]));
+	t = ctl_json_text(json_object_get(a, "option"), n[2], sizeof(n[2]));
 	if (s != NULL || t != NULL) {
 		od_buf_reset(&b);
 		od_buf_printf(&b, "%s%s%s", s ? s : "", s && t ? ", option " : t ? "option " : "",
 		    t ? t : "");
-		if ((s = agr_str(a, "offer_attempt", n[1], sizeof(n[1]))) != NULL)
+		if ((s = ctl_json_text(json_object_get(a, "offer_attempt"), n[1], sizeof(n[1]))) != NULL)
 			od_buf_printf(&b, " (offered in %s)", s);
 		agr_line(out, "offer", b.data);
 	}
-	s = agr_str(a, "threshold", n[1], sizeof(n[1]));
-	t = agr_str(a, "grace_days", n[2], sizeof(n[2]));
+	s = ctl_json_text(json_object_get(a, "threshold"), n[1], sizeof(n[1]));
+	t = ctl_json_text(json_object_get(a, "grace_days"), n[2], sizeof(n[2]));
 	if (s != NULL || t != NULL) {
 		od_buf_reset(&b);
 		if (s != NULL)
@@ -159,34 +144,34 @@ agr_print_one(FILE *out, const json_t *docs, size_t at, const json_t *statuses)
 			    strcmp(t, "1") == 0 ? "" : "s");
 		agr_line(out, "promise", b.data);
 	}
-	if ((s = agr_str(a, "terms", n[1], sizeof(n[1]))) != NULL)
+	if ((s = ctl_json_text(json_object_get(a, "terms"), n[1], sizeof(n[1]))) != NULL)
 		agr_line(out, "terms", agr_clean(s, AGR_TEXT, cut, sizeof(cut)));
 	if (json_is_object(ev = json_object_get(a, "evidence"))) {
 		od_buf_reset(&b);
 		agr_evidence(ev, &b);
 		agr_line(out, "evidence", b.data);
 	}
-	if ((s = agr_str(a, "replaces", n[1], sizeof(n[1]))) != NULL)
+	if ((s = ctl_json_text(json_object_get(a, "replaces"), n[1], sizeof(n[1]))) != NULL)
 		agr_line(out, "replaces", s);
 	for (i = at + 1; id != NULL && i < json_array_size(docs); i++) {
 		d = json_array_get(docs, i);
-		if (agr_is(d, "agreement") && (s = agr_str(d, "replaces", n[1], sizeof(n[1]))) &&
-		    strcmp(s, id) == 0 && (t = agr_str(d, "id", n[2], sizeof(n[2]))) != NULL)
+		if (agr_is(d, "agreement") && (s = ctl_json_text(json_object_get(d, "replaces"), n[1], sizeof(n[1]))) &&
+		    strcmp(s, id) == 0 && (t = ctl_json_text(json_object_get(d, "id"), n[2], sizeof(n[2]))) != NULL)
 			agr_line(out, "replaced by", t);
 	}
 	/* its outcomes, in order (the last one is its status) */
 	for (i = at + 1; id != NULL && i < json_array_size(docs); i++) {
 		d = json_array_get(docs, i);
-		if (!agr_is(d, "outcome") || (s = agr_str(d, "id", n[1], sizeof(n[1]))) == NULL ||
+		if (!agr_is(d, "outcome") || (s = ctl_json_text(json_object_get(d, "id"), n[1], sizeof(n[1]))) == NULL ||
 		    strcmp(s, id) != 0)
 			continue;
 		od_buf_reset(&b);
-		od_buf_puts(&b, (s = agr_str(d, "status", n[1], sizeof(n[1]))) ? s : "?");
-		if ((s = agr_str(d, "at", n[1], sizeof(n[1]))) != NULL)
+		od_buf_puts(&b, (s = ctl_json_text(json_object_get(d, "status"), n[1], sizeof(n[1]))) ? s : "?");
+		if ((s = ctl_json_text(json_object_get(d, "at"), n[1], sizeof(n[1]))) != NULL)
 			od_buf_printf(&b, " at %s", s);
-		if ((s = agr_str(d, "paid", n[1], sizeof(n[1]))) != NULL)
+		if ((s = ctl_json_text(json_object_get(d, "paid"), n[1], sizeof(n[1]))) != NULL)
 			od_buf_printf(&b, ", paid %s", s);
-		if ((s = agr_str(d, "detail", n[1], sizeof(n[1]))) != NULL && *s)
+		if ((s = ctl_json_text(json_object_get(d, "detail"), n[1], sizeof(n[1]))) != NULL && *s)
 			od_buf_printf(&b, ": %s", agr_clean(s, AGR_TEXT, cut, sizeof(cut)));
 		agr_line(out, "outcome", b.data);
 	}

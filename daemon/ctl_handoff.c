@@ -478,19 +478,6 @@ static const char *const ho_csv_head[] = { "account_id", "placement", "ts", "deb
 	"phone", "email", "balance", "currency", "due_date", "days_past_due", "attempts",
 	"last_attempt_ts", "agreements", "broken_promises", "reason", NULL };
 
-/* A member as text for a CSV field: strings as they are, whole numbers printed, else NULL. */
-static const char *
-ho_text(const json_t *v, char *buf, size_t len)
-{
-	if (json_is_string(v))
-		return json_string_value(v);
-	if (json_is_integer(v)) {
-		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		return buf;
-	}
-	return NULL;
-}
-
 static int
 ho_csv_row(struct ho_export *x, const struct ho_entry *e, const json_t *file,
     const struct ho_counts *k)
@@ -516,7 +503,7 @@ ho_csv_row(struct ho_export *x, const struct ho_entry *e, const json_t *file,
 	v[6] = e->f[HF_BALANCE];
 	v[7] = e->f[HF_CURRENCY];
 	v[8] = ho_str(debt, "due_date");
-	v[9] = ho_text(dpd, dpdbuf, sizeof(dpdbuf));
+	v[9] = ctl_json_text(dpd, dpdbuf, sizeof(dpdbuf));
 	v[10] = n[0];
 	v[11] = k->last;
 	v[12] = n[1];

@@ -648,3 +648,15 @@ ctl_table_print(const struct ctl_table *t, FILE *out, int noheader)
 	for (r = 0; r < t->nrows; r++)
 		table_row(t, out, (const char *const *)&t->cells[r * (size_t)t->ncols], w);
 }
+
+const char *
+ctl_json_text(const json_t *v, char *buf, size_t len)
+{
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_integer(v)) {
+		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return buf;
+	}
+	return NULL;
+}

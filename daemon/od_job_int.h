@@ -16,4 +16,17 @@ enum od_job_life {
 /* What the promise or agreement in force (j->sst.life) has j do now; tz may be NULL. */
 enum od_job_life od_job_life(struct od_job *j, const struct od_tz *tz);
 
+/*
+ * The earliest a handoff step may go: its wait after the step before it was
+ * done (od_job_life.c).
+ */
+int64_t	od_job_handoff_after(const struct od_job *j, const struct od_tz *tz);
+
+/*
+ * The contact rules at j->now for a send on kind (od_job_rules.c): 0 it may
+ * go; 1 held back, with its record and j->next_due set (the action is
+ * finished).
+ */
+int	od_job_rules(struct od_job *j, int kind);
+
 #endif /* OD_JOB_INT_H */

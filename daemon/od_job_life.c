@@ -168,3 +168,25 @@ od_job_life(struct od_job *j, const struct od_tz *tz)
 	}
 	return OD_JOB_LIFE_SEND;
 }
+
+/*
+ * The earliest a handoff step may go: its wait after the step before it
+ * was done.  Whole days: send_at on the local day that many days after
+ * that step's; otherwise the start of the minute after done + wait.
+ */
+int64_t
+od_job_handoff_after(const struct od_job *j, const struct od_tz *tz)
+{
+	struct od_local	lt;
+	int64_t		t = j->sst.done_at + j->st->wait_ms;
+	int		y, m, d;
+
+	if (tz == NULL || j->st->wait_ms % 86400000 != 0)
+		return (t / 60000 + 1) * 60000;
+	od_tz_to_local(tz, j->sst.done_at / 1000, &lt);
+	od_civil_from_days(od_days_from_civil(lt.year, lt.month, lt.day) + j->st->wait_ms /
+	    86400000, &y, &m, &d);
+	return od_tz_from_local(tz, y, m, d, j->policy->send_at_min / 60,
+	    j->policy->send_at_min % 60, 0) * 1000;
+}
+

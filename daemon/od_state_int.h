@@ -17,6 +17,12 @@ int64_t	od_state_num(const json_t *v);
 int	od_state_read_strs(struct od_state_strs *l, const json_t *v);
 void	od_state_write_strs(struct od_buf *b, const char *key, const struct od_state_strs *l);
 
+/* The lifecycle's names: "promise", "plan", ...; "open", "broken", "completed". */
+extern const char *const od_state_life_kinds[];
+extern const char *const od_state_life_statuses[];
+/* A YYYY-MM-DD date's days since the epoch: 0, or -1 when it is not a date. */
+int	od_state_date_days(const char *date, int64_t *days);
+
 /* The lifecycle's keys: 1 when key was one (read), 0 when not, -1 when bad. */
 int	od_state_life_read(struct od_state *st, const char *key, const json_t *v);
 void	od_state_life_write(const struct od_state *st, struct od_buf *b);

@@ -26,10 +26,8 @@
 #include "od_time.h"
 #include "od_tz.h"
 
-static const char *const life_kinds[] = { "", "promise", "plan", "settlement", "extension" };
-static const char *const life_statuses[] = { "open", "broken", "completed" };
-
-#define LIFE_NSCHED	60	/* instalments at most (od_policy: installments 2..60) */
+const char *const od_state_life_kinds[] = { "", "promise", "plan", "settlement", "extension" };
+const char *const od_state_life_statuses[] = { "open", "broken", "completed" };
 
 void
 od_state_life_clear(struct od_state_life *l)
@@ -93,8 +91,8 @@ od_state_life_covered(const struct od_state *st)
 
 /* ---- dates -------------------------------------------------------------------- */
 
-static int
-date_days(const char *date, int64_t *days)
+int
+od_state_date_days(const char *date, int64_t *days)
 {
 	int	y, m, d;
 
@@ -139,176 +137,12 @@ midnight_after(const struct od_state_ctx *cx, const char *date, int plus_days)
 	int64_t			 days;
 	int			 y, m, d;
 
-	if (date_days(date, &days) == -1)
+	if (od_state_date_days(date, &days) == -1)
 		return -1;
 	od_civil_from_days(days + plus_days + 1, &y, &m, &d);
 	if (tz != NULL)
 		return od_tz_from_local(tz, y, m, d, 0, 0, 0) * 1000;
 	return (od_days_from_civil(y, m, d) * 86400) * 1000;
-}
-
-/* ---- the JSON ------------------------------------------------------------------ */
-
-static int
-life_read_sched(struct od_state_life *l, const json_t *v)
-{
-	const json_t	*c;
-	size_t		 i;
-
-	if (!json_is_array(v) || json_array_size(v) > LIFE_NSCHED)
-		return -1;
-	if (json_array_size(v) == 0)
-		return 0;
-	if ((l->sched = calloc(json_array_size(v), sizeof(*l->sched))) == NULL)
-		return -1;
-	json_array_foreach(v, i, c) {
-		const json_t *d = json_array_get(c, 0), *a = json_array_get(c, 1);
-		int64_t days;
-
-		if (json_array_size(c) != 2 || !json_is_string(d) ||
-		    date_days(json_string_value(d), &days) == -1 ||
-		    !od_state_whole(a, 0, OD_STATE_MAX_WHOLE) || a == NULL)
-			return -1;
-		snprintf(l->sched[i].date, sizeof(l->sched[i].date), "%s", json_string_value(d));
-		l->sched[i].amount = od_state_num(a);
-		l->nsched++;
-	}
-	return 0;
-}
-
-static int
-life_read(struct od_state_life *l, const json_t *o)
-{
-	const char	*k, *s;
-	json_t		*v;
-	size_t		 i;
-	int64_t		 days;
-
-	if (!json_is_object(o))
-		return -1;
-	json_object_foreach((json_t *)o, k, v) {
-		s = json_string_value(v);
-		if (strcmp(k, "k") == 0 || strcmp(k, "s") == 0) {
-			const char *const *names = k[0] == 'k' ? life_kinds : life_statuses;
-			size_t n = k[0] == 'k' ? 5 : 3;
-
-			for (i = k[0] == 'k'; i < n; i++)
-				if (s != NULL && strcmp(s, names[i]) == 0)
-					break;
-			if (i == n)
-				return -1;
-			if (k[0] == 'k')
-				l->kind = (enum od_life_kind)i;
-			else
-				l->status = (enum od_life_status)i;
-		} else if (strcmp(k, "n") == 0 || strcmp(k, "grace") == 0) {
-			if (!od_state_whole(v, 0, 1e6))
-				return -1;
-			*(k[0] == 'n' ? &l->n : &l->grace) = (int)od_state_num(v);
-		} else if (strcmp(k, "base") == 0 || strcmp(k, "amt") == 0 ||
-		    strcmp(k, "need") == 0 || strcmp(k, "at") == 0 || strcmp(k, "end") == 0) {
-			if (!od_state_whole(v, 0, OD_STATE_MAX_WHOLE))
-				return -1;
-			*(k[0] == 'b' ? &l->base : k[0] == 'n' ? &l->need : k[1] == 'm' ? &l->amount :
-			    k[0] == 'a' ? &l->at : &l->end) = od_state_num(v);
-		} else if (strcmp(k, "date") == 0) {
-			if (s == NULL || date_days(s, &days) == -1)
-				return -1;
-			snprintf(l->date, sizeof(l->date), "%s", s);
-		} else if (strcmp(k, "offer") == 0) {
-			if (s == NULL || strlen(s) >= sizeof(l->offer))
-				return -1;
-			snprintf(l->offer, sizeof(l->offer), "%s", s);
-		} else if (strcmp(k, "sched") == 0) {
-			if (life_read_sched(l, v) == -1)
-				return -1;
-		} else if (strcmp(k, "done") == 0) {
-			if (od_state_read_strs(&l->done, v) == -1)
-				return -1;
-		} else
-			return -1;
-	}
-	return l->kind == OD_LIFE_NONE ? -1 : 0;
-}
-
-int
-od_state_life_read(struct od_state *st, const char *k, const json_t *v)
-{
-	const char	*s = json_string_value(v);
-
-	if (strcmp(k, "life") == 0)
-		return life_read(&st->life, v) == -1 ? -1 : 1;
-	if (strcmp(k, "nagr") == 0 || strcmp(k, "broken") == 0) {
-		if (!od_state_whole(v, 0, 1e6))
-			return -1;
-		*(k[0] == 'n' ? &st->nagr : &st->broken) = (int)od_state_num(v);
-		return 1;
-	}
-	if (strcmp(k, "done_at") == 0) {
-		if (!od_state_whole(v, 0, OD_STATE_MAX_WHOLE))
-			return -1;
-		st->done_at = od_state_num(v);
-		return 1;
-	}
-	if (strcmp(k, "placement") == 0 || strcmp(k, "cur") == 0) {
-		char	*dst = k[0] == 'p' ? st->placement : st->cur;
-		size_t	 len = k[0] == 'p' ? sizeof(st->placement) : sizeof(st->cur);
-
-		if (s == NULL || strlen(s) >= len)
-			return -1;
-		snprintf(dst, len, "%s", s);
-		return 1;
-	}
-	if (strcmp(k, "offers") == 0)
-		return od_state_read_strs(&st->offers, v) == -1 ? -1 : 1;
-	return 0;
-}
-
-void
-od_state_life_write(const struct od_state *st, struct od_buf *b)
-{
-	const struct od_state_life	*l = &st->life;
-	size_t				 i;
-
-	if (st->nagr > 0)
-		od_buf_printf(b, ",\"nagr\":%d", st->nagr);
-	if (st->broken > 0)
-		od_buf_printf(b, ",\"broken\":%d", st->broken);
-	if (st->done_at > 0)
-		od_buf_printf(b, ",\"done_at\":%lld", (long long)st->done_at);
-	if (st->placement[0] != '\0') {
-		od_buf_puts(b, ",\"placement\":");
-		od_buf_json_string(b, st->placement);
-	}
-	if (st->cur[0] != '\0') {
-		od_buf_puts(b, ",\"cur\":");
-		od_buf_json_string(b, st->cur);
-	}
-	if (st->offers.n > 0)
-		od_state_write_strs(b, "offers", &st->offers);
-	if (l->kind == OD_LIFE_NONE)
-		return;
-	od_buf_printf(b, ",\"life\":{\"k\":\"%s\",\"s\":\"%s\",\"n\":%d,\"base\":%lld,"
-	    "\"amt\":%lld,\"need\":%lld,\"grace\":%d,\"at\":%lld,\"end\":%lld",
-	    life_kinds[l->kind], life_statuses[l->status], l->n, (long long)l->base,
-	    (long long)l->amount, (long long)l->need, l->grace, (long long)l->at,
-	    (long long)l->end);
-	if (l->date[0] != '\0')
-		od_buf_printf(b, ",\"date\":\"%s\"", l->date);
-	if (l->offer[0] != '\0') {
-		od_buf_puts(b, ",\"offer\":");
-		od_buf_json_string(b, l->offer);
-	}
-	if (l->nsched > 0) {
-		od_buf_puts(b, ",\"sched\":[");
-		for (i = 0; i < l->nsched; i++)
-			od_buf_printf(b, "%s[\"%s\",%lld]", i ? "," : "", l->sched[i].date,
-			    (long long)l->sched[i].amount);
-		od_buf_putc(b, ']');
-	}
-	if (l->done.n > 0)
-		od_state_write_strs(b, "done", &l->done);
-	od_buf_putc(b, '}');
 }
 
 /* ---- records and documents ----------------------------------------------------- */
@@ -415,7 +249,7 @@ life_agreement_doc(struct od_state_ctx *cx, const struct od_state *st,
 	od_time_format_iso(cx->now, ts, sizeof(ts));
 	d = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "type", "agreement",
 	    "id", od_state_agreement_id(cx->id, l->n, aid, sizeof(aid)), "kind",
-	    life_kinds[l->kind], "account_id", cx->id, "created", ts, "cycle", st->cycle,
+	    od_state_life_kinds[l->kind], "account_id", cx->id, "created", ts, "cycle", st->cycle,
 	    "policy", st->policy ? st->policy : "", "total", money(st, l->amount, m, sizeof(m)));
 	if (d == NULL)
 		return;
@@ -585,8 +419,8 @@ life_promise(struct od_state *st, const struct od_state_event *ev, struct od_sta
 	char				 a[32], b[32], last[16];
 	int				 replaces, grace = pp ? pp->grace_days : 2;
 
-	if (cx->today[0] == '\0' || date_days(cx->today, &today) == -1 ||
-	    date_days(ev->until, &days) == -1)
+	if (cx->today[0] == '\0' || od_state_date_days(cx->today, &today) == -1 ||
+	    od_state_date_days(ev->until, &days) == -1)
 		return refuse(cx, "date: the debtor's local date is unknown");
 	if (days < today)
 		return refuse(cx, "date: %s is in the past (the debtor's date is %s)", ev->until,
@@ -609,7 +443,7 @@ life_promise(struct od_state *st, const struct od_state_event *ev, struct od_sta
 
 		return refuse(cx, "agreement %s (%s) is in force: renegotiate it with a new "
 		    "acceptance", od_state_agreement_id(cx->id, st->life.n, aid, sizeof(aid)),
-		    life_kinds[st->life.kind]);
+		    od_state_life_kinds[st->life.kind]);
 	}
 	source = json_string_value(json_object_get(ev->doc, "source"));
 	need = (amount * (pp && pp->kept_percent > 0 ? pp->kept_percent : 100) + 99) / 100;
@@ -733,8 +567,8 @@ life_accept(struct od_state *st, const struct od_state_event *ev, struct od_stat
 		return refuse(cx, "offer: '%s' is a %s offer", ev->offer, kind_names[o->kind]);
 	if (life_offer_made(st, o->id, until, attempt, sizeof(attempt)) == NULL)
 		return refuse(cx, "offer: '%s' was never made to this account", ev->offer);
-	if (cx->today[0] == '\0' || date_days(cx->today, &today) == -1 ||
-	    date_days(until, &until_days) == -1)
+	if (cx->today[0] == '\0' || od_state_date_days(cx->today, &today) == -1 ||
+	    od_state_date_days(until, &until_days) == -1)
 		return refuse(cx, "the debtor's local date is unknown");
 	if (today > until_days)
 		return refuse(cx, "offer: '%s' expired on %s", ev->offer, until);
@@ -928,7 +762,7 @@ od_state_life_outcome(struct od_state *st, const struct od_state_outcome *o,
 		return -1;
 	/* the offers a message made stand valid_days from its local date */
 	if (o->made != NULL && cx->policy != NULL && o->today != NULL &&
-	    date_days(o->today, &today) == 0)
+	    od_state_date_days(o->today, &today) == 0)
 		for (i = 0; i < o->made->noffers; i++) {
 			if ((of = od_policy_offer(cx->policy, o->made->offers[i])) == NULL)
 				continue;
