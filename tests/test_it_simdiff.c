@@ -630,9 +630,14 @@ ctl_output(const struct od_test_env *e, const char *args)
  *   LC-DONE     2 instalments accepted by link, both paid: completed, paid.
  *   LC-RENEG    a plan, renegotiated into the prompt-payment settlement (10%
  *               off): the first superseded, the second paid: completed.
- *   LC-PARTIAL  150.00 of 400.00 paid before any promise (the Kill Bill
- *               case): the next step is not skipped and states 250.00; the
- *               promise is for the new balance, and kept.
+ *   LC-PARTIAL  150.00 of 400.00 paid before any promise: the next step is
+ *               not skipped and states 250.00; the promise is for the new
+ *               balance, and kept.  (Kill Bill's overdue checks were not
+ *               re-anchored when a partial payment moved their anchor, and a
+ *               configured state was passed over: killbill/killbill#2297.
+ *               Here steps keep their times from the due date, a payment
+ *               re-plans the account at once, and what depends on the
+ *               balance, the texts and a promise's amount, reads it then.)
  */
 static void
 expect_lifecycle(const struct od_test_env *e, const json_t *sim)
@@ -696,6 +701,7 @@ expect_lifecycle(const struct od_test_env *e, const json_t *sim)
 	    "S/ 200.00"));
 	assert_non_null(strstr(sent_line(sim, "LC-PARTIAL", "| notice_overdue | sms | sent"),
 	    "S/ 250.00"));
+	assert_int_equal(count_lines(sim, "LC-PARTIAL", "| superseded |"), 0);
 	/* the confirmation carries the schedule; the reminders the instalment they are for */
 	l = sent_line(sim, "LC-PLAN", "| agreement_confirmation | email | sent");
 	assert_non_null(strstr(l, "Cuota 1: S/ 100.00, el 2 de abril de 2026."));
