@@ -753,8 +753,13 @@ expect_lifecycle(const struct od_test_env *e, const json_t *sim)
 	assert_non_null(strstr(out, "LC-TWICE:A2  promise  broken"));
 	assert_non_null(strstr(out, "LC-TWICE:A3  promise  refused"));
 	assert_non_null(strstr(out, "\"PAGO EL 25\""));
-	if (getenv("OD_TEST_SHOW") != NULL)
-		print_message("%s", out);
+	if (getenv("OD_TEST_SHOW") != NULL) {
+		char *att = ctl_output(e, "attempts LC-TWICE");
+
+		printf("$ outreachctl attempts LC-TWICE\n%s\n$ outreachctl agreements "
+		    "LC-TWICE\n%s", att, out);	/* whole: print_message cuts long texts */
+		free(att);
+	}
 	free(out);
 
 	/* the handoffs: four placed, one recalled since; the whole file went */
