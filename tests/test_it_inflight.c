@@ -85,17 +85,17 @@ body_cb(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-/* outreachd_state_conflicts_total{script="<script>"}, read from /metrics. */
+/* A counter with its labels ("name{label=\"value\"}"), read from /metrics; -1: unreadable. */
 static double
-conflicts(const char *script)
+metric(const char *series)
 {
 	struct od_buf	 b;
 	CURL		*c;
-	char		 url[64], want[96], *p;
+	char		 url[64], want[160], *p;
 	double		 v = -1;
 
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/metrics", g_admin);
-	snprintf(want, sizeof(want), "outreachd_state_conflicts_total{script=\"%s\"} ", script);
+	snprintf(want, sizeof(want), "%s ", series);
 	od_buf_init(&b);
 	assert_non_null(c = curl_easy_init());
 	curl_easy_setopt(c, CURLOPT_URL, url);
@@ -108,6 +108,16 @@ conflicts(const char *script)
 	curl_easy_cleanup(c);
 	od_buf_free(&b);
 	return v;
+}
+
+/* outreachd_state_conflicts_total{script="<script>"}. */
+static double
+conflicts(const char *script)
+{
+	char	series[96];
+
+	snprintf(series, sizeof(series), "outreachd_state_conflicts_total{script=\"%s\"}", script);
+	return metric(series);
 }
 
 static void
@@ -204,6 +214,7 @@ test_promise_during_send(void **state)
 	json_decref(h);
 	assert_int_equal(od_test_int(&g_env, "LLEN outreach:agr:FL-P"), 1);
 	assert_true(conflicts("complete") >= 1);
+	assert_true(metric("outreachd_lifecycle_total{record=\"promise_made\"}") == 1);
 	assert_int_equal(od_test_process_stop(g_pid[0], SIGTERM, 10000), 0);
 	g_pid[0] = 0;
 }
