@@ -386,7 +386,7 @@ test_bad_events(void **state)
 
 /* The offer step's message went: its offers stand valid_days from that local date. */
 static void
-make_offers(struct od_state *st, int64_t now)
+make_offers_on(struct od_state *st, int64_t now, const char *today)
 {
 	struct od_state_outcome	o;
 	struct od_state_ctx	cx;
@@ -397,9 +397,40 @@ make_offers(struct od_state *st, int64_t now)
 	o.next_due = -1;
 	o.made = &steps[1];
 	o.attempt = "PE-1:2026-03-01:offer#3";
-	o.today = "2026-03-09";
+	o.today = today;
 	od_state_ctx_init(&cx, "PE-1", &acct, &pol, now);
 	assert_int_equal(od_state_outcome(st, &o, &cx, &due), 0);
+}
+
+static void
+make_offers(struct od_state *st, int64_t now)
+{
+	make_offers_on(st, now, "2026-03-09");
+}
+
+/* Monthly instalments keep their day, or the month's last: Jan 31, Feb 28, Mar 31. */
+static void
+test_plan_month_ends(void **state)
+{
+	/* 2026-01-24 15:00 UTC: 10:00 in Lima; + first_due 7d = Sat 01-31 */
+	const int64_t	 t = od_days_from_civil(2026, 1, 24) * DAY + 15 * 3600000LL;
+	struct od_state	 st;
+	json_t		*docs = json_array(), *sched;
+
+	(void)state;
+	active(&st);
+	make_offers_on(&st, t, "2026-01-24");
+	assert_int_equal(event(&st, t, NULL, docs, "{\"account_id\":\"PE-1\","
+	    "\"type\":\"plan_accepted\",\"offer\":\"cuotas\",\"option\":3}"), 0);
+	sched = json_object_get(json_array_get(docs, 0), "schedule");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(sched, 0), "date")),
+	    "2026-01-31");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(sched, 1), "date")),
+	    "2026-02-28");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(sched, 2), "date")),
+	    "2026-03-31");
+	od_state_clear(&st);
+	json_decref(docs);
 }
 
 /* A plan: instalments summing exactly, monthly, the evidence; paid, then completed. */
@@ -498,6 +529,25 @@ test_renegotiation(void **state)
 	assert_int_equal(st.status, OD_STATE_PAID);
 	od_state_clear(&st);
 
+	/* an extension: the whole balance, by a later date; an option is refused */
+	active(&st);
+	make_offers(&st, NOW);
+	json_array_clear(docs);
+	assert_int_equal(event(&st, NOW, NULL, docs, "{\"account_id\":\"PE-1\","
+	    "\"type\":\"plan_accepted\",\"offer\":\"cuotas\",\"option\":7}"), OD_STATE_REJECTED);
+	assert_string_equal(last_reason, "option: 7 instalments; the offer allows 2 to 6");
+	assert_int_equal(event(&st, NOW, NULL, docs, "{\"account_id\":\"PE-1\","
+	    "\"type\":\"plan_accepted\",\"offer\":\"cuotas\",\"option\":6}"), OD_STATE_REJECTED);
+	assert_string_equal(last_reason, "option: instalments of 16.66 are under the offer's "
+	    "minimum of 20.00");
+	assert_int_equal(event(&st, NOW, NULL, docs, "{\"account_id\":\"PE-1\","
+	    "\"type\":\"extension_accepted\",\"offer\":\"mas_tiempo\"}"), 0);
+	assert_string_equal(doc_str(docs, 0, "kind"), "extension");
+	assert_string_equal(doc_str(docs, 0, "total"), "100.00");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(
+	    json_array_get(docs, 0), "schedule"), 0), "date")), "2026-03-29");
+	od_state_clear(&st);
+
 	active(&st);
 	make_offers(&st, NOW);
 	assert_int_equal(event(&st, NOW + 8 * DAY, NULL, NULL, "{\"account_id\":\"PE-1\","
@@ -582,6 +632,7 @@ main(void)
 		cmocka_unit_test(test_bad_events),
 		cmocka_unit_test(test_plan),
 		cmocka_unit_test(test_plan_broken),
+		cmocka_unit_test(test_plan_month_ends),
 		cmocka_unit_test(test_renegotiation),
 		cmocka_unit_test(test_handoff_recall),
 		cmocka_unit_test(test_json_roundtrip),
