@@ -573,6 +573,12 @@ static const struct {
 	{ OD_EV_ACCEPT, "extension_accepted", OD_OFFER_EXTENSION, { "offer", "source", "agent",
 	    "channel", "text", "token", NULL } },
 	{ OD_EV_RECALL, "recall", 0, { "reason", NULL } },
+	{ OD_EV_AGENT, "agent_requested", 0, { "reason", "source", "agent", "channel", "text",
+	    "token", NULL } },
+	{ OD_EV_PAID_CLAIM, "payment_claimed", 0, { "amount", "currency", "source", "agent",
+	    "channel", "text", "token", NULL } },
+	{ OD_EV_WRONG_NUMBER, "wrong_number", 0, { "channel", "source", "agent", "text",
+	    "token", NULL } },
 };
 #define EVENT_NTYPES	(sizeof(event_types) / sizeof(event_types[0]))
 
@@ -711,6 +717,22 @@ event_check(const json_t *doc, struct od_event *ev, char *reason, size_t rlen)
 		if (event_evidence(doc, reason, rlen) < 0)
 			return -1;
 		break;
+	case OD_EV_AGENT:
+	case OD_EV_PAID_CLAIM:
+	case OD_EV_WRONG_NUMBER:
+		if (ev->type == OD_EV_PAID_CLAIM && member(doc, "amount") != NULL &&
+		    get_amount(doc, "amount", "amount", &ev->amount, reason, rlen) < 0)
+			return -1;
+		if (ev->type == OD_EV_WRONG_NUMBER) {
+			/* the address that reached someone else: phone (sms and whatsapp) or email */
+			if (get_string(doc, "channel", "channel", 1, &s, reason, rlen) < 0)
+				return -1;
+			if ((ev->channel = od_channel_kind_parse(s)) < 0)
+				return fail(reason, rlen, "channel: must be sms, email or whatsapp");
+		}
+		if (event_evidence(doc, reason, rlen) < 0)
+			return -1;
+		/* FALLTHROUGH */
 	case OD_EV_RECALL:
 		if (get_string(doc, "reason", "reason", 0, &s, reason, rlen) < 0)
 			return -1;

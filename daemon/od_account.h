@@ -119,6 +119,9 @@ enum od_event_type {
 	OD_EV_CEASE,		/* cease communication: stops outreach for good */
 	OD_EV_ACCEPT,		/* plan_accepted, settlement_accepted, extension_accepted: offer, option */
 	OD_EV_RECALL,		/* a placed account comes back to outreach */
+	OD_EV_AGENT,		/* "agent_requested": the debtor asked for a person */
+	OD_EV_PAID_CLAIM,	/* "payment_claimed": the debtor says they paid (unverified) */
+	OD_EV_WRONG_NUMBER,	/* "wrong_number": the address reached someone else */
 };
 
 struct od_event {

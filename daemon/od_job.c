@@ -184,6 +184,8 @@ od_job_recheck(struct od_job *j, const char *raw, size_t len)
 	else if (st.dispute || (st.promise_until[0] != '\0' &&
 	    strcmp(st.promise_until, j->today) >= 0))
 		why = "hold";
+	else if (st.hold_until > j->now)
+		why = "hold";		/* a person was asked for, a payment claimed */
 	else if (j->life_key[0] == '\0' && st.life.kind != OD_LIFE_NONE &&
 	    st.life.status == OD_LIFE_OPEN)
 		why = "hold";		/* a promise or an agreement came in: escalation waits */
@@ -561,6 +563,22 @@ job_zone_label(struct od_job *j)
 		snprintf(j->tzlabel, sizeof(j->tzlabel), "%s:*", j->acct.country);
 }
 
+int
+od_job_held(struct od_job *j)
+{
+	char	until[32];
+
+	if (j->sst.hold_until <= j->now)
+		return 0;
+	od_time_format_iso(j->sst.hold_until, until, sizeof(until));
+	json_object_set_new(od_job_record(j, -1, "suppressed", "hold"), "detail",
+	    json_sprintf("%s: outreach waits until %s", strcmp(j->sst.hold_why, "agent") == 0 ?
+	    "a person was asked for" : "a payment the debtor reported is being verified",
+	    until));
+	j->next_due = j->sst.hold_until;
+	return 1;
+}
+
 /* Works out what a claimed action is: nothing to do, a wait, a hold, or a step to send. */
 enum od_job_next
 od_job_start(struct od_job *j, const struct od_confset *set, const char *id,
@@ -667,6 +685,10 @@ od_job_start(struct od_job *j, const struct od_confset *set, const char *id,
 	if (due > j->now) {
 		j->next_step = j->step;
 		j->next_due = due;
+		return OD_JOB_FINISH;
+	}
+	if (od_job_held(j)) {
+		j->next_step = j->step;
 		return OD_JOB_FINISH;
 	}
 	/* Holds: a dispute waits for its resolution; a promise to pay, for its date. */

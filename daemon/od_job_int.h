@@ -29,4 +29,10 @@ int64_t	od_job_handoff_after(const struct od_job *j, const struct od_tz *tz);
  */
 int	od_job_rules(struct od_job *j, int kind);
 
+/*
+ * A reply's hold (hold.until: a person was asked for, a payment claimed):
+ * 1 with a 'suppressed' 'hold' record and j->next_due at its end, else 0.
+ */
+int	od_job_held(struct od_job *j);
+
 #endif /* OD_JOB_INT_H */

@@ -166,6 +166,11 @@ od_job_life(struct od_job *j, const struct od_tz *tz)
 		j->next_step = -1;
 		return OD_JOB_LIFE_WAIT;	/* dispute_resolved plans it again */
 	}
+	if (od_job_held(j)) {
+		if (dl >= 0 && dl < j->next_due)
+			j->next_due = dl;	/* a deadline still falls when it falls */
+		return OD_JOB_LIFE_WAIT;
+	}
 	return OD_JOB_LIFE_SEND;
 }
 

@@ -514,7 +514,8 @@ od_metrics_register_std(struct od_metrics *m, struct od_metrics_std *s)
 	s->lifecycle = od_metrics_counter(m, OD_METRIC_LIFECYCLE,
 	    "Promises, agreements and placements recorded, by record (promise_made, "
 	    "promise_kept, promise_broken, promise_refused, agreement, plan_broken, "
-	    "plan_completed, escalated, handoff, recall).", OD_LABELS("record"));
+	    "plan_completed, escalated, handoff, recall, agent_requested, payment_claimed, "
+	    "wrong_number).", OD_LABELS("record"));
 	if (s->attempts == NULL || s->suppressions == NULL || s->queue_due == NULL ||
 	    s->queue_inflight == NULL || s->rejected == NULL || s->gateway_latency == NULL ||
 	    s->ratelimit_waits == NULL || s->breaker_state == NULL || s->reloads == NULL ||

@@ -484,6 +484,8 @@ od_policy_init(struct od_policy *p)
 	p->promises.max_broken = 2;
 	p->promises.max_days = 30;
 	p->promises.after_index = -1;
+	p->agent_pause_ms = 3 * 86400000LL;
+	p->paid_claim_ms = 5 * 86400000LL;
 }
 
 static const struct od_policy *
@@ -536,7 +538,7 @@ policy_read(const struct od_yaml *root, struct od_policy *p, const struct od_pol
 {
 	static const char *const keys[] = { "name", "description", "priority", "jurisdiction",
 		"send_at", "spread", "transliterate", "segment", "offer", "offers", "steps", "promises",
-		"plan_steps", "rules", NULL };
+		"plan_steps", "replies", "rules", NULL };
 	static const char *const required[] = { "name", "steps", NULL };
 	const struct od_policy	*other;
 	const struct od_yaml	*v;

@@ -154,6 +154,9 @@ struct od_policy {
 	size_t		 noffers;
 	struct od_step	*plan_steps;		/* anchors ACCEPTED, INSTALMENT, BROKEN, COMPLETED */
 	size_t		 nplan_steps;
+	/* replies: what the debtor's answers hold outreach for */
+	int64_t		 agent_pause_ms;	/* replies.agent_pause: a person was asked for (3d) */
+	int64_t		 paid_claim_ms;		/* replies.paid_claim_hold: "I paid", unverified (5d) */
 };
 
 struct od_policy_set {

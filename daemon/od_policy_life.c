@@ -538,12 +538,44 @@ policy_warn_offers(const struct od_yaml *offers, const struct od_policy *p,
 	}
 }
 
+/* replies: {agent_pause: 3d, paid_claim_hold: 5d}: 1 hour to 30 days each. */
+static void
+policy_read_replies(const struct od_yaml *n, struct od_policy *p, struct od_errors *errs)
+{
+	static const char *const keys[] = { "agent_pause", "paid_claim_hold", NULL };
+	static const char *const names[] = { "replies.agent_pause", "replies.paid_claim_hold" };
+	int64_t			*dst[2] = { &p->agent_pause_ms, &p->paid_claim_ms }, ms;
+	const struct od_yaml	*v;
+	const char		*s;
+	size_t			 i;
+
+	if (n->type != OD_YAML_MAP) {
+		od_yaml_error(errs, n, "replies: expected a mapping, found %s",
+		    od_yaml_type_name(n->type));
+		return;
+	}
+	od_yaml_check_keys(n, keys, "replies", errs);
+	for (i = 0; i < 2; i++) {
+		if ((v = od_yaml_get(n, keys[i])) == NULL ||
+		    (s = od_policy_scalar(v, names[i], errs)) == NULL)
+			continue;
+		if (s[0] == '+' || s[0] == '-' || od_duration_parse(s, &ms) == -1 ||
+		    ms < 3600000LL || ms > 30 * 86400000LL)
+			od_yaml_error(errs, v, "%s: '%s' is not a duration from 1h to 30d (\"3d\", "
+			    "\"36h\")", names[i], s);
+		else
+			*dst[i] = ms;
+	}
+}
+
 void
 od_policy_read_lifecycle(const struct od_yaml *root, struct od_policy *p,
     struct od_errors *errs)
 {
 	const struct od_yaml	*v;
 
+	if ((v = od_yaml_get(root, "replies")) != NULL)
+		policy_read_replies(v, p, errs);
 	if ((v = od_yaml_get(root, "promises")) != NULL)
 		policy_read_promises(v, p, errs);
 	if ((v = od_yaml_get(root, "plan_steps")) != NULL)

@@ -387,7 +387,8 @@ sim_lifecycle_status(const char *s)
 {
 	static const char *const names[] = { "promise_made", "promise_kept", "promise_broken",
 		"promise_refused", "agreement", "plan_broken", "plan_completed", "handoff",
-		"recall", "escalated", "rejected", NULL };
+		"recall", "escalated", "agent_requested", "payment_claimed", "wrong_number",
+		"rejected", NULL };
 
 	for (const char *const *n = names; *n != NULL; n++)
 		if (strcmp(*n, s) == 0)

@@ -223,6 +223,11 @@ state_read_hold(struct od_state *st, const json_t *o)
 		    json_string_length(v) < sizeof(st->promise_until))
 			snprintf(st->promise_until, sizeof(st->promise_until), "%s",
 			    json_string_value(v));
+		else if (strcmp(k, "until") == 0 && od_state_whole(v, 0, OD_STATE_MAX_WHOLE))
+			st->hold_until = od_state_num(v);
+		else if (strcmp(k, "why") == 0 && json_is_string(v) &&
+		    json_string_length(v) < sizeof(st->hold_why))
+			snprintf(st->hold_why, sizeof(st->hold_why), "%s", json_string_value(v));
 		else
 			return -1;
 	}
@@ -398,6 +403,11 @@ od_state_write(const struct od_state *st, struct od_buf *b)
 		od_buf_printf(b, "%s\"promise_until\":", st->dispute ? "," : "");
 		od_buf_json_string(b, st->promise_until);
 	}
+	if (st->hold_until > 0) {
+		od_buf_printf(b, "%s\"until\":%lld,\"why\":", st->dispute ||
+		    st->promise_until[0] != '\0' ? "," : "", (long long)st->hold_until);
+		od_buf_json_string(b, st->hold_why);
+	}
 	od_buf_puts(b, "},\"recent\":[");
 	for (i = 0; i < st->nrecent; i++)
 		od_buf_printf(b, "%s[%lld,\"%s\"]", i ? "," : "", (long long)st->recent[i].at,
@@ -481,6 +491,8 @@ od_state_intake(struct od_state *st, int known, const struct od_account *a,
 			od_state_strs_clear(&st->offers);
 			st->broken = 0;
 			st->done_at = 0;
+			st->hold_until = 0;
+			st->hold_why[0] = '\0';
 			st->cur[0] = '\0';
 		}
 		*due = now;	/* an update is re-planned at once */

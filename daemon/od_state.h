@@ -98,6 +98,8 @@ struct od_state {
 	unsigned		 optout;	/* bit per OD_CH_* kind, OD_STATE_OPT_ALL */
 	int			 dispute;	/* hold.dispute */
 	char			 promise_until[16];	/* hold.promise_until, or "" */
+	int64_t			 hold_until;	/* hold.until: outreach waits until then (ms); 0: none */
+	char			 hold_why[16];	/* hold.why: "agent", "payment_claimed" */
 	struct od_state_contact	*recent;
 	size_t			 nrecent, caprecent;
 	int			 replan;	/* an event asked for a re-plan while in flight */

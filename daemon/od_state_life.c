@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "od_state_int.h"
+#include "od_channel.h"
 #include "od_time.h"
 #include "od_tz.h"
 
@@ -614,6 +615,73 @@ life_accept(struct od_state *st, const struct od_state_event *ev, struct od_stat
 	return 0;
 }
 
+/*
+ * A person asked for, or a payment the debtor says they made: outreach
+ * holds (replies.agent_pause, replies.paid_claim_hold) so that an agent can
+ * call or the payment be seen; a claim never pays the account.  Recorded
+ * whatever the account's status (an agent may still want to call).
+ */
+static int
+life_hold(struct od_state *st, const struct od_state_event *ev, struct od_state_ctx *cx,
+    int64_t amount, int *replan)
+{
+	int	 agent = ev->type == OD_EV_AGENT;
+	int64_t	 len = agent ? (cx->policy ? cx->policy->agent_pause_ms : 3 * 86400000LL) :
+		    (cx->policy ? cx->policy->paid_claim_ms : 5 * 86400000LL);
+	char	 until[32], m[32];
+	json_t	*r;
+
+	if (st->status == OD_STATE_ACTIVE) {
+		if (cx->now + len > st->hold_until) {
+			st->hold_until = cx->now + len;
+			snprintf(st->hold_why, sizeof(st->hold_why), "%s", agent ? "agent" :
+			    "payment_claimed");
+		}
+		*replan = 1;
+	}
+	od_time_format_iso(st->hold_until > 0 ? st->hold_until : cx->now, until, sizeof(until));
+	if (agent)
+		r = life_record(cx, st, 0, "agent_requested", st->status == OD_STATE_ACTIVE ?
+		    json_sprintf("outreach pauses until %s", until) : json_string("recorded"));
+	else
+		r = life_record(cx, st, 0, "payment_claimed", amount > 0 ?
+		    json_sprintf("%s, unverified: outreach pauses until %s", money(st, amount, m,
+		    sizeof(m)), until) : json_sprintf("unverified: outreach pauses until %s", until));
+	if (r != NULL)
+		json_object_set_new(r, "evidence", life_evidence(ev, cx));
+	return 0;
+}
+
+/*
+ * The debtor's address reached someone else: contacting a third party is
+ * an abusive practice (Ley 29571 art. 62; INDECOPI Res. 0410-2021/SPC,
+ * ../shared/reference/contact-rules.md).  A phone stops for SMS and
+ * WhatsApp, an email for email, for this account; the record tells
+ * upstream to correct it.
+ */
+static int
+life_wrong_number(struct od_state *st, const struct od_state_event *ev,
+    struct od_state_ctx *cx, int *replan)
+{
+	const char	*addr = NULL;
+	json_t		*r;
+
+	if (ev->channel == OD_CH_EMAIL)
+		st->optout |= 1u << OD_CH_EMAIL;
+	else
+		st->optout |= 1u << OD_CH_SMS | 1u << OD_CH_WHATSAPP;
+	if (cx->acct != NULL)
+		addr = ev->channel == OD_CH_EMAIL ? cx->acct->email : ev->channel == OD_CH_WHATSAPP &&
+		    cx->acct->whatsapp ? cx->acct->whatsapp : cx->acct->phone;
+	r = life_record(cx, st, 0, "wrong_number", json_sprintf("%s is not the debtor's: %s "
+	    "stop for this account; correct it upstream", addr ? addr : "the address",
+	    ev->channel == OD_CH_EMAIL ? "emails" : "SMS and WhatsApp"));
+	if (r != NULL)
+		json_object_set_new(r, "evidence", life_evidence(ev, cx));
+	*replan = 1;		/* the next step falls back to another channel */
+	return 0;
+}
+
 int
 od_state_life_event(struct od_state *st, const struct od_state_event *ev,
     struct od_state_ctx *cx, int64_t amount, int *replan)
@@ -626,9 +694,18 @@ od_state_life_event(struct od_state *st, const struct od_state_event *ev,
 	switch (ev->type) {
 	case OD_EV_PAYMENT:
 		st->paid_minor += amount;
+		if (strcmp(st->hold_why, "payment_claimed") == 0) {
+			st->hold_until = 0;	/* the payment the debtor spoke of came (or some did) */
+			st->hold_why[0] = '\0';
+		}
 		if (st->status == OD_STATE_ACTIVE)
 			life_payment(st, cx);
 		return 0;
+	case OD_EV_AGENT:
+	case OD_EV_PAID_CLAIM:
+		return life_hold(st, ev, cx, amount, replan);
+	case OD_EV_WRONG_NUMBER:
+		return life_wrong_number(st, ev, cx, replan);
 	case OD_EV_PROMISE:
 	case OD_EV_ACCEPT:
 		if (st->status != OD_STATE_ACTIVE) {
@@ -642,8 +719,13 @@ od_state_life_event(struct od_state *st, const struct od_state_event *ev,
 		}
 		rc = ev->type == OD_EV_PROMISE ? life_promise(st, ev, cx, amount) :
 		    life_accept(st, ev, cx);
-		if (rc == 0)
+		if (rc == 0) {
 			*replan = 1;
+			if (strcmp(st->hold_why, "agent") == 0) {
+				st->hold_until = 0;	/* what the person was asked for is done */
+				st->hold_why[0] = '\0';
+			}
+		}
 		return rc;
 	case OD_EV_RECALL: {
 		const char	*r = json_string_value(json_object_get(ev->doc, "reason"));

@@ -615,9 +615,35 @@ test_recheck(void **state)
 	    "\"2026-03-09\"}}", "hold");
 	recheck_is("{\"v\":4,\"status\":\"active\",\"hold\":{\"promise_until\":"
 	    "\"2026-03-08\"}}", NULL);	/* a promise that ran out yesterday */
+	/* a person asked for, a payment claimed: held until hold.until */
+	recheck_is("{\"v\":4,\"status\":\"active\",\"hold\":{\"until\":1999999999999,"
+	    "\"why\":\"agent\"}}", "hold");
+	recheck_is("{\"v\":4,\"status\":\"active\",\"hold\":{\"until\":1000,"
+	    "\"why\":\"agent\"}}", NULL);	/* over */
 	recheck_is("{\"v\":4,\"status\":", "state_corrupt");
 	recheck_is("{\"v\":-4,\"status\":\"active\"}", "state_corrupt");
 	recheck_is("{\"v\":4,\"optout\":{\"fax\":true}}", "state_corrupt");
+}
+
+/* A reply's hold: the step due now waits until hold.until, recorded with why. */
+static void
+test_reply_hold(void **state)
+{
+	struct od_job	 j;
+	char		 st[256];
+	json_t		*r;
+
+	(void)state;
+	snprintf(st, sizeof(st), "{\"policy\":\"sim-pe\",\"status\":\"active\",\"next\":0,"
+	    "\"hold\":{\"until\":%lld,\"why\":\"agent\"}}", (long long)(NOW + 86400000LL));
+	assert_int_equal(start(&j, st), OD_JOB_FINISH);
+	assert_int_equal(j.next_due, NOW + 86400000LL);
+	r = json_array_get(j.records, json_array_size(j.records) - 1);
+	assert_string_equal(json_string_value(json_object_get(r, "status")), "suppressed");
+	assert_string_equal(json_string_value(json_object_get(r, "reason")), "hold");
+	assert_non_null(strstr(json_string_value(json_object_get(r, "detail")),
+	    "a person was asked for"));
+	od_job_clear(&j);
 }
 
 int
@@ -636,6 +662,7 @@ main(void)
 		cmocka_unit_test(test_stored_foreign_zone),
 		cmocka_unit_test(test_superseded_steps),
 		cmocka_unit_test(test_recheck),
+		cmocka_unit_test(test_reply_hold),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -593,6 +593,76 @@ test_handoff_recall(void **state)
 	json_decref(recs);
 }
 
+/*
+ * The debtor's answers that hold or stop outreach: a person asked for (3
+ * days by default), a payment claimed (5 days, never paid by it; a payment
+ * ends it), a wrong number (that phone's channels stop).
+ */
+static void
+test_reply_holds(void **state)
+{
+	struct od_state	 st;
+	json_t		*recs = json_array(), *back;
+	char		*js;
+	const char	*field;
+
+	(void)state;
+	active(&st);
+	pol.agent_pause_ms = 3 * DAY;
+	pol.paid_claim_ms = 5 * DAY;
+	assert_int_equal(event(&st, NOW, recs, NULL, "{\"account_id\":\"PE-1\","
+	    "\"type\":\"agent_requested\",\"source\":\"reply\",\"channel\":\"sms\","
+	    "\"text\":\"ASESOR\"}"), 0);
+	assert_int_equal(st.hold_until, NOW + 3 * DAY);
+	assert_string_equal(st.hold_why, "agent");
+	assert_string_equal(status_at(recs, 0), "agent_requested");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(recs, 0), "detail")),
+	    "outreach pauses until 2026-03-12T15:00:00.000Z");
+	/* a promise the agent records ends the pause */
+	assert_int_equal(event(&st, NOW + DAY, recs, NULL, "{\"account_id\":\"PE-1\","
+	    "\"type\":\"promise_to_pay\",\"date\":\"2026-03-13\",\"source\":\"agent\"}"), 0);
+	assert_int_equal(st.hold_until, 0);
+	od_state_clear(&st);
+
+	active(&st);
+	assert_int_equal(event(&st, NOW, recs, NULL, "{\"account_id\":\"PE-1\","
+	    "\"type\":\"payment_claimed\",\"amount\":\"100.00\",\"source\":\"reply\","
+	    "\"text\":\"YA PAGUE\"}"), 0);
+	assert_int_equal(st.hold_until, NOW + 5 * DAY);
+	assert_int_equal(st.status, OD_STATE_ACTIVE);	/* never paid by a claim */
+	assert_int_equal(st.paid_minor, 0);
+	/* the hold is stored and read back */
+	js = od_state_to_json(&st);
+	assert_non_null(back = json_loads(js, 0, NULL));
+	{
+		struct od_state	b;
+
+		assert_int_equal(od_state_from_json(&b, back, &field), 0);
+		assert_int_equal(b.hold_until, NOW + 5 * DAY);
+		assert_string_equal(b.hold_why, "payment_claimed");
+		od_state_clear(&b);
+	}
+	json_decref(back);
+	free(js);
+	assert_int_equal(event(&st, NOW + DAY, recs, NULL, "{\"account_id\":\"PE-1\","
+	    "\"type\":\"payment\",\"amount\":\"40.00\"}"), 0);
+	assert_int_equal(st.hold_until, 0);		/* a payment came: verified */
+	od_state_clear(&st);
+
+	active(&st);
+	json_array_clear(recs);
+	assert_int_equal(event(&st, NOW, recs, NULL, "{\"account_id\":\"PE-1\","
+	    "\"type\":\"wrong_number\",\"channel\":\"sms\",\"source\":\"reply\","
+	    "\"text\":\"NO ES MI NUMERO\"}"), 0);
+	assert_int_equal(st.optout, (1u << OD_CH_SMS) | (1u << OD_CH_WHATSAPP));
+	assert_string_equal(status_at(recs, 0), "wrong_number");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(recs, 0), "detail")),
+	    "+51987000111 is not the debtor's: SMS and WhatsApp stop for this account; correct it "
+	    "upstream");
+	od_state_clear(&st);
+	json_decref(recs);
+}
+
 /* The lifecycle's part of the state is written and read back whole. */
 static void
 test_json_roundtrip(void **state)
@@ -635,6 +705,7 @@ main(void)
 		cmocka_unit_test(test_plan_month_ends),
 		cmocka_unit_test(test_renegotiation),
 		cmocka_unit_test(test_handoff_recall),
+		cmocka_unit_test(test_reply_holds),
 		cmocka_unit_test(test_json_roundtrip),
 	};
 
