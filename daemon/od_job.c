@@ -448,6 +448,16 @@ static enum od_job_next
 job_step_done(struct od_job *j, json_t *r, const char *status)
 {
 	json_object_set_new(r, "status", json_string(status));
+	/*
+	 * What the debtor was told, in the account's history (not the stream):
+	 * the conversation an agent reads (outreachctl conversations) and the
+	 * handoff file carry it.  An email's subject; an SMS's or WhatsApp's
+	 * text (a template's rendered preview).
+	 */
+	if (j->kind == OD_CH_EMAIL && j->r.subject != NULL)
+		json_object_set_new(r, "subject", json_string(j->r.subject));
+	else if (j->kind != OD_CH_EMAIL && j->r.text != NULL)
+		json_object_set_new(r, "text", json_string(j->r.text));
 	json_array_append_new(j->records, r);
 	j->contact = od_channel_kind_name(j->kind);
 	if (j->life_key[0] == '\0' && j->st->noffers > 0)
