@@ -227,9 +227,12 @@ bench_once() {
 	last=$(redis-cli -h 127.0.0.1 -p "$PORT" --raw XREVRANGE "$akey" + - COUNT 1 | head -1)
 	redis-cli -h 127.0.0.1 -p "$PORT" --raw XRANGE "$akey" - + >"$TMP/attempts.txt"
 	# each policy's steps in order, "policy step step ...": a step before the
-	# one an account is first sent was superseded (its successor was due too)
+	# one an account is first sent was superseded (its successor was due too);
+	# the escalation's steps: only those under steps: (not plan_steps:, not
+	# promises: steps:)
 	for f in "$ROOT"/policy/*.yaml; do
-		awk '/^name:/ { p = $2 } /^  - name:/ { s = s " " $3 } END { print p s }' "$f"
+		awk '/^name:/ { p = $2 } /^[a-z_]+:/ { in_steps = /^steps:/ }
+		    in_steps && /^  - name:/ { s = s " " $3 } END { print p s }' "$f"
 	done >"$TMP/steps.txt"
 	# one line per account: "account sent sending other superseded", from the
 	# stream's pairs; superseded is "ok" when the account's superseded records
