@@ -187,6 +187,7 @@ int	ctl_cmd_validate(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_preview(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_reload(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_agreements(struct ctl *c, int argc, char **argv);	/* ctl_agreements.c */
+int	ctl_cmd_conversations(struct ctl *c, int argc, char **argv);	/* ctl_conversations.c */
 int	ctl_cmd_handoff(struct ctl *c, int argc, char **argv);		/* ctl_handoff.c */
 
 /* ---- the negotiation lifecycle ----------------------------------------------- */

@@ -71,6 +71,13 @@ static const struct ctl_command ctl_commands[] = {
 	  "outcomes and its schedule.  --json prints every document of the list as\n"
 	  "JSON lines, each agreement with its \"status\" added.  Exit 1 when the\n"
 	  "account has no agreements or is not known.\n" },
+	{ "conversations", ctl_cmd_conversations, "conversations ACCOUNT [--json]",
+	  "what an account was told and answered",
+	  "The thread of ACCOUNT, oldest first, from its history (<prefix>:hist:ACCOUNT):\n"
+	  "-> what was sent (an SMS's or WhatsApp's text, an email's subject), <- the\n"
+	  "debtor's replies and what they meant, * what came of them (a promise, an\n"
+	  "agreement, a person asked for...).  --json prints those records as JSON\n"
+	  "lines.  What was held back is in `outreachctl attempts`.\n" },
 	{ "handoff", ctl_cmd_handoff,
 	  "handoff list [--placement NAME] [--json] | handoff export --format csv|jsonl "
 	  "[--placement NAME] [--output FILE]",
