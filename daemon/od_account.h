@@ -149,6 +149,8 @@ const char *od_event_type_name(enum od_event_type t);	/* "payment", "promise_to_
  * 123450).  Returns 0 or -1.
  */
 int	od_money_parse(const char *s, int digits, int64_t *minor);
+/* pct percent of minor units, rounded half up, without overflowing: a discount. */
+int64_t	od_money_percent(int64_t minor, int pct);
 /* Minor units as a decimal string with digits fractional digits: 123450, 2 -> "1234.50". */
 const char *od_money_format(int64_t minor, int digits, char *buf, size_t len);
 /* The ISO 4217 exponent of code (2 for PEN, 0 for CLP), or -1 when unknown. */

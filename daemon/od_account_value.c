@@ -161,6 +161,12 @@ od_locale_valid(const char *s)
 	    s[2] >= '0' && s[2] <= '9' && s[3] == '\0';
 }
 
+int64_t
+od_money_percent(int64_t minor, int pct)
+{
+	return minor / 100 * pct + (minor % 100 * pct + 50) / 100;
+}
+
 const char *
 od_money_format(int64_t v, int digits, char *buf, size_t len)
 {

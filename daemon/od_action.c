@@ -458,9 +458,8 @@ action_count(struct od_dispatch *dp, json_t *records)
 		s = json_string_value(json_object_get(r, "status"));
 		if (s == NULL)
 			continue;
-		if (json_object_get(r, "agreement_id") != NULL ||
-		    json_object_get(r, "step") == NULL) {
-			/* the lifecycle's (od_state_life.c): no channel, a record of its own */
+		if (od_state_is_life_record(r)) {
+			/* the lifecycle's: no channel, a metric of its own */
 			od_metric_inc(dp->env->m.lifecycle, OD_LABELS(s), 1);
 			continue;
 		}

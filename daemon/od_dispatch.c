@@ -88,20 +88,6 @@ dispatch_begin_cb(redisReply *r, void *arg)
 	free(b);
 }
 
-/*
- * A record's stream fields as script arguments at args: their count F
- * (written into nf), then the F "name", "value" strings (numbers into num,
- * OD_RECORD_FIELDS slots).  Returns how many arguments were added, 1 + F.
- */
-static size_t
-dispatch_record_args(json_t *rec, const char **args, char (*num)[24], char (*nf)[8])
-{
-	size_t	f = od_record_fields(rec, args + 1, num);
-
-	snprintf(*nf, sizeof(*nf), "%zu", f);
-	args[0] = *nf;
-	return 1 + f;
-}
 
 static void
 dispatch_flush_begin(struct od_dispatch *dp, struct action **v, size_t n)
@@ -152,13 +138,13 @@ dispatch_flush_begin(struct od_dispatch *dp, struct action **v, size_t n)
 		args[na++] = j->pid;
 		args[na++] = j->contacts ? j->contacts : "";
 		args[na++] = a->contacts ? a->contacts : "";
-		na += dispatch_record_args(a->rec, args + na, num + ri * OD_RECORD_FIELDS, &nf[ri]);
+		na += od_record_args(a->rec, args + na, num + ri * OD_RECORD_FIELDS, &nf[ri]);
 		ri++;
 		snprintf(nf[nrec + i], sizeof(nf[nrec + i]), "%zu", a->npre);
 		args[na++] = nf[nrec + i];
 		for (r = 0; r < a->npre; r++, ri++) {
 			args[na++] = a->pre[r];
-			na += dispatch_record_args(json_array_get(j->records, r), args + na,
+			na += od_record_args(json_array_get(j->records, r), args + na,
 			    num + ri * OD_RECORD_FIELDS, &nf[ri]);
 		}
 	}
@@ -269,24 +255,19 @@ dispatch_flush_complete(struct od_dispatch *dp, struct action **v, size_t n)
 		args[na++] = a->num[1];
 		for (r = 0; r < a->nrecs; r++, ri++) {
 			args[na++] = a->recs[r];
-			na += dispatch_record_args(json_array_get(j->records, r), args + na,
+			na += od_record_args(json_array_get(j->records, r), args + na,
 			    num + ri * OD_RECORD_FIELDS, &nf[ri]);
 		}
 		for (x = 0; x < nx; x++, ri++) {
 			args[na++] = a->xjson[x];
-			na += dispatch_record_args(json_array_get(a->xrecs, x), args + na,
+			na += od_record_args(json_array_get(a->xrecs, x), args + na,
 			    num + ri * OD_RECORD_FIELDS, &nf[ri]);
 		}
 		/* the agreement documents (od_docs) */
 		args[na++] = a->num2[0];
 		for (x = 0; x < json_array_size(a->xdocs); x++, ri++) {
-			size_t f;
-
 			args[na++] = a->xjson[nx + x];
-			f = od_record_doc_fields(json_array_get(a->xdocs, x), args + na + 1);
-			snprintf(nf[ri], sizeof(nf[ri]), "%zu", f);
-			args[na] = nf[ri];
-			na += 1 + f;
+			na += od_record_doc_args(json_array_get(a->xdocs, x), args + na, &nf[ri]);
 		}
 		/* a handoff's fields, or none */
 		args[na++] = a->num2[1];

@@ -160,7 +160,8 @@ intake_count_lifecycle(struct od_env *env, const json_t *records)
 	size_t		 i;
 
 	json_array_foreach(records, i, r)
-		if ((s = json_string_value(json_object_get(r, "status"))) != NULL)
+		if (od_state_is_life_record(r) &&
+		    (s = json_string_value(json_object_get(r, "status"))) != NULL)
 			od_metric_inc(env->m.lifecycle, OD_LABELS(s), 1);
 }
 

@@ -56,13 +56,7 @@ life_next(const struct od_job *j, const struct od_tz *tz, struct life_due *best)
 	size_t				 i, n, k;
 	int				 found = 0;
 
-	if (l->kind == OD_LIFE_PROMISE) {
-		steps = j->policy->promises.steps;
-		n = j->policy->promises.nsteps;
-	} else {
-		steps = j->policy->plan_steps;
-		n = j->policy->nplan_steps;
-	}
+	steps = od_state_life_steps(j->policy, l->kind, &n);
 	for (i = 0; i < n; i++) {
 		memset(&c, 0, sizeof(c));
 		c.s = &steps[i];

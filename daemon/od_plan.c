@@ -236,8 +236,7 @@ offer_context(const struct od_account *a, const struct od_policy *p, int64_t out
 	}
 	if (o->discount_percent > 0) {
 		int64_t pct = o->discount_percent;
-		/* outstanding * pct / 100, half up, without overflowing */
-		int64_t disc = outstanding / 100 * pct + (outstanding % 100 * pct + 50) / 100;
+		int64_t disc = od_money_percent(outstanding, (int)pct);
 
 		json_object_set_new_nocheck(offer, "discount_percent", json_integer(pct));
 		json_object_set_new_nocheck(offer, "discount_amount",
@@ -260,13 +259,6 @@ offer_context(const struct od_account *a, const struct od_policy *p, int64_t out
 
 static const char *const freq_names[] = { "", "weekly", "biweekly", "monthly" };
 static const char *const offer_kinds[] = { "", "plan", "settlement", "extension" };
-
-/* outstanding * pct / 100, half up, without overflowing */
-static int64_t
-percent_of(int64_t outstanding, int64_t pct)
-{
-	return outstanding / 100 * pct + (outstanding % 100 * pct + 50) / 100;
-}
 
 /*
  * offers.<id>: what each offer step s makes would be if accepted today
@@ -309,7 +301,7 @@ offers_context(const struct od_account *a, const struct od_policy *p, const stru
 			json_object_set_new_nocheck(o, "frequency_monthly",
 			    json_boolean(no->freq == OD_FREQ_MONTHLY));
 		} else if (no->kind == OD_OFFER_SETTLEMENT) {
-			int64_t	disc = percent_of(outstanding, no->discount_percent);
+			int64_t	disc = od_money_percent(outstanding, no->discount_percent);
 
 			json_object_set_new_nocheck(o, "discount_percent",
 			    json_integer(no->discount_percent));

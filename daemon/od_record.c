@@ -76,6 +76,26 @@ done:
 }
 
 size_t
+od_record_args(json_t *rec, const char **args, char (*num)[24], char (*nf)[8])
+{
+	size_t	f = od_record_fields(rec, args + 1, num);
+
+	snprintf(*nf, sizeof(*nf), "%zu", f);
+	args[0] = *nf;
+	return 1 + f;
+}
+
+size_t
+od_record_doc_args(json_t *doc, const char **args, char (*nf)[8])
+{
+	size_t	f = od_record_doc_fields(doc, args + 1);
+
+	snprintf(*nf, sizeof(*nf), "%zu", f);
+	args[0] = *nf;
+	return 1 + f;
+}
+
+size_t
 od_record_doc_fields(json_t *d, const char **args)
 {
 	static const char *const names[] = { "account_id", "agreement_id", "type", "kind" };

@@ -40,6 +40,16 @@ size_t	od_record_fields(json_t *r, const char **args, char (*num)[24]);
 char	*od_record_state(struct od_job *j, int64_t now, int64_t *due, json_t *recs, json_t *docs);
 
 /*
+ * A record's stream fields as script arguments at args: their count F
+ * (written into nf), then the F "name", "value" strings (numbers into num,
+ * OD_RECORD_FIELDS slots).  Returns how many arguments were added, 1 + F.
+ * What lib.lua's od_records reads after each record's JSON.
+ */
+size_t	od_record_args(json_t *rec, const char **args, char (*num)[24], char (*nf)[8]);
+/* The same for an agreement document (od_record_doc_fields; lib.lua's od_docs). */
+size_t	od_record_doc_args(json_t *doc, const char **args, char (*nf)[8]);
+
+/*
  * The agreements stream's fields of document d (od_state_life.c):
  * account_id, agreement_id, type and kind (an agreement's kind, an
  * outcome's status), "name", "value" each; the script adds the document as

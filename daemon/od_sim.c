@@ -381,21 +381,6 @@ sim_count(struct od_sim_count **v, size_t *n, size_t max, const char *name)
 	return 0;
 }
 
-/* The lifecycle's records (od_state_life.c), counted by status. */
-static int
-sim_lifecycle_status(const char *s)
-{
-	static const char *const names[] = { "promise_made", "promise_kept", "promise_broken",
-		"promise_refused", "agreement", "plan_broken", "plan_completed", "handoff",
-		"recall", "escalated", "agent_requested", "payment_claimed", "wrong_number",
-		"rejected", NULL };
-
-	for (const char *const *n = names; *n != NULL; n++)
-		if (strcmp(*n, s) == 0)
-			return 1;
-	return 0;
-}
-
 /* Hands records to fn and counts them: an action's (j), or an event's (j NULL). */
 static void
 sim_emit_records(struct od_sim *s, struct sim_acct *a, json_t *records, const struct od_job *j,
@@ -443,7 +428,8 @@ sim_emit_records(struct od_sim *s, struct sim_acct *a, json_t *records, const st
 			continue;
 		if (e.step == NULL)
 			e.step = e.stage = "";
-		if (sim_lifecycle_status(e.status)) {
+		if (od_state_is_life_record(r)) {
+			/* the lifecycle's (od_state_life.c), and an event refused: no step */
 			sim_count(&s->sum.lifecycle, &s->sum.nlifecycle, (size_t)-1, e.status);
 		} else if (strcmp(e.status, "sent") == 0) {
 			e.reason = NULL;

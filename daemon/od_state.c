@@ -558,12 +558,13 @@ od_state_event(struct od_state *st, const struct od_state_event *ev, struct od_s
 	}
 	switch (ev->type) {
 	case OD_EV_PAYMENT:
-		/* the lifecycle counted it (a promise kept, an agreement paid) */
-		if (st->status == OD_STATE_ACTIVE && st->life.status != OD_LIFE_COMPLETED &&
-		    (ev->full || st->paid_minor >= st->amount_minor))
-			st->status = OD_STATE_PAID;
-		else if (st->status == OD_STATE_PLACED && (ev->full ||
-		    st->paid_minor >= st->amount_minor))
+		/*
+		 * The lifecycle counted it (a promise kept, an agreement paid); an
+		 * agreement completed waits for its "completed" message first.
+		 */
+		if ((ev->full || st->paid_minor >= st->amount_minor) &&
+		    ((st->status == OD_STATE_ACTIVE && st->life.status != OD_LIFE_COMPLETED) ||
+		    st->status == OD_STATE_PLACED))
 			st->status = OD_STATE_PAID;
 		else
 			*replan = 1;	/* the amounts in the next message change */

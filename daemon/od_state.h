@@ -247,8 +247,17 @@ int	od_state_event(struct od_state *st, const struct od_state_event *ev,
 int64_t	od_state_deadline(const struct od_state *st, const struct od_state_ctx *cx);
 /* Applies the deadline when it has passed: 1 when something changed, 0, -1 out of memory. */
 int	od_state_tick(struct od_state *st, struct od_state_ctx *cx);
+/*
+ * 1 when r is one of the lifecycle's records (promise_made, plan_broken,
+ * handoff, ...: od_state_life.c makes them), which name no step, unlike an
+ * action's attempt records.
+ */
+int	od_state_is_life_record(const json_t *r);
 /* The agreement id of life number n: "<id>:A<n>" into buf. */
 const char *od_state_agreement_id(const char *id, int n, char *buf, size_t len);
+/* The steps of a life of kind k in policy p (promises.steps or plan_steps); NULL, 0: none. */
+const struct od_step *od_state_life_steps(const struct od_policy *p, enum od_life_kind k,
+	    size_t *n);
 /* Paid toward the life in force (since its base). */
 int64_t	od_state_life_paid(const struct od_state *st);
 /* How many of the schedule's instalments are covered by what was paid. */

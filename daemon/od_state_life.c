@@ -61,6 +61,12 @@ od_state_ctx_init(struct od_state_ctx *cx, const char *id, const struct od_accou
 	}
 }
 
+int
+od_state_is_life_record(const json_t *r)
+{
+	return json_object_get(r, "step") == NULL;	/* life_record writes none */
+}
+
 const char *
 od_state_agreement_id(const char *id, int n, char *buf, size_t len)
 {
@@ -305,9 +311,8 @@ refuse(struct od_state_ctx *cx, const char *fmt, ...)
 	return OD_STATE_REJECTED;
 }
 
-/* The steps of the life in force (promises.steps or plan_steps). */
-static const struct od_step *
-life_steps(const struct od_policy *p, enum od_life_kind k, size_t *n)
+const struct od_step *
+od_state_life_steps(const struct od_policy *p, enum od_life_kind k, size_t *n)
 {
 	*n = 0;
 	if (p == NULL || k == OD_LIFE_NONE)
@@ -327,7 +332,7 @@ life_has_step(const struct od_policy *p, enum od_life_kind k, enum od_anchor at)
 	const struct od_step	*s;
 	size_t			 i, n;
 
-	s = life_steps(p, k, &n);
+	s = od_state_life_steps(p, k, &n);
 	for (i = 0; i < n; i++)
 		if (s[i].anchor == at)
 			return 1;
@@ -482,32 +487,44 @@ life_promise(struct od_state *st, const struct od_state_event *ev, struct od_sta
 	return 0;
 }
 
-/* The offer id's entry in st->offers: "<id> <valid through> <attempt>". */
-static const char *
-life_offer_made(const struct od_state *st, const char *id, char *until, char *attempt,
-    size_t alen)
+/* The index of offer id's entry in st->offers ("<id> <valid through> <attempt>"), or -1. */
+static long
+life_offer_index(const struct od_state *st, const char *id)
 {
 	size_t	i, n = strlen(id);
 
-	for (i = st->offers.n; i-- > 0;) {
-		const char *e = st->offers.v[i], *sp;
-
-		if (strncmp(e, id, n) != 0 || e[n] != ' ')
-			continue;
-		snprintf(until, 16, "%.10s", e + n + 1);
-		sp = strchr(e + n + 1, ' ');
-		snprintf(attempt, alen, "%s", sp ? sp + 1 : "");
-		return e;
-	}
-	return NULL;
+	for (i = 0; i < st->offers.n; i++)
+		if (strncmp(st->offers.v[i], id, n) == 0 && st->offers.v[i][n] == ' ')
+			return (long)i;
+	return -1;
 }
 
-/* The schedule of offer o accepted today with option n, over what is owed. */
+/* When offer id, if made, stands until (YYYY-MM-DD) and the attempt that made it. */
 static int
-life_schedule(struct od_state *st, struct od_state_ctx *cx, const struct od_named_offer *o,
-    int n, int64_t today)
+life_offer_made(const struct od_state *st, const char *id, char *until, char *attempt,
+    size_t alen)
 {
-	struct od_state_life	*l = &st->life;
+	long		 k = life_offer_index(st, id);
+	const char	*e, *sp;
+
+	if (k < 0)
+		return 0;
+	e = st->offers.v[k] + strlen(id) + 1;
+	snprintf(until, 16, "%.10s", e);
+	sp = strchr(e, ' ');
+	snprintf(attempt, alen, "%s", sp ? sp + 1 : "");
+	return 1;
+}
+
+/*
+ * The schedule and total of offer o accepted today with option n, over
+ * what st owes, into l (zeroed): nothing of st changes, so a refusal
+ * leaves it as it was.
+ */
+static int
+life_schedule(const struct od_state *st, struct od_state_ctx *cx,
+    const struct od_named_offer *o, int n, int64_t today, struct od_state_life *l)
+{
 	int64_t			 owed = st->amount_minor - st->paid_minor, each, min = 0, disc;
 	char			 first[16], a[32], b[32];
 	int			 i;
@@ -538,7 +555,7 @@ life_schedule(struct od_state *st, struct od_state_ctx *cx, const struct od_name
 		l->amount = owed;
 		break;
 	case OD_OFFER_SETTLEMENT:
-		disc = (owed * o->discount_percent + 50) / 100;	/* half up, in minor units */
+		disc = od_money_percent(owed, o->discount_percent);	/* as offers.<id> says */
 		l->amount = l->sched[0].amount = owed - disc;
 		days_date(today + o->pay_days, l->sched[0].date, sizeof(l->sched[0].date));
 		break;
@@ -555,7 +572,7 @@ life_accept(struct od_state *st, const struct od_state_event *ev, struct od_stat
 {
 	static const char *const kind_names[] = { "", "plan", "settlement", "extension" };
 	const struct od_named_offer	*o;
-	struct od_state_life		 old = st->life;
+	struct od_state_life		 fresh;
 	int64_t				 today, until_days;
 	char				 until[16], attempt[420];
 	int				 n, rc, replaces;
@@ -566,7 +583,7 @@ life_accept(struct od_state *st, const struct od_state_event *ev, struct od_stat
 		    st->policy ? st->policy : "");
 	if ((int)o->kind != ev->accept)
 		return refuse(cx, "offer: '%s' is a %s offer", ev->offer, kind_names[o->kind]);
-	if (life_offer_made(st, o->id, until, attempt, sizeof(attempt)) == NULL)
+	if (!life_offer_made(st, o->id, until, attempt, sizeof(attempt)))
 		return refuse(cx, "offer: '%s' was never made to this account", ev->offer);
 	if (cx->today[0] == '\0' || od_state_date_days(cx->today, &today) == -1 ||
 	    od_state_date_days(until, &until_days) == -1)
@@ -582,24 +599,15 @@ life_accept(struct od_state *st, const struct od_state_event *ev, struct od_stat
 	}
 	if (o->kind != OD_OFFER_PLAN && ev->option > 0)
 		return refuse(cx, "option: a %s offer has no options", kind_names[o->kind]);
-	/* computed on a scratch life first: a refusal leaves st as it was */
-	memset(&st->life, 0, sizeof(st->life));
-	if ((rc = life_schedule(st, cx, o, n, today)) != 0) {
-		od_state_life_clear(&st->life);
-		st->life = old;
+	memset(&fresh, 0, sizeof(fresh));
+	if ((rc = life_schedule(st, cx, o, n, today, &fresh)) != 0) {
+		od_state_life_clear(&fresh);
 		return rc;
 	}
-	{
-		struct od_state_life	fresh = st->life;
-
-		st->life = old;
-		life_new(st, cx, (enum od_life_kind)(o->kind + 1), &replaces);	/* OD_OFFER_PLAN: OD_LIFE_PLAN */
-		fresh.kind = st->life.kind;
-		fresh.n = st->life.n;
-		fresh.base = st->life.base;
-		fresh.at = st->life.at;
-		st->life = fresh;
-	}
+	life_new(st, cx, (enum od_life_kind)(o->kind + 1), &replaces);	/* OD_OFFER_PLAN: OD_LIFE_PLAN */
+	st->life.sched = fresh.sched;
+	st->life.nsched = fresh.nsched;
+	st->life.amount = fresh.amount;
 	snprintf(st->life.offer, sizeof(st->life.offer), "%s", o->id);
 	st->life.grace = o->grace_days >= 0 ? o->grace_days : cx->policy->promises.grace_days;
 	st->promise_until[0] = '\0';
@@ -769,7 +777,7 @@ life_closing_done(const struct od_state *st, const struct od_policy *p, enum od_
 	const struct od_step	*s;
 	size_t			 i, n;
 
-	s = life_steps(p, st->life.kind, &n);
+	s = od_state_life_steps(p, st->life.kind, &n);
 	for (i = 0; i < n; i++)
 		if (s[i].anchor == at && !od_state_strs_has(&st->life.done, s[i].name))
 			return 0;
@@ -835,7 +843,8 @@ od_state_life_outcome(struct od_state *st, const struct od_state_outcome *o,
 	const struct od_named_offer	*of;
 	char				 until[16], entry[600];
 	int64_t				 today;
-	size_t				 i, k;
+	size_t				 i;
+	long				 k;
 
 	snprintf(st->cur, sizeof(st->cur), "%s", o->cur ? o->cur : "");
 	if (o->life_done != NULL && st->life.kind != OD_LIFE_NONE &&
@@ -851,11 +860,7 @@ od_state_life_outcome(struct od_state *st, const struct od_state_outcome *o,
 			days_date(today + of->valid_days, until, sizeof(until));
 			snprintf(entry, sizeof(entry), "%s %s %s", of->id, until,
 			    o->attempt ? o->attempt : "");
-			for (k = 0; k < st->offers.n; k++)
-				if (strncmp(st->offers.v[k], of->id, strlen(of->id)) == 0 &&
-				    st->offers.v[k][strlen(of->id)] == ' ')
-					break;
-			if (k < st->offers.n) {
+			if ((k = life_offer_index(st, of->id)) >= 0) {
 				char *c = strdup(entry);
 
 				if (c == NULL)

@@ -47,14 +47,14 @@ struct store_args {
 	const char	**v;
 	size_t		  n;
 	char		(*num)[24];
-	char		(*cnt)[16];
+	char		(*cnt)[8];
 	size_t		  ncnt;
 };
 
 static int
 store_args_build(struct store_args *a, json_t *recs, json_t *docs, char **jsons)
 {
-	size_t	i, k = 0, nr = json_array_size(recs), nd = json_array_size(docs), f;
+	size_t	i, k = 0, nr = json_array_size(recs), nd = json_array_size(docs);
 	json_t	*v;
 
 	a->v = calloc(2 + (nr + nd) * (2 + 2 * OD_RECORD_FIELDS), sizeof(*a->v));
@@ -66,19 +66,14 @@ store_args_build(struct store_args *a, json_t *recs, json_t *docs, char **jsons)
 	a->v[a->n++] = a->cnt[a->ncnt++];
 	json_array_foreach(recs, i, v) {
 		a->v[a->n++] = jsons[k++];
-		f = od_record_fields(v, a->v + a->n + 1, a->num + i * OD_RECORD_FIELDS);
-		snprintf(a->cnt[a->ncnt], sizeof(a->cnt[0]), "%zu", f);
-		a->v[a->n] = a->cnt[a->ncnt++];
-		a->n += 1 + f;
+		a->n += od_record_args(v, a->v + a->n, a->num + i * OD_RECORD_FIELDS,
+		    &a->cnt[a->ncnt++]);
 	}
 	snprintf(a->cnt[a->ncnt], sizeof(a->cnt[0]), "%zu", nd);
 	a->v[a->n++] = a->cnt[a->ncnt++];
 	json_array_foreach(docs, i, v) {
 		a->v[a->n++] = jsons[k++];
-		f = od_record_doc_fields(v, a->v + a->n + 1);
-		snprintf(a->cnt[a->ncnt], sizeof(a->cnt[0]), "%zu", f);
-		a->v[a->n] = a->cnt[a->ncnt++];
-		a->n += 1 + f;
+		a->n += od_record_doc_args(v, a->v + a->n, &a->cnt[a->ncnt++]);
 	}
 	return 0;
 }
