@@ -1,0 +1,74 @@
+/*
+ * od_intent: what a debtor's reply means.  Each locale has an operator's
+ * file, templates/<locale>/intents.yaml, that maps words, numbers and
+ * patterns to intents; od_intent_match reads a reply with the file of the
+ * debtor's locale (falling back to the language's, then to the set's
+ * default locale).  Matching ignores case and accents, tolerates a typo in
+ * a longer word, and parses a promise's date in the debtor's locale
+ * ("el 15", "el viernes", "15/12", "mañana") relative to the debtor's
+ * local date.  No I/O after loading; no clock: today is passed in.
+ */
+#ifndef OD_INTENT_H
+#define OD_INTENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "od_error.h"
+
+enum od_intent_kind {
+	OD_INTENT_NONE = 0,	/* nothing matched: people read it */
+	OD_INTENT_ACCEPT,	/* accept the offer last made (option: 1.., 0 = the offer's own) */
+	OD_INTENT_PROMISE,	/* a promise to pay on date */
+	OD_INTENT_AGENT,	/* asks for a person */
+	OD_INTENT_PAID_CLAIM,	/* says it has paid */
+	OD_INTENT_OPT_OUT,	/* stop contacting me */
+	OD_INTENT_WRONG_NUMBER	/* not the debtor's phone */
+};
+
+struct od_intent_match {
+	enum od_intent_kind	 kind;
+	int			 option;	/* ACCEPT: the option the debtor chose, 0 when none */
+	/*
+	 * PROMISE: "YYYY-MM-DD", or "" when the reply named no date or one that
+	 * cannot be (date_invalid: "el 31" in a month without one, a past date).
+	 */
+	char			 date[11];
+	int			 date_invalid;
+	char			 matched[64];	/* the rule that matched, for the record */
+	int			 line, col;	/* its place in intents.yaml */
+};
+
+struct od_intent_locale;
+
+struct od_intent_set {
+	struct od_intent_locale	*v;
+	size_t			 n;
+	char			 default_locale[16];
+};
+
+/*
+ * Loads templates_dir/<locale>/intents.yaml for every locale directory
+ * there (a locale without one has no intents: its replies all go to
+ * people).  0, or -1 with "file:line:col: message" errors in errs.
+ */
+int	od_intent_load(struct od_intent_set *set, const char *templates_dir,
+	    const char *default_locale, struct od_errors *errs);
+/* One file, for tests and fuzzing: 0 or -1 with errors. */
+int	od_intent_load_file(struct od_intent_set *set, const char *locale,
+	    const char *path, struct od_errors *errs);
+void	od_intent_free(struct od_intent_set *set);
+
+/*
+ * What text means for a debtor of locale whose local date is today
+ * ("YYYY-MM-DD").  Always fills out; kind NONE when nothing matched.
+ * Returns out->kind.
+ */
+enum od_intent_kind od_intent_match(const struct od_intent_set *set, const char *locale,
+	    const char *text, const char *today, struct od_intent_match *out);
+
+const char *od_intent_kind_name(enum od_intent_kind k);	/* "accept", "promise", ... */
+/* The kind a name (a WhatsApp button's payload "intent:plan") stands for; -1 when unknown. */
+int	od_intent_kind_parse(const char *name);
+
+#endif /* OD_INTENT_H */
