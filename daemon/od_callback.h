@@ -63,6 +63,8 @@ struct od_reply {
 	int	 opt_out;	/* the whole text is an opt-out word */
 	char	 provider_id[128];
 	int64_t	 at_ms;
+	char	 payload[64];	/* a WhatsApp button's payload or id, or "" */
+	char	 context_id[128];	/* the message it answers (WhatsApp context.id), or "" */
 };
 
 /*

@@ -40,6 +40,7 @@ struct hooks_item {
 	const char		*what;		/* "receipt", "reply" */
 	char			 gw[96];
 	int			 kind;		/* a reply's channel (OD_CH_*), -1 for a receipt */
+	struct od_reply		 reply;		/* a reply: what it said */
 };
 
 struct hooks_optout {
@@ -96,6 +97,93 @@ hooks_optout(struct hooks_item *it, const redisReply *ids)
 	}
 }
 
+struct hooks_reply {
+	struct od_env		*env;
+	char			 gw[96];
+	char			 id[256];
+};
+
+static void
+hooks_reply_cb(void *arg, enum od_store_result r, int conflicts, const char *err,
+    const json_t *records)
+{
+	struct hooks_reply	*o = arg;
+	struct od_metric	*m;
+	const json_t		*rec;
+	const char		*st;
+	size_t			 i;
+
+	if (conflicts > 0)
+		od_metric_inc(o->env->m.state_conflicts, OD_LABELS("event"), conflicts);
+	if (r == OD_STORE_OK) {
+		m = od_metrics_counter(o->env->metrics, "outreachd_replies_total",
+		    "Debtors' replies applied to an account, by what they were read as and what "
+		    "came of them (applied, or a person asked for).", OD_LABELS("intent", "result"));
+		json_array_foreach(records, i, rec) {
+			st = json_string_value(json_object_get(rec, "status"));
+			if (st != NULL && strcmp(st, "reply") == 0)
+				od_metric_inc(m, OD_LABELS(json_string_value(json_object_get(rec,
+				    "intent")), json_string_value(json_object_get(rec, "result"))), 1);
+		}
+	} else if (r != OD_STORE_DUPLICATE) {
+		od_log_err("callback", "gateway %s: a reply not applied to account %s: %s", o->gw,
+		    o->id, r == OD_STORE_CORRUPT ? "its stored state cannot be read (state_corrupt)" :
+		    r == OD_STORE_UNKNOWN ? "no such account" : err ? err : "unknown error");
+		hooks_count(o->env, o->gw, "not_applied");
+	}
+	free(o);
+}
+
+/*
+ * A reply that is not an opt-out: applied to every account with that
+ * number (reply.lua found them) by od_store_reply, which reads what it
+ * means.  A number several accounts share names none of them: each gets
+ * what holds for all (a person asked for, a payment claimed, a wrong
+ * number), an acceptance or a promise goes to people, and only the first
+ * acknowledges it (docs/replies.md, "Shared numbers").
+ */
+static void
+hooks_reply(struct hooks_item *it, const redisReply *ids)
+{
+	struct od_store_reply	 sr;
+	struct hooks_reply	*o;
+	const char		*p = ids->str, *end = ids->str + ids->len, *sp;
+	char			 at[32];
+	int			 n = 0, k = 0;
+
+	for (sp = p; sp < end; n++) {
+		while (sp < end && *sp == ' ')
+			sp++;
+		if (sp == end)
+			break;
+		while (sp < end && *sp != ' ')
+			sp++;
+	}
+	memset(&sr, 0, sizeof(sr));
+	sr.channel = it->kind;
+	sr.text = it->reply.text;
+	sr.at = od_time_format_iso(it->reply.at_ms > 0 ? it->reply.at_ms : od_now_ms(), at,
+	    sizeof(at));
+	sr.provider_id = it->reply.provider_id;
+	sr.payload = it->reply.payload;
+	sr.shared = n;
+	while (p < end) {
+		if ((sp = memchr(p, ' ', (size_t)(end - p))) == NULL)
+			sp = end;
+		if (sp > p && (size_t)(sp - p) < sizeof(o->id) &&
+		    (o = calloc(1, sizeof(*o))) != NULL) {
+			o->env = it->env;
+			snprintf(o->gw, sizeof(o->gw), "%s", it->gw);
+			snprintf(o->id, sizeof(o->id), "%.*s", (int)(sp - p), p);
+			sr.ack = k++ == 0;
+			if (od_store_reply(it->env->q, it->env->set, o->id, &sr, od_now_ms(),
+			    hooks_reply_cb, o) == -1)
+				hooks_reply_cb(o, OD_STORE_ERROR, 0, "Redis unavailable", NULL);
+		}
+		p = sp + 1;
+	}
+}
+
 static void
 hooks_script_cb(redisReply *r, void *arg)
 {
@@ -118,6 +206,10 @@ hooks_script_cb(redisReply *r, void *arg)
 	    od_reply_is(r->element[0], "opted_out") && r->element[1]->type == REDIS_REPLY_STRING &&
 	    it->kind >= 0) {
 		hooks_optout(it, r->element[1]);
+	} else if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+	    od_reply_is(r->element[0], "recorded") && r->element[1]->type == REDIS_REPLY_STRING &&
+	    it->kind >= 0) {
+		hooks_reply(it, r->element[1]);
 	} else if (od_reply_is(r, "duplicate") || od_reply_is(r, "stale")) {
 		/* receipt.lua: already recorded, or a state that would go back */
 		hooks_count(it->env, it->gw, r->str);
@@ -127,7 +219,7 @@ hooks_script_cb(redisReply *r, void *arg)
 
 static void
 hooks_send(struct od_env *env, const char *gw, const char *what, enum od_script script,
-    struct od_cb_script *s, int kind)
+    struct od_cb_script *s, int kind, const struct od_reply *reply)
 {
 	struct hooks_item	*it;
 
@@ -136,6 +228,8 @@ hooks_send(struct od_env *env, const char *gw, const char *what, enum od_script 
 	it->env = env;
 	it->what = what;
 	it->kind = kind;
+	if (reply != NULL)
+		it->reply = *reply;
 	snprintf(it->gw, sizeof(it->gw), "%s", gw);
 	if (od_queue_script(env->q, script, hooks_script_cb, it, s->nkeys, s->keys, s->nargs,
 	    s->args, s->arglens) == -1)
@@ -152,12 +246,12 @@ hooks_apply(struct od_env *env, const char *gw, const struct od_cb_result *res)
 	for (i = 0; i < res->nreceipts; i++) {
 		od_cb_receipt_script(k, &res->receipts[i], env->set->cfg.attempts_maxlen,
 		    env->set->cfg.history_len, &s);
-		hooks_send(env, gw, "receipt", OD_SCRIPT_RECEIPT, &s, -1);
+		hooks_send(env, gw, "receipt", OD_SCRIPT_RECEIPT, &s, -1, NULL);
 	}
 	for (i = 0; i < res->nreplies; i++) {
 		od_cb_reply_script(k, &res->replies[i], env->set->cfg.attempts_maxlen, &s);
 		hooks_send(env, gw, "reply", OD_SCRIPT_REPLY, &s,
-		    od_channel_kind_parse(res->replies[i].channel));
+		    od_channel_kind_parse(res->replies[i].channel), &res->replies[i]);
 	}
 }
 

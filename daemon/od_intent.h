@@ -71,4 +71,14 @@ const char *od_intent_kind_name(enum od_intent_kind k);	/* "accept", "promise", 
 /* The kind a name (a WhatsApp button's payload "intent:plan") stands for; -1 when unknown. */
 int	od_intent_kind_parse(const char *name);
 
+/*
+ * A WhatsApp button's payload, "<intent name>" or "accept:<n>"
+ * (od_intent_payload.c): 1 with out filled (matched "button:<payload>"),
+ * 0 when it names no intent (read the button's text instead).
+ */
+int	od_intent_payload(const char *payload, struct od_intent_match *out);
+/* A reply: its button's payload when it names an intent, else its text (od_intent_match). */
+enum od_intent_kind od_intent_read(const struct od_intent_set *set, const char *locale,
+	    const char *text, const char *payload, const char *today, struct od_intent_match *out);
+
 #endif /* OD_INTENT_H */

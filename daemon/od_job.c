@@ -141,6 +141,13 @@ od_job_outcome_of(const struct od_job *j, struct od_state_outcome *o)
 	o->next_due = j->next_due;
 	o->fb = j->ci;
 	o->tries = j->tries;
+	if (j->ack) {
+		/* fb and tries stay the step's the acknowledgement went before */
+		o->fb = j->sst.fb;
+		o->tries = j->sst.tries;
+		o->cur = j->sst.cur[0] ? j->sst.cur : NULL;
+		o->ack_done = j->finished;
+	}
 	o->seq = j->seq;
 	o->contact = j->contact;
 	o->optout = j->optout;
@@ -177,7 +184,13 @@ od_job_recheck(struct od_job *j, const char *raw, size_t len)
 		return "state_corrupt";		/* out of memory: not sent */
 	}
 	/* what od_job_start and the channel's checks hold a send back for */
-	if (st.status != OD_STATE_ACTIVE)
+	if (j->ack && st.status == OD_STATE_ACTIVE && st.ack.n == j->ack &&
+	    !(st.optout & (OD_STATE_OPT_ALL | 1u << j->kind)))
+		why = NULL;	/* an acknowledgement: holds and agreements do not stop it */
+	else if (j->ack)
+		why = st.status == OD_STATE_PAID || st.status == OD_STATE_CLOSED ? "paid" :
+		    st.optout & (OD_STATE_OPT_ALL | 1u << j->kind) ? "opt_out" : "hold";
+	else if (st.status != OD_STATE_ACTIVE)
 		why = st.status == OD_STATE_PAID || st.status == OD_STATE_CLOSED ? "paid" : "hold";
 	else if (st.optout & (OD_STATE_OPT_ALL | 1u << j->kind))
 		why = "opt_out";
@@ -198,6 +211,15 @@ od_job_recheck(struct od_job *j, const char *raw, size_t len)
 	return why;
 }
 
+/* The stage the records name: the step's; "reply" for an acknowledgement. */
+static const char *
+job_stage(const struct od_job *j)
+{
+	if (j->ack)
+		return "reply";
+	return j->st ? od_stage_name(j->st->stage) : "";
+}
+
 /* A new attempt record, added to the action's list. */
 json_t *
 od_job_record(struct od_job *j, int kind, const char *status, const char *reason)
@@ -209,7 +231,7 @@ od_job_record(struct od_job *j, int kind, const char *status, const char *reason
 	r = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s}",
 	    "ts", ts, "account_id", j->id, "action_id", j->action_id,
 	    "policy", j->policy ? j->policy->name : (state_str(j, "policy") ? state_str(j, "policy") : ""),
-	    "step", j->st ? j->st->name : "", "stage", j->st ? od_stage_name(j->st->stage) : "",
+	    "step", j->st ? j->st->name : "", "stage", job_stage(j),
 	    "step_index", j->life_key[0] ? -1 : j->step, "status", status);
 	if (r == NULL)
 		return NULL;
@@ -233,8 +255,8 @@ job_plan_after(struct od_job *j)
 	int	i;
 
 	j->finished = 1;
-	if (j->life_key[0] != '\0') {
-		/* a lifecycle step: the next step stays; what comes next is planned at once */
+	if (j->life_key[0] != '\0' || j->ack) {
+		/* a lifecycle step, an acknowledgement: the next step stays; what comes next is planned at once */
 		j->next_step = -1;
 		j->next_due = j->now;
 		return;
@@ -395,7 +417,7 @@ od_job_message(struct od_job *j, struct od_channel_message *msg)
 	msg->sms_segments = j->segments;
 	msg->policy = j->policy->name;
 	msg->step = j->st->name;
-	msg->stage = od_stage_name(j->st->stage);
+	msg->stage = job_stage(j);
 }
 
 static int64_t
@@ -428,7 +450,7 @@ od_job_attempt(struct od_job *j)
 	r = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s}",
 	    "ts", od_time_format_iso(od_now_ms(), ts, sizeof(ts)), "account_id", j->id,
 	    "action_id", j->action_id, "attempt_id", j->attempt_id, "policy", j->policy->name,
-	    "step", j->st->name, "stage", od_stage_name(j->st->stage), "step_index",
+	    "step", j->st->name, "stage", job_stage(j), "step_index",
 	    j->life_key[0] ? -1 : j->step,
 	    "channel", od_channel_kind_name(j->kind), "gateway", j->gw_name ? j->gw_name : "",
 	    "status", "sending");
@@ -655,6 +677,15 @@ od_job_start(struct od_job *j, const struct od_confset *set, const char *id,
 		j->today[10] = '\0';
 	}
 	j->step = (int)state_int(j, "next");
+	/* a reply's acknowledgement goes first */
+	switch (od_job_ack(j)) {
+	case OD_JOB_LIFE_WAIT:
+		return OD_JOB_FINISH;
+	case OD_JOB_LIFE_SEND:
+		return od_job_try(j);
+	default:
+		break;
+	}
 	/* a promise or an agreement in force comes first; escalation waits for it */
 	switch (od_job_life(j, tz)) {
 	case OD_JOB_LIFE_WAIT:

@@ -70,6 +70,11 @@ struct od_job {
 	int			 finished;	/* the step is over (sent, or every channel spent) */
 	const struct od_step	*made;		/* a step whose message went: its offers are made */
 	const char		*placed;	/* a handoff step done: the placement */
+	/* a reply's acknowledgement (od_job_reply.c): */
+	int			 ack;		/* its number (st->ack.n), 0: not one */
+	char			 ack_name[40];	/* "reply_<what>": its step's and template's name */
+	struct od_step		 ack_step;	/* the one-channel step it is sent as */
+	int			 wa_session;	/* WhatsApp within 24 h of the reply: free-form */
 };
 
 /* Decides a claimed action.  j is cleared first; clear it with od_job_clear. */

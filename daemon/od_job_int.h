@@ -17,6 +17,12 @@ enum od_job_life {
 enum od_job_life od_job_life(struct od_job *j, const struct od_tz *tz);
 
 /*
+ * A reply's acknowledgement due (od_job_reply.c): NONE when there is
+ * none, WAIT when it is given up (recorded), SEND with j->st its step.
+ */
+enum od_job_life od_job_ack(struct od_job *j);
+
+/*
  * The earliest a handoff step may go: its wait after the step before it was
  * done (od_job_life.c).
  */

@@ -485,6 +485,7 @@ od_policy_init(struct od_policy *p)
 	p->promises.max_days = 30;
 	p->promises.after_index = -1;
 	p->agent_pause_ms = 3 * 86400000LL;
+	p->ack_within_ms = 2 * 86400000LL;
 	p->paid_claim_ms = 5 * 86400000LL;
 }
 

@@ -157,6 +157,8 @@ struct od_policy {
 	/* replies: what the debtor's answers hold outreach for */
 	int64_t		 agent_pause_ms;	/* replies.agent_pause: a person was asked for (3d) */
 	int64_t		 paid_claim_ms;		/* replies.paid_claim_hold: "I paid", unverified (5d) */
+	int64_t		 ack_within_ms;		/* replies.acknowledge_within: an answer's
+						   acknowledgement is dropped after (2d); 0: never sent */
 };
 
 struct od_policy_set {

@@ -538,13 +538,20 @@ policy_warn_offers(const struct od_yaml *offers, const struct od_policy *p,
 	}
 }
 
-/* replies: {agent_pause: 3d, paid_claim_hold: 5d}: 1 hour to 30 days each. */
+/*
+ * replies: {agent_pause: 3d, paid_claim_hold: 5d, acknowledge_within: 2d}:
+ * 1 hour to 30 days each; acknowledge_within may also be "never" (no
+ * acknowledgement is sent).
+ */
 static void
 policy_read_replies(const struct od_yaml *n, struct od_policy *p, struct od_errors *errs)
 {
-	static const char *const keys[] = { "agent_pause", "paid_claim_hold", NULL };
-	static const char *const names[] = { "replies.agent_pause", "replies.paid_claim_hold" };
-	int64_t			*dst[2] = { &p->agent_pause_ms, &p->paid_claim_ms }, ms;
+	static const char *const keys[] = { "agent_pause", "paid_claim_hold",
+		"acknowledge_within", NULL };
+	static const char *const names[] = { "replies.agent_pause", "replies.paid_claim_hold",
+		"replies.acknowledge_within" };
+	int64_t			*dst[3] = { &p->agent_pause_ms, &p->paid_claim_ms,
+				    &p->ack_within_ms }, ms;
 	const struct od_yaml	*v;
 	const char		*s;
 	size_t			 i;
@@ -555,11 +562,13 @@ policy_read_replies(const struct od_yaml *n, struct od_policy *p, struct od_erro
 		return;
 	}
 	od_yaml_check_keys(n, keys, "replies", errs);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
 		if ((v = od_yaml_get(n, keys[i])) == NULL ||
 		    (s = od_policy_scalar(v, names[i], errs)) == NULL)
 			continue;
-		if (s[0] == '+' || s[0] == '-' || od_duration_parse(s, &ms) == -1 ||
+		if (i == 2 && strcmp(s, "never") == 0)
+			*dst[i] = 0;
+		else if (s[0] == '+' || s[0] == '-' || od_duration_parse(s, &ms) == -1 ||
 		    ms < 3600000LL || ms > 30 * 86400000LL)
 			od_yaml_error(errs, v, "%s: '%s' is not a duration from 1h to 30d (\"3d\", "
 			    "\"36h\")", names[i], s);

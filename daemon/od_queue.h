@@ -41,6 +41,7 @@ struct od_keys {
 	char	personof[128], person[128];	/* account id -> person id; person -> contacts */
 	char	agreements[128], agr_prefix[128];	/* the agreements stream; <prefix>:agr:<id> */
 	char	handoff[128];			/* placements: the files agencies receive */
+	char	agent[128];			/* replies people must read (agents, a CRM) */
 };
 
 void	od_keys_init(struct od_keys *k, const char *prefix);

@@ -84,6 +84,18 @@ struct od_state_life {
 	struct od_state_strs	 done;		/* its steps done: "name", or "name#k" per instalment */
 };
 
+/*
+ * The acknowledgement a debtor's reply is due (od_state_reply), sent by
+ * od_job on the channel the reply came on, with the policy's
+ * replies.templates.<what>; what "" when none is.
+ */
+struct od_state_ack {
+	char	 what[16];	/* "accepted", "promise", "agent", "paid_claim", "unapplied" */
+	int	 channel;	/* OD_CH_* */
+	int64_t	 at;		/* when the reply was applied (ms): WhatsApp's 24-hour window */
+	int	 n;		/* its number: the action id's "R<n>" */
+};
+
 struct od_state {
 	int64_t			 version;	/* "v": bumped by each write (od_state_commit); 0: none */
 	char			*policy;	/* owned; NULL: absent */
@@ -112,6 +124,8 @@ struct od_state {
 	int64_t			 done_at;	/* when the step before next was done (ms); 0: unknown */
 	char			 cur[96];	/* the lifecycle step fb and tries are for; "": the next step */
 	struct od_state_strs	 offers;	/* offers made: "<id> <valid through YYYY-MM-DD> <attempt id>" */
+	struct od_state_ack	 ack;		/* a reply's acknowledgement still to send */
+	int			 nack;		/* acknowledgements numbered so far */
 	json_t			*extra;		/* keys not above, as read (owned), or NULL */
 };
 
@@ -169,6 +183,7 @@ struct od_state_outcome {
 	const char	*attempt;	/* that message's attempt id */
 	const char	*today;		/* the debtor's local date then */
 	const char	*placed;	/* a handoff step done: the placement */
+	int		 ack_done;	/* the acknowledgement n was sent (or given up): clear it */
 };
 
 /*
@@ -262,6 +277,39 @@ const struct od_step *od_state_life_steps(const struct od_policy *p, enum od_lif
 int64_t	od_state_life_paid(const struct od_state *st);
 /* How many of the schedule's instalments are covered by what was paid. */
 size_t	od_state_life_covered(const struct od_state *st);
+
+/*
+ * A debtor's reply to apply to one account: what od_intent read it as,
+ * and where it came from.
+ */
+struct od_intent_match;
+struct od_state_reply {
+	int				 channel;	/* OD_CH_* it came on */
+	const char			*text;
+	const char			*at;		/* ISO 8601, when received, or NULL */
+	const char			*provider_id;	/* the provider's message id, or NULL */
+	int				 shared;	/* how many accounts have the number (1: this one) */
+	int				 ack;		/* 1: this account acknowledges it */
+	const struct od_intent_match	*intent;
+};
+
+/*
+ * Applies reply r at cx->now (od_state_reply.c, docs/replies.md): the event
+ * it stands for, with source "reply" and the reply as evidence, or, when
+ * it cannot apply or was not understood, agent_requested, with the reason
+ * in agent (else agent is "").  A "reply" record in cx->records either
+ * way; st->ack set when the debtor is due an acknowledgement.  0, 1 when
+ * the provider's message was applied already (st unchanged), -1 out of
+ * memory.
+ */
+int	od_state_reply(struct od_state *st, const struct od_state_reply *r,
+	    struct od_state_ctx *cx, int *replan, char *agent, size_t agentlen);
+/*
+ * A lifecycle record of st at cx->now (status, detail taken), about
+ * agreement n (0: none), appended to cx->records; borrowed, or NULL.
+ */
+json_t	*od_state_record(struct od_state_ctx *cx, const struct od_state *st, int n,
+	    const char *status, json_t *detail);
 
 /*
  * The finished action's outcome o at cx->now (the lifecycle's records in

@@ -193,6 +193,13 @@ life_record(struct od_state_ctx *cx, const struct od_state *st, int n, const cha
 	return r;
 }
 
+json_t *
+od_state_record(struct od_state_ctx *cx, const struct od_state *st, int n, const char *status,
+    json_t *detail)
+{
+	return life_record(cx, st, n, status, detail);
+}
+
 /* An outcome document: the agreement's status from now on. */
 static void
 life_outcome_doc(struct od_state_ctx *cx, const struct od_state *st, int n, const char *status,
@@ -220,7 +227,8 @@ life_outcome_doc(struct od_state_ctx *cx, const struct od_state *st, int n, cons
 static json_t *
 life_evidence(const struct od_state_event *ev, const struct od_state_ctx *cx)
 {
-	static const char *const keys[] = { "channel", "text", "token", "agent", NULL };
+	static const char *const keys[] = { "channel", "text", "token", "agent", "intent",
+		"reason", "provider_id", NULL };
 	const char	*s;
 	char		 ts[32];
 	json_t		*e;
@@ -870,6 +878,8 @@ od_state_life_outcome(struct od_state *st, const struct od_state_outcome *o,
 			} else if (od_state_strs_add(&st->offers, entry) == -1)
 				return -1;
 		}
+	if (o->ack_done && st->ack.what[0] != '\0')
+		memset(&st->ack, 0, sizeof(st->ack));	/* sent, or given up: recorded either way */
 	if (o->placed != NULL && st->status == OD_STATE_ACTIVE) {
 		snprintf(st->placement, sizeof(st->placement), "%s", o->placed);
 		st->status = OD_STATE_PLACED;

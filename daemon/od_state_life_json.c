@@ -96,6 +96,26 @@ life_read(struct od_state_life *l, const json_t *o)
 	return l->kind == OD_LIFE_NONE ? -1 : 0;
 }
 
+/* "ack": {"w": what, "ch": channel, "at": ms, "n": number} */
+static int
+ack_read(struct od_state_ack *a, const json_t *v)
+{
+	const char	*w = json_string_value(json_object_get(v, "w"));
+	const char	*ch = json_string_value(json_object_get(v, "ch"));
+	const json_t	*at = json_object_get(v, "at"), *n = json_object_get(v, "n");
+
+	if (!json_is_object(v) || w == NULL || w[0] == '\0' || strlen(w) >= sizeof(a->what) ||
+	    ch == NULL || od_channel_kind_parse(ch) < 0 || at == NULL || n == NULL ||
+	    !od_state_whole(at, 0, OD_STATE_MAX_WHOLE) || !od_state_whole(n, 1, 1e9) ||
+	    json_object_size(v) != 4)
+		return -1;
+	snprintf(a->what, sizeof(a->what), "%s", w);
+	a->channel = od_channel_kind_parse(ch);
+	a->at = od_state_num(at);
+	a->n = (int)od_state_num(n);
+	return 0;
+}
+
 int
 od_state_life_read(struct od_state *st, const char *k, const json_t *v)
 {
@@ -126,6 +146,14 @@ od_state_life_read(struct od_state *st, const char *k, const json_t *v)
 	}
 	if (strcmp(k, "offers") == 0)
 		return od_state_read_strs(&st->offers, v) == -1 ? -1 : 1;
+	if (strcmp(k, "nack") == 0) {
+		if (!od_state_whole(v, 0, 1e9))
+			return -1;
+		st->nack = (int)od_state_num(v);
+		return 1;
+	}
+	if (strcmp(k, "ack") == 0)
+		return ack_read(&st->ack, v) == -1 ? -1 : 1;
 	return 0;
 }
 
@@ -151,6 +179,14 @@ od_state_life_write(const struct od_state *st, struct od_buf *b)
 	}
 	if (st->offers.n > 0)
 		od_state_write_strs(b, "offers", &st->offers);
+	if (st->nack > 0)
+		od_buf_printf(b, ",\"nack\":%d", st->nack);
+	if (st->ack.what[0] != '\0') {
+		od_buf_puts(b, ",\"ack\":{\"w\":");
+		od_buf_json_string(b, st->ack.what);
+		od_buf_printf(b, ",\"ch\":\"%s\",\"at\":%lld,\"n\":%d}",
+		    od_channel_kind_name(st->ack.channel), (long long)st->ack.at, st->ack.n);
+	}
 	if (l->kind == OD_LIFE_NONE)
 		return;
 	od_buf_printf(b, ",\"life\":{\"k\":\"%s\",\"s\":\"%s\",\"n\":%d,\"base\":%lld,"

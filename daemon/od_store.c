@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "od_account.h"
+#include "od_intent.h"
 #include "od_log.h"
 #include "od_record.h"
 
@@ -22,9 +23,26 @@ struct store_op {
 	int64_t			 now;
 	int			 tries;
 	json_t			*recs, *docs;	/* what the last application recorded */
+	/* a reply (od_store_reply) instead of ev: */
+	int			 is_reply;
+	struct od_store_reply	 reply;		/* its strings are the op's own */
+	char			*text, *at, *pid, *payload;
+	char			 agent[300];	/* the reason people read it, or "" */
 	od_store_cb		*cb;
 	void			*arg;
 };
+
+static void
+store_free(struct store_op *op)
+{
+	free(op->id);
+	free(op->entry);
+	free(op->text);
+	free(op->at);
+	free(op->pid);
+	free(op->payload);
+	free(op);
+}
 
 static void
 store_done(struct store_op *op, enum od_store_result r, const char *err)
@@ -34,9 +52,7 @@ store_done(struct store_op *op, enum od_store_result r, const char *err)
 	json_decref(op->docs);
 	json_decref(op->doc);
 	od_confset_unref(op->set);
-	free(op->id);
-	free(op->entry);
-	free(op);
+	store_free(op);
 }
 
 static void	store_write_cb(redisReply *r, void *arg);
@@ -79,6 +95,30 @@ store_args_build(struct store_args *a, json_t *recs, json_t *docs, char **jsons)
 }
 
 /*
+ * A reply's meaning (its button's payload, else its text read with the
+ * intents of the account's locale on the debtor's local date), applied.
+ */
+static int
+store_reply_apply(struct store_op *op, struct od_state *st, struct od_state_ctx *cx,
+    const struct od_account *acct, int *replan)
+{
+	struct od_intent_match	m;
+	struct od_state_reply	r;
+
+	od_intent_read(&op->set->intents, acct && acct->locale ? acct->locale :
+	    op->set->cfg.default_locale, op->reply.text, op->reply.payload, cx->today, &m);
+	memset(&r, 0, sizeof(r));
+	r.channel = op->reply.channel;
+	r.text = op->reply.text;
+	r.at = op->reply.at;
+	r.provider_id = op->reply.provider_id;
+	r.shared = op->reply.shared;
+	r.ack = op->reply.ack;
+	r.intent = &m;
+	return od_state_reply(st, &r, cx, replan, op->agent, sizeof(op->agent));
+}
+
+/*
  * The change applied to the state raw (version ver; fly: an action of the
  * account is in flight; acct: the account's JSON) and written, with what
  * the lifecycle recorded.
@@ -95,7 +135,7 @@ store_apply(struct store_op *op, const redisReply *raw, const redisReply *ver,
 	struct store_args	 sa;
 	json_error_t		 jerr;
 	json_t			*v;
-	const char		*keys[7], **args = NULL, *field;
+	const char		*keys[8], **args = NULL, *field;
 	char			*json = NULL, plan[32], maxlen[32], histlen[16], hist[400],
 				 agr[400], reason[256], **jsons = NULL;
 	size_t			 i, nj = 0, na = 0;
@@ -126,7 +166,10 @@ store_apply(struct store_op *op, const redisReply *raw, const redisReply *ver,
 	od_state_ctx_init(&cx, op->id, acct_ok ? &acct : NULL, policy, op->now);
 	cx.records = op->recs;
 	cx.docs = op->docs;
-	rc = od_state_event(&st, &op->ev, &cx, &replan);
+	if (op->is_reply)
+		rc = store_reply_apply(op, &st, &cx, acct_ok ? &acct : NULL, &replan);
+	else
+		rc = od_state_event(&st, &op->ev, &cx, &replan);
 	if (acct_ok)
 		od_account_clear(&acct);
 	if (rc != 0) {
@@ -159,7 +202,7 @@ store_apply(struct store_op *op, const redisReply *raw, const redisReply *ver,
 		    json_array_size(op->recs)))) == NULL)
 			goto oom;
 	if (store_args_build(&sa, op->recs, op->docs, jsons) == -1 ||
-	    (args = calloc(7 + sa.n, sizeof(*args))) == NULL)
+	    (args = calloc(10 + sa.n, sizeof(*args))) == NULL)
 		goto oom;
 	snprintf(maxlen, sizeof(maxlen), "%ld", op->set->cfg.attempts_maxlen);
 	snprintf(histlen, sizeof(histlen), "%d", op->set->cfg.history_len);
@@ -170,6 +213,7 @@ store_apply(struct store_op *op, const redisReply *raw, const redisReply *ver,
 	keys[4] = od_keys_hist(k, op->id, hist, sizeof(hist));
 	keys[5] = k->agreements;
 	keys[6] = od_keys_agr(k, op->id, agr, sizeof(agr));
+	keys[7] = k->agent;
 	args[na++] = op->id;
 	args[na++] = ver->str;
 	args[na++] = in_flight ? "1" : "0";
@@ -179,7 +223,12 @@ store_apply(struct store_op *op, const redisReply *raw, const redisReply *ver,
 	args[na++] = histlen;
 	memcpy(args + na, sa.v, sa.n * sizeof(*args));
 	na += sa.n;
-	rc = od_queue_script(op->q, OD_SCRIPT_EVENT, store_write_cb, op, 7, keys, (int)na, args,
+	if (op->agent[0] != '\0') {
+		args[na++] = op->agent;
+		args[na++] = od_channel_kind_name(op->reply.channel);
+		args[na++] = op->reply.text ? op->reply.text : "";
+	}
+	rc = od_queue_script(op->q, OD_SCRIPT_EVENT, store_write_cb, op, 8, keys, (int)na, args,
 	    NULL);
 	if (rc == -1)
 		store_done(op, OD_STORE_ERROR, "Redis unavailable");
@@ -256,26 +305,16 @@ store_load_cb(redisReply *r, void *arg)
 	    r->element[3]->element[0]->len);
 }
 
-int
-od_store_event(struct od_queue *q, struct od_confset *set, const char *id,
-    const struct od_state_event *ev, int64_t now, od_store_cb *cb, void *arg)
+/* Reads the account for op (made by the callers below): -1 when it cannot be queued. */
+static int
+store_start(struct store_op *op, struct od_queue *q, struct od_confset *set, int64_t now,
+    od_store_cb *cb, void *arg)
 {
 	const struct od_keys	*k = od_queue_keys(q);
-	struct store_op		*op;
 	const char		*keys[3], *args[1];
 
-	if ((op = calloc(1, sizeof(*op))) == NULL || (op->id = strdup(id)) == NULL ||
-	    (ev->entry != NULL && (op->entry = strdup(ev->entry)) == NULL)) {
-		if (op != NULL)
-			free(op->id);
-		free(op);
-		return -1;
-	}
 	op->q = q;
 	op->set = od_confset_ref(set);
-	op->ev = *ev;
-	op->ev.entry = op->entry;
-	op->doc = ev->doc ? json_incref((json_t *)ev->doc) : NULL;	/* ev's strings are its */
 	op->now = now;
 	op->cb = cb;
 	op->arg = arg;
@@ -286,10 +325,61 @@ od_store_event(struct od_queue *q, struct od_confset *set, const char *id,
 	if (od_queue_script(q, OD_SCRIPT_LOAD, store_load_cb, op, 3, keys, 1, args, NULL) == -1) {
 		od_confset_unref(op->set);
 		json_decref(op->doc);
-		free(op->id);
-		free(op->entry);
-		free(op);
+		store_free(op);
 		return -1;
 	}
 	return 0;
+}
+
+int
+od_store_event(struct od_queue *q, struct od_confset *set, const char *id,
+    const struct od_state_event *ev, int64_t now, od_store_cb *cb, void *arg)
+{
+	struct store_op		*op;
+
+	if ((op = calloc(1, sizeof(*op))) == NULL || (op->id = strdup(id)) == NULL ||
+	    (ev->entry != NULL && (op->entry = strdup(ev->entry)) == NULL)) {
+		if (op != NULL)
+			store_free(op);
+		return -1;
+	}
+	op->ev = *ev;
+	op->ev.entry = op->entry;
+	op->doc = ev->doc ? json_incref((json_t *)ev->doc) : NULL;	/* ev's strings are its */
+	return store_start(op, q, set, now, cb, arg);
+}
+
+static char *
+store_dup(const char *s, int *bad)
+{
+	char	*d;
+
+	if (s == NULL)
+		return NULL;
+	if ((d = strdup(s)) == NULL)
+		*bad = 1;
+	return d;
+}
+
+int
+od_store_reply(struct od_queue *q, struct od_confset *set, const char *id,
+    const struct od_store_reply *r, int64_t now, od_store_cb *cb, void *arg)
+{
+	struct store_op	*op;
+	int		 bad = 0;
+
+	if ((op = calloc(1, sizeof(*op))) == NULL)
+		return -1;
+	op->is_reply = 1;
+	op->reply = *r;
+	op->id = store_dup(id, &bad);
+	op->reply.text = op->text = store_dup(r->text ? r->text : "", &bad);
+	op->reply.at = op->at = store_dup(r->at, &bad);
+	op->reply.provider_id = op->pid = store_dup(r->provider_id, &bad);
+	op->reply.payload = op->payload = store_dup(r->payload, &bad);
+	if (bad || op->id == NULL) {
+		store_free(op);
+		return -1;
+	}
+	return store_start(op, q, set, now, cb, arg);
 }

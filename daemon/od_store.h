@@ -49,4 +49,24 @@ int	od_store_is_stale(const redisReply *r);
 int	od_store_event(struct od_queue *q, struct od_confset *set, const char *id,
 	    const struct od_state_event *ev, int64_t now, od_store_cb *cb, void *arg);
 
+/*
+ * A debtor's reply for one of the accounts its number reaches (od_hooks.c):
+ * read with the intents of the account's locale on the debtor's local date
+ * (or, for a WhatsApp button, by its payload: "accept", "accept:<n>",
+ * "agent", ...), and applied by od_state_reply.  What people must read
+ * goes to the agent stream with the conversation (event.lua).
+ */
+struct od_store_reply {
+	int		 channel;	/* OD_CH_* */
+	const char	*text;
+	const char	*at;		/* ISO 8601 */
+	const char	*provider_id;	/* or NULL */
+	const char	*payload;	/* a button's payload, or NULL / "" */
+	int		 shared;	/* how many accounts have the number */
+	int		 ack;		/* 1: this account acknowledges it */
+};
+
+int	od_store_reply(struct od_queue *q, struct od_confset *set, const char *id,
+	    const struct od_store_reply *r, int64_t now, od_store_cb *cb, void *arg);
+
 #endif /* OD_STORE_H */

@@ -3,13 +3,17 @@
 -- what the lifecycle recorded (a promise made, an agreement, a recall).
 -- KEYS[1] state (hash)  KEYS[2] due (zset)  KEYS[3] inflight (zset)
 -- KEYS[4] attempts (stream)  KEYS[5] hist:<id>  KEYS[6] agreements (stream)
--- KEYS[7] agr:<id>
+-- KEYS[7] agr:<id>  KEYS[8] agent (stream)
 -- ARGV: id, the version the change was computed from (load.lua), '1' when
 --       an action was in flight then, else '0', the new state, the schedule:
 --       'cancel' (no action is due any more: paid, closed, ceased), a time
 --       in ms (re-planned then), or '' (unchanged); the attempts stream's
 --       maxlen, the history's length; then the records (lib.lua's
---       od_records) and the agreement documents (od_docs)
+--       od_records) and the agreement documents (od_docs); then, for a
+--       reply that people must read (od_state_reply), its reason, channel
+--       and text ('' when none): an entry of the agent stream with the
+--       account's conversation so far (its last 20 history records, the
+--       reply's own included), for the lender's agents or CRM
 -- An action already in flight is stopped by begin.lua and completed by
 -- complete.lua on the new state: both compare the version.
 -- Returns 'ok', or {'stale', state, version, in flight} when the state or
@@ -28,5 +32,11 @@ elseif plan ~= '' then
   redis.call('ZADD', KEYS[2], plan, id)
 end
 local i = od_records(8, KEYS[4], KEYS[5], ARGV[6], ARGV[7])
-od_docs(i, KEYS[6], KEYS[7])
+i = od_docs(i, KEYS[6], KEYS[7])
+if ARGV[i] and ARGV[i] ~= '' then
+  local conv = redis.call('LRANGE', KEYS[5], -20, -1)
+  redis.call('XADD', KEYS[8], 'MAXLEN', '~', ARGV[6], '*', 'account_id', id,
+             'reason', ARGV[i], 'channel', ARGV[i + 1], 'text', ARGV[i + 2],
+             'conversation', '[' .. table.concat(conv, ',') .. ']')
+end
 return 'ok'
