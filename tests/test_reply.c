@@ -389,18 +389,19 @@ test_ack_job(void **state)
 	const json_t		*r;
 	char			*json;
 
+	struct outcome		 o = { 0 };
+
 	(void)state;
 	offered(&st);
 	st.fb = 1;
 	st.tries = 2;
-	snprintf(st.ack.what, sizeof(st.ack.what), "promise");
-	st.ack.channel = OD_CH_SMS;
-	st.ack.at = NOW;
-	st.ack.n = st.nack = 1;
-	snprintf(st.promise_until, sizeof(st.promise_until), "2026-03-13");
+	reply(&st, NOW, OD_INTENT_PROMISE, 0, "2026-03-13", OD_CH_SMS, 1, NULL, &o);
+	outcome_clear(&o);
+	assert_string_equal(st.ack.what, "promise");
 	st.hold_until = NOW + 3 * DAY;	/* a hold does not stop it */
 	snprintf(st.hold_why, sizeof(st.hold_why), "agent");
-	assert_int_equal(job(&j, &st, NOW + 60000), OD_JOB_SEND);
+	if (job(&j, &st, NOW + 60000) != OD_JOB_SEND)
+		fail_msg("%s", json_dumps(j.records, 0));
 	assert_int_equal(j.kind, OD_CH_SMS);
 	assert_string_equal(j.st->name, "reply_promise");
 	assert_string_equal(j.action_id, "PE-R1:2026-02-20:R1");

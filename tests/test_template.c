@@ -810,6 +810,12 @@ static const char *const life_names[] = {
 };
 #define NLIFE	(sizeof(life_names) / sizeof(life_names[0]))
 
+/* The acknowledgements of a debtor's replies (od_job_reply.c): SMS and WhatsApp only. */
+static const char *const reply_names[] = {
+	"reply_promise", "reply_accepted", "reply_agent", "reply_paid_claim", "reply_unapplied",
+};
+#define NREPLY	(sizeof(reply_names) / sizeof(reply_names[0]))
+
 /*
  * What od_plan_context adds for them (by hand: the lead writes it this
  * round), merged over ctx_sample.  Whole amounts, valid in every currency.
@@ -1036,8 +1042,8 @@ test_shipped_render(void **state)
 
 	(void)state;
 	load_shipped(&set);
-	assert_int_equal(set.n, (sizeof(shipped_names) / sizeof(shipped_names[0]) + NLIFE) *
-	    NLOCALES);
+	assert_int_equal(set.n, (sizeof(shipped_names) / sizeof(shipped_names[0]) + NLIFE +
+	    NREPLY) * NLOCALES);
 	ctx = ctx_parse(ctx_sample);
 	for (i = 0; i < NLOCALES; i++) {
 		for (j = 0; j < sizeof(shipped_names) / sizeof(shipped_names[0]); j++) {
@@ -1919,6 +1925,57 @@ test_shipped_check(void **state)
 	od_template_set_free(&set);
 }
 
+/*
+ * Every locale acknowledges every kind of reply in its own file: the
+ * disclosure outside every condition, GSM-7 SMS of at most two segments,
+ * the lock screen neutral, on a promise and on each kind of agreement.
+ */
+static void
+test_shipped_replies(void **state)
+{
+	struct od_template_set		 set;
+	const struct od_message_tmpl	*m;
+	struct od_rendered		 r;
+	json_t				*ctx;
+	char				*sms, err[256];
+	const char			*loc;
+	size_t				 i, j, k;
+	int				 v;
+
+	(void)state;
+	load_shipped(&set);
+	for (i = 0; i < NLOCALES; i++) {
+		loc = shipped_locales[i];
+		for (j = 0; j < NREPLY; j++) {
+			m = od_template_set_find(&set, reply_names[j], loc, NULL);
+			assert_non_null(m);
+			assert_string_equal(m->locale, loc);
+			assert_true(od_template_says(m->sms, strncmp(loc, "en", 2) == 0 ?
+			    "Reply STOP" : "Responda BAJA"));
+			assert_true(od_template_says(m->wa_text, strncmp(loc, "en", 2) == 0 ?
+			    "Reply STOP" : "Responda BAJA"));
+			assert_non_null(m->wa_name);
+			for (v = 0; v < LIFE_NVARIANTS; v++) {
+				ctx = life_ctx((enum life_variant)v);
+				assert_sms_gsm7(m, ctx);
+				sms = render_part(m, OD_CH_SMS, ctx, loc, 0);
+				assert_int_equal(strncmp(sms, "Caja Andina: Ana, ", 18), 0);
+				assert_lock_neutral(m, "sms", sms);
+				free(sms);
+				assert_int_equal(od_template_render_message(m, OD_CH_WHATSAPP, ctx, loc,
+				    &r, err, sizeof(err)), 0);
+				for (k = 0; k < r.wa_nparams; k++)
+					assert_true(r.wa_params[k][0] != '\0' &&
+					    strchr(r.wa_params[k], '\n') == NULL);
+				assert_non_null(strstr(r.text, "Caja Andina"));
+				od_rendered_clear(&r);
+				json_decref(ctx);
+			}
+		}
+	}
+	od_template_set_free(&set);
+}
+
 int
 main(void)
 {
@@ -1945,6 +2002,7 @@ main(void)
 		cmocka_unit_test(test_shipped_exact_texts),
 		cmocka_unit_test(test_shipped_lifecycle),
 		cmocka_unit_test(test_shipped_lifecycle_texts),
+		cmocka_unit_test(test_shipped_replies),
 		cmocka_unit_test(test_shipped_es_wording),
 		cmocka_unit_test(test_shipped_deferred_dates),
 		cmocka_unit_test(test_shipped_countries),
