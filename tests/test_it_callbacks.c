@@ -9,7 +9,7 @@
  * at it (docs/callbacks.md).  Requests are signed as the providers sign
  * them: Twilio's X-Twilio-Signature = base64(HMAC-SHA1(auth token, URL +
  * the POST parameters sorted by name, each name then value)), computed here
- * from that rule with od_cb_hmac_sha1; WhatsApp's GET handshake carries
+ * from that rule (tests/od_test_http.c, libcrypto); WhatsApp's GET handshake carries
  * hub.verify_token.
  *
  * The clock is Monday 2026-03-09, 10:00 in Lima, inside the PE contact
@@ -34,6 +34,8 @@
 #include <unistd.h>
 
 #include "od_callback.h"
+#include "od_test_host.h"
+#include "od_test_http.h"
 #include "od_test_httpd.h"
 #include "od_testenv.h"
 
@@ -53,19 +55,6 @@ static struct od_httpd		*g_tw;
 static int			 g_port;	/* the admin server's */
 static char			*g_created;
 
-struct resp {
-	int	 status;
-	char	*raw;		/* the whole answer, headers and body */
-	char	*body;		/* points into raw */
-};
-
-static void
-resp_free(struct resp *r)
-{
-	free(r->raw);
-	memset(r, 0, sizeof(*r));
-}
-
 static int
 teardown(void **state)
 {
@@ -80,202 +69,26 @@ teardown(void **state)
 	return 0;
 }
 
-/* ---- a plain HTTP/1.1 client ------------------------------------------------ */
-
-/* One request on its own connection (Connection: close); -1 when no answer. */
+/* The admin server's client (od_test_http.h), on g_port. */
 static int
 http(const char *method, const char *target, const char *headers, const char *body,
-    struct resp *r)
+    struct od_test_resp *r)
 {
-	struct sockaddr_in	 sin;
-	struct timeval		 tv = { 5, 0 };
-	char			*req, buf[4096], *sp;
-	size_t			 len = 0, cap = 0;
-	ssize_t			 n;
-	int			 fd, reqlen;
-
-	memset(r, 0, sizeof(*r));
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)g_port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
-		close(fd);
-		return -1;
-	}
-	reqlen = asprintf(&req, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n"
-	    "%sContent-Length: %zu\r\n\r\n%s", method, target, g_port, headers ? headers : "",
-	    body ? strlen(body) : 0, body ? body : "");
-	if (reqlen < 0 || write(fd, req, (size_t)reqlen) != reqlen) {
-		free(req);
-		close(fd);
-		return -1;
-	}
-	free(req);
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		if (len + (size_t)n + 1 > cap) {
-			cap = (len + (size_t)n + 1) * 2;
-			assert_non_null(r->raw = realloc(r->raw, cap));
-		}
-		memcpy(r->raw + len, buf, (size_t)n);
-		len += (size_t)n;
-		r->raw[len] = '\0';
-	}
-	close(fd);
-	if (r->raw == NULL || sscanf(r->raw, "HTTP/1.%*d %d", &r->status) != 1) {
-		resp_free(r);
-		return -1;
-	}
-	sp = strstr(r->raw, "\r\n\r\n");
-	r->body = sp ? sp + 4 : r->raw + len;
-	return 0;
-}
-
-/* ---- forms and signatures --------------------------------------------------- */
-
-static void
-pct_encode(char *out, size_t len, const char *s)
-{
-	static const char	hex[] = "0123456789ABCDEF";
-	size_t			o = 0;
-
-	for (; *s && o + 4 < len; s++) {
-		unsigned char c = (unsigned char)*s;
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '_' || c == '.' || c == '~')
-			out[o++] = (char)c;
-		else {
-			out[o++] = '%';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	out[o] = '\0';
-}
-
-/* The value of name in an x-www-form-urlencoded text, decoded (caller frees), or NULL. */
-static char *
-form_get(const char *form, const char *name)
-{
-	size_t		 nlen = strlen(name);
-	const char	*p = form, *end;
-	char		*v, *o;
-
-	while (p && *p) {
-		end = strchr(p, '&');
-		if (strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
-			p += nlen + 1;
-			if (end == NULL)
-				end = p + strlen(p);
-			assert_non_null(v = o = calloc(1, (size_t)(end - p) + 1));
-			for (; p < end; p++) {
-				unsigned int c;
-				if (*p == '+')
-					*o++ = ' ';
-				else if (*p == '%' && end - p >= 3 && sscanf(p + 1, "%2x", &c) == 1) {
-					*o++ = (char)c;
-					p += 2;
-				} else
-					*o++ = *p;
-			}
-			return v;
-		}
-		p = end ? end + 1 : NULL;
-	}
-	return NULL;
+	return od_test_http(g_port, method, target, headers, body, r);
 }
 
 static void
-base64(const unsigned char *in, size_t n, char *out)
+twilio_post(const char *target, const char *token, const struct od_test_param *params, size_t n,
+    struct od_test_resp *r)
 {
-	static const char	t[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t			i, o = 0;
-
-	for (i = 0; i + 2 < n; i += 3) {
-		out[o++] = t[in[i] >> 2];
-		out[o++] = t[((in[i] & 3) << 4) | (in[i + 1] >> 4)];
-		out[o++] = t[((in[i + 1] & 15) << 2) | (in[i + 2] >> 6)];
-		out[o++] = t[in[i + 2] & 63];
-	}
-	if (n - i == 1) {
-		out[o++] = t[in[i] >> 2];
-		out[o++] = t[(in[i] & 3) << 4];
-		out[o++] = '=';
-		out[o++] = '=';
-	} else if (n - i == 2) {
-		out[o++] = t[in[i] >> 2];
-		out[o++] = t[((in[i] & 3) << 4) | (in[i + 1] >> 4)];
-		out[o++] = t[(in[i + 1] & 15) << 2];
-		out[o++] = '=';
-	}
-	out[o] = '\0';
-}
-
-struct kv {
-	const char	*k, *v;
-};
-
-static int
-kv_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct kv *)a)->k, ((const struct kv *)b)->k);
-}
-
-/*
- * POSTs a Twilio form (params, n of them) to target, signed for the URL
- * "http://127.0.0.1:<port><target>" with token (NULL: no signature header).
- */
-static void
-twilio_post(const char *target, const char *token, const struct kv *params, size_t n,
-    struct resp *r)
-{
-	struct kv	 sorted[16];
-	char		 url[2048], body[4096], enc[1024], hdr[256], sig[64];
-	char		*msg;
-	unsigned char	 mac[20];
-	size_t		 i, blen = 0, mlen;
-
-	assert_true(n <= 16);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", g_port, target);
-	body[0] = '\0';
-	for (i = 0; i < n; i++) {
-		pct_encode(enc, sizeof(enc), params[i].v);
-		blen += (size_t)snprintf(body + blen, sizeof(body) - blen, "%s%s=%s",
-		    i ? "&" : "", params[i].k, enc);
-		assert_true(blen < sizeof(body));
-	}
-	memcpy(sorted, params, n * sizeof(*params));
-	qsort(sorted, n, sizeof(*sorted), kv_cmp);
-	mlen = strlen(url);
-	for (i = 0; i < n; i++)
-		mlen += strlen(sorted[i].k) + strlen(sorted[i].v);
-	assert_non_null(msg = calloc(1, mlen + 1));
-	strcpy(msg, url);
-	for (i = 0; i < n; i++) {
-		strcat(msg, sorted[i].k);
-		strcat(msg, sorted[i].v);
-	}
-	hdr[0] = '\0';
-	if (token != NULL) {
-		od_cb_hmac_sha1(token, strlen(token), msg, strlen(msg), mac);
-		base64(mac, sizeof(mac), sig);
-		snprintf(hdr, sizeof(hdr), "Content-Type: application/x-www-form-urlencoded\r\n"
-		    "X-Twilio-Signature: %s\r\n", sig);
-	} else
-		snprintf(hdr, sizeof(hdr), "Content-Type: application/x-www-form-urlencoded\r\n");
-	free(msg);
-	assert_int_equal(http("POST", target, hdr, body, r), 0);
+	assert_int_equal(od_test_twilio_post(g_port, target, token, params, n, r), 0);
 }
 
 /* A Twilio status callback for sid, as Twilio posts it. */
 static void
-twilio_status(const char *target, const char *token, const char *status, struct resp *r)
+twilio_status(const char *target, const char *token, const char *status, struct od_test_resp *r)
 {
-	const struct kv p[] = {
+	const struct od_test_param p[] = {
 		{ "AccountSid", TWILIO_ACCOUNT }, { "ApiVersion", "2010-04-01" },
 		{ "From", TWILIO_FROM }, { "To", DEBTOR_PHONE }, { "MessageSid", TWILIO_SID },
 		{ "MessageStatus", status }, { "SmsSid", TWILIO_SID }, { "SmsStatus", status },
@@ -286,9 +99,9 @@ twilio_status(const char *target, const char *token, const char *status, struct 
 
 /* A Twilio inbound message from the debtor's phone. */
 static void
-twilio_inbound(const char *text, const char *sid, struct resp *r)
+twilio_inbound(const char *text, const char *sid, struct od_test_resp *r)
 {
-	const struct kv p[] = {
+	const struct od_test_param p[] = {
 		{ "AccountSid", TWILIO_ACCOUNT }, { "ApiVersion", "2010-04-01" },
 		{ "MessageSid", sid }, { "SmsMessageSid", sid }, { "SmsSid", sid },
 		{ "From", DEBTOR_PHONE }, { "FromCountry", "PE" }, { "To", TWILIO_FROM },
@@ -324,7 +137,7 @@ daemon_start(int y, int mon, int d, int h, int min)
 {
 	char		 clk[64], port[16];
 	const char	*args[2] = { clk, NULL };
-	struct resp	 r;
+	struct od_test_resp	 r;
 	int		 i;
 
 	snprintf(port, sizeof(port), "%d", g_port);
@@ -335,7 +148,7 @@ daemon_start(int y, int mon, int d, int h, int min)
 	for (i = 0; i < 500; i++) {
 		if (http("GET", "/healthz", NULL, NULL, &r) == 0) {
 			assert_int_equal(r.status, 200);
-			resp_free(&r);
+			od_test_resp_free(&r);
 			return;
 		}
 		assert_int_equal(kill(g_pid, 0), 0);	/* a bad config would have stopped it */
@@ -437,24 +250,10 @@ state_of(const char *id)
 	return s;
 }
 
-/* The value of a metric line (name{labels}), or -1 when /metrics has none. */
 static double
 metric(const char *series)
 {
-	struct resp	 r;
-	const char	*p;
-	double		 v = -1;
-	size_t		 n = strlen(series);
-
-	assert_int_equal(http("GET", "/metrics", NULL, NULL, &r), 0);
-	assert_int_equal(r.status, 200);
-	for (p = r.body; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-		if (strncmp(p, series, n) == 0 && p[n] == ' ') {
-			v = strtod(p + n + 1, NULL);
-			break;
-		}
-	resp_free(&r);
-	return v;
+	return od_test_metric(g_port, series);
 }
 
 static void
@@ -488,7 +287,7 @@ send_reminder(void)
 	assert_int_equal(od_httpd_nrequests(g_tw), 1);
 	assert_non_null(q = od_httpd_request(g_tw, 0));
 	/* The attempt's callback URL: account and attempt, percent-encoded (':' '#'). */
-	assert_non_null(cb = form_get(q->body, "StatusCallback"));
+	assert_non_null(cb = od_test_form_get(q->body, "StatusCallback"));
 	snprintf(want, sizeof(want), "http://127.0.0.1:%d/callbacks/twa/status?account=PE-C1"
 	    "&attempt=PE-C1%%3A2026-03-09%%3Areminder_due%%231", g_port);
 	assert_string_equal(cb, want);
@@ -521,7 +320,7 @@ test_status_callback(void **state)
 {
 	char	*target;
 	json_t	*r;
-	struct resp res;
+	struct od_test_resp res;
 
 	(void)state;
 	start("itcbstatus");
@@ -532,11 +331,11 @@ test_status_callback(void **state)
 	twilio_status(target, "00000000000000000000000000000000", "delivered", &res);
 	assert_int_equal(res.status, 403);
 	assert_string_equal(res.body, "forbidden\n");
-	resp_free(&res);
+	od_test_resp_free(&res);
 	/* Not signed at all. */
 	twilio_status(target, NULL, "delivered", &res);
 	assert_int_equal(res.status, 403);
-	resp_free(&res);
+	od_test_resp_free(&res);
 	od_test_sleep_ms(200);
 	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-C1"), 1);
 	assert_int_equal(od_test_int(&g_env, "XLEN outreach:attempts"), 2);
@@ -548,7 +347,7 @@ test_status_callback(void **state)
 	twilio_status(target, TWILIO_TOKEN, "delivered", &res);
 	assert_int_equal(res.status, 200);
 	assert_string_equal(res.body, "ok\n");
-	resp_free(&res);
+	od_test_resp_free(&res);
 	wait_hist("PE-C1", 2, 3000);
 	r = record("PE-C1", 1);
 	assert_string_equal(od_test_str(r, "status"), "delivered");
@@ -572,7 +371,7 @@ test_status_callback(void **state)
 	/* Twilio retries the same callback: answered, recorded once. */
 	twilio_status(target, TWILIO_TOKEN, "delivered", &res);
 	assert_int_equal(res.status, 200);
-	resp_free(&res);
+	od_test_resp_free(&res);
 	od_test_sleep_ms(200);
 	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-C1"), 2);
 	assert_int_equal(od_test_int(&g_env, "XLEN outreach:attempts"), 3);
@@ -589,17 +388,17 @@ test_status_callback(void **state)
 	 */
 	twilio_status(target, TWILIO_TOKEN, "undelivered", &res);
 	assert_int_equal(res.status, 200);
-	resp_free(&res);
+	od_test_resp_free(&res);
 	wait_metric("outreachd_callbacks_total{gateway=\"twa\",result=\"stale\"}", 1);
 	{
-		const struct kv p[] = {
+		const struct od_test_param p[] = {
 			{ "AccountSid", TWILIO_ACCOUNT }, { "MessageSid", "SM00000000000000000000000000000099" },
 			{ "MessageStatus", "failed" }, { "ErrorCode", "30003" },
 		};
 
 		twilio_post(target, TWILIO_TOKEN, p, sizeof(p) / sizeof(p[0]), &res);
 		assert_int_equal(res.status, 200);
-		resp_free(&res);
+		od_test_resp_free(&res);
 	}
 	wait_metric("outreachd_callbacks_total{gateway=\"twa\",result=\"provider_mismatch\"}", 1);
 	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-C1"), 2);
@@ -613,55 +412,34 @@ test_status_callback(void **state)
 }
 
 /*
- * (2) Replies: "no puedo pagar hoy" is recorded in outreach:replies and
- * changes nothing; "BAJA" opts the debtor out of SMS: a week later
+ * (2) Replies (what the others mean: test_it_replies): "BAJA" is recorded in
+ * outreach:replies and opts the debtor out of SMS: a week later
  * notice_overdue ([sms, email]) is suppressed 'opt_out' on SMS and goes by
  * email, and Twilio gets nothing more.
  */
 static void
 test_inbound_reply_opts_out(void **state)
 {
-	char		*target, *before, *after;
+	char		*target;
 	json_t		*r, *s, *out;
-	struct resp	 res;
+	struct od_test_resp	 res;
 	const char	*twiml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>\n";
 
 	(void)state;
 	start("itcbreply");
 	target = send_reminder();
 	free(target);
-	s = state_of("PE-C1");
-	assert_non_null(before = json_dumps(s, JSON_SORT_KEYS));
-	json_decref(s);
-
-	/* Just a reply. */
-	twilio_inbound("no puedo pagar hoy", "SM0a1b2c3d4e5f60718293a4b5c6d7e8f9", &res);
-	assert_int_equal(res.status, 200);
-	assert_string_equal(res.body, twiml);
-	resp_free(&res);
-	assert_int_equal(od_test_wait_int(&g_env, 1, 3000, "XLEN outreach:replies"), 1);
-	r = stream_last("outreach:replies");
-	assert_string_equal(od_test_str(r, "channel"), "sms");
-	assert_string_equal(od_test_str(r, "from"), DEBTOR_PHONE);
-	assert_string_equal(od_test_str(r, "text"), "no puedo pagar hoy");
-	assert_string_equal(od_test_str(r, "account_id"), "PE-C1");
-	assert_string_equal(od_test_str(r, "opt_out"), "0");
-	assert_string_equal(od_test_str(r, "provider_id"), "SM0a1b2c3d4e5f60718293a4b5c6d7e8f9");
-	json_decref(r);
-	s = state_of("PE-C1");
-	assert_non_null(after = json_dumps(s, JSON_SORT_KEYS));
-	json_decref(s);
-	assert_string_equal(after, before);
-	free(after);
-	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-C1"), 1);
 
 	/* The revocation. */
 	twilio_inbound("BAJA", "SM9f8e7d6c5b4a39281706f5e4d3c2b1a0", &res);
 	assert_int_equal(res.status, 200);
 	assert_string_equal(res.body, twiml);
-	resp_free(&res);
-	assert_int_equal(od_test_wait_int(&g_env, 2, 3000, "XLEN outreach:replies"), 2);
+	od_test_resp_free(&res);
+	assert_int_equal(od_test_wait_int(&g_env, 1, 3000, "XLEN outreach:replies"), 1);
 	r = stream_last("outreach:replies");
+	assert_string_equal(od_test_str(r, "channel"), "sms");
+	assert_string_equal(od_test_str(r, "from"), DEBTOR_PHONE);
+	assert_string_equal(od_test_str(r, "provider_id"), "SM9f8e7d6c5b4a39281706f5e4d3c2b1a0");
 	assert_string_equal(od_test_str(r, "text"), "BAJA");
 	assert_string_equal(od_test_str(r, "account_id"), "PE-C1");
 	assert_string_equal(od_test_str(r, "opt_out"), "1");
@@ -679,7 +457,6 @@ test_inbound_reply_opts_out(void **state)
 	assert_true(json_is_true(json_object_get(json_object_get(s, "optout"), "sms")));
 	assert_null(json_object_get(json_object_get(s, "optout"), "email"));
 	json_decref(s);
-	free(before);
 
 	/* A week later (Monday 2026-03-16, 10:00 in Lima): notice_overdue of the 03-09 cycle. */
 	assert_true(od_test_process_stop(g_pid, SIGTERM, 10000) == 0);
@@ -712,7 +489,7 @@ test_inbound_reply_opts_out(void **state)
 static void
 test_whatsapp_handshake(void **state)
 {
-	struct resp	res;
+	struct od_test_resp	res;
 
 	(void)state;
 	start("itcbwa");
@@ -720,18 +497,18 @@ test_whatsapp_handshake(void **state)
 	    WA_VERIFY "&hub.challenge=1158201444", NULL, NULL, &res), 0);
 	assert_int_equal(res.status, 200);
 	assert_string_equal(res.body, "1158201444");
-	resp_free(&res);
+	od_test_resp_free(&res);
 	assert_int_equal(http("GET", "/callbacks/wab/webhook?hub.mode=subscribe&hub.verify_token="
 	    "vt-wrong&hub.challenge=1158201444", NULL, NULL, &res), 0);
 	assert_int_equal(res.status, 403);
 	assert_string_equal(res.body, "forbidden\n");
 	assert_null(strstr(res.raw, "1158201444"));
-	resp_free(&res);
+	od_test_resp_free(&res);
 	/* No verify token at all. */
 	assert_int_equal(http("GET", "/callbacks/wab/webhook?hub.mode=subscribe"
 	    "&hub.challenge=1158201444", NULL, NULL, &res), 0);
 	assert_int_equal(res.status, 403);
-	resp_free(&res);
+	od_test_resp_free(&res);
 	assert_true(metric("outreachd_callbacks_total{gateway=\"wab\",result=\"bad_signature\"}")
 	    == 2);
 	assert_true(metric("outreachd_callbacks_total{gateway=\"wab\",result=\"accepted\"}") == 1);
@@ -745,9 +522,9 @@ static void
 test_unknown_and_no_echo(void **state)
 {
 	static const char	*form = "From=%2B51987000111&Body=" MARKER "&MessageSid=" MARKER;
-	struct resp		 res;
+	struct od_test_resp		 res;
 	char			 target[256];
-	const struct kv		 p[] = {
+	const struct od_test_param	 p[] = {
 		{ "From", DEBTOR_PHONE }, { "Body", MARKER " <script>" }, { "MessageSid", "SM" MARKER },
 	};
 
@@ -759,20 +536,20 @@ test_unknown_and_no_echo(void **state)
 	assert_int_equal(res.status, 404);
 	assert_string_equal(res.body, "not found\n");
 	assert_null(strstr(res.raw, MARKER));
-	resp_free(&res);
+	od_test_resp_free(&res);
 	/* A gateway, but not a callback it has (Twilio has no dlr; outbox has none). */
 	assert_int_equal(http("POST", "/callbacks/twa/dlr?x=" MARKER,
 	    "Content-Type: application/x-www-form-urlencoded\r\n", form, &res), 0);
 	assert_int_equal(res.status, 404);
 	assert_null(strstr(res.raw, MARKER));
-	resp_free(&res);
+	od_test_resp_free(&res);
 	assert_int_equal(http("GET", "/callbacks/outbox/status?x=" MARKER, NULL, NULL, &res), 0);
 	assert_int_equal(res.status, 404);
 	assert_null(strstr(res.raw, MARKER));
-	resp_free(&res);
+	od_test_resp_free(&res);
 	assert_int_equal(http("GET", "/callbacks/twa", NULL, NULL, &res), 0);
 	assert_int_equal(res.status, 404);
-	resp_free(&res);
+	od_test_resp_free(&res);
 
 	/* Refused for its signature (403). */
 	assert_int_equal(http("POST", "/callbacks/twa/inbound?x=" MARKER,
@@ -781,27 +558,27 @@ test_unknown_and_no_echo(void **state)
 	assert_int_equal(res.status, 403);
 	assert_string_equal(res.body, "forbidden\n");
 	assert_null(strstr(res.raw, MARKER));
-	resp_free(&res);
+	od_test_resp_free(&res);
 	/* Malformed (400): not a form. */
 	assert_int_equal(http("POST", "/callbacks/twa/status",
 	    "Content-Type: text/plain\r\n", MARKER, &res), 0);
 	assert_int_equal(res.status, 400);
 	assert_string_equal(res.body, "bad request\n");
 	assert_null(strstr(res.raw, MARKER));
-	resp_free(&res);
+	od_test_resp_free(&res);
 	/* Malformed (400): a right verify token but a challenge that is not digits. */
 	assert_int_equal(http("GET", "/callbacks/wab/webhook?hub.mode=subscribe&hub.verify_token="
 	    WA_VERIFY "&hub.challenge=" MARKER, NULL, NULL, &res), 0);
 	assert_int_equal(res.status, 400);
 	assert_string_equal(res.body, "bad request\n");
 	assert_null(strstr(res.raw, MARKER));
-	resp_free(&res);
+	od_test_resp_free(&res);
 	/* Accepted (200), signed right: a reply from a number no account has (yet). */
 	twilio_post("/callbacks/twa/inbound", TWILIO_TOKEN, p, sizeof(p) / sizeof(p[0]), &res);
 	assert_int_equal(res.status, 200);
 	assert_null(strstr(res.raw, MARKER));
 	assert_null(strstr(res.raw, "script"));
-	resp_free(&res);
+	od_test_resp_free(&res);
 	/* ...recorded as it came, with no account. */
 	assert_int_equal(od_test_wait_int(&g_env, 1, 3000, "XLEN outreach:replies"), 1);
 	{
@@ -816,14 +593,14 @@ test_unknown_and_no_echo(void **state)
 	twilio_status(target, TWILIO_TOKEN, "delivered", &res);
 	assert_int_equal(res.status, 200);
 	assert_string_equal(res.body, "ok\n");
-	resp_free(&res);
+	od_test_resp_free(&res);
 	od_test_sleep_ms(200);
 	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-X9"), 0);
 	assert_int_equal(od_test_int(&g_env, "EXISTS outreach:attempts"), 0);
 	/* The daemon still serves. */
 	assert_int_equal(http("GET", "/healthz", NULL, NULL, &res), 0);
 	assert_int_equal(res.status, 200);
-	resp_free(&res);
+	od_test_resp_free(&res);
 }
 
 /*
@@ -838,7 +615,7 @@ static void
 test_params_without_value(void **state)
 {
 	static const char	*form = "Content-Type: application/x-www-form-urlencoded\r\n";
-	struct resp		 res;
+	struct od_test_resp		 res;
 	char			 many[1024], target[1200];
 	size_t			 o = 0;
 	int			 i;
@@ -850,39 +627,39 @@ test_params_without_value(void **state)
 	/* Twilio status: query "a&b" and a body; unsigned, so 403 once parsed. */
 	assert_int_equal(http("POST", "/callbacks/twa/status?a&b", form, "x", &res), 0);
 	assert_int_equal(res.status, 403);
-	resp_free(&res);
+	od_test_resp_free(&res);
 	snprintf(target, sizeof(target), "/callbacks/twa/status?%s", many);
 	assert_int_equal(http("POST", target, form, many, &res), 0);
 	assert_int_equal(res.status, 400);	/* 198 parameters: too many */
-	resp_free(&res);
+	od_test_resp_free(&res);
 	assert_int_equal(http("POST", "/callbacks/twa/inbound?a&b", form, "a&b", &res), 0);
 	assert_int_equal(res.status, 403);
-	resp_free(&res);
+	od_test_resp_free(&res);
 	/* WhatsApp's GET handshake: no verify token among them, 403. */
 	assert_int_equal(http("GET", "/callbacks/wab/webhook?a&b", NULL, NULL, &res), 0);
 	assert_int_equal(res.status, 403);
-	resp_free(&res);
+	od_test_resp_free(&res);
 	snprintf(target, sizeof(target), "/callbacks/wab/webhook?%s", many);
 	assert_int_equal(http("GET", target, NULL, NULL, &res), 0);
 	assert_int_equal(res.status, 403);
-	resp_free(&res);
+	od_test_resp_free(&res);
 	/* Kannel DLR and inbound, form bodies "a&b": no account of ours / no token. */
 	assert_int_equal(http("POST", "/callbacks/kan/dlr", form, "a&b", &res), 0);
 	assert_int_equal(res.status, 400);
-	resp_free(&res);
+	od_test_resp_free(&res);
 	assert_int_equal(http("POST", "/callbacks/kan/dlr?a&b", form, many, &res), 0);
 	assert_int_equal(res.status, 400);
-	resp_free(&res);
+	od_test_resp_free(&res);
 	assert_int_equal(http("POST", "/callbacks/kan/inbound", form, many, &res), 0);
 	assert_int_equal(res.status, 403);
-	resp_free(&res);
+	od_test_resp_free(&res);
 	/* Nothing recorded, and the same daemon still answers. */
 	assert_int_equal(od_test_int(&g_env, "EXISTS outreach:attempts"), 0);
 	assert_int_equal(od_test_int(&g_env, "EXISTS outreach:replies"), 0);
 	assert_int_equal(kill(g_pid, 0), 0);
 	assert_int_equal(http("GET", "/healthz", NULL, NULL, &res), 0);
 	assert_int_equal(res.status, 200);
-	resp_free(&res);
+	od_test_resp_free(&res);
 }
 
 static int

@@ -1,0 +1,40 @@
+/*
+ * od_test_http: the integration tests' HTTP client for the daemon's admin
+ * server, and requests signed as the providers sign them (Twilio's
+ * X-Twilio-Signature, Meta's X-Hub-Signature-256), computed here from the
+ * providers' documented rules with libcrypto, not with the daemon's code.
+ */
+#ifndef OD_TEST_HTTP_H
+#define OD_TEST_HTTP_H
+
+#include <stddef.h>
+
+struct od_test_resp {
+	int	 status;
+	char	*raw;		/* the whole answer, headers and body */
+	char	*body;		/* points into raw */
+};
+
+struct od_test_param {
+	const char	*k, *v;
+};
+
+void	od_test_resp_free(struct od_test_resp *r);
+/* One request to 127.0.0.1:port on its own connection; 0, or -1 when no answer. */
+int	od_test_http(int port, const char *method, const char *target, const char *headers,
+	    const char *body, struct od_test_resp *r);
+/* RFC 3986 percent-encoding of s into out (len bytes). */
+void	od_test_pct_encode(char *out, size_t len, const char *s);
+/*
+ * POSTs a Twilio form (n params) to target, signed with token for the URL
+ * "http://127.0.0.1:<port><target>" (token NULL: no signature).  -1: no answer.
+ */
+int	od_test_twilio_post(int port, const char *target, const char *token,
+	    const struct od_test_param *params, size_t n, struct od_test_resp *r);
+/* POSTs a WhatsApp webhook body signed with the app secret (NULL: unsigned). */
+int	od_test_wa_post(int port, const char *target, const char *secret, const char *body,
+	    struct od_test_resp *r);
+/* The value of a metric series ("name{labels}") in /metrics, or -1 when absent. */
+double	od_test_metric(int port, const char *series);
+
+#endif /* OD_TEST_HTTP_H */
