@@ -95,6 +95,18 @@ job_defer(const struct od_job *j, const struct job_check *c, int64_t next)
 	return next;
 }
 
+/* Does every preset that applies leave a reply's acknowledgement out of its caps? */
+static int
+job_answers_exempt(const struct job_check *c)
+{
+	size_t	i;
+
+	for (i = 0; i < c->nps; i++)
+		if (c->ps[i] == NULL || !c->ps[i]->answers_exempt)
+			return 0;
+	return c->nps > 0;
+}
+
 /* The contact rules at this instant: 0 allowed, 1 held back (action finished). */
 int
 od_job_rules(struct od_job *j, int kind)
@@ -120,6 +132,8 @@ od_job_rules(struct od_job *j, int kind)
 	c.nzones = od_account_zones(&j->acct, &c.zones);
 	c.nrecent = job_contacts(j, 0, c.recent, sizeof(c.recent) / sizeof(c.recent[0]),
 	    &pending);
+	if (j->ack && job_answers_exempt(&c))
+		c.nrecent = pending = 0;	/* the caps do not count against an answer */
 	memset(&v, 0, sizeof(v));
 	rc = job_check_at(j, &c, j->now, &v);
 	if (rc == 0)

@@ -207,9 +207,9 @@ rules_parse_caps(const struct od_yaml *map, int with_basis, struct rules_input *
     struct od_errors *errs)
 {
 	static const char *const keys[] = { "per_day", "per_week", "per_channel_per_day",
-	    "per_channel_per_week", "channels_per_week", "min_spacing", NULL, NULL };
+	    "per_channel_per_week", "channels_per_week", "min_spacing", NULL, NULL, NULL };
 	static const char *const pkeys[] = { "per_day", "per_week", "per_channel_per_day",
-	    "per_channel_per_week", "channels_per_week", "min_spacing", "basis", NULL };
+	    "per_channel_per_week", "channels_per_week", "min_spacing", "basis", "answers", NULL };
 	const struct od_yaml	*n;
 	int			*ints[3] = { &in->lim.per_day, &in->lim.per_week,
 				    &in->lim.channels_per_week };
@@ -253,6 +253,14 @@ rules_parse_caps(const struct od_yaml *map, int with_basis, struct rules_input *
 		in->basis_node = n;
 		if (n->type != OD_YAML_SCALAR) {
 			od_yaml_error(errs, n, "caps.basis: expected a string");
+			bad++;
+		}
+	}
+	if (with_basis && (n = od_yaml_get(map, "answers")) != NULL) {
+		in->answers_node = n;
+		if (n->type != OD_YAML_SCALAR || (strcmp(n->str, "exempt") != 0 &&
+		    strcmp(n->str, "counted") != 0)) {
+			od_yaml_error(errs, n, "caps.answers: expected exempt or counted");
 			bad++;
 		}
 	}
@@ -526,6 +534,7 @@ rules_load_preset(const struct od_yaml_doc *doc, const char *stem, struct od_rul
 	}
 	if (p->lim.min_spacing_ms < 0)
 		p->lim.min_spacing_ms = 0;
+	p->answers_exempt = in.answers_node != NULL && strcmp(in.answers_node->str, "exempt") == 0;
 	if (in.basis_node != NULL)
 		return od_yaml_string(in.basis_node, &p->caps_basis, errs);
 	return (p->caps_basis = strdup(p->law)) != NULL ? 0 : -1;

@@ -55,6 +55,13 @@ struct od_rules_preset {
 	char			*name;		/* "Peru" */
 	char			*law;		/* short citation for messages: "Ley 29571 art. 62" */
 	char			*caps_basis;	/* what the caps rest on (caps.basis, else law) */
+	/*
+	 * caps.answers: exempt: the acknowledgement of a debtor's own reply
+	 * (od_job_reply.c) is not held back by the caps and the spacing (the
+	 * window, holidays and consent still hold); counted (the default):
+	 * it is, like every message.  Only where the caps are not the law's.
+	 */
+	int			 answers_exempt;
 	char		       **sources;	/* references, for docs */
 	size_t			 nsources;
 	char		       **timezones;	/* zones where the country is unambiguous */

@@ -27,6 +27,7 @@ struct rules_input {
 	const struct od_yaml	*chweek_node[OD_CH_MAX];
 	const struct od_yaml	*spacing_node;
 	const struct od_yaml	*basis_node;
+	const struct od_yaml	*answers_node;
 };
 
 /* Marks everything not written. */

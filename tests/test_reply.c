@@ -406,6 +406,16 @@ test_ack_job(void **state)
 	assert_string_equal(j.st->name, "reply_promise");
 	assert_string_equal(j.action_id, "PE-R1:2026-02-20:R1");
 	assert_non_null(strstr(j.r.text, "gracias por su respuesta"));
+	od_job_clear(&j);
+	/*
+	 * The offer went by SMS a minute before: PE's caps (1 a day, 24 h
+	 * apart) are outreachd's own, caps.answers: exempt, so the answer goes.
+	 */
+	st.recent = calloc(1, sizeof(*st.recent));
+	st.recent[0].at = NOW;
+	st.recent[0].kind = OD_CH_SMS;
+	st.nrecent = st.caprecent = 1;
+	assert_int_equal(job(&j, &st, NOW + 60000), OD_JOB_SEND);
 	/* checked again before it goes: the hold and the promise do not stop it either */
 	json = od_state_to_json(&st);
 	assert_null(od_job_recheck(&j, json, strlen(json)));
