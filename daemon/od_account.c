@@ -579,6 +579,7 @@ static const struct {
 	    "channel", "text", "token", NULL } },
 	{ OD_EV_WRONG_NUMBER, "wrong_number", 0, { "channel", "source", "agent", "text",
 	    "token", NULL } },
+	{ OD_EV_REPLY, "reply", 0, { "channel", "text", "payload", "provider_id", NULL } },
 };
 #define EVENT_NTYPES	(sizeof(event_types) / sizeof(event_types[0]))
 
@@ -733,6 +734,24 @@ event_check(const json_t *doc, struct od_event *ev, char *reason, size_t rlen)
 		if (event_evidence(doc, reason, rlen) < 0)
 			return -1;
 		/* FALLTHROUGH */
+	case OD_EV_REPLY:
+		/* read and applied as a gateway's reply is (od_state_reply, docs/replies.md) */
+		if (get_string(doc, "channel", "channel", 1, &s, reason, rlen) < 0)
+			return -1;
+		if ((ev->channel = od_channel_kind_parse(s)) < 0 || ev->channel == OD_CH_EMAIL)
+			return fail(reason, rlen, "channel: must be sms or whatsapp");
+		if (get_string(doc, "text", "text", 1, &s, reason, rlen) < 0)
+			return -1;
+		if (strlen(s) > 2000)
+			return fail(reason, rlen, "text: %zu bytes is over the 2000 byte limit",
+			    strlen(s));
+		if (get_string(doc, "payload", "payload", 0, &s, reason, rlen) < 0 ||
+		    (s != NULL && strlen(s) > 63))
+			return s != NULL ? fail(reason, rlen, "payload: over 63 bytes") : -1;
+		if (get_string(doc, "provider_id", "provider_id", 0, &s, reason, rlen) < 0 ||
+		    (s != NULL && strlen(s) > 127))
+			return s != NULL ? fail(reason, rlen, "provider_id: over 127 bytes") : -1;
+		break;
 	case OD_EV_RECALL:
 		if (get_string(doc, "reason", "reason", 0, &s, reason, rlen) < 0)
 			return -1;

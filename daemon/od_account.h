@@ -122,6 +122,7 @@ enum od_event_type {
 	OD_EV_AGENT,		/* "agent_requested": the debtor asked for a person */
 	OD_EV_PAID_CLAIM,	/* "payment_claimed": the debtor says they paid (unverified) */
 	OD_EV_WRONG_NUMBER,	/* "wrong_number": the address reached someone else */
+	OD_EV_REPLY,		/* "reply": a debtor's answer relayed by upstream: channel, text (payload) */
 };
 
 struct od_event {

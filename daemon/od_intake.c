@@ -250,6 +250,32 @@ intake_event(struct intake_batch *b, const char *entry, const char *body, size_t
 	od_event_clear(&e);
 }
 
+/*
+ * A reply relayed by upstream (a channel of its own, a CRM's chat): read
+ * and applied as a gateway's reply for a number that is this account's
+ * alone (od_store_reply, docs/replies.md).
+ */
+static int
+intake_reply(struct intake_batch *b, struct intake_event *ev)
+{
+	struct od_store_reply	sr;
+	char			at[32];
+
+	memset(&sr, 0, sizeof(sr));
+	sr.channel = ev->ev.channel;
+	sr.text = json_string_value(json_object_get(ev->doc, "text"));
+	sr.at = json_string_value(json_object_get(ev->doc, "at"));
+	if (sr.at == NULL)
+		sr.at = od_time_format_iso(od_now_ms(), at, sizeof(at));
+	sr.payload = json_string_value(json_object_get(ev->doc, "payload"));
+	sr.provider_id = json_string_value(json_object_get(ev->doc, "provider_id"));
+	sr.entry = ev->entry;
+	sr.shared = 1;
+	sr.ack = 1;
+	return od_store_reply(b->in->env->q, b->in->env->set, ev->id, &sr, od_now_ms(),
+	    intake_event_cb, ev);
+}
+
 /* Applies the batch's next step, or ends it. */
 void
 od_intake_step(struct intake_batch *b)
@@ -265,7 +291,7 @@ od_intake_step(struct intake_batch *b)
 		od_intake_store_accounts(b);
 		return;
 	}
-	if (od_store_event(b->in->env->q, b->in->env->set, op->ev->id, &op->ev->ev, od_now_ms(),
+	if (op->ev->ev.type == OD_EV_REPLY ? intake_reply(b, op->ev) == -1 : od_store_event(b->in->env->q, b->in->env->set, op->ev->id, &op->ev->ev, od_now_ms(),
 	    intake_event_cb, op->ev) == -1) {
 		od_log_err("intake", "event %s failed: Redis unavailable; it stays pending",
 		    op->ev->entry);

@@ -228,53 +228,6 @@ reject:
 	return -1;
 }
 
-static void
-sim_event_clear(struct od_event *e, int reply)
-{
-	if (reply)
-		json_decref(e->doc);	/* the rest points into it */
-	else
-		od_event_clear(e);
-}
-
-/*
- * {"type":"reply","account_id":..,"channel":"sms"|"whatsapp","text":..,
- * "payload":..,"at":..}: a debtor's reply, as the daemon gets it from a
- * gateway's callback (od_hooks.c), for the account alone.  Its doc into
- * e->doc; 1 when it is one, 0 when not, -1 when bad (reason).
- */
-static int
-sim_reply_parse(const struct od_sim *s, const char *json, size_t len, struct od_event *e,
-    char *reason, size_t rlen)
-{
-	json_error_t	 jerr;
-	json_t		*d;
-	const char	*t, *ch, *id;
-
-	if (len > s->set->cfg.max_body || (d = json_loadb(json, len, 0, &jerr)) == NULL)
-		return 0;	/* od_event_parse says what is wrong */
-	t = json_string_value(json_object_get(d, "type"));
-	if (t == NULL || strcmp(t, "reply") != 0) {
-		json_decref(d);
-		return 0;
-	}
-	memset(e, 0, sizeof(*e));
-	id = json_string_value(json_object_get(d, "account_id"));
-	ch = json_string_value(json_object_get(d, "channel"));
-	if (id == NULL || ch == NULL || !json_is_string(json_object_get(d, "text")) ||
-	    (e->channel = od_channel_kind_parse(ch)) < 0 || e->channel == OD_CH_EMAIL ||
-	    (json_object_get(d, "payload") != NULL &&
-	    !json_is_string(json_object_get(d, "payload")))) {
-		snprintf(reason, rlen, "reply: needs account_id, channel (sms or whatsapp), text "
-		    "and at; payload, when given, a string");
-		json_decref(d);
-		return -1;
-	}
-	e->account_id = id;	/* into doc */
-	e->doc = d;
-	return 1;
-}
-
 int
 od_sim_add_event(struct od_sim *s, const char *json, size_t len, char *reason, size_t rlen)
 {
@@ -283,11 +236,8 @@ od_sim_add_event(struct od_sim *s, const char *json, size_t len, char *reason, s
 	const char		*at;
 	size_t			 idx;
 	int64_t			 ms;
-	int			 reply;
 
-	if ((reply = sim_reply_parse(s, json, len, &e, reason, rlen)) == -1)
-		goto reject;
-	if (reply == 0 && od_event_parse(json, len, s->set->cfg.max_body, &e, reason, rlen) == -1)
+	if (od_event_parse(json, len, s->set->cfg.max_body, &e, reason, rlen) == -1)
 		goto reject;
 	at = json_string_value(json_object_get(e.doc, "at"));
 	if (at == NULL || od_time_parse_iso(at, &ms) == -1) {
@@ -323,11 +273,10 @@ od_sim_add_event(struct od_sim *s, const char *json, size_t len, char *reason, s
 	x->ev.accept = e.accept;
 	x->ev.option = e.option;
 	x->ev.doc = x->doc = json_incref(e.doc);
-	x->reply = reply;
-	sim_event_clear(&e, reply);
+	od_event_clear(&e);
 	return 0;
 reject_clear:
-	sim_event_clear(&e, reply);
+	od_event_clear(&e);
 reject:
 	s->sum.events_rejected++;
 	return -1;
@@ -338,7 +287,10 @@ reject:
 static void	sim_emit_records(struct od_sim *, struct sim_acct *, json_t *, const struct od_job *,
 		    int64_t, od_sim_entry_fn, void *);
 
-/* A reply, as od_store_reply applies it for a number that is this account's alone. */
+/*
+ * A reply event ({"type":"reply","channel":..,"text":..,"payload":..}), as
+ * od_store_reply applies it for a number that is this account's alone.
+ */
 static int
 sim_reply_apply(struct od_sim *s, struct sim_acct *a, const struct sim_event *ev,
     const struct od_account *acct, struct od_state_ctx *cx, int *replan)
@@ -351,6 +303,7 @@ sim_reply_apply(struct od_sim *s, struct sim_acct *a, const struct sim_event *ev
 	r.channel = ev->ev.channel;
 	r.text = json_string_value(json_object_get(ev->doc, "text"));
 	r.at = json_string_value(json_object_get(ev->doc, "at"));
+	r.provider_id = json_string_value(json_object_get(ev->doc, "provider_id"));
 	r.shared = 1;
 	r.ack = 1;
 	r.intent = &m;
@@ -375,7 +328,7 @@ sim_event_apply(struct od_sim *s, const struct sim_event *ev, int64_t now, od_si
 	ok = od_account_from_stored(a->doc, a->len, &acct, reason, sizeof(reason)) == 0;
 	od_state_ctx_init(&cx, a->id, ok ? &acct : NULL, a->policy, now);
 	cx.records = recs;
-	if (ev->reply)
+	if (ev->ev.type == OD_EV_REPLY)
 		rc = sim_reply_apply(s, a, ev, ok ? &acct : NULL, &cx, &replan);
 	else
 		rc = od_state_event(&a->st, &ev->ev, &cx, &replan);	/* no entry: nothing allocated */

@@ -43,7 +43,6 @@ struct sim_event {
 	int			 channel;	/* kind, or -1 for all */
 	json_t			*doc;		/* the event, owned */
 	struct od_state_event	 ev;		/* pointing into doc */
-	int			 reply;		/* {"type":"reply"}: a debtor's reply (text, payload in doc) */
 };
 
 struct od_sim {

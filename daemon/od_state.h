@@ -288,6 +288,7 @@ struct od_state_reply {
 	const char			*text;
 	const char			*at;		/* ISO 8601, when received, or NULL */
 	const char			*provider_id;	/* the provider's message id, or NULL */
+	const char			*entry;		/* an inbox entry's id (applied once), or NULL */
 	int				 shared;	/* how many accounts have the number (1: this one) */
 	int				 ack;		/* 1: this account acknowledges it */
 	const struct od_intent_match	*intent;

@@ -144,7 +144,9 @@ od_state_reply(struct od_state *st, const struct od_state_reply *r, struct od_st
 	memset(&ev, 0, sizeof(ev));
 	ev.channel = r->channel;
 	/* a provider's retry of the same message is applied once */
-	if (r->provider_id != NULL && r->provider_id[0] != '\0') {
+	if (r->entry != NULL)
+		ev.entry = r->entry;
+	else if (r->provider_id != NULL && r->provider_id[0] != '\0') {
 		snprintf(entry, sizeof(entry), "reply:%s", r->provider_id);
 		ev.entry = entry;
 	}

@@ -112,6 +112,7 @@ store_reply_apply(struct store_op *op, struct od_state *st, struct od_state_ctx 
 	r.text = op->reply.text;
 	r.at = op->reply.at;
 	r.provider_id = op->reply.provider_id;
+	r.entry = op->reply.entry;
 	r.shared = op->reply.shared;
 	r.ack = op->reply.ack;
 	r.intent = &m;
@@ -377,6 +378,7 @@ od_store_reply(struct od_queue *q, struct od_confset *set, const char *id,
 	op->reply.at = op->at = store_dup(r->at, &bad);
 	op->reply.provider_id = op->pid = store_dup(r->provider_id, &bad);
 	op->reply.payload = op->payload = store_dup(r->payload, &bad);
+	op->reply.entry = op->entry = store_dup(r->entry, &bad);
 	if (bad || op->id == NULL) {
 		store_free(op);
 		return -1;

@@ -62,6 +62,7 @@ struct od_store_reply {
 	const char	*at;		/* ISO 8601 */
 	const char	*provider_id;	/* or NULL */
 	const char	*payload;	/* a button's payload, or NULL / "" */
+	const char	*entry;		/* an inbox entry (the reply event), or NULL */
 	int		 shared;	/* how many accounts have the number */
 	int		 ack;		/* 1: this account acknowledges it */
 };
