@@ -734,6 +734,13 @@ event_check(const json_t *doc, struct od_event *ev, char *reason, size_t rlen)
 		if (event_evidence(doc, reason, rlen) < 0)
 			return -1;
 		/* FALLTHROUGH */
+	case OD_EV_RECALL:
+		if (get_string(doc, "reason", "reason", 0, &s, reason, rlen) < 0)
+			return -1;
+		if (s != NULL && strlen(s) > 500)
+			return fail(reason, rlen, "reason: %zu bytes is over the 500 byte limit",
+			    strlen(s));
+		break;
 	case OD_EV_REPLY:
 		/* read and applied as a gateway's reply is (od_state_reply, docs/replies.md) */
 		if (get_string(doc, "channel", "channel", 1, &s, reason, rlen) < 0)
@@ -751,13 +758,6 @@ event_check(const json_t *doc, struct od_event *ev, char *reason, size_t rlen)
 		if (get_string(doc, "provider_id", "provider_id", 0, &s, reason, rlen) < 0 ||
 		    (s != NULL && strlen(s) > 127))
 			return s != NULL ? fail(reason, rlen, "provider_id: over 127 bytes") : -1;
-		break;
-	case OD_EV_RECALL:
-		if (get_string(doc, "reason", "reason", 0, &s, reason, rlen) < 0)
-			return -1;
-		if (s != NULL && strlen(s) > 500)
-			return fail(reason, rlen, "reason: %zu bytes is over the 500 byte limit",
-			    strlen(s));
 		break;
 	default:
 		break;
