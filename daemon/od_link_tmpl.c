@@ -123,6 +123,27 @@ link_tmpl_set(json_t *obj, const struct od_link_conf *c, const struct od_link_tm
 	return 0;
 }
 
+int64_t
+od_link_tmpl_offer_amount(const struct od_named_offer *no, int64_t owed)
+{
+	int64_t	n;
+
+	/* as offers.<id>.* (od_plan.c) and an acceptance (od_state_life.c) say */
+	if (no->kind == OD_OFFER_SETTLEMENT)
+		return owed - od_money_percent(owed, no->discount_percent);
+	if (no->kind == OD_OFFER_PLAN) {
+		n = no->default_n > 0 ? no->default_n : 1;
+		return owed / n + (owed % n ? 1 : 0);
+	}
+	return owed;
+}
+
+int64_t
+od_link_tmpl_day_end(const char *zone, int64_t day)
+{
+	return link_day_end(zone != NULL ? od_tz_get(zone) : NULL, day);
+}
+
 int
 od_link_tmpl_context(json_t *ctx, const struct od_link_conf *c, const struct od_link_tmpl_in *in,
     char *err, size_t errlen)
@@ -134,7 +155,6 @@ od_link_tmpl_context(json_t *ctx, const struct od_link_conf *c, const struct od_
 	const char			*zone, *id;
 	json_t				*o, *all, *pay;
 	int64_t				 owed = a->amount_minor - in->paid_minor, secs, today, amount;
-	int64_t				 n;
 
 	if (c == NULL)
 		return 0;
@@ -165,14 +185,7 @@ od_link_tmpl_context(json_t *ctx, const struct od_link_conf *c, const struct od_
 		json_object_foreach(all, id, o) {
 			if ((no = od_policy_offer(p, id)) == NULL || !json_is_object(o))
 				continue;
-			/* as offers.<id>.* (od_plan.c) and an acceptance (od_state_life.c) say */
-			if (no->kind == OD_OFFER_SETTLEMENT)
-				amount = owed - od_money_percent(owed, no->discount_percent);
-			else if (no->kind == OD_OFFER_PLAN) {
-				n = no->default_n > 0 ? no->default_n : 1;
-				amount = owed / n + (owed % n ? 1 : 0);
-			} else
-				amount = owed;
+			amount = od_link_tmpl_offer_amount(no, owed);
 			if (link_tmpl_set(o, c, in, OD_LINK_NAMED, no->id, amount,
 			    link_day_end(tz, today + no->valid_days), err, errlen) == -1)
 				return -1;

@@ -47,6 +47,14 @@ int	od_link_tmpl_uses(const struct od_message_tmpl *m);
  */
 int	od_link_tmpl_context(json_t *ctx, const struct od_link_conf *c,
 	    const struct od_link_tmpl_in *in, char *err, size_t errlen);
+/*
+ * What a link to named offer no pays on owed (minor units): a settlement's
+ * discounted amount, a plan's first instalment, an extension's balance.
+ */
+int64_t	od_link_tmpl_offer_amount(const struct od_named_offer *no, int64_t owed);
+/* The first second after the local day `day` (days since the epoch) in zone (UTC: NULL). */
+int64_t	od_link_tmpl_day_end(const char *zone, int64_t day);
+
 /* 1 when path is one of the link variables (for od_plan_context_has). */
 int	od_link_tmpl_var(const char *path);
 /*
