@@ -22,6 +22,8 @@
 #include "od_link.h"
 #include "od_link_page.h"
 #include "od_link_tmpl.h"
+#include "od_plan.h"
+#include "od_policy.h"
 #include "od_yaml.h"
 
 #define KEY_NEW	"0123456789abcdef0123456789abcdef-new"
@@ -350,6 +352,57 @@ test_pages(void **state)
 	assert_false(od_link_tmpl_var("offers.a.b.link"));
 }
 
+/* The links a message's context gets: the balance, and the policy's offer until its deadline's end in Lima. */
+static void
+test_context(void **state)
+{
+	static const char doc[] = "{\"account_id\":\"PE-000123\",\"debtor\":{\"name\":\"Rosa\","
+	    "\"phone\":\"+51987000111\",\"locale\":\"es-PE\",\"timezone\":\"America/Lima\","
+	    "\"country\":\"PE\"},\"debt\":{\"amount\":\"150.00\",\"currency\":\"PEN\","
+	    "\"due_date\":\"2026-03-09\"},\"consent\":{\"sms\":true}}";
+	struct od_account	a;
+	struct od_policy	p;
+	struct od_link		v;
+	struct od_link_tmpl_in	in;
+	json_t			*ctx, *company = json_object();
+	const char		*url;
+	char			 reason[256], err[256];
+
+	(void)state;
+	assert_int_equal(od_account_parse(doc, strlen(doc), 0, &a, reason, sizeof(reason)), 0);
+	od_policy_init(&p);
+	p.name = "t";
+	p.offer.discount_percent = 10;
+	p.offer.valid_days = 3;
+	assert_non_null(ctx = od_plan_context(&a, &p, NULL, 2000, company, NOW * 1000LL, err,
+	    sizeof(err)));
+	memset(&in, 0, sizeof(in));
+	in.acct = &a;
+	in.policy = &p;
+	in.paid_minor = 2000;
+	in.now_ms = NOW * 1000LL;
+	in.attempt = "PE-000123:2026-03-09:reminder_due#3";
+	assert_int_equal(od_link_tmpl_context(ctx, &g_conf, &in, err, sizeof(err)), 0);
+	url = json_string_value(json_object_get(json_object_get(ctx, "pay"), "link"));
+	assert_non_null(url);
+	assert_int_equal(od_link_verify(&g_conf, token_of(url), strlen(token_of(url)), NOW, &v),
+	    OD_LINK_OK);
+	assert_int_equal(v.amount, 13000);		/* 150.00 owed, 20.00 paid */
+	assert_int_equal(v.kind, OD_LINK_BALANCE);
+	assert_string_equal(v.attempt, ":2026-03-09:reminder_due#3");
+	url = json_string_value(json_object_get(json_object_get(ctx, "offer"), "link"));
+	assert_non_null(url);
+	assert_int_equal(od_link_verify(&g_conf, token_of(url), strlen(token_of(url)), NOW, &v),
+	    OD_LINK_OK);
+	assert_int_equal(v.kind, OD_LINK_OFFER);
+	assert_int_equal(v.amount, 13000 - 1300);	/* the 10% discount */
+	/* the deadline 2026-03-12 ends at midnight in Lima: 2026-03-13 05:00 UTC */
+	assert_int_equal(v.expires, 1773378000);
+	json_decref(ctx);
+	json_decref(company);
+	od_account_clear(&a);
+}
+
 int
 main(void)
 {
@@ -361,6 +414,7 @@ main(void)
 		cmocka_unit_test_setup(test_redirect, setup),
 		cmocka_unit_test(test_conf),
 		cmocka_unit_test(test_pages),
+		cmocka_unit_test_setup(test_context, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
