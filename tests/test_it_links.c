@@ -32,6 +32,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "od_buf.h"
 #include "od_codec.h"
 #include "od_link.h"
 #include "od_testenv.h"
@@ -214,8 +215,33 @@ mint(int k, int64_t iat, int64_t ttl, const char *attempt, char *tok, size_t len
 	freeReplyObject(r);
 }
 
+/*
+ * The repo's templates copied into the env, es-PE's reminder_due SMS with
+ * {{ pay.link }}, and template_dir pointing there.
+ */
 static void
-start(void)
+templates_with_link(void)
+{
+	char	 cmd[1024], path[512], *text, *at;
+	FILE	*fp;
+
+	snprintf(cmd, sizeof(cmd), "cp -r '%s/templates' '%s/templates' && sed -i "
+	    "'s/ Si ya hizo el pago, gracias./ Pague aqui: {{ pay.link }} Si ya hizo el pago, "
+	    "gracias./' '%s/templates/es-PE/reminder_due.yaml'", OD_SOURCE_DIR, g_env.dir,
+	    g_env.dir);
+	assert_int_equal(system(cmd), 0);
+	assert_non_null(text = od_test_read_file(g_env.config));
+	snprintf(path, sizeof(path), "template_dir: %s/templates\n", OD_SOURCE_DIR);
+	assert_non_null(at = strstr(text, path));
+	assert_non_null(fp = fopen(g_env.config, "w"));
+	fprintf(fp, "%.*stemplate_dir: %s/templates\n%s", (int)(at - text), text, g_env.dir,
+	    at + strlen(path));
+	fclose(fp);
+	free(text);
+}
+
+static void
+start_with(int link_templates)
 {
 	char		 clk[64], port[16], *acct;
 	struct resp	 rs;
@@ -224,6 +250,8 @@ start(void)
 	conf_init();
 	assert_int_equal(od_test_env_start(&g_env, "links", NULL, NULL), 0);
 	config_links();
+	if (link_templates)
+		templates_with_link();
 	assert_true((g_port = od_test_free_port()) > 0);
 	snprintf(port, sizeof(port), "%d", g_port);
 	setenv("OUTREACHD_ADMIN_PORT", port, 1);
@@ -257,6 +285,12 @@ start(void)
 		od_test_sleep_ms(20);
 	}
 	assert_true(i < 1000);
+}
+
+static void
+start(void)
+{
+	start_with(0);
 }
 
 /* The value of a metric sample line "name{labels} v", or 0 when absent. */
@@ -454,6 +488,76 @@ test_links(void **state)
 	assert_true(metric("outreachd_link_requests_total{result=\"paid\"} ") == 2);
 }
 
+/*
+ * A message with {{ pay.link }}, sent by the daemon: the link is in the
+ * text, the account's ref was stored at the send, and opening it redirects
+ * with the attempt the message went as.
+ */
+static void
+test_sent_link(void **state)
+{
+	json_t		*out;
+	const char	*text, *p;
+	char		 tok[OD_LINK_TOKEN_MAX + 1], target[1024], loc[2048], key[256];
+	unsigned char	 ref[OD_LINK_REF_LEN];
+	struct resp	 r;
+	size_t		 n;
+	json_t		*sent = NULL;
+
+	(void)state;
+	start_with(1);
+	assert_true(od_test_wait_status(&g_env, ACCOUNT, "sent", 1, 30000) >= 1);
+	out = od_test_outbox(&g_env, "sms.jsonl");
+	assert_int_equal(json_array_size(out), 1);
+	text = od_test_str(json_array_get(out, 0), "text");
+	assert_non_null(p = strstr(text, "https://pagos.example.pe/p/"));
+	p += strlen("https://pagos.example.pe/p/");
+	n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
+	assert_true(n > 40 && n < sizeof(tok));
+	memcpy(tok, p, n);
+	tok[n] = '\0';
+	assert_null(strstr(tok, ACCOUNT));
+	json_decref(out);
+	od_link_ref(&g_conf, ACCOUNT, ref);
+	assert_int_equal(od_test_int(&g_env, "EXISTS %s", od_link_ref_key("outreach", ref, key,
+	    sizeof(key))), 1);
+	assert_true(od_test_int(&g_env, "PTTL %s", key) > 30LL * 86400 * 1000);
+	snprintf(target, sizeof(target), "/p/%s", tok);
+	assert_int_equal(http_get(target, &r), 0);
+	assert_int_equal(r.status, 302);
+	assert_non_null(header(&r, "Location", loc, sizeof(loc)));
+	assert_non_null(strstr(loc, "&amount=150.00&currency=PEN"));
+	resp_free(&r);
+	/* the attempt in the link is the one the message was sent as */
+	{
+		json_t	*h = od_test_history(&g_env, ACCOUNT), *rec;
+		size_t	 i;
+
+		json_array_foreach(h, i, rec)
+			if (strcmp(od_test_str(rec, "status"), "sent") == 0)
+				sent = json_incref(rec);
+		json_decref(h);
+		assert_non_null(sent);
+		{
+			struct od_buf	 b;
+			const char	*q;
+
+			/* as the redirect percent-encodes it: ':' %3A, '#' %23 */
+			od_buf_init(&b);
+			for (q = od_test_str(sent, "attempt_id"); *q; q++)
+				if (*q == ':')
+					od_buf_puts(&b, "%3A");
+				else if (*q == '#')
+					od_buf_puts(&b, "%23");
+				else
+					od_buf_putc(&b, *q);
+			assert_non_null(strstr(loc, b.data));
+			od_buf_free(&b);
+		}
+		json_decref(sent);
+	}
+}
+
 /* The document's verifier against a link outreachctl made: it must say valid, with its fields. */
 static void
 test_doc_verifier(void **state)
@@ -503,6 +607,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_links, teardown),
 		cmocka_unit_test_teardown(test_doc_verifier, teardown),
+		cmocka_unit_test_teardown(test_sent_link, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
