@@ -189,6 +189,7 @@ int	ctl_cmd_reload(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_agreements(struct ctl *c, int argc, char **argv);	/* ctl_agreements.c */
 int	ctl_cmd_conversations(struct ctl *c, int argc, char **argv);	/* ctl_conversations.c */
 int	ctl_cmd_handoff(struct ctl *c, int argc, char **argv);		/* ctl_handoff.c */
+int	ctl_cmd_link(struct ctl *c, int argc, char **argv);		/* ctl_link.c */
 
 /* ---- the negotiation lifecycle ----------------------------------------------- */
 

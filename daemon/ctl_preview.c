@@ -9,6 +9,7 @@
 #include "ctl.h"
 #include "od_account.h"
 #include "od_confset.h"
+#include "od_link_tmpl.h"
 #include "od_plan.h"
 #include "od_sms.h"
 #include "od_time.h"
@@ -201,6 +202,17 @@ ctl_cmd_preview(struct ctl *c, int argc, char **argv)
 		ctl_errx(c, "%s", err);
 		rc = CTL_EXIT_FAIL;
 		goto out;
+	}
+	if (set.cfg.links != NULL) {
+		/* payment links as the daemon would sign them (no ref is stored: they resolve to nothing) */
+		struct od_link_tmpl_in li = { &a, p, s, 0, now, NULL };
+
+		if (od_link_tmpl_context(ctx, set.cfg.links, &li, err, sizeof(err)) == -1) {
+			ctl_errx(c, "%s", err);
+			json_decref(ctx);
+			rc = CTL_EXIT_FAIL;
+			goto out;
+		}
 	}
 	for (k = 0; k < s->nchannels; k++)
 		if (preview_channel(&set, p, s, &a, s->channels[k], ctx) == -1)

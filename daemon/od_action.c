@@ -26,6 +26,7 @@
 #include "od_hooks.h"
 #include "od_http.h"
 #include "od_job.h"
+#include "od_link_http.h"
 #include "od_log.h"
 #include "od_metrics.h"
 #include "od_person.h"
@@ -264,6 +265,8 @@ action_send(struct action *a)
 	char				err[sizeof(res.reason)], cbu[2048];
 
 	od_job_message(&a->job, &msg);
+	if (a->job.links)	/* its payment links resolve through the account's ref */
+		od_link_http_store_ref(a->dp->env, a->job.id);
 	msg.callback_url = od_hooks_callback_url(a->dp->env, gw, a->job.id, a->job.attempt_id, cbu,
 	    sizeof(cbu));
 	od_request_clear(&a->req);

@@ -77,6 +77,14 @@ struct admin_conn {
 	struct admin_conn	*prev, *next;
 };
 
+/* A /p/ request waiting for the hook's answer (od_admin_link_answer). */
+struct od_admin_link {
+	struct od_admin		*a;		/* NULL: the server is gone; the answer is dropped */
+	struct evhttp_request	*req;
+	char			*token;
+	struct od_admin_link	*prev, *next;
+};
+
 struct od_admin {
 	struct event_base		*base;
 	struct evhttp			*http;
@@ -89,6 +97,9 @@ struct od_admin {
 	od_admin_collect_fn		 collect;
 	od_admin_callback_fn		 callback;
 	od_admin_reload_fn		 reload;
+	od_admin_link_fn		 link;
+	int				 links_only;
+	struct od_admin_link		*links;		/* waiting for their answer */
 	void				*arg;
 
 	int				 max_conns;	/* in force */
@@ -504,6 +515,60 @@ admin_callback(struct od_admin *a, struct evhttp_request *req, const char *path)
 	    cb.answer_type, cb.answer, strlen(cb.answer));
 }
 
+/* /p/<token>: handed to the hook, answered when it calls od_admin_link_answer. */
+static void
+admin_link(struct od_admin *a, struct evhttp_request *req, const char *path)
+{
+	struct od_admin_link	*l;
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET");
+		admin_text(req, 405, "Method Not Allowed", "method not allowed\n");
+		return;
+	}
+	if ((l = calloc(1, sizeof(*l))) == NULL || (l->token = strdup(path + 3)) == NULL) {
+		free(l);
+		admin_text(req, 503, "Service Unavailable", "busy\n");
+		return;
+	}
+	l->a = a;
+	l->req = req;
+	l->next = a->links;
+	if (a->links != NULL)
+		a->links->prev = l;
+	a->links = l;
+	a->link(a->arg, l, l->token);
+}
+
+void
+od_admin_link_answer(struct od_admin_link *l, int status, const char *location,
+    const char *body)
+{
+	struct evkeyvalq	*out;
+	struct od_admin		*a = l->a;
+
+	if (a != NULL) {
+		if (l->prev != NULL)
+			l->prev->next = l->next;
+		else
+			a->links = l->next;
+		if (l->next != NULL)
+			l->next->prev = l->prev;
+		out = evhttp_request_get_output_headers(l->req);
+		if (location != NULL)
+			evhttp_add_header(out, "Location", location);
+		evhttp_add_header(out, "Referrer-Policy", "no-referrer");
+		evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
+		evhttp_add_header(out, "Content-Security-Policy", "default-src 'none'");
+		admin_reply(l->req, status, status == 302 ? "Found" : status == 200 ? "OK" :
+		    status == 400 ? "Bad Request" : status == 404 ? "Not Found" :
+		    status == 410 ? "Gone" : "Service Unavailable", "text/html; charset=utf-8",
+		    body ? body : "", body ? strlen(body) : 0);
+	}
+	free(l->token);
+	free(l);
+}
+
 static void
 admin_request(struct evhttp_request *req, void *arg)
 {
@@ -518,6 +583,14 @@ admin_request(struct evhttp_request *req, void *arg)
 	}
 	if (path == NULL || path[0] == '\0')
 		path = "/";
+	if (a->link != NULL && strncmp(path, "/p/", 3) == 0) {
+		admin_link(a, req, path);
+		return;
+	}
+	if (a->links_only) {
+		admin_text(req, 404, "Not Found", "not found\n");
+		return;
+	}
 	if (a->callback != NULL && strncmp(path, "/callbacks/", 11) == 0) {
 		admin_callback(a, req, path);
 		return;
@@ -588,6 +661,8 @@ od_admin_new(struct event_base *base, const struct od_admin_config *cfg, char *e
 	a->collect = cfg->collect;
 	a->callback = cfg->callback;
 	a->reload = cfg->reload;
+	a->link = cfg->link;
+	a->links_only = cfg->links_only;
 	a->arg = cfg->arg;
 	if (cfg->token != NULL && cfg->token[0] != '\0' &&
 	    (a->token = strdup(cfg->token)) == NULL) {
@@ -667,8 +742,9 @@ od_admin_new(struct event_base *base, const struct od_admin_config *cfg, char *e
 		a->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	else if (ss.ss_family == AF_INET6)
 		a->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	od_log_info("admin", "listening on %s:%d%s; at most %d connections, %lld ms per request",
-	    addr, a->port, a->token != NULL ? " (bearer token required)" : "", a->max_conns,
+	od_log_info("admin", "listening on %s:%d%s%s; at most %d connections, %lld ms per request",
+	    addr, a->port, a->links_only ? " for payment links (/p/) only" : "",
+	    a->token != NULL && !a->links_only ? " (bearer token required)" : "", a->max_conns,
 	    (long long)a->timeout_ms);
 	return a;
 fail:
@@ -712,6 +788,11 @@ od_admin_free(struct od_admin *a)
 			*pp = a->next;
 			break;
 		}
+	/* the links waiting for Redis: their answers will find no server */
+	for (; a->links != NULL; a->links = a->links->next) {
+		a->links->a = NULL;
+		a->links->req = NULL;
+	}
 	if (a->http != NULL)
 		evhttp_free(a->http);	/* the close callbacks unlink the connections */
 	while (a->conns != NULL)	/* but those not checked yet */

@@ -5,6 +5,8 @@
  *   GET /readyz   200 "ok\n" when the ready callback says so, else
  *                 503 "not ready: <why>\n"
  *   GET /metrics  200, Prometheus text format 0.0.4 of the registry
+ *   GET /p/<token> a payment link (od_link_http.c), with no bearer token;
+ *                 links_only: a listener of its own that serves nothing else
  *
  * HEAD works too; other methods get 405, other paths 404.  It binds
  * 127.0.0.1 unless told otherwise.  With a token, every request must
@@ -79,6 +81,24 @@ struct od_admin_callback {
 };
 typedef void (*od_admin_callback_fn)(void *arg, struct od_admin_callback *cb);
 /*
+ * GET /p/<token>: a payment link (od_link.h), not behind the bearer token
+ * (a debtor's browser opens it).  The hook answers later, after a Redis
+ * read, with od_admin_link_answer, exactly once; token is borrowed until
+ * then.  l stays valid until that answer even when the client or the
+ * server went away meanwhile (the answer is then dropped).
+ */
+struct od_admin_link;
+typedef void (*od_admin_link_fn)(void *arg, struct od_admin_link *l, const char *token);
+/*
+ * Answers a link: status, a Location (a 302's, or NULL), the HTML body.
+ * Sent with Cache-Control: no-store, Referrer-Policy: no-referrer (the
+ * token never reaches the checkout's logs) and a CSP that loads nothing.
+ * Frees l.
+ */
+void	od_admin_link_answer(struct od_admin_link *l, int status, const char *location,
+	    const char *body);
+
+/*
  * POST /reload (behind the bearer token): reloads as SIGHUP does and
  * writes the outcome ("reloaded ..." or "reload refused" and every
  * file:line:col error) to out.  Returns 1 when the new set is running.
@@ -95,6 +115,8 @@ struct od_admin_config {
 	od_admin_collect_fn	 collect;	/* may be NULL */
 	od_admin_callback_fn	 callback;	/* /callbacks/...; NULL: 404 */
 	od_admin_reload_fn	 reload;	/* POST /reload; NULL: 404 */
+	od_admin_link_fn	 link;		/* GET /p/<token>; NULL: 404 */
+	int			 links_only;	/* serve /p/ alone (links.listen): all else 404 */
 	void			*arg;		/* for both callbacks */
 	int			 max_connections;	/* 0: OD_ADMIN_DEFAULT_MAX_CONNECTIONS */
 	long long		 request_timeout_ms;	/* 0: OD_ADMIN_DEFAULT_REQUEST_TIMEOUT_MS */

@@ -4,6 +4,7 @@
 #include "od_codec.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,66 @@ od_codec_base64_buf(struct od_buf *b, const void *in, size_t n)
 	if ((len = od_codec_base64(b->data + b->len, in, n)) < 0)
 		return -1;
 	b->len += (size_t)len;
+	return 0;
+}
+
+long
+od_codec_base64url(char *out, const void *in, size_t n)
+{
+	long	len, i;
+
+	if ((len = od_codec_base64(out, in, n)) < 0)
+		return -1;
+	for (i = 0; i < len; i++)
+		if (out[i] == '+')
+			out[i] = '-';
+		else if (out[i] == '/')
+			out[i] = '_';
+	while (len > 0 && out[len - 1] == '=')
+		out[--len] = '\0';
+	return len;
+}
+
+static int
+codec_b64url_val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-')
+		return 62;
+	if (c == '_')
+		return 63;
+	return -1;
+}
+
+int
+od_codec_unbase64url(const char *s, size_t slen, unsigned char *out, size_t cap,
+    size_t *outlen)
+{
+	uint32_t	acc = 0;
+	size_t		i, o = 0;
+	int		bits = 0, v;
+
+	*outlen = 0;
+	if (slen % 4 == 1 || slen / 4 * 3 + (slen % 4 ? slen % 4 - 1 : 0) > cap)
+		return -1;
+	for (i = 0; i < slen; i++) {
+		if ((v = codec_b64url_val((unsigned char)s[i])) < 0)
+			return -1;
+		acc = (acc << 6 | (uint32_t)v) & 0xffffff;
+		if ((bits += 6) >= 8) {
+			bits -= 8;
+			out[o++] = (unsigned char)(acc >> bits);
+		}
+	}
+	/* the bits left over are padding: zero, or another text would decode the same */
+	if (bits > 0 && (acc & ((1u << bits) - 1)) != 0)
+		return -1;
+	*outlen = o;
 	return 0;
 }
 

@@ -1,7 +1,8 @@
 /*
  * od_codec: the one implementation of each byte encoding outreachd writes
  * — base64 (RFC 4648, padded: Basic authorization, Twilio signatures, MIME
- * encoded-words), lowercase hex (tokens, keyed hashes) and percent-encoding
+ * encoded-words), base64url (RFC 4648 section 5, unpadded: payment link
+ * tokens, od_link.h), lowercase hex (tokens, keyed hashes) and percent-encoding
  * (RFC 3986 query values and payment links; application/x-www-form-
  * urlencoded bodies) — from the libraries already loaded: libcrypto's
  * EVP_EncodeBlock and libevent's evhttp_uriencode.  Decoding of forms and
@@ -29,6 +30,21 @@ struct od_buf;
 long	od_codec_base64(char *out, const void *in, size_t n);
 /* The same, appended to b.  0, or -1 (no memory, or too long). */
 int	od_codec_base64_buf(struct od_buf *b, const void *in, size_t n);
+
+/*
+ * base64url of in[0..n) (RFC 4648 section 5: '-' and '_' for '+' and '/'),
+ * without padding, into out, which has OD_CODEC_BASE64_SIZE(n) bytes;
+ * NUL-terminated.  The length written, or -1 (as od_codec_base64).
+ */
+long	od_codec_base64url(char *out, const void *in, size_t n);
+/*
+ * Decodes unpadded base64url s[0..slen) into out (cap bytes); *outlen is
+ * set to the bytes written.  Strict: only A-Z a-z 0-9 - _, no '=', no
+ * white space, a length that is not 1 mod 4, and the unused low bits of
+ * the last character zero (one text per byte string).  0 or -1.
+ */
+int	od_codec_unbase64url(const char *s, size_t slen, unsigned char *out, size_t cap,
+	    size_t *outlen);
 
 /* Lowercase hex of in[0..n) into out, which has 2 * n + 1 bytes; NUL-terminated. */
 void	od_codec_hex(const void *in, size_t n, char *out);

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 
 #include "od_config_int.h"
+#include "od_link.h"
 #include "od_log.h"
 #include "od_queue.h"
 #include "od_time.h"
@@ -393,7 +394,7 @@ static void
 cfg_read_section(struct od_config *cfg, const struct od_yaml *map, const char *section,
     const char *dir, struct od_errors *errs)
 {
-	const char	*allowed[NOPTIONS + 7];
+	const char	*allowed[NOPTIONS + 8];
 	size_t		 i, j, n = 0;
 
 	for (i = 0; i < NOPTIONS; i++) {
@@ -409,6 +410,7 @@ cfg_read_section(struct od_config *cfg, const struct od_yaml *map, const char *s
 		allowed[n++] = "gateways";
 		allowed[n++] = "channels";
 		allowed[n++] = "placements";
+		allowed[n++] = "links";
 	}
 	allowed[n] = NULL;
 	od_yaml_check_keys(map, allowed, section ? section : "the configuration", errs);
@@ -519,6 +521,8 @@ cfg_load(const char *path, const char *buf, size_t len, const struct od_config_o
 			od_config_read_channels(cfg, n, errs);
 		if ((n = od_yaml_get(root, "placements")) != NULL)
 			od_config_read_placements(cfg, n, errs);
+		if ((n = od_yaml_get(root, "links")) != NULL)
+			od_link_conf_read(n, dir, &cfg->links, errs);
 	}
 	od_yaml_doc_free(&doc);
 	free(dir);
@@ -604,6 +608,7 @@ od_config_clear(struct od_config *cfg)
 		free(pl->email);
 	}
 	free(cfg->placements);
+	od_link_conf_free(cfg->links);
 	memset(cfg, 0, sizeof(*cfg));
 	for (i = 0; i < OD_CH_MAX; i++)
 		cfg->channel_gateway[i] = -1;

@@ -25,6 +25,8 @@
 #include "od_account.h"
 #include "od_error.h"
 
+struct od_link_conf;
+
 struct od_setting {
 	char	*key;
 	char	*value;		/* environment expanded */
@@ -102,6 +104,8 @@ struct od_config {
 	/* identity: the key debtor.id is hashed with (od_person.h) */
 	char		*identity_key_env;	/* from this variable, or NULL */
 	char		*identity_key_file;	/* or from this file, or NULL (both NULL: a public key) */
+
+	struct od_link_conf	*links;		/* links: (od_link.h), or NULL: none */
 
 	struct od_gateway_conf	*gateways;
 	size_t			 ngateways;

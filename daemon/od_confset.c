@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "od_link_tmpl.h"
 #include "od_plan.h"
 #include "od_sender.h"
 #include "od_tz.h"
@@ -330,6 +331,7 @@ od_confset_load(const char *config_path, const struct od_config_overrides *ov, i
 	od_policy_load_dir(set->cfg.policy_dir, &set->policies, errs);
 	od_template_set_load(set->cfg.template_dir, &set->templates, errs);
 	od_template_set_check_vars(&set->templates, od_plan_context_has, errs);
+	od_link_tmpl_check(set->cfg.links, &set->templates, errs);	/* links need keys */
 	od_rules_load(od_confset_rules_dir(&set->cfg, dir, sizeof(dir)), &set->rules, errs);
 	/* Intake checks each debtor's zone against its country: the tables must be there. */
 	if (od_tz_countries_load(tzerr, sizeof(tzerr)) == -1)

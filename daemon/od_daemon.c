@@ -16,6 +16,8 @@
 #include "od_buf.h"
 #include "od_hooks.h"
 #include "od_http.h"
+#include "od_link.h"
+#include "od_link_http.h"
 #include "od_log.h"
 #include "od_notify.h"
 #include "od_person.h"
@@ -267,6 +269,54 @@ daemon_callback(void *arg, struct od_admin_callback *cb)
 	od_hooks_callback(&d->env, cb);
 }
 
+/* A payment link opened, on either listener (od_link_http.c). */
+static void
+daemon_link(void *arg, struct od_admin_link *l, const char *token)
+{
+	struct od_daemon	*d = arg;
+
+	od_link_http_open(&d->env, l, token);
+}
+
+/*
+ * links.listen: a listener for the payment links alone, the one an
+ * internet-facing proxy may reach (the admin port stays private).  Bound
+ * at start-up; a reload keeps it (its keys and redirects are reread).
+ */
+static int
+daemon_links_listen(struct od_daemon *d, char *err, size_t errlen)
+{
+	const struct od_link_conf	*c = d->env.set->cfg.links;
+	struct od_admin_config		 ac;
+	char				 addr[256], *colon;
+
+	if (c == NULL || c->listen == NULL)
+		return 0;
+	snprintf(addr, sizeof(addr), "%s", c->listen);
+	if ((colon = strrchr(addr, ':')) == NULL) {
+		snprintf(err, errlen, "links.listen: '%s' is not address:port", c->listen);
+		return -1;
+	}
+	*colon = '\0';
+	if (addr[0] == '[' && colon > addr + 1 && colon[-1] == ']') {
+		colon[-1] = '\0';
+		memmove(addr, addr + 1, strlen(addr + 1) + 1);
+	}
+	memset(&ac, 0, sizeof(ac));
+	ac.address = addr;
+	ac.port = atoi(colon + 1);
+	ac.link = daemon_link;
+	ac.links_only = 1;
+	ac.arg = d;
+	ac.max_connections = d->env.set->cfg.admin_max_connections;
+	ac.request_timeout_ms = d->env.set->cfg.admin_request_timeout_ms;
+	ac.fd_reserve = d->env.set->cfg.admin_fd_reserve;
+	if ((d->links_admin = od_admin_new(d->env.base, &ac, err, errlen)) == NULL)
+		return -1;
+	od_log_info("daemon", "payment links (/p/) on %s:%d", addr, od_admin_port(d->links_admin));
+	return 0;
+}
+
 /* Gauges read when /metrics is asked for. */
 static void
 daemon_collect(void *arg, struct od_metrics *m)
@@ -473,6 +523,7 @@ od_daemon_init(struct od_daemon *d, const char *config_path, const struct od_con
 		ac.collect = daemon_collect;
 		ac.callback = daemon_callback;
 		ac.reload = daemon_reload_admin;
+		ac.link = daemon_link;
 		ac.arg = d;
 		ac.max_connections = d->env.set->cfg.admin_max_connections;
 		ac.request_timeout_ms = d->env.set->cfg.admin_request_timeout_ms;
@@ -484,6 +535,8 @@ od_daemon_init(struct od_daemon *d, const char *config_path, const struct od_con
 		od_log_info("daemon", "admin server on %s:%d (/metrics, /healthz, /readyz)",
 		    d->env.set->cfg.admin_address, od_admin_port(d->admin));
 	}
+	if (daemon_links_listen(d, err, errlen) == -1)
+		return -1;
 	od_errors_init(&errs);
 	if (od_sender_configure(&d->sender, &d->env.set->gateways, &errs) == -1) {
 		od_errors_print(&errs, stderr);
@@ -541,6 +594,7 @@ od_daemon_free(struct od_daemon *d)
 		return;
 	od_notify_watchdog_stop(d->watchdog);
 	od_admin_free(d->admin);
+	od_admin_free(d->links_admin);
 	free(d->identity_key);
 	od_http_free(d->http);		/* its callbacks still reach the queue */
 	od_queue_free(d->env.q);

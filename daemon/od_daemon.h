@@ -53,6 +53,7 @@ struct od_daemon {
 	int			 exit_after_idle;	/* --once: exit once nothing is due (demo, batch runs) */
 	struct od_metric	*local_failures;	/* outreachd_gateway_local_failures_total */
 	struct od_admin		*admin;
+	struct od_admin		*links_admin;	/* links.listen: /p/ alone, or NULL */
 	struct od_notify_watchdog *watchdog;
 	struct event		*status_ev;	/* every 1 s: heap trim; 5 s: STATUS= for systemd */
 	unsigned		 status_tick;

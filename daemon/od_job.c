@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "od_form.h"
+#include "od_link_tmpl.h"
 #include "od_log.h"
 #include "od_person.h"
 #include "od_plan.h"
@@ -312,6 +313,18 @@ job_render(struct od_job *j, const struct od_message_tmpl *m, char *err, size_t 
 		life.placement = j->st->handoff ? od_config_placement(&j->set->cfg, j->st->to) : NULL;
 		life.instalment = j->instalment;
 		if (od_plan_context_life(ctx, &j->acct, j->policy, &life, err, errlen) == -1) {
+			json_decref(ctx);
+			return;
+		}
+	}
+	/* payment links (od_link_tmpl.h), for the attempt this message goes as (od_job_attempt) */
+	j->links = j->set->cfg.links != NULL && od_link_tmpl_uses(m);
+	if (j->links) {
+		char			att[sizeof(j->attempt_id)];
+		struct od_link_tmpl_in	li = { &j->acct, j->policy, j->st, paid, j->now, att };
+
+		snprintf(att, sizeof(att), "%s#%d", j->action_id, j->seq + 1);
+		if (od_link_tmpl_context(ctx, j->set->cfg.links, &li, err, errlen) == -1) {
 			json_decref(ctx);
 			return;
 		}

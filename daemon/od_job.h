@@ -59,6 +59,7 @@ struct od_job {
 	struct od_rendered	 r;
 	char			 attempt_id[420];	/* "<action_id>#<seq>" */
 	char			 coding[8];	/* SMS: "gsm7" or "ucs2" */
+	int			 links;		/* j->r carries payment links: the ref is stored at send */
 	int			 segments;
 	/* the lifecycle (od_job_life.c): */
 	struct od_state		 sst;		/* j->state, read (od_state_from_json) */

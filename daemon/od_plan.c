@@ -7,6 +7,7 @@
 #include "od_plan.h"
 #include "od_buf.h"
 #include "od_codec.h"
+#include "od_link_tmpl.h"
 #include "od_time.h"
 #include "od_tz.h"
 
@@ -551,6 +552,8 @@ od_plan_context_has(const char *path)
 
 	if (path == NULL)
 		return 0;
+	if (od_link_tmpl_var(path))	/* pay.link, offer.link, offers.<id>.link */
+		return 1;
 	for (const char *const *p = life_paths; *p != NULL; p++)
 		if (strcmp(*p, path) == 0)
 			return 1;

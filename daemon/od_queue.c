@@ -15,7 +15,7 @@
 
 extern const char od_lua_lib[], od_lua_intake[], od_lua_event[], od_lua_claim[],
     od_lua_begin[], od_lua_complete[], od_lua_reclaim[], od_lua_receipt[], od_lua_reply[],
-    od_lua_load[], od_lua_lease[];
+    od_lua_load[], od_lua_lease[], od_lua_link[];
 
 static const char *const queue_script_body[OD_SCRIPT_MAX] = {
 	[OD_SCRIPT_INTAKE] = od_lua_intake,
@@ -28,6 +28,7 @@ static const char *const queue_script_body[OD_SCRIPT_MAX] = {
 	[OD_SCRIPT_REPLY] = od_lua_reply,
 	[OD_SCRIPT_LOAD] = od_lua_load,
 	[OD_SCRIPT_LEASE] = od_lua_lease,
+	[OD_SCRIPT_LINK] = od_lua_link,
 };
 
 static char	*queue_script_full[OD_SCRIPT_MAX];	/* prelude + body, built once */

@@ -30,6 +30,7 @@ enum od_script {
 	OD_SCRIPT_REPLY,	/* od_callback: an inbound reply */
 	OD_SCRIPT_LOAD,		/* od_store: states read for a change */
 	OD_SCRIPT_LEASE,	/* od_reclaim: a lease read before it is settled */
+	OD_SCRIPT_LINK,		/* od_link_http: a payment link's account read, its opening recorded */
 	OD_SCRIPT_MAX
 };
 

@@ -94,6 +94,13 @@ static const struct ctl_command ctl_commands[] = {
 	  "          agreements, broken_promises, reason.  --output FILE writes\n"
 	  "          FILE.part (mode 0600) and renames it to FILE once complete.\n"
 	  "--placement NAME: only the accounts placed with NAME.\n" },
+	{ "link", ctl_cmd_link, "link make ACCOUNT [--offer ID] [--ttl D] | link verify TOKEN|URL",
+	  "payment links: make one, or check one",
+	  "make: a signed link to ACCOUNT's balance (for links.max_ttl, or D when\n"
+	  "shorter), or with --offer to a named offer it was made and that still\n"
+	  "stands; stores the account's ref in Redis and prints the URL.  verify: the\n"
+	  "token's fields, its key, signature and expiry (exit 1 unless it would be\n"
+	  "honoured).  Both need links: in the configuration (docs/payment-links.md).\n" },
 	{ "rejected", ctl_cmd_rejected, "rejected [--count N] [--json]",
 	  "the newest rejected inbox entries",
 	  "The newest N (default 20) entries of <prefix>:rejected, newest first,\n"

@@ -49,6 +49,41 @@ test_base64(void **state)
 	od_buf_free(&b);
 }
 
+/* RFC 4648 section 5, unpadded; the decoder takes only the one text of each byte string. */
+static void
+test_base64url(void **state)
+{
+	static const char *const v[][2] = {
+		{ "", "" }, { "f", "Zg" }, { "fo", "Zm8" }, { "foo", "Zm9v" },
+		{ "foob", "Zm9vYg" }, { "fooba", "Zm9vYmE" }, { "\xfb\xff", "-_8" },
+	};
+	static const char *const bad[] = {
+		"Zg==", "Z", "Zm9vY", "Zh", "Zm9", "Zm+v", "Zm/v", "Zm v", "Zm9v\n",
+	};
+	char		out[OD_CODEC_BASE64_SIZE(64)];
+	unsigned char	bin[64];
+	size_t		i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		assert_int_equal(od_codec_base64url(out, v[i][0], strlen(v[i][0])),
+		    (long)strlen(v[i][1]));
+		assert_string_equal(out, v[i][1]);
+		assert_int_equal(od_codec_unbase64url(v[i][1], strlen(v[i][1]), bin, sizeof(bin),
+		    &n), 0);
+		assert_int_equal(n, strlen(v[i][0]));
+		assert_memory_equal(bin, v[i][0], n);
+	}
+	/* "Zh" would be "f" with a stray bit; "Zm9" is "fo" only with its low bits zero */
+	assert_int_equal(od_codec_unbase64url("Zm8", 3, bin, sizeof(bin), &n), 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(od_codec_unbase64url(bad[i], strlen(bad[i]), bin, sizeof(bin), &n),
+		    -1);
+	/* the output must fit */
+	assert_int_equal(od_codec_unbase64url("Zm9vYmE", 7, bin, 4, &n), -1);
+	assert_int_equal(od_codec_unbase64url("Zm9vYmE", 7, bin, 5, &n), 0);
+}
+
 static void
 test_hex(void **state)
 {
@@ -100,6 +135,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_base64),
+		cmocka_unit_test(test_base64url),
 		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_urlencode),
 	};
