@@ -168,7 +168,7 @@ test_shipped_policies(void **state)
 	assert_int_equal(p->offer.installments, 3);
 	assert_int_equal(p->offer.discount_percent, 10);
 	assert_int_equal(p->offer.valid_days, 7);
-	assert_string_equal(p->offer.payment_url, "https://pagos.example.pe/p/{{account_id}}");
+	assert_string_equal(p->offer.payment_url, "https://pagos.example.pe/pagar");
 	assert_int_equal(p->nsteps, 7);
 	assert_step(&p->steps[0], "reminder_upcoming", -3 * DAY, 1, OD_STAGE_REMINDER,
 	    "reminder_upcoming", 2, OD_CH_SMS, OD_CH_EMAIL, 0);
