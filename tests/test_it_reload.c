@@ -88,7 +88,7 @@ test_reload_refused_then_taken(void **state)
 
 	replace_in_file(cmd, "stage: bogus", "stage: offer");
 	assert_int_equal(ctl_reload(port, out, sizeof(out)), 0);
-	assert_string_equal(out, "reloaded: 6 policies, 78 templates, 1 gateways\n");
+	assert_string_equal(out, "reloaded: 6 policies, 108 templates, 1 gateways\n");
 
 	assert_int_equal(od_test_process_stop(pid, SIGTERM, 10000), 0);
 	od_test_env_stop(&e);
