@@ -471,6 +471,8 @@ od_job_attempt(struct od_job *j)
 		json_object_set_new(r, "timezone", json_string(j->tzlabel));
 	if (r != NULL && j->life_key[0] != '\0')	/* a reclaim settles it by this */
 		json_object_set_new(r, "life_key", json_string(j->life_key));
+	if (r != NULL && j->ack)			/* and an acknowledgement by this */
+		json_object_set_new(r, "ack", json_integer(j->ack));
 	if (r != NULL && j->coding[0]) {
 		json_object_set_new(r, "encoding", json_string(j->coding));
 		json_object_set_new(r, "segments", json_integer(j->segments));

@@ -99,7 +99,13 @@ reclaim_unknown_state(struct od_state *st, const json_t *rec, int resend, int pe
 	const char		*life = json_string_value(json_object_get(rec, "life_key"));
 
 	memset(&o, 0, sizeof(o));
-	if (life != NULL) {
+	if (json_is_integer(json_object_get(rec, "ack"))) {
+		/* a reply's acknowledgement (od_job_reply.c): nothing of the escalation moves */
+		o.next_step = -1;
+		o.ack_done = !resend;
+		o.cur = st->cur[0] != '\0' ? st->cur : NULL;
+		resend = 1;	/* fb and tries stay the step's */
+	} else if (life != NULL) {
 		/* a lifecycle step's message (od_job_life.c): the escalation's step stays */
 		o.next_step = -1;
 		if (resend)
