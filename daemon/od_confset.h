@@ -10,6 +10,7 @@
 
 #include "od_config.h"
 #include "od_error.h"
+#include "od_intent.h"
 #include "od_plugin.h"
 #include "od_policy.h"
 #include "od_rules.h"
@@ -19,6 +20,7 @@ struct od_confset {
 	struct od_config	 cfg;
 	struct od_policy_set	 policies;
 	struct od_template_set	 templates;
+	struct od_intent_set	 intents;	/* templates/<locale>/intents.yaml */
 	struct od_rules		*rules;
 	struct od_gateways	 gateways;
 	int			 has_gateways;

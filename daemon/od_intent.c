@@ -21,6 +21,7 @@
  */
 #include "od_intent_int.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -307,8 +308,8 @@ intent_dates(struct intent_loader *ld, const struct od_yaml *d)
 		{ "day_after_tomorrow", INTENT_LEX_AFTER_TOMORROW },
 		{ "month_end", INTENT_LEX_MONTH_END },
 	};
-	const struct od_yaml	*v;
-	size_t			 i;
+	const struct od_yaml	*v, *key;
+	size_t			 i, k;
 
 	if (d->type != OD_YAML_MAP) {
 		intent_err(ld, d, "dates must be a mapping (fillers, today, tomorrow, "
@@ -317,13 +318,20 @@ intent_dates(struct intent_loader *ld, const struct od_yaml *d)
 		return;
 	}
 	ld->nerr += od_yaml_check_keys(d, keys, "dates", ld->errs);
-	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
-		if ((v = od_yaml_get(d, lists[i].key)) != NULL)
-			intent_lex_list(ld, v, lists[i].cls, 0, lists[i].key, 0);
-	if ((v = od_yaml_get(d, "weekdays")) != NULL)
-		intent_lex_names(ld, v, INTENT_LEX_WEEKDAY);
-	if ((v = od_yaml_get(d, "months")) != NULL)
-		intent_lex_names(ld, v, INTENT_LEX_MONTH);
+	/* In the file's order: a word written twice is an error at its second place. */
+	for (k = 0; k < od_yaml_map_size(d); k++) {
+		key = od_yaml_map_key(d, k);
+		v = od_yaml_map_value(d, k);
+		if (key->type != OD_YAML_SCALAR)
+			continue;
+		if (strcmp(key->str, "weekdays") == 0)
+			intent_lex_names(ld, v, INTENT_LEX_WEEKDAY);
+		else if (strcmp(key->str, "months") == 0)
+			intent_lex_names(ld, v, INTENT_LEX_MONTH);
+		for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+			if (strcmp(key->str, lists[i].key) == 0)
+				intent_lex_list(ld, v, lists[i].cls, 0, lists[i].key, 0);
+	}
 }
 
 static int
@@ -438,7 +446,7 @@ intent_rules(struct intent_loader *ld, const struct od_yaml *list)
 	const struct od_yaml	*it, *v;
 	struct intent_rule	 proto;
 	long long		 opt;
-	size_t			 i;
+	size_t			 i, k;
 	int			 kind, f, any;
 
 	if (list->type != OD_YAML_SEQ || list->nitems == 0) {
@@ -476,11 +484,15 @@ intent_rules(struct intent_loader *ld, const struct od_yaml *list)
 			else
 				proto.option = (int)opt;
 		}
-		for (any = 0, f = INTENT_FORM_WORDS; f <= INTENT_FORM_NUMBER; f++)
-			if ((v = od_yaml_get(it, forms[f])) != NULL) {
-				intent_rule_phrases(ld, v, (enum intent_form)f, &proto);
-				any = 1;
-			}
+		/* In the file's order, so that errors are too. */
+		for (any = 0, k = 0; k < od_yaml_map_size(it); k++)
+			for (f = INTENT_FORM_WORDS; f <= INTENT_FORM_NUMBER; f++)
+				if (od_yaml_map_key(it, k)->type == OD_YAML_SCALAR &&
+				    strcmp(od_yaml_map_key(it, k)->str, forms[f]) == 0) {
+					intent_rule_phrases(ld, od_yaml_map_value(it, k),
+					    (enum intent_form)f, &proto);
+					any = 1;
+				}
 		if (!any)
 			intent_err(ld, it, "intent %s: write its numbers:, words:, exact: or "
 			    "patterns:", od_intent_kind_name(proto.kind));
@@ -606,7 +618,9 @@ intent_example(struct intent_loader *ld, const struct od_yaml *ex, int *seen)
 		return;
 	intent_describe(want, sizeof(want), kind, (int)opt, date, invalid);
 	intent_describe(got, sizeof(got), m.kind, m.option, m.date, m.date_invalid);
-	if (m.matched[0] != '\0' && m.line > 0)
+	if (strncmp(m.matched, "negated: ", 9) == 0)
+		snprintf(why, sizeof(why), " (negated: '%s', line %d)", m.matched + 9, m.line);
+	else if (m.matched[0] != '\0' && m.line > 0)
 		snprintf(why, sizeof(why), " ('%s', line %d)", m.matched, m.line);
 	else if (m.matched[0] != '\0')
 		snprintf(why, sizeof(why), " (%s)", m.matched);
@@ -679,6 +693,24 @@ intent_load_doc(struct intent_loader *ld, const struct od_yaml_doc *doc)
 	intent_tests(ld, root);
 }
 
+/* Locale names compare without case, '_' as '-' (es_PE is es-PE); n bytes, or all when n is 0. */
+static int
+intent_locale_eq(const char *a, const char *b, size_t n)
+{
+	size_t	i;
+	char	ca, cb;
+
+	for (i = 0; n == 0 || i < n; i++) {
+		ca = a[i] == '_' ? '-' : (char)tolower((unsigned char)a[i]);
+		cb = b[i] == '_' ? '-' : (char)tolower((unsigned char)b[i]);
+		if (ca != cb)
+			return 0;
+		if (ca == '\0')
+			return 1;
+	}
+	return 1;
+}
+
 static int
 intent_locale_valid(const char *s)
 {
@@ -710,7 +742,7 @@ intent_load_parsed(struct od_intent_set *set, const char *locale, struct od_yaml
 		return -1;
 	}
 	for (i = 0; i < set->n; i++)
-		if (strcasecmp(set->v[i].locale, locale) == 0) {
+		if (intent_locale_eq(set->v[i].locale, locale, 0)) {
 			od_errors_add(errs, doc->file, 1, 1, "the intents of %s are already loaded "
 			    "(%s)", locale, set->v[i].file);
 			return -1;
@@ -805,14 +837,14 @@ intent_find(const struct od_intent_set *set, const char *locale)
 		return NULL;
 	ll = strcspn(locale, "-_");
 	for (i = 0; i < set->n; i++)
-		if (strcasecmp(set->v[i].locale, locale) == 0)
+		if (intent_locale_eq(set->v[i].locale, locale, 0))
 			return &set->v[i];
 	for (i = 0; i < set->n; i++)
-		if (strlen(set->v[i].locale) == ll && strncasecmp(set->v[i].locale, locale, ll) == 0)
+		if (strlen(set->v[i].locale) == ll && intent_locale_eq(set->v[i].locale, locale, ll))
 			return &set->v[i];
 	for (i = 0; i < set->n; i++)
 		if (strcspn(set->v[i].locale, "-_") == ll &&
-		    strncasecmp(set->v[i].locale, locale, ll) == 0)
+		    intent_locale_eq(set->v[i].locale, locale, ll))
 			return &set->v[i];
 	return NULL;
 }

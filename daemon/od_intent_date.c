@@ -63,6 +63,19 @@ intent_num(const char *s, size_t maxdigits, int *ord)
 	return -1;
 }
 
+/* A typo that could be two months (intent_lex_at found none). */
+static int
+intent_month_typo(const struct od_intent_locale *l, const char *tok)
+{
+	size_t	k;
+
+	for (k = 0; k < l->nlex; k++)
+		if (l->lex[k].cls == INTENT_LEX_MONTH && l->lex[k].ntok == 1 &&
+		    intent_word_eq(l, tok, l->lex[k].tok[0]))
+			return 1;
+	return 0;
+}
+
 /* Fillers from toks[j]: how many tokens they take. */
 static size_t
 intent_fillers(const struct od_intent_locale *l, const struct intent_tok *toks, size_t n,
@@ -244,6 +257,9 @@ intent_date_at(const struct od_intent_locale *l, const struct intent_tok *toks, 
 		m = e->value;
 		j += f + len;
 		j += intent_year_at(l, toks, n, j, &y);
+	} else if (j + f < n && intent_month_typo(l, toks[j + f].s)) {
+		out->named = out->invalid = 1;	/* "3 de juhio": junio or julio */
+		return j + f + 1 - i;
 	} else if (!after && !ord) {
 		return 0;	/* "te pago 500", "2": a number, no date */
 	}

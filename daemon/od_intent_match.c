@@ -213,8 +213,8 @@ intent_lex_at(const struct od_intent_locale *l, int cls, const struct intent_tok
 			continue;
 		if (i + e->ntok > n)
 			continue;
-		/* Only the names of days and months may carry a typo. */
-		fuzzy = e->cls == INTENT_LEX_WEEKDAY || e->cls == INTENT_LEX_MONTH;
+		/* Date words may carry a typo; fillers, negations and menu words may not. */
+		fuzzy = intent_lex_is_date(e->cls);
 		exact = 1;
 		for (j = 0; j < e->ntok; j++) {
 			if (strcmp(toks[i + j].s, e->tok[j]) == 0)
@@ -355,7 +355,8 @@ intent_hits(const struct od_intent_locale *l, const struct intent_tok *toks, siz
 			}
 			continue;
 		}
-		for (i = 0; i < n && nh < INTENT_HITMAX; i++) {
+		/* exact: from the first word to the last. */
+		for (i = 0; i < (r->form == INTENT_FORM_EXACT ? 1 : n) && nh < INTENT_HITMAX; i++) {
 			if (!intent_phrase_at(l, r, toks, n, i, today, &hits[nh]))
 				continue;
 			if (r->form == INTENT_FORM_EXACT && hits[nh].end != n)
@@ -363,8 +364,6 @@ intent_hits(const struct od_intent_locale *l, const struct intent_tok *toks, siz
 			if (r->kind != OD_INTENT_OPT_OUT && r->kind != OD_INTENT_WRONG_NUMBER)
 				hits[nh].negated = intent_negated(l, toks, n, i);
 			nh++;
-			if (r->form == INTENT_FORM_EXACT)
-				break;
 		}
 	}
 	return nh;
