@@ -185,7 +185,7 @@ intent_date_at(const struct od_intent_locale *l, const struct intent_tok *toks, 
     size_t i, const char *today, struct intent_date *out)
 {
 	const struct intent_lex	*e;
-	size_t			 j, len, f;
+	size_t			 j, len, elen, f;
 	int64_t			 t = 0;
 	int			 ty = 0, tm = 0, td = 0, have, y = 0, m, d, ord, wd, after;
 
@@ -193,13 +193,18 @@ intent_date_at(const struct od_intent_locale *l, const struct intent_tok *toks, 
 	have = today != NULL && od_date_parse(today, &ty, &tm, &td) == 0;
 	if (have)
 		t = intent_days(ty, tm, td);
-	j = i + intent_fillers(l, toks, n, i);
+	/* A date word may start with a filler ("al tiro"): it is tried first. */
+	j = i;
+	if ((e = intent_lex_at(l, 0, toks, n, j, &elen)) == NULL) {
+		j += intent_fillers(l, toks, n, i);
+		e = j < n ? intent_lex_at(l, 0, toks, n, j, &elen) : NULL;
+	}
 	/* A filler right before, as the pattern's "el" in "pago el {date}", counts too. */
 	after = j > i || (i > 0 && intent_lex_at(l, INTENT_LEX_FILLER, toks, n, i - 1, &len));
 	if (j >= n)
 		return 0;
-	if ((e = intent_lex_at(l, 0, toks, n, j, &len)) != NULL) {
-		j += len;
+	if (e != NULL) {
+		j += elen;
 		switch (e->cls) {
 		case INTENT_LEX_TODAY:
 		case INTENT_LEX_TOMORROW:
