@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "od_link_tmpl.h"
 #include "od_plan.h"
@@ -322,8 +323,9 @@ int
 od_confset_load(const char *config_path, const struct od_config_overrides *ov, int flags,
     struct od_confset *set, struct od_errors *errs)
 {
-	char	dir[1024], tzerr[256];
-	size_t	before = errs->count;
+	struct stat	st;
+	char		dir[1024], tzerr[256];
+	size_t		before = errs->count;
 
 	memset(set, 0, sizeof(*set));
 	if (od_config_load(config_path, ov, &set->cfg, errs) == -1)
@@ -332,6 +334,10 @@ od_confset_load(const char *config_path, const struct od_config_overrides *ov, i
 	od_template_set_load(set->cfg.template_dir, &set->templates, errs);
 	od_template_set_check_vars(&set->templates, od_plan_context_has, errs);
 	od_link_tmpl_check(set->cfg.links, &set->templates, errs);	/* links need keys */
+	/* A folder that cannot be read is already the templates' error. */
+	if (set->cfg.template_dir != NULL && stat(set->cfg.template_dir, &st) == 0 &&
+	    S_ISDIR(st.st_mode))
+		od_intent_load(&set->intents, set->cfg.template_dir, set->cfg.default_locale, errs);
 	od_rules_load(od_confset_rules_dir(&set->cfg, dir, sizeof(dir)), &set->rules, errs);
 	/* Intake checks each debtor's zone against its country: the tables must be there. */
 	if (od_tz_countries_load(tzerr, sizeof(tzerr)) == -1)
@@ -369,6 +375,7 @@ od_confset_free(struct od_confset *set)
 	free(set->policy_rules);
 	od_gateways_free(&set->gateways);
 	od_rules_free(set->rules);
+	od_intent_free(&set->intents);
 	od_template_set_free(&set->templates);
 	od_policy_set_free(&set->policies);
 	od_config_clear(&set->cfg);

@@ -35,7 +35,12 @@ struct od_intent_match {
 	 */
 	char			 date[11];
 	int			 date_invalid;
-	char			 matched[64];	/* the rule that matched, for the record */
+	/*
+	 * The rule that matched as the file writes it ("pago el {date}", "1"),
+	 * for the record.  NONE may say why: "negated: acepto" (with the
+	 * rule's line, col), "ambiguous: accept agent" (line 0); else "".
+	 */
+	char			 matched[64];
 	int			 line, col;	/* its place in intents.yaml */
 };
 
@@ -54,9 +59,16 @@ struct od_intent_set {
  */
 int	od_intent_load(struct od_intent_set *set, const char *templates_dir,
 	    const char *default_locale, struct od_errors *errs);
-/* One file, for tests and fuzzing: 0 or -1 with errors. */
+/*
+ * One file, for tests and fuzzing: 0 or -1 with errors.  Adds the locale to
+ * set (zeroed, or already loaded); on an error set is as it was.  Its
+ * tests: examples are run: one that fails is an error at the example.
+ */
 int	od_intent_load_file(struct od_intent_set *set, const char *locale,
 	    const char *path, struct od_errors *errs);
+/* The same from memory; name is what errors call the file. */
+int	od_intent_load_string(struct od_intent_set *set, const char *locale,
+	    const char *name, const char *buf, size_t len, struct od_errors *errs);
 void	od_intent_free(struct od_intent_set *set);
 
 /*
@@ -68,7 +80,11 @@ enum od_intent_kind od_intent_match(const struct od_intent_set *set, const char 
 	    const char *text, const char *today, struct od_intent_match *out);
 
 const char *od_intent_kind_name(enum od_intent_kind k);	/* "accept", "promise", ... */
-/* The kind a name (a WhatsApp button's payload "intent:plan") stands for; -1 when unknown. */
+/*
+ * The kind a name (a WhatsApp button's payload "intent:plan") stands for;
+ * -1 when unknown.  Case-insensitive; a leading "intent:" is skipped, and
+ * "plan" is accept (the shipped menu's button).
+ */
 int	od_intent_kind_parse(const char *name);
 
 /*

@@ -450,7 +450,9 @@ tmplset_load_locale(struct od_template_set *set, const char *dir, const char *lo
 	for (i = 0; i < n; i++) {
 		const char *fn = ents[i]->d_name;
 		nl = strlen(fn);
-		if (fn[0] == '.' || asprintf(&path, "%s/%s", ldir, fn) < 0)
+		/* intents.yaml is the locale's replies' meanings (od_intent.c), no template. */
+		if (fn[0] == '.' || strcmp(fn, "intents.yaml") == 0 ||
+		    asprintf(&path, "%s/%s", ldir, fn) < 0)
 			continue;
 		if (nl > 4 && strcmp(fn + nl - 4, ".yml") == 0) {
 			od_errors_warn(errs, path, 1, 1, "ignored: template files end in .yaml");

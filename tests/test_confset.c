@@ -109,6 +109,15 @@ test_shipped_set_loads(void **state)
 	assert_int_equal(r->lim.per_week, 2);
 	assert_ptr_not_equal(r, od_confset_preset(&set, pe, "PE"));
 	assert_int_equal(od_confset_preset(&set, pe, "PE")->lim.per_week, 3);
+	/* Every locale's intents.yaml, read in the default locale when a debtor's has none. */
+	{
+		struct od_intent_match m;
+		assert_int_equal(set.intents.n, 6);
+		assert_string_equal(set.intents.default_locale, "es-PE");
+		assert_int_equal(od_intent_match(&set.intents, "fr-FR", "pago el 15", "2026-12-02", &m),
+		    OD_INTENT_PROMISE);
+		assert_string_equal(m.date, "2026-12-15");
+	}
 	od_confset_free(&set);
 	od_errors_clear(&errs);
 	od_tz_cache_free();
@@ -215,6 +224,34 @@ test_missing_disclosures(void **state)
 	snprintf(want, sizeof(want), "%s/es-MX/final_notice.yaml:24:13: es-MX/final_notice: the "
 	    "email subject says 'deuda' in the subject", tdir);
 	assert_true(has_warning(&errs, want));
+	od_errors_clear(&errs);
+	remove_dir(dir);
+	remove_dir(tdir);
+	od_tz_cache_free();
+}
+
+/* An operator's edit that breaks an example of intents.yaml refuses the set, at the example. */
+static void
+test_broken_intents(void **state)
+{
+	struct od_confset	set;
+	struct od_errors	errs;
+	char			dir[300], path[600], pol[600], tdir[700], cmd[2400], want[900];
+
+	(void)state;
+	snprintf(pol, sizeof(pol), "%s/policy", OD_SOURCE_DIR);
+	assert_int_equal(od_test_tmpdir("intents", tdir, sizeof(tdir)), 0);
+	snprintf(cmd, sizeof(cmd), "cp -r '%s/templates/.' '%s/' && cd '%s' && "
+	    "sed -i 's/words: \\[baja, stop,/words: [stop,/' es-PE/intents.yaml", OD_SOURCE_DIR,
+	    tdir, tdir);
+	assert_int_equal(system(cmd), 0);
+	write_config_tmpl(dir, sizeof(dir), path, sizeof(path), pol, tdir,
+	    "  sms: outbox\n  email: outbox\n  whatsapp: outbox\n");
+	od_errors_init(&errs);
+	assert_int_equal(od_confset_load(path, NULL, 0, &set, &errs), -1);
+	snprintf(want, sizeof(want), "%s/es-PE/intents.yaml:", tdir);
+	assert_true(has_error(&errs, want));
+	assert_true(has_error(&errs, "example \"BAJA\": expected opt_out, got none"));
 	od_errors_clear(&errs);
 	remove_dir(dir);
 	remove_dir(tdir);
@@ -412,6 +449,7 @@ main(void)
 		cmocka_unit_test(test_bad_disclosures),
 		cmocka_unit_test(test_validate_command),
 		cmocka_unit_test(test_disclosures_by_segment),
+		cmocka_unit_test(test_broken_intents),
 		cmocka_unit_test(test_lifecycle_cross_checks),
 	};
 
