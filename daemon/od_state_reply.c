@@ -95,7 +95,7 @@ reply_doc(const struct od_state_reply *r, const char *type, const char *reason)
 /* The "reply" record: what the debtor wrote, what it was read as, what came of it. */
 static void
 reply_record(struct od_state_ctx *cx, const struct od_state *st, const struct od_state_reply *r,
-    const char *result, const char *outcome)
+    size_t at, const char *result, const char *outcome)
 {
 	const struct od_intent_match	*m = r->intent;
 	json_t				*rec;
@@ -113,6 +113,10 @@ reply_record(struct od_state_ctx *cx, const struct od_state *st, const struct od
 	json_object_set_new(rec, "result", json_string(result));
 	if (r->provider_id != NULL && r->provider_id[0] != '\0')
 		json_object_set_new(rec, "provider_id", json_string(r->provider_id));
+	/* before what came of it, in the history: the conversation reads in order */
+	json_incref(rec);
+	json_array_remove(cx->records, json_array_size(cx->records) - 1);
+	json_array_insert_new(cx->records, at, rec);
 }
 
 static void
@@ -137,6 +141,7 @@ od_state_reply(struct od_state *st, const struct od_state_reply *r, struct od_st
 	const char			*type = NULL, *ack = NULL;
 	char				 why[300], out[400], entry[160];
 	json_t				*doc;
+	size_t				 nrec = 0;
 	int				 rc;
 
 	*replan = 0;
@@ -204,13 +209,14 @@ od_state_reply(struct od_state *st, const struct od_state_reply *r, struct od_st
 		if ((doc = reply_doc(r, type, NULL)) == NULL)
 			return -1;
 		ev.doc = doc;
+		nrec = json_array_size(cx->records);
 		rc = od_state_event(st, &ev, cx, replan);
 		json_decref(doc);
 		if (rc == -1 || rc == 1)
 			return rc;	/* out of memory; applied already */
 		if (rc == 0) {
 			snprintf(out, sizeof(out), "%s applied", type);
-			reply_record(cx, st, r, "applied", out);
+			reply_record(cx, st, r, nrec, "applied", out);
 			if (ack != NULL)
 				reply_ack(st, r, cx, ack);
 			return 0;
@@ -229,12 +235,13 @@ od_state_reply(struct od_state *st, const struct od_state_reply *r, struct od_st
 		return -1;
 	ev.doc = doc;
 	cx->reason[0] = '\0';
+	nrec = json_array_size(cx->records);
 	rc = od_state_event(st, &ev, cx, replan);
 	json_decref(doc);
 	if (rc == -1 || rc == 1)
 		return rc;
 	snprintf(out, sizeof(out), "a person is asked for (%s)", why);
-	reply_record(cx, st, r, "agent", out);
+	reply_record(cx, st, r, nrec, "agent", out);
 	/* a shared number's acceptance or promise: the person sorts it out, no message */
 	if (strncmp(why, "shared_phone", 12) != 0)
 		reply_ack(st, r, cx, ack);

@@ -435,7 +435,7 @@ test_sms_es(void **state)
 }
 
 /*
- * (2) Kannel MO and English: "2 el 20" by Kannel promises 03-20; an English
+ * (2) Kannel MO and English: "pago el 20" by Kannel promises 03-20; an English
  * debtor's "I will pay on friday" promises 03-13 and is acknowledged in
  * English; "PLAN 4" accepts the plan in four instalments; a promise beyond
  * promises.max_days cannot be applied: a person, and the debtor told so.
@@ -452,7 +452,7 @@ test_kannel_and_en(void **state)
 	offered("R-P4", "+51987200023", "es-PE");
 	offered("R-FAR", "+51987200024", "en");
 
-	kannel_reply("+51987200021", "2 el 20");
+	kannel_reply("+51987200021", "pago el 20");
 	assert_reply("R-KAN", "promise", "applied", "sms");
 	s = state_of("R-KAN");
 	assert_string_equal(json_string_value(json_object_get(json_object_get(s, "life"),
