@@ -25,7 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define OD_CHANNEL_ABI_VERSION	2	/* 2: reply.retry_after_ms, host->buf_base64 */
+#define OD_CHANNEL_ABI_VERSION	3	/* 2: reply.retry_after_ms, host->buf_base64;
+				   3: message.wa_buttons, wa_nbuttons, wa_session */
 
 /* Log levels for host->log, as syslog's. */
 #define OD_CH_LOG_ERR		3
@@ -113,6 +114,26 @@ struct od_channel_message {
 	const char	 *policy;
 	const char	 *step;
 	const char	 *stage;
+	/*
+	 * Appended in ABI 3 (new fields go at the end: a plugin reads only the
+	 * fields of the version it was built for, which the version check
+	 * guarantees the core fills).
+	 *
+	 * The approved template's buttons that take a parameter, in the
+	 * template's order (index 0 first), rendered: "quick_reply:<payload>"
+	 * (the payload comes back in the debtor's button reply), "url:<suffix>"
+	 * (the variable end of a dynamic URL button), or "static:" (a button
+	 * whose text and target are fixed in the template: nothing is sent for
+	 * it, its index is skipped).  NULL and 0 when none.
+	 */
+	const char *const *wa_buttons;
+	size_t		  wa_nbuttons;
+	/*
+	 * 1: a free-form (session) message, text as its body, allowed only
+	 * inside the 24-hour customer-service window that the debtor's last
+	 * message opened; 0: the approved template (wa_name, wa_params...).
+	 */
+	int		  wa_session;
 };
 
 /* The request build() fills in, through host->req_*. */

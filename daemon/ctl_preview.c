@@ -110,6 +110,8 @@ preview_channel(const struct od_confset *set, const struct od_policy *p, const s
 		printf("approved template %s (%s), parameters:\n", r.wa_name, r.wa_language);
 		for (i = 0; i < r.wa_nparams; i++)
 			printf("  {{%zu}} %s\n", i + 1, r.wa_params[i]);
+		for (i = 0; i < r.wa_nbuttons; i++)	/* "quick_reply:accept", "url:<suffix>" */
+			printf("  button %zu %s\n", i, r.wa_buttons[i]);
 		printf("reads:\n%s\n", r.text);
 		break;
 	}

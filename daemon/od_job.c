@@ -426,6 +426,9 @@ od_job_message(struct od_job *j, struct od_channel_message *msg)
 	msg->wa_language = j->r.wa_language;
 	msg->wa_params = (const char *const *)j->r.wa_params;
 	msg->wa_nparams = j->r.wa_nparams;
+	msg->wa_buttons = (const char *const *)j->r.wa_buttons;
+	msg->wa_nbuttons = j->r.wa_nbuttons;
+	msg->wa_session = j->wa_session;	/* an acknowledgement within 24 h of the reply */
 	msg->sms_coding = j->coding[0] ? j->coding : NULL;
 	msg->sms_segments = j->segments;
 	msg->policy = j->policy->name;

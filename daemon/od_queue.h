@@ -43,6 +43,7 @@ struct od_keys {
 	char	agreements[128], agr_prefix[128];	/* the agreements stream; <prefix>:agr:<id> */
 	char	handoff[128];			/* placements: the files agencies receive */
 	char	agent[128];			/* replies people must read (agents, a CRM) */
+	char	wamid_prefix[128];		/* "<prefix>:wamid:": od_wamid.h */
 };
 
 void	od_keys_init(struct od_keys *k, const char *prefix);

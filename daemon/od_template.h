@@ -99,6 +99,20 @@ void	od_template_position(const struct od_template *t, const char **file, int *l
 int	od_template_render(const struct od_template *t, const json_t *ctx, const char *locale,
 	    enum od_escape esc, struct od_buf *out, char *err, size_t errlen);
 
+/* A WhatsApp template's button (whatsapp.buttons[], od_template_wa.c). */
+enum od_template_button_type {
+	OD_TEMPLATE_BUTTON_INVALID = 0,
+	OD_TEMPLATE_BUTTON_QUICK_REPLY,	/* payload: a reply intent */
+	OD_TEMPLATE_BUTTON_URL,		/* param: the variable end of the approved URL */
+	OD_TEMPLATE_BUTTON_STATIC,	/* fixed in the approved template: takes nothing */
+};
+
+struct od_template_button {
+	enum od_template_button_type	 type;
+	char				*payload;	/* QUICK_REPLY */
+	struct od_template		*param;		/* URL */
+};
+
 /* One template name in one locale: its text for each channel. */
 struct od_message_tmpl {
 	char			*name;		/* "reminder_soft" */
@@ -113,6 +127,8 @@ struct od_message_tmpl {
 	struct od_template	**wa_params;	/* body parameters, in order */
 	size_t			 wa_nparams;
 	struct od_template	*wa_text;	/* what the approved template says, for preview and outbox */
+	struct od_template_button *wa_buttons;	/* the approved template's, in its order */
+	size_t			 wa_nbuttons;
 };
 
 struct od_template_set {
@@ -140,6 +156,13 @@ int	od_template_set_load_string(const char *file, const char *locale, const char
 const struct od_message_tmpl *od_template_set_find(const struct od_template_set *set,
 	    const char *name, const char *locale, const char *fallback_locale);
 
+/*
+ * 1 when s may be a quick-reply button's payload: a reply intent's name
+ * (accept, accept:<n> for n 1..99, promise, agent, paid_claim, opt_out,
+ * wrong_number); the same names od_intent.h gives the intents.
+ */
+int	od_template_wa_payload_valid(const char *s);
+
 /* Does the template have a text for this channel kind?  1 or 0. */
 int	od_message_tmpl_has(const struct od_message_tmpl *m, int kind);
 
@@ -153,6 +176,8 @@ struct od_rendered {
 	char	*wa_language;
 	char	**wa_params;
 	size_t	 wa_nparams;
+	char	**wa_buttons;	/* "quick_reply:<payload>", "url:<suffix>", "static:" */
+	size_t	 wa_nbuttons;
 };
 
 int	od_template_render_message(const struct od_message_tmpl *m, int kind, const json_t *ctx,

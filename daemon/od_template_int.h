@@ -60,4 +60,16 @@ struct od_template {
 	struct tmpl_list	 root;
 };
 
+/*
+ * A WhatsApp template's buttons (od_template_wa.c), for od_tmplset.c:
+ * loading whatsapp.buttons (the number of errors, each at its file:line:col),
+ * freeing them, and rendering them into out->wa_buttons (0, or -1 with err).
+ */
+struct od_yaml;
+int	od_template_wa_buttons_load(const struct od_yaml *seq, struct od_message_tmpl *m,
+	    struct od_errors *errs);
+void	od_template_wa_buttons_free(struct od_message_tmpl *m);
+int	od_template_wa_buttons_render(const struct od_message_tmpl *m, const json_t *ctx,
+	    const char *locale, struct od_rendered *out, char *err, size_t errlen);
+
 #endif /* OD_TEMPLATE_INT_H */

@@ -109,6 +109,8 @@ od_template_set_check_vars(const struct od_template_set *set,
 		for (j = 0; j < m->wa_nparams; j++)
 			od_template_foreach_var_scoped(m->wa_params[j], tmplcheck_var, &c);
 		od_template_foreach_var_scoped(m->wa_text, tmplcheck_var, &c);
+		for (j = 0; j < m->wa_nbuttons; j++)	/* NULL-safe: quick replies have none */
+			od_template_foreach_var_scoped(m->wa_buttons[j].param, tmplcheck_var, &c);
 	}
 	return c.n;
 }

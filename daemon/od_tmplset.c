@@ -5,12 +5,14 @@
  *
  *   sms: "Hola {{ debtor.first_name }}, ..."
  *   email: { subject: ..., text: |..., html: |... }
- *   whatsapp: { template: name, language: es, params: [...], text: ... }
+ *   whatsapp: { template: name, language: es, params: [...], text: ...,
+ *               buttons: [...] (od_template_wa.c) }
  *
  * Every text is compiled at load, with its errors at the file's real
  * line:col, block scalars included.
  */
 #include "od_template.h"
+#include "od_template_int.h"	/* od_template_wa_buttons_*: od_template_wa.c */
 
 #include <dirent.h>
 #include <errno.h>
@@ -48,6 +50,7 @@ tmplset_msg_clear(struct od_message_tmpl *m)
 		od_template_free(m->wa_params[i]);
 	free(m->wa_params);
 	od_template_free(m->wa_text);
+	od_template_wa_buttons_free(m);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -259,13 +262,14 @@ static void
 tmplset_whatsapp(const struct tmplset_file *f, const struct od_yaml *w,
     struct od_message_tmpl *m, int *nerr, struct od_errors *errs)
 {
-	static const char *const keys[] = { "template", "language", "params", "text", NULL };
+	static const char *const keys[] = { "template", "language", "params", "text", "buttons",
+		NULL };
 	const struct od_yaml	*v, *p;
 	size_t			 i, j;
 
 	if (w->type != OD_YAML_MAP) {
 		od_yaml_error(errs, w, "whatsapp must be a mapping (template, language, params, "
-		    "text), not %s", od_yaml_type_name(w->type));
+		    "text, buttons), not %s", od_yaml_type_name(w->type));
 		(*nerr)++;
 		return;
 	}
@@ -308,6 +312,8 @@ tmplset_whatsapp(const struct tmplset_file *f, const struct od_yaml *w,
 	}
 	if ((v = tmplset_require(w, "text", "whatsapp", nerr, errs)) != NULL)
 		m->wa_text = tmplset_compile(f, v, "whatsapp.text", nerr, errs);
+	if ((v = od_yaml_get(w, "buttons")) != NULL)
+		*nerr += od_template_wa_buttons_load(v, m, errs);
 }
 
 static char *
@@ -628,6 +634,9 @@ od_rendered_clear(struct od_rendered *r)
 	for (i = 0; i < r->wa_nparams; i++)
 		free(r->wa_params[i]);
 	free(r->wa_params);
+	for (i = 0; i < r->wa_nbuttons; i++)
+		free(r->wa_buttons[i]);
+	free(r->wa_buttons);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -732,6 +741,8 @@ od_template_render_message(const struct od_message_tmpl *m, int kind, const json
 		if (rc == 0)
 			rc = tmplset_part(m, m->wa_text, "whatsapp.text", ctx, locale,
 			    OD_ESC_NONE, &out->text, err, errlen);
+		if (rc == 0)
+			rc = od_template_wa_buttons_render(m, ctx, locale, out, err, errlen);
 		break;
 	}
 	if (rc == -1) {

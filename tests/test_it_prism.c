@@ -14,6 +14,15 @@
  * 'retry' (never 'sent', never sent twice per attempt), spaced by the
  * core's back-off, until max_retries gives up.
  *
+ * The whatsapp-cloud plugin's other requests, built by the plugin itself
+ * (tests/od_test_host.h) and posted to Prism: a template with quick-reply
+ * and URL buttons and a session (free-form text) message.  Meta's v23.0
+ * spec gives a button's "index" the pattern ^[2-6, 11-14]$, which refuses
+ * "0" (the first button) although the spec's own example and description
+ * use 0-9: the buttons test keeps index 0 for a static button, which takes
+ * no parameter, and shows that a quick reply at index 0 is refused for that
+ * pattern alone.
+ *
  * The clock: Monday 2026-03-09, 10:00 in Lima (15:00 UTC), inside PE's
  * contact window (config/jurisdictions/PE.yaml, Ley 29571 art. 62).
  * Skips, saying why, when Prism is not installed (.ci/peers installs it).
@@ -30,6 +39,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <curl/curl.h>
+
+#include "od_test_host.h"
 #include "od_test_peers.h"
 #include "od_testenv.h"
 
@@ -279,12 +291,142 @@ test_prism_rate_limited(void **state)
 	    "whatsapp 130429: throughput limit: (#130429) Rate limit hit");
 }
 
+/* ---- the plugin's requests, straight to Prism ---------------------------- */
+
+static size_t
+prism_discard(char *p, size_t size, size_t n, void *arg)
+{
+	(void)p;
+	(void)arg;
+	return size * n;
+}
+
+/* Posts what the plugin built to Prism; the HTTP status, once Prism has logged its verdict. */
+static long
+prism_post(const struct od_request *r)
+{
+	struct curl_slist	*hs = NULL;
+	CURL			*c;
+	long			 status = 0;
+	size_t			 i;
+	int			 before, waited;
+
+	before = od_test_prism_count(&g_wa, VALIDATOR_OK) +
+	    od_test_prism_count(&g_wa, "Request did not pass the validation rules");
+	assert_non_null(c = curl_easy_init());
+	for (i = 0; i < r->nheaders; i++)
+		hs = curl_slist_append(hs, r->headers[i]);
+	curl_easy_setopt(c, CURLOPT_URL, r->url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hs);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, r->body.data);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)r->body.len);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, prism_discard);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	assert_int_equal(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hs);
+	for (waited = 0; waited < 20000; waited += 50) {
+		if (od_test_prism_count(&g_wa, VALIDATOR_OK) +
+		    od_test_prism_count(&g_wa, "Request did not pass the validation rules") > before)
+			break;
+		od_test_sleep_ms(50);
+	}
+	return status;
+}
+
+static struct od_test_fx *
+wa_plugin(void)
+{
+	struct od_test_fx	*f;
+	char			 why[512];
+
+	assert_int_equal(od_test_tmpdir("itprism-peer", g_peerdir, sizeof(g_peerdir)), 0);
+	if (od_test_prism_start(&g_wa, g_peerdir, WA_SPEC, why, sizeof(why)) == -1)
+		od_test_peer_missing("test_it_prism", why);
+	assert_non_null(f = od_test_fx_open("whatsapp-cloud"));
+	od_test_host_set(&f->host, "base_url", g_wa.url);
+	od_test_host_set(&f->host, "phone_number_id", "106540352242922");
+	od_test_host_secret(&f->host, "access_token", "EAAGpeersTestToken");
+	assert_int_equal(od_test_fx_init(f), 0);
+	return f;
+}
+
+static const char *const wa_params[] = { "Rosa", "S/ 1,234.50", "15 de marzo de 2026" };
+
+static const struct od_channel_message wa_msg = {
+	.action_id = "PE-W9:2026-03-09:offer",
+	.attempt_id = "PE-W9:2026-03-09:offer#1",
+	.account_id = "PE-W9",
+	.kind = OD_KIND_WHATSAPP,
+	.to = "+51987000111",
+	.text = "Hola Rosa, tiene una oferta de pago.",
+	.wa_name = "oferta_plan",
+	.wa_language = "es",
+	.wa_params = wa_params,
+	.wa_nparams = 3,
+};
+
+/* A template with quick-reply and URL buttons, as the plugin builds it, passes Meta's spec. */
+static void
+test_prism_wa_buttons(void **state)
+{
+	struct od_test_fx		*f = wa_plugin();
+	struct od_channel_message	 m = wa_msg;
+	static const char *const	 ok[] = { "static:", "quick_reply:accept",
+		"quick_reply:agent", "url:PE-W9/2026-03-09/Zm9vYmFy" };
+	static const char *const	 zero[] = { "quick_reply:accept", "url:PE-W9/x" };
+
+	(void)state;
+	m.wa_buttons = ok;
+	m.wa_nbuttons = 4;
+	assert_int_equal(od_test_fx_build(f, &m), 0);
+	assert_non_null(strstr(f->req.body.data, "\"sub_type\":\"quick_reply\",\"index\":\"1\""));
+	assert_non_null(strstr(f->req.body.data, "\"biz_opaque_callback_data\":"));
+	assert_int_equal(prism_post(&f->req), 200);
+	assert_int_equal(od_test_prism_count(&g_wa, VALIDATOR_OK), 1);
+	assert_int_equal(od_test_prism_count(&g_wa, VALIDATOR_FAIL), 0);
+
+	/*
+	 * A quick reply at index 0: refused, and on the template's branch of
+	 * the spec for nothing but the index's pattern (the other lines are the
+	 * other message types' branches of the oneOf).
+	 */
+	m.wa_buttons = zero;
+	m.wa_nbuttons = 2;
+	assert_int_equal(od_test_fx_build(f, &m), 0);
+	assert_int_equal(prism_post(&f->req), 422);
+	assert_int_equal(od_test_prism_count(&g_wa, "Request body property template."), 1);
+	assert_int_equal(od_test_prism_count(&g_wa,
+	    "template.components.1.index must match pattern"), 1);
+	od_test_fx_close(f);
+}
+
+/* A session message (inside the 24-hour window) passes Meta's spec as a TextMessage. */
+static void
+test_prism_wa_session(void **state)
+{
+	struct od_test_fx		*f = wa_plugin();
+	struct od_channel_message	 m = wa_msg;
+
+	(void)state;
+	m.wa_session = 1;
+	m.text = "Gracias, Rosa: registramos su promesa de pago de S/ 300.00 para el lunes 16.";
+	assert_int_equal(od_test_fx_build(f, &m), 0);
+	assert_int_equal(prism_post(&f->req), 200);
+	assert_int_equal(od_test_prism_count(&g_wa, VALIDATOR_OK), 1);
+	assert_int_equal(od_test_prism_count(&g_wa, VALIDATOR_FAIL), 0);
+	od_test_fx_close(f);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_prism_accepted, teardown),
 		cmocka_unit_test_teardown(test_prism_rate_limited, teardown),
+		cmocka_unit_test_teardown(test_prism_wa_buttons, teardown),
+		cmocka_unit_test_teardown(test_prism_wa_session, teardown),
 	};
 
 	return od_test_exit_code(cmocka_run_group_tests(tests, NULL, NULL));

@@ -1976,6 +1976,142 @@ test_shipped_replies(void **state)
 	od_template_set_free(&set);
 }
 
+/* WhatsApp buttons (od_template_wa.c): loaded in the approved template's order, rendered for the plugin. */
+static void
+test_set_wa_buttons(void **state)
+{
+	static const char yaml[] =
+	    "whatsapp:\n"
+	    "  template: oferta\n"
+	    "  language: es\n"
+	    "  text: \"Hola {{ debtor.first_name }}\"\n"
+	    "  buttons:\n"
+	    "    - { type: static }\n"
+	    "    - { type: quick_reply, payload: accept }\n"
+	    "    - type: quick_reply\n"
+	    "      payload: \"accept:2\"\n"
+	    "    - { type: url, param: \"{{ account_id }}/{{ debtor.first_name | lower }}\" }\n";
+	struct od_template_set		 set;
+	struct od_errors		 errs;
+	struct od_rendered		 r;
+	const struct od_message_tmpl	*m;
+	json_t				*ctx;
+	char				 err[256];
+
+	(void)state;
+	memset(&set, 0, sizeof(set));
+	od_errors_init(&errs);
+	assert_int_equal(od_template_set_load_string("b.yaml", "es-PE", "oferta", yaml,
+	    strlen(yaml), &set, &errs), 0);
+	assert_int_equal(errs.count, 0);
+	assert_non_null(m = od_template_set_find(&set, "oferta", "es-PE", NULL));
+	assert_int_equal(m->wa_nbuttons, 4);
+	assert_int_equal(m->wa_buttons[0].type, OD_TEMPLATE_BUTTON_STATIC);
+	assert_int_equal(m->wa_buttons[1].type, OD_TEMPLATE_BUTTON_QUICK_REPLY);
+	assert_string_equal(m->wa_buttons[2].payload, "accept:2");
+	assert_int_equal(m->wa_buttons[3].type, OD_TEMPLATE_BUTTON_URL);
+
+	ctx = ctx_parse("{\"account_id\": \"PE-1\", \"debtor\": {\"first_name\": \"Ana\"}}");
+	assert_int_equal(od_template_render_message(m, OD_CH_WHATSAPP, ctx, NULL, &r, err,
+	    sizeof(err)), 0);
+	assert_int_equal(r.wa_nbuttons, 4);
+	assert_string_equal(r.wa_buttons[0], "static:");
+	assert_string_equal(r.wa_buttons[1], "quick_reply:accept");
+	assert_string_equal(r.wa_buttons[2], "quick_reply:accept:2");
+	assert_string_equal(r.wa_buttons[3], "url:PE-1/ana");
+	od_rendered_clear(&r);
+
+	/* The URL's end is never sent with a hole or a space in it. */
+	json_object_set_new(json_object_get(ctx, "debtor"), "first_name", json_string("Ana María"));
+	assert_int_equal(od_template_render_message(m, OD_CH_WHATSAPP, ctx, NULL, &r, err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "es-PE/oferta whatsapp.buttons[3]: the URL's end is empty or has "
+	    "spaces or control characters");
+	assert_null(r.wa_buttons);
+	json_object_del(ctx, "account_id");
+	assert_int_equal(od_template_render_message(m, OD_CH_WHATSAPP, ctx, NULL, &r, err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "es-PE/oferta whatsapp.buttons[3]: missing variable 'account_id'");
+	od_rendered_clear(&r);
+	json_decref(ctx);
+	od_template_set_free(&set);
+	od_errors_clear(&errs);
+}
+
+/* Every button error at its file:line:col, all of them collected. */
+static void
+test_set_wa_button_errors(void **state)
+{
+	static const char yaml[] =
+	    "whatsapp:\n"
+	    "  template: oferta\n"
+	    "  language: es\n"
+	    "  text: Hola\n"
+	    "  buttons:\n"
+	    "    - { type: quick_reply, payload: yes }\n"
+	    "    - { type: quick_reply, payload: \"accept:0\" }\n"
+	    "    - { type: quick_reply }\n"
+	    "    - { type: url }\n"
+	    "    - { type: url, param: \"{{ pay. }}\" }\n"
+	    "    - { type: phone_number }\n"
+	    "    - { type: static, payload: agent }\n"
+	    "    - { type: quick_reply, payload: agent, colour: red }\n"
+	    "    - accept\n";
+	static const char *const want[] = {
+	    "b.yaml:6:37: quick_reply payload 'yes' is not a reply intent: accept, accept:<n>, "
+	    "promise, agent, paid_claim, opt_out, wrong_number",
+	    "b.yaml:7:37: quick_reply payload 'accept:0' is not a reply intent: accept, "
+	    "accept:<n>, promise, agent, paid_claim, opt_out, wrong_number",
+	    "b.yaml:8:7: a quick_reply button needs a payload (the intent its tap means)",
+	    "b.yaml:9:7: a url button needs a param (the variable end of the approved URL); a "
+	    "URL without one is type: static",
+	    "b.yaml:10:28: bad variable name 'pay.'",
+	    "b.yaml:11:15: button type 'phone_number' is not quick_reply, url or static",
+	    "b.yaml:12:32: a static button takes nothing: its text and target are the approved "
+	    "template's",
+	    "b.yaml:13:44: unknown key 'colour' in whatsapp.buttons[]",
+	    "b.yaml:14:7: a whatsapp.buttons entry is a mapping (type, payload or param), not a "
+	    "scalar",
+	};
+	static const char eleven[] =
+	    "whatsapp: {template: t, language: es, text: x, buttons: [{type: static}, "
+	    "{type: static}, {type: static}, {type: static}, {type: static}, {type: static}, "
+	    "{type: static}, {type: static}, {type: static}, {type: static}, {type: static}]}\n";
+	struct od_template_set	set;
+	struct od_errors	errs;
+	size_t			i;
+
+	(void)state;
+	memset(&set, 0, sizeof(set));
+	od_errors_init(&errs);
+	assert_int_equal(od_template_set_load_string("b.yaml", "es-PE", "oferta", yaml,
+	    strlen(yaml), &set, &errs), -1);
+	for (i = 0; i < errs.count; i++)
+		printf("  %s\n", errs.msgs[i]);
+	assert_int_equal(errs.count, sizeof(want) / sizeof(want[0]));
+	for (i = 0; i < errs.count; i++)
+		assert_string_equal(errs.msgs[i], want[i]);
+	assert_int_equal(set.n, 0);
+	od_errors_clear(&errs);
+
+	/* Eleven buttons: more than a template has. */
+	od_errors_init(&errs);
+	assert_int_equal(od_template_set_load_string("c.yaml", "es-PE", "oferta", eleven,
+	    strlen(eleven), &set, &errs), -1);
+	assert_int_equal(errs.count, 1);
+	assert_string_equal(errs.msgs[0], "c.yaml:1:57: whatsapp.buttons: 11 buttons, a WhatsApp "
+	    "template has at most 10");
+	od_errors_clear(&errs);
+	od_template_set_free(&set);
+
+	assert_int_equal(od_template_wa_payload_valid("accept:12"), 1);
+	assert_int_equal(od_template_wa_payload_valid("accept:123"), 0);
+	assert_int_equal(od_template_wa_payload_valid("accept:"), 0);
+	assert_int_equal(od_template_wa_payload_valid("wrong_number"), 1);
+	assert_int_equal(od_template_wa_payload_valid("ACCEPT"), 0);
+	assert_int_equal(od_template_wa_payload_valid(NULL), 0);
+}
+
 int
 main(void)
 {
@@ -2010,6 +2146,8 @@ main(void)
 		cmocka_unit_test(test_lockscreen_warnings),
 		cmocka_unit_test(test_says),
 		cmocka_unit_test(test_shipped_check),
+		cmocka_unit_test(test_set_wa_buttons),
+		cmocka_unit_test(test_set_wa_button_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

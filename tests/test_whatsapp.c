@@ -2,7 +2,9 @@
  * test_whatsapp: the whatsapp-cloud plugin, loaded from its .so: the
  * template message it builds (parsed with jansson, field by field, as
  * whatsapp_send.yaml's TemplateMessage requires) and the classification of
- * Meta's replies (tests/data/gateways/whatsapp/).
+ * Meta's replies (tests/data/gateways/whatsapp/); a template's buttons, the
+ * opaque data that matches its receipts, and a session (free-form) message.
+ * tests/test_it_prism.c sends the same requests to Meta's spec.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -110,8 +112,11 @@ test_build_template(void **state)
 
 	root = json_loadb(f->req.body.data, f->req.body.len, JSON_REJECT_DUPLICATES, &jerr);
 	assert_non_null(root);
-	assert_int_equal(json_object_size(root), 5);
+	assert_int_equal(json_object_size(root), 6);
 	assert_string_equal(jstr(root, "messaging_product"), "whatsapp");
+	/* What Meta echoes in the message's statuses: the attempt, form-encoded. */
+	assert_string_equal(jstr(root, "biz_opaque_callback_data"),
+	    "account=acc-9&attempt=acc-9%3A2%3Aoffer%231");
 	assert_string_equal(jstr(root, "recipient_type"), "individual");
 	assert_string_equal(jstr(root, "to"), "51987654321");	/* digits, no '+' */
 	assert_string_equal(jstr(root, "type"), "template");
@@ -204,14 +209,185 @@ test_build_refusals(void **state)
 	assert_string_equal(f->err, "whatsapp-cloud sends WhatsApp only (kind 0)");
 }
 
+/* The body of the last build, parsed (duplicate keys refused). */
+static json_t *
+body_json(struct od_test_fx *f)
+{
+	json_error_t	 jerr;
+	json_t		*root;
+
+	root = json_loadb(f->req.body.data, f->req.body.len, JSON_REJECT_DUPLICATES, &jerr);
+	assert_non_null(root);
+	return root;
+}
+
+/* A button component: its sub_type, index and its one parameter's type and value. */
+static void
+assert_button(json_t *c, const char *sub_type, const char *index, const char *ptype,
+    const char *value)
+{
+	json_t *ps, *p;
+
+	assert_int_equal(json_object_size(c), 4);
+	assert_string_equal(jstr(c, "type"), "button");
+	assert_string_equal(jstr(c, "sub_type"), sub_type);
+	assert_string_equal(jstr(c, "index"), index);
+	ps = json_object_get(c, "parameters");
+	assert_int_equal(json_array_size(ps), 1);
+	p = json_array_get(ps, 0);
+	assert_int_equal(json_object_size(p), 2);
+	assert_string_equal(jstr(p, "type"), ptype);
+	assert_string_equal(jstr(p, ptype), value);
+}
+
+static void
+test_build_buttons(void **state)
+{
+	struct od_test_fx		*f = *state;
+	struct od_channel_message	 m = base_msg;
+	static const char *const	 buttons[] = { "quick_reply:accept", "quick_reply:agent",
+		"url:p/acc-9/Zm9v?x=\"1\"" };
+	static const char *const	 skipped[] = { "static:", "quick_reply:accept:2" };
+	json_t				*root, *comps;
+
+	assert_int_equal(od_test_fx_init(f), 0);
+	m.wa_buttons = buttons;
+	m.wa_nbuttons = 3;
+	assert_int_equal(od_test_fx_build(f, &m), 0);
+	root = body_json(f);
+	comps = json_object_get(json_object_get(root, "template"), "components");
+	/* The body's parameters first, then one component per button, index its position. */
+	assert_int_equal(json_array_size(comps), 4);
+	assert_string_equal(jstr(json_array_get(comps, 0), "type"), "body");
+	assert_button(json_array_get(comps, 1), "quick_reply", "0", "payload", "accept");
+	assert_button(json_array_get(comps, 2), "quick_reply", "1", "payload", "agent");
+	assert_button(json_array_get(comps, 3), "url", "2", "text", "p/acc-9/Zm9v?x=\"1\"");
+	json_decref(root);
+
+	/* A static button takes its index and sends nothing; no body parameters: buttons only. */
+	m.wa_params = NULL;
+	m.wa_nparams = 0;
+	m.wa_buttons = skipped;
+	m.wa_nbuttons = 2;
+	assert_int_equal(od_test_fx_build(f, &m), 0);
+	root = body_json(f);
+	comps = json_object_get(json_object_get(root, "template"), "components");
+	assert_int_equal(json_array_size(comps), 1);
+	assert_button(json_array_get(comps, 0), "quick_reply", "1", "payload", "accept:2");
+	json_decref(root);
+}
+
+static void
+test_build_button_refusals(void **state)
+{
+	struct od_test_fx		*f = *state;
+	struct od_channel_message	 m = base_msg;
+	static const char *const	 empty[] = { "quick_reply:accept", "url:" };
+	static const char *const	 odd[] = { "phone:+51987654321" };
+	static const char *const	 many[11] = { "static:", "static:", "static:", "static:",
+		"static:", "static:", "static:", "static:", "static:", "static:", "static:" };
+
+	assert_int_equal(od_test_fx_init(f), 0);
+	m.wa_buttons = empty;
+	m.wa_nbuttons = 2;
+	assert_int_equal(od_test_fx_build(f, &m), -1);
+	assert_string_equal(f->err, "WhatsApp button 2 is neither quick_reply:<payload>, "
+	    "url:<suffix> nor static:, or its value is empty");
+	m.wa_buttons = odd;
+	m.wa_nbuttons = 1;
+	assert_int_equal(od_test_fx_build(f, &m), -1);
+	assert_string_equal(f->err, "WhatsApp button 1 is neither quick_reply:<payload>, "
+	    "url:<suffix> nor static:, or its value is empty");
+	m.wa_buttons = many;
+	m.wa_nbuttons = 11;
+	assert_int_equal(od_test_fx_build(f, &m), -1);
+	assert_string_equal(f->err, "11 WhatsApp buttons: a template has at most 10");
+}
+
+/* Opaque data over Meta's 512 bytes is left out: the message id index matches those. */
+static void
+test_build_opaque_too_long(void **state)
+{
+	struct od_test_fx		*f = *state;
+	struct od_channel_message	 m = base_msg;
+	char				 acc[129], att[420];
+	json_t				*root;
+
+	memset(acc, 'a', 128);
+	acc[128] = '\0';
+	snprintf(att, sizeof(att), "%s:%0280d#1", acc, 0);
+	m.account_id = acc;
+	m.attempt_id = att;
+	assert_int_equal(od_test_fx_init(f), 0);
+	assert_int_equal(od_test_fx_build(f, &m), 0);
+	root = body_json(f);
+	assert_null(json_object_get(root, "biz_opaque_callback_data"));
+	assert_int_equal(json_object_size(root), 5);
+	json_decref(root);
+}
+
+/* Inside the 24-hour window: a text message, the rendered text its body; nothing of the template. */
+static void
+test_build_session(void **state)
+{
+	struct od_test_fx		*f = *state;
+	struct od_channel_message	 m = base_msg;
+	static const char *const	 buttons[] = { "quick_reply:accept" };
+	char				*big;
+	json_t				*root, *text;
+
+	assert_int_equal(od_test_fx_init(f), 0);
+	m.wa_session = 1;
+	m.wa_buttons = buttons;
+	m.wa_nbuttons = 1;
+	m.text = "Gracias, Rosa: registramos su promesa de pago de S/ 300.00 para el \"lunes\".\n"
+	    "Le recordaremos un día antes.";
+	assert_int_equal(od_test_fx_build(f, &m), 0);
+	assert_string_equal(f->req.url,
+	    "https://graph.facebook.com/v23.0/106540352242922/messages");
+	assert_string_equal(f->req.method, "POST");
+	assert_string_equal(od_test_req_header(&f->req, "Authorization"), "Bearer " TOKEN);
+	assert_string_equal(od_test_req_header(&f->req, "Content-Type"), "application/json");
+	root = body_json(f);
+	/* Exactly what TextMessage takes: recipient_type is required there too. */
+	assert_int_equal(json_object_size(root), 5);
+	assert_string_equal(jstr(root, "messaging_product"), "whatsapp");
+	assert_string_equal(jstr(root, "recipient_type"), "individual");
+	assert_string_equal(jstr(root, "to"), "51987654321");
+	assert_string_equal(jstr(root, "type"), "text");
+	text = json_object_get(root, "text");
+	assert_int_equal(json_object_size(text), 1);
+	assert_string_equal(jstr(text, "body"), m.text);
+	json_decref(root);
+
+	/* No template needed; a text is. */
+	m.wa_name = NULL;
+	m.wa_language = NULL;
+	assert_int_equal(od_test_fx_build(f, &m), 0);
+	m.text = "";
+	assert_int_equal(od_test_fx_build(f, &m), -1);
+	assert_string_equal(f->err, "no text for a WhatsApp session message");
+	/* 4096 characters (not bytes) at most: 4096 'ñ' go, 4097 do not. */
+	assert_non_null(big = malloc(2 * 4097 + 1));
+	for (size_t i = 0; i < 4097; i++)
+		memcpy(big + 2 * i, "\xc3\xb1", 2);
+	big[2 * 4096] = '\0';
+	m.text = big;
+	assert_int_equal(od_test_fx_build(f, &m), 0);
+	big[2 * 4096] = '\xc3';
+	big[2 * 4097] = '\0';
+	assert_int_equal(od_test_fx_build(f, &m), -1);
+	assert_string_equal(f->err, "a WhatsApp session message is at most 4096 characters");
+	free(big);
+}
+
 static const struct od_test_expect wa_cases[] = {
 	{ "200_accepted.json", 200, NULL, OD_OUTCOME_ACCEPTED, 0, 0, "", "",
 	    "wamid.HBgLNTE5ODc2NTQzMjEVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA" },
 	{ "200_no_messages.json", 200, NULL, OD_OUTCOME_UNKNOWN, 0, 0, "",
 	    "whatsapp HTTP 200: 2xx reply without messages[0].id", "" },
 	{ "400_131047.json", 400, NULL, OD_OUTCOME_PERMANENT, OD_RESULT_FALLBACK, 0, "131047",
-	    "whatsapp 131047: outside the customer-service window: (#131047) Re-engagement "
-	    "message", "" },
+	    "whatsapp 131047: outside the 24-hour window: (#131047) Re-engagement message", "" },
 	{ "400_131026.json", 400, NULL, OD_OUTCOME_PERMANENT, OD_RESULT_FALLBACK, 0, "131026",
 	    "whatsapp 131026: undeliverable: (#131026) Message Undeliverable", "" },
 	{ "429_130429.json", 429, "60", OD_OUTCOME_RETRYABLE, 0, 60000, "130429",
@@ -265,6 +441,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_build_no_params_and_escaping, setup,
 		    od_test_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_build_refusals, setup, od_test_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_build_buttons, setup, od_test_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_build_button_refusals, setup,
+		    od_test_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_build_opaque_too_long, setup,
+		    od_test_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_build_session, setup, od_test_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_classify, setup, od_test_fx_teardown),
 	};
 

@@ -9,6 +9,27 @@
  * TemplateMessage) accepts: recipient_type "individual" and language
  * {"policy":"deterministic","code":...} are required there.
  *
+ * A template's buttons (msg->wa_buttons) go as "button" components, one
+ * per button that takes a parameter, "index" its position in the approved
+ * template: {"type":"button","sub_type":"quick_reply","index":"0",
+ * "parameters":[{"type":"payload","payload":"accept"}]}, and for a dynamic
+ * URL button sub_type "url" with [{"type":"text","text":"<suffix>"}].
+ * (Meta's v23.0 spec gives "index" the pattern ^[2-6, 11-14]$, which
+ * refuses "0" although its own example and description use 0-9: a bug of
+ * the spec, see tests/test_it_prism.c.)
+ *
+ * A template message also carries biz_opaque_callback_data
+ * "account=<id>&attempt=<id>" (form-encoded, at most 512 bytes, else left
+ * out), which Meta echoes in the statuses of the message: the webhook
+ * (daemon/od_callback.c) matches receipts with it, and through the
+ * message id index otherwise.  v23.0's TextMessage refuses unknown
+ * properties, so a session message carries none.
+ *
+ * msg->wa_session: a free-form text message instead (inside the 24-hour
+ * customer-service window only; Meta answers 131047 outside it):
+ * {"messaging_product":"whatsapp","recipient_type":"individual","to":..,
+ * "type":"text","text":{"body":..}}.
+ *
  * Settings: base_url (default https://graph.facebook.com), api_version
  * (default v23.0), phone_number_id, access_token (secret).
  */
@@ -116,6 +137,111 @@ whatsapp_init(const struct od_channel_host *host, void *host_ctx, void **ctx, ch
 	return 0;
 }
 
+#define WA_MAX_BUTTONS		10	/* a template has at most 10 buttons */
+#define WA_MAX_TEXT		4096	/* characters of a text message's body */
+#define WA_MAX_OPAQUE		512	/* bytes of biz_opaque_callback_data */
+
+/* UTF-8 characters of s (its bytes that do not continue a character). */
+static size_t
+whatsapp_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+/* Checks the rendered buttons.  0, or -1 with err set. */
+static int
+whatsapp_buttons_ok(const struct od_channel_message *m, char *err, size_t errlen)
+{
+	const char	*b;
+	size_t		 i;
+
+	if (m->wa_nbuttons > WA_MAX_BUTTONS) {
+		snprintf(err, errlen, "%zu WhatsApp buttons: a template has at most %d",
+		    m->wa_nbuttons, WA_MAX_BUTTONS);
+		return -1;
+	}
+	for (i = 0; i < m->wa_nbuttons; i++) {
+		b = m->wa_buttons[i];
+		if (b != NULL && strcmp(b, "static:") == 0)
+			continue;
+		if (b == NULL || !((strncmp(b, "quick_reply:", 12) == 0 && b[12] != '\0') ||
+		    (strncmp(b, "url:", 4) == 0 && b[4] != '\0'))) {
+			snprintf(err, errlen, "WhatsApp button %zu is neither quick_reply:<payload>, "
+			    "url:<suffix> nor static:, or its value is empty", i + 1);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The template message: name, language, body parameters, buttons, opaque data. */
+static void
+whatsapp_template_body(const struct whatsapp *w, const struct od_channel_message *m, void *b)
+{
+	const struct od_channel_host	*h = w->host;
+	const char			*btn, *opaque;
+	void				*o;
+	size_t				 i, n = 0, olen;
+
+	h->buf_printf(b, ",\"type\":\"template\",\"template\":{\"name\":");
+	h->buf_json_string(b, m->wa_name);
+	h->buf_printf(b, ",\"language\":{\"policy\":\"deterministic\",\"code\":");
+	h->buf_json_string(b, m->wa_language);
+	h->buf_printf(b, "}");
+	if (m->wa_nparams > 0 || m->wa_nbuttons > 0)
+		h->buf_printf(b, ",\"components\":[");
+	if (m->wa_nparams > 0) {
+		h->buf_printf(b, "{\"type\":\"body\",\"parameters\":[");
+		for (i = 0; i < m->wa_nparams; i++) {
+			h->buf_printf(b, "%s{\"type\":\"text\",\"text\":", i ? "," : "");
+			h->buf_json_string(b, m->wa_params[i]);
+			h->buf_printf(b, "}");
+		}
+		h->buf_printf(b, "]}");
+		n++;
+	}
+	for (i = 0; i < m->wa_nbuttons; i++) {
+		btn = m->wa_buttons[i];
+		if (strncmp(btn, "quick_reply:", 12) == 0) {
+			h->buf_printf(b, "%s{\"type\":\"button\",\"sub_type\":\"quick_reply\","
+			    "\"index\":\"%zu\",\"parameters\":[{\"type\":\"payload\",\"payload\":",
+			    n ? "," : "", i);
+			h->buf_json_string(b, btn + 12);
+		} else if (strncmp(btn, "url:", 4) == 0) {
+			h->buf_printf(b, "%s{\"type\":\"button\",\"sub_type\":\"url\","
+			    "\"index\":\"%zu\",\"parameters\":[{\"type\":\"text\",\"text\":",
+			    n ? "," : "", i);
+			h->buf_json_string(b, btn + 4);
+		} else {
+			continue;	/* static: nothing to send, the index is taken */
+		}
+		h->buf_printf(b, "}]}");
+		n++;
+	}
+	if (m->wa_nparams > 0 || m->wa_nbuttons > 0)
+		h->buf_printf(b, "]");
+	h->buf_printf(b, "}");
+	/* The receipts' primary match (od_callback.c cb_wa_opaque); left out when too long. */
+	if (m->account_id == NULL || m->attempt_id == NULL || (o = h->buf_new()) == NULL)
+		return;
+	h->buf_printf(o, "account=");
+	h->buf_urlencode(o, m->account_id);
+	h->buf_printf(o, "&attempt=");
+	h->buf_urlencode(o, m->attempt_id);
+	h->buf_append(o, "", 0);
+	opaque = h->buf_data(o, &olen);
+	if (olen <= WA_MAX_OPAQUE) {
+		h->buf_printf(b, ",\"biz_opaque_callback_data\":");
+		h->buf_json_string(b, opaque);
+	}
+	h->buf_free(o);
+}
+
 static int
 whatsapp_build(void *ctx, const struct od_channel_message *m, struct od_channel_request *req,
     char *err, size_t errlen)
@@ -138,20 +264,35 @@ whatsapp_build(void *ctx, const struct od_channel_message *m, struct od_channel_
 		snprintf(err, errlen, "to is not an E.164 phone number");
 		return -1;
 	}
-	if (m->wa_name == NULL || *m->wa_name == '\0') {
-		snprintf(err, errlen, "no WhatsApp template name for this step");
-		return -1;
-	}
-	if (m->wa_language == NULL || *m->wa_language == '\0') {
-		snprintf(err, errlen, "no WhatsApp template language for this step");
-		return -1;
-	}
-	for (i = 0; i < m->wa_nparams; i++) {
-		if (m->wa_params[i] == NULL || *m->wa_params[i] == '\0') {
-			/* Meta refuses empty text parameters (132000 family). */
-			snprintf(err, errlen, "WhatsApp template parameter %zu is empty", i + 1);
+	if (m->wa_session) {
+		if (m->text == NULL || *m->text == '\0') {
+			snprintf(err, errlen, "no text for a WhatsApp session message");
 			return -1;
 		}
+		if (whatsapp_chars(m->text) > WA_MAX_TEXT) {
+			snprintf(err, errlen, "a WhatsApp session message is at most %d characters",
+			    WA_MAX_TEXT);
+			return -1;
+		}
+	} else {
+		if (m->wa_name == NULL || *m->wa_name == '\0') {
+			snprintf(err, errlen, "no WhatsApp template name for this step");
+			return -1;
+		}
+		if (m->wa_language == NULL || *m->wa_language == '\0') {
+			snprintf(err, errlen, "no WhatsApp template language for this step");
+			return -1;
+		}
+		for (i = 0; i < m->wa_nparams; i++) {
+			if (m->wa_params[i] == NULL || *m->wa_params[i] == '\0') {
+				/* Meta refuses empty text parameters (132000 family). */
+				snprintf(err, errlen, "WhatsApp template parameter %zu is empty",
+				    i + 1);
+				return -1;
+			}
+		}
+		if (whatsapp_buttons_ok(m, err, errlen) == -1)
+			return -1;
 	}
 	if ((b = h->buf_new()) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -160,21 +301,14 @@ whatsapp_build(void *ctx, const struct od_channel_message *m, struct od_channel_
 	h->buf_printf(b, "{\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\","
 	    "\"to\":");
 	h->buf_json_string(b, to);
-	h->buf_printf(b, ",\"type\":\"template\",\"template\":{\"name\":");
-	h->buf_json_string(b, m->wa_name);
-	h->buf_printf(b, ",\"language\":{\"policy\":\"deterministic\",\"code\":");
-	h->buf_json_string(b, m->wa_language);
-	h->buf_printf(b, "}");
-	if (m->wa_nparams > 0) {
-		h->buf_printf(b, ",\"components\":[{\"type\":\"body\",\"parameters\":[");
-		for (i = 0; i < m->wa_nparams; i++) {
-			h->buf_printf(b, "%s{\"type\":\"text\",\"text\":", i ? "," : "");
-			h->buf_json_string(b, m->wa_params[i]);
-			h->buf_printf(b, "}");
-		}
-		h->buf_printf(b, "]}]");
+	if (m->wa_session) {
+		h->buf_printf(b, ",\"type\":\"text\",\"text\":{\"body\":");
+		h->buf_json_string(b, m->text);
+		h->buf_printf(b, "}");
+	} else {
+		whatsapp_template_body(w, m, b);
 	}
-	h->buf_printf(b, "}}");
+	h->buf_printf(b, "}");
 	/* The host's buffers stay failed once an append failed: one check covers them all. */
 	data = h->buf_data(b, &len);
 	if (h->buf_append(b, "", 0) == -1 ||
@@ -228,9 +362,13 @@ whatsapp_classify(void *ctx, const struct od_channel_message *m,
 			    0, NULL, st);
 		}
 	} else if (code == 131047) {
-		/* providers.md: outside the 24 h window. */
+		/*
+		 * providers.md: "Re-engagement message", more than 24 hours since
+		 * the debtor last wrote: a session message is refused for good (an
+		 * approved template may still go, or the step's next channel).
+		 */
 		od_ch_result(res, "whatsapp", OD_OUTCOME_PERMANENT, OD_RESULT_FALLBACK,
-		    "outside the customer-service window", code, message, st);
+		    "outside the 24-hour window", code, message, st);
 	} else if (code == 131026) {
 		/* providers.md: not on WhatsApp / old client; never blind-retry. */
 		od_ch_result(res, "whatsapp", OD_OUTCOME_PERMANENT, OD_RESULT_FALLBACK, "undeliverable",
