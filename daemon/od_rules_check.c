@@ -364,7 +364,11 @@ check_reason(const struct check *chk, int64_t now, struct od_verdict *out)
 	}
 	if (check_spacing_next(chk, now) != now) {
 		out->block = OD_BLOCK_SPACING;
-		check_format_ms(now - chk->c[0].at, ago, sizeof(ago));
+		/*
+		 * To the nearest minute: the milliseconds a send took after its
+		 * instant never show in the detail (simulate agrees to the letter).
+		 */
+		check_format_ms((now - chk->c[0].at + 30000) / 60000 * 60000, ago, sizeof(ago));
 		check_format_ms(chk->l->min_spacing_ms, buf, sizeof(buf));
 		snprintf(out->detail, sizeof(out->detail), "last contact %.24s ago; %s requires %.24s "
 		    "between contacts (%s)", now >= chk->c[0].at ? ago : "0s", p->jurisdiction, buf,

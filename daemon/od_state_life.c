@@ -648,8 +648,15 @@ life_hold(struct od_state *st, const struct od_state_event *ev, struct od_state_
 	json_t	*r;
 
 	if (st->status == OD_STATE_ACTIVE) {
-		if (cx->now + len > st->hold_until) {
-			st->hold_until = cx->now + len;
+		/*
+		 * To the start of the minute after: the milliseconds a reply took
+		 * to be applied never decide when outreach resumes (simulate
+		 * agrees to the instant, as with the caps' deferrals).
+		 */
+		int64_t	end = ((cx->now + len) / 60000 + 1) * 60000;
+
+		if (end > st->hold_until) {
+			st->hold_until = end;
 			snprintf(st->hold_why, sizeof(st->hold_why), "%s", agent ? "agent" :
 			    "payment_claimed");
 		}

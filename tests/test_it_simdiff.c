@@ -679,6 +679,13 @@ expect_lifecycle(const struct od_test_env *e, const json_t *sim)
 	static const char *const partial[] = {
 		"2026-03-12T14:00:00.000Z | notice_overdue | sms | sent",
 		"| promise_made | - | 250.00 by 2026-03-20", "| promise_kept", NULL };
+	static const char *const rask[] = { "| - | sms | reply | - | agent ('quiero hablar')",
+		"| agent_requested |", "| reply_agent | sms | sent", NULL };
+	static const char *const rply[] = { "| - | whatsapp | reply | - | accept ('1')",
+		"| agreement | - | plan 'cuotas'", "| reply_accepted | whatsapp | sent",
+		"| - | sms | reply | - | paid_claim", "| payment_claimed |",
+		/* Holy Thursday, Good Friday, the weekend: past replies.acknowledge_within */
+		"2026-04-06T14:00:00.000Z | reply_paid_claim | sms | suppressed | ack_expired", NULL };
 	json_t		*st, *docs, *h;
 	char		*out;
 	const char	*l;
@@ -693,6 +700,8 @@ expect_lifecycle(const struct od_test_env *e, const json_t *sim)
 	expect_in_order(sim, "LC-DONE", done);
 	expect_in_order(sim, "LC-RENEG", reneg);
 	expect_in_order(sim, "LC-PARTIAL", partial);
+	expect_in_order(sim, "LC-RASK", rask);
+	expect_in_order(sim, "LC-RPLY", rply);
 
 	/* never from the first reminder again; kept promises' next message on the new balance */
 	assert_int_equal(count_lines(sim, "LC-CENT", "| reminder_upcoming |"), 1);
@@ -747,7 +756,7 @@ expect_lifecycle(const struct od_test_env *e, const json_t *sim)
 	    od_test_int(e, "LLEN outreach:agr:LC-CENT") + od_test_int(e,
 	    "LLEN outreach:agr:LC-TWICE") + od_test_int(e, "LLEN outreach:agr:LC-PLAN") +
 	    od_test_int(e, "LLEN outreach:agr:LC-DONE") + 4 + od_test_int(e,
-	    "LLEN outreach:agr:LC-PARTIAL"));
+	    "LLEN outreach:agr:LC-PARTIAL") + od_test_int(e, "LLEN outreach:agr:LC-RPLY"));
 	out = ctl_output(e, "agreements LC-TWICE");
 	assert_non_null(strstr(out, "LC-TWICE:A1  promise  broken"));
 	assert_non_null(strstr(out, "LC-TWICE:A2  promise  broken"));
@@ -763,7 +772,7 @@ expect_lifecycle(const struct od_test_env *e, const json_t *sim)
 	free(out);
 
 	/* the handoffs: four placed, one recalled since; the whole file went */
-	assert_int_equal(od_test_int(e, "XLEN outreach:handoff"), 4);
+	assert_int_equal(od_test_int(e, "XLEN outreach:handoff"), 6);	/* LC-RASK, LC-RPLY too */
 	out = ctl_output(e, "handoff list");
 	assert_non_null(strstr(out, "LC-PLAN"));
 	assert_non_null(strstr(out, "LC-KEPT"));
