@@ -5,7 +5,7 @@
  * (a promise's example without date: passes only when the reply names
  * none).  A failure is an error at the example naming what it got and the
  * rule that gave it, so an operator's edit that changes a reading is
- * refused by `outreachctl check` and by a reload.
+ * refused by `outreachctl validate` and by a reload.
  */
 #include "od_intent_int.h"
 
