@@ -1,7 +1,7 @@
 /*
  * od_intent: loading templates/<locale>/intents.yaml (docs/replies.md,
- * "Intents files"), running the examples of its tests: section, and
- * finding a locale's file.  The file's words are normalised as replies
+ * "Intents files"), having the examples of its tests: section run
+ * (od_intent_tests.c), and finding a locale's file.  The file's words are normalised as replies
  * are (od_intent_match.c), so "Número" in the file is "numero" in both.
  *
  *   date_order: dmy                 how 15/12 reads (dmy, mdy)
@@ -532,124 +532,6 @@ intent_vocab(struct intent_loader *ld)
 	l->nvocab = j;
 }
 
-/* What a match says, for an example's error: "promise 2026-12-04", "accept option 2". */
-static void
-intent_describe(char *buf, size_t len, int kind, int option, const char *date, int invalid)
-{
-	if (kind == OD_INTENT_PROMISE)
-		snprintf(buf, len, "promise %s", invalid ? "with a date that cannot be" :
-		    *date ? date : "without a date");
-	else if (kind == OD_INTENT_ACCEPT && option > 0)
-		snprintf(buf, len, "accept option %d", option);
-	else
-		snprintf(buf, len, "%s", od_intent_kind_name((enum od_intent_kind)kind));
-}
-
-/* Runs one example of tests:; a failure is an error at the example. */
-static void
-intent_example(struct intent_loader *ld, const struct od_yaml *ex, int *seen)
-{
-	static const char *const keys[] = { "text", "today", "expect", "date", "date_invalid",
-	    "option", NULL };
-	const struct od_yaml	*text, *v;
-	struct od_intent_match	 m;
-	const char		*today = NULL, *date = "";
-	char			 want[96], got[96], why[160] = "";
-	long long		 opt = 0;
-	int			 kind, invalid = 0, y, mo, d;
-
-	if (ex->type != OD_YAML_MAP) {
-		intent_err(ld, ex, "an example is a mapping (text, today, expect, date, "
-		    "date_invalid, option), not %s", od_yaml_type_name(ex->type));
-		return;
-	}
-	if (od_yaml_check_keys(ex, keys, "an example", ld->errs) > 0) {
-		ld->nerr++;
-		return;
-	}
-	if ((text = od_yaml_get(ex, "text")) == NULL || text->type != OD_YAML_SCALAR ||
-	    (v = od_yaml_get(ex, "expect")) == NULL || v->type != OD_YAML_SCALAR) {
-		intent_err(ld, ex, "an example needs text: and expect:");
-		return;
-	}
-	if ((kind = od_intent_kind_parse(v->str)) < 0 || strchr(v->str, ':') != NULL ||
-	    strcasecmp(v->str, "plan") == 0) {
-		intent_err(ld, v, "expect: '%s' is none of none, accept, promise, agent, "
-		    "paid_claim, opt_out, wrong_number", v->str);
-		return;
-	}
-	seen[kind] = 1;
-	if ((v = od_yaml_get(ex, "today")) != NULL) {
-		if (v->type != OD_YAML_SCALAR || od_date_parse(v->str, &y, &mo, &d) == -1) {
-			intent_err(ld, v, "today: must be a date, YYYY-MM-DD");
-			return;
-		}
-		today = v->str;
-	} else if (kind == OD_INTENT_PROMISE) {
-		intent_err(ld, ex, "a promise's example needs today: (YYYY-MM-DD), the date its "
-		    "date is read from");
-		return;
-	}
-	if ((v = od_yaml_get(ex, "date")) != NULL) {
-		if (v->type != OD_YAML_SCALAR || od_date_parse(v->str, &y, &mo, &d) == -1) {
-			intent_err(ld, v, "date: must be a date, YYYY-MM-DD");
-			return;
-		}
-		date = v->str;
-	}
-	if ((v = od_yaml_get(ex, "date_invalid")) != NULL && od_yaml_bool(v, &invalid,
-	    ld->errs) == -1) {
-		ld->nerr++;
-		return;
-	}
-	if ((v = od_yaml_get(ex, "option")) != NULL && od_yaml_int(v, 0, 99, &opt,
-	    ld->errs) == -1) {
-		ld->nerr++;
-		return;
-	}
-	if ((*date != '\0' || invalid) && kind != OD_INTENT_PROMISE) {
-		intent_err(ld, ex, "date: and date_invalid: are a promise's");
-		return;
-	}
-	intent_match_locale(ld->l, text->str, today, &m);
-	if ((int)m.kind == kind && (kind != OD_INTENT_PROMISE ||
-	    (strcmp(m.date, date) == 0 && m.date_invalid == invalid)) &&
-	    (kind != OD_INTENT_ACCEPT || m.option == (int)opt))
-		return;
-	intent_describe(want, sizeof(want), kind, (int)opt, date, invalid);
-	intent_describe(got, sizeof(got), m.kind, m.option, m.date, m.date_invalid);
-	if (strncmp(m.matched, "negated: ", 9) == 0)
-		snprintf(why, sizeof(why), " (negated: '%s', line %d)", m.matched + 9, m.line);
-	else if (m.matched[0] != '\0' && m.line > 0)
-		snprintf(why, sizeof(why), " ('%s', line %d)", m.matched, m.line);
-	else if (m.matched[0] != '\0')
-		snprintf(why, sizeof(why), " (%s)", m.matched);
-	intent_err(ld, ex, "example \"%s\"%s%s: expected %s, got %s%s", text->str,
-	    today ? " on " : "", today ? today : "", want, got, why);
-}
-
-static void
-intent_tests(struct intent_loader *ld, const struct od_yaml *root)
-{
-	const struct od_yaml	*t = od_yaml_get(root, "tests");
-	int			 seen[INTENT_NKINDS] = { 0 }, has[INTENT_NKINDS] = { 0 };
-	size_t			 i;
-
-	if (t == NULL || t->type != OD_YAML_SEQ || t->nitems == 0) {
-		intent_err(ld, t ? t : root, "tests: must list examples ({text, expect} and, for a "
-		    "promise, today and date): every intents file is checked by its own");
-		return;
-	}
-	for (i = 0; i < t->nitems; i++)
-		intent_example(ld, t->items[i], seen);
-	for (i = 0; i < ld->l->nrules; i++)
-		has[ld->l->rules[i].kind] = 1;
-	for (i = 1; i < INTENT_NKINDS; i++)
-		if (has[i] && !seen[i])
-			od_yaml_warn(ld->errs, t, "intent %s has no example in tests:",
-			    intent_names[i]);
-}
-
 static void
 intent_load_doc(struct intent_loader *ld, const struct od_yaml_doc *doc)
 {
@@ -690,7 +572,7 @@ intent_load_doc(struct intent_loader *ld, const struct od_yaml_doc *doc)
 	if (ld->nerr > 0)
 		return;		/* examples of a broken file would only repeat its errors */
 	intent_vocab(ld);
-	intent_tests(ld, root);
+	ld->nerr += intent_tests_run(ld->l, root, ld->errs);
 }
 
 /* Locale names compare without case, '_' as '-' (es_PE is es-PE); n bytes, or all when n is 0. */

@@ -1,7 +1,8 @@
 /*
- * od_intent's insides, shared by its three files: od_intent.c (loading an
- * intents.yaml and running its tests:), od_intent_match.c (normalising a
- * reply and matching it), od_intent_date.c (a promise's date).
+ * od_intent's insides, shared by its files: od_intent.c (loading an
+ * intents.yaml, finding a locale's), od_intent_tests.c (running its
+ * tests:), od_intent_match.c (normalising a reply and matching it),
+ * od_intent_date.c (a promise's date).
  */
 #ifndef OD_INTENT_INT_H
 #define OD_INTENT_INT_H
@@ -114,6 +115,15 @@ struct intent_date {
  */
 size_t	intent_date_at(const struct od_intent_locale *l, const struct intent_tok *toks,
 	    size_t n, size_t i, const char *today, struct intent_date *out);
+
+struct od_yaml;
+
+/*
+ * Runs the examples of root's tests: against l (od_intent_tests.c); each
+ * failure is an error.  Returns the number of errors.
+ */
+int	intent_tests_run(const struct od_intent_locale *l, const struct od_yaml *root,
+	    struct od_errors *errs);
 
 /* Matches text against one locale's rules. */
 enum od_intent_kind intent_match_locale(const struct od_intent_locale *l, const char *text,
