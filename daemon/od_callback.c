@@ -277,7 +277,7 @@ out:
 	return rc;
 }
 
-static void
+static struct od_reply *
 cb_add_reply(struct od_cb_result *res, const char *channel, const char *from, const char *text,
     const char *provider_id, int64_t at_ms)
 {
@@ -289,6 +289,8 @@ cb_add_reply(struct od_cb_result *res, const char *channel, const char *from, co
 	cb_copy(r->provider_id, sizeof(r->provider_id), provider_id);
 	r->opt_out = od_cb_optout_match(text, NULL);
 	r->at_ms = at_ms;
+	r->payload[0] = r->context_id[0] = '\0';
+	return r;
 }
 
 static void
@@ -522,8 +524,10 @@ cb_wa_status(const json_t *st, struct od_cb_result *res)
 		    (long long)json_integer_value(json_object_get(json_array_get(errs, 0), "code")));
 	opaque = json_string_value(json_object_get(st, "biz_opaque_callback_data"));
 	if (opaque == NULL || !cb_wa_opaque(opaque, &r)) {
+		/* no attempt named: found by its message id (od_wamid.h, od_hooks.c) */
 		res->unmatched++;
-		return NULL;
+		r.account_id[0] = r.attempt_id[0] = '\0';
+		r.lookup = 1;
 	}
 	if (res->nreceipts >= OD_CB_MAX_ITEMS)
 		return "too many";
@@ -534,11 +538,27 @@ cb_wa_status(const json_t *st, struct od_cb_result *res)
 	return NULL;
 }
 
+/* A button's payload: printable ASCII (spaces allowed) that fits, else dropped. */
+static void
+cb_wa_payload(struct od_reply *r, const char *s)
+{
+	size_t n;
+
+	if (s == NULL)
+		return;
+	for (n = 0; s[n] != '\0'; n++)
+		if (s[n] < ' ' || s[n] > '~')
+			return;
+	if (n > 0 && n < sizeof(r->payload))
+		memcpy(r->payload, s, n + 1);
+}
+
 static const char *
 cb_wa_message(const json_t *m, struct od_cb_result *res)
 {
-	const char	*from, *id, *type, *text = NULL;
-	const json_t	*ia;
+	const char	*from, *id, *type, *text = NULL, *payload = NULL, *ctx;
+	const json_t	*ia, *o;
+	struct od_reply	*r;
 	char		 e164[32];
 	int64_t		 at;
 
@@ -557,15 +577,17 @@ cb_wa_message(const json_t *m, struct od_cb_result *res)
 		return "bad timestamp";
 	if (strcmp(type, "text") == 0)
 		text = json_string_value(json_object_get(json_object_get(m, "text"), "body"));
-	else if (strcmp(type, "button") == 0)
-		text = json_string_value(json_object_get(json_object_get(m, "button"), "text"));
-	else if (strcmp(type, "interactive") == 0) {
+	else if (strcmp(type, "button") == 0) {
+		/* a template's quick reply: its visible text, and the payload we sent */
+		o = json_object_get(m, "button");
+		text = json_string_value(json_object_get(o, "text"));
+		payload = json_string_value(json_object_get(o, "payload"));
+	} else if (strcmp(type, "interactive") == 0) {
 		ia = json_object_get(m, "interactive");
-		text = json_string_value(json_object_get(json_object_get(ia, "button_reply"),
-		    "title"));
-		if (text == NULL)
-			text = json_string_value(json_object_get(json_object_get(ia,
-			    "list_reply"), "title"));
+		if ((o = json_object_get(ia, "button_reply")) == NULL)
+			o = json_object_get(ia, "list_reply");
+		text = json_string_value(json_object_get(o, "title"));
+		payload = json_string_value(json_object_get(o, "id"));
 	} else {
 		res->ignored++;		/* images, audio, reactions...: nothing to read */
 		return NULL;
@@ -576,7 +598,12 @@ cb_wa_message(const json_t *m, struct od_cb_result *res)
 		return "text too long";
 	if (res->nreplies >= OD_CB_MAX_ITEMS)
 		return "too many";
-	cb_add_reply(res, "whatsapp", e164, text, id, at);
+	r = cb_add_reply(res, "whatsapp", e164, text, id, at);
+	cb_wa_payload(r, payload);
+	/* the message of ours it answers (a tap always has one; typed replies may) */
+	ctx = json_string_value(json_object_get(json_object_get(m, "context"), "id"));
+	if (ctx != NULL && cb_id_ok(ctx, sizeof(r->context_id)))
+		cb_copy(r->context_id, sizeof(r->context_id), ctx);
 	return NULL;
 }
 

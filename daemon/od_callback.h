@@ -54,6 +54,13 @@ struct od_receipt {
 	 * per-attempt token instead).
 	 */
 	int	 match_provider;
+	/*
+	 * 1: a WhatsApp status that names no attempt of ours (no
+	 * biz_opaque_callback_data): account_id and attempt_id are "", to be
+	 * found from provider_id, the message id, through the index complete.lua
+	 * keeps (od_wamid.h; od_hooks.c does the lookup).
+	 */
+	int	 lookup;
 };
 
 struct od_reply {
@@ -63,10 +70,19 @@ struct od_reply {
 	int	 opt_out;	/* the whole text is an opt-out word */
 	char	 provider_id[128];
 	int64_t	 at_ms;
+	/*
+	 * WhatsApp: a tapped button's payload (a template's quick reply,
+	 * button.payload) or id (an interactive reply's button_reply or
+	 * list_reply), printable ASCII, else "" (text then holds the button's
+	 * visible text); and the id (wamid) of our message the reply answers
+	 * (message.context.id), or "".
+	 */
+	char	 payload[64];
+	char	 context_id[128];
 };
 
 /*
- * About 120 KiB: allocate it, do not put it on the stack of a callback.
+ * About 135 KiB: allocate it, do not put it on the stack of a callback.
  * The handlers reset it first.
  */
 struct od_cb_result {
@@ -76,7 +92,8 @@ struct od_cb_result {
 	const char		*reason;	/* for the log, a fixed string; NULL when fine */
 	int			 bad_signature;	/* 1: refused for its signature or token */
 	int			 ignored;	/* items skipped: unknown states, non-text messages */
-	int			 unmatched;	/* WhatsApp statuses without our attempt (see docs) */
+	int			 unmatched;	/* WhatsApp statuses without our attempt: receipts
+						   with lookup set (docs/callbacks.md) */
 	int			 nreceipts;
 	struct od_receipt	 receipts[OD_CB_MAX_ITEMS];
 	int			 nreplies;
@@ -96,7 +113,8 @@ int	od_cb_twilio_inbound(const struct od_cb_request *req, const char *auth_token
  * WhatsApp Cloud API webhook.  GET: the subscription handshake (200 with
  * the challenge, digits only, else 400; 403 on a wrong verify_token).
  * POST: signed with X-Hub-Signature-256 (app_secret); statuses[] become
- * receipts, text and button messages[] replies.
+ * receipts, text and button messages[] replies (a button's payload and
+ * the message it answers in od_reply.payload and context_id).
  */
 int	od_cb_whatsapp(const struct od_cb_request *req, const char *verify_token,
 	    const char *app_secret, struct od_cb_result *res);

@@ -99,6 +99,8 @@ static const struct cfg_option cfg_options[] = {
 	  0, NULL, "back-off base" },
 	{ "limits", "retry_max", CFG_DURATION, "1h", 1000, 7 * DAY_MS, OFF(retry_max_ms),
 	  0, NULL, "back-off cap" },
+	{ "limits", "wamid_ttl", CFG_DURATION, "30d", 3600000, 90 * DAY_MS, OFF(wamid_ttl_ms),
+	  0, NULL, "how long a sent WhatsApp message's id still finds its attempt (receipts)" },
 	{ "limits", "shutdown_grace", CFG_DURATION, "10s", 0, 3600000, OFF(shutdown_grace_ms),
 	  0, NULL, "how long a stopping daemon lets sends in flight finish" },
 	{ "admin", "enabled", CFG_BOOL, "true", 0, 1, OFF(admin_enabled),

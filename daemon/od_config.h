@@ -86,6 +86,7 @@ struct od_config {
 	int		 max_retries;		/* retryable failures of one step before it fails, default 5 */
 	int64_t		 retry_base_ms;		/* back-off base, default 30s */
 	int64_t		 retry_max_ms;		/* back-off cap, default 1h */
+	int64_t		 wamid_ttl_ms;		/* a WhatsApp message id's receipts index, default 30d */
 	int64_t		 shutdown_grace_ms;	/* SIGTERM: how long sends in flight may finish, default 10s */
 
 	/* admin: the HTTP server for metrics, health and callbacks */

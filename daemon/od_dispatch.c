@@ -19,6 +19,7 @@
 #include "od_queue.h"
 #include "od_record.h"
 #include "od_time.h"
+#include "od_wamid.h"
 
 /*
  * Batches: the attempts to begin and the actions to complete that one turn of
@@ -189,30 +190,41 @@ dispatch_complete_cb(redisReply *r, void *arg)
 		dp->on_idle(dp->cbarg);
 }
 
+/* One action's message id index entry (od_wamid.h), for complete.lua. */
+struct dispatch_wamid {
+	int	 n;			/* 1: key and value are set */
+	char	 key[OD_WAMID_KEY_MAX];
+	char	 value[OD_WAMID_VALUE_MAX];
+};
+
 static void
 dispatch_flush_complete(struct od_dispatch *dp, struct action **v, size_t n)
 {
 	const struct od_keys	*k = od_queue_keys(dp->env->q);
 	struct dispatch_batch	*b;
 	const char		**keys, **args;
-	char			 maxlen[32], histlen[16], (*num)[24], (*nf)[8];
+	char			 maxlen[32], histlen[16], (*num)[24], (*nf)[8], wttl[24];
+	struct dispatch_wamid	*wam;
 	size_t			 i, r, x, nk = 0, na = 0, nargs = 3, nrec = 0, ri = 0;
 
 	for (i = 0; i < n; i++) {
 		nrec += v[i]->nrecs + json_array_size(v[i]->xrecs) + json_array_size(v[i]->xdocs);
-		nargs += 10 + v[i]->nhand;
+		nargs += 13 + v[i]->nhand;	/* 11, and a message id entry's 2 */
 	}
 	nargs += (2 + 2 * OD_RECORD_FIELDS) * nrec;
 	b = calloc(1, sizeof(*b));
-	keys = calloc(9 + 2 * n, sizeof(*keys));
+	keys = calloc(9 + 3 * n, sizeof(*keys));
 	args = calloc(nargs, sizeof(*args));
 	num = calloc(nrec * OD_RECORD_FIELDS + 1, sizeof(*num));
 	nf = calloc(nrec + 1, sizeof(*nf));
-	if (b == NULL || keys == NULL || args == NULL || num == NULL || nf == NULL) {
+	wam = calloc(n, sizeof(*wam));
+	if (b == NULL || keys == NULL || args == NULL || num == NULL || nf == NULL ||
+	    wam == NULL) {
 		free(keys);
 		free(args);
 		free(num);
 		free(nf);
+		free(wam);
 		if (b == NULL && (b = calloc(1, sizeof(*b))) == NULL)
 			return;
 		b->dp = dp;
@@ -224,6 +236,7 @@ dispatch_flush_complete(struct od_dispatch *dp, struct action **v, size_t n)
 	b->dp = dp;
 	snprintf(maxlen, sizeof(maxlen), "%ld", dp->env->set->cfg.attempts_maxlen);
 	snprintf(histlen, sizeof(histlen), "%d", dp->env->set->cfg.history_len);
+	snprintf(wttl, sizeof(wttl), "%lld", (long long)(dp->env->set->cfg.wamid_ttl_ms / 1000));
 	keys[nk++] = k->inflight;
 	keys[nk++] = k->lease;
 	keys[nk++] = k->state;
@@ -273,7 +286,19 @@ dispatch_flush_complete(struct od_dispatch *dp, struct action **v, size_t n)
 		args[na++] = a->num2[1];
 		for (x = 0; x < a->nhand; x++)
 			args[na++] = a->hand[x];
+		/* a sent WhatsApp message's id, for its receipts (od_wamid.h), or none */
+		wam[i].n = od_wamid_entry(k, j->records, wam[i].key, sizeof(wam[i].key),
+		    wam[i].value, sizeof(wam[i].value));
+		args[na++] = wam[i].n ? "1" : "0";
+		if (wam[i].n) {
+			args[na++] = wam[i].value;
+			args[na++] = wttl;
+		}
 	}
+	/* the message id keys, after every action's pair (complete.lua) */
+	for (i = 0; i < n; i++)
+		if (wam[i].n)
+			keys[nk++] = wam[i].key;
 	if (od_queue_script(dp->env->q, OD_SCRIPT_COMPLETE, dispatch_complete_cb, b, (int)nk, keys,
 	    (int)na, args, NULL) == -1)
 		dispatch_complete_cb(NULL, b);
@@ -281,6 +306,7 @@ dispatch_flush_complete(struct od_dispatch *dp, struct action **v, size_t n)
 	free(args);
 	free(num);
 	free(nf);
+	free(wam);
 }
 
 /* Takes a queue whole (answers may queue more, for the next turn) and sends it in batches. */

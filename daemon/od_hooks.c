@@ -23,6 +23,7 @@
 #include "od_metrics.h"
 #include "od_store.h"
 #include "od_time.h"
+#include "od_wamid.h"
 
 #define HOOKS_METRIC	"outreachd_callbacks_total"
 
@@ -142,6 +143,65 @@ hooks_send(struct od_env *env, const char *gw, const char *what, enum od_script 
 		hooks_script_cb(NULL, it);
 }
 
+/* ---- WhatsApp receipts that name no attempt: by message id (od_wamid.h) ---- */
+
+struct hooks_wamid {
+	struct od_env		*env;
+	char			 gw[96];
+	struct od_receipt	 r;
+};
+
+static void
+hooks_wamid_cb(redisReply *reply, void *arg)
+{
+	struct hooks_wamid	*w = arg;
+	struct od_cb_script	 s;
+
+	if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
+		od_log_err("callback", "gateway %s: a receipt not applied: %s", w->gw,
+		    reply ? reply->str : "Redis unavailable");
+		hooks_count(w->env, w->gw, "not_applied");
+	} else if (reply->type != REDIS_REPLY_STRING ||
+	    od_wamid_parse(reply->str, reply->len, w->r.account_id, sizeof(w->r.account_id),
+	    w->r.attempt_id, sizeof(w->r.attempt_id)) == -1) {
+		/* not a message we sent, or sent longer ago than limits.wamid_ttl */
+		hooks_count(w->env, w->gw, "unmatched");
+	} else {
+		/* then as any receipt: duplicates, stale states, another message's id refused */
+		od_cb_receipt_script(od_queue_keys(w->env->q), &w->r,
+		    w->env->set->cfg.attempts_maxlen, w->env->set->cfg.history_len, &s);
+		hooks_send(w->env, w->gw, "receipt", OD_SCRIPT_RECEIPT, &s, -1);
+	}
+	free(w);
+}
+
+/* Looks the receipt's message id up, then records it (receipt.lua). */
+static void
+hooks_wamid_receipt(struct od_env *env, const char *gw, const struct od_receipt *r)
+{
+	struct hooks_wamid	*w;
+	char			 key[OD_WAMID_KEY_MAX];
+	const char		*argv[2] = { "GET", key };
+	size_t			 lens[2];
+
+	if (strcmp(r->state, "sent") == 0)
+		return;		/* receipt.lua records final states only */
+	if (od_wamid_key(od_queue_keys(env->q), r->provider_id, key, sizeof(key)) == -1 ||
+	    (w = calloc(1, sizeof(*w))) == NULL) {
+		hooks_count(env, gw, "unmatched");
+		return;
+	}
+	w->env = env;
+	snprintf(w->gw, sizeof(w->gw), "%s", gw);
+	w->r = *r;
+	lens[0] = 3;
+	lens[1] = strlen(key);
+	if (od_queue_command(env->q, hooks_wamid_cb, w, 2, argv, lens) == -1)
+		hooks_wamid_cb(NULL, w);
+}
+
+/* ---- end of the WhatsApp message id lookup ---- */
+
 static void
 hooks_apply(struct od_env *env, const char *gw, const struct od_cb_result *res)
 {
@@ -150,6 +210,10 @@ hooks_apply(struct od_env *env, const char *gw, const struct od_cb_result *res)
 	int			 i;
 
 	for (i = 0; i < res->nreceipts; i++) {
+		if (res->receipts[i].lookup) {
+			hooks_wamid_receipt(env, gw, &res->receipts[i]);
+			continue;
+		}
 		od_cb_receipt_script(k, &res->receipts[i], env->set->cfg.attempts_maxlen,
 		    env->set->cfg.history_len, &s);
 		hooks_send(env, gw, "receipt", OD_SCRIPT_RECEIPT, &s, -1);

@@ -104,6 +104,7 @@ od_keys_init(struct od_keys *k, const char *prefix)
 	snprintf(k->agreements, sizeof(k->agreements), "%s:agreements", prefix);
 	snprintf(k->agr_prefix, sizeof(k->agr_prefix), "%s:agr:", prefix);
 	snprintf(k->handoff, sizeof(k->handoff), "%s:handoff", prefix);
+	snprintf(k->wamid_prefix, sizeof(k->wamid_prefix), "%s:wamid:", prefix);
 }
 
 const char *

@@ -41,6 +41,7 @@ struct od_keys {
 	char	personof[128], person[128];	/* account id -> person id; person -> contacts */
 	char	agreements[128], agr_prefix[128];	/* the agreements stream; <prefix>:agr:<id> */
 	char	handoff[128];			/* placements: the files agencies receive */
+	char	wamid_prefix[128];		/* "<prefix>:wamid:": od_wamid.h */
 };
 
 void	od_keys_init(struct od_keys *k, const char *prefix);

@@ -21,6 +21,7 @@
 #include "od_queue.h"
 #include "od_state.h"
 #include "od_testenv.h"
+#include "od_wamid.h"
 
 #define TW_TOKEN	"12345678901234567890123456789012"
 #define WA_SECRET	"meta-app-secret-7f3a"
@@ -373,8 +374,18 @@ test_whatsapp_statuses(void **state)
 	wa_post(&q, body, sig, sizeof(sig));
 	assert_int_equal(od_cb_whatsapp(&q, "vt", WA_SECRET, res), 0);
 	assert_string_equal(res->body, "ok\n");
-	assert_int_equal(res->nreceipts, 2);
+	assert_int_equal(res->nreceipts, 3);
 	assert_int_equal(res->unmatched, 1);	/* the read one carries no attempt of ours */
+	assert_int_equal(res->receipts[0].lookup, 0);
+	assert_int_equal(res->receipts[1].lookup, 0);
+	/* ... so it is to be found by its message id (od_wamid.h, od_hooks.c) */
+	assert_int_equal(res->receipts[2].lookup, 1);
+	assert_string_equal(res->receipts[2].account_id, "");
+	assert_string_equal(res->receipts[2].attempt_id, "");
+	assert_string_equal(res->receipts[2].state, "read");
+	assert_int_equal(res->receipts[2].match_provider, 1);
+	assert_string_equal(res->receipts[2].provider_id,
+	    "wamid.HBgLNTE5ODc2NTQzMjEVAgARGBJBMEIxQzJEM0U0RjVBNkI3QzgA");
 	assert_string_equal(res->receipts[0].account_id, ACCOUNT);
 	assert_string_equal(res->receipts[0].attempt_id, "PE:000123:2026-03-15:reminder#1");
 	assert_string_equal(res->receipts[0].state, "delivered");
@@ -427,7 +438,98 @@ test_whatsapp_messages(void **state)
 	assert_string_equal(res->replies[1].text, "No puedo pagar hoy, ¿puedo pagar el viernes?");
 	assert_int_equal(res->replies[1].opt_out, 0);
 	assert_true(res->replies[1].at_ms == 1773068405000LL);
+	assert_string_equal(res->replies[1].payload, "");
+	assert_string_equal(res->replies[1].context_id, "");
 	free(body);
+}
+
+/*
+ * Button replies: a template's quick reply (button.payload, button.text)
+ * and an interactive button_reply (id, title) keep the visible text as text
+ * and the payload apart, with the message they answer (context.id); a
+ * payload that is not printable ASCII, or a context id that is not an id,
+ * is dropped and the reply kept.
+ */
+static void
+test_whatsapp_buttons(void **state)
+{
+	struct od_cb_request	 q;
+	char			 sig[80], *body = slurp("whatsapp_buttons.json");
+
+	(void)state;
+	wa_post(&q, body, sig, sizeof(sig));
+	assert_int_equal(od_cb_whatsapp(&q, "vt", WA_SECRET, res), 0);
+	assert_int_equal(res->nreplies, 4);
+	assert_int_equal(res->ignored, 0);
+	assert_string_equal(res->replies[0].from, "+51987654321");
+	assert_string_equal(res->replies[0].text, "Pronto pago");
+	assert_string_equal(res->replies[0].payload, "accept:2");
+	assert_string_equal(res->replies[0].context_id,
+	    "wamid.HBgLNTE5ODc2NTQzMjEVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA");
+	assert_int_equal(res->replies[0].opt_out, 0);
+	assert_string_equal(res->replies[1].text, "Hablar con un asesor");
+	assert_string_equal(res->replies[1].payload, "agent");
+	assert_string_equal(res->replies[1].context_id,
+	    "wamid.HBgLNTE5ODc2NTQzMjIVAgARGBJBQkNERUYwMTIzNDU2Nzg5AA==");
+	assert_string_equal(res->replies[2].text, "Sí, acepto");
+	assert_string_equal(res->replies[2].payload, "");	/* "aceptoñ": not ASCII */
+	assert_string_equal(res->replies[2].context_id, "");
+	assert_string_equal(res->replies[3].text, "STOP");
+	assert_int_equal(res->replies[3].opt_out, 1);
+	assert_string_equal(res->replies[3].context_id, "");	/* "wamid with spaces" */
+	free(body);
+
+	/* A button without its text is a malformed message: 400, nothing applied. */
+	body = strdup("{\"object\":\"whatsapp_business_account\",\"entry\":[{\"changes\":[{"
+	    "\"value\":{\"messages\":[{\"from\":\"51987654321\",\"id\":\"wamid.X\",\"timestamp\":"
+	    "\"1773068400\",\"type\":\"button\",\"button\":{\"payload\":\"accept\"}}]}}]}]}");
+	wa_post(&q, body, sig, sizeof(sig));
+	assert_int_equal(od_cb_whatsapp(&q, "vt", WA_SECRET, res), -1);
+	assert_int_equal(res->http_status, 400);
+	assert_int_equal(res->nreplies, 0);
+	free(body);
+}
+
+/* The message id index's entry (od_wamid.h): made from a sent WhatsApp record, read back. */
+static void
+test_wamid_index(void **state)
+{
+	struct od_keys	 k;
+	json_t		*recs;
+	char		 key[OD_WAMID_KEY_MAX], val[OD_WAMID_VALUE_MAX], acc[129], att[420];
+	const char	*v;
+
+	(void)state;
+	od_keys_init(&k, "outreach");
+	recs = json_loads("[{\"status\":\"sending\",\"channel\":\"whatsapp\",\"account_id\":"
+	    "\"PE:1\",\"attempt_id\":\"PE:1:c:s#1\"},{\"status\":\"sent\",\"channel\":"
+	    "\"whatsapp\",\"account_id\":\"PE:1\",\"attempt_id\":\"PE:1:c:s#1\",\"provider_id\":"
+	    "\"wamid.AAA=\"}]", 0, NULL);
+	assert_int_equal(od_wamid_entry(&k, recs, key, sizeof(key), val, sizeof(val)), 1);
+	assert_string_equal(key, "outreach:wamid:wamid.AAA=");
+	assert_string_equal(val, "PE:1 PE:1:c:s#1");
+	json_decref(recs);
+	/* an SMS's sid, a failed send: no entry */
+	recs = json_loads("[{\"status\":\"sent\",\"channel\":\"sms\",\"account_id\":\"A\","
+	    "\"attempt_id\":\"A:c:s#1\",\"provider_id\":\"SM1\"},{\"status\":\"failed\","
+	    "\"channel\":\"whatsapp\",\"account_id\":\"A\",\"attempt_id\":\"A:c:s#2\"}]", 0, NULL);
+	assert_int_equal(od_wamid_entry(&k, recs, key, sizeof(key), val, sizeof(val)), 0);
+	json_decref(recs);
+	assert_int_equal(od_wamid_key(&k, "wamid with space", key, sizeof(key)), -1);
+
+	v = "PE:1 PE:1:c:s#1";
+	assert_int_equal(od_wamid_parse(v, strlen(v), acc, sizeof(acc), att, sizeof(att)), 0);
+	assert_string_equal(acc, "PE:1");
+	assert_string_equal(att, "PE:1:c:s#1");
+	/* the attempt must be the account's; one pair, no spaces in the attempt */
+	v = "PE:1 PE:2:c:s#1";
+	assert_int_equal(od_wamid_parse(v, strlen(v), acc, sizeof(acc), att, sizeof(att)), -1);
+	v = "PE:1 PE:1:c:s#1 x";
+	assert_int_equal(od_wamid_parse(v, strlen(v), acc, sizeof(acc), att, sizeof(att)), -1);
+	v = "PE:1";
+	assert_int_equal(od_wamid_parse(v, strlen(v), acc, sizeof(acc), att, sizeof(att)), -1);
+	v = "PE:1 PE:1";
+	assert_int_equal(od_wamid_parse(v, strlen(v), acc, sizeof(acc), att, sizeof(att)), -1);
 }
 
 static void
@@ -1050,6 +1152,8 @@ main(void)
 		cmocka_unit_test(test_whatsapp_handshake),
 		cmocka_unit_test(test_whatsapp_statuses),
 		cmocka_unit_test(test_whatsapp_messages),
+		cmocka_unit_test(test_whatsapp_buttons),
+		cmocka_unit_test(test_wamid_index),
 		cmocka_unit_test(test_kannel_dlr),
 		cmocka_unit_test(test_kannel_inbound),
 		cmocka_unit_test(test_optout_words),

@@ -3,7 +3,8 @@
  * real redis-server, and a scripted HTTP server (tests/od_test_httpd.h) in
  * the role of Twilio's Messages API, answering 201 with a sid:
  *   twa  sms-twilio      (channel sms; small-balance accounts, S/ 150.00)
- *   wab  whatsapp-cloud  (webhook only: nothing is sent through it here)
+ *   wab  whatsapp-cloud  (the webhook; and sends, to the same server in the role
+ *                         of Meta's Cloud API, in test_whatsapp_receipts only)
  * The admin server listens on a port chosen here, and admin.public_url
  * names it, so the StatusCallback URLs the daemon hands to Twilio point back
  * at it (docs/callbacks.md).  Requests are signed as the providers sign
@@ -344,8 +345,22 @@ daemon_start(int y, int mon, int d, int h, int min)
 	fail_msg("the admin server did not answer on 127.0.0.1:%d", g_port);
 }
 
+static void start_in(const char *tag, const char *pdir, const char *tdir, int status,
+	    const char *reply);
+
 static void
 start(const char *tag)
+{
+	start_in(tag, NULL, NULL, 201, g_created);
+}
+
+/*
+ * The env on policy and template dirs (NULL: the shipped), g_tw answering
+ * every request with status and reply (Twilio's or Meta's), the daemon at
+ * Monday 10:00 in Lima.
+ */
+static void
+start_in(const char *tag, const char *pdir, const char *tdir, int status, const char *reply)
 {
 	char	gws[2048];
 
@@ -357,8 +372,8 @@ start(const char *tag)
 	setenv("OD_TEST_KANNEL_SECRET", "kannel-dlr-secret-5521", 1);
 	setenv("OD_TEST_KANNEL_INBOUND", "kannel-inbound-token-0917", 1);
 	assert_non_null(g_tw = od_httpd_start(0));
-	od_httpd_script(g_tw, &(struct od_httpd_reply){ OD_HTTPD_REPLY, 201,
-	    "Content-Type: application/json\r\n", g_created, 0 });
+	od_httpd_script(g_tw, &(struct od_httpd_reply){ OD_HTTPD_REPLY, status,
+	    "Content-Type: application/json\r\n", reply, 0 });
 	snprintf(gws, sizeof(gws),
 	    "  twa:\n"
 	    "    plugin: sms-twilio\n"
@@ -381,8 +396,8 @@ start(const char *tag)
 	    "    from: FINANCIERA\n"
 	    "    callback_secret_env: OD_TEST_KANNEL_SECRET\n"
 	    "    inbound_token_env: OD_TEST_KANNEL_INBOUND\n",
-	    od_httpd_port(g_tw), od_test_free_port(), od_test_free_port());
-	assert_int_equal(od_test_env_start_with(&g_env, tag, NULL, NULL, NULL, gws,
+	    od_httpd_port(g_tw), od_httpd_port(g_tw), od_test_free_port());
+	assert_int_equal(od_test_env_start_with(&g_env, tag, pdir, tdir, NULL, gws,
 	    "  sms: twa\n  whatsapp: wab\n  email: outbox\n"), 0);
 	assert_true((g_port = od_test_free_port()) > 0);
 	config_public_url();
@@ -505,7 +520,8 @@ wait_metric(const char *name, double want)
 
 	for (i = 0; i < 500 && metric(name) < want; i++)
 		od_test_sleep_ms(20);
-	assert_true(metric(name) == want);
+	if (metric(name) != want)
+		fail_msg("%s is %g, want %g", name, metric(name), want);
 }
 
 /* ---- the tests ---------------------------------------------------------------- */
@@ -885,6 +901,129 @@ test_params_without_value(void **state)
 	resp_free(&res);
 }
 
+/* ---- WhatsApp receipts matched by message id ---------------------------------- */
+
+#define WAMID		"wamid.HBgLNTE5ODcwMDAxMTEVAgARGBJBQkNERUYwMTIzNDU2Nzg5AA=="
+#define WA_ATTEMPT	"PE-W1:2026-03-09:notice#1"
+
+/* POSTs body to wab's webhook, signed as Meta signs it (X-Hub-Signature-256). */
+static void
+wa_webhook(const char *body, struct resp *r)
+{
+	unsigned char	mac[32];
+	char		headers[256];
+	size_t		i;
+	int		n;
+
+	od_cb_hmac_sha256(WA_SECRET, strlen(WA_SECRET), body, strlen(body), mac);
+	n = snprintf(headers, sizeof(headers), "Content-Type: application/json\r\n"
+	    "X-Hub-Signature-256: sha256=");
+	for (i = 0; i < sizeof(mac); i++)
+		n += snprintf(headers + n, sizeof(headers) - (size_t)n, "%02x", mac[i]);
+	snprintf(headers + n, sizeof(headers) - (size_t)n, "\r\n");
+	assert_int_equal(http("POST", "/callbacks/wab/webhook", headers, body, r), 0);
+}
+
+/* A status of message id, without biz_opaque_callback_data (as for a session message). */
+static void
+wa_status(const char *id, const char *status, const char *ts, int want)
+{
+	struct resp	 res;
+	char		*body;
+
+	assert_true(asprintf(&body, "{\"object\":\"whatsapp_business_account\",\"entry\":[{"
+	    "\"id\":\"102290129340398\",\"changes\":[{\"field\":\"messages\",\"value\":{"
+	    "\"messaging_product\":\"whatsapp\",\"statuses\":[{\"id\":\"%s\",\"status\":"
+	    "\"%s\",\"timestamp\":\"%s\",\"recipient_id\":\"51987000111\"}]}}]}]}", id, status,
+	    ts) > 0);
+	wa_webhook(body, &res);
+	assert_int_equal(res.status, want);
+	resp_free(&res);
+	free(body);
+}
+
+/*
+ * (6) A WhatsApp message's statuses that name no attempt (Meta echoes
+ * biz_opaque_callback_data only when a send set it; a session message's
+ * cannot) are matched by the message id: the send's wamid is indexed, with
+ * an expiry, with the 'sent' record; 'delivered' and 'read' are recorded
+ * against the attempt once each, a state that goes back is not, and a
+ * status of a message the daemon never sent is counted 'unmatched'.
+ */
+static void
+test_whatsapp_receipts(void **state)
+{
+	static const char	 meta[] = "{\"messaging_product\":\"whatsapp\",\"contacts\":[{"
+	    "\"input\":\"51987000111\",\"wa_id\":\"51987000111\"}],\"messages\":[{\"id\":\""
+	    WAMID "\"}]}";
+	const struct od_httpd_request	*q;
+	redisReply			*rr;
+	json_t				*r, *sent;
+	char				 pdir[400], tdir[400];
+	long long			 ttl;
+
+	(void)state;
+	snprintf(pdir, sizeof(pdir), "%s/peers/policy", OD_TEST_DATA);
+	snprintf(tdir, sizeof(tdir), "%s/peers/templates", OD_TEST_DATA);
+	start_in("itcbwamid", pdir, tdir, 200, meta);
+	assert_int_equal(od_test_enqueue(&g_env, "account",
+	    "{\"account_id\":\"PE-W1\",\"policy\":\"peers-whatsapp\",\"debtor\":{\"name\":"
+	    "\"Rosa Quispe\",\"id\":\"DNI40000001\",\"phone\":\"+51987000111\",\"whatsapp\":"
+	    "\"+51987000111\",\"locale\":\"es-PE\",\"timezone\":\"America/Lima\",\"country\":"
+	    "\"PE\"},\"debt\":{\"amount\":\"1234.50\",\"currency\":\"PEN\",\"due_date\":"
+	    "\"2026-03-09\",\"product\":\"consumer_loan\"},\"consent\":{\"sms\":true,"
+	    "\"whatsapp\":true}}"), 0);
+	wait_hist("PE-W1", 1, 10000);
+	sent = record("PE-W1", 0);
+	assert_string_equal(od_test_str(sent, "status"), "sent");
+	assert_string_equal(od_test_str(sent, "channel"), "whatsapp");
+	assert_string_equal(od_test_str(sent, "attempt_id"), WA_ATTEMPT);
+	assert_string_equal(od_test_str(sent, "provider_id"), WAMID);
+	json_decref(sent);
+	/* The template carried the attempt too (the primary match). */
+	assert_non_null(q = od_httpd_request(g_tw, 0));
+	assert_non_null(strstr(q->body, "\"biz_opaque_callback_data\":\"account=PE-W1&attempt="
+	    "PE-W1%3A2026-03-09%3Anotice%231\""));
+
+	/* The index: the account and the attempt, expiring after limits.wamid_ttl (30 d). */
+	rr = redisCommand(g_env.rc, "GET outreach:wamid:%s", WAMID);
+	assert_non_null(rr);
+	assert_int_equal(rr->type, REDIS_REPLY_STRING);
+	assert_string_equal(rr->str, "PE-W1 " WA_ATTEMPT);
+	freeReplyObject(rr);
+	ttl = od_test_int(&g_env, "TTL outreach:wamid:" WAMID);
+	assert_true(ttl > 29 * 86400 && ttl <= 30 * 86400);
+
+	/* 'sent' is not news; 'delivered' is, once; then 'read'. */
+	wa_status(WAMID, "sent", "1773068400", 200);
+	wa_status(WAMID, "delivered", "1773068401", 200);
+	wait_hist("PE-W1", 2, 10000);
+	wa_status(WAMID, "delivered", "1773068401", 200);	/* Meta's retry */
+	wait_metric("outreachd_callbacks_total{gateway=\"wab\",result=\"duplicate\"}", 1);
+	wa_status(WAMID, "read", "1773068460", 200);
+	wait_hist("PE-W1", 3, 10000);
+	wa_status(WAMID, "failed", "1773068470", 200);	/* after 'read': goes back */
+	wait_metric("outreachd_callbacks_total{gateway=\"wab\",result=\"stale\"}", 1);
+	r = record("PE-W1", 1);
+	assert_string_equal(od_test_str(r, "status"), "delivered");
+	assert_string_equal(od_test_str(r, "source"), "receipt");
+	assert_string_equal(od_test_str(r, "attempt_id"), WA_ATTEMPT);
+	assert_string_equal(od_test_str(r, "provider_id"), WAMID);
+	assert_string_equal(od_test_str(r, "channel"), "whatsapp");
+	assert_string_equal(od_test_str(r, "ts"), "2026-03-09T15:00:01.000Z");
+	json_decref(r);
+	r = record("PE-W1", 2);
+	assert_string_equal(od_test_str(r, "status"), "read");
+	json_decref(r);
+
+	/* A message the daemon never sent (another system on the number): counted, not recorded. */
+	wa_status("wamid.NOTOURS000000000000000000000000", "delivered", "1773068500", 200);
+	wait_metric("outreachd_callbacks_total{gateway=\"wab\",result=\"unmatched\"}", 1);
+	od_test_sleep_ms(200);
+	assert_int_equal(od_test_int(&g_env, "LLEN outreach:hist:PE-W1"), 3);
+	assert_int_equal(od_httpd_nrequests(g_tw), 1);
+}
+
 static int
 group_setup(void **state)
 {
@@ -913,6 +1052,7 @@ main(void)
 		cmocka_unit_test_teardown(test_whatsapp_handshake, teardown),
 		cmocka_unit_test_teardown(test_unknown_and_no_echo, teardown),
 		cmocka_unit_test_teardown(test_params_without_value, teardown),
+		cmocka_unit_test_teardown(test_whatsapp_receipts, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

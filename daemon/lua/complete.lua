@@ -2,7 +2,9 @@
 -- account's next one, in one step.
 -- KEYS[1] inflight  KEYS[2] lease  KEYS[3] state  KEYS[4] due  KEYS[5] attempts
 -- KEYS[6] person  KEYS[7] agreements (stream)  KEYS[8] handoff (stream)
--- KEYS[9] accounts  KEYS[10..] per action: hist:<id>, agr:<id>
+-- KEYS[9] accounts  KEYS[10..] per action: hist:<id>, agr:<id>; then, after
+-- every action's pair, the WhatsApp message id keys (wamid:<id>, od_wamid.h)
+-- of each action in turn
 -- ARGV: consumer, attempts maxlen, history length, then per action:
 --       id, the state's version the outcome was computed from (lib.lua's
 --       od_ver), the new state ('' when none is written), when the next
@@ -12,8 +14,10 @@
 --       person's list), the attempt id that reached the debtor ('' when
 --       none: its contact is confirmed), the records (lib.lua's od_records:
 --       R, then per record its JSON, F and F stream fields), the agreement
---       documents (od_docs: D, then per document its JSON, F, fields), and
---       a handoff's stream fields (H, then H strings; 0: not placed)
+--       documents (od_docs: D, then per document its JSON, F, fields), a
+--       handoff's stream fields (H, then H strings; 0: not placed), and the
+--       message id index entries (W, then per entry its value "<account_id>
+--       <attempt_id>" and its expiry in seconds; 0: none)
 -- The daemon computed the new state and the due time (od_state_outcome).
 -- When the stored state is no longer that version (an event came in while
 -- the action was in flight) nothing of the action is written and its answer
@@ -22,6 +26,9 @@
 -- A handoff adds one entry to the handoff stream: the placement's fields,
 -- account_id, and the file: the account as enqueued, its new state, every
 -- attempt record its history holds and every agreement document.
+-- A message id entry is written with the records (so a receipt that finds
+-- the entry finds the attempt's 'sent' record too): the receipts of a
+-- WhatsApp message that name no attempt are matched through it.
 -- Returns one answer per action: 'ok', the stale answer, or 'lost' when its
 -- lease had been reclaimed (its records are still written: they are what
 -- happened; the state is not: the reclaim settled it).
@@ -43,8 +50,15 @@ while i <= #ARGV do
   a.docs = skip(a.recs)
   a.hand = skip(a.docs)
   a.nhand = tonumber(ARGV[a.hand])
-  i = a.hand + 1 + a.nhand
+  a.wam = a.hand + 1 + a.nhand
+  a.nwam = tonumber(ARGV[a.wam])
+  i = a.wam + 1 + 2 * a.nwam
   acts[#acts + 1] = a
+end
+local wkey = 10 + 2 * #acts
+for _, a in ipairs(acts) do
+  a.wkey = wkey
+  wkey = wkey + a.nwam
 end
 local ids = {}
 for n, a in ipairs(acts) do ids[n] = a.id end
@@ -60,6 +74,9 @@ for n, a in ipairs(acts) do
   else
     od_records(a.recs, KEYS[5], hist, maxlen, histlen)
     od_docs(a.docs, KEYS[7], agr)
+    for w = 0, a.nwam - 1 do
+      redis.call('SET', KEYS[a.wkey + w], ARGV[a.wam + 1 + 2 * w], 'EX', ARGV[a.wam + 2 + 2 * w])
+    end
     if a.pid ~= '' and (a.drop ~= '' or a.confirm ~= '') then
       local gone = {}
       for id in string.gmatch(a.drop, '%S+') do gone[id] = true end

@@ -170,6 +170,10 @@ check_result(int mode, int rc, int signed_ok)
 		check_fixed(r->provider_id, sizeof(r->provider_id), "receipt provider_id");
 		check_fixed(r->state, sizeof(r->state), "receipt state");
 		check_fixed(r->code, sizeof(r->code), "receipt code");
+		/* a receipt to look up by message id names no attempt, and has the id */
+		if (r->lookup && (r->attempt_id[0] != '\0' || r->provider_id[0] == '\0'))
+			od_fuzz_fail("mode %d: a lookup receipt with an attempt or without an id",
+			    mode);
 	}
 	for (int i = 0; i < res->nreplies; i++) {
 		const struct od_reply *r = &res->replies[i];
@@ -180,6 +184,11 @@ check_result(int mode, int rc, int signed_ok)
 		check_fixed(r->provider_id, sizeof(r->provider_id), "reply provider_id");
 		if (!od_utf8_valid(r->text, strlen(r->text)))
 			od_fuzz_fail("mode %d: a reply's text is not UTF-8 (cut mid-character?)", mode);
+		check_fixed(r->payload, sizeof(r->payload), "reply payload");
+		check_fixed(r->context_id, sizeof(r->context_id), "reply context_id");
+		for (const char *c = r->payload; *c != '\0'; c++)
+			if (*c < ' ' || *c > '~')
+				od_fuzz_fail("mode %d: a payload that is not printable ASCII", mode);
 	}
 	if (signed_ok && res->bad_signature)
 		od_fuzz_fail("mode %d: a correctly signed request refused for its signature (%s)",
