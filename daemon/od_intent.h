@@ -29,6 +29,8 @@ enum od_intent_kind {
 struct od_intent_match {
 	enum od_intent_kind	 kind;
 	int			 option;	/* ACCEPT: the option the debtor chose, 0 when none */
+	int			 offer;		/* ACCEPT by a button "accept:<n>": the n-th offer the
+						   message made (1-based), 0: the first */
 	/*
 	 * PROMISE: "YYYY-MM-DD", or "" when the reply named no date or one that
 	 * cannot be (date_invalid: "el 31" in a month without one, a past date).

@@ -1,7 +1,8 @@
 /*
  * od_intent_payload: a WhatsApp quick-reply button's payload, which names
- * its intent ("accept", "accept:3", "agent", ...; the template's buttons:,
- * docs/replies.md) instead of leaving it to the words.
+ * its intent ("accept", "accept:2", "agent", ...; the template's buttons:,
+ * docs/templates.md) instead of leaving it to the words.  "accept:<n>" is
+ * the n-th offer the message made (the template's "Cuotas", "Pronto pago").
  */
 #include "od_intent.h"
 
@@ -33,7 +34,7 @@ od_intent_payload(const char *payload, struct od_intent_match *out)
 			return 0;
 	}
 	out->kind = (enum od_intent_kind)k;
-	out->option = (int)n;
+	out->offer = (int)n;	/* a button names which offer, a text "plan 4" the instalments */
 	snprintf(out->matched, sizeof(out->matched), "button:%.50s", payload);
 	return 1;
 }

@@ -37,36 +37,40 @@ reply_attempt_seq(const char *entry)
 }
 
 /*
- * The offer the debtor answers: of those still valid today, the one made
- * last (its attempt's number), the first a step listed on a tie.  NULL
- * when none stands.
+ * The offer the debtor answers: of those still valid today, those the
+ * message made last (its attempt's number); of them the nth (1-based, in
+ * the order the step lists them), the first when nth is 0.  NULL when none
+ * stands.
  */
 static const struct od_named_offer *
-reply_last_offer(const struct od_state *st, const struct od_state_ctx *cx)
+reply_last_offer(const struct od_state *st, const struct od_state_ctx *cx, int nth)
 {
-	const struct od_named_offer	*best = NULL, *o;
+	const struct od_named_offer	*o, *pick = NULL;
 	char				 id[64];
-	long				 seq, best_seq = -2;
+	long				 seq, best = -2;
 	size_t				 i;
-	int				 n;
+	int				 pass, k;
 
-	for (i = 0; cx->policy != NULL && i < st->offers.n; i++) {
-		const char *e = st->offers.v[i], *sp = strchr(e, ' ');
+	/* pass 0: the last message's number; pass 1: its nth offer */
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0, k = 0; cx->policy != NULL && i < st->offers.n; i++) {
+			const char *e = st->offers.v[i], *sp = strchr(e, ' ');
 
-		if (sp == NULL || (size_t)(sp - e) >= sizeof(id))
-			continue;
-		n = (int)(sp - e);
-		snprintf(id, sizeof(id), "%.*s", n, e);
-		if (cx->today[0] != '\0' && strncmp(sp + 1, cx->today, 10) < 0)
-			continue;	/* expired */
-		if ((o = od_policy_offer(cx->policy, id)) == NULL)
-			continue;
-		if ((seq = reply_attempt_seq(sp + 1)) > best_seq) {
-			best = o;
-			best_seq = seq;
+			if (sp == NULL || (size_t)(sp - e) >= sizeof(id))
+				continue;
+			snprintf(id, sizeof(id), "%.*s", (int)(sp - e), e);
+			if (cx->today[0] != '\0' && strncmp(sp + 1, cx->today, 10) < 0)
+				continue;	/* expired */
+			if ((o = od_policy_offer(cx->policy, id)) == NULL)
+				continue;
+			seq = reply_attempt_seq(sp + 1);
+			if (pass == 0 && seq > best)
+				best = seq;
+			else if (pass == 1 && seq == best && ++k == (nth > 0 ? nth : 1) &&
+			    pick == NULL)
+				pick = o;
 		}
-	}
-	return best;
+	return pick;
 }
 
 static const char *const reply_accept_names[] = { NULL, "plan_accepted", "settlement_accepted",
@@ -176,7 +180,7 @@ od_state_reply(struct od_state *st, const struct od_state_reply *r, struct od_st
 		if (r->shared > 1)
 			snprintf(why, sizeof(why), "shared_phone: an acceptance from a number %d "
 			    "accounts share names none of them", r->shared);
-		else if ((o = reply_last_offer(st, cx)) == NULL)
+		else if ((o = reply_last_offer(st, cx, m->offer)) == NULL)
 			snprintf(why, sizeof(why), "no_offer: no offer stands for this account");
 		else {
 			ev.type = OD_EV_ACCEPT;

@@ -435,7 +435,7 @@ test_sms_es(void **state)
 }
 
 /*
- * (2) Kannel MO and English: "pago el 20" by Kannel promises 03-20; an English
+ * (2) Kannel MO and English: "2 el 20" (the menu's 2 and a date) by Kannel promises 03-20; an English
  * debtor's "I will pay on friday" promises 03-13 and is acknowledged in
  * English; "PLAN 4" accepts the plan in four instalments; a promise beyond
  * promises.max_days cannot be applied: a person, and the debtor told so.
@@ -452,7 +452,7 @@ test_kannel_and_en(void **state)
 	offered("R-P4", "+51987200023", "es-PE");
 	offered("R-FAR", "+51987200024", "en");
 
-	kannel_reply("+51987200021", "pago el 20");
+	kannel_reply("+51987200021", "2 el 20");
 	assert_reply("R-KAN", "promise", "applied", "sms");
 	s = state_of("R-KAN");
 	assert_string_equal(json_string_value(json_object_get(json_object_get(s, "life"),
@@ -499,6 +499,7 @@ test_whatsapp(void **state)
 	start("itrpwa", 2026, 3, 9, 15, 0);
 	offered("R-WA1", "+51987200031", "es-PE");
 	offered("R-WA2", "+51987200032", "es-PE");
+	offered("R-WA3", "+51987200033", "es-PE");
 
 	wa_message("{\"from\":\"51987200031\",\"id\":\"wamid.IN0001\",\"timestamp\":\"1773068460\","
 	    "\"type\":\"text\",\"text\":{\"body\":\"1\"}}");
@@ -520,7 +521,6 @@ test_whatsapp(void **state)
 
 	/* Saturday 03-14, 10:00 in Lima: the reply is recorded, its answer waits (art. 62(b)) */
 	daemon_restart(2026, 3, 14, 15, 0);
-	offered("R-WA3", "+51987200033", "es-PE");	/* its offer waits too */
 	before = od_httpd_nrequests(g_wa);
 	wa_message("{\"from\":\"51987200033\",\"id\":\"wamid.IN0003\",\"timestamp\":\"1773500400\","
 	    "\"type\":\"text\",\"text\":{\"body\":\"ASESOR\"}}");

@@ -176,6 +176,33 @@ test_accept_last_offer(void **state)
 	reply(&st, NOW + 1000, OD_INTENT_ACCEPT, 0, NULL, OD_CH_SMS, 1, "SM1", &o);
 	assert_int_equal(o.rc, 1);
 	assert_int_equal(st.nack, 1);
+	/* the template's second button, "accept:2": the second offer the message made */
+	od_state_clear(&st);
+	offered(&st);
+	{
+		struct od_intent_match	bm;
+		struct od_state_reply	br;
+		struct od_state_ctx	bcx;
+		char			ag[300];
+		int			rp;
+
+		assert_int_equal(od_intent_payload("accept:2", &bm), 1);
+		memset(&br, 0, sizeof(br));
+		br.channel = OD_CH_WHATSAPP;
+		br.text = "Pronto pago";
+		br.shared = br.ack = 1;
+		br.intent = &bm;
+		od_state_ctx_init(&bcx, "PE-R1", &g_acct, g_pol, NOW);
+		assert_int_equal(od_state_reply(&st, &br, &bcx, &rp, ag, sizeof(ag)), 0);
+		assert_int_equal(st.life.kind, OD_LIFE_SETTLEMENT);
+		assert_string_equal(st.life.offer, "pronto_pago");
+		/* a third offer the message did not make: a person */
+		od_state_clear(&st);
+		offered(&st);
+		assert_int_equal(od_intent_payload("accept:3", &bm), 1);
+		assert_int_equal(od_state_reply(&st, &br, &bcx, &rp, ag, sizeof(ag)), 0);
+		assert_non_null(strstr(ag, "no_offer"));
+	}
 	/* "PLAN 5": five instalments */
 	od_state_clear(&st);
 	offered(&st);
@@ -354,7 +381,8 @@ test_payload(void **state)
 	assert_int_equal(m.kind, OD_INTENT_ACCEPT);
 	assert_int_equal(m.option, 0);
 	assert_int_equal(od_intent_payload("accept:4", &m), 1);
-	assert_int_equal(m.option, 4);
+	assert_int_equal(m.offer, 4);	/* the fourth offer, not four instalments */
+	assert_int_equal(m.option, 0);
 	assert_int_equal(od_intent_payload("agent", &m), 1);
 	assert_int_equal(m.kind, OD_INTENT_AGENT);
 	assert_string_equal(m.matched, "button:agent");
