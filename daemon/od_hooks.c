@@ -44,17 +44,48 @@ struct hooks_item {
 	struct od_reply		 reply;		/* a reply: what it said */
 };
 
-struct hooks_optout {
+/* One account of a reply's number, for its store's callback (which frees it). */
+struct hooks_acct {
 	struct od_env		*env;
 	char			 gw[96];
 	char			 id[256];
 };
 
+/* Starts account o's change, the k-th of the number's n accounts: -1 when not queued. */
+typedef int	hooks_acct_fn(struct hooks_item *it, struct hooks_acct *o, int k, int n);
+
+/* fn for each account id of ids (reply.lua's, space-separated); a failed start, its cb. */
+static void
+hooks_each(struct hooks_item *it, const redisReply *ids, hooks_acct_fn *fn, od_store_cb *cb)
+{
+	struct hooks_acct	*o;
+	const char		*p, *end = ids->str + ids->len, *sp;
+	int			 n = 0, k = 0;
+
+	for (p = ids->str; p < end; p = sp + 1) {
+		if ((sp = memchr(p, ' ', (size_t)(end - p))) == NULL)
+			sp = end;
+		n += sp > p;
+	}
+	for (p = ids->str; p < end; p = sp + 1) {
+		if ((sp = memchr(p, ' ', (size_t)(end - p))) == NULL)
+			sp = end;
+		if (sp == p || (size_t)(sp - p) >= sizeof(o->id) ||
+		    (o = calloc(1, sizeof(*o))) == NULL)
+			continue;
+		o->env = it->env;
+		snprintf(o->gw, sizeof(o->gw), "%s", it->gw);
+		snprintf(o->id, sizeof(o->id), "%.*s", (int)(sp - p), p);
+		if (fn(it, o, k++, n) == -1)
+			cb(o, OD_STORE_ERROR, 0, "Redis unavailable", NULL);
+	}
+}
+
 static void
 hooks_optout_cb(void *arg, enum od_store_result r, int conflicts, const char *err,
     const json_t *records)
 {
-	struct hooks_optout	*o = arg;
+	struct hooks_acct	*o = arg;
 
 	(void)records;		/* an opt-out records nothing of the lifecycle */
 	if (conflicts > 0)
@@ -68,47 +99,26 @@ hooks_optout_cb(void *arg, enum od_store_result r, int conflicts, const char *er
 	free(o);
 }
 
-/*
- * An opt-out reply: an opt_out event of its channel for every account with
- * that number (reply.lua found them), each applied by od_store.
- */
-static void
-hooks_optout(struct hooks_item *it, const redisReply *ids)
+/* An opt-out reply: an opt_out event of its channel for the account, applied by od_store. */
+static int
+hooks_optout(struct hooks_item *it, struct hooks_acct *o, int k, int n)
 {
-	struct od_state_event	 ev;
-	struct hooks_optout	*o;
-	const char		*p = ids->str, *end = ids->str + ids->len, *sp;
+	struct od_state_event	ev;
 
+	(void)k;
+	(void)n;
 	memset(&ev, 0, sizeof(ev));
 	ev.type = OD_EV_OPT_OUT;
 	ev.channel = it->kind;
-	while (p < end) {
-		if ((sp = memchr(p, ' ', (size_t)(end - p))) == NULL)
-			sp = end;
-		if (sp > p && (size_t)(sp - p) < sizeof(o->id) &&
-		    (o = calloc(1, sizeof(*o))) != NULL) {
-			o->env = it->env;
-			snprintf(o->gw, sizeof(o->gw), "%s", it->gw);
-			snprintf(o->id, sizeof(o->id), "%.*s", (int)(sp - p), p);
-			if (od_store_event(it->env->q, it->env->set, o->id, &ev, od_now_ms(),
-			    hooks_optout_cb, o) == -1)
-				hooks_optout_cb(o, OD_STORE_ERROR, 0, "Redis unavailable", NULL);
-		}
-		p = sp + 1;
-	}
+	return od_store_event(it->env->q, it->env->set, o->id, &ev, od_now_ms(), hooks_optout_cb,
+	    o);
 }
-
-struct hooks_reply {
-	struct od_env		*env;
-	char			 gw[96];
-	char			 id[256];
-};
 
 static void
 hooks_reply_cb(void *arg, enum od_store_result r, int conflicts, const char *err,
     const json_t *records)
 {
-	struct hooks_reply	*o = arg;
+	struct hooks_acct	*o = arg;
 	struct od_metric	*m;
 	const json_t		*rec;
 	const char		*st;
@@ -136,30 +146,19 @@ hooks_reply_cb(void *arg, enum od_store_result r, int conflicts, const char *err
 }
 
 /*
- * A reply that is not an opt-out: applied to every account with that
- * number (reply.lua found them) by od_store_reply, which reads what it
- * means.  A number several accounts share names none of them: each gets
- * what holds for all (a person asked for, a payment claimed, a wrong
- * number), an acceptance or a promise goes to people, and only the first
- * acknowledges it (docs/replies.md, "Shared numbers").
+ * A reply that is not an opt-out, for one account of its number (reply.lua
+ * found them), applied by od_store_reply, which reads what it means.  A
+ * number several accounts share names none of them: each gets what holds
+ * for all (a person asked for, a payment claimed, a wrong number), an
+ * acceptance or a promise goes to people, and only the first acknowledges
+ * it (docs/replies.md, "Shared numbers").
  */
-static void
-hooks_reply(struct hooks_item *it, const redisReply *ids)
+static int
+hooks_reply(struct hooks_item *it, struct hooks_acct *o, int k, int n)
 {
-	struct od_store_reply	 sr;
-	struct hooks_reply	*o;
-	const char		*p = ids->str, *end = ids->str + ids->len, *sp;
-	char			 at[32];
-	int			 n = 0, k = 0;
+	struct od_store_reply	sr;
+	char			at[32];
 
-	for (sp = p; sp < end; n++) {
-		while (sp < end && *sp == ' ')
-			sp++;
-		if (sp == end)
-			break;
-		while (sp < end && *sp != ' ')
-			sp++;
-	}
 	memset(&sr, 0, sizeof(sr));
 	sr.channel = it->kind;
 	sr.text = it->reply.text;
@@ -168,21 +167,9 @@ hooks_reply(struct hooks_item *it, const redisReply *ids)
 	sr.provider_id = it->reply.provider_id;
 	sr.payload = it->reply.payload;
 	sr.shared = n;
-	while (p < end) {
-		if ((sp = memchr(p, ' ', (size_t)(end - p))) == NULL)
-			sp = end;
-		if (sp > p && (size_t)(sp - p) < sizeof(o->id) &&
-		    (o = calloc(1, sizeof(*o))) != NULL) {
-			o->env = it->env;
-			snprintf(o->gw, sizeof(o->gw), "%s", it->gw);
-			snprintf(o->id, sizeof(o->id), "%.*s", (int)(sp - p), p);
-			sr.ack = k++ == 0;
-			if (od_store_reply(it->env->q, it->env->set, o->id, &sr, od_now_ms(),
-			    hooks_reply_cb, o) == -1)
-				hooks_reply_cb(o, OD_STORE_ERROR, 0, "Redis unavailable", NULL);
-		}
-		p = sp + 1;
-	}
+	sr.ack = k == 0;
+	return od_store_reply(it->env->q, it->env->set, o->id, &sr, od_now_ms(), hooks_reply_cb,
+	    o);
 }
 
 static void
@@ -206,11 +193,11 @@ hooks_script_cb(redisReply *r, void *arg)
 	} else if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
 	    od_reply_is(r->element[0], "opted_out") && r->element[1]->type == REDIS_REPLY_STRING &&
 	    it->kind >= 0) {
-		hooks_optout(it, r->element[1]);
+		hooks_each(it, r->element[1], hooks_optout, hooks_optout_cb);
 	} else if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
 	    od_reply_is(r->element[0], "recorded") && r->element[1]->type == REDIS_REPLY_STRING &&
 	    it->kind >= 0) {
-		hooks_reply(it, r->element[1]);
+		hooks_each(it, r->element[1], hooks_reply, hooks_reply_cb);
 	} else if (od_reply_is(r, "duplicate") || od_reply_is(r, "stale")) {
 		/* receipt.lua: already recorded, or a state that would go back */
 		hooks_count(it->env, it->gw, r->str);

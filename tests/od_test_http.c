@@ -3,6 +3,8 @@
  */
 #include "od_test_http.h"
 
+#include <signal.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdint.h>
@@ -15,6 +17,8 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+
+#include "od_testenv.h"
 
 void
 od_test_resp_free(struct od_test_resp *r)
@@ -191,4 +195,53 @@ od_test_metric(int port, const char *series)
 		}
 	od_test_resp_free(&r);
 	return v;
+}
+
+int
+od_test_config_public_url(const struct od_test_env *e, int port)
+{
+	static const char	 anchor[] = "admin:\n  port: 0\n";
+	char			*text, *at;
+	FILE			*fp;
+
+	if ((text = od_test_read_file(e->config)) == NULL || (at = strstr(text, anchor)) == NULL ||
+	    (fp = fopen(e->config, "w")) == NULL) {
+		free(text);
+		return -1;
+	}
+	at += strlen(anchor);
+	fprintf(fp, "%.*s  public_url: \"http://127.0.0.1:%d\"\n%s", (int)(at - text), text,
+	    port, at);
+	fclose(fp);
+	free(text);
+	return 0;
+}
+
+int
+od_test_daemon_admin(const struct od_test_env *e, int port, int y, int mon, int d, int h,
+    int min)
+{
+	struct od_test_resp	 r;
+	char			 clk[64], ps[16];
+	const char		*args[2] = { clk, NULL };
+	pid_t			 pid;
+	int			 i;
+
+	snprintf(ps, sizeof(ps), "%d", port);
+	setenv("OUTREACHD_ADMIN_PORT", ps, 1);	/* the child keeps it */
+	od_test_clock_arg(clk, sizeof(clk), y, mon, d, h, min);
+	if ((pid = od_test_daemon_start(e, "d.log", args)) <= 0)
+		return -1;
+	for (i = 0; i < 1500; i++) {
+		if (od_test_http(port, "GET", "/healthz", NULL, NULL, &r) == 0) {
+			i = r.status;
+			od_test_resp_free(&r);
+			return i == 200 ? (int)pid : -1;
+		}
+		if (kill(pid, 0) != 0)
+			return -1;	/* a bad config stopped it */
+		od_test_sleep_ms(20);
+	}
+	od_test_process_stop(pid, SIGKILL, 5000);
+	return -1;
 }

@@ -37,4 +37,15 @@ int	od_test_wa_post(int port, const char *target, const char *secret, const char
 /* The value of a metric series ("name{labels}") in /metrics, or -1 when absent. */
 double	od_test_metric(int port, const char *series);
 
+struct od_test_env;
+/* Adds admin.public_url "http://127.0.0.1:<port>" to e's config (the callbacks' signed URLs). */
+int	od_test_config_public_url(const struct od_test_env *e, int port);
+/*
+ * The daemon with its admin server on port and its clock at that UTC
+ * instant, once /healthz answers (generously): its pid, or -1 when it
+ * stopped (a bad config) or never answered.
+ */
+int	od_test_daemon_admin(const struct od_test_env *e, int port, int y, int mon, int d,
+	    int h, int min);
+
 #endif /* OD_TEST_HTTP_H */

@@ -118,44 +118,16 @@ twilio_inbound(const char *text, const char *sid, struct od_test_resp *r)
 static void
 config_public_url(void)
 {
-	static const char	 anchor[] = "admin:\n  port: 0\n";
-	char			*text, *at;
-	FILE			*fp;
-
-	assert_non_null(text = od_test_read_file(g_env.config));
-	assert_non_null(at = strstr(text, anchor));
-	at += strlen(anchor);
-	assert_non_null(fp = fopen(g_env.config, "w"));
-	fprintf(fp, "%.*s  public_url: \"http://127.0.0.1:%d\"\n%s", (int)(at - text), text,
-	    g_port, at);
-	fclose(fp);
-	free(text);
+	assert_int_equal(od_test_config_public_url(&g_env, g_port), 0);
 }
 
 /* Starts the daemon with its clock at that UTC instant; returns once /healthz answers. */
 static void
 daemon_start(int y, int mon, int d, int h, int min)
 {
-	char		 clk[64], port[16];
-	const char	*args[2] = { clk, NULL };
-	struct od_test_resp	 r;
-	int		 i;
-
-	snprintf(port, sizeof(port), "%d", g_port);
-	setenv("OUTREACHD_ADMIN_PORT", port, 1);	/* the child keeps it */
-	od_test_clock_arg(clk, sizeof(clk), y, mon, d, h, min);
-	g_pid = od_test_daemon_start(&g_env, "d.log", args);
-	assert_true(g_pid > 0);
-	for (i = 0; i < 500; i++) {
-		if (http("GET", "/healthz", NULL, NULL, &r) == 0) {
-			assert_int_equal(r.status, 200);
-			od_test_resp_free(&r);
-			return;
-		}
-		assert_int_equal(kill(g_pid, 0), 0);	/* a bad config would have stopped it */
-		od_test_sleep_ms(20);
-	}
-	fail_msg("the admin server did not answer on 127.0.0.1:%d", g_port);
+	if ((g_pid = od_test_daemon_admin(&g_env, g_port, y, mon, d, h, min)) <= 0)
+		fail_msg("the daemon's admin server did not answer on 127.0.0.1:%d (see %s/d.log)",
+		    g_port, g_env.dir);
 }
 
 static void start_in(const char *tag, const char *pdir, const char *tdir, int status,

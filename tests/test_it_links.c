@@ -35,6 +35,7 @@
 #include "od_buf.h"
 #include "od_codec.h"
 #include "od_link.h"
+#include "od_test_http.h"
 #include "od_testenv.h"
 
 #define ACCOUNT		"PE-LNK-001"
@@ -49,69 +50,16 @@ static pid_t			g_pid;
 static int			g_port;
 static int64_t			g_now;		/* the daemon's clock, Unix seconds */
 
-struct resp {
-	int	 status;
-	char	*raw;
-	char	*body;
-};
-
-static void
-resp_free(struct resp *r)
-{
-	free(r->raw);
-	memset(r, 0, sizeof(*r));
-}
-
+/* The admin server's client (od_test_http.h), on g_port. */
 static int
-http_get(const char *target, struct resp *r)
+http_get(const char *target, struct od_test_resp *r)
 {
-	struct sockaddr_in	 sin;
-	struct timeval		 tv = { 10, 0 };
-	char			 req[2048], buf[4096], *sp;
-	size_t			 len = 0, cap = 0;
-	ssize_t			 n;
-	int			 fd, reqlen;
-
-	memset(r, 0, sizeof(*r));
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)g_port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
-		close(fd);
-		return -1;
-	}
-	reqlen = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
-	    "Connection: close\r\n\r\n", target, g_port);
-	if (write(fd, req, (size_t)reqlen) != reqlen) {
-		close(fd);
-		return -1;
-	}
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		if (len + (size_t)n + 1 > cap) {
-			cap = (len + (size_t)n + 1) * 2;
-			assert_non_null(r->raw = realloc(r->raw, cap));
-		}
-		memcpy(r->raw + len, buf, (size_t)n);
-		len += (size_t)n;
-		r->raw[len] = '\0';
-	}
-	close(fd);
-	if (r->raw == NULL || sscanf(r->raw, "HTTP/1.%*d %d", &r->status) != 1) {
-		resp_free(r);
-		return -1;
-	}
-	sp = strstr(r->raw, "\r\n\r\n");
-	r->body = sp ? sp + 4 : r->raw + len;
-	return 0;
+	return od_test_http(g_port, "GET", target, NULL, NULL, r);
 }
 
 /* A header's value (into buf), or NULL. */
 static const char *
-header(const struct resp *r, const char *name, char *buf, size_t len)
+header(const struct od_test_resp *r, const char *name, char *buf, size_t len)
 {
 	const char	*p = r->raw, *end;
 	size_t		 n = strlen(name);
@@ -244,7 +192,7 @@ static void
 start_with(int link_templates)
 {
 	char		 clk[64], port[16], *acct;
-	struct resp	 rs;
+	struct od_test_resp	 rs;
 	int		 i;
 
 	conf_init();
@@ -265,7 +213,7 @@ start_with(int link_templates)
 	assert_true(g_pid > 0);
 	for (i = 0; i < 500; i++) {
 		if (http_get("/healthz", &rs) == 0) {
-			resp_free(&rs);
+			od_test_resp_free(&rs);
 			break;
 		}
 		assert_int_equal(kill(g_pid, 0), 0);	/* a bad config would have stopped it */
@@ -297,14 +245,14 @@ start(void)
 static double
 metric(const char *sample)
 {
-	struct resp	 r;
+	struct od_test_resp	 r;
 	const char	*p;
 	double		 v = 0;
 
 	assert_int_equal(http_get("/metrics", &r), 0);
 	if ((p = strstr(r.body, sample)) != NULL)
 		v = strtod(p + strlen(sample), NULL);
-	resp_free(&r);
+	od_test_resp_free(&r);
 	return v;
 }
 
@@ -324,7 +272,7 @@ hist_count(const char *status)
 
 /* The answer to /p/<tok> must carry no part of tok (nor of anything sent). */
 static void
-assert_no_echo(const struct resp *r, const char *tok)
+assert_no_echo(const struct od_test_resp *r, const char *tok)
 {
 	char	piece[12];
 	size_t	i, n = strlen(tok);
@@ -343,7 +291,7 @@ test_links(void **state)
 	char		 tok[OD_LINK_TOKEN_MAX + 1], bad[OD_LINK_TOKEN_MAX + 1], target[1024];
 	char		 loc[2048], exp[64], ref_hex[17];
 	unsigned char	 bin[OD_LINK_PAYLOAD_MAX], ref[OD_LINK_REF_LEN];
-	struct resp	 r;
+	struct od_test_resp	 r;
 	size_t		 n;
 	long long	 opened;
 	json_t		*rec, *att;
@@ -368,7 +316,7 @@ test_links(void **state)
 	assert_non_null(header(&r, "Referrer-Policy", exp, sizeof(exp)));
 	assert_string_equal(exp, "no-referrer");
 	assert_no_echo(&r, tok);
-	resp_free(&r);
+	od_test_resp_free(&r);
 	assert_int_equal(od_test_wait_status(&g_env, ACCOUNT, "link_opened", 1, 20000), 1);
 	json_t *h = od_test_history(&g_env, ACCOUNT);
 	rec = NULL;
@@ -397,7 +345,7 @@ test_links(void **state)
 	snprintf(target, sizeof(target), "/p/%s", bad);
 	assert_int_equal(http_get(target, &r), 0);
 	assert_int_equal(r.status, 302);
-	resp_free(&r);
+	od_test_resp_free(&r);
 	assert_int_equal(od_test_wait_status(&g_env, ACCOUNT, "link_opened", opened + 1, 20000),
 	    opened + 1);
 	opened++;
@@ -412,7 +360,7 @@ test_links(void **state)
 	assert_non_null(strstr(r.body, "Invalid link"));
 	assert_null(header(&r, "Location", loc, sizeof(loc)));
 	assert_no_echo(&r, bad);
-	resp_free(&r);
+	od_test_resp_free(&r);
 	bin[2 + 2 + OD_LINK_REF_LEN + 2 + 6] ^= 0x01;
 
 	/* a signature byte changed: the same page */
@@ -422,7 +370,7 @@ test_links(void **state)
 	assert_int_equal(http_get(target, &r), 0);
 	assert_int_equal(r.status, 400);
 	{
-		struct resp	r2;
+		struct od_test_resp	r2;
 		char		t2[128];
 
 		/* fixed: the same bytes whatever was sent */
@@ -431,10 +379,10 @@ test_links(void **state)
 		assert_int_equal(r2.status, 400);
 		assert_string_equal(r2.body, r.body);
 		assert_no_echo(&r2, MARKER);
-		resp_free(&r2);
+		od_test_resp_free(&r2);
 	}
 	assert_no_echo(&r, bad);
-	resp_free(&r);
+	od_test_resp_free(&r);
 
 	/* expired (by the daemon's clock): 410 */
 	mint(0, g_now - 7200, 3600, NULL, bad, sizeof(bad));
@@ -442,7 +390,7 @@ test_links(void **state)
 	assert_int_equal(http_get(target, &r), 0);
 	assert_int_equal(r.status, 410);
 	assert_no_echo(&r, bad);
-	resp_free(&r);
+	od_test_resp_free(&r);
 
 	/* a key rotated out (k0 is no longer listed): 410 */
 	mint(2, g_now - 60, 86400, NULL, bad, sizeof(bad));
@@ -450,7 +398,7 @@ test_links(void **state)
 	assert_int_equal(http_get(target, &r), 0);
 	assert_int_equal(r.status, 410);
 	assert_no_echo(&r, bad);
-	resp_free(&r);
+	od_test_resp_free(&r);
 
 	assert_int_equal(hist_count("link_opened"), opened);
 	assert_true(metric("outreachd_link_requests_total{result=\"bad\"} ") == 3);
@@ -477,13 +425,13 @@ test_links(void **state)
 	assert_non_null(strstr(r.body, "pagada"));		/* es-PE: the debtor's locale */
 	assert_null(header(&r, "Location", loc, sizeof(loc)));
 	assert_no_echo(&r, tok);
-	resp_free(&r);
+	od_test_resp_free(&r);
 	mint(0, g_now, 86400, NULL, bad, sizeof(bad));
 	snprintf(target, sizeof(target), "/p/%s", bad);
 	assert_int_equal(http_get(target, &r), 0);
 	assert_int_equal(r.status, 200);
 	assert_non_null(strstr(r.body, "pagada"));
-	resp_free(&r);
+	od_test_resp_free(&r);
 	assert_int_equal(hist_count("link_opened"), opened);
 	assert_true(metric("outreachd_link_requests_total{result=\"paid\"} ") == 2);
 }
@@ -500,7 +448,7 @@ test_sent_link(void **state)
 	const char	*text, *p;
 	char		 tok[OD_LINK_TOKEN_MAX + 1], target[1024], loc[2048], key[256];
 	unsigned char	 ref[OD_LINK_REF_LEN];
-	struct resp	 r;
+	struct od_test_resp	 r;
 	size_t		 n;
 	json_t		*sent = NULL;
 
@@ -527,7 +475,7 @@ test_sent_link(void **state)
 	assert_int_equal(r.status, 302);
 	assert_non_null(header(&r, "Location", loc, sizeof(loc)));
 	assert_non_null(strstr(loc, "&amount=150.00&currency=PEN"));
-	resp_free(&r);
+	od_test_resp_free(&r);
 	/* the attempt in the link is the one the message was sent as */
 	{
 		json_t	*h = od_test_history(&g_env, ACCOUNT), *rec;
