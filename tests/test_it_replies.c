@@ -568,6 +568,8 @@ test_conversations(void **state)
 	n = fread(out, 1, sizeof(out) - 1, p);
 	out[n] = '\0';
 	assert_int_equal(pclose(p), 0);
+	if (getenv("OD_TEST_SHOW") != NULL)
+		printf("$ outreachctl conversations R-CV\n%s", out);
 	/* in order: the offer out, the reply in, the promise, the acknowledgement out */
 	assert_non_null(strstr(out, "->"));
 	assert_non_null(strstr(out, "<-"));

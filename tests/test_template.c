@@ -1319,13 +1319,13 @@ test_shipped_lifecycle_texts(void **state)
 	t = render_part(m, OD_CH_SMS, ctx, "es-PE", 0);
 	assert_string_equal(t, "Caja Andina: Ana, tiene un mensaje sobre su cuenta. Le ofrecemos "
 	    "pagar en 6 cuotas mensuales de S/ 206.00 o pagar solo S/ 988.00 (20% de descuento) "
-	    "hasta el 5 dic 2026. Acepte en https://pagos.example.pe/o/A-1001 o llame al "
-	    "01 615 0000. Responda BAJA para no recibir SMS.");
+	    "hasta el 5 dic 2026. Responda 1 para aceptar, 2 y la fecha en que pagara, 3 para un "
+	    "asesor, o llame al 01 615 0000. Responda BAJA para no recibir SMS.");
 	free(t);
 	json_object_del(json_object_get(ctx, "offers"), "cuotas");
 	t = render_part(m, OD_CH_SMS, ctx, "es-PE", 0);
 	assert_non_null(strstr(t, "Le ofrecemos pagar solo S/ 988.00 (20% de descuento) hasta el "
-	    "5 dic 2026. Acepte en"));
+	    "5 dic 2026. Responda 1"));
 	free(t);
 	json_decref(ctx);
 
