@@ -396,10 +396,12 @@ link_var(const char *name, size_t nlen, const struct od_link *l, const char *acc
 	if (IS("ref")) {
 		od_codec_hex(l->ref, OD_LINK_REF_LEN, buf);
 	} else if (IS("amount")) {
-		for (i = 0; i < digits; i++)
+		int	w = digits < 0 ? 0 : digits > 4 ? 4 : digits;	/* ISO 4217: 0 to 4 */
+
+		for (i = 0; i < w; i++)
 			p *= 10;
-		if (digits > 0)
-			snprintf(buf, len, "%llu.%0*llu", (unsigned long long)(l->amount / p), digits,
+		if (w > 0)
+			snprintf(buf, len, "%llu.%0*llu", (unsigned long long)(l->amount / p), w,
 			    (unsigned long long)(l->amount % p));
 		else
 			snprintf(buf, len, "%llu", (unsigned long long)l->amount);

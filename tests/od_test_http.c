@@ -232,7 +232,7 @@ od_test_daemon_admin(const struct od_test_env *e, int port, int y, int mon, int 
 	od_test_clock_arg(clk, sizeof(clk), y, mon, d, h, min);
 	if ((pid = od_test_daemon_start(e, "d.log", args)) <= 0)
 		return -1;
-	for (i = 0; i < 1500; i++) {
+	for (i = 0; i < 4000; i++) {
 		if (od_test_http(port, "GET", "/healthz", NULL, NULL, &r) == 0) {
 			i = r.status;
 			od_test_resp_free(&r);

@@ -152,7 +152,7 @@ static void
 offered(const char *id, const char *phone, const char *locale)
 {
 	enqueue(id, phone, locale);
-	assert_int_equal(od_test_wait_status(&g_env, id, "sent", 1, 20000), 1);
+	assert_int_equal(od_test_wait_status(&g_env, id, "sent", 1, 60000), 1);
 }
 
 static void
@@ -239,10 +239,18 @@ hist_wait(const char *id, const char *status, const char *step)
 	json_t	*r;
 	int	 i;
 
-	for (i = 0; i < 1500; i++) {
+	for (i = 0; i < 4000; i++) {		/* 80 s: a sanitizer build on a loaded machine */
 		if ((r = hist_find(id, status, step)) != NULL)
 			return r;
 		od_test_sleep_ms(20);
+	}
+	{
+		json_t	*h = od_test_history(&g_env, id);
+		char	*dump = json_dumps(h, JSON_INDENT(1));
+
+		print_error("%s's history:\n%s\n", id, dump ? dump : "?");
+		free(dump);
+		json_decref(h);
 	}
 	fail_msg("%s: no '%s' record%s%s", id, status, step ? " of step " : "", step ? step : "");
 	return NULL;

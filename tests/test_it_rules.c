@@ -397,7 +397,7 @@ test_cap_same_day(void **state)
 	snprintf(detail, sizeof(detail), "%s", od_test_str(json_array_get(hist, 1), "detail"));
 	json_decref(hist);
 	assert_string_equal(detail, 
-	    "last contact 5h59m ago; PE requires 24h between contacts "
+	    "last contact 6h ago; PE requires 24h between contacts "
 	    "(outreachd default; Ley 29571 sets no cap)");
 	/*
 	 * The next instant every rule allows, 24 h after the first send (Wed
