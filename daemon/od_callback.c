@@ -264,6 +264,7 @@ od_cb_twilio_status(const struct od_cb_request *req, const char *auth_token,
 		goto out;
 	}
 	r = &res->receipts[res->nreceipts++];
+	memset(r, 0, sizeof(*r));	/* the handlers reuse res: nothing of an earlier receipt stays */
 	cb_copy(r->account_id, sizeof(r->account_id), account);
 	cb_copy(r->attempt_id, sizeof(r->attempt_id), attempt);
 	cb_copy(r->provider_id, sizeof(r->provider_id), sid);
@@ -392,6 +393,7 @@ od_cb_kannel_dlr(const struct od_cb_request *req, const char *secret, struct od_
 		goto out;
 	}
 	r = &res->receipts[res->nreceipts++];
+	memset(r, 0, sizeof(*r));
 	cb_copy(r->account_id, sizeof(r->account_id), account);
 	cb_copy(r->attempt_id, sizeof(r->attempt_id), attempt);
 	cb_copy(r->provider_id, sizeof(r->provider_id), smsc_id);
@@ -506,8 +508,8 @@ cb_wa_status(const json_t *st, struct od_cb_result *res)
 		return "status not an object";
 	id = json_string_value(json_object_get(st, "id"));
 	status = json_string_value(json_object_get(st, "status"));
-	if (id == NULL || status == NULL || !cb_id_ok(id, sizeof(r.provider_id)))
-		return "status without id or status";
+	if (id == NULL || id[0] == '\0' || status == NULL || !cb_id_ok(id, sizeof(r.provider_id)))
+		return "status without id or status";	/* an empty id could be looked up as nothing */
 	memset(&r, 0, sizeof(r));
 	if ((r.at_ms = cb_wa_time(st)) < 0)
 		return "bad timestamp";
