@@ -510,8 +510,12 @@ test_whatsapp(void **state)
 	assert_reply("R-WA3", "agent", "agent", "whatsapp");
 	json_decref(hist_wait("R-WA3", "suppressed", "reply_agent"));
 	assert_int_equal(od_httpd_nrequests(g_wa), before);
-	/* Monday 03-16, 10:00: the window is long closed: the approved template */
-	daemon_restart(2026, 3, 16, 15, 0);
+	/*
+	 * Monday 03-16, 09:30 in Lima: the 24-hour window is long closed, so the
+	 * approved template; and well inside replies.acknowledge_within (2d from
+	 * Saturday 10:00, which a 10:00 start would reach as the daemon starts).
+	 */
+	daemon_restart(2026, 3, 16, 14, 30);
 	assert_ack("R-WA3", "reply_agent", "whatsapp", "Un asesor");
 	q = od_httpd_request(g_wa, od_httpd_nrequests(g_wa) - 1);
 	assert_non_null(strstr(q->body, "\"type\":\"template\""));
