@@ -245,3 +245,38 @@ od_test_daemon_admin(const struct od_test_env *e, int port, int y, int mon, int 
 	od_test_process_stop(pid, SIGKILL, 5000);
 	return -1;
 }
+
+void
+od_test_callback_gateways(char *buf, size_t len, int twilio_port, int meta_port)
+{
+	setenv("OD_TEST_TWILIO_TOKEN", OD_TEST_TWILIO_TOKEN, 1);
+	setenv("OD_TEST_META_TOKEN", "EAAGm0PX4ZCpsBAtesttoken", 1);
+	setenv("OD_TEST_WA_VERIFY", OD_TEST_WA_VERIFY, 1);
+	setenv("OD_TEST_WA_SECRET", OD_TEST_WA_SECRET, 1);
+	setenv("OD_TEST_KANNEL_PASSWORD", "kannel-test-pw", 1);
+	setenv("OD_TEST_KANNEL_SECRET", "kannel-dlr-secret-5521", 1);
+	setenv("OD_TEST_KANNEL_INBOUND", OD_TEST_KANNEL_INBOUND, 1);
+	snprintf(buf, len,
+	    "  twa:\n"
+	    "    plugin: sms-twilio\n"
+	    "    base_url: \"http://127.0.0.1:%d\"\n"
+	    "    account_sid: " OD_TEST_TWILIO_ACCOUNT "\n"
+	    "    auth_token_env: OD_TEST_TWILIO_TOKEN\n"
+	    "    from: \"" OD_TEST_TWILIO_FROM "\"\n"
+	    "  wab:\n"
+	    "    plugin: whatsapp-cloud\n"
+	    "    base_url: \"http://127.0.0.1:%d\"\n"
+	    "    phone_number_id: \"106540352242922\"\n"
+	    "    access_token_env: OD_TEST_META_TOKEN\n"
+	    "    verify_token_env: OD_TEST_WA_VERIFY\n"
+	    "    app_secret_env: OD_TEST_WA_SECRET\n"
+	    "  kan:\n"
+	    "    plugin: sms-kannel\n"
+	    "    base_url: \"http://127.0.0.1:%d\"\n"
+	    "    username: tester\n"
+	    "    password_env: OD_TEST_KANNEL_PASSWORD\n"
+	    "    from: FINANCIERA\n"
+	    "    callback_secret_env: OD_TEST_KANNEL_SECRET\n"
+	    "    inbound_token_env: OD_TEST_KANNEL_INBOUND\n",
+	    twilio_port, meta_port, od_test_free_port());
+}

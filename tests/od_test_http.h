@@ -37,6 +37,20 @@ int	od_test_wa_post(int port, const char *target, const char *secret, const char
 /* The value of a metric series ("name{labels}") in /metrics, or -1 when absent. */
 double	od_test_metric(int port, const char *series);
 
+/*
+ * The providers' test credentials, and the gateways that use them: twa
+ * (sms-twilio at twilio_port), wab (whatsapp-cloud at meta_port), kan
+ * (sms-kannel, its callbacks only: nothing listens at its base_url).
+ */
+#define OD_TEST_TWILIO_TOKEN	"9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c"
+#define OD_TEST_TWILIO_ACCOUNT	"AC0123456789abcdef0123456789abcdef"
+#define OD_TEST_TWILIO_FROM	"+15005550006"
+#define OD_TEST_WA_VERIFY	"vt-7Hq2xL9pQm4Rz8"
+#define OD_TEST_WA_SECRET	"c0ffee00d15ea5e5b16b00b5deadbeef"
+#define OD_TEST_KANNEL_INBOUND	"kannel-inbound-token-0917"
+/* Sets the credentials' variables and writes the gateways' YAML into buf ("  twa: ..."). */
+void	od_test_callback_gateways(char *buf, size_t len, int twilio_port, int meta_port);
+
 struct od_test_env;
 /* Adds admin.public_url "http://127.0.0.1:<port>" to e's config (the callbacks' signed URLs). */
 int	od_test_config_public_url(const struct od_test_env *e, int port);

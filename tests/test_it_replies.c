@@ -30,12 +30,12 @@
 #include "od_testenv.h"
 
 #define DUE		"2026-03-19"
-#define TWILIO_TOKEN	"9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c"
-#define TWILIO_ACCOUNT	"AC0123456789abcdef0123456789abcdef"
-#define TWILIO_FROM	"+15005550006"
-#define WA_VERIFY	"vt-7Hq2xL9pQm4Rz8"
-#define WA_SECRET	"c0ffee00d15ea5e5b16b00b5deadbeef"
-#define KANNEL_TOKEN	"kannel-inbound-token-0917"
+#define TWILIO_TOKEN	OD_TEST_TWILIO_TOKEN
+#define TWILIO_ACCOUNT	OD_TEST_TWILIO_ACCOUNT
+#define TWILIO_FROM	OD_TEST_TWILIO_FROM
+#define WA_VERIFY	OD_TEST_WA_VERIFY
+#define WA_SECRET	OD_TEST_WA_SECRET
+#define KANNEL_TOKEN	OD_TEST_KANNEL_INBOUND
 
 static struct od_test_env	 g_env;
 static pid_t			 g_pid;
@@ -84,13 +84,6 @@ start(const char *tag, int y, int mon, int d, int h, int min)
 {
 	char	gws[2048];
 
-	setenv("OD_TEST_TWILIO_TOKEN", TWILIO_TOKEN, 1);
-	setenv("OD_TEST_META_TOKEN", "EAAGm0PX4ZCpsBAtesttoken", 1);
-	setenv("OD_TEST_WA_VERIFY", WA_VERIFY, 1);
-	setenv("OD_TEST_WA_SECRET", WA_SECRET, 1);
-	setenv("OD_TEST_KANNEL_PASSWORD", "kannel-test-pw", 1);
-	setenv("OD_TEST_KANNEL_SECRET", "kannel-dlr-secret-5521", 1);
-	setenv("OD_TEST_KANNEL_INBOUND", KANNEL_TOKEN, 1);
 	assert_non_null(g_tw = od_httpd_start(0));
 	od_httpd_script(g_tw, &(struct od_httpd_reply){ OD_HTTPD_REPLY, 201,
 	    "Content-Type: application/json\r\n",
@@ -100,29 +93,7 @@ start(const char *tag, int y, int mon, int d, int h, int min)
 	    "Content-Type: application/json\r\n",
 	    "{\"messaging_product\":\"whatsapp\",\"contacts\":[{\"input\":\"x\",\"wa_id\":\"x\"}],"
 	    "\"messages\":[{\"id\":\"wamid.HBgLNTE5ODcyMDAwMTEVAgARGBI\"}]}", 0 });
-	snprintf(gws, sizeof(gws),
-	    "  twa:\n"
-	    "    plugin: sms-twilio\n"
-	    "    base_url: \"http://127.0.0.1:%d\"\n"
-	    "    account_sid: " TWILIO_ACCOUNT "\n"
-	    "    auth_token_env: OD_TEST_TWILIO_TOKEN\n"
-	    "    from: \"" TWILIO_FROM "\"\n"
-	    "  wab:\n"
-	    "    plugin: whatsapp-cloud\n"
-	    "    base_url: \"http://127.0.0.1:%d\"\n"
-	    "    phone_number_id: \"106540352242922\"\n"
-	    "    access_token_env: OD_TEST_META_TOKEN\n"
-	    "    verify_token_env: OD_TEST_WA_VERIFY\n"
-	    "    app_secret_env: OD_TEST_WA_SECRET\n"
-	    "  kan:\n"
-	    "    plugin: sms-kannel\n"
-	    "    base_url: \"http://127.0.0.1:%d\"\n"
-	    "    username: tester\n"
-	    "    password_env: OD_TEST_KANNEL_PASSWORD\n"
-	    "    from: FINANCIERA\n"
-	    "    callback_secret_env: OD_TEST_KANNEL_SECRET\n"
-	    "    inbound_token_env: OD_TEST_KANNEL_INBOUND\n",
-	    od_httpd_port(g_tw), od_httpd_port(g_wa), od_test_free_port());
+	od_test_callback_gateways(gws, sizeof(gws), od_httpd_port(g_tw), od_httpd_port(g_wa));
 	assert_int_equal(od_test_env_start_with(&g_env, tag, OD_TEST_DATA "/replies/policy",
 	    NULL, NULL, gws, "  sms: twa\n  whatsapp: wab\n  email: outbox\n"), 0);
 	assert_true((g_port = od_test_free_port()) > 0);
