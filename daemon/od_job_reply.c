@@ -10,7 +10,8 @@
  * On WhatsApp, within 24 hours of the reply it is a session message (the
  * template's text, free-form); later only the approved template may go
  * (../shared/reference/providers.md).  After the policy's
- * replies.acknowledge_within it is dropped, recorded.
+ * replies.acknowledge_within it is dropped, recorded; a locale with no
+ * such template fails it as any step's (od_job_try), and it is over.
  */
 #include "od_job_int.h"
 
@@ -25,7 +26,6 @@ enum od_job_life
 od_job_ack(struct od_job *j)
 {
 	const struct od_state_ack	*a = &j->sst.ack;
-	const char			*locale;
 
 	if (a->what[0] == '\0')
 		return OD_JOB_LIFE_NONE;
@@ -41,20 +41,10 @@ od_job_ack(struct od_job *j)
 	j->ack_step.stage = OD_STAGE_INVALID;	/* of no stage */
 	j->st = &j->ack_step;
 	j->step = -1;
-	locale = j->acct.locale ? j->acct.locale : j->set->cfg.default_locale;
 	if (j->policy->ack_within_ms == 0 || j->now - a->at > j->policy->ack_within_ms) {
 		json_object_set_new(od_job_record(j, a->channel, "suppressed", "ack_expired"),
 		    "detail", json_sprintf("%s: not sent within replies.acknowledge_within of "
 		    "the reply", j->ack_name));
-		j->finished = 1;
-		j->next_due = j->now;
-		return OD_JOB_LIFE_WAIT;
-	}
-	if (od_template_set_find(&j->set->templates, j->ack_name, locale,
-	    j->set->cfg.default_locale) == NULL) {
-		json_object_set_new(od_job_record(j, a->channel, "failed", "no_template"),
-		    "detail", json_sprintf("no template '%s' for locale %s: the reply is not "
-		    "acknowledged", j->ack_name, locale));
 		j->finished = 1;
 		j->next_due = j->now;
 		return OD_JOB_LIFE_WAIT;
