@@ -4,7 +4,7 @@
 #   bash bench/dispatch.sh [-n N] [--repeat R] [--smoke]
 #
 # For each run: a private redis-server on a free loopback port (appendonly
-# yes, appendfsync everysec, data in a temporary directory); N accounts
+# yes, appendfsync always: durability strict, the default, data in a temporary directory); N accounts
 # (default 20000) due now, generated with awk and enqueued with
 # `outreachctl enqueue`; then `outreachd --once` with the outbox gateway and
 # a clock offset that puts it at the next working day 10:00 America/Lima
@@ -120,7 +120,7 @@ bench_once() {
 	TMP=$(mktemp -d "${TMPDIR:-/tmp}/outreachd-bench.XXXXXX")
 	PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 	redis-server --bind 127.0.0.1 --port "$PORT" --dir "$TMP" --save '' \
-		--appendonly yes --appendfsync everysec --daemonize no \
+		--appendonly yes --appendfsync always --daemonize no \
 		--logfile "$TMP/redis.log" &
 	REDIS_PID=$!
 	for _ in $(seq 100); do

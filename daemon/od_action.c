@@ -405,6 +405,9 @@ od_action_begin_answer(struct action *a, const char *s)
 		od_log_kv(OD_LOG_WARNING, "dispatch", f, 2, "%s; not sent here",
 		    s ? "lease lost" : "Redis unavailable");
 	}
+	/* Redis may have run the begin: its lease is settled as ours once it is back */
+	if (s == NULL)
+		od_reclaim_unanswered(a->dp, j->id);
 	a->dp->env->stats.lost++;
 	a->dp->inflight--;
 	od_action_free(a);

@@ -30,6 +30,7 @@ enum cfg_type {
 	CFG_STRING = 1,		/* char * */
 	CFG_DIR,		/* char *, relative to the config file's directory */
 	CFG_LOGLEVEL,		/* int, OD_LOG_* */
+	CFG_DURABILITY,		/* int, OD_DURABILITY_* */
 	CFG_SIZE,		/* size_t */
 	CFG_INT,		/* int */
 	CFG_LONG,		/* long */
@@ -74,6 +75,10 @@ static const struct cfg_option cfg_options[] = {
 	  0, "OUTREACHD_STATE_DIR", "the daemon's own files" },
 	{ NULL, "default_locale", CFG_STRING, "es-PE", 0, 0, OFF(default_locale),
 	  CFG_LOCALE, NULL, "locale of an account that names none" },
+	{ NULL, "durability", CFG_DURABILITY, "strict", 0, 0, OFF(durability),
+	  0, NULL, "strict: Redis must fsync every write before it answers (appendfsync "
+	  "always), so no 'sending' record a power loss could undo; relaxed: accepts the "
+	  "window of its fsync policy (docs/operations.md)" },
 	{ NULL, "log_level", CFG_LOGLEVEL, "info", 0, 0, OFF(log_level),
 	  0, NULL, "error, warning, notice, info or debug" },
 	{ "limits", "max_body", CFG_SIZE, "65536", 1024, 16777216, OFF(max_body),
@@ -86,8 +91,12 @@ static const struct cfg_option cfg_options[] = {
 	  0, NULL, "actions claimed and not completed" },
 	{ "limits", "lease", CFG_DURATION, "60s", 1000, DAY_MS, OFF(lease_ms),
 	  0, NULL, "how long a claim holds" },
-	{ "limits", "reclaim_interval", CFG_DURATION, "5s", 100, 3600000, OFF(reclaim_interval_ms),
-	  0, NULL, "expired-lease sweep period" },
+	{ "limits", "reclaim_interval", CFG_DURATION, "1s", 100, 3600000, OFF(reclaim_interval_ms),
+	  0, NULL, "period of the sweep of expired leases and of dead consumers' work" },
+	{ "limits", "heartbeat_interval", CFG_DURATION, "1s", 100, 60000, OFF(heartbeat_interval_ms),
+	  0, NULL, "how often the daemon says it is alive and renews its leases" },
+	{ "limits", "heartbeat_ttl", CFG_DURATION, "5s", 1000, 600000, OFF(heartbeat_ttl_ms),
+	  0, NULL, "silence after which a daemon is dead and its work is settled" },
 	{ "limits", "history", CFG_INT, "500", 1, 100000, OFF(history_len),
 	  0, NULL, "attempt records kept per account" },
 	{ "limits", "attempts_maxlen", CFG_LONG, "10000000", 1000, 1000000000, OFF(attempts_maxlen),
@@ -130,6 +139,7 @@ static const struct cfg_option cfg_options[] = {
 };
 #define NOPTIONS	(sizeof(cfg_options) / sizeof(cfg_options[0]))
 
+static const char *const durability_names[] = { "relaxed", "strict" };
 static const char *const log_level_names[] = { "error", "warning", "notice", "info", "debug" };
 static const int log_level_values[] = { OD_LOG_ERR, OD_LOG_WARNING, OD_LOG_NOTICE,
 	OD_LOG_INFO, OD_LOG_DEBUG };
@@ -317,6 +327,15 @@ cfg_assign(struct od_config *cfg, const struct cfg_option *o, const char *text,
 			}
 		od_errors_add(errs, at->file, at->line, at->col,
 		    "%s: unknown level '%s' (error, warning, notice, info, debug)", name, text);
+		return -1;
+	case CFG_DURABILITY:
+		for (i = 0; i < sizeof(durability_names) / sizeof(durability_names[0]); i++)
+			if (strcmp(text, durability_names[i]) == 0) {
+				*(int *)field = (int)i;
+				return 0;
+			}
+		od_errors_add(errs, at->file, at->line, at->col,
+		    "%s: '%s' is neither strict nor relaxed", name, text);
 		return -1;
 	case CFG_SIZE:
 	case CFG_INT:
@@ -508,6 +527,17 @@ cfg_load(const char *path, const char *buf, size_t len, const struct od_config_o
 				const struct od_yaml *m = od_yaml_get(n, "retry_max");
 				od_yaml_error(errs, m ? m : n, "limits.retry_max: must not be less "
 				    "than limits.retry_base");
+			}
+			/* a live daemon's leases and heartbeat are renewed well before they lapse */
+			if (cfg->heartbeat_ttl_ms < 2 * cfg->heartbeat_interval_ms) {
+				const struct od_yaml *m = od_yaml_get(n, "heartbeat_ttl");
+				od_yaml_error(errs, m ? m : n, "limits.heartbeat_ttl: must be at least "
+				    "twice limits.heartbeat_interval");
+			}
+			if (cfg->lease_ms < 2 * cfg->heartbeat_interval_ms) {
+				const struct od_yaml *m = od_yaml_get(n, "lease");
+				od_yaml_error(errs, m ? m : n, "limits.lease: must be at least twice "
+				    "limits.heartbeat_interval (the lease is renewed at each heartbeat)");
 			}
 		}
 		if ((n = od_yaml_get(root, "admin")) != NULL && od_config_is_map(n, "admin", errs))

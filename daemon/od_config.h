@@ -27,6 +27,12 @@
 
 struct od_link_conf;
 
+/* durability: what a power loss of the Redis host may undo (od_queue_durable). */
+enum {
+	OD_DURABILITY_RELAXED = 0,	/* the window of Redis's fsync policy, logged */
+	OD_DURABILITY_STRICT = 1,	/* nothing Redis answered: appendfsync always */
+};
+
 struct od_setting {
 	char	*key;
 	char	*value;		/* environment expanded */
@@ -74,6 +80,7 @@ struct od_config {
 	struct od_placement *placements;	/* placements:, in file order */
 	size_t		 nplacements;
 	int		 log_level;		/* OD_LOG_* */
+	int		 durability;		/* OD_DURABILITY_*, default strict */
 
 	/* limits: */
 	size_t		 max_body;		/* bytes of one inbox body, default 65536 */
@@ -81,7 +88,9 @@ struct od_config {
 	int		 claim_batch;		/* due actions claimed at once, default 256 */
 	int		 max_inflight;		/* actions claimed and not completed, default 1024 */
 	int64_t		 lease_ms;		/* how long a claim holds, default 60s */
-	int64_t		 reclaim_interval_ms;	/* expired-lease sweep, default 5s */
+	int64_t		 reclaim_interval_ms;	/* sweep of expired leases, dead consumers, default 1s */
+	int64_t		 heartbeat_interval_ms;	/* the consumer's heartbeat and lease renewal, default 1s */
+	int64_t		 heartbeat_ttl_ms;	/* silence after which a consumer is dead, default 5s */
 	int		 history_len;		/* attempts kept per account, default 500 */
 	long		 attempts_maxlen;	/* approximate cap of <prefix>:attempts, default 10,000,000 */
 	int		 resend_unknown;	/* send again after an unknown outcome, default false */

@@ -48,9 +48,41 @@ daemon_reclaim_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	od_dispatch_reclaim(&d->dispatch);
 	od_intake_sweep(&d->intake);
 	daemon_check_idle(d);
+}
+
+static void
+daemon_beat_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct od_daemon	*d = arg;
+
+	(void)fd;
+	(void)what;
+	od_dispatch_beat(&d->dispatch);
+	od_metric_set(d->env.m.durable, NULL, od_queue_not_durable(d->env.q) == NULL &&
+	    od_queue_ready(d->env.q) ? 1 : 0);
+}
+
+/* Redis is reachable (again): beat at once (outcomes it missed, leases), then claim. */
+static void
+daemon_queue_ready(void *arg)
+{
+	struct od_daemon	*d = arg;
+
+	if (!d->started)
+		return;		/* daemon_ready_cb does the first */
+	od_dispatch_beat(&d->dispatch);
+	od_dispatch_kick(&d->dispatch);
+}
+
+/* Inbox entries a dead consumer left, now ours. */
+static void
+daemon_dispatch_inbox(void *arg, const struct redisReply *entries)
+{
+	struct od_daemon	*d = arg;
+
+	od_intake_take(&d->intake, entries);
 }
 
 /* Intake stored an account due now: claim. */
@@ -102,7 +134,8 @@ daemon_ready_cb(evutil_socket_t fd, short what, void *arg)
 	od_notify_ready();
 	d->watchdog = od_notify_watchdog_start(d->env.base);
 	od_intake_start(&d->intake);
-	od_dispatch_reclaim(&d->dispatch);
+	d->started = 1;
+	od_dispatch_beat(&d->dispatch);
 	od_dispatch_kick(&d->dispatch);
 }
 
@@ -250,7 +283,12 @@ daemon_ready(void *arg, char *why, size_t len)
 	struct od_daemon	*d = arg;
 
 	if (!od_queue_ready(d->env.q)) {
-		snprintf(why, len, "Redis is not reachable");
+		const char *nd = od_queue_not_durable(d->env.q);
+
+		if (nd != NULL)
+			snprintf(why, len, "durability strict: %s", nd);
+		else
+			snprintf(why, len, "Redis is not reachable");
 		return 0;
 	}
 	if (d->env.stopping) {
@@ -476,7 +514,7 @@ od_daemon_init(struct od_daemon *d, const char *config_path, const struct od_con
 		return -1;
 	}
 	d->env.q = od_queue_new(d->env.base, d->env.set->cfg.redis_url, d->env.set->cfg.prefix,
-	    err, errlen);
+	    d->env.set->cfg.durability, err, errlen);
 	if (d->env.q == NULL)
 		return -1;
 	if ((d->http = od_http_new(d->env.base, err, errlen)) == NULL)
@@ -546,6 +584,7 @@ od_daemon_init(struct od_daemon *d, const char *config_path, const struct od_con
 	}
 	od_errors_clear(&errs);
 	d->reclaim_ev = event_new(d->env.base, -1, EV_PERSIST, daemon_reclaim_cb, d);
+	d->beat_ev = event_new(d->env.base, -1, EV_PERSIST, daemon_beat_cb, d);
 	d->ready_ev = evtimer_new(d->env.base, daemon_ready_cb, d);
 	d->drain_ev = evtimer_new(d->env.base, daemon_drain_cb, d);
 	d->status_ev = event_new(d->env.base, -1, EV_PERSIST, daemon_status_cb, d);
@@ -556,7 +595,8 @@ od_daemon_init(struct od_daemon *d, const char *config_path, const struct od_con
 	od_intake_init(&d->intake, &d->env, d->identity_key);
 	od_intake_setcb(&d->intake, daemon_intake_due, daemon_intake_idle, d);
 	od_dispatch_init(&d->dispatch, &d->env, &d->sender, d->http);
-	od_dispatch_setcb(&d->dispatch, daemon_dispatch_idle, d);
+	od_dispatch_setcb(&d->dispatch, daemon_dispatch_idle, daemon_dispatch_inbox, d);
+	od_queue_set_onready(d->env.q, daemon_queue_ready, d);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		d->sig_ev[i] = evsignal_new(d->env.base, sigs[i], daemon_stop_cb, d);
 		event_add(d->sig_ev[i], NULL);
@@ -566,6 +606,9 @@ od_daemon_init(struct od_daemon *d, const char *config_path, const struct od_con
 	tv.tv_sec = d->env.set->cfg.reclaim_interval_ms / 1000;
 	tv.tv_usec = (d->env.set->cfg.reclaim_interval_ms % 1000) * 1000;
 	event_add(d->reclaim_ev, &tv);
+	tv.tv_sec = d->env.set->cfg.heartbeat_interval_ms / 1000;
+	tv.tv_usec = (d->env.set->cfg.heartbeat_interval_ms % 1000) * 1000;
+	event_add(d->beat_ev, &tv);
 	tv.tv_sec = 0;
 	tv.tv_usec = 0;
 	evtimer_add(d->ready_ev, &tv);
@@ -575,13 +618,26 @@ od_daemon_init(struct od_daemon *d, const char *config_path, const struct od_con
 int
 od_daemon_run(struct od_daemon *d)
 {
+	struct od_dispatch	*dp = &d->dispatch;
+	long long		 left;
+	char			 end[256];
+
 	event_base_dispatch(d->env.base);
+	/* What became of the actions still in flight at the end (daemon_drain_cb). */
+	left = dp->inflight - dp->handed_requeued - dp->handed_unknown;
+	if (dp->inflight == 0)
+		snprintf(end, sizeof(end), "nothing was left in flight");
+	else
+		snprintf(end, sizeof(end), "%d in flight at the end: %lld handed back due again "
+		    "(only claimed), %lld recorded unknown (caught sending, not sent again), %lld "
+		    "left to their leases (Redis did not answer)", dp->inflight,
+		    dp->handed_requeued, dp->handed_unknown, left < 0 ? 0 : left);
 	od_log_info("daemon", "stopped: %llu claimed, %llu sent, %llu failed, %llu retried, "
-	    "%llu suppressed, %llu unknown, %llu rejected; %d left to their leases",
+	    "%llu suppressed, %llu unknown, %llu rejected; %s",
 	    (unsigned long long)d->env.stats.claimed, (unsigned long long)d->env.stats.sent,
 	    (unsigned long long)d->env.stats.failed, (unsigned long long)d->env.stats.retried,
 	    (unsigned long long)d->env.stats.suppressed, (unsigned long long)d->env.stats.unknown,
-	    (unsigned long long)d->env.stats.rejected, d->dispatch.inflight);
+	    (unsigned long long)d->env.stats.rejected, end);
 	return 0;
 }
 
@@ -601,6 +657,8 @@ od_daemon_free(struct od_daemon *d)
 	od_sender_free(&d->sender);
 	if (d->reclaim_ev)
 		event_free(d->reclaim_ev);
+	if (d->beat_ev)
+		event_free(d->beat_ev);
 	if (d->ready_ev)
 		event_free(d->ready_ev);
 	if (d->drain_ev)

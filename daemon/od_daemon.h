@@ -44,7 +44,9 @@ struct od_daemon {
 	struct od_sender	 sender;	/* per-gateway limits and breakers */
 	char			*identity_key;	/* debtor ids are hashed with it (od_person.h) */
 
-	struct event		*reclaim_ev;	/* sweeps expired leases */
+	struct event		*reclaim_ev;	/* inbox entries pending too long (limits.reclaim_interval) */
+	struct event		*beat_ev;	/* the heartbeat (limits.heartbeat_interval) */
+	int			 started;	/* Redis was ready once: intake and dispatch run */
 	struct event		*ready_ev;	/* waits for Redis at start-up */
 	struct event		*sig_ev[4];
 	struct event		*drain_ev;	/* SIGTERM: waits for the actions in flight */

@@ -173,6 +173,13 @@ dispatch_complete_cb(redisReply *r, void *arg)
 			od_action_complete_stale(a, r->element[i]);
 			continue;
 		}
+		if (r == NULL && !dp->env->stopping) {
+			/* Redis went away: the outcome is kept, stored once it is back */
+			od_log_warn("dispatch", "completing %s: Redis unavailable; its outcome is "
+			    "kept and stored once Redis is back", a->job.action_id);
+			od_reclaim_unstored(a);
+			continue;
+		}
 		if (r == NULL || r->type != REDIS_REPLY_ARRAY)
 			od_log_err("dispatch", "completing %s failed: %s; its lease will settle it",
 			    a->job.action_id, r && r->type == REDIS_REPLY_ERROR ? r->str :
@@ -360,9 +367,11 @@ od_dispatch_init(struct od_dispatch *dp, struct od_env *env, struct od_sender *s
 }
 
 void
-od_dispatch_setcb(struct od_dispatch *dp, void (*on_idle)(void *), void *arg)
+od_dispatch_setcb(struct od_dispatch *dp, void (*on_idle)(void *),
+    void (*on_inbox)(void *, const struct redisReply *), void *arg)
 {
 	dp->on_idle = on_idle;
+	dp->on_inbox = on_inbox;
 	dp->cbarg = arg;
 }
 
@@ -547,8 +556,7 @@ od_dispatch_release(struct od_dispatch *dp)
 	struct action	*a;
 
 	for (a = dp->actions; a != NULL; a = a->next)
-		od_reclaim_one(dp, a->job.id, 1, "the daemon stopped while sending: the "
-		    "outcome is unknown, not sent again");
+		od_reclaim_one(dp, a->job.id, OD_RECLAIM_OURS, NULL);
 }
 
 void
@@ -580,6 +588,10 @@ od_dispatch_free(struct od_dispatch *dp)
 		event_free(dp->flush_ev);
 	free(dp->begin_q);
 	free(dp->complete_q);
+	while (dp->nunsettled > 0)
+		free(dp->unsettled[--dp->nunsettled]);
+	free(dp->unsettled);
+	dp->unsettled = NULL;
 	dp->claim_ev = dp->flush_ev = NULL;
 	dp->begin_q = dp->complete_q = NULL;
 }

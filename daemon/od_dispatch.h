@@ -23,6 +23,7 @@ struct event;
 struct od_env;
 struct od_http;
 struct od_sender;
+struct redisReply;
 
 struct od_dispatch {
 	struct od_env		*env;		/* the daemon's, borrowed */
@@ -38,7 +39,17 @@ struct od_dispatch {
 	/* the daemon reads these for its status, metrics and the end-of-run line: */
 	int			 inflight;	/* actions claimed and not completed */
 	int			 claiming;	/* a claim is on its way */
-	int			 reclaiming;	/* a scan of expired leases is on its way */
+	void			(*on_inbox)(void *arg, const struct redisReply *entries);	/* taken over */
+	/* od_reclaim.c: the heartbeat, and leases settled without their completion */
+	int			 beating;	/* a beat is on its way */
+	int			 beat_more;	/* the last scan stopped at its maximum: again */
+	int			 settling;	/* leases being settled */
+	int			 orphaning;	/* dead consumers' work being read */
+	int			 self_checked;	/* an earlier run's leases of this name looked for */
+	int			 nunstored;	/* actions whose completion waits for Redis */
+	char			**unsettled;	/* accounts whose begin Redis never answered */
+	size_t			 nunsettled, unsettled_cap;
+	long long		 handed_requeued, handed_unknown, handed_failed;	/* at stop */
 	uint64_t		 next_due_ms;	/* from the last claim */
 	long long		 leases;	/* every daemon's leases, at the last claim */
 	long long		 scheduled;	/* actions in the due set, at the last claim */
@@ -47,10 +58,20 @@ struct od_dispatch {
 /* dp is cleared; env, sender and http are borrowed, and must outlive it. */
 void	od_dispatch_init(struct od_dispatch *dp, struct od_env *env, struct od_sender *sender,
 	    struct od_http *http);
-/* on_idle may be NULL. */
-void	od_dispatch_setcb(struct od_dispatch *dp, void (*on_idle)(void *), void *arg);
+/*
+ * on_idle may be NULL; on_inbox (NULL: none) is handed the inbox entries a
+ * dead consumer read and never acknowledged, now pending for this one
+ * (XCLAIM's answer), to take in.
+ */
+void	od_dispatch_setcb(struct od_dispatch *dp, void (*on_idle)(void *),
+	    void (*on_inbox)(void *, const struct redisReply *), void *arg);
 void	od_dispatch_kick(struct od_dispatch *dp);	/* claim now if there is room */
-void	od_dispatch_reclaim(struct od_dispatch *dp);	/* one sweep of expired leases */
+/*
+ * The heartbeat (every limits.heartbeat_interval): the leases of the
+ * actions in flight renewed; dead consumers' work and expired leases
+ * settled; outcomes Redis missed stored again.
+ */
+void	od_dispatch_beat(struct od_dispatch *dp);
 void	od_dispatch_release(struct od_dispatch *dp);	/* hands every lease of ours back */
 void	od_dispatch_stop(struct od_dispatch *dp);	/* no more claims on the timer */
 /* 1 when nothing is in flight, claimed by any daemon or due within 1 s (--once). */

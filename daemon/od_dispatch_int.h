@@ -54,6 +54,7 @@ struct action {
 	size_t			 nhand;
 	char			 handbuf[1024];
 	char			 num2[3][24];	/* counts of records, documents, handoff fields */
+	int			 unstored;	/* its completion waits for Redis (od_reclaim_unstored) */
 };
 
 /* od_action.c */
@@ -75,7 +76,22 @@ void	od_action_complete_stale(struct action *a, const redisReply *e);
 void	od_dispatch_queue_begin(struct action *a);
 void	od_dispatch_queue_complete(struct action *a);
 
-/* od_reclaim.c: settles account id's lease (lease.lua, reclaim.lua); force: ours, at stop. */
-void	od_reclaim_one(struct od_dispatch *dp, const char *id, int force, const char *why);
+/* od_reclaim.c: why a lease is settled without its action's completion. */
+enum od_reclaim_why {
+	OD_RECLAIM_EXPIRED,	/* nobody renewed it for limits.lease */
+	OD_RECLAIM_DEAD,	/* its consumer's heartbeat lapsed (owner names it) */
+	OD_RECLAIM_OURS,	/* ours, handed back by a stopping daemon */
+	OD_RECLAIM_UNANSWERED,	/* ours, whose begin Redis never answered */
+};
+/* Settles account id's lease (lease.lua, reclaim.lua) if it is still as how expects. */
+void	od_reclaim_one(struct od_dispatch *dp, const char *id, enum od_reclaim_why how,
+	    const char *owner);
+/*
+ * a's completion found Redis unreachable: a stays in flight, its outcome
+ * kept, and is completed again once Redis is back (at the next beat).
+ */
+void	od_reclaim_unstored(struct action *a);
+/* Account id's begin got no answer: its lease is settled as ours once Redis is back. */
+void	od_reclaim_unanswered(struct od_dispatch *dp, const char *id);
 
 #endif /* OD_DISPATCH_INT_H */

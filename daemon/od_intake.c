@@ -499,6 +499,13 @@ od_intake_sweep(struct od_intake *in)
 }
 
 void
+od_intake_take(struct od_intake *in, const redisReply *entries)
+{
+	if (entries->type == REDIS_REPLY_ARRAY && entries->elements > 0 && !in->env->stopping)
+		intake_process(in, entries);
+}
+
+void
 od_intake_init(struct od_intake *in, struct od_env *env, const char *identity_key)
 {
 	memset(in, 0, sizeof(*in));

@@ -16,6 +16,7 @@
 struct event;
 struct intake_batch;
 struct od_env;
+struct redisReply;
 
 struct od_intake {
 	struct od_env		*env;		/* the daemon's, borrowed */
@@ -41,6 +42,8 @@ void	od_intake_setcb(struct od_intake *in, void (*on_due)(void *), void (*on_idl
 void	od_intake_start(struct od_intake *in);
 /* Takes over the entries a dead consumer left pending. */
 void	od_intake_sweep(struct od_intake *in);
+/* Inbox entries now pending for this consumer (XCLAIM's answer: a dead one's), taken in. */
+void	od_intake_take(struct od_intake *in, const struct redisReply *entries);
 /* 1 when the inbox is drained: nothing new read, every batch read stored (--once). */
 int	od_intake_idle(const struct od_intake *in);
 /* Frees its timer, after the queue: the queue's last answers may still arm it.  NULL-safe. */

@@ -516,6 +516,21 @@ od_metrics_register_std(struct od_metrics *m, struct od_metrics_std *s)
 	    "promise_kept, promise_broken, promise_refused, agreement, plan_broken, "
 	    "plan_completed, escalated, handoff, recall, agent_requested, payment_claimed, "
 	    "wrong_number).", OD_LABELS("record"));
+	s->unstored = od_metrics_gauge(m, OD_METRIC_UNSTORED,
+	    "Outcomes of sends known here and not yet stored in Redis (it was unreachable when "
+	    "they came): written once it is back, before any lease of theirs can expire.", NULL);
+	s->settled = od_metrics_counter(m, OD_METRIC_SETTLED,
+	    "Leases settled without their action's completion, by why (expired: a lease "
+	    "nobody renewed; dead: its daemon's heartbeat lapsed; handed_back: a stopping or "
+	    "disconnected daemon's own) and what became of the action (requeued: it was only "
+	    "claimed, due again; unknown: it was sending, recorded unknown).",
+	    OD_LABELS("why", "outcome"));
+	s->durable = od_metrics_gauge(m, OD_METRIC_DURABLE,
+	    "1 when Redis, as last checked, answers a write only once it is fsynced "
+	    "(appendonly yes, appendfsync always); 0 when a power loss could undo answered "
+	    "writes (durability strict then claims and sends nothing).", NULL);
+	if (s->unstored == NULL || s->settled == NULL || s->durable == NULL)
+		return -1;
 	if (s->attempts == NULL || s->suppressions == NULL || s->queue_due == NULL ||
 	    s->queue_inflight == NULL || s->rejected == NULL || s->gateway_latency == NULL ||
 	    s->ratelimit_waits == NULL || s->breaker_state == NULL || s->reloads == NULL ||

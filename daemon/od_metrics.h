@@ -35,6 +35,9 @@
 #define OD_METRIC_INTAKE		"outreachd_intake_total"		/* counter {kind} */
 #define OD_METRIC_STATE_CONFLICTS	"outreachd_state_conflicts_total"	/* counter {script} */
 #define OD_METRIC_LIFECYCLE		"outreachd_lifecycle_total"		/* counter {record} */
+#define OD_METRIC_UNSTORED		"outreachd_completions_unstored"	/* gauge */
+#define OD_METRIC_SETTLED		"outreachd_leases_settled_total"	/* counter {why,outcome} */
+#define OD_METRIC_DURABLE		"outreachd_redis_durable"		/* gauge */
 
 /* Values of outreachd_breaker_state (not od_breaker's enum order). */
 #define OD_METRIC_BREAKER_CLOSED	0
@@ -120,6 +123,7 @@ struct od_metrics_std {
 	struct od_metric	*intake;
 	struct od_metric	*state_conflicts;
 	struct od_metric	*lifecycle;
+	struct od_metric	*unstored, *settled, *durable;
 };
 
 int	od_metrics_register_std(struct od_metrics *m, struct od_metrics_std *s);

@@ -11,11 +11,12 @@
 #include <hiredis/async.h>
 #include <hiredis/adapters/libevent.h>
 
+#include "od_config.h"
 #include "od_log.h"
 
 extern const char od_lua_lib[], od_lua_intake[], od_lua_event[], od_lua_claim[],
     od_lua_begin[], od_lua_complete[], od_lua_reclaim[], od_lua_receipt[], od_lua_reply[],
-    od_lua_load[], od_lua_lease[], od_lua_link[];
+    od_lua_load[], od_lua_lease[], od_lua_link[], od_lua_beat[], od_lua_orphans[];
 
 static const char *const queue_script_body[OD_SCRIPT_MAX] = {
 	[OD_SCRIPT_INTAKE] = od_lua_intake,
@@ -29,6 +30,8 @@ static const char *const queue_script_body[OD_SCRIPT_MAX] = {
 	[OD_SCRIPT_LOAD] = od_lua_load,
 	[OD_SCRIPT_LEASE] = od_lua_lease,
 	[OD_SCRIPT_LINK] = od_lua_link,
+	[OD_SCRIPT_BEAT] = od_lua_beat,
+	[OD_SCRIPT_ORPHANS] = od_lua_orphans,
 };
 
 static char	*queue_script_full[OD_SCRIPT_MAX];	/* prelude + body, built once */
@@ -49,7 +52,19 @@ struct od_queue {
 	struct event		*reconnect_ev;
 	int			 backoff_ms;
 	int			 freeing;
+	/* durability: strict, and whether the server checked says it fsyncs before answering */
+	int			 strict;
+	int			 durable;
+	char			 durable_why[256];	/* why not, as last checked */
+	struct event		*durable_ev;		/* checked again every QUEUE_DURABLE_RECHECK */
+	int			 checking;		/* a CONFIG GET is on its way */
+	int			 was_ready;
+	void			(*on_ready)(void *arg);
+	void			*ready_arg;
 };
+
+/* How often a running daemon reads Redis's fsync policy again (a CONFIG SET changes it). */
+#define QUEUE_DURABLE_RECHECK	10
 
 /* A script call kept until its reply, so that NOSCRIPT can be answered with the body. */
 /*
@@ -107,6 +122,8 @@ od_keys_init(struct od_keys *k, const char *prefix)
 	snprintf(k->handoff, sizeof(k->handoff), "%s:handoff", prefix);
 	snprintf(k->agent, sizeof(k->agent), "%s:agent", prefix);
 	snprintf(k->wamid_prefix, sizeof(k->wamid_prefix), "%s:wamid:", prefix);
+	snprintf(k->consumers, sizeof(k->consumers), "%s:consumers", prefix);
+	snprintf(k->hb_prefix, sizeof(k->hb_prefix), "%s:hb:", prefix);
 }
 
 const char *
@@ -397,6 +414,107 @@ fail:
 
 static void queue_connect_async(struct od_queue *q, struct queue_conn *c);
 
+int
+od_queue_durable_check(const redisReply *r, char *why, size_t len)
+{
+	const char	*aof = NULL, *fsync = NULL;
+	size_t		 i;
+
+	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+		snprintf(why, len, "Redis's fsync policy cannot be read (CONFIG GET: %s)",
+		    r ? r->str : "no answer");
+		return -1;
+	}
+	if (r->type != REDIS_REPLY_ARRAY) {
+		snprintf(why, len, "Redis's fsync policy cannot be read (CONFIG GET: not an array)");
+		return -1;
+	}
+	for (i = 0; i + 1 < r->elements; i += 2) {
+		const redisReply *k = r->element[i], *v = r->element[i + 1];
+
+		if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
+			continue;
+		if (strcmp(k->str, "appendonly") == 0)
+			aof = v->str;
+		else if (strcmp(k->str, "appendfsync") == 0)
+			fsync = v->str;
+	}
+	if (aof == NULL || fsync == NULL) {
+		snprintf(why, len, "Redis's fsync policy cannot be read (CONFIG GET append* "
+		    "names no appendonly or appendfsync)");
+		return -1;
+	}
+	if (strcmp(aof, "yes") != 0) {
+		snprintf(why, len, "Redis keeps no append-only file (appendonly %s): a restart "
+		    "loses everything since its last snapshot", aof);
+		return 0;
+	}
+	if (strcmp(fsync, "always") != 0) {
+		snprintf(why, len, "Redis answers before its append-only file is on disk "
+		    "(appendfsync %s): a power loss undoes up to %s of answered writes", fsync,
+		    strcmp(fsync, "everysec") == 0 ? "about 2 s" : "30 s (the kernel's flush)");
+		return 0;
+	}
+	why[0] = '\0';
+	return 1;
+}
+
+/* Ready: both connections up and, under strict durability, the server checked durable. */
+static void
+queue_ready_changed(struct od_queue *q)
+{
+	int	now = od_queue_ready(q);
+
+	if (now == q->was_ready)
+		return;
+	q->was_ready = now;
+	if (now && q->on_ready != NULL && !q->freeing)
+		q->on_ready(q->ready_arg);
+}
+
+static void
+queue_durable_cb(redisAsyncContext *ac, void *reply, void *arg)
+{
+	struct od_queue	*q = arg;
+	char		 why[256];
+	int		 d;
+
+	(void)ac;
+	q->checking = 0;
+	if (reply == NULL)
+		return;		/* the connection went: asked again when it is back */
+	d = od_queue_durable_check(reply, why, sizeof(why));
+	if (q->strict && d != 1 && (q->durable || strcmp(why, q->durable_why) != 0))
+		od_log_err("queue", "durability strict: %s; nothing is claimed or sent until "
+		    "Redis fsyncs before it answers (appendonly yes, appendfsync always)", why);
+	else if (q->strict && d == 1 && !q->durable && q->durable_why[0] != '\0')
+		od_log_info("queue", "durability strict: Redis fsyncs before it answers again");
+	else if (!q->strict && d != 1 && strcmp(why, q->durable_why) != 0)
+		od_log_warn("queue", "durability relaxed: %s; a send in that window may be "
+		    "repeated after such a loss", why);
+	snprintf(q->durable_why, sizeof(q->durable_why), "%s", d == 1 ? "" : why);
+	q->durable = d == 1;
+	queue_ready_changed(q);
+}
+
+/* CONFIG GET append*, on the command connection; the answer sets q->durable. */
+static void
+queue_durable_ask(struct od_queue *q)
+{
+	if (q->checking || q->main.ac == NULL || !q->main.up)
+		return;
+	if (redisAsyncCommand(q->main.ac, queue_durable_cb, q, "CONFIG GET append*") == REDIS_OK)
+		q->checking = 1;
+}
+
+static void
+queue_durable_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	queue_durable_ask(arg);
+}
+
 static void
 queue_reconnect_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -417,9 +535,13 @@ queue_schedule_reconnect(struct od_queue *q)
 
 	if (q->freeing || evtimer_pending(q->reconnect_ev, NULL))
 		return;
+	/*
+	 * At most a second: a daemon back later than its heartbeat's ttl after
+	 * a Redis restart would find its work settled by the others.
+	 */
 	q->backoff_ms = q->backoff_ms ? q->backoff_ms * 2 : 100;
-	if (q->backoff_ms > 5000)
-		q->backoff_ms = 5000;
+	if (q->backoff_ms > 1000)
+		q->backoff_ms = 1000;
 	tv.tv_sec = q->backoff_ms / 1000;
 	tv.tv_usec = (q->backoff_ms % 1000) * 1000;
 	evtimer_add(q->reconnect_ev, &tv);
@@ -451,6 +573,9 @@ queue_on_connect(const redisAsyncContext *ac, int status)
 	c->up = 1;
 	c->q->backoff_ms = 0;
 	od_log_info("queue", "%s connection to Redis up", c->name);
+	if (c == &c->q->main)
+		queue_durable_ask(c->q);
+	queue_ready_changed(c->q);
 }
 
 static void
@@ -460,6 +585,10 @@ queue_on_disconnect(const redisAsyncContext *ac, int status)
 
 	c->up = 0;
 	c->ac = NULL;
+	if (c == &c->q->main)
+		c->q->durable = 0;	/* the server that comes back is checked again */
+	c->q->checking = c == &c->q->main ? 0 : c->q->checking;
+	queue_ready_changed(c->q);
 	if (status != REDIS_OK && !c->q->freeing) {
 		od_log_err("queue", "%s connection to Redis lost: %s", c->name, ac->errstr);
 		queue_schedule_reconnect(c->q);
@@ -501,7 +630,8 @@ queue_connect_async(struct od_queue *q, struct queue_conn *c)
 }
 
 struct od_queue *
-od_queue_new(struct event_base *base, const char *url, const char *prefix, char *err, size_t errlen)
+od_queue_new(struct event_base *base, const char *url, const char *prefix, int durability,
+    char *err, size_t errlen)
 {
 	struct od_queue	*q;
 	redisContext	*c;
@@ -545,9 +675,31 @@ od_queue_new(struct event_base *base, const char *url, const char *prefix, char 
 		return NULL;
 	}
 	freeReplyObject(r);
+	/* Durability, before anything is claimed: refused at start-up, logged when relaxed. */
+	q->strict = durability == OD_DURABILITY_STRICT;
+	r = redisCommand(c, "CONFIG GET append*");
+	q->durable = od_queue_durable_check(r, q->durable_why, sizeof(q->durable_why)) == 1;
+	freeReplyObject(r);
 	redisFree(c);
+	if (q->strict && !q->durable) {
+		snprintf(err, errlen, "durability strict: %s.  Set appendonly yes and appendfsync "
+		    "always in redis.conf (or CONFIG SET both, and CONFIG REWRITE), or "
+		    "durability: relaxed to accept that window (docs/operations.md)",
+		    q->durable_why);
+		free(q);
+		return NULL;
+	}
+	if (!q->strict && !q->durable)
+		od_log_warn("queue", "durability relaxed: %s; a send in that window may be repeated "
+		    "after such a loss", q->durable_why);
+	q->durable = 0;		/* until the async connection's own check */
 
 	q->reconnect_ev = evtimer_new(base, queue_reconnect_cb, q);
+	q->durable_ev = event_new(base, -1, EV_PERSIST, queue_durable_timer_cb, q);
+	{
+		struct timeval tv = { QUEUE_DURABLE_RECHECK, 0 };
+		event_add(q->durable_ev, &tv);
+	}
 	q->main.q = q->inbox.q = q;
 	q->main.name = "command";
 	q->inbox.name = "inbox";
@@ -568,6 +720,8 @@ od_queue_free(struct od_queue *q)
 		redisAsyncFree(q->inbox.ac);
 	if (q->reconnect_ev)
 		event_free(q->reconnect_ev);
+	if (q->durable_ev)
+		event_free(q->durable_ev);
 	free(q);
 }
 
@@ -589,7 +743,21 @@ od_queue_keys(const struct od_queue *q)
 int
 od_queue_ready(const struct od_queue *q)
 {
-	return q->main.up && q->inbox.up;
+	return q->main.up && q->inbox.up && (!q->strict || q->durable);
+}
+
+const char *
+od_queue_not_durable(const struct od_queue *q)
+{
+	return q->strict && q->main.up && !q->durable && !q->checking && q->durable_why[0] ?
+	    q->durable_why : NULL;
+}
+
+void
+od_queue_set_onready(struct od_queue *q, void (*cb)(void *), void *arg)
+{
+	q->on_ready = cb;
+	q->ready_arg = arg;
 }
 
 struct queue_plain {

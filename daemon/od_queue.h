@@ -31,6 +31,8 @@ enum od_script {
 	OD_SCRIPT_LOAD,		/* od_store: states read for a change */
 	OD_SCRIPT_LEASE,	/* od_reclaim: a lease read before it is settled */
 	OD_SCRIPT_LINK,		/* od_link_http: a payment link's account read, its opening recorded */
+	OD_SCRIPT_BEAT,		/* od_reclaim: the heartbeat, lease renewal, dead consumers, expired leases */
+	OD_SCRIPT_ORPHANS,	/* od_reclaim: a dead consumer's leases and inbox entries */
 	OD_SCRIPT_MAX
 };
 
@@ -44,6 +46,8 @@ struct od_keys {
 	char	handoff[128];			/* placements: the files agencies receive */
 	char	agent[128];			/* replies people must read (agents, a CRM) */
 	char	wamid_prefix[128];		/* "<prefix>:wamid:": od_wamid.h */
+	char	consumers[128];			/* consumer -> "<since> <last>" heartbeat (ms) */
+	char	hb_prefix[128];			/* "<prefix>:hb:": a consumer's heartbeat key */
 };
 
 void	od_keys_init(struct od_keys *k, const char *prefix);
@@ -57,14 +61,30 @@ typedef void	od_queue_cb(redisReply *reply, void *arg);
 
 /*
  * Connects (blocking, at start-up): checks the server, loads the scripts,
- * creates the inbox's consumer group.  Then attaches the async connections
- * to base.  NULL with err set on failure.
+ * creates the inbox's consumer group, and checks its fsync policy against
+ * durability (OD_DURABILITY_*: strict refuses a server that answers before
+ * its append-only file is on disk; relaxed logs the window).  Then attaches
+ * the async connections to base.  NULL with err set on failure.
  */
 struct od_queue *od_queue_new(struct event_base *base, const char *url, const char *prefix,
-	    char *err, size_t errlen);
+	    int durability, char *err, size_t errlen);
 void	od_queue_free(struct od_queue *q);
 const struct od_keys *od_queue_keys(const struct od_queue *q);
-int	od_queue_ready(const struct od_queue *q);	/* both connections up */
+/*
+ * Both connections up and, under strict durability, the server checked (at
+ * every connection and every 10 s) to fsync before it answers.
+ */
+int	od_queue_ready(const struct od_queue *q);
+/* Under strict durability, why the server connected to is not durable; else NULL. */
+const char *od_queue_not_durable(const struct od_queue *q);
+/* cb(arg) each time od_queue_ready becomes true (a reconnection, a durable server again). */
+void	od_queue_set_onready(struct od_queue *q, void (*cb)(void *), void *arg);
+/*
+ * What CONFIG GET append* (r) says: 1 when Redis answers a write only once
+ * its append-only file is fsynced (appendonly yes, appendfsync always),
+ * 0 when not, -1 when it cannot tell (CONFIG refused); why says which.
+ */
+int	od_queue_durable_check(const redisReply *r, char *why, size_t len);
 
 /*
  * 1 when r is a string or status reply equal to s, compared by length

@@ -1,8 +1,18 @@
 /*
- * Reclaim: the leases of actions whose daemon died or hung (expired), and
- * those a stopping daemon hands back.  The lease and the account's state
- * are read (lease.lua), what happens is decided here, and reclaim.lua
- * writes it while both are still as read.
+ * Reclaim: the leases of actions whose daemon died or hung, and those a
+ * stopping daemon hands back.  The lease and the account's state are read
+ * (lease.lua), what happens is decided here, and reclaim.lua writes it
+ * while both are still as read.
+ *
+ * Which leases: every daemon beats (beat.lua, every
+ * limits.heartbeat_interval): its heartbeat key lives limits.heartbeat_ttl,
+ * and the leases of the actions it holds are renewed.  A consumer whose
+ * heartbeat lapsed is dead: its leases are settled at once, whatever their
+ * expiry, and its inbox entries read and never acknowledged are taken over
+ * (orphans.lua); once it holds nothing it leaves the inbox group.  A lease
+ * nobody renews (its daemon forgot the action, or predates heartbeats)
+ * expires after limits.lease.  The sweep goes on, beat after beat, until
+ * nothing expired is left.
  *
  * An action that was only claimed goes back to the due set as it was.  One
  * that was 'sending' may have reached the debtor: it is recorded 'unknown'
@@ -25,21 +35,56 @@
 #include "od_state.h"
 #include "od_time.h"
 
+/* The most leases one beat or one dead consumer's scan settles; the sweep goes on after. */
+#define RECLAIM_MAX	"2048"
+
+/* A dead consumer whose work is being read (orphans.lua). */
+struct reclaim_dead {
+	struct od_dispatch	*dp;
+	char			 dead[160];
+	int			 self;		/* this consumer's name, in an earlier run */
+};
+
 struct reclaim_one {
 	struct od_dispatch	*dp;
 	char			*id;
-	int			 force;		/* our own lease, handed back at stop */
-	char			 why[200];	/* the unknown record's reason */
+	enum od_reclaim_why	 how;
+	char			 owner[160];	/* OD_RECLAIM_DEAD: the dead consumer */
+	char			 why[240];	/* the unknown record's reason */
 	int			 tries;
+	int			 sending;	/* the lease was 'sending': recorded unknown */
+};
+
+/* The unknown record's reason, by how its lease is settled. */
+static const char *const reclaim_reason[] = {
+	[OD_RECLAIM_EXPIRED] = "lease expired while sending (the daemon stopped or hung): the "
+	    "outcome is unknown, not sent again",
+	[OD_RECLAIM_DEAD] = "the daemon sending it stopped (its heartbeat lapsed): the outcome "
+	    "is unknown, not sent again",
+	[OD_RECLAIM_OURS] = "the daemon stopped while sending: the outcome is unknown, not sent "
+	    "again",
+	[OD_RECLAIM_UNANSWERED] = "Redis went away before it answered the send's begin, and "
+	    "this daemon did not send it: recorded unknown, not sent again",
+};
+static const char *const reclaim_label[] = {
+	[OD_RECLAIM_EXPIRED] = "expired", [OD_RECLAIM_DEAD] = "dead",
+	[OD_RECLAIM_OURS] = "handed_back", [OD_RECLAIM_UNANSWERED] = "handed_back",
 };
 
 static void	reclaim_read(struct reclaim_one *ro);
+static void	reclaim_unsettled_add(struct od_dispatch *dp, const char *id);
+
+static void	reclaim_settled(struct od_dispatch *dp);
 
 static void
 reclaim_free(struct reclaim_one *ro)
 {
+	struct od_dispatch	*dp = ro->dp;
+
 	free(ro->id);
 	free(ro);
+	dp->settling--;
+	reclaim_settled(dp);
 }
 
 static void
@@ -53,12 +98,25 @@ reclaim_write_cb(redisReply *r, void *arg)
 		reclaim_read(ro);	/* settled or changed meanwhile: read again */
 		return;
 	}
-	if (r == NULL || !od_reply_is(r, "ok"))
+	if (r == NULL || !od_reply_is(r, "ok")) {
 		od_log_err("dispatch", "settling the lease of account %s failed: %s", ro->id,
 		    r == NULL ? "Redis unavailable" : r->type == REDIS_REPLY_ERROR ? r->str :
 		    "it kept changing");
-	else
+		if (ro->how == OD_RECLAIM_OURS)
+			ro->dp->handed_failed++;
+		else if (ro->how == OD_RECLAIM_UNANSWERED)
+			reclaim_unsettled_add(ro->dp, ro->id);	/* once Redis is back */
+	} else {
+		od_metric_inc(ro->dp->env->m.settled, OD_LABELS(reclaim_label[ro->how],
+		    ro->sending ? "unknown" : "requeued"), 1);
+		if (ro->how == OD_RECLAIM_OURS) {
+			if (ro->sending)
+				ro->dp->handed_unknown++;
+			else
+				ro->dp->handed_requeued++;
+		}
 		od_dispatch_kick(ro->dp);
+	}
 	reclaim_free(ro);
 }
 
@@ -139,16 +197,17 @@ reclaim_settle(struct reclaim_one *ro, const redisReply *const *e)
 	json_error_t		 jerr;
 	json_t			*v = NULL, *rec = NULL;
 	int64_t			 now = od_now_ms(), due = -1;
-	size_t			 nc = strlen(dp->env->consumer), nflds = 0, na = 0;
+	const char		*owner = ro->how == OD_RECLAIM_DEAD ? ro->owner : dp->env->consumer;
+	size_t			 nc = strlen(owner), nflds = 0, na = 0;
 	int			 known = 0, sending;
 
-	if (e[0]->len == 0 || (ro->force ? strncmp(lease, dp->env->consumer, nc) != 0 ||
+	if (e[0]->len == 0 || (ro->how != OD_RECLAIM_EXPIRED ? strncmp(lease, owner, nc) != 0 ||
 	    lease[nc] != ' ' : strtoll(e[0]->str, NULL, 10) > now)) {
-		reclaim_free(ro);	/* settled already, not ours, or not expired: live */
+		reclaim_free(ro);	/* settled already, not its owner's, or not expired: live */
 		return;
 	}
 	phase = (sp = strchr(lease, ' ')) != NULL ? sp + 1 : "";
-	sending = strncmp(phase, "sending ", 8) == 0;
+	sending = ro->sending = strncmp(phase, "sending ", 8) == 0;
 	od_state_init(&st);
 	if (e[2]->len > 0 && (v = od_account_json_loadb(e[2]->str, e[2]->len, 0, &jerr)) != NULL &&
 	    od_state_from_json(&st, v, &field) == 0)
@@ -241,7 +300,7 @@ reclaim_read(struct reclaim_one *ro)
 }
 
 void
-od_reclaim_one(struct od_dispatch *dp, const char *id, int force, const char *why)
+od_reclaim_one(struct od_dispatch *dp, const char *id, enum od_reclaim_why how, const char *owner)
 {
 	struct reclaim_one	*ro;
 
@@ -250,43 +309,230 @@ od_reclaim_one(struct od_dispatch *dp, const char *id, int force, const char *wh
 		return;
 	}
 	ro->dp = dp;
-	ro->force = force;
-	snprintf(ro->why, sizeof(ro->why), "%s", why);
+	ro->how = how;
+	snprintf(ro->owner, sizeof(ro->owner), "%s", owner ? owner : "");
+	snprintf(ro->why, sizeof(ro->why), "%s", reclaim_reason[how]);
+	dp->settling++;
 	reclaim_read(ro);
 }
 
-static void
-reclaim_scan_cb(redisReply *r, void *arg)
-{
-	struct od_dispatch	*dp = arg;
-	size_t			 i;
 
-	dp->reclaiming = 0;
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
-		return;
-	for (i = 0; i < r->elements; i++)
-		if (r->element[i]->type == REDIS_REPLY_STRING)
-			od_reclaim_one(dp, r->element[i]->str, 0,
-			    "lease expired while sending (the daemon stopped or hung): the "
-			    "outcome is unknown, not sent again");
+/* The accounts whose begin Redis never answered: settled as ours once it is back. */
+static void
+reclaim_unsettled_add(struct od_dispatch *dp, const char *id)
+{
+	char	**nv, *s;
+
+	if (dp->nunsettled == dp->unsettled_cap) {
+		size_t ncap = dp->unsettled_cap ? dp->unsettled_cap * 2 : 16;
+		if ((nv = realloc(dp->unsettled, ncap * sizeof(*nv))) == NULL)
+			return;		/* its lease settles it when it expires */
+		dp->unsettled = nv;
+		dp->unsettled_cap = ncap;
+	}
+	if ((s = strdup(id)) != NULL)
+		dp->unsettled[dp->nunsettled++] = s;
 }
 
 void
-od_dispatch_reclaim(struct od_dispatch *dp)
+od_reclaim_unanswered(struct od_dispatch *dp, const char *id)
 {
-	char		 now[32];
-	const char	*argv[7];
+	reclaim_unsettled_add(dp, id);
+}
 
-	if (dp->reclaiming || !od_queue_ready(dp->env->q))
+/*
+ * Redis is back: first the outcomes it missed (complete.lua again: a
+ * completion that did land finds its records and writes nothing twice),
+ * then the begins it never answered, settled as ours.
+ */
+static void
+reclaim_catch_up(struct od_dispatch *dp)
+{
+	struct action	*a;
+	size_t		 i, n;
+	char		**v;
+
+	if (!od_queue_ready(dp->env->q))
 		return;
+	if (dp->nunstored > 0) {
+		od_log_info("dispatch", "storing %d outcomes Redis missed while it was unreachable",
+		    dp->nunstored);
+		for (a = dp->actions; a != NULL; a = a->next)
+			if (a->unstored) {
+				a->unstored = 0;
+				od_dispatch_queue_complete(a);
+			}
+		dp->nunstored = 0;
+		od_metric_set(dp->env->m.unstored, NULL, 0);
+	}
+	v = dp->unsettled;
+	n = dp->nunsettled;
+	dp->unsettled = NULL;
+	dp->nunsettled = dp->unsettled_cap = 0;
+	for (i = 0; i < n; i++) {
+		od_reclaim_one(dp, v[i], OD_RECLAIM_UNANSWERED, NULL);
+		free(v[i]);
+	}
+	free(v);
+}
+
+void
+od_reclaim_unstored(struct action *a)
+{
+	struct od_dispatch	*dp = a->dp;
+
+	a->unstored = 1;
+	dp->nunstored++;
+	od_metric_set(dp->env->m.unstored, NULL, (double)dp->nunstored);
+}
+
+static void	reclaim_orphans(struct od_dispatch *dp, const char *dead, int self);
+
+static void
+reclaim_orphans_cb(redisReply *r, void *arg)
+{
+	struct od_dispatch	*dp = ((struct reclaim_dead *)arg)->dp;
+	struct reclaim_dead	*rd = arg;
+	const redisReply	*ids;
+	size_t			 i;
+
+	dp->orphaning--;
+	if (r != NULL && r->type == REDIS_REPLY_ERROR)
+		od_log_err("dispatch", "the work of consumer %s: %s", rd->dead, r->str);
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+	    r->element[0]->type != REDIS_REPLY_STRING) {
+		free(rd);
+		return;
+	}
+	if (od_reply_is(r->element[0], "gone")) {
+		od_log_info("dispatch", "consumer %s is dead (no heartbeat for %lld ms) and holds "
+		    "nothing: removed from the inbox group", rd->dead,
+		    (long long)dp->env->set->cfg.heartbeat_ttl_ms);
+	} else if (od_reply_is(r->element[0], "work") && r->elements == 4) {
+		ids = r->element[1];
+		if (ids->type == REDIS_REPLY_ARRAY && ids->elements > 0) {
+			od_log_warn("dispatch", "%s %s: settling %zu of its leases",
+			    rd->self ? "an earlier run of this consumer," : "consumer", rd->dead,
+			    ids->elements);
+			for (i = 0; i < ids->elements; i++)
+				if (ids->element[i]->type == REDIS_REPLY_STRING)
+					od_reclaim_one(dp, ids->element[i]->str, OD_RECLAIM_DEAD,
+					    rd->dead);
+		}
+		if (r->element[2]->type == REDIS_REPLY_ARRAY && r->element[2]->elements > 0) {
+			od_log_warn("dispatch", "consumer %s: took over %zu inbox entries it read "
+			    "and never acknowledged", rd->dead, r->element[2]->elements);
+			if (dp->on_inbox != NULL)
+				dp->on_inbox(dp->cbarg, r->element[2]);
+		}
+		if (r->element[3]->type == REDIS_REPLY_INTEGER && r->element[3]->integer == 1)
+			dp->beat_more = 1;
+	}
+	free(rd);
+}
+
+static void
+reclaim_orphans(struct od_dispatch *dp, const char *dead, int self)
+{
+	const struct od_keys	*k = od_queue_keys(dp->env->q);
+	struct reclaim_dead	*rd;
+	const char		*keys[4], *args[4];
+	char			 hb[512];
+
+	if ((rd = calloc(1, sizeof(*rd))) == NULL)
+		return;
+	rd->dp = dp;
+	rd->self = self;
+	snprintf(rd->dead, sizeof(rd->dead), "%s", dead);
+	snprintf(hb, sizeof(hb), "%s%s", k->hb_prefix, dead);
+	keys[0] = k->lease;
+	keys[1] = k->inbox;
+	keys[2] = k->consumers;
+	keys[3] = hb;
+	args[0] = dead;
+	args[1] = dp->env->consumer;
+	args[2] = RECLAIM_MAX;
+	args[3] = self ? "1" : "0";
+	if (od_queue_script(dp->env->q, OD_SCRIPT_ORPHANS, reclaim_orphans_cb, rd, 4, keys, 4, args,
+	    NULL) == -1) {
+		free(rd);
+		return;
+	}
+	dp->orphaning++;
+}
+
+static void
+reclaim_beat_cb(redisReply *r, void *arg)
+{
+	struct od_dispatch	*dp = arg;
+	const redisReply	*dead, *exp;
+	size_t			 i;
+
+	dp->beating = 0;
+	if (r != NULL && r->type == REDIS_REPLY_ERROR)
+		od_log_err("dispatch", "heartbeat: %s", r->str);
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 3 || dp->env->stopping)
+		return;
+	dead = r->element[0];
+	exp = r->element[1];
+	dp->beat_more = r->element[2]->type == REDIS_REPLY_INTEGER && r->element[2]->integer == 1;
+	for (i = 0; dead->type == REDIS_REPLY_ARRAY && i < dead->elements; i++)
+		if (dead->element[i]->type == REDIS_REPLY_STRING)
+			reclaim_orphans(dp, dead->element[i]->str, 0);
+	for (i = 0; exp->type == REDIS_REPLY_ARRAY && i < exp->elements; i++)
+		if (exp->element[i]->type == REDIS_REPLY_STRING)
+			od_reclaim_one(dp, exp->element[i]->str, OD_RECLAIM_EXPIRED, NULL);
+	reclaim_settled(dp);
+}
+
+/* Every settle and dead consumer's scan answered: another beat at once when a scan was cut. */
+static void
+reclaim_settled(struct od_dispatch *dp)
+{
+	if (dp->beat_more && dp->settling == 0 && dp->orphaning == 0 && !dp->beating) {
+		dp->beat_more = 0;
+		od_dispatch_beat(dp);
+	}
+}
+
+void
+od_dispatch_beat(struct od_dispatch *dp)
+{
+	const struct od_keys	*k = od_queue_keys(dp->env->q);
+	const struct od_config	*cfg = &dp->env->set->cfg;
+	struct action		*a;
+	const char		*keys[4], **args;
+	char			 hb[512], now[32], ttl[32], lease[32];
+	int			 na = 0;
+
+	if (dp->beating || !od_queue_ready(dp->env->q))
+		return;
+	reclaim_catch_up(dp);
+	if (!dp->self_checked && !dp->env->stopping) {
+		/* leases this consumer's name held in an earlier run (a fixed `consumer:`) */
+		dp->self_checked = 1;
+		reclaim_orphans(dp, dp->env->consumer, 1);
+	}
+	if ((args = calloc(6 + (size_t)dp->inflight + 1, sizeof(*args))) == NULL)
+		return;
+	snprintf(hb, sizeof(hb), "%s%s", k->hb_prefix, dp->env->consumer);
 	snprintf(now, sizeof(now), "%lld", (long long)od_now_ms());
-	argv[0] = "ZRANGEBYSCORE";
-	argv[1] = od_queue_keys(dp->env->q)->inflight;
-	argv[2] = "-inf";
-	argv[3] = now;
-	argv[4] = "LIMIT";
-	argv[5] = "0";
-	argv[6] = "256";
-	if (od_queue_command(dp->env->q, reclaim_scan_cb, dp, 7, argv, NULL) == 0)
-		dp->reclaiming = 1;
+	snprintf(ttl, sizeof(ttl), "%lld", (long long)cfg->heartbeat_ttl_ms);
+	snprintf(lease, sizeof(lease), "%lld", (long long)cfg->lease_ms);
+	keys[0] = k->consumers;
+	keys[1] = hb;
+	keys[2] = k->inflight;
+	keys[3] = k->lease;
+	args[na++] = dp->env->consumer;
+	args[na++] = now;
+	args[na++] = ttl;
+	args[na++] = lease;
+	args[na++] = RECLAIM_MAX;
+	args[na++] = k->hb_prefix;
+	for (a = dp->actions; a != NULL && na < 6 + dp->inflight; a = a->next)
+		args[na++] = a->job.id;
+	if (od_queue_script(dp->env->q, OD_SCRIPT_BEAT, reclaim_beat_cb, dp, 4, keys, na, args,
+	    NULL) == 0)
+		dp->beating = 1;
+	free(args);
 }

@@ -106,7 +106,8 @@ od_test_redis_start(struct od_test_redis *r, const char *dir)
 				dup2(fd, 2);
 			}
 			execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1",
-			    "--save", "", "--appendonly", "no", "--dir", dir, (char *)NULL);
+			    "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", dir,
+			    (char *)NULL);
 			_exit(127);
 		}
 		for (int w = 0; w < 200; w++) {

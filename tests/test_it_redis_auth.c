@@ -17,6 +17,7 @@
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
 
+#include "od_config.h"
 #include "od_queue.h"
 #include "od_testenv.h"
 
@@ -141,7 +142,7 @@ test_async_user(void **state)
 	(void)state;
 	assert_non_null(base = event_base_new());
 	snprintf(url, sizeof(url), "redis://outreach:u%%2540pw@127.0.0.1:%d/3", redis.port);
-	q = od_queue_new(base, url, "authtest", err, sizeof(err));
+	q = od_queue_new(base, url, "authtest", OD_DURABILITY_RELAXED, err, sizeof(err));
 	if (q == NULL)
 		fail_msg("%s", err);
 	for (i = 0; i < 500 && !od_queue_ready(q); i++) {

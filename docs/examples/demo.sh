@@ -52,7 +52,7 @@ section() { printf '\n== %s\n' "$*"; }
 
 # ---- a private Redis ---------------------------------------------------------
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-redis-server --bind 127.0.0.1 --port "$PORT" --dir "$TMP" --save '' --appendonly no \
+redis-server --bind 127.0.0.1 --port "$PORT" --dir "$TMP" --save '' --appendonly yes --appendfsync always \
 	--daemonize no --logfile "$TMP/redis.log" &
 REDIS_PID=$!
 for _ in $(seq 100); do
