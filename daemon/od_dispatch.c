@@ -188,6 +188,10 @@ dispatch_complete_cb(redisReply *r, void *arg)
 		    od_reply_is(r->element[i], "lost"))
 			od_log_warn("dispatch", "action %s: the lease had expired; recorded anyway",
 			    a->job.action_id);
+		else if (i < r->elements && r->element[i]->type == REDIS_REPLY_STRING &&
+		    od_reply_is(r->element[i], "done"))
+			od_log_info("dispatch", "action %s: its outcome was stored already (Redis went "
+			    "away before it answered); not written twice", a->job.action_id);
 		dp->inflight--;
 		od_action_free(a);
 	}
@@ -216,7 +220,7 @@ dispatch_flush_complete(struct od_dispatch *dp, struct action **v, size_t n)
 
 	for (i = 0; i < n; i++) {
 		nrec += v[i]->nrecs + json_array_size(v[i]->xrecs) + json_array_size(v[i]->xdocs);
-		nargs += 13 + v[i]->nhand;	/* 11, and a message id entry's 2 */
+		nargs += 14 + v[i]->nhand;	/* 12, and a message id entry's 2 */
 	}
 	nargs += (2 + 2 * OD_RECORD_FIELDS) * nrec;
 	b = calloc(1, sizeof(*b));
@@ -271,6 +275,7 @@ dispatch_flush_complete(struct od_dispatch *dp, struct action **v, size_t n)
 		args[na++] = j->pid;
 		args[na++] = a->drop ? a->drop : "";
 		args[na++] = j->pid[0] && j->contact[0] ? j->attempt_id : "";
+		args[na++] = j->attempt_id;	/* "" when nothing was sent */
 		/* the records: the job's, then the outcome's (lib.lua's od_records) */
 		args[na++] = a->num[1];
 		for (r = 0; r < a->nrecs; r++, ri++) {
@@ -337,10 +342,14 @@ dispatch_flush_queue(struct od_dispatch *dp, struct action ***qp, size_t *np, si
 static void
 dispatch_flush_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct od_dispatch	*dp = arg;
-
 	(void)fd;
 	(void)what;
+	od_dispatch_flush(arg);
+}
+
+void
+od_dispatch_flush(struct od_dispatch *dp)
+{
 	dispatch_flush_queue(dp, &dp->begin_q, &dp->begin_n, &dp->begin_cap, dispatch_flush_begin);
 	dispatch_flush_queue(dp, &dp->complete_q, &dp->complete_n, &dp->complete_cap,
 	    dispatch_flush_complete);

@@ -75,6 +75,8 @@ void	od_action_complete_stale(struct action *a, const redisReply *e);
 /* od_dispatch.c: a's begin, or its completion, queued for this turn's batch. */
 void	od_dispatch_queue_begin(struct action *a);
 void	od_dispatch_queue_complete(struct action *a);
+/* What is queued goes to Redis now, not at the end of this turn of the loop. */
+void	od_dispatch_flush(struct od_dispatch *dp);
 
 /* od_reclaim.c: why a lease is settled without its action's completion. */
 enum od_reclaim_why {

@@ -364,6 +364,7 @@ reclaim_catch_up(struct od_dispatch *dp)
 			}
 		dp->nunstored = 0;
 		od_metric_set(dp->env->m.unstored, NULL, 0);
+		od_dispatch_flush(dp);	/* before any claim: ahead of it on the connection */
 	}
 	v = dp->unsettled;
 	n = dp->nunsettled;

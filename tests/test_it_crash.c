@@ -10,6 +10,10 @@
  *     a crash loses none and the restart repeats none.
  * (b) two daemons on one Redis, both --once: 1,000 accounts, 1,000 messages,
  *     no action twice.
+ * (c) heartbeats: a daemon killed with a lease of 10 minutes; another one
+ *     sees its heartbeat lapse (limits.heartbeat_ttl, 5 s) and settles its
+ *     leases at once (claimed ones due again, 'sending' ones unknown), then
+ *     removes it from the inbox group and the consumers; nothing twice.
  *
  * The clock is Monday 2026-03-09, 10:00 in Lima: PE's window is open
  * (config/jurisdictions/PE.yaml, Ley 29571 art. 62); every account is due
@@ -255,12 +259,93 @@ test_two_daemons(void **state)
 	assert_true(od_test_inbox_settled(ep));
 }
 
+/* The consumers of the inbox group. */
+static size_t
+group_consumers(const struct od_test_env *e)
+{
+	redisReply	*r = redisCommand(e->rc, "XINFO CONSUMERS outreach:inbox outreachd");
+	size_t		 n;
+
+	assert_non_null(r);
+	assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+	n = r->elements;
+	freeReplyObject(r);
+	return n;
+}
+
+static void
+test_heartbeat(void **state)
+{
+	struct od_test_env	*const ep = &g_env;
+	enum { N = 200 };
+	int			 counts[N], i, sent = 0, unknown = 0;
+	long long		 before;
+	char			 id[32];
+	json_t			*hist, *h;
+	const char		*st;
+
+	(void)state;
+	assert_int_equal(od_test_env_start(ep, "itbeat", "  max_inflight: 50\n  lease: 600s\n",
+	    "    delay: 300ms\n"), 0);
+	enqueue_many(ep, N);
+	g_pid[0] = daemon_now(ep, "d1.log", 0);
+	assert_true(od_test_wait_attempts(ep, "sent", 20, 15000) >= 20);
+	od_test_sleep_ms(150);
+	assert_int_equal(od_test_process_stop(g_pid[0], SIGKILL, 5000), 128 + SIGKILL);
+	g_pid[0] = 0;
+	before = od_test_int(ep, "ZCARD outreach:inflight");
+	print_message("killed with %lld actions in flight, leases of 600 s\n", before);
+	assert_true(before > 0);
+	assert_int_equal(od_test_int(ep, "HLEN outreach:consumers"), 1);
+
+	/* Only the heartbeat can settle them before the leases' 10 minutes. */
+	g_pid[1] = daemon_now(ep, "d2.log", 0);
+	for (i = 0; i < 6000 && od_test_int(ep, "ZCARD outreach:inflight") != 0; i++)
+		od_test_sleep_ms(20);
+	assert_int_equal(od_test_int(ep, "ZCARD outreach:inflight"), 0);
+	assert_int_equal(od_test_wait_int(ep, N, 60000, "ZCARD outreach:due"), N);
+	/* the dead one leaves the inbox group and the consumers once it holds nothing */
+	for (i = 0; i < 1500 && (group_consumers(ep) != 1 ||
+	    od_test_int(ep, "HLEN outreach:consumers") != 1); i++)
+		od_test_sleep_ms(20);
+	assert_int_equal(group_consumers(ep), 1);
+	assert_int_equal(od_test_int(ep, "HLEN outreach:consumers"), 1);
+	assert_int_equal(od_test_process_stop(g_pid[1], SIGTERM, 5000), 0);
+	g_pid[1] = 0;
+
+	outbox_counts(ep, counts, N);
+	for (i = 0; i < N; i++) {
+		snprintf(id, sizeof(id), "IT-%04d", i);
+		hist = od_test_history(ep, id);
+		assert_int_equal(json_array_size(hist), 2);
+		h = json_array_get(hist, 1);
+		st = json_string_value(json_object_get(h, "status"));
+		assert_non_null(st);
+		if (strcmp(st, "sent") == 0) {
+			sent++;
+			assert_int_equal(counts[i], 1);
+		} else {
+			assert_string_equal(st, "unknown");
+			assert_string_equal(json_string_value(json_object_get(h, "reason")),
+			    "the daemon sending it stopped (its heartbeat lapsed): the outcome is "
+			    "unknown, not sent again");
+			assert_true(counts[i] <= 1);
+			unknown++;
+		}
+		json_decref(hist);
+	}
+	print_message("%d sent, %d unknown\n", sent, unknown);
+	assert_int_equal(sent + unknown, N);
+	assert_true(unknown > 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_kill9, teardown),
 		cmocka_unit_test_teardown(test_two_daemons, teardown),
+		cmocka_unit_test_teardown(test_heartbeat, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,7 +12,8 @@
 --       none), the attempt ids that reached nobody (space-separated: their
 --       contacts, which begin.lua wrote pending, are taken back from the
 --       person's list), the attempt id that reached the debtor ('' when
---       none: its contact is confirmed), the records (lib.lua's od_records:
+--       none: its contact is confirmed), the attempt id of the send ('' when
+--       nothing was sent), the records (lib.lua's od_records:
 --       R, then per record its JSON, F and F stream fields), the agreement
 --       documents (od_docs: D, then per document its JSON, F, fields), a
 --       handoff's stream fields (H, then H strings; 0: not placed), and the
@@ -31,7 +32,11 @@
 -- WhatsApp message that name no attempt are matched through it.
 -- Returns one answer per action: 'ok', the stale answer, or 'lost' when its
 -- lease had been reclaimed (its records are still written: they are what
--- happened; the state is not: the reclaim settled it).
+-- happened; the state is not: the reclaim settled it), or 'done' when the
+-- send's outcome is in the history already: this is a completion sent again
+-- after Redis went away without answering it, and it had landed (nothing
+-- is written twice; an outcome recorded 'unknown' by a reclaim is not one:
+-- the known outcome is written after it).
 local consumer, maxlen, histlen = ARGV[1], ARGV[2], ARGV[3]
 local mine = consumer .. ' '
 local acts = {}
@@ -45,8 +50,8 @@ local function skip(i)
 end
 while i <= #ARGV do
   local a = {id = ARGV[i], ver = ARGV[i + 1], new = ARGV[i + 2], due = ARGV[i + 3],
-             pid = ARGV[i + 4], drop = ARGV[i + 5], confirm = ARGV[i + 6]}
-  a.recs = i + 7
+             pid = ARGV[i + 4], drop = ARGV[i + 5], confirm = ARGV[i + 6], aid = ARGV[i + 7]}
+  a.recs = i + 8
   a.docs = skip(a.recs)
   a.hand = skip(a.docs)
   a.nhand = tonumber(ARGV[a.hand])
@@ -60,6 +65,17 @@ for _, a in ipairs(acts) do
   a.wkey = wkey
   wkey = wkey + a.nwam
 end
+-- the send's outcome (not 'sending', not 'unknown') among the newest records of hist
+local function stored(hist, aid)
+  local key, recs = '"attempt_id":"' .. aid .. '"', redis.call('LRANGE', hist, -64, -1)
+  for _, r in ipairs(recs) do
+    if string.find(r, key, 1, true) and not string.find(r, '"status":"sending"', 1, true) and
+        not string.find(r, '"status":"unknown"', 1, true) then
+      return true
+    end
+  end
+  return false
+end
 local ids = {}
 for n, a in ipairs(acts) do ids[n] = a.id end
 local leases = redis.call('HMGET', KEYS[2], unpack(ids))
@@ -69,7 +85,9 @@ for n, a in ipairs(acts) do
   local l, raw = leases[n], states[n]
   local hist, agr = KEYS[8 + 2 * n], KEYS[9 + 2 * n]
   local lost = not l or string.sub(l, 1, #mine) ~= mine
-  if not lost and raw and od_ver(raw) ~= a.ver then
+  if (lost or (raw and od_ver(raw) ~= a.ver)) and a.aid ~= '' and stored(hist, a.aid) then
+    out[n] = 'done'
+  elseif not lost and raw and od_ver(raw) ~= a.ver then
     out[n] = {'stale', raw, od_ver(raw)}
   else
     od_records(a.recs, KEYS[5], hist, maxlen, histlen)
