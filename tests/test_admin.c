@@ -388,8 +388,9 @@ test_metrics_exposition(void **state)
 	assert_int_equal(f->collected, 1);
 	/* 2 attempts + 1 suppression + due + inflight + rejected + 13 buckets, sum, count
 	 * + breaker + reload + the admin port's connections, drops, accept errors and
-	 * evictions = 27 samples, every line well-formed. */
-	assert_int_equal(check_exposition(r.body), 27);
+	 * evictions + the unlabelled gauges completions_unstored and redis_durable = 29
+	 * samples, every line well-formed. */
+	assert_int_equal(check_exposition(r.body), 29);
 	assert_non_null(strstr(r.body, "\noutreachd_admin_connections 1\n"));	/* this one */
 	assert_non_null(strstr(r.body,
 	    "outreachd_attempts_total{channel=\"sms\",gateway=\"twilio\",status=\"accepted\"} 5\n"));

@@ -119,7 +119,10 @@ test_defaults(void **state)
 	assert_int_equal(cfg.claim_batch, 256);
 	assert_int_equal(cfg.max_inflight, 1024);
 	assert_int_equal(cfg.lease_ms, 60000);
-	assert_int_equal(cfg.reclaim_interval_ms, 5000);
+	assert_int_equal(cfg.reclaim_interval_ms, 1000);
+	assert_int_equal(cfg.heartbeat_interval_ms, 1000);
+	assert_int_equal(cfg.heartbeat_ttl_ms, 5000);
+	assert_int_equal(cfg.durability, OD_DURABILITY_STRICT);
 	assert_int_equal(cfg.history_len, 500);
 	assert_int_equal(cfg.attempts_maxlen, 10000000L);
 	assert_int_equal(cfg.resend_unknown, 0);
@@ -486,6 +489,32 @@ expect_string_errors(const char *y, size_t n, ...)
 	od_errors_clear(&errs);
 }
 
+/* durability and the heartbeat: a word, and a ttl and lease well above the interval. */
+static void
+test_durability_heartbeat(void **state)
+{
+	struct od_config	cfg;
+	struct od_errors	errs;
+	static const char	ok[] = "durability: relaxed\nlimits:\n  heartbeat_interval: 500ms\n"
+	    "  heartbeat_ttl: 2s\n  lease: 1s\n";
+
+	(void)state;
+	expect_string_errors("durability: maybe\nlimits:\n  heartbeat_interval: 2s\n"
+	    "  heartbeat_ttl: 3s\n  lease: 3s\n", 3,
+	    "p.yaml:1:13: durability: 'maybe' is neither strict nor relaxed",
+	    "p.yaml:4:18: limits.heartbeat_ttl: must be at least twice limits.heartbeat_interval",
+	    "p.yaml:5:10: limits.lease: must be at least twice limits.heartbeat_interval (the "
+	    "lease is renewed at each heartbeat)");
+	od_errors_init(&errs);
+	assert_int_equal(od_config_load_string("p.yaml", ok, strlen(ok), NULL, &cfg, &errs), 0);
+	assert_int_equal(cfg.durability, OD_DURABILITY_RELAXED);
+	assert_int_equal(cfg.heartbeat_interval_ms, 500);
+	assert_int_equal(cfg.heartbeat_ttl_ms, 2000);
+	assert_int_equal(cfg.lease_ms, 1000);
+	od_config_clear(&cfg);
+	od_errors_clear(&errs);
+}
+
 /* placements: where a policy's handoff step places an account. */
 static void
 test_placements(void **state)
@@ -586,6 +615,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_unset_env_var, clean_env, clean_env),
 		cmocka_unit_test_setup_teardown(test_unreadable_file, clean_env, clean_env),
 		cmocka_unit_test_setup_teardown(test_default_path, clean_env, clean_env),
+		cmocka_unit_test(test_durability_heartbeat),
 		cmocka_unit_test_setup_teardown(test_placements, clean_env, clean_env),
 		cmocka_unit_test_setup_teardown(test_placement_errors, clean_env, clean_env),
 	};
