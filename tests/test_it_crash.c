@@ -283,11 +283,22 @@ test_heartbeat(void **state)
 	char			 id[32];
 	json_t			*hist, *h;
 	const char		*st;
+	char			*body;
 
 	(void)state;
 	assert_int_equal(od_test_env_start(ep, "itbeat", "  max_inflight: 50\n  lease: 600s\n",
 	    "    delay: 300ms\n"), 0);
-	enqueue_many(ep, N);
+	/*
+	 * A dead consumer, "ghost", that beat once and read IT-0199 and never
+	 * acknowledged it: a live daemon takes the entry over, then removes it.
+	 */
+	body = od_test_account("IT-0199", "2026-03-09", "1234.50", NULL);
+	assert_int_equal(od_test_enqueue(ep, "account", body), 0);
+	free(body);
+	freeReplyObject(redisCommand(ep->rc, "XREADGROUP GROUP outreachd ghost COUNT 1 "
+	    "STREAMS outreach:inbox >"));
+	freeReplyObject(redisCommand(ep->rc, "HSET outreach:consumers ghost %s", "1 1"));
+	enqueue_many(ep, N - 1);
 	g_pid[0] = daemon_now(ep, "d1.log", 0);
 	assert_true(od_test_wait_attempts(ep, "sent", 20, 15000) >= 20);
 	od_test_sleep_ms(150);
@@ -296,7 +307,7 @@ test_heartbeat(void **state)
 	before = od_test_int(ep, "ZCARD outreach:inflight");
 	print_message("killed with %lld actions in flight, leases of 600 s\n", before);
 	assert_true(before > 0);
-	assert_int_equal(od_test_int(ep, "HLEN outreach:consumers"), 1);
+	assert_true(od_test_int(ep, "HLEN outreach:consumers") >= 1);
 
 	/* Only the heartbeat can settle them before the leases' 10 minutes. */
 	g_pid[1] = daemon_now(ep, "d2.log", 0);

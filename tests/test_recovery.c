@@ -1,0 +1,369 @@
+/*
+ * The recovery scripts against a real redis-server (docs/operations.md,
+ * "Heartbeats, leases and recovery"):
+ *
+ * - beat.lua: the heartbeat key and the consumer's run; the leases of the
+ *   actions held renewed; dead consumers named only by a consumer whose
+ *   own run is a ttl long; expired leases: a forgotten one of ours, a dead
+ *   owner's, never a live owner's;
+ * - orphans.lua: a dead consumer's leases and unacknowledged inbox entries
+ *   (claimed for the caller), then, once it holds nothing, its removal from
+ *   the inbox group and the consumers;
+ * - complete.lua: a completion sent again after Redis went away without
+ *   answering finds its outcome stored ('done') and writes nothing twice;
+ *   after a reclaim recorded the send unknown, the known outcome is still
+ *   written ('lost').
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <hiredis/hiredis.h>
+
+#include "od_queue.h"
+#include "od_testenv.h"
+
+struct env {
+	struct od_test_redis	 redis;
+	char			 dir[256];
+	redisContext		*c;
+	struct od_keys		 k;
+};
+
+static void
+env_start(struct env *e)
+{
+	char	err[256];
+
+	assert_int_equal(od_test_tmpdir("recovery", e->dir, sizeof(e->dir)), 0);
+	assert_int_equal(od_test_redis_start(&e->redis, e->dir), 0);
+	assert_non_null(e->c = od_queue_connect_sync(e->redis.url, err, sizeof(err)));
+	od_keys_init(&e->k, "outreach");
+}
+
+static void
+env_stop(struct env *e)
+{
+	char	cmd[300];
+
+	redisFree(e->c);
+	od_test_redis_stop(&e->redis);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", e->dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static redisReply *
+eval(redisContext *c, enum od_script s, int nkeys, const char *const *keys, int nargs,
+    const char *const *args)
+{
+	const char	*argv[64];
+	char		 nk[8];
+	int		 argc = 0, i;
+
+	assert_true(3 + nkeys + nargs <= 64);
+	snprintf(nk, sizeof(nk), "%d", nkeys);
+	argv[argc++] = "EVAL";
+	argv[argc++] = od_queue_script_source(s);
+	argv[argc++] = nk;
+	for (i = 0; i < nkeys; i++)
+		argv[argc++] = keys[i];
+	for (i = 0; i < nargs; i++)
+		argv[argc++] = args[i];
+	return redisCommandArgv(c, argc, argv, NULL);
+}
+
+static long long
+num(redisContext *c, const char *fmt, ...)
+{
+	va_list		 ap;
+	redisReply	*r;
+	long long	 n;
+
+	va_start(ap, fmt);
+	r = redisvCommand(c, fmt, ap);
+	va_end(ap);
+	assert_non_null(r);
+	assert_int_equal(r->type, REDIS_REPLY_INTEGER);
+	n = r->integer;
+	freeReplyObject(r);
+	return n;
+}
+
+static void
+run(redisContext *c, const char *fmt, ...)
+{
+	va_list		 ap;
+	redisReply	*r;
+
+	va_start(ap, fmt);
+	r = redisvCommand(c, fmt, ap);
+	va_end(ap);
+	assert_non_null(r);
+	assert_int_not_equal(r->type, REDIS_REPLY_ERROR);
+	freeReplyObject(r);
+}
+
+/* The strings of an array reply, space-separated, sorted as given. */
+static void
+strings(const redisReply *a, char *out, size_t len)
+{
+	size_t	i, n = 0;
+
+	out[0] = '\0';
+	assert_int_equal(a->type, REDIS_REPLY_ARRAY);
+	for (i = 0; i < a->elements; i++)
+		n += (size_t)snprintf(out + n, n < len ? len - n : 0, "%s%s", i ? " " : "",
+		    a->element[i]->str);
+}
+
+#define NOW	1773068400000LL		/* 2026-03-09T15:00:00Z */
+
+static redisReply *
+beat(struct env *e, const char *me, long long now, const char *const *held, int nheld)
+{
+	char		 hb[300], ns[32];
+	const char	*keys[4], *args[32];
+	int		 na = 0, i;
+
+	snprintf(hb, sizeof(hb), "%s%s", e->k.hb_prefix, me);
+	snprintf(ns, sizeof(ns), "%lld", now);
+	keys[0] = e->k.consumers;
+	keys[1] = hb;
+	keys[2] = e->k.inflight;
+	keys[3] = e->k.lease;
+	args[na++] = me;
+	args[na++] = ns;
+	args[na++] = "5000";
+	args[na++] = "60000";
+	args[na++] = "2048";
+	args[na++] = e->k.hb_prefix;
+	for (i = 0; i < nheld; i++)
+		args[na++] = held[i];
+	return eval(e->c, OD_SCRIPT_BEAT, 4, keys, na, args);
+}
+
+static void
+test_beat(void **state)
+{
+	struct env	 e;
+	redisReply	*r;
+	char		 got[256];
+	const char	*held[] = { "A-1" };
+
+	(void)state;
+	env_start(&e);
+	/* me holds A-1 (claimed long ago) and forgot A-2; live holds L-1; ghost (dead) G-1 */
+	run(e.c, "ZADD outreach:inflight %lld A-1 %lld A-2 %lld L-1 %lld G-1", NOW - 1000,
+	    NOW - 1000, NOW - 1000, NOW + 50000);
+	run(e.c, "HSET outreach:lease A-1 %s A-2 %s L-1 %s G-1 %s", "me claimed", "me claimed",
+	    "live sending {}", "ghost claimed");
+	run(e.c, "HSET outreach:consumers ghost %lld", NOW - 60000);
+	run(e.c, "SET outreach:hb:live 1 PX 60000");
+	run(e.c, "HSET outreach:consumers live %lld", NOW - 60000);
+
+	/* first beat: a new run, judges nobody; only our forgotten lease is expired */
+	r = beat(&e, "me", NOW, held, 1);
+	assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+	assert_int_equal(r->elements, 3);
+	assert_int_equal(r->element[0]->elements, 0);
+	strings(r->element[1], got, sizeof(got));
+	assert_string_equal(got, "A-2");
+	freeReplyObject(r);
+	assert_true(num(e.c, "PTTL outreach:hb:me") > 0);
+	{
+		redisReply *s = redisCommand(e.c, "ZSCORE outreach:inflight A-1");
+		assert_int_equal(atoll(s->str), NOW + 60000);	/* renewed */
+		freeReplyObject(s);
+		s = redisCommand(e.c, "HGET outreach:consumers me");
+		assert_non_null(s->str);
+		snprintf(got, sizeof(got), "%lld %lld", NOW, NOW);
+		assert_string_equal(s->str, got);
+		freeReplyObject(s);
+	}
+
+	/* 5 s of beats later: the run is a ttl long; ghost is dead, live is not */
+	for (int t = 1; t <= 5; t++) {
+		r = beat(&e, "me", NOW + t * 1000, held, 1);
+		if (t == 5) {
+			strings(r->element[0], got, sizeof(got));
+			assert_string_equal(got, "ghost");
+			strings(r->element[1], got, sizeof(got));
+			assert_string_equal(got, "A-2");	/* L-1 expired too, but live beats */
+		} else
+			assert_int_equal(r->element[0]->elements, 0);
+		freeReplyObject(r);
+	}
+
+	/* a gap longer than the ttl (Redis stopped): a new run, nobody judged */
+	r = beat(&e, "me", NOW + 60000, held, 1);
+	assert_int_equal(r->element[0]->elements, 0);
+	strings(r->element[1], got, sizeof(got));
+	assert_string_equal(got, "A-2");
+	freeReplyObject(r);
+	env_stop(&e);
+}
+
+static redisReply *
+orphans(struct env *e, const char *dead, const char *me)
+{
+	char		 hb[300];
+	const char	*keys[4], *args[4];
+
+	snprintf(hb, sizeof(hb), "%s%s", e->k.hb_prefix, dead);
+	keys[0] = e->k.lease;
+	keys[1] = e->k.inbox;
+	keys[2] = e->k.consumers;
+	keys[3] = hb;
+	args[0] = dead;
+	args[1] = me;
+	args[2] = "2048";
+	args[3] = "0";
+	return eval(e->c, OD_SCRIPT_ORPHANS, 4, keys, 4, args);
+}
+
+static void
+test_orphans(void **state)
+{
+	struct env	 e;
+	redisReply	*r;
+	char		 got[256];
+
+	(void)state;
+	env_start(&e);
+	run(e.c, "XGROUP CREATE outreach:inbox outreachd 0 MKSTREAM");
+	run(e.c, "XADD outreach:inbox 1-1 kind account body {}");
+	run(e.c, "XREADGROUP GROUP outreachd ghost COUNT 1 STREAMS outreach:inbox >");
+	run(e.c, "HSET outreach:lease G-1 %s G-2 %s O-1 %s", "ghost claimed", "ghost sending {}",
+	    "ghostly claimed");
+	run(e.c, "HSET outreach:consumers ghost 1");
+
+	r = orphans(&e, "ghost", "me");
+	assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+	assert_int_equal(r->elements, 4);
+	assert_string_equal(r->element[0]->str, "work");
+	strings(r->element[1], got, sizeof(got));
+	assert_true(strcmp(got, "G-1 G-2") == 0 || strcmp(got, "G-2 G-1") == 0);
+	assert_int_equal(r->element[2]->elements, 1);	/* the entry, now pending for me */
+	assert_string_equal(r->element[2]->element[0]->element[0]->str, "1-1");
+	freeReplyObject(r);
+	r = redisCommand(e.c, "XPENDING outreach:inbox outreachd - + 10 me");
+	assert_int_equal(r->elements, 1);
+	freeReplyObject(r);
+
+	/* its heartbeat back: alive, nothing touched */
+	run(e.c, "SET outreach:hb:ghost 1 PX 5000");
+	r = orphans(&e, "ghost", "me");
+	assert_string_equal(r->element[0]->str, "alive");
+	freeReplyObject(r);
+	run(e.c, "DEL outreach:hb:ghost");
+
+	/* its leases settled: it holds nothing and leaves */
+	run(e.c, "HDEL outreach:lease G-1 G-2");
+	r = orphans(&e, "ghost", "me");
+	assert_string_equal(r->element[0]->str, "gone");
+	freeReplyObject(r);
+	assert_int_equal(num(e.c, "HEXISTS outreach:consumers ghost"), 0);
+	r = redisCommand(e.c, "XINFO CONSUMERS outreach:inbox outreachd");
+	assert_int_equal(r->elements, 1);	/* me */
+	freeReplyObject(r);
+	assert_int_equal(num(e.c, "HEXISTS outreach:lease O-1"), 1);	/* another's prefix */
+	env_stop(&e);
+}
+
+/* complete.lua for one action of "me" with one record (JSON rec). */
+static redisReply *
+complete(struct env *e, const char *ver, const char *rec)
+{
+	const char	*keys[11], *args[32];
+	int		 na = 0;
+
+	keys[0] = e->k.inflight;
+	keys[1] = e->k.lease;
+	keys[2] = e->k.state;
+	keys[3] = e->k.due;
+	keys[4] = e->k.attempts;
+	keys[5] = e->k.person;
+	keys[6] = e->k.agreements;
+	keys[7] = e->k.handoff;
+	keys[8] = e->k.accounts;
+	keys[9] = "outreach:hist:C-1";
+	keys[10] = "outreach:agr:C-1";
+	args[na++] = "me";
+	args[na++] = "1000";
+	args[na++] = "500";
+	args[na++] = "C-1";		/* id */
+	args[na++] = ver;		/* the version it was computed from */
+	args[na++] = "{\"v\":2}";	/* the new state */
+	args[na++] = "-1";		/* nothing due */
+	args[na++] = "";		/* no person */
+	args[na++] = "";
+	args[na++] = "";
+	args[na++] = "C-1:c:s#1";	/* the send's attempt id */
+	args[na++] = "1";		/* one record, two stream fields */
+	args[na++] = rec;
+	args[na++] = "2";
+	args[na++] = "account_id";
+	args[na++] = "C-1";
+	args[na++] = "0";		/* no documents */
+	args[na++] = "0";		/* no handoff */
+	args[na++] = "0";		/* no message id */
+	return eval(e->c, OD_SCRIPT_COMPLETE, 11, keys, na, args);
+}
+
+static void
+test_complete_again(void **state)
+{
+	struct env	 e;
+	redisReply	*r;
+	static const char sent[] = "{\"attempt_id\":\"C-1:c:s#1\",\"status\":\"sent\"}";
+
+	(void)state;
+	env_start(&e);
+	run(e.c, "HSET outreach:state C-1 {\"v\":1}");
+	run(e.c, "ZADD outreach:inflight 1 C-1");
+	run(e.c, "HSET outreach:lease C-1 %s", "me sending {}");
+	run(e.c, "RPUSH outreach:hist:C-1 %s",
+	    "{\"attempt_id\":\"C-1:c:s#1\",\"status\":\"sending\"}");
+
+	r = complete(&e, "1", sent);
+	assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+	assert_string_equal(r->element[0]->str, "ok");
+	freeReplyObject(r);
+	assert_int_equal(num(e.c, "LLEN outreach:hist:C-1"), 2);
+	assert_int_equal(num(e.c, "XLEN outreach:attempts"), 1);
+
+	/* the answer was lost with the connection: sent again, it writes nothing */
+	r = complete(&e, "1", sent);
+	assert_string_equal(r->element[0]->str, "done");
+	freeReplyObject(r);
+	assert_int_equal(num(e.c, "LLEN outreach:hist:C-1"), 2);
+	assert_int_equal(num(e.c, "XLEN outreach:attempts"), 1);
+
+	/* recorded unknown by a reclaim meanwhile: the known outcome is written after it */
+	run(e.c, "DEL outreach:hist:C-1");
+	run(e.c, "RPUSH outreach:hist:C-1 %s %s",
+	    "{\"attempt_id\":\"C-1:c:s#1\",\"status\":\"sending\"}",
+	    "{\"attempt_id\":\"C-1:c:s#1\",\"status\":\"unknown\"}");
+	r = complete(&e, "1", sent);
+	assert_string_equal(r->element[0]->str, "lost");
+	freeReplyObject(r);
+	assert_int_equal(num(e.c, "LLEN outreach:hist:C-1"), 3);
+	env_stop(&e);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_beat),
+		cmocka_unit_test(test_orphans),
+		cmocka_unit_test(test_complete_again),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
