@@ -279,6 +279,9 @@ channels:
   email: outbox
   whatsapp: outbox
 EOF
+	# the shipped placements: the policies' handoff steps name them
+	sed -n '/^placements:/,/^[^ #]/{/^placements:/p;/^ /p}' "$ROOT/config/outreachd.yaml" \
+		>>"$1/outreachd.yaml"
 }
 
 DPID=
