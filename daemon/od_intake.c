@@ -475,6 +475,34 @@ intake_sweep_cb(redisReply *r, void *arg)
 	}
 }
 
+static void
+intake_idle_cb(redisReply *r, void *arg)
+{
+	size_t	i;
+
+	(void)arg;
+	for (i = 0; r != NULL && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
+		if (r->element[i]->type == REDIS_REPLY_STRING)
+			od_log_info("intake", "consumer %s removed from the inbox group: it never beat, "
+			    "holds nothing and was idle for two leases", r->element[i]->str);
+}
+
+/* Consumers that never beat (an older outreachd), idle for two leases and holding nothing. */
+static void
+intake_idle_consumers(struct od_intake *in)
+{
+	const struct od_keys	*k = od_queue_keys(in->env->q);
+	const char		*keys[2], *args[2];
+	char			 idle[32];
+
+	snprintf(idle, sizeof(idle), "%lld", (long long)(2 * in->env->set->cfg.lease_ms));
+	keys[0] = k->inbox;
+	keys[1] = k->consumers;
+	args[0] = in->env->consumer;
+	args[1] = idle;
+	od_queue_script(in->env->q, OD_SCRIPT_IDLE, intake_idle_cb, in, 2, keys, 2, args, NULL);
+}
+
 void
 od_intake_sweep(struct od_intake *in)
 {
@@ -496,6 +524,7 @@ od_intake_sweep(struct od_intake *in)
 	argv[7] = count;
 	if (od_queue_command(in->env->q, intake_sweep_cb, in, 8, argv, NULL) == 0)
 		in->sweeping = 1;
+	intake_idle_consumers(in);
 }
 
 void

@@ -16,7 +16,8 @@
 
 extern const char od_lua_lib[], od_lua_intake[], od_lua_event[], od_lua_claim[],
     od_lua_begin[], od_lua_complete[], od_lua_reclaim[], od_lua_receipt[], od_lua_reply[],
-    od_lua_load[], od_lua_lease[], od_lua_link[], od_lua_beat[], od_lua_orphans[];
+    od_lua_load[], od_lua_lease[], od_lua_link[], od_lua_beat[], od_lua_orphans[],
+    od_lua_idle[];
 
 static const char *const queue_script_body[OD_SCRIPT_MAX] = {
 	[OD_SCRIPT_INTAKE] = od_lua_intake,
@@ -32,6 +33,7 @@ static const char *const queue_script_body[OD_SCRIPT_MAX] = {
 	[OD_SCRIPT_LINK] = od_lua_link,
 	[OD_SCRIPT_BEAT] = od_lua_beat,
 	[OD_SCRIPT_ORPHANS] = od_lua_orphans,
+	[OD_SCRIPT_IDLE] = od_lua_idle,
 };
 
 static char	*queue_script_full[OD_SCRIPT_MAX];	/* prelude + body, built once */

@@ -33,6 +33,7 @@ enum od_script {
 	OD_SCRIPT_LINK,		/* od_link_http: a payment link's account read, its opening recorded */
 	OD_SCRIPT_BEAT,		/* od_reclaim: the heartbeat, lease renewal, dead consumers, expired leases */
 	OD_SCRIPT_ORPHANS,	/* od_reclaim: a dead consumer's leases and inbox entries */
+	OD_SCRIPT_IDLE,		/* od_intake: idle consumers that never beat leave the inbox group */
 	OD_SCRIPT_MAX
 };
 

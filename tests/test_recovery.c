@@ -9,6 +9,8 @@
  * - orphans.lua: a dead consumer's leases and unacknowledged inbox entries
  *   (claimed for the caller), then, once it holds nothing, its removal from
  *   the inbox group and the consumers;
+ * - idle.lua: a consumer that never beat leaves the inbox group once it
+ *   holds nothing;
  * - complete.lua: a completion sent again after Redis went away without
  *   answering finds its outcome stored ('done') and writes nothing twice;
  *   after a reclaim recorded the send unknown, the known outcome is still
@@ -275,6 +277,36 @@ test_orphans(void **state)
 	env_stop(&e);
 }
 
+static void
+test_idle(void **state)
+{
+	struct env	 e;
+	redisReply	*r;
+	const char	*keys[2], *args[2] = { "me", "-1" };
+
+	(void)state;
+	env_start(&e);
+	keys[0] = e.k.inbox;
+	keys[1] = e.k.consumers;
+	run(e.c, "XGROUP CREATE outreach:inbox outreachd 0 MKSTREAM");
+	run(e.c, "XADD outreach:inbox 1-1 kind account body {}");
+	run(e.c, "XREADGROUP GROUP outreachd busy COUNT 1 STREAMS outreach:inbox >");
+	run(e.c, "XGROUP CREATECONSUMER outreach:inbox outreachd old");
+	run(e.c, "XGROUP CREATECONSUMER outreach:inbox outreachd beating");
+	run(e.c, "XGROUP CREATECONSUMER outreach:inbox outreachd me");
+	run(e.c, "HSET outreach:consumers beating 1");
+	/* idle for more than -1 ms: only the one that never beat and holds nothing goes */
+	r = eval(e.c, OD_SCRIPT_IDLE, 2, keys, 2, args);
+	assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+	assert_int_equal(r->elements, 1);
+	assert_string_equal(r->element[0]->str, "old");
+	freeReplyObject(r);
+	r = redisCommand(e.c, "XINFO CONSUMERS outreach:inbox outreachd");
+	assert_int_equal(r->elements, 3);
+	freeReplyObject(r);
+	env_stop(&e);
+}
+
 /* complete.lua for one action of "me" with one record (JSON rec). */
 static redisReply *
 complete(struct env *e, const char *ver, const char *rec)
@@ -362,6 +394,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_beat),
 		cmocka_unit_test(test_orphans),
+		cmocka_unit_test(test_idle),
 		cmocka_unit_test(test_complete_again),
 	};
 
