@@ -70,6 +70,7 @@ daemon_queue_ready(void *arg)
 {
 	struct od_daemon	*d = arg;
 
+	d->dispatch.sweep = 1;	/* claims or begins Redis never answered */
 	if (!d->started)
 		return;		/* daemon_ready_cb does the first */
 	od_dispatch_beat(&d->dispatch);

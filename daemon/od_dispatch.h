@@ -45,7 +45,8 @@ struct od_dispatch {
 	int			 beat_more;	/* the last scan stopped at its maximum: again */
 	int			 settling;	/* leases being settled */
 	int			 orphaning;	/* dead consumers' work being read */
-	int			 self_checked;	/* an earlier run's leases of this name looked for */
+	int			 sweep;		/* the next beat looks for leases of ours held by no action */
+	int			 swept;		/* the beat on its way does */
 	int			 nunstored;	/* actions whose completion waits for Redis */
 	char			**unsettled;	/* accounts whose begin Redis never answered */
 	size_t			 nunsettled, unsettled_cap;

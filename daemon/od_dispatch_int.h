@@ -84,6 +84,7 @@ enum od_reclaim_why {
 	OD_RECLAIM_DEAD,	/* its consumer's heartbeat lapsed (owner names it) */
 	OD_RECLAIM_OURS,	/* ours, handed back by a stopping daemon */
 	OD_RECLAIM_UNANSWERED,	/* ours, whose begin Redis never answered */
+	OD_RECLAIM_FORGOTTEN,	/* ours by name, held by no action here (beat.lua's sweep) */
 };
 /* Settles account id's lease (lease.lua, reclaim.lua) if it is still as how expects. */
 void	od_reclaim_one(struct od_dispatch *dp, const char *id, enum od_reclaim_why how,

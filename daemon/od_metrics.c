@@ -522,7 +522,8 @@ od_metrics_register_std(struct od_metrics *m, struct od_metrics_std *s)
 	s->settled = od_metrics_counter(m, OD_METRIC_SETTLED,
 	    "Leases settled without their action's completion, by why (expired: a lease "
 	    "nobody renewed; dead: its daemon's heartbeat lapsed; handed_back: a stopping or "
-	    "disconnected daemon's own) and what became of the action (requeued: it was only "
+	    "disconnected daemon's own; forgotten: of this daemon's name and held by no action "
+	    "of it, after a restart or a reconnection) and what became of the action (requeued: it was only "
 	    "claimed, due again; unknown: it was sending, recorded unknown).",
 	    OD_LABELS("why", "outcome"));
 	s->durable = od_metrics_gauge(m, OD_METRIC_DURABLE,

@@ -42,7 +42,6 @@
 struct reclaim_dead {
 	struct od_dispatch	*dp;
 	char			 dead[160];
-	int			 self;		/* this consumer's name, in an earlier run */
 };
 
 struct reclaim_one {
@@ -63,12 +62,16 @@ static const char *const reclaim_reason[] = {
 	    "is unknown, not sent again",
 	[OD_RECLAIM_OURS] = "the daemon stopped while sending: the outcome is unknown, not sent "
 	    "again",
-	[OD_RECLAIM_UNANSWERED] = "Redis went away before it answered the send's begin, and "
+	[OD_RECLAIM_UNANSWERED] = "Redis went away before it answered the send's begin, so "
 	    "this daemon did not send it: recorded unknown, not sent again",
+	[OD_RECLAIM_FORGOTTEN] = "its daemon held no action for it (an earlier run of the same "
+	    "consumer name, or Redis went away before it answered): the outcome is unknown, not "
+	    "sent again",
 };
 static const char *const reclaim_label[] = {
 	[OD_RECLAIM_EXPIRED] = "expired", [OD_RECLAIM_DEAD] = "dead",
 	[OD_RECLAIM_OURS] = "handed_back", [OD_RECLAIM_UNANSWERED] = "handed_back",
+	[OD_RECLAIM_FORGOTTEN] = "forgotten",
 };
 
 static void	reclaim_read(struct reclaim_one *ro);
@@ -387,7 +390,7 @@ od_reclaim_unstored(struct action *a)
 	od_metric_set(dp->env->m.unstored, NULL, (double)dp->nunstored);
 }
 
-static void	reclaim_orphans(struct od_dispatch *dp, const char *dead, int self);
+static void	reclaim_orphans(struct od_dispatch *dp, const char *dead);
 
 static void
 reclaim_orphans_cb(redisReply *r, void *arg)
@@ -412,9 +415,8 @@ reclaim_orphans_cb(redisReply *r, void *arg)
 	} else if (od_reply_is(r->element[0], "work") && r->elements == 4) {
 		ids = r->element[1];
 		if (ids->type == REDIS_REPLY_ARRAY && ids->elements > 0) {
-			od_log_warn("dispatch", "%s %s: settling %zu of its leases",
-			    rd->self ? "an earlier run of this consumer," : "consumer", rd->dead,
-			    ids->elements);
+			od_log_warn("dispatch", "consumer %s is dead (no heartbeat): settling %zu of "
+			    "its leases", rd->dead, ids->elements);
 			for (i = 0; i < ids->elements; i++)
 				if (ids->element[i]->type == REDIS_REPLY_STRING)
 					od_reclaim_one(dp, ids->element[i]->str, OD_RECLAIM_DEAD,
@@ -433,17 +435,16 @@ reclaim_orphans_cb(redisReply *r, void *arg)
 }
 
 static void
-reclaim_orphans(struct od_dispatch *dp, const char *dead, int self)
+reclaim_orphans(struct od_dispatch *dp, const char *dead)
 {
 	const struct od_keys	*k = od_queue_keys(dp->env->q);
 	struct reclaim_dead	*rd;
-	const char		*keys[4], *args[4];
+	const char		*keys[4], *args[3];
 	char			 hb[512];
 
 	if ((rd = calloc(1, sizeof(*rd))) == NULL)
 		return;
 	rd->dp = dp;
-	rd->self = self;
 	snprintf(rd->dead, sizeof(rd->dead), "%s", dead);
 	snprintf(hb, sizeof(hb), "%s%s", k->hb_prefix, dead);
 	keys[0] = k->lease;
@@ -453,8 +454,7 @@ reclaim_orphans(struct od_dispatch *dp, const char *dead, int self)
 	args[0] = dead;
 	args[1] = dp->env->consumer;
 	args[2] = RECLAIM_MAX;
-	args[3] = self ? "1" : "0";
-	if (od_queue_script(dp->env->q, OD_SCRIPT_ORPHANS, reclaim_orphans_cb, rd, 4, keys, 4, args,
+	if (od_queue_script(dp->env->q, OD_SCRIPT_ORPHANS, reclaim_orphans_cb, rd, 4, keys, 3, args,
 	    NULL) == -1) {
 		free(rd);
 		return;
@@ -466,20 +466,36 @@ static void
 reclaim_beat_cb(redisReply *r, void *arg)
 {
 	struct od_dispatch	*dp = arg;
-	const redisReply	*dead, *exp;
+	const redisReply	*dead, *exp, *forgot;
 	size_t			 i;
 
 	dp->beating = 0;
 	if (r != NULL && r->type == REDIS_REPLY_ERROR)
 		od_log_err("dispatch", "heartbeat: %s", r->str);
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 3 || dp->env->stopping)
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 4) {
+		if (dp->swept)
+			dp->sweep = 1;	/* its sweep did not happen: at the next beat */
+		return;
+	}
+	dp->swept = 0;
+	if (dp->env->stopping)
 		return;
 	dead = r->element[0];
 	exp = r->element[1];
+	forgot = r->element[3];
+	if (forgot->type == REDIS_REPLY_ARRAY && forgot->elements > 0) {
+		od_log_warn("dispatch", "%zu leases of this consumer's name are held by no action "
+		    "here (an earlier run's, or a claim or begin whose answer Redis never gave): "
+		    "settling them", forgot->elements);
+		for (i = 0; i < forgot->elements; i++)
+			if (forgot->element[i]->type == REDIS_REPLY_STRING)
+				od_reclaim_one(dp, forgot->element[i]->str, OD_RECLAIM_FORGOTTEN,
+				    NULL);
+	}
 	dp->beat_more = r->element[2]->type == REDIS_REPLY_INTEGER && r->element[2]->integer == 1;
 	for (i = 0; dead->type == REDIS_REPLY_ARRAY && i < dead->elements; i++)
 		if (dead->element[i]->type == REDIS_REPLY_STRING)
-			reclaim_orphans(dp, dead->element[i]->str, 0);
+			reclaim_orphans(dp, dead->element[i]->str);
 	for (i = 0; exp->type == REDIS_REPLY_ARRAY && i < exp->elements; i++)
 		if (exp->element[i]->type == REDIS_REPLY_STRING)
 			od_reclaim_one(dp, exp->element[i]->str, OD_RECLAIM_EXPIRED, NULL);
@@ -509,12 +525,7 @@ od_dispatch_beat(struct od_dispatch *dp)
 	if (dp->beating || !od_queue_ready(dp->env->q))
 		return;
 	reclaim_catch_up(dp);
-	if (!dp->self_checked && !dp->env->stopping) {
-		/* leases this consumer's name held in an earlier run (a fixed `consumer:`) */
-		dp->self_checked = 1;
-		reclaim_orphans(dp, dp->env->consumer, 1);
-	}
-	if ((args = calloc(6 + (size_t)dp->inflight + 1, sizeof(*args))) == NULL)
+	if ((args = calloc(7 + (size_t)dp->inflight + 1, sizeof(*args))) == NULL)
 		return;
 	snprintf(hb, sizeof(hb), "%s%s", k->hb_prefix, dp->env->consumer);
 	snprintf(now, sizeof(now), "%lld", (long long)od_now_ms());
@@ -530,10 +541,16 @@ od_dispatch_beat(struct od_dispatch *dp)
 	args[na++] = lease;
 	args[na++] = RECLAIM_MAX;
 	args[na++] = k->hb_prefix;
-	for (a = dp->actions; a != NULL && na < 6 + dp->inflight; a = a->next)
+	args[na++] = dp->sweep && !dp->env->stopping ? "1" : "0";
+	for (a = dp->actions; a != NULL && na < 7 + dp->inflight; a = a->next)
 		args[na++] = a->job.id;
 	if (od_queue_script(dp->env->q, OD_SCRIPT_BEAT, reclaim_beat_cb, dp, 4, keys, na, args,
-	    NULL) == 0)
+	    NULL) == 0) {
 		dp->beating = 1;
+		if (args[6][0] == '1') {
+			dp->sweep = 0;
+			dp->swept = 1;
+		}
+	}
 	free(args);
 }

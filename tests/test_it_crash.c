@@ -3,8 +3,8 @@
  *
  * (a) kill -9 while sends are in flight: after a restart every account got
  *     its step exactly once: 'sent', or 'unknown' when the send was cut off
- *     (the lease expired while 'sending'), and an 'unknown' one is never
- *     sent again (docs/protocol.md: a duplicate collection message harms
+ *     (its daemon's heartbeat lapsed while 'sending'), and an 'unknown' one
+ *     is never sent again (docs/protocol.md: a duplicate collection message harms
  *     the debtor).  Its superseded reminder_upcoming (enqueued on the due
  *     date, past the step's -3d) is recorded exactly once, before the send:
  *     a crash loses none and the restart repeats none.
@@ -33,8 +33,8 @@
 
 #include "od_testenv.h"
 
-#define UNKNOWN_REASON	"lease expired while sending (the daemon stopped or hung): " \
-			"the outcome is unknown, not sent again"
+#define UNKNOWN_REASON	"the daemon sending it stopped (its heartbeat lapsed): the outcome " \
+			"is unknown, not sent again"
 
 static struct od_test_env	g_env;
 static pid_t			g_pid[2];
@@ -145,10 +145,13 @@ test_kill9(void **state)
 	print_message("killed with %lld actions in flight\n", before);
 	assert_true(before > 0);
 
-	/* Restart; the leases (2s) expire and are settled, the rest is sent. */
+	/*
+	 * Restart; the killed daemon's heartbeat lapsed: once the new one has
+	 * beaten for heartbeat_ttl its leases are settled, the rest is sent.
+	 */
 	g_pid[0] = daemon_now(ep, "d2.log", 0);
-	assert_int_equal(od_test_wait_int(ep, N, 20000, "ZCARD outreach:due"), N);
-	for (i = 0; i < 500 && od_test_int(ep, "ZCARD outreach:inflight") != 0; i++)
+	assert_int_equal(od_test_wait_int(ep, N, 60000, "ZCARD outreach:due"), N);
+	for (i = 0; i < 3000 && od_test_int(ep, "ZCARD outreach:inflight") != 0; i++)
 		od_test_sleep_ms(20);
 	assert_int_equal(od_test_int(ep, "ZCARD outreach:inflight"), 0);
 	od_test_sleep_ms(300);
@@ -338,8 +341,7 @@ test_heartbeat(void **state)
 		} else {
 			assert_string_equal(st, "unknown");
 			assert_string_equal(json_string_value(json_object_get(h, "reason")),
-			    "the daemon sending it stopped (its heartbeat lapsed): the outcome is "
-			    "unknown, not sent again");
+			    UNKNOWN_REASON);
 			assert_true(counts[i] <= 1);
 			unknown++;
 		}

@@ -5,7 +5,8 @@
  * - beat.lua: the heartbeat key and the consumer's run; the leases of the
  *   actions held renewed; dead consumers named only by a consumer whose
  *   own run is a ttl long; expired leases: a forgotten one of ours, a dead
- *   owner's, never a live owner's;
+ *   owner's, never a live owner's; the sweep of a start: every lease of
+ *   ours held by no action;
  * - orphans.lua: a dead consumer's leases and unacknowledged inbox entries
  *   (claimed for the caller), then, once it holds nothing, its removal from
  *   the inbox group and the consumers;
@@ -126,7 +127,7 @@ strings(const redisReply *a, char *out, size_t len)
 #define NOW	1773068400000LL		/* 2026-03-09T15:00:00Z */
 
 static redisReply *
-beat(struct env *e, const char *me, long long now, const char *const *held, int nheld)
+beat(struct env *e, const char *me, long long now, int sweep, const char *const *held, int nheld)
 {
 	char		 hb[300], ns[32];
 	const char	*keys[4], *args[32];
@@ -144,6 +145,7 @@ beat(struct env *e, const char *me, long long now, const char *const *held, int 
 	args[na++] = "60000";
 	args[na++] = "2048";
 	args[na++] = e->k.hb_prefix;
+	args[na++] = sweep ? "1" : "0";
 	for (i = 0; i < nheld; i++)
 		args[na++] = held[i];
 	return eval(e->c, OD_SCRIPT_BEAT, 4, keys, na, args);
@@ -168,12 +170,16 @@ test_beat(void **state)
 	run(e.c, "SET outreach:hb:live 1 PX 60000");
 	run(e.c, "HSET outreach:consumers live %lld", NOW - 60000);
 
-	/* first beat: a new run, judges nobody; only our forgotten lease is expired */
-	r = beat(&e, "me", NOW, held, 1);
+	/*
+	 * First beat, with the sweep of a start: a new run, judges nobody; our
+	 * lease held by no action (A-2) is named forgotten, not expired.
+	 */
+	r = beat(&e, "me", NOW, 1, held, 1);
 	assert_int_equal(r->type, REDIS_REPLY_ARRAY);
-	assert_int_equal(r->elements, 3);
+	assert_int_equal(r->elements, 4);
 	assert_int_equal(r->element[0]->elements, 0);
-	strings(r->element[1], got, sizeof(got));
+	assert_int_equal(r->element[1]->elements, 0);
+	strings(r->element[3], got, sizeof(got));
 	assert_string_equal(got, "A-2");
 	freeReplyObject(r);
 	assert_true(num(e.c, "PTTL outreach:hb:me") > 0);
@@ -190,19 +196,20 @@ test_beat(void **state)
 
 	/* 5 s of beats later: the run is a ttl long; ghost is dead, live is not */
 	for (int t = 1; t <= 5; t++) {
-		r = beat(&e, "me", NOW + t * 1000, held, 1);
+		r = beat(&e, "me", NOW + t * 1000, 0, held, 1);
 		if (t == 5) {
 			strings(r->element[0], got, sizeof(got));
 			assert_string_equal(got, "ghost");
 			strings(r->element[1], got, sizeof(got));
 			assert_string_equal(got, "A-2");	/* L-1 expired too, but live beats */
+			assert_int_equal(r->element[3]->elements, 0);	/* no sweep */
 		} else
 			assert_int_equal(r->element[0]->elements, 0);
 		freeReplyObject(r);
 	}
 
 	/* a gap longer than the ttl (Redis stopped): a new run, nobody judged */
-	r = beat(&e, "me", NOW + 60000, held, 1);
+	r = beat(&e, "me", NOW + 60000, 0, held, 1);
 	assert_int_equal(r->element[0]->elements, 0);
 	strings(r->element[1], got, sizeof(got));
 	assert_string_equal(got, "A-2");
