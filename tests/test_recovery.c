@@ -36,6 +36,7 @@ struct env {
 	char			 dir[256];
 	redisContext		*c;
 	struct od_keys		 k;
+	long long		 since, last;	/* a consumer's run, as beat.lua wrote it */
 };
 
 static void
@@ -151,13 +152,38 @@ beat(struct env *e, const char *me, long long now, int sweep, const char *const 
 	return eval(e->c, OD_SCRIPT_BEAT, 4, keys, na, args);
 }
 
+/* Redis's clock, in ms (beat.lua times a consumer's run by it). */
+static long long
+redis_ms(redisContext *c)
+{
+	redisReply	*r = redisCommand(c, "TIME");
+	long long	 ms;
+
+	assert_non_null(r);
+	assert_int_equal(r->elements, 2);
+	ms = atoll(r->element[0]->str) * 1000 + atoll(r->element[1]->str) / 1000;
+	freeReplyObject(r);
+	return ms;
+}
+
+/* A consumer's run as beat.lua keeps it: since, last (Redis's clock, ms). */
+static void
+set_run(struct env *e, const char *who, long long since, long long last)
+{
+	char	v[64];
+
+	snprintf(v, sizeof(v), "%lld %lld", since, last);
+	run(e->c, "HSET outreach:consumers %s %s", who, v);
+}
+
 static void
 test_beat(void **state)
 {
 	struct env	 e;
-	redisReply	*r;
+	redisReply	*r, *s;
 	char		 got[256];
 	const char	*held[] = { "A-1" };
+	long long	 t;
 
 	(void)state;
 	env_start(&e);
@@ -166,14 +192,15 @@ test_beat(void **state)
 	    NOW - 1000, NOW - 1000, NOW + 50000);
 	run(e.c, "HSET outreach:lease A-1 %s A-2 %s L-1 %s G-1 %s", "me claimed", "me claimed",
 	    "live sending {}", "ghost claimed");
-	run(e.c, "HSET outreach:consumers ghost %lld", NOW - 60000);
+	run(e.c, "HSET outreach:consumers ghost %s", "1 1");
 	run(e.c, "SET outreach:hb:live 1 PX 60000");
-	run(e.c, "HSET outreach:consumers live %lld", NOW - 60000);
+	run(e.c, "HSET outreach:consumers live %s", "1 1");
 
 	/*
 	 * First beat, with the sweep of a start: a new run, judges nobody; our
 	 * lease held by no action (A-2) is named forgotten, not expired.
 	 */
+	t = redis_ms(e.c);
 	r = beat(&e, "me", NOW, 1, held, 1);
 	assert_int_equal(r->type, REDIS_REPLY_ARRAY);
 	assert_int_equal(r->elements, 4);
@@ -183,36 +210,37 @@ test_beat(void **state)
 	assert_string_equal(got, "A-2");
 	freeReplyObject(r);
 	assert_true(num(e.c, "PTTL outreach:hb:me") > 0);
-	{
-		redisReply *s = redisCommand(e.c, "ZSCORE outreach:inflight A-1");
-		assert_int_equal(atoll(s->str), NOW + 60000);	/* renewed */
-		freeReplyObject(s);
-		s = redisCommand(e.c, "HGET outreach:consumers me");
-		assert_non_null(s->str);
-		snprintf(got, sizeof(got), "%lld %lld", NOW, NOW);
-		assert_string_equal(s->str, got);
-		freeReplyObject(s);
-	}
+	s = redisCommand(e.c, "ZSCORE outreach:inflight A-1");
+	assert_int_equal(atoll(s->str), NOW + 60000);	/* renewed */
+	freeReplyObject(s);
+	s = redisCommand(e.c, "HGET outreach:consumers me");	/* a new run: since = last */
+	assert_non_null(s->str);
+	assert_int_equal(sscanf(s->str, "%lld %lld", &e.since, &e.last), 2);
+	assert_true(e.since >= t && e.since == e.last);
+	freeReplyObject(s);
 
-	/* 5 s of beats later: the run is a ttl long; ghost is dead, live is not */
-	for (int t = 1; t <= 5; t++) {
-		r = beat(&e, "me", NOW + t * 1000, 0, held, 1);
-		if (t == 5) {
-			strings(r->element[0], got, sizeof(got));
-			assert_string_equal(got, "ghost");
-			strings(r->element[1], got, sizeof(got));
-			assert_string_equal(got, "A-2");	/* L-1 expired too, but live beats */
-			assert_int_equal(r->element[3]->elements, 0);	/* no sweep */
-		} else
-			assert_int_equal(r->element[0]->elements, 0);
-		freeReplyObject(r);
-	}
-
-	/* a gap longer than the ttl (Redis stopped): a new run, nobody judged */
-	r = beat(&e, "me", NOW + 60000, 0, held, 1);
+	/* a beat a second later: the run goes on, still shorter than the ttl */
+	set_run(&e, "me", t - 4000, t - 1000);
+	r = beat(&e, "me", NOW + 1000, 0, held, 1);
 	assert_int_equal(r->element[0]->elements, 0);
 	strings(r->element[1], got, sizeof(got));
-	assert_string_equal(got, "A-2");
+	assert_string_equal(got, "A-2");	/* no sweep: ours, unrenewed and expired */
+	freeReplyObject(r);
+
+	/* the run is a ttl long: ghost is dead (its lease is orphans.lua's), live is not */
+	set_run(&e, "me", t - 6000, t - 1000);
+	r = beat(&e, "me", NOW + 2000, 0, held, 1);
+	strings(r->element[0], got, sizeof(got));
+	assert_string_equal(got, "ghost");
+	strings(r->element[1], got, sizeof(got));
+	assert_string_equal(got, "A-2");	/* L-1 expired too, but live beats */
+	assert_int_equal(r->element[3]->elements, 0);
+	freeReplyObject(r);
+
+	/* a gap longer than the ttl (Redis stopped): a new run, nobody judged */
+	set_run(&e, "me", t - 60000, t - 20000);
+	r = beat(&e, "me", NOW + 3000, 0, held, 1);
+	assert_int_equal(r->element[0]->elements, 0);
 	freeReplyObject(r);
 	env_stop(&e);
 }

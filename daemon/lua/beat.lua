@@ -1,5 +1,6 @@
 -- beat: a daemon's heartbeat (od_reclaim.c, every limits.heartbeat_interval).
--- KEYS[1] consumers (hash: consumer -> "<since> <last>", ms)  KEYS[2] hb:<me>
+-- KEYS[1] consumers (hash: consumer -> "<since> <last>", Redis's clock, ms)
+-- KEYS[2] hb:<me>
 -- KEYS[3] inflight  KEYS[4] lease
 -- ARGV: me, now (ms), heartbeat ttl (ms), lease (ms), max expired, the hb key
 --       prefix, sweep ('1': the first beat since this daemon started or
@@ -21,13 +22,17 @@
 -- expired or not.
 local me, now, ttl, lease = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local max, hbp = tonumber(ARGV[5]), ARGV[6]
-local since = now
+-- The run is timed by Redis's clock: a beat sent before Redis was stopped
+-- and run after it carries a stale now, and must not find its run unbroken.
+local t = redis.call('TIME')
+local rnow = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local since = rnow
 local prev = redis.call('HGET', KEYS[1], me)
 if prev then
   local s, l = string.match(prev, '^(%d+) (%d+)$')
-  if s and now - tonumber(l) <= ttl then since = tonumber(s) end
+  if s and rnow - tonumber(l) <= ttl then since = tonumber(s) end
 end
-redis.call('HSET', KEYS[1], me, since .. ' ' .. now)
+redis.call('HSET', KEYS[1], me, since .. ' ' .. rnow)
 redis.call('SET', KEYS[2], now, 'PX', ttl)
 local mine = me .. ' '
 local sweep = ARGV[7] == '1'
@@ -43,7 +48,7 @@ for i = 8, #ARGV, 500 do
   end
   if #z > 0 then redis.call('ZADD', KEYS[3], 'XX', unpack(z)) end
 end
-local judge = now - since >= ttl
+local judge = rnow - since >= ttl
 local alive = {}
 local function live(c)
   if alive[c] == nil then alive[c] = redis.call('EXISTS', hbp .. c) == 1 end
