@@ -158,6 +158,26 @@ dispatch_flush_begin(struct od_dispatch *dp, struct action **v, size_t n)
 	free(nf);
 }
 
+/*
+ * An error that says the script did not run and will once Redis can (it is
+ * loading its dataset, busy with a script, or a replica lost its master).
+ */
+static int
+dispatch_transient(const redisReply *r)
+{
+	static const char *const temp[] = { "LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN" };
+	size_t	i, n;
+
+	if (r->type != REDIS_REPLY_ERROR || r->str == NULL)
+		return 0;
+	for (i = 0; i < sizeof(temp) / sizeof(temp[0]); i++) {
+		n = strlen(temp[i]);
+		if (strncmp(r->str, temp[i], n) == 0 && (r->str[n] == ' ' || r->str[n] == '\0'))
+			return 1;
+	}
+	return 0;
+}
+
 static void
 dispatch_complete_cb(redisReply *r, void *arg)
 {
@@ -173,10 +193,10 @@ dispatch_complete_cb(redisReply *r, void *arg)
 			od_action_complete_stale(a, r->element[i]);
 			continue;
 		}
-		if (r == NULL && !dp->env->stopping) {
-			/* Redis went away: the outcome is kept, stored once it is back */
-			od_log_warn("dispatch", "completing %s: Redis unavailable; its outcome is "
-			    "kept and stored once Redis is back", a->job.action_id);
+		if ((r == NULL || dispatch_transient(r)) && !dp->env->stopping) {
+			/* Redis went away, or refused for now: the outcome is kept, stored later */
+			od_log_warn("dispatch", "completing %s: %s; its outcome is kept and stored "
+			    "once Redis is back", a->job.action_id, r ? r->str : "Redis unavailable");
 			od_reclaim_unstored(a);
 			continue;
 		}

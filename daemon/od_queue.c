@@ -60,6 +60,9 @@ struct od_queue {
 	char			 durable_why[256];	/* why not, as last checked */
 	struct event		*durable_ev;		/* checked again every QUEUE_DURABLE_RECHECK */
 	int			 checking;		/* a CONFIG GET is on its way */
+	int			 loaded;		/* it answered PING: not loading its dataset */
+	int			 loaded_logged;
+	struct event		*loaded_ev;		/* PING again while it loads */
 	int			 was_ready;
 	void			(*on_ready)(void *arg);
 	void			*ready_arg;
@@ -509,6 +512,48 @@ queue_durable_ask(struct od_queue *q)
 		q->checking = 1;
 }
 
+/*
+ * A Redis that restarts answers every command LOADING until its dataset is
+ * read: nothing is sent to it as ready until it answers PING.
+ */
+static void
+queue_loaded_cb(redisAsyncContext *ac, void *reply, void *arg)
+{
+	struct od_queue		*q = arg;
+	const redisReply	*r = reply;
+	struct timeval		 tv = { 0, 100000 };
+
+	(void)ac;
+	if (r == NULL)
+		return;		/* the connection went: asked again when it is back */
+	if (r->type == REDIS_REPLY_ERROR) {
+		if (!q->loaded_logged)
+			od_log_warn("queue", "Redis: %s; waiting", r->str);
+		q->loaded_logged = 1;
+		evtimer_add(q->loaded_ev, &tv);
+		return;
+	}
+	q->loaded = 1;
+	q->loaded_logged = 0;
+	queue_durable_ask(q);
+	queue_ready_changed(q);
+}
+
+static void
+queue_loaded_ask(struct od_queue *q)
+{
+	if (q->main.ac != NULL && q->main.up)
+		redisAsyncCommand(q->main.ac, queue_loaded_cb, q, "PING");
+}
+
+static void
+queue_loaded_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	queue_loaded_ask(arg);
+}
+
 static void
 queue_durable_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -576,7 +621,7 @@ queue_on_connect(const redisAsyncContext *ac, int status)
 	c->q->backoff_ms = 0;
 	od_log_info("queue", "%s connection to Redis up", c->name);
 	if (c == &c->q->main)
-		queue_durable_ask(c->q);
+		queue_loaded_ask(c->q);
 	queue_ready_changed(c->q);
 }
 
@@ -588,7 +633,7 @@ queue_on_disconnect(const redisAsyncContext *ac, int status)
 	c->up = 0;
 	c->ac = NULL;
 	if (c == &c->q->main)
-		c->q->durable = 0;	/* the server that comes back is checked again */
+		c->q->durable = c->q->loaded = 0;	/* the server that comes back: checked again */
 	c->q->checking = c == &c->q->main ? 0 : c->q->checking;
 	queue_ready_changed(c->q);
 	if (status != REDIS_OK && !c->q->freeing) {
@@ -698,6 +743,7 @@ od_queue_new(struct event_base *base, const char *url, const char *prefix, int d
 
 	q->reconnect_ev = evtimer_new(base, queue_reconnect_cb, q);
 	q->durable_ev = event_new(base, -1, EV_PERSIST, queue_durable_timer_cb, q);
+	q->loaded_ev = evtimer_new(base, queue_loaded_timer_cb, q);
 	{
 		struct timeval tv = { QUEUE_DURABLE_RECHECK, 0 };
 		event_add(q->durable_ev, &tv);
@@ -724,6 +770,8 @@ od_queue_free(struct od_queue *q)
 		event_free(q->reconnect_ev);
 	if (q->durable_ev)
 		event_free(q->durable_ev);
+	if (q->loaded_ev)
+		event_free(q->loaded_ev);
 	free(q);
 }
 
@@ -745,7 +793,7 @@ od_queue_keys(const struct od_queue *q)
 int
 od_queue_ready(const struct od_queue *q)
 {
-	return q->main.up && q->inbox.up && (!q->strict || q->durable);
+	return q->main.up && q->inbox.up && q->loaded && (!q->strict || q->durable);
 }
 
 const char *
