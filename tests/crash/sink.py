@@ -6,13 +6,16 @@ A stand-in for Twilio's POST /2010-04-01/Accounts/<sid>/Messages.json
 reply as bench/nginx.conf.in gives it), with its own record of every
 request, independent of the daemon's: each 201 it answers is a receipt, a
 line "<ms> <To> <sid>" appended to --out and flushed at once; each 503 a
-line "<ms> <To> 503" in --out.errors.  The daemon and Redis are killed
+line "<ms> <To> 429|503" in --out.errors.  The daemon and Redis are killed
 during a run, never the sink.
 
   sink.py --port P --out FILE [--error-rate F] [--seed S] [--delay-ms N]
 
---error-rate: that fraction of requests is answered 503 (a Twilio error
-body), drawn from random.Random(seed): runs are reproducible.  --delay-ms:
+--error-rate: that fraction of requests is answered with a Twilio error
+body, half of them 429 (not processed: the daemon retries) and half 503
+(the send may or may not have happened: the daemon records unknown and does
+not resend; ../shared/reference/providers.md), drawn from
+random.Random(seed): runs are reproducible.  --delay-ms:
 every answer waits that long.  SIGUSR1 sets the delay to --slow-ms
 (default 3000), SIGUSR2 back to --delay-ms: the "sends slower than the
 shutdown grace" case.  Prints "listening <port>" once bound.
@@ -62,10 +65,16 @@ def main():
                     await asyncio.sleep(state["delay"])
                 now = int(time.time() * 1000)
                 if a.error_rate > 0 and rng.random() < a.error_rate:
-                    errs.write("%d %s 503\n" % (now, to))
-                    resp = json.dumps({"code": 20500, "message": "Service unavailable",
-                                       "status": 503}).encode()
-                    head = b"HTTP/1.1 503 Service Unavailable\r\n"
+                    if rng.random() < 0.5:
+                        errs.write("%d %s 429\n" % (now, to))
+                        resp = json.dumps({"code": 20429, "message": "Too Many Requests",
+                                           "status": 429}).encode()
+                        head = b"HTTP/1.1 429 Too Many Requests\r\n"
+                    else:
+                        errs.write("%d %s 503\n" % (now, to))
+                        resp = json.dumps({"code": 20500, "message": "Service unavailable",
+                                           "status": 503}).encode()
+                        head = b"HTTP/1.1 503 Service Unavailable\r\n"
                 else:
                     state["n"] += 1
                     sid = "SM%032x" % state["n"]
