@@ -141,7 +141,9 @@ class RedisServer:
                             "--dir", self.dir, "--save", "", "--appendonly", "yes",
                             "--appendfsync", self.fsync, "--daemonize", "no"], logf)
             try:
-                wait_for(lambda: self.ping(port) or self.p.poll() is not None, 30,
+                # A restart reads the whole dataset first (the soak's 5 GB
+                # took 25 s): a generous deadline, ended early by an exit.
+                wait_for(lambda: self.ping(port) or self.p.poll() is not None, 600,
                          "redis-server")
             except RuntimeError:
                 pass
