@@ -20,6 +20,7 @@
 #include "od_callback.h"
 #include "od_queue.h"
 #include "od_state.h"
+#include "od_test_lua.h"
 #include "od_testenv.h"
 #include "od_wamid.h"
 
@@ -726,28 +727,9 @@ test_limits_and_reflection(void **state)
 /* ---- Lua, against a real redis-server ------------------------------------ */
 
 static redisReply *
-eval(redisContext *c, enum od_script s, int nkeys, const char *const *keys, int nargs,
-    const char *const *args)
-{
-	const char	*argv[32];
-	char		 nk[8];
-	int		 argc = 0, i;
-
-	snprintf(nk, sizeof(nk), "%d", nkeys);
-	argv[argc++] = "EVAL";
-	argv[argc++] = od_queue_script_source(s);
-	argv[argc++] = nk;
-	for (i = 0; i < nkeys; i++)
-		argv[argc++] = keys[i];
-	for (i = 0; i < nargs; i++)
-		argv[argc++] = args[i];
-	return redisCommandArgv(c, argc, argv, NULL);
-}
-
-static redisReply *
 eval_script(redisContext *c, enum od_script s, const struct od_cb_script *a)
 {
-	return eval(c, s, a->nkeys, a->keys, a->nargs, a->args);
+	return od_test_eval(c, s, a->nkeys, a->keys, a->nargs, a->args);
 }
 
 static char *
@@ -766,39 +748,10 @@ cmd_str(redisContext *c, const char *fmt, ...)
 	return s;
 }
 
-struct lua_env {
-	struct od_test_redis	 redis;
-	char			 dir[256];
-	redisContext		*c;
-	struct od_keys		 k;
-};
-
-static void
-lua_start(struct lua_env *e)
-{
-	char err[256];
-
-	assert_int_equal(od_test_tmpdir("cb", e->dir, sizeof(e->dir)), 0);
-	assert_int_equal(od_test_redis_start(&e->redis, e->dir), 0);
-	assert_non_null(e->c = od_queue_connect_sync(e->redis.url, err, sizeof(err)));
-	od_keys_init(&e->k, "outreach");
-}
-
-static void
-lua_stop(struct lua_env *e)
-{
-	char cmd[300];
-
-	redisFree(e->c);
-	od_test_redis_stop(&e->redis);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", e->dir);
-	assert_int_equal(system(cmd), 0);
-}
-
 static void
 test_lua_receipt(void **state)
 {
-	struct lua_env		 e;
+	struct od_test_lua		 e;
 	struct od_cb_script	 a;
 	struct od_receipt	 r;
 	redisReply		*rep;
@@ -806,7 +759,7 @@ test_lua_receipt(void **state)
 	json_t			*j;
 
 	(void)state;
-	lua_start(&e);
+	od_test_lua_start(&e, "cb");
 	freeReplyObject(redisCommand(e.c, "RPUSH outreach:hist:%s %s", ACCOUNT,
 	    "{\"ts\":\"2026-03-09T15:00:00.000Z\",\"account_id\":\"PE:000123\",\"action_id\":"
 	    "\"PE:000123:2026-03-15:reminder\",\"attempt_id\":\"" ATTEMPT "\",\"policy\":\"pe-retail\","
@@ -882,12 +835,12 @@ test_lua_receipt(void **state)
 	rep = redisCommand(e.c, "EXISTS outreach:hist:PE:000999");
 	assert_int_equal(rep->integer, 0);
 	freeReplyObject(rep);
-	lua_stop(&e);
+	od_test_lua_stop(&e);
 }
 
 /* One receipt through receipt.lua; its answer. */
 static char *
-receipt(struct lua_env *e, const char *attempt, const char *state, const char *sid, int match)
+receipt(struct od_test_lua *e, const char *attempt, const char *state, const char *sid, int match)
 {
 	struct od_cb_script	 a;
 	struct od_receipt	 r;
@@ -926,12 +879,12 @@ test_lua_receipt_order(void **state)
 {
 	static const char	*a1 = "PE:000123:2026-03-15:reminder#1";
 	static const char	*a2 = "PE:000123:2026-03-15:reminder#2";
-	struct lua_env		 e;
+	struct od_test_lua		 e;
 	redisReply		*rep;
 	char			 rec[600];
 
 	(void)state;
-	lua_start(&e);
+	od_test_lua_start(&e, "cb");
 	/* two attempts: sending, then sent with the provider's id SM<n> */
 	for (int i = 1; i <= 2; i++)
 		for (int k = 0; k < 2; k++) {
@@ -968,7 +921,7 @@ test_lua_receipt_order(void **state)
 	rep = redisCommand(e.c, "XLEN outreach:attempts");
 	assert_int_equal(rep->integer, 3);
 	freeReplyObject(rep);
-	lua_stop(&e);
+	od_test_lua_stop(&e);
 }
 
 /*
@@ -977,7 +930,7 @@ test_lua_receipt_order(void **state)
  * with when the account is known (as od_intake.c does).
  */
 static void
-intake(struct lua_env *e, const char *id, const char *old, const char *new)
+intake(struct od_test_lua *e, const char *id, const char *old, const char *new)
 {
 	const char	*keys[6] = { e->k.accounts, e->k.state, e->k.due, e->k.inflight,
 			    e->k.phones, e->k.personof };
@@ -988,7 +941,7 @@ intake(struct lua_env *e, const char *id, const char *old, const char *new)
 
 	for (tries = 0; tries < 2; tries++) {
 		snprintf(json, sizeof(json), "{\"v\":%d,\"status\":\"active\"}", atoi(ver) + 1);
-		rep = eval(e->c, OD_SCRIPT_INTAKE, 6, keys, 9, args);
+		rep = od_test_eval(e->c, OD_SCRIPT_INTAKE, 6, keys, 9, args);
 		assert_non_null(rep);
 		assert_int_equal(rep->type, REDIS_REPLY_ARRAY);
 		assert_int_equal(rep->elements, 1);
@@ -1021,14 +974,14 @@ reply_init(struct od_reply *r, const char *channel, const char *from, const char
 static void
 test_lua_reply(void **state)
 {
-	struct lua_env		 e;
+	struct od_test_lua		 e;
 	struct od_cb_script	 a;
 	struct od_reply		 r;
 	redisReply		*rep;
 	char			*s;
 
 	(void)state;
-	lua_start(&e);
+	od_test_lua_start(&e, "cb");
 	intake(&e, "PE-1", "", "+51987654321");
 	intake(&e, "PE-2", "", "+51911111111 +51987654321");
 	s = cmd_str(e.c, "HGET outreach:phones +51987654321");
@@ -1092,7 +1045,7 @@ test_lua_reply(void **state)
 	intake(&e, "PE-2", "+51911111111 +51987654321", "");
 	assert_null(cmd_str(e.c, "HGET outreach:phones +51987654321"));
 	assert_null(cmd_str(e.c, "HGET outreach:phones +51911111111"));
-	lua_stop(&e);
+	od_test_lua_stop(&e);
 }
 
 /*
@@ -1104,14 +1057,14 @@ static void
 test_lua_state_version(void **state)
 {
 	const char	*keys[3], *args[3] = { "V-1", "V-2", "V-3" };
-	struct lua_env	 e;
+	struct od_test_lua	 e;
 	struct od_state	 st;
 	redisReply	*rep;
 	char		*json, want[32];
 	static const char legacy[] = "{\"status\":\"active\",\"v\":9}";	/* "v" not first */
 
 	(void)state;
-	lua_start(&e);
+	od_test_lua_start(&e, "cb");
 	od_state_init(&st);
 	st.status = OD_STATE_ACTIVE;
 	st.version = 41;
@@ -1123,7 +1076,7 @@ test_lua_state_version(void **state)
 	keys[0] = e.k.state;
 	keys[1] = e.k.inflight;
 	keys[2] = e.k.accounts;
-	rep = eval(e.c, OD_SCRIPT_LOAD, 3, keys, 3, args);
+	rep = od_test_eval(e.c, OD_SCRIPT_LOAD, 3, keys, 3, args);
 	assert_int_equal(rep->type, REDIS_REPLY_ARRAY);
 	assert_int_equal(rep->elements, 4);
 	assert_string_equal(rep->element[3]->element[0]->str, "{}");	/* the account too */
@@ -1137,7 +1090,7 @@ test_lua_state_version(void **state)
 	freeReplyObject(rep);
 	free(json);
 	od_state_clear(&st);
-	lua_stop(&e);
+	od_test_lua_stop(&e);
 }
 
 int

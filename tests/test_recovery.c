@@ -29,57 +29,13 @@
 #include <hiredis/hiredis.h>
 
 #include "od_queue.h"
+#include "od_test_lua.h"
 #include "od_testenv.h"
 
 struct env {
-	struct od_test_redis	 redis;
-	char			 dir[256];
-	redisContext		*c;
-	struct od_keys		 k;
+	struct od_test_lua	 l;
 	long long		 since, last;	/* a consumer's run, as beat.lua wrote it */
 };
-
-static void
-env_start(struct env *e)
-{
-	char	err[256];
-
-	assert_int_equal(od_test_tmpdir("recovery", e->dir, sizeof(e->dir)), 0);
-	assert_int_equal(od_test_redis_start(&e->redis, e->dir), 0);
-	assert_non_null(e->c = od_queue_connect_sync(e->redis.url, err, sizeof(err)));
-	od_keys_init(&e->k, "outreach");
-}
-
-static void
-env_stop(struct env *e)
-{
-	char	cmd[300];
-
-	redisFree(e->c);
-	od_test_redis_stop(&e->redis);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", e->dir);
-	assert_int_equal(system(cmd), 0);
-}
-
-static redisReply *
-eval(redisContext *c, enum od_script s, int nkeys, const char *const *keys, int nargs,
-    const char *const *args)
-{
-	const char	*argv[64];
-	char		 nk[8];
-	int		 argc = 0, i;
-
-	assert_true(3 + nkeys + nargs <= 64);
-	snprintf(nk, sizeof(nk), "%d", nkeys);
-	argv[argc++] = "EVAL";
-	argv[argc++] = od_queue_script_source(s);
-	argv[argc++] = nk;
-	for (i = 0; i < nkeys; i++)
-		argv[argc++] = keys[i];
-	for (i = 0; i < nargs; i++)
-		argv[argc++] = args[i];
-	return redisCommandArgv(c, argc, argv, NULL);
-}
 
 static long long
 num(redisContext *c, const char *fmt, ...)
@@ -134,22 +90,22 @@ beat(struct env *e, const char *me, long long now, int sweep, const char *const 
 	const char	*keys[4], *args[32];
 	int		 na = 0, i;
 
-	snprintf(hb, sizeof(hb), "%s%s", e->k.hb_prefix, me);
+	snprintf(hb, sizeof(hb), "%s%s", e->l.k.hb_prefix, me);
 	snprintf(ns, sizeof(ns), "%lld", now);
-	keys[0] = e->k.consumers;
+	keys[0] = e->l.k.consumers;
 	keys[1] = hb;
-	keys[2] = e->k.inflight;
-	keys[3] = e->k.lease;
+	keys[2] = e->l.k.inflight;
+	keys[3] = e->l.k.lease;
 	args[na++] = me;
 	args[na++] = ns;
 	args[na++] = "5000";
 	args[na++] = "60000";
 	args[na++] = "2048";
-	args[na++] = e->k.hb_prefix;
+	args[na++] = e->l.k.hb_prefix;
 	args[na++] = sweep ? "1" : "0";
 	for (i = 0; i < nheld; i++)
 		args[na++] = held[i];
-	return eval(e->c, OD_SCRIPT_BEAT, 4, keys, na, args);
+	return od_test_eval(e->l.c, OD_SCRIPT_BEAT, 4, keys, na, args);
 }
 
 /* Redis's clock, in ms (beat.lua times a consumer's run by it). */
@@ -173,7 +129,7 @@ set_run(struct env *e, const char *who, long long since, long long last)
 	char	v[64];
 
 	snprintf(v, sizeof(v), "%lld %lld", since, last);
-	run(e->c, "HSET outreach:consumers %s %s", who, v);
+	run(e->l.c, "HSET outreach:consumers %s %s", who, v);
 }
 
 static void
@@ -186,21 +142,21 @@ test_beat(void **state)
 	long long	 t;
 
 	(void)state;
-	env_start(&e);
+	od_test_lua_start(&e.l, "recovery");
 	/* me holds A-1 (claimed long ago) and forgot A-2; live holds L-1; ghost (dead) G-1 */
-	run(e.c, "ZADD outreach:inflight %lld A-1 %lld A-2 %lld L-1 %lld G-1", NOW - 1000,
+	run(e.l.c, "ZADD outreach:inflight %lld A-1 %lld A-2 %lld L-1 %lld G-1", NOW - 1000,
 	    NOW - 1000, NOW - 1000, NOW + 50000);
-	run(e.c, "HSET outreach:lease A-1 %s A-2 %s L-1 %s G-1 %s", "me claimed", "me claimed",
+	run(e.l.c, "HSET outreach:lease A-1 %s A-2 %s L-1 %s G-1 %s", "me claimed", "me claimed",
 	    "live sending {}", "ghost claimed");
-	run(e.c, "HSET outreach:consumers ghost %s", "1 1");
-	run(e.c, "SET outreach:hb:live 1 PX 60000");
-	run(e.c, "HSET outreach:consumers live %s", "1 1");
+	run(e.l.c, "HSET outreach:consumers ghost %s", "1 1");
+	run(e.l.c, "SET outreach:hb:live 1 PX 60000");
+	run(e.l.c, "HSET outreach:consumers live %s", "1 1");
 
 	/*
 	 * First beat, with the sweep of a start: a new run, judges nobody; our
 	 * lease held by no action (A-2) is named forgotten, not expired.
 	 */
-	t = redis_ms(e.c);
+	t = redis_ms(e.l.c);
 	r = beat(&e, "me", NOW, 1, held, 1);
 	assert_int_equal(r->type, REDIS_REPLY_ARRAY);
 	assert_int_equal(r->elements, 4);
@@ -209,11 +165,11 @@ test_beat(void **state)
 	strings(r->element[3], got, sizeof(got));
 	assert_string_equal(got, "A-2");
 	freeReplyObject(r);
-	assert_true(num(e.c, "PTTL outreach:hb:me") > 0);
-	s = redisCommand(e.c, "ZSCORE outreach:inflight A-1");
+	assert_true(num(e.l.c, "PTTL outreach:hb:me") > 0);
+	s = redisCommand(e.l.c, "ZSCORE outreach:inflight A-1");
 	assert_int_equal(atoll(s->str), NOW + 60000);	/* renewed */
 	freeReplyObject(s);
-	s = redisCommand(e.c, "HGET outreach:consumers me");	/* a new run: since = last */
+	s = redisCommand(e.l.c, "HGET outreach:consumers me");	/* a new run: since = last */
 	assert_non_null(s->str);
 	assert_int_equal(sscanf(s->str, "%lld %lld", &e.since, &e.last), 2);
 	assert_true(e.since >= t && e.since == e.last);
@@ -242,7 +198,7 @@ test_beat(void **state)
 	r = beat(&e, "me", NOW + 3000, 0, held, 1);
 	assert_int_equal(r->element[0]->elements, 0);
 	freeReplyObject(r);
-	env_stop(&e);
+	od_test_lua_stop(&e.l);
 }
 
 static redisReply *
@@ -251,16 +207,16 @@ orphans(struct env *e, const char *dead, const char *me)
 	char		 hb[300];
 	const char	*keys[4], *args[4];
 
-	snprintf(hb, sizeof(hb), "%s%s", e->k.hb_prefix, dead);
-	keys[0] = e->k.lease;
-	keys[1] = e->k.inbox;
-	keys[2] = e->k.consumers;
+	snprintf(hb, sizeof(hb), "%s%s", e->l.k.hb_prefix, dead);
+	keys[0] = e->l.k.lease;
+	keys[1] = e->l.k.inbox;
+	keys[2] = e->l.k.consumers;
 	keys[3] = hb;
 	args[0] = dead;
 	args[1] = me;
 	args[2] = "2048";
 	args[3] = "0";
-	return eval(e->c, OD_SCRIPT_ORPHANS, 4, keys, 4, args);
+	return od_test_eval(e->l.c, OD_SCRIPT_ORPHANS, 4, keys, 4, args);
 }
 
 static void
@@ -271,13 +227,13 @@ test_orphans(void **state)
 	char		 got[256];
 
 	(void)state;
-	env_start(&e);
-	run(e.c, "XGROUP CREATE outreach:inbox outreachd 0 MKSTREAM");
-	run(e.c, "XADD outreach:inbox 1-1 kind account body {}");
-	run(e.c, "XREADGROUP GROUP outreachd ghost COUNT 1 STREAMS outreach:inbox >");
-	run(e.c, "HSET outreach:lease G-1 %s G-2 %s O-1 %s", "ghost claimed", "ghost sending {}",
+	od_test_lua_start(&e.l, "recovery");
+	run(e.l.c, "XGROUP CREATE outreach:inbox outreachd 0 MKSTREAM");
+	run(e.l.c, "XADD outreach:inbox 1-1 kind account body {}");
+	run(e.l.c, "XREADGROUP GROUP outreachd ghost COUNT 1 STREAMS outreach:inbox >");
+	run(e.l.c, "HSET outreach:lease G-1 %s G-2 %s O-1 %s", "ghost claimed", "ghost sending {}",
 	    "ghostly claimed");
-	run(e.c, "HSET outreach:consumers ghost 1");
+	run(e.l.c, "HSET outreach:consumers ghost 1");
 
 	r = orphans(&e, "ghost", "me");
 	assert_int_equal(r->type, REDIS_REPLY_ARRAY);
@@ -288,28 +244,28 @@ test_orphans(void **state)
 	assert_int_equal(r->element[2]->elements, 1);	/* the entry, now pending for me */
 	assert_string_equal(r->element[2]->element[0]->element[0]->str, "1-1");
 	freeReplyObject(r);
-	r = redisCommand(e.c, "XPENDING outreach:inbox outreachd - + 10 me");
+	r = redisCommand(e.l.c, "XPENDING outreach:inbox outreachd - + 10 me");
 	assert_int_equal(r->elements, 1);
 	freeReplyObject(r);
 
 	/* its heartbeat back: alive, nothing touched */
-	run(e.c, "SET outreach:hb:ghost 1 PX 5000");
+	run(e.l.c, "SET outreach:hb:ghost 1 PX 5000");
 	r = orphans(&e, "ghost", "me");
 	assert_string_equal(r->element[0]->str, "alive");
 	freeReplyObject(r);
-	run(e.c, "DEL outreach:hb:ghost");
+	run(e.l.c, "DEL outreach:hb:ghost");
 
 	/* its leases settled: it holds nothing and leaves */
-	run(e.c, "HDEL outreach:lease G-1 G-2");
+	run(e.l.c, "HDEL outreach:lease G-1 G-2");
 	r = orphans(&e, "ghost", "me");
 	assert_string_equal(r->element[0]->str, "gone");
 	freeReplyObject(r);
-	assert_int_equal(num(e.c, "HEXISTS outreach:consumers ghost"), 0);
-	r = redisCommand(e.c, "XINFO CONSUMERS outreach:inbox outreachd");
+	assert_int_equal(num(e.l.c, "HEXISTS outreach:consumers ghost"), 0);
+	r = redisCommand(e.l.c, "XINFO CONSUMERS outreach:inbox outreachd");
 	assert_int_equal(r->elements, 1);	/* me */
 	freeReplyObject(r);
-	assert_int_equal(num(e.c, "HEXISTS outreach:lease O-1"), 1);	/* another's prefix */
-	env_stop(&e);
+	assert_int_equal(num(e.l.c, "HEXISTS outreach:lease O-1"), 1);	/* another's prefix */
+	od_test_lua_stop(&e.l);
 }
 
 static void
@@ -320,26 +276,26 @@ test_idle(void **state)
 	const char	*keys[2], *args[2] = { "me", "-1" };
 
 	(void)state;
-	env_start(&e);
-	keys[0] = e.k.inbox;
-	keys[1] = e.k.consumers;
-	run(e.c, "XGROUP CREATE outreach:inbox outreachd 0 MKSTREAM");
-	run(e.c, "XADD outreach:inbox 1-1 kind account body {}");
-	run(e.c, "XREADGROUP GROUP outreachd busy COUNT 1 STREAMS outreach:inbox >");
-	run(e.c, "XGROUP CREATECONSUMER outreach:inbox outreachd old");
-	run(e.c, "XGROUP CREATECONSUMER outreach:inbox outreachd beating");
-	run(e.c, "XGROUP CREATECONSUMER outreach:inbox outreachd me");
-	run(e.c, "HSET outreach:consumers beating 1");
+	od_test_lua_start(&e.l, "recovery");
+	keys[0] = e.l.k.inbox;
+	keys[1] = e.l.k.consumers;
+	run(e.l.c, "XGROUP CREATE outreach:inbox outreachd 0 MKSTREAM");
+	run(e.l.c, "XADD outreach:inbox 1-1 kind account body {}");
+	run(e.l.c, "XREADGROUP GROUP outreachd busy COUNT 1 STREAMS outreach:inbox >");
+	run(e.l.c, "XGROUP CREATECONSUMER outreach:inbox outreachd old");
+	run(e.l.c, "XGROUP CREATECONSUMER outreach:inbox outreachd beating");
+	run(e.l.c, "XGROUP CREATECONSUMER outreach:inbox outreachd me");
+	run(e.l.c, "HSET outreach:consumers beating 1");
 	/* idle for more than -1 ms: only the one that never beat and holds nothing goes */
-	r = eval(e.c, OD_SCRIPT_IDLE, 2, keys, 2, args);
+	r = od_test_eval(e.l.c, OD_SCRIPT_IDLE, 2, keys, 2, args);
 	assert_int_equal(r->type, REDIS_REPLY_ARRAY);
 	assert_int_equal(r->elements, 1);
 	assert_string_equal(r->element[0]->str, "old");
 	freeReplyObject(r);
-	r = redisCommand(e.c, "XINFO CONSUMERS outreach:inbox outreachd");
+	r = redisCommand(e.l.c, "XINFO CONSUMERS outreach:inbox outreachd");
 	assert_int_equal(r->elements, 3);
 	freeReplyObject(r);
-	env_stop(&e);
+	od_test_lua_stop(&e.l);
 }
 
 /* complete.lua for one action of "me" with one record (JSON rec). */
@@ -349,15 +305,15 @@ complete(struct env *e, const char *ver, const char *rec)
 	const char	*keys[11], *args[32];
 	int		 na = 0;
 
-	keys[0] = e->k.inflight;
-	keys[1] = e->k.lease;
-	keys[2] = e->k.state;
-	keys[3] = e->k.due;
-	keys[4] = e->k.attempts;
-	keys[5] = e->k.person;
-	keys[6] = e->k.agreements;
-	keys[7] = e->k.handoff;
-	keys[8] = e->k.accounts;
+	keys[0] = e->l.k.inflight;
+	keys[1] = e->l.k.lease;
+	keys[2] = e->l.k.state;
+	keys[3] = e->l.k.due;
+	keys[4] = e->l.k.attempts;
+	keys[5] = e->l.k.person;
+	keys[6] = e->l.k.agreements;
+	keys[7] = e->l.k.handoff;
+	keys[8] = e->l.k.accounts;
 	keys[9] = "outreach:hist:C-1";
 	keys[10] = "outreach:agr:C-1";
 	args[na++] = "me";
@@ -379,7 +335,7 @@ complete(struct env *e, const char *ver, const char *rec)
 	args[na++] = "0";		/* no documents */
 	args[na++] = "0";		/* no handoff */
 	args[na++] = "0";		/* no message id */
-	return eval(e->c, OD_SCRIPT_COMPLETE, 11, keys, na, args);
+	return od_test_eval(e->l.c, OD_SCRIPT_COMPLETE, 11, keys, na, args);
 }
 
 static void
@@ -390,37 +346,37 @@ test_complete_again(void **state)
 	static const char sent[] = "{\"attempt_id\":\"C-1:c:s#1\",\"status\":\"sent\"}";
 
 	(void)state;
-	env_start(&e);
-	run(e.c, "HSET outreach:state C-1 {\"v\":1}");
-	run(e.c, "ZADD outreach:inflight 1 C-1");
-	run(e.c, "HSET outreach:lease C-1 %s", "me sending {}");
-	run(e.c, "RPUSH outreach:hist:C-1 %s",
+	od_test_lua_start(&e.l, "recovery");
+	run(e.l.c, "HSET outreach:state C-1 {\"v\":1}");
+	run(e.l.c, "ZADD outreach:inflight 1 C-1");
+	run(e.l.c, "HSET outreach:lease C-1 %s", "me sending {}");
+	run(e.l.c, "RPUSH outreach:hist:C-1 %s",
 	    "{\"attempt_id\":\"C-1:c:s#1\",\"status\":\"sending\"}");
 
 	r = complete(&e, "1", sent);
 	assert_int_equal(r->type, REDIS_REPLY_ARRAY);
 	assert_string_equal(r->element[0]->str, "ok");
 	freeReplyObject(r);
-	assert_int_equal(num(e.c, "LLEN outreach:hist:C-1"), 2);
-	assert_int_equal(num(e.c, "XLEN outreach:attempts"), 1);
+	assert_int_equal(num(e.l.c, "LLEN outreach:hist:C-1"), 2);
+	assert_int_equal(num(e.l.c, "XLEN outreach:attempts"), 1);
 
 	/* the answer was lost with the connection: sent again, it writes nothing */
 	r = complete(&e, "1", sent);
 	assert_string_equal(r->element[0]->str, "done");
 	freeReplyObject(r);
-	assert_int_equal(num(e.c, "LLEN outreach:hist:C-1"), 2);
-	assert_int_equal(num(e.c, "XLEN outreach:attempts"), 1);
+	assert_int_equal(num(e.l.c, "LLEN outreach:hist:C-1"), 2);
+	assert_int_equal(num(e.l.c, "XLEN outreach:attempts"), 1);
 
 	/* recorded unknown by a reclaim meanwhile: the known outcome is written after it */
-	run(e.c, "DEL outreach:hist:C-1");
-	run(e.c, "RPUSH outreach:hist:C-1 %s %s",
+	run(e.l.c, "DEL outreach:hist:C-1");
+	run(e.l.c, "RPUSH outreach:hist:C-1 %s %s",
 	    "{\"attempt_id\":\"C-1:c:s#1\",\"status\":\"sending\"}",
 	    "{\"attempt_id\":\"C-1:c:s#1\",\"status\":\"unknown\"}");
 	r = complete(&e, "1", sent);
 	assert_string_equal(r->element[0]->str, "lost");
 	freeReplyObject(r);
-	assert_int_equal(num(e.c, "LLEN outreach:hist:C-1"), 3);
-	env_stop(&e);
+	assert_int_equal(num(e.l.c, "LLEN outreach:hist:C-1"), 3);
+	od_test_lua_stop(&e.l);
 }
 
 int
