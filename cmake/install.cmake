@@ -32,9 +32,13 @@ install(FILES ${CMAKE_SOURCE_DIR}/systemd/outreachd.service DESTINATION /lib/sys
 install(FILES ${CMAKE_SOURCE_DIR}/systemd/outreachd.tmpfiles
         DESTINATION /usr/lib/tmpfiles.d RENAME outreachd.conf)
 
-install(FILES ${CMAKE_SOURCE_DIR}/man/outreachd.8 DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
-install(FILES ${CMAKE_SOURCE_DIR}/man/outreachctl.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
-install(FILES ${CMAKE_SOURCE_DIR}/man/outreachd.yaml.5 DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
+# The man pages carry the one version (project() in CMakeLists.txt) and its
+# release date, filled in here.
+foreach(page outreachd.8 outreachctl.1 outreachd.yaml.5)
+  string(REGEX REPLACE ".*\\.([0-9])$" "\\1" section ${page})
+  configure_file(${CMAKE_SOURCE_DIR}/man/${page} ${CMAKE_BINARY_DIR}/man/${page} @ONLY)
+  install(FILES ${CMAKE_BINARY_DIR}/man/${page} DESTINATION ${CMAKE_INSTALL_MANDIR}/man${section})
+endforeach()
 
 file(GLOB OD_DOCS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/docs/*.md)
 install(FILES ${OD_DOCS} ${CMAKE_SOURCE_DIR}/config/grafana-dashboard.json

@@ -159,6 +159,7 @@ ctl_print_usage(FILE *out)
 	    "                 without a config: $OUTREACHD_REDIS or %s)\n"
 	    "  --prefix P     key prefix (default \"%s\")\n"
 	    "  --help         this text\n"
+	    "  --version      the version\n"
 	    "\n"
 	    "environment: OUTREACHD_CONFIG, OUTREACHD_REDIS, OUTREACHD_PREFIX,\n"
 	    "OUTREACHD_CLOCK_OFFSET (\"due now\" as a daemon run with that offset sees it)\n"
@@ -380,6 +381,7 @@ main(int argc, char **argv)
 		{ "redis",	required_argument, NULL, 'r' },
 		{ "prefix",	required_argument, NULL, 'p' },
 		{ "help",	no_argument,	   NULL, 'h' },
+		{ "version",	no_argument,	   NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct ctl_command	*k;
@@ -390,7 +392,7 @@ main(int argc, char **argv)
 
 	memset(&c, 0, sizeof(c));
 	c.progname = "outreachctl";
-	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			c.config_path = optarg;
@@ -407,6 +409,9 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			ctl_print_usage(stdout);
+			return CTL_EXIT_OK;
+		case 'V':
+			printf("outreachctl (outreachd) %s\n", OD_VERSION);
 			return CTL_EXIT_OK;
 		default:
 			fprintf(stderr, "try 'outreachctl --help'\n");

@@ -18,6 +18,7 @@ usage(FILE *fp)
 	fprintf(fp,
 	    "usage: outreachd [--config FILE] [--redis URL] [--prefix P] [--check]\n"
 	    "                 [--clock-offset DURATION] [--once] [--debug]\n"
+	    "       outreachd --version\n"
 	    "\n"
 	    "  --config FILE         configuration (default $OUTREACHD_CONFIG or\n"
 	    "                        /etc/outreachd/outreachd.yaml)\n"
@@ -29,7 +30,8 @@ usage(FILE *fp)
 	    "  --clock-offset D      run the clock D ahead (\"36h\", \"-2d\"); for tests and\n"
 	    "                        rehearsals ($OUTREACHD_CLOCK_OFFSET)\n"
 	    "  --once                exit when nothing more is due (demos, batch runs)\n"
-	    "  --debug               log at debug level\n");
+	    "  --debug               log at debug level\n"
+	    "  --version             print the version and exit\n");
 }
 
 int
@@ -44,6 +46,7 @@ main(int argc, char **argv)
 		{ "once", no_argument, NULL, '1' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct od_config_overrides	 ov;
@@ -56,7 +59,7 @@ main(int argc, char **argv)
 	int				 c, check = 0, once = 0, debug = 0;
 
 	memset(&ov, 0, sizeof(ov));
-	while ((c = getopt_long(argc, argv, "c:r:p:kho:1d", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:r:p:kho:1dV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': config = optarg; break;
 		case 'r': ov.redis_url = optarg; break;
@@ -66,6 +69,7 @@ main(int argc, char **argv)
 		case '1': once = 1; break;
 		case 'd': debug = 1; break;
 		case 'h': usage(stdout); return 0;
+		case 'V': printf("outreachd %s\n", OD_VERSION); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
