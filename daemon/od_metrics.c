@@ -485,8 +485,8 @@ od_metrics_register_std(struct od_metrics *m, struct od_metrics_std *s)
 	    10, 30 };
 
 	s->attempts = od_metrics_counter(m, OD_METRIC_ATTEMPTS,
-	    "Delivery attempts by channel, gateway and outcome (accepted, retryable, "
-	    "permanent, unknown).", OD_LABELS("channel", "gateway", "status"));
+	    "Delivery attempts by channel, gateway and outcome (sent, failed, retry, "
+	    "suppressed, unknown).", OD_LABELS("channel", "gateway", "status"));
 	s->suppressions = od_metrics_counter(m, OD_METRIC_SUPPRESSIONS,
 	    "Actions not sent, by reason (window, holiday, cap, spacing, opt_out, dispute, ...).",
 	    OD_LABELS("reason"));

@@ -375,7 +375,7 @@ test_metrics_exposition(void **state)
 
 	(void)state;
 	od_metric_inc(f->std.attempts, OD_LABELS("sms", "twilio", "accepted"), 5);
-	od_metric_inc(f->std.attempts, OD_LABELS("email", "smtp", "permanent"), 1);
+	od_metric_inc(f->std.attempts, OD_LABELS("email", "smtp", "failed"), 1);
 	od_metric_inc(f->std.suppressions, OD_LABELS("quiet \"hours\"\\\nPE"), 1);
 	od_metric_observe(f->std.gateway_latency, OD_LABELS("twilio"), 0.2);
 	od_metric_set(f->std.breaker_state, OD_LABELS("twilio"), OD_METRIC_BREAKER_HALF_OPEN);

@@ -39,13 +39,13 @@ test_counter_with_labels(void **state)
 	assert_non_null(a);
 	assert_int_equal(od_metric_inc(a, OD_LABELS("sms", "twilio", "accepted"), 1), 0);
 	assert_int_equal(od_metric_inc(a, OD_LABELS("sms", "twilio", "accepted"), 2), 0);
-	assert_int_equal(od_metric_inc(a, OD_LABELS("email", "smtp", "permanent"), 1), 0);
+	assert_int_equal(od_metric_inc(a, OD_LABELS("email", "smtp", "failed"), 1), 0);
 	text = render(m);
 	assert_string_equal(text,
 	    "# HELP outreachd_attempts_total Delivery attempts.\n"
 	    "# TYPE outreachd_attempts_total counter\n"
 	    "outreachd_attempts_total{channel=\"sms\",gateway=\"twilio\",status=\"accepted\"} 3\n"
-	    "outreachd_attempts_total{channel=\"email\",gateway=\"smtp\",status=\"permanent\"} 1\n");
+	    "outreachd_attempts_total{channel=\"email\",gateway=\"smtp\",status=\"failed\"} 1\n");
 	free(text);
 	assert_int_equal(od_metric_value(a, OD_LABELS("sms", "twilio", "accepted"), &v), 1);
 	assert_true(v == 3);
